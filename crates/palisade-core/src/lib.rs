@@ -1,0 +1,15 @@
+//! Palisade's core: the span-carrying document model, the manifest source, the inventory, findings
+//! and the rule interface. This crate does no network I/O and must never depend on kube,
+//! k8s-openapi, tokio, hyper or rustls: it is compiled into every test and into the fast scan path.
+
+pub mod finding;
+pub mod object;
+pub mod rule;
+pub mod source;
+pub mod version;
+pub mod yaml;
+
+pub use finding::{Finding, Location, Severity};
+pub use object::{Container, ContainerKind, Object, ObjectRef, Origin, PodTemplate};
+pub use rule::{Context, Emitter, Rule, RuleMeta, Settings};
+pub use version::{KubeVersion, VersionRange};

@@ -1,0 +1,267 @@
+//! Kubernetes objects as found in documents, and the pod templates inside workloads.
+
+use std::sync::Arc;
+
+use crate::yaml::{Node, Span};
+
+/// Where an object came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A manifest file (or `<stdin>`): its path, the document's index in it, and the JSON pointer
+    /// of the object inside the document (`""`, or `/items/3` for an entry of a `List`).
+    File {
+        path: Arc<str>,
+        document: usize,
+        base: String,
+    },
+    /// An object read from a live cluster or an admission request: no source text.
+    Api { source: Arc<str> },
+}
+
+/// One Kubernetes object: a mapping with `apiVersion` and `kind`.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub origin: Origin,
+    pub node: Node,
+}
+
+/// `apiVersion`, `kind`, namespace and name of an object, as reports show it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.kind)?;
+        match (&self.namespace, &self.name) {
+            (Some(ns), Some(n)) => write!(f, " {ns}/{n}"),
+            (None, Some(n)) => write!(f, " {n}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Object {
+    pub fn api_version(&self) -> &str {
+        self.node
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn kind(&self) -> &str {
+        self.node.get("kind").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// The API group (`""` for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version().rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.node.path(&["metadata", "name"]).and_then(Node::as_str)
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        self.node
+            .path(&["metadata", "namespace"])
+            .and_then(Node::as_str)
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.node
+            .path(&["metadata", "annotations", key])
+            .and_then(Node::as_str)
+    }
+
+    pub fn reference(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: self.api_version().to_owned(),
+            kind: self.kind().to_owned(),
+            namespace: self.namespace().map(str::to_owned),
+            name: self.name().map(str::to_owned),
+        }
+    }
+
+    /// The pod template inside this object, when it is a pod or a workload.
+    pub fn pod_template(&self) -> Option<PodTemplate<'_>> {
+        let (meta_path, spec_path): (&[&str], &[&str]) = match (self.group(), self.kind()) {
+            ("", "Pod") => (&["metadata"], &["spec"]),
+            ("", "PodTemplate") => (&["template", "metadata"], &["template", "spec"]),
+            ("", "ReplicationController")
+            | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
+            | ("apps", "StatefulSet")
+            | ("batch", "Job") => (
+                &["spec", "template", "metadata"],
+                &["spec", "template", "spec"],
+            ),
+            ("batch", "CronJob") => (
+                &["spec", "jobTemplate", "spec", "template", "metadata"],
+                &["spec", "jobTemplate", "spec", "template", "spec"],
+            ),
+            _ => return None,
+        };
+        let spec = self.node.path(spec_path)?;
+        spec.as_map()?;
+        Some(PodTemplate {
+            metadata: self.node.path(meta_path),
+            spec,
+            meta_pointer: pointer_of(meta_path),
+            spec_pointer: pointer_of(spec_path),
+        })
+    }
+}
+
+fn pointer_of(path: &[&str]) -> String {
+    path.iter().fold(String::new(), |mut acc, p| {
+        acc.push('/');
+        acc.push_str(p);
+        acc
+    })
+}
+
+/// A pod's metadata and spec, wherever they sit in their object.
+#[derive(Clone, Debug)]
+pub struct PodTemplate<'a> {
+    pub metadata: Option<&'a Node>,
+    pub spec: &'a Node,
+    /// JSON pointer of the pod metadata inside the object (`/metadata` for a Pod,
+    /// `/spec/template/metadata` for a Deployment).
+    pub meta_pointer: String,
+    /// JSON pointer of the pod spec inside the object.
+    pub spec_pointer: String,
+}
+
+/// Which list of a pod spec a container is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ContainerKind {
+    Container,
+    InitContainer,
+    EphemeralContainer,
+}
+
+impl ContainerKind {
+    pub const ALL: [ContainerKind; 3] = [
+        ContainerKind::InitContainer,
+        ContainerKind::Container,
+        ContainerKind::EphemeralContainer,
+    ];
+
+    /// The pod spec field holding this kind of container.
+    pub fn field(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "containers",
+            ContainerKind::InitContainer => "initContainers",
+            ContainerKind::EphemeralContainer => "ephemeralContainers",
+        }
+    }
+}
+
+/// One container of a pod template.
+#[derive(Clone, Debug)]
+pub struct Container<'a> {
+    pub node: &'a Node,
+    pub kind: ContainerKind,
+    /// JSON pointer of the container inside the object.
+    pub pointer: String,
+    pub name: &'a str,
+}
+
+impl<'a> PodTemplate<'a> {
+    /// Annotations of the pod (not of the workload around it).
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.metadata?
+            .path(&["annotations", key])
+            .and_then(Node::as_str)
+    }
+
+    /// A field of the pod spec, with its pointer.
+    pub fn field(&self, key: &str) -> (Option<&'a Node>, String) {
+        (self.spec.get(key), format!("{}/{}", self.spec_pointer, key))
+    }
+
+    /// Every container: init containers, containers, then ephemeral containers (the order
+    /// upstream Pod Security checks visit them in).
+    pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + '_ {
+        ContainerKind::ALL.into_iter().flat_map(move |kind| {
+            self.spec
+                .get(kind.field())
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+                .map(move |(i, node)| Container {
+                    node,
+                    kind,
+                    pointer: format!("{}/{}/{}", self.spec_pointer, kind.field(), i),
+                    name: node.get("name").and_then(Node::as_str).unwrap_or(""),
+                })
+        })
+    }
+
+    /// `spec.os.name == "windows"`.
+    pub fn is_windows(&self) -> bool {
+        self.spec.path(&["os", "name"]).and_then(Node::as_str) == Some("windows")
+    }
+}
+
+/// Splits a document into objects: the document itself, or each item of a `List`/`*List`.
+/// Returns `None` for a document that is not a Kubernetes object (no `apiVersion`/`kind`).
+pub fn objects_of_document(path: &Arc<str>, document: usize, root: Node) -> Option<Vec<Object>> {
+    let kind = root.get("kind").and_then(Node::as_str)?.to_owned();
+    root.get("apiVersion").and_then(Node::as_str)?;
+    if kind.ends_with("List") {
+        if let Some(crate::yaml::Value::Seq(_)) = root.get("items").map(|n| &n.value) {
+            let crate::yaml::Value::Map(entries) = root.value else {
+                unreachable!("a node with fields is a map")
+            };
+            let items = entries
+                .into_iter()
+                .find(|e| &*e.key == "items")
+                .map(|e| e.value);
+            let Some(Node {
+                value: crate::yaml::Value::Seq(items),
+                ..
+            }) = items
+            else {
+                unreachable!("checked above")
+            };
+            return Some(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, n)| n.as_map().is_some())
+                    .map(|(i, node)| Object {
+                        origin: Origin::File {
+                            path: path.clone(),
+                            document,
+                            base: format!("/items/{i}"),
+                        },
+                        node,
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Some(vec![Object {
+        origin: Origin::File {
+            path: path.clone(),
+            document,
+            base: String::new(),
+        },
+        node: root,
+    }])
+}
+
+/// Span of the node a pointer names, or of the nearest existing parent; for a field that exists,
+/// the span of its key (a finding about `privileged: true` points at `privileged`).
+pub fn span_of(node: &Node, pointer: &str) -> Span {
+    if let Some(span) = node.key_span(pointer) {
+        return span;
+    }
+    node.lookup(pointer).0.span
+}

@@ -1,0 +1,520 @@
+//! Builds [`Node`] trees from `saphyr-parser` events, with Kubernetes' YAML semantics and bounds.
+//!
+//! Why our own loader: the manifest path needs a position for every node (so findings point at
+//! `file:line:col`), YAML 1.1 scalar resolution (see [`super::scalar`]), `<<` merge keys, a
+//! deliberate policy for duplicate keys, and hard limits on what hostile input can inflate.
+//! `saphyr-parser` gives spanned events and nothing more, which is exactly the layer we need.
+//!
+//! A stream is first cut into documents at `---` lines (a line starting with `---` can never be
+//! scalar content, so the cut is exact). Each piece is parsed on its own, which isolates a syntax
+//! error to its document and lets large files be parsed on several cores.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+
+use super::node::{Entry, Node, Pos, Scalar, ScalarKind, Span, Value};
+use super::repair;
+use super::scalar::{resolve_plain, resolve_tagged};
+
+/// Bounds on what one document may make the loader do.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest nesting of sequences and mappings.
+    pub max_depth: usize,
+    /// Nodes that alias expansion may add to one document ("billion laughs" guard).
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 512,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// Why a document could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LoadErrorKind {
+    #[error("invalid YAML: {0}")]
+    Syntax(String),
+    #[error("alias expansion exceeds {0} nodes (a \"billion laughs\" document?)")]
+    AliasLimit(usize),
+    #[error("nesting deeper than {0} levels")]
+    DepthLimit(usize),
+}
+
+/// A document that could not be read, with where the problem is.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{pos}: {kind}")]
+pub struct LoadError {
+    pub pos: Pos,
+    pub kind: LoadErrorKind,
+}
+
+/// A mapping key written twice. The API server keeps the last value (as JSON decoding does); we do
+/// the same and report both places, since the first value is silently lost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first: Span,
+    pub second: Span,
+}
+
+/// One YAML document of a stream.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// 0-based position of the document in its file.
+    pub index: usize,
+    pub root: Node,
+    pub duplicate_keys: Vec<DuplicateKey>,
+}
+
+/// A piece of a stream holding whole documents; see [`split_documents`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    /// Byte range in the stream.
+    pub start: usize,
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: u32,
+}
+
+/// Cuts a stream at every `---` document marker. Directive lines (`%YAML`) just before a marker go
+/// with the document they introduce.
+pub fn split_documents(text: &str) -> Vec<Chunk> {
+    let bytes = text.as_bytes();
+    let mut chunks = Vec::new();
+    let mut chunk_start = 0usize;
+    let mut chunk_line = 1u32;
+    // First byte and line of the run of directive lines just before the current line, if any.
+    let mut directives: Option<(usize, u32)> = None;
+    let mut line = 1u32;
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        let end = memchr_newline(bytes, pos);
+        let l = &bytes[pos..end];
+        let is_marker =
+            l.starts_with(b"---") && matches!(l.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        if is_marker && pos > chunk_start {
+            let (start, start_line) = directives.unwrap_or((pos, line));
+            if start > chunk_start {
+                chunks.push(Chunk {
+                    start: chunk_start,
+                    end: start,
+                    line: chunk_line,
+                });
+                chunk_start = start;
+                chunk_line = start_line;
+            }
+        }
+        if l.first() == Some(&b'%') {
+            directives.get_or_insert((pos, line));
+        } else if !is_blank_or_comment(l) {
+            directives = None;
+        }
+        pos = end + 1;
+        line += 1;
+    }
+    if chunk_start < bytes.len() || chunks.is_empty() {
+        chunks.push(Chunk {
+            start: chunk_start,
+            end: bytes.len(),
+            line: chunk_line,
+        });
+    }
+    chunks
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| from + i)
+}
+
+fn is_blank_or_comment(line: &[u8]) -> bool {
+    let trimmed = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |i| &line[i..]);
+    trimmed.is_empty() || trimmed[0] == b'#'
+}
+
+/// What loading a chunk produced: its documents (numbered from 0 within the chunk) and at most one
+/// error (parsing cannot go on past it within the chunk).
+#[derive(Debug, Default)]
+pub struct ChunkResult {
+    pub documents: Vec<Document>,
+    pub error: Option<LoadError>,
+}
+
+/// Loads every document of one chunk of `text`.
+pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
+    let piece = &text[chunk.start..chunk.end];
+    let mut result = parse_piece(piece, chunk.line, &repair::Padding::default(), limits);
+    // saphyr-parser rejects quoted scalars whose continuation lines are indented less than it
+    // expects, which go-yaml (and so Kubernetes) accepts. Indenting those lines changes nothing in
+    // the scalar's value (leading white space of a continuation line is folded away), so we do that
+    // and parse again, mapping columns back.
+    let mut repaired: Option<(String, repair::Padding)> = None;
+    for _ in 0..64 {
+        let Some(err) = &result.error else { break };
+        let LoadErrorKind::Syntax(msg) = &err.kind else {
+            break;
+        };
+        if !msg.starts_with("invalid indentation in quoted scalar") {
+            break;
+        }
+        let (current, padding) = repaired
+            .take()
+            .unwrap_or_else(|| (piece.to_owned(), repair::Padding::default()));
+        let local = Pos {
+            line: err.pos.line - chunk.line + 1,
+            col: padding.to_parser_col(err.pos.line, err.pos.col),
+        };
+        match repair::indent_quoted_scalar(&current, local, chunk.line, padding) {
+            Some((fixed, padding)) => {
+                result = parse_piece(&fixed, chunk.line, &padding, limits);
+                repaired = Some((fixed, padding));
+            }
+            None => break,
+        }
+    }
+    result
+}
+
+/// Loads a whole stream, one chunk after another. Returns documents numbered through the stream
+/// and the errors met (one per broken chunk).
+pub fn load_str(text: &str, limits: &Limits) -> (Vec<Document>, Vec<LoadError>) {
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    for chunk in split_documents(text) {
+        let r = load_chunk(text, chunk, limits);
+        for mut d in r.documents {
+            d.index = docs.len();
+            docs.push(d);
+        }
+        errors.extend(r.error);
+    }
+    (docs, errors)
+}
+
+fn parse_piece(
+    piece: &str,
+    first_line: u32,
+    padding: &repair::Padding,
+    limits: &Limits,
+) -> ChunkResult {
+    let mut builder = Builder {
+        first_line,
+        padding,
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        root: None,
+        duplicates: Vec::new(),
+        documents: Vec::new(),
+    };
+    let mut parser = Parser::new_from_str(piece);
+    let mut error = None;
+    loop {
+        match parser.next_event() {
+            None | Some(Ok((Event::StreamEnd, _))) => break,
+            Some(Ok((event, span))) => {
+                if let Err(e) = builder.event(event, span) {
+                    error = Some(e);
+                    break;
+                }
+            }
+            Some(Err(e)) => {
+                error = Some(builder.scan_error(&e));
+                break;
+            }
+        }
+    }
+    ChunkResult {
+        documents: builder.documents,
+        error,
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        start: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<Entry>,
+        merges: Vec<Node>,
+        key: Option<(Box<str>, Span, bool)>,
+        start: Pos,
+        anchor: usize,
+    },
+}
+
+struct Builder<'a> {
+    first_line: u32,
+    padding: &'a repair::Padding,
+    limits: &'a Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    root: Option<Node>,
+    duplicates: Vec<DuplicateKey>,
+    documents: Vec<Document>,
+}
+
+impl Builder<'_> {
+    fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
+        let line = m.line() as u32 + self.first_line - 1;
+        Pos {
+            line,
+            col: self.padding.to_source_col(line, m.col() as u32 + 1),
+        }
+    }
+
+    fn span(&self, s: &saphyr_parser::Span) -> Span {
+        Span {
+            start: self.pos(&s.start),
+            end: self.pos(&s.end),
+        }
+    }
+
+    fn scan_error(&self, e: &ScanError) -> LoadError {
+        LoadError {
+            pos: self.pos(e.marker()),
+            kind: LoadErrorKind::Syntax(e.info().to_owned()),
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: saphyr_parser::Span) -> Result<(), LoadError> {
+        let sp = self.span(&span);
+        match event {
+            Event::DocumentStart(_) => {
+                self.root = None;
+                self.anchors.clear();
+                self.alias_nodes = 0;
+                self.duplicates.clear();
+            }
+            Event::DocumentEnd => {
+                if let Some(root) = self.root.take() {
+                    self.documents.push(Document {
+                        index: self.documents.len(),
+                        root,
+                        duplicate_keys: std::mem::take(&mut self.duplicates),
+                    });
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let quoted = !matches!(style, ScalarStyle::Plain);
+                let kind = match (&tag, quoted) {
+                    (Some(t), _) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {
+                        resolve_tagged(&t.suffix, &text)
+                    }
+                    (_, true) => ScalarKind::Str,
+                    (_, false) => resolve_plain(&text),
+                };
+                let is_merge_key = !quoted && text == "<<";
+                let node = Node {
+                    value: Value::Scalar(Scalar {
+                        text: text.into_owned().into_boxed_str(),
+                        kind,
+                        quoted,
+                    }),
+                    span: sp,
+                };
+                self.finish(node, 1, anchor, is_merge_key)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.push_frame(
+                    Frame::Seq {
+                        items: Vec::new(),
+                        start: sp.start,
+                        anchor,
+                    },
+                    sp.start,
+                )?;
+            }
+            Event::MappingStart(anchor, _) => {
+                self.push_frame(
+                    Frame::Map {
+                        entries: Vec::new(),
+                        merges: Vec::new(),
+                        key: None,
+                        start: sp.start,
+                        anchor,
+                    },
+                    sp.start,
+                )?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop().expect("parser balances collections");
+                let (node, anchor) = match frame {
+                    Frame::Seq {
+                        items,
+                        start,
+                        anchor,
+                    } => (
+                        Node {
+                            value: Value::Seq(items),
+                            span: Span { start, end: sp.end },
+                        },
+                        anchor,
+                    ),
+                    Frame::Map {
+                        entries,
+                        merges,
+                        start,
+                        anchor,
+                        ..
+                    } => {
+                        let entries = self.close_map(entries, merges);
+                        (
+                            Node {
+                                value: Value::Map(entries),
+                                span: Span { start, end: sp.end },
+                            },
+                            anchor,
+                        )
+                    }
+                };
+                let count = if anchor != 0 { node.count() } else { 0 };
+                self.finish(node, count, anchor, false)?;
+            }
+            Event::Alias(id) => {
+                let (node, count) = self.anchors.get(&id).cloned().ok_or_else(|| LoadError {
+                    pos: sp.start,
+                    kind: LoadErrorKind::Syntax("alias to an unknown anchor".into()),
+                })?;
+                self.alias_nodes += count;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(LoadError {
+                        pos: sp.start,
+                        kind: LoadErrorKind::AliasLimit(self.limits.max_alias_nodes),
+                    });
+                }
+                self.finish(node, 0, 0, false)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn push_frame(&mut self, frame: Frame, at: Pos) -> Result<(), LoadError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(LoadError {
+                pos: at,
+                kind: LoadErrorKind::DepthLimit(self.limits.max_depth),
+            });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Places a completed node into its parent (or makes it the document root).
+    fn finish(
+        &mut self,
+        node: Node,
+        count: usize,
+        anchor: usize,
+        is_merge_key: bool,
+    ) -> Result<(), LoadError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), count.max(1)));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                merges,
+                key,
+                ..
+            }) => match key.take() {
+                None => {
+                    let text: Box<str> = match &node.value {
+                        Value::Scalar(s) => s.text.clone(),
+                        _ => "<complex key>".into(),
+                    };
+                    *key = Some((text, node.span, is_merge_key));
+                }
+                Some((_, _, true)) => merges.push(node),
+                Some((k, key_span, false)) => entries.push(Entry {
+                    key: k,
+                    key_span,
+                    value: node,
+                }),
+            },
+        }
+        Ok(())
+    }
+
+    /// Applies `<<` merges (explicit keys win; among merged maps, the earlier wins) and resolves
+    /// duplicate keys (the last one wins, both places are recorded).
+    fn close_map(&mut self, mut entries: Vec<Entry>, merges: Vec<Node>) -> Vec<Entry> {
+        if entries.len() > 1 {
+            self.drop_duplicates(&mut entries);
+        }
+        for merge in merges {
+            let sources: Vec<Node> = match merge.value {
+                Value::Map(_) => vec![merge],
+                Value::Seq(items) => items,
+                Value::Scalar(_) => Vec::new(),
+            };
+            for source in sources {
+                if let Value::Map(merged) = source.value {
+                    for e in merged {
+                        if !entries.iter().any(|x| x.key == e.key) {
+                            entries.push(e);
+                        }
+                    }
+                }
+            }
+        }
+        entries
+    }
+
+    fn drop_duplicates(&mut self, entries: &mut Vec<Entry>) {
+        let mut dup_at: Vec<usize> = Vec::new();
+        if entries.len() <= 16 {
+            for i in 0..entries.len() {
+                if entries[i + 1..].iter().any(|e| e.key == entries[i].key) {
+                    dup_at.push(i);
+                }
+            }
+        } else {
+            let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+            for (i, e) in entries.iter().enumerate() {
+                if let Some(prev) = last.insert(&e.key, i) {
+                    dup_at.push(prev);
+                }
+            }
+            dup_at.sort_unstable();
+        }
+        if dup_at.is_empty() {
+            return;
+        }
+        for &i in &dup_at {
+            let later = entries[i + 1..]
+                .iter()
+                .find(|e| e.key == entries[i].key)
+                .expect("duplicate has a later entry");
+            self.duplicates.push(DuplicateKey {
+                key: entries[i].key.to_string(),
+                first: entries[i].key_span,
+                second: later.key_span,
+            });
+        }
+        let mut i = 0;
+        entries.retain(|_| {
+            let keep = dup_at.binary_search(&i).is_err();
+            i += 1;
+            keep
+        });
+    }
+}

@@ -1,0 +1,12 @@
+//! YAML with positions and Kubernetes' reading of it. See [`loader`] for why this is our own.
+
+pub mod loader;
+pub mod node;
+mod repair;
+pub mod scalar;
+
+pub use loader::{
+    load_chunk, load_str, split_documents, Chunk, Document, DuplicateKey, Limits, LoadError,
+    LoadErrorKind,
+};
+pub use node::{escape_pointer, Entry, Node, Pos, Scalar, ScalarKind, Span, Value};

@@ -1,0 +1,194 @@
+//! YAML 1.1 scalar resolution, as Kubernetes applies it.
+//!
+//! The API server and kubectl decode YAML with go-yaml v2 semantics (YAML 1.1): `yes`, `on`, `y`
+//! are `true`; `0777` is octal; `1_000` is an integer. Most Rust YAML crates follow YAML 1.2 and
+//! would return the string "yes" for `hostNetwork: yes` — a silent false negative for a security
+//! scanner. This module reproduces go-yaml v2's `resolve` for plain scalars.
+
+use super::node::ScalarKind;
+
+/// Resolves a plain (unquoted, untagged) scalar.
+pub fn resolve_plain(text: &str) -> ScalarKind {
+    if text.is_empty() {
+        return ScalarKind::Null;
+    }
+    match text {
+        "~" | "null" | "Null" | "NULL" => return ScalarKind::Null,
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return ScalarKind::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return ScalarKind::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return ScalarKind::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(b) = yaml11_bool(text) {
+        return ScalarKind::Bool(b);
+    }
+    let first = text.as_bytes()[0];
+    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        if let Some(i) = parse_go_int(text) {
+            return ScalarKind::Int(i);
+        }
+        if is_yaml_float(text) {
+            if let Ok(f) = text.replace('_', "").parse::<f64>() {
+                return ScalarKind::Float(f);
+            }
+        }
+    }
+    ScalarKind::Str
+}
+
+/// Resolves a scalar carrying an explicit core-schema tag (`!!str`, `!!int`, …). Unknown tags
+/// resolve like a plain scalar.
+pub fn resolve_tagged(suffix: &str, text: &str) -> ScalarKind {
+    match suffix {
+        "str" | "binary" | "timestamp" => ScalarKind::Str,
+        "null" => ScalarKind::Null,
+        "bool" => yaml11_bool(text).map_or(ScalarKind::Str, ScalarKind::Bool),
+        "int" => parse_go_int(text).map_or(ScalarKind::Str, ScalarKind::Int),
+        "float" => text
+            .replace('_', "")
+            .parse::<f64>()
+            .map_or(ScalarKind::Str, ScalarKind::Float),
+        _ => resolve_plain(text),
+    }
+}
+
+/// The YAML 1.1 boolean spellings go-yaml v2 accepts.
+pub fn yaml11_bool(text: &str) -> Option<bool> {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Some(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` after removing underscores: optional sign, then decimal,
+/// `0x` hex, `0o` or leading-`0` octal, `0b` binary.
+fn parse_go_int(text: &str) -> Option<i64> {
+    let cleaned;
+    let text = if text.contains('_') {
+        cleaned = text.replace('_', "");
+        cleaned.as_str()
+    } else {
+        text
+    };
+    let (neg, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let lower = digits.get(..2).map(str::to_ascii_lowercase);
+    let (radix, body) = match lower.as_deref() {
+        Some("0x") => (16, &digits[2..]),
+        Some("0o") => (8, &digits[2..]),
+        Some("0b") => (2, &digits[2..]),
+        _ if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
+        _ => (10, digits),
+    };
+    if body.is_empty() || !body.bytes().all(|b| (b as char).is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(body, radix).ok()?;
+    if neg {
+        if magnitude <= i64::MAX as u64 + 1 {
+            Some((magnitude as i64).wrapping_neg())
+        } else {
+            None
+        }
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+}
+
+/// go-yaml v2's float pattern: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml11_booleans_resolve_like_kubernetes() {
+        for t in [
+            "yes", "Yes", "YES", "on", "On", "ON", "y", "Y", "true", "True",
+        ] {
+            assert_eq!(resolve_plain(t), ScalarKind::Bool(true), "{t}");
+        }
+        for t in ["no", "off", "OFF", "n", "N", "false", "FALSE"] {
+            assert_eq!(resolve_plain(t), ScalarKind::Bool(false), "{t}");
+        }
+        assert_eq!(resolve_plain("yEs"), ScalarKind::Str);
+    }
+
+    #[test]
+    fn integers_follow_go_parse_int() {
+        assert_eq!(resolve_plain("0"), ScalarKind::Int(0));
+        assert_eq!(resolve_plain("1000"), ScalarKind::Int(1000));
+        assert_eq!(resolve_plain("-1"), ScalarKind::Int(-1));
+        assert_eq!(resolve_plain("0777"), ScalarKind::Int(0o777));
+        assert_eq!(resolve_plain("0o17"), ScalarKind::Int(15));
+        assert_eq!(resolve_plain("0x1F"), ScalarKind::Int(31));
+        assert_eq!(resolve_plain("0b101"), ScalarKind::Int(5));
+        assert_eq!(resolve_plain("1_000"), ScalarKind::Int(1000));
+        assert_eq!(resolve_plain("089"), ScalarKind::Float(89.0));
+        assert_eq!(resolve_plain("1.5"), ScalarKind::Float(1.5));
+        assert_eq!(resolve_plain("1e3"), ScalarKind::Float(1000.0));
+        assert_eq!(resolve_plain("1.2.3"), ScalarKind::Str);
+        assert_eq!(resolve_plain("-"), ScalarKind::Str);
+        assert_eq!(resolve_plain("="), ScalarKind::Str);
+    }
+
+    #[test]
+    fn nulls_and_tags() {
+        assert_eq!(resolve_plain(""), ScalarKind::Null);
+        assert_eq!(resolve_plain("~"), ScalarKind::Null);
+        assert_eq!(resolve_tagged("str", "true"), ScalarKind::Str);
+        assert_eq!(resolve_tagged("bool", "on"), ScalarKind::Bool(true));
+        assert_eq!(resolve_tagged("int", "12"), ScalarKind::Int(12));
+    }
+}
