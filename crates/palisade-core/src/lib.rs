@@ -4,6 +4,7 @@
 
 pub mod finding;
 pub mod object;
+pub mod report;
 pub mod rule;
 pub mod source;
 pub mod version;

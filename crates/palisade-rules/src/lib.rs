@@ -4,3 +4,5 @@
 //! service accounts and RBAC, `IM4xx` images, `PA9xx` Palisade's own (input problems).
 
 pub mod pss;
+pub mod registry;
+pub mod workload;

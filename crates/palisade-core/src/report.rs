@@ -1,0 +1,77 @@
+//! What a run produced, as every reporter (text, JSON, SARIF, …) receives it.
+
+use std::sync::Arc;
+
+use crate::finding::{Finding, Severity};
+use crate::rule::RuleMeta;
+use crate::yaml::Pos;
+
+/// An input that could not be read or parsed (all of it, or from `pos` on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputProblem {
+    pub path: Arc<str>,
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+/// Counts for the summary line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub files: usize,
+    pub documents: usize,
+    pub objects: usize,
+    /// Documents that are not Kubernetes objects (no apiVersion/kind, or empty).
+    pub skipped_documents: usize,
+}
+
+/// The whole result of a scan.
+#[derive(Clone, Debug, Default)]
+pub struct ScanReport {
+    /// Findings, sorted by file, position and code; suppressed ones included (marked).
+    pub findings: Vec<Finding>,
+    /// Inputs that failed to read or parse.
+    pub problems: Vec<InputProblem>,
+    pub stats: Stats,
+    /// The rules that ran (for SARIF rule metadata and HTML docs).
+    pub rules: Vec<&'static RuleMeta>,
+    /// Findings at or above this severity make the run fail (exit 1).
+    pub fail_on: Option<Severity>,
+    /// Target Kubernetes version the rules were evaluated for, e.g. "v1.37".
+    pub kubernetes_version: String,
+    /// Pod Security Standards mode (`restricted:v1.30`), when `--pod-security` was given.
+    pub pod_security: Option<String>,
+}
+
+impl ScanReport {
+    /// Unsuppressed findings at or above the threshold.
+    pub fn failing(&self) -> usize {
+        match self.fail_on {
+            Some(t) => self
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_none() && f.severity >= t)
+                .count(),
+            None => 0,
+        }
+    }
+
+    /// Unsuppressed findings of each severity, most severe first.
+    pub fn counts(&self) -> [(Severity, usize); 4] {
+        Severity::ALL.map(|s| {
+            (
+                s,
+                self.findings
+                    .iter()
+                    .filter(|f| f.suppressed.is_none() && f.severity == s)
+                    .count(),
+            )
+        })
+    }
+
+    pub fn suppressed(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
+    }
+}
