@@ -2,11 +2,13 @@
 //! and the rule interface. This crate does no network I/O and must never depend on kube,
 //! k8s-openapi, tokio, hyper or rustls: it is compiled into every test and into the fast scan path.
 
+pub mod config;
 pub mod finding;
 pub mod object;
 pub mod report;
 pub mod rule;
 pub mod source;
+pub mod suppress;
 pub mod version;
 pub mod yaml;
 

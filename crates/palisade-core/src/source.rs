@@ -105,11 +105,16 @@ pub fn collect(
         }
     }
     if let Some(e) = error {
-        into.errors.push(if looks_like_helm(text, e.pos) {
-            InputError::HelmTemplate(e)
-        } else {
-            InputError::Yaml(e)
-        });
+        into.errors.push(yaml_error(text, e));
+    }
+}
+
+/// The input error for a YAML load error, recognising unrendered Helm templates.
+pub fn yaml_error(text: &str, e: LoadError) -> InputError {
+    if looks_like_helm(text, e.pos) {
+        InputError::HelmTemplate(e)
+    } else {
+        InputError::Yaml(e)
     }
 }
 

@@ -19,3 +19,18 @@ pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
         .into_iter()
         .find(|r| r.meta().code.eq_ignore_ascii_case(code))
 }
+
+/// Declarations of every rule, including those the engine emits itself (`PA9xx`), by code.
+pub fn catalogue() -> Vec<&'static palisade_core::RuleMeta> {
+    let mut metas: Vec<_> = all().into_iter().map(|r| r.meta()).collect();
+    metas.extend(crate::input::METAS.iter().copied());
+    metas.sort_by_key(|m| m.code);
+    metas
+}
+
+/// The declaration of `code` (case-insensitive), including engine-emitted rules.
+pub fn meta(code: &str) -> Option<&'static palisade_core::RuleMeta> {
+    catalogue()
+        .into_iter()
+        .find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
+}

@@ -302,7 +302,9 @@ impl Builder<'_> {
                 self.duplicates.clear();
             }
             Event::DocumentEnd => {
-                if let Some(root) = self.root.take() {
+                // An empty document (`---` then nothing, or only comments) is not a document
+                // anyone wrote on purpose: it is dropped, not counted.
+                if let Some(root) = self.root.take().filter(|r| !r.is_null()) {
                     self.documents.push(Document {
                         index: self.documents.len(),
                         root,

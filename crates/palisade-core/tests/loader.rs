@@ -1,0 +1,264 @@
+//! The YAML loader reads manifests the way Kubernetes does, keeps positions, and stays bounded on
+//! hostile input.
+
+use palisade_core::source::{self, objects_from_str, InputError, SourceLimits};
+use palisade_core::yaml::{self, Limits, LoadErrorKind, Pos, ScalarKind};
+
+fn root(text: &str) -> palisade_core::yaml::Node {
+    let (docs, errors) = yaml::load_str(text, &Limits::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    docs.into_iter().next().expect("one document").root
+}
+
+#[test]
+fn booleans_follow_yaml_1_1() {
+    let r = root("a: yes\nb: on\nc: off\nd: \"true\"\ne: 'yes'\nf: y\ng: !!str true\n");
+    assert_eq!(r.get("a").unwrap().as_bool(), Some(true));
+    assert_eq!(r.get("b").unwrap().as_bool(), Some(true));
+    assert_eq!(r.get("c").unwrap().as_bool(), Some(false));
+    assert_eq!(r.get("f").unwrap().as_bool(), Some(true));
+    // Quoted: a string for the API server, but the intent is still visible.
+    assert_eq!(r.get("d").unwrap().as_bool(), None);
+    assert_eq!(r.get("d").unwrap().bool_intent(), Some(true));
+    assert_eq!(r.get("e").unwrap().bool_intent(), Some(true));
+    assert_eq!(r.get("g").unwrap().as_bool(), None);
+    // A string field keeps the text the author wrote.
+    assert_eq!(r.get("a").unwrap().as_str(), Some("yes"));
+}
+
+#[test]
+fn numbers_and_nulls() {
+    let r = root("a: 0\nb: 0777\nc: ~\nd:\ne: \"0\"\nf: 1_000\n");
+    assert_eq!(r.get("a").unwrap().as_i64(), Some(0));
+    assert_eq!(r.get("b").unwrap().as_i64(), Some(0o777));
+    assert!(r.get("c").unwrap().is_null());
+    assert!(r.get("d").unwrap().is_null());
+    assert_eq!(r.get("e").unwrap().as_i64(), None);
+    assert_eq!(r.get("e").unwrap().int_intent(), Some(0));
+    assert_eq!(r.get("f").unwrap().as_i64(), Some(1000));
+}
+
+#[test]
+fn merge_keys_expand_and_explicit_keys_win() {
+    let r = root(
+        "base: &b\n  hostNetwork: true\n  dnsPolicy: Default\nspec:\n  <<: *b\n  dnsPolicy: ClusterFirst\n",
+    );
+    let spec = r.get("spec").unwrap();
+    assert_eq!(spec.get("hostNetwork").unwrap().as_bool(), Some(true));
+    assert_eq!(
+        spec.get("dnsPolicy").unwrap().as_str(),
+        Some("ClusterFirst")
+    );
+    assert!(spec.get("<<").is_none());
+    // A list of maps: the earlier map wins.
+    let r = root("a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc:\n  <<: [*a, *b]\n");
+    let c = r.get("c").unwrap();
+    assert_eq!(c.get("x").unwrap().as_i64(), Some(1));
+    assert_eq!(c.get("y").unwrap().as_i64(), Some(2));
+}
+
+#[test]
+fn duplicate_keys_keep_the_last_value_and_are_recorded() {
+    let (docs, _) = yaml::load_str("a: 1\nb: 2\na: 3\n", &Limits::default());
+    let d = &docs[0];
+    assert_eq!(d.root.get("a").unwrap().as_i64(), Some(3));
+    assert_eq!(d.duplicate_keys.len(), 1);
+    assert_eq!(d.duplicate_keys[0].first.start.line, 1);
+    assert_eq!(d.duplicate_keys[0].second.start.line, 3);
+    // Large maps take the hashed path; same answer.
+    let mut big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+    big.push_str("k7: last\n");
+    let (docs, _) = yaml::load_str(&big, &Limits::default());
+    assert_eq!(docs[0].root.get("k7").unwrap().as_str(), Some("last"));
+    assert_eq!(docs[0].root.entries().len(), 40);
+    assert_eq!(docs[0].duplicate_keys.len(), 1);
+}
+
+#[test]
+fn positions_are_one_based_lines_and_columns() {
+    let r = root("spec:\n  containers:\n    - name: app\n      image: nginx\n");
+    let image = r.lookup("/spec/containers/0/image").0;
+    assert_eq!(image.span.start, Pos { line: 4, col: 14 });
+    assert_eq!(
+        r.key_span("/spec/containers/0/image").unwrap().start,
+        Pos { line: 4, col: 7 }
+    );
+    // A missing field resolves to the nearest parent.
+    let (node, found) = r.lookup("/spec/containers/0/securityContext/privileged");
+    assert!(!found);
+    assert_eq!(node.span.start, Pos { line: 3, col: 7 });
+}
+
+#[test]
+fn crlf_bom_and_multiple_documents() {
+    let text = "\u{feff}apiVersion: v1\r\nkind: Pod\r\n---\r\napiVersion: v1\r\nkind: Service\r\n";
+    let loaded = source::load_bytes(&"t.yaml".into(), text.as_bytes(), &SourceLimits::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let kinds: Vec<_> = loaded.objects.iter().map(|o| o.kind().to_owned()).collect();
+    assert_eq!(kinds, ["Pod", "Service"]);
+    let svc = &loaded.objects[1];
+    assert_eq!(svc.node.get("kind").unwrap().span.start.line, 5);
+}
+
+#[test]
+fn lists_are_expanded_and_non_objects_skipped() {
+    let loaded = objects_from_str(
+        "l.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n\
+         - apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n---\n# just a comment\n---\nfoo: bar\n---\n",
+    );
+    assert!(loaded.errors.is_empty());
+    let names: Vec<_> = loaded.objects.iter().map(|o| o.name().unwrap()).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!(loaded.skipped_documents, 1, "`foo: bar` is not an object");
+    match &loaded.objects[1].origin {
+        palisade_core::Origin::File { base, .. } => assert_eq!(base, "/items/1"),
+        o => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn json_files_load() {
+    let loaded = objects_from_str(
+        "p.json",
+        "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Pod\",\n\t\"spec\": {\"hostPID\": true}\n}\n",
+    );
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let pod = &loaded.objects[0];
+    assert_eq!(
+        pod.node.path(&["spec", "hostPID"]).unwrap().as_bool(),
+        Some(true)
+    );
+}
+
+#[test]
+fn a_broken_document_does_not_hide_the_others() {
+    let loaded = objects_from_str(
+        "b.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: [Pod\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {name: c}\n",
+    );
+    let names: Vec<_> = loaded.objects.iter().filter_map(|o| o.name()).collect();
+    assert_eq!(names, ["a", "c"]);
+    assert_eq!(loaded.errors.len(), 1);
+    let pos = loaded.errors[0].pos().unwrap();
+    assert!((5..=7).contains(&pos.line), "error at {pos}");
+}
+
+#[test]
+fn helm_templates_get_a_hint() {
+    let loaded = objects_from_str(
+        "t.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include \"x\" . | nindent 4 }}\n",
+    );
+    assert!(
+        matches!(loaded.errors.first(), Some(InputError::HelmTemplate(_))),
+        "{:?}",
+        loaded.errors
+    );
+    assert!(loaded.errors[0].to_string().contains("helm template"));
+}
+
+#[test]
+fn quoted_scalars_with_shallow_continuation_lines_are_read() {
+    // go-yaml accepts this (two files of the real-world corpus have it); saphyr-parser 0.3 does not.
+    let text = "a:\n  b:\n    description: \"When set the TLS {} is optional, defaults\n    to false.\"\n    after: x\n";
+    let r = root(text);
+    let d = r.path(&["a", "b", "description"]).unwrap();
+    assert_eq!(
+        d.as_str(),
+        Some("When set the TLS {} is optional, defaults to false.")
+    );
+    let after = r.path(&["a", "b", "after"]).unwrap();
+    assert_eq!(after.span.start, Pos { line: 5, col: 12 });
+    let text = "metadata:\n  annotations:\n    x: '[\n        {\n            \"a\": 1\n        }\n    ]'\nspec: {}\n";
+    let r = root(text);
+    let x = r
+        .path(&["metadata", "annotations", "x"])
+        .unwrap()
+        .as_str()
+        .unwrap();
+    assert_eq!(x, "[ { \"a\": 1 } ]");
+    assert_eq!(r.get("spec").unwrap().span.start.line, 8);
+}
+
+#[test]
+fn alias_bombs_are_stopped() {
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let prev = format!("*a{}", i - 1);
+        text.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![prev.as_str(); 10].join(", ")
+        ));
+    }
+    let start = std::time::Instant::now();
+    let (docs, errors) = yaml::load_str(&text, &Limits::default());
+    assert!(docs.is_empty());
+    assert!(
+        matches!(errors[0].kind, LoadErrorKind::AliasLimit(_)),
+        "{errors:?}"
+    );
+    assert!(errors[0].to_string().contains("alias expansion"));
+    // Not a timing assertion, a hang guard: the bomb is 10^10 nodes if expanded.
+    assert!(start.elapsed().as_secs() < 30);
+}
+
+#[test]
+fn deep_nesting_is_stopped() {
+    // saphyr-parser has its own bound on flow nesting; either bound is a clear error.
+    let text = "[".repeat(100_000);
+    let (_, errors) = yaml::load_str(&text, &Limits::default());
+    assert!(
+        errors
+            .iter()
+            .any(|e| matches!(&e.kind, LoadErrorKind::DepthLimit(_))
+                || matches!(&e.kind, LoadErrorKind::Syntax(m) if m.contains("recursion limit"))),
+        "{errors:?}"
+    );
+    let text = (0..2000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect::<String>();
+    let (_, errors) = yaml::load_str(&text, &Limits::default());
+    assert!(
+        matches!(errors[0].kind, LoadErrorKind::DepthLimit(_)),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn binary_non_utf8_and_oversized_inputs_are_clear_errors() {
+    let limits = SourceLimits::default();
+    let e = source::decode(b"apiVersion: v1\n\0\x01\x02", &limits).unwrap_err();
+    assert_eq!(e, InputError::Binary(15));
+    let e = source::decode(b"kind: Pod\nname: caf\xe9\n", &limits).unwrap_err();
+    assert!(matches!(e, InputError::NotUtf8 { line: 2, .. }), "{e:?}");
+    assert!(e.to_string().contains("UTF-8"));
+    let small = SourceLimits {
+        max_file_bytes: 10,
+        ..limits
+    };
+    let e = source::decode(b"apiVersion: v1\n", &small).unwrap_err();
+    assert!(matches!(
+        e,
+        InputError::TooLarge {
+            size: 15,
+            limit: 10
+        }
+    ));
+}
+
+#[test]
+fn document_markers_split_exactly() {
+    let text = "%YAML 1.1\n---\na: 1\n--- |\n  text\n---\n...\n";
+    let chunks = yaml::split_documents(text);
+    assert_eq!(chunks.len(), 3);
+    assert_eq!(chunks[0].line, 1, "the directive stays with its document");
+    let (docs, errors) = yaml::load_str(text, &Limits::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(docs[1].root.as_str(), Some("text\n"));
+    assert_eq!(
+        docs[0].root.get("a").map(|n| n.as_scalar().unwrap().kind),
+        Some(ScalarKind::Int(1))
+    );
+}

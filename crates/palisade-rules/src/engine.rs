@@ -1,0 +1,173 @@
+//! Runs the selected rules over objects and applies exemptions. Every source (files, cluster,
+//! admission request) goes through [`Engine::check_object`], so verdicts agree by construction.
+
+use std::sync::Arc;
+
+use palisade_core::config::Exemption;
+use palisade_core::suppress::{self, code_matches};
+use palisade_core::yaml::DuplicateKey;
+use palisade_core::{Context, Emitter, Finding, KubeVersion, Object, Rule, RuleMeta, Settings};
+
+use crate::pss::{self, Level};
+use crate::{input, registry};
+
+/// Which rules run: codes, code prefixes or rule names.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Run only these (empty: all).
+    pub select: Vec<String>,
+    /// Never run these.
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    pub fn includes(&self, meta: &RuleMeta) -> bool {
+        let hit = |p: &String| code_matches(p, meta.code, meta.name);
+        (self.select.is_empty() || self.select.iter().any(hit)) && !self.ignore.iter().any(hit)
+    }
+}
+
+/// What the engine evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every selected rule, at the target Kubernetes version.
+    Rules,
+    /// Only the Pod Security Standards at one level and policy version, exactly as
+    /// Pod Security Admission would (`--pod-security LEVEL[:VERSION]`).
+    PodSecurity { level: Level, version: KubeVersion },
+}
+
+pub struct Engine {
+    rules: Vec<&'static dyn Rule>,
+    selection: Selection,
+    settings: Settings,
+    exemptions: Vec<Exemption>,
+    mode: Mode,
+}
+
+impl Engine {
+    pub fn new(
+        settings: Settings,
+        selection: Selection,
+        exemptions: Vec<Exemption>,
+        mode: Mode,
+    ) -> Self {
+        let version = settings.kubernetes_version;
+        let rules = match mode {
+            Mode::Rules => registry::all()
+                .into_iter()
+                .filter(|r| selection.includes(r.meta()) && r.meta().versions.contains(version))
+                .collect(),
+            Mode::PodSecurity { .. } => Vec::new(),
+        };
+        Engine {
+            rules,
+            selection,
+            settings,
+            exemptions,
+            mode,
+        }
+    }
+
+    /// Declarations of every rule this engine can report, for reports and SARIF metadata.
+    pub fn metas(&self) -> Vec<&'static RuleMeta> {
+        match self.mode {
+            Mode::Rules => self
+                .rules
+                .iter()
+                .map(|r| r.meta())
+                .chain(
+                    input::METAS
+                        .iter()
+                        .copied()
+                        .filter(|m| self.selection.includes(m)),
+                )
+                .collect(),
+            Mode::PodSecurity { level, version } => pss::checks_for(level, version)
+                .into_iter()
+                .map(|(c, _)| c.meta)
+                .collect(),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// All findings for one object, exemptions applied (exempted findings are kept, marked).
+    pub fn check_object(&self, object: &Object) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        match self.mode {
+            Mode::Rules => {
+                let cx = Context {
+                    settings: &self.settings,
+                };
+                for rule in &self.rules {
+                    let mut out = Emitter::new(object, rule.meta(), &mut findings);
+                    rule.check(&cx, object, &mut out);
+                }
+                self.waivers_without_reason(object, &mut findings);
+            }
+            Mode::PodSecurity { level, version } => {
+                if let Some(pod) = object.pod_template() {
+                    for (check, violation) in pss::evaluate(level, version, &pod) {
+                        pss::emit(
+                            check,
+                            vec![violation],
+                            &mut Emitter::new(object, check.meta, &mut findings),
+                        );
+                    }
+                }
+            }
+        }
+        suppress::apply(object, &self.exemptions, &mut findings);
+        findings
+    }
+
+    /// The finding for a duplicate mapping key, when that rule is selected.
+    pub fn duplicate_key(&self, path: &Arc<str>, dup: &DuplicateKey) -> Option<Finding> {
+        (self.mode == Mode::Rules && self.selection.includes(&input::duplicate_key::META))
+            .then(|| input::duplicate_key::finding(path, dup))
+    }
+
+    fn waivers_without_reason(&self, object: &Object, findings: &mut Vec<Finding>) {
+        let meta = &input::waiver_without_reason::META;
+        if !self.selection.includes(meta) {
+            return;
+        }
+        let annotations = object.node.path(&["metadata", "annotations"]);
+        let pod_annotations = object
+            .pod_template()
+            .filter(|p| p.meta_pointer != "/metadata")
+            .map(|p| {
+                (
+                    p.meta_pointer,
+                    p.metadata.and_then(|m| m.get("annotations")),
+                )
+            });
+        let sets = std::iter::once(("/metadata".to_owned(), annotations)).chain(pod_annotations);
+        for (base, set) in sets {
+            for e in set.map(|n| n.entries()).unwrap_or(&[]) {
+                let is_waiver = &*e.key == suppress::OBJECT_ANNOTATION
+                    || e.key.starts_with(suppress::CONTAINER_ANNOTATION_PREFIX);
+                let Some(value) = e.value.as_str().filter(|_| is_waiver) else {
+                    continue;
+                };
+                if suppress::parse_waiver(value).reason.is_none() {
+                    let pointer = format!(
+                        "{base}/annotations/{}",
+                        palisade_core::yaml::escape_pointer(&e.key)
+                    );
+                    Emitter::new(object, meta, findings).report(
+                        &pointer,
+                        format!("exemption `{}: {value}` gives no reason", e.key),
+                    );
+                }
+            }
+        }
+    }
+}

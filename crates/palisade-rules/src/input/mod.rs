@@ -1,0 +1,10 @@
+//! `PA9xx`: Palisade's own findings about its input (not about the cluster's security as such, but
+//! about manifests that do not mean what they seem to).
+
+pub mod duplicate_key;
+pub mod waiver_without_reason;
+
+use palisade_core::RuleMeta;
+
+/// Declarations of the input rules (they are emitted by the engine, not run per object).
+pub static METAS: &[&RuleMeta] = &[&duplicate_key::META, &waiver_without_reason::META];

@@ -1,0 +1,143 @@
+//! Command-line interface. The help text is the first documentation most users read: it says what
+//! each command is for and shows how to use it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "palisade",
+    version,
+    about = "Checks Kubernetes manifests against the Kubernetes Security Best Practice Guide and the Pod Security Standards",
+    long_about = "Palisade checks Kubernetes manifests against the Kubernetes Security – Best Practice \
+                  Guide and the Pod Security Standards, and reports every problem with the file, line \
+                  and column it is at, why it matters and how to fix it.",
+    after_help = "Examples:\n  \
+        palisade scan deploy/                       scan every .yaml/.yml/.json below deploy/\n  \
+        helm template ./chart | palisade scan -     scan rendered Helm output\n  \
+        palisade scan --format sarif k8s/ > palisade.sarif\n  \
+        palisade scan --pod-security restricted:v1.30 k8s/\n  \
+        palisade rules                              list every rule\n  \
+        palisade explain PS101                      what a rule checks and how to fix it\n\n\
+        Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, input or config error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan manifest files, directories or stdin (`-`)
+    #[command(
+        long_about = "Scan manifest files, directories (recursively: .yaml, .yml, .json) or stdin (`-`).\n\n\
+                      Multi-document YAML, JSON, and `List` kinds are understood; YAML is read the way \
+                      Kubernetes reads it (YAML 1.1: `hostNetwork: yes` is true). A file that cannot be \
+                      parsed is reported with its line and column, every other file is still scanned, \
+                      and the run exits 2.",
+        after_help = "Examples:\n  \
+            palisade scan examples/insecure-app\n  \
+            kustomize build overlays/prod | palisade scan - --fail-on medium\n  \
+            palisade scan k8s/ --format json --output sarif=palisade.sarif\n  \
+            palisade scan k8s/ --select PS,IM --ignore PS152\n  \
+            palisade scan k8s/ --pod-security baseline:v1.29\n\n\
+            Exemptions: annotate an object with `palisade.dev/ignore: \"PS104 — reason\"`, or one \
+            container with `container.palisade.dev/<name>: \"PS151 — reason\"`, or list them under \
+            `exemptions:` in palisade.yaml (a reason is required). Exempted findings are reported \
+            as suppressed."
+    )]
+    Scan(ScanArgs),
+    /// List every rule: code, name, severity, guide section, Kubernetes versions
+    Rules(RulesArgs),
+    /// Explain a rule: what it checks, why it matters, an example, how to fix it
+    Explain {
+        /// Rule code (PS101) or name (privileged-container)
+        code: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads stdin
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Report format on stdout
+    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+
+    /// Also write a report to a file, e.g. `--output sarif=palisade.sarif` (repeatable)
+    #[arg(long, short = 'o', value_name = "FORMAT=FILE")]
+    pub output: Vec<String>,
+
+    /// Exit 1 when a finding at or above this severity is not exempted [default: high]
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+
+    /// Run only these rules: codes, prefixes (PS, IM4) or names, comma-separated
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Skip these rules: codes, prefixes or names, comma-separated
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Kubernetes version the manifests target (version-aware rules use it) [default: newest known]
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<String>,
+
+    /// Evaluate only the Pod Security Standards at LEVEL (privileged, baseline, restricted) and
+    /// policy VERSION (v1.0 … or latest); exits 1 if any pod violates it
+    #[arg(long, value_name = "LEVEL[:VERSION]")]
+    pub pod_security: Option<String>,
+
+    /// Registries images may come from (IM403), comma-separated; adds to the config file's list
+    #[arg(long, value_name = "REGISTRIES", value_delimiter = ',')]
+    pub allowed_registries: Vec<String>,
+
+    /// Config file [default: palisade.yaml in this directory or a parent]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read any config file
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Largest file read, in bytes (larger files are reported as errors)
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_file_size: usize,
+
+    /// Colour in text output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Read and parse only, run no rule (for benchmarks: the floor a scan cannot go below)
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
+
+    /// Worker threads [default: one per core]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Output as a table (text) or JSON
+    #[arg(long, short = 'f', value_enum, default_value_t = CatalogueFormat::Text)]
+    pub format: CatalogueFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CatalogueFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is not set
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,272 @@
+//! The manifest scan: inputs → documents → objects → findings → one [`ScanReport`].
+//!
+//! Files are read and checked in parallel (rayon); a large file is cut at its `---` markers and its
+//! documents are parsed in parallel too, so one 2 MB install bundle does not leave a core idle.
+//! A problem with one input never stops the others.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use palisade_core::report::{InputProblem, ScanReport, Stats};
+use palisade_core::source::{self, InputError, SourceLimits};
+use palisade_core::yaml::{self, Chunk};
+use palisade_core::{object, Finding};
+use palisade_rules::Engine;
+use rayon::prelude::*;
+
+/// The display name of standard input.
+pub const STDIN: &str = "<stdin>";
+
+/// Files above this size have their documents parsed in parallel.
+const PARALLEL_FILE_BYTES: usize = 128 * 1024;
+
+/// One input to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+/// Expands command-line paths: directories recursively (`.yaml`, `.yml`, `.json`, skipping hidden
+/// directories such as `.git`), files as given, `-` as stdin. Paths that do not exist are problems.
+pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputProblem>) {
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if p.is_dir() {
+            let walker = walkdir::WalkDir::new(p)
+                .follow_links(false)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
+            for entry in walker {
+                match entry {
+                    Ok(e) if e.file_type().is_file() && is_manifest(e.path()) => {
+                        inputs.push(Input::File(e.into_path()))
+                    }
+                    Ok(_) => {}
+                    Err(e) => problems.push(InputProblem {
+                        path: display(e.path().unwrap_or(p)),
+                        pos: None,
+                        message: format!("cannot read: {e}"),
+                    }),
+                }
+            }
+        } else if p.exists() {
+            inputs.push(Input::File(p.clone()));
+        } else {
+            problems.push(InputProblem {
+                path: display(p),
+                pos: None,
+                message: "no such file or directory".into(),
+            });
+        }
+    }
+    (inputs, problems)
+}
+
+fn is_manifest(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn display(p: &Path) -> Arc<str> {
+    Arc::from(p.to_string_lossy().as_ref())
+}
+
+/// What one input gave.
+#[derive(Default)]
+struct FileResult {
+    findings: Vec<Finding>,
+    problems: Vec<InputProblem>,
+    documents: usize,
+    objects: usize,
+    skipped: usize,
+    /// The text, kept for code frames when there is something to show.
+    text: Option<(Arc<str>, Arc<str>)>,
+}
+
+/// What one `---` section of a file gave.
+#[derive(Default)]
+struct ChunkOutcome {
+    findings: Vec<Finding>,
+    documents: usize,
+    objects: usize,
+    skipped: usize,
+    error: Option<InputError>,
+}
+
+/// Source texts kept for reporters (code frames).
+#[derive(Default)]
+pub struct Sources(HashMap<Arc<str>, Arc<str>>);
+
+impl Sources {
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.0.get(path).map(|t| &**t)
+    }
+}
+
+/// Options of one scan.
+pub struct ScanOptions {
+    pub limits: SourceLimits,
+    pub keep_sources: bool,
+    pub progress: bool,
+}
+
+/// Scans every input with `engine`.
+pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanReport, Sources) {
+    let bar = if opts.progress && inputs.len() >= 200 {
+        let bar =
+            ProgressBar::with_draw_target(Some(inputs.len() as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar} {eta}")
+                .expect("static template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let results: Vec<FileResult> = inputs
+        .into_par_iter()
+        .map(|input| {
+            let r = scan_input(engine, &input, opts);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+
+    let mut report = ScanReport {
+        kubernetes_version: engine.settings().kubernetes_version.to_string(),
+        rules: engine.metas(),
+        ..ScanReport::default()
+    };
+    let mut sources = Sources::default();
+    let mut stats = Stats::default();
+    for r in results {
+        stats.files += 1;
+        stats.documents += r.documents;
+        stats.objects += r.objects;
+        stats.skipped_documents += r.skipped;
+        report.findings.extend(r.findings);
+        report.problems.extend(r.problems);
+        if let Some((path, text)) = r.text {
+            sources.0.insert(path, text);
+        }
+    }
+    report.stats = stats;
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    (report, sources)
+}
+
+fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult {
+    let (path, bytes) = match input {
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            let limit = opts.limits.max_file_bytes as u64 + 1;
+            let read = std::io::stdin().lock().take(limit).read_to_end(&mut buf);
+            (Arc::from(STDIN), read.map(|_| buf))
+        }
+        Input::File(p) => (display(p), read_bounded(p, opts.limits.max_file_bytes)),
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => return problem(&path, &InputError::Io(e.to_string())),
+    };
+    let text = match source::decode(&bytes, &opts.limits) {
+        Ok(t) => t,
+        Err(e) => return problem(&path, &e),
+    };
+    let chunks = yaml::split_documents(text);
+    let check = |c: &Chunk| check_chunk(engine, &path, text, *c, opts);
+    let outcomes: Vec<ChunkOutcome> = if text.len() > PARALLEL_FILE_BYTES && chunks.len() > 1 {
+        chunks.par_iter().map(check).collect()
+    } else {
+        chunks.iter().map(check).collect()
+    };
+    let mut r = FileResult::default();
+    for o in outcomes {
+        r.findings.extend(o.findings);
+        r.documents += o.documents;
+        r.objects += o.objects;
+        r.skipped += o.skipped;
+        if let Some(e) = o.error {
+            r.problems.push(InputProblem {
+                path: path.clone(),
+                pos: e.pos(),
+                message: e.to_string(),
+            });
+        }
+    }
+    if opts.keep_sources && (!r.findings.is_empty() || !r.problems.is_empty()) {
+        r.text = Some((path.clone(), Arc::from(text)));
+    }
+    r
+}
+
+/// Reads a file, refusing (without reading it all) one larger than the limit.
+fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limit as u64 {
+        // Leave the size check (and its message) to `source::decode` without reading gigabytes.
+        let mut head = Vec::with_capacity(limit + 1);
+        file.take(limit as u64 + 1).read_to_end(&mut head)?;
+        return Ok(head);
+    }
+    let mut buf = Vec::with_capacity(size as usize);
+    (&file).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn problem(path: &Arc<str>, e: &InputError) -> FileResult {
+    FileResult {
+        problems: vec![InputProblem {
+            path: path.clone(),
+            pos: e.pos(),
+            message: e.to_string(),
+        }],
+        ..FileResult::default()
+    }
+}
+
+fn check_chunk(
+    engine: &Engine,
+    path: &Arc<str>,
+    text: &str,
+    chunk: Chunk,
+    opts: &ScanOptions,
+) -> ChunkOutcome {
+    let loaded = yaml::load_chunk(text, chunk, &opts.limits.yaml);
+    let mut out = ChunkOutcome {
+        documents: loaded.documents.len(),
+        ..ChunkOutcome::default()
+    };
+    for doc in loaded.documents {
+        for dup in &doc.duplicate_keys {
+            out.findings.extend(engine.duplicate_key(path, dup));
+        }
+        match object::objects_of_document(path, doc.index, doc.root) {
+            Some(objects) => {
+                out.objects += objects.len();
+                for o in &objects {
+                    out.findings.extend(engine.check_object(o));
+                }
+            }
+            None => out.skipped += 1,
+        }
+    }
+    out.error = loaded.error.map(|e| source::yaml_error(text, e));
+    out
+}
