@@ -555,3 +555,141 @@ struct ResultProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pointer: Option<&'a str>,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use palisade_core::ObjectRef;
+
+    use super::*;
+
+    fn finding(path: &str, line: u32, pointer: &str) -> Finding {
+        Finding {
+            code: "PS101",
+            rule: "privileged-container",
+            severity: Severity::Critical,
+            pss_check: Some("privileged"),
+            location: Location::File {
+                path: Arc::from(path),
+                pos: Pos { line, col: 13 },
+                end: Pos { line, col: 23 },
+                pointer: pointer.to_owned(),
+            },
+            object: Some(ObjectRef {
+                api_version: "apps/v1".to_owned(),
+                kind: "Deployment".to_owned(),
+                namespace: Some("prod".to_owned()),
+                name: Some("web".to_owned()),
+            }),
+            container: Some("app".to_owned()),
+            message: "container \"app\" runs privileged".to_owned(),
+            help: String::new(),
+            suppressed: None,
+        }
+    }
+
+    const P: &str = "/spec/template/spec/containers/0/securityContext/privileged";
+
+    #[test]
+    fn fnv1a_matches_the_published_test_vectors() {
+        for (input, want) in [
+            ("", 0xcbf2_9ce4_8422_2325_u64),
+            ("a", 0xaf63_dc4c_8601_ec8c),
+            ("foobar", 0x8594_4171_f739_67e8),
+        ] {
+            let mut h = Fnv64::new();
+            h.bytes(input.as_bytes());
+            assert_eq!(h.0, want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn fingerprint_is_pinned() {
+        // A golden value (cross-checked with an independent FNV-1a): if this changes, every user's code scanning alerts reopen. Change the
+        // algorithm only together with FINGERPRINT_KEY.
+        assert_eq!(
+            fingerprint(&finding("deploy/web.yaml", 14, P)),
+            "e7d60438cd7035f3"
+        );
+    }
+
+    #[test]
+    fn fingerprint_ignores_position_message_and_path_spelling() {
+        let base = fingerprint(&finding("deploy/web.yaml", 14, P));
+        assert_eq!(fingerprint(&finding("deploy/web.yaml", 40, P)), base);
+        assert_eq!(fingerprint(&finding("./deploy/web.yaml", 14, P)), base);
+        assert_eq!(fingerprint(&finding("deploy\\web.yaml", 14, P)), base);
+        let mut reworded = finding("deploy/web.yaml", 14, P);
+        reworded.message = "something else".to_owned();
+        assert_eq!(fingerprint(&reworded), base);
+    }
+
+    #[test]
+    fn fingerprint_tells_findings_apart() {
+        let base = fingerprint(&finding("deploy/web.yaml", 14, P));
+        assert_ne!(fingerprint(&finding("deploy/api.yaml", 14, P)), base);
+        assert_ne!(
+            fingerprint(&finding("deploy/web.yaml", 14, &P.replace("/0/", "/1/"))),
+            base
+        );
+        let mut other_code = finding("deploy/web.yaml", 14, P);
+        other_code.code = "PS102";
+        assert_ne!(fingerprint(&other_code), base);
+        let mut other_object = finding("deploy/web.yaml", 14, P);
+        other_object.object.as_mut().unwrap().name = Some("api".to_owned());
+        assert_ne!(fingerprint(&other_object), base);
+        let mut cluster_scoped = finding("deploy/web.yaml", 14, P);
+        cluster_scoped.object.as_mut().unwrap().namespace = None;
+        assert_ne!(fingerprint(&cluster_scoped), base);
+    }
+
+    #[test]
+    fn field_boundaries_matter() {
+        let mut a = Fnv64::new();
+        a.field(Some("ab"));
+        a.field(Some("c"));
+        let mut b = Fnv64::new();
+        b.field(Some("a"));
+        b.field(Some("bc"));
+        assert_ne!(a.0, b.0);
+        let mut none = Fnv64::new();
+        none.field(None);
+        let mut empty = Fnv64::new();
+        empty.field(Some(""));
+        assert_ne!(none.0, empty.0);
+    }
+
+    #[test]
+    fn severities_map_to_levels() {
+        assert_eq!(severity_level(Severity::Critical), "error");
+        assert_eq!(severity_level(Severity::High), "error");
+        assert_eq!(severity_level(Severity::Medium), "warning");
+        assert_eq!(severity_level(Severity::Low), "note");
+    }
+
+    #[test]
+    fn security_severity_falls_in_code_scannings_bands() {
+        let score = |s| security_severity(s).parse::<f64>().unwrap();
+        assert!(score(Severity::Critical) > 9.0);
+        assert!((7.0..9.0).contains(&score(Severity::High)));
+        assert!((4.0..7.0).contains(&score(Severity::Medium)));
+        assert!((0.1..4.0).contains(&score(Severity::Low)));
+    }
+
+    #[test]
+    fn whole_file_locations_have_no_region() {
+        let p = physical("a.yaml", None, None);
+        assert!(p.region.is_none());
+        let p = physical("a.yaml", Some(Pos { line: 0, col: 0 }), None);
+        assert!(p.region.is_none());
+        // An end that is not after the start is dropped rather than emitted backwards.
+        let p = physical(
+            "a.yaml",
+            Some(Pos { line: 3, col: 5 }),
+            Some(Pos { line: 3, col: 5 }),
+        );
+        let r = p.region.unwrap();
+        assert_eq!((r.start_line, r.start_column, r.end_line), (3, 5, None));
+    }
+}

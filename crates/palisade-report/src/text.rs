@@ -176,15 +176,22 @@ fn headline(s: &mut String, paint: Paint, f: &Finding) {
 
 fn finding(s: &mut String, paint: Paint, f: &Finding, lines: Option<&LineIndex<'_>>) {
     headline(s, paint, f);
+    // Where the finding sits beyond file:line (the object; for a cluster finding, whose headline
+    // names the object already, the field), and which Pod Security check it is, which is what a
+    // `--pod-security` user maps back to the namespace label's level.
+    let mut context = Vec::new();
     match (&f.location, &f.object) {
-        // A cluster finding's headline names the object already; say where in it.
         (Location::Object { pointer, .. }, _) if !pointer.is_empty() => {
-            let _ = writeln!(s, "  at {}", clean(pointer));
+            context.push(format!("at {}", clean(pointer)));
         }
         (Location::Object { .. }, _) | (_, None) => {}
-        (_, Some(o)) => {
-            let _ = writeln!(s, "  in {}", clean(&o.to_string()));
-        }
+        (_, Some(o)) => context.push(format!("in {}", clean(&o.to_string()))),
+    }
+    if let Some(check) = f.pss_check {
+        context.push(format!("Pod Security check `{check}`"));
+    }
+    if !context.is_empty() {
+        let _ = writeln!(s, "  {}", context.join(" · "));
     }
     if let (Location::File { pos, end, .. }, Some(lines)) = (&f.location, lines) {
         frame(s, paint, lines, *pos, *end, severity_style(f.severity));
@@ -498,5 +505,203 @@ fn char_width(c: char) -> usize {
         | 0x1F900..=0x1F9FF
         | 0x20000..=0x3FFFD => 2,
         _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use palisade_core::ObjectRef;
+
+    use super::*;
+
+    fn pos(line: u32, col: u32) -> Pos {
+        Pos { line, col }
+    }
+
+    fn frame_of(text: &str, at: Pos, end: Pos) -> String {
+        let mut s = String::new();
+        frame(&mut s, Paint(false), &LineIndex::new(text), at, end, RED);
+        s
+    }
+
+    #[test]
+    fn clean_escapes_terminal_controls_and_bidi_overrides() {
+        assert!(matches!(clean("plain ☁️ text"), Cow::Borrowed(_)));
+        assert_eq!(clean("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(clean("x\ny\tz"), "x\\ny\\tz");
+        assert_eq!(clean("admin\u{202E}txt"), "admin\\u{202e}txt");
+        assert_eq!(clean("\u{9b}"), "\\u{9b}");
+    }
+
+    #[test]
+    fn line_index_handles_crlf_and_final_newline() {
+        let idx = LineIndex::new("a: 1\r\nb: 2\n");
+        assert_eq!(idx.line(1), Some("a: 1"));
+        assert_eq!(idx.line(2), Some("b: 2"));
+        assert_eq!(idx.line(3), None);
+        assert_eq!(idx.line(0), None);
+        let idx = LineIndex::new("a\n\nb");
+        assert_eq!(idx.line(2), Some(""));
+        assert_eq!(idx.line(3), Some("b"));
+    }
+
+    #[test]
+    fn frame_underlines_the_span_with_one_line_of_context() {
+        let text = "spec:\n  hostPID: true\n";
+        assert_eq!(
+            frame_of(text, pos(2, 3), pos(2, 10)),
+            "  1 | spec:\n  2 |   hostPID: true\n    |   ^^^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn frame_skips_blank_context_and_uses_one_caret_for_multiline_spans() {
+        let text = "a: 1\n\nspec:\n  x: 1\n";
+        assert_eq!(
+            frame_of(text, pos(3, 1), pos(4, 7)),
+            "  3 | spec:\n    | ^\n"
+        );
+    }
+
+    #[test]
+    fn frame_gutter_is_as_wide_as_the_line_number() {
+        let text = "x\n".repeat(99) + "  key: v\n";
+        assert_eq!(
+            frame_of(&text, pos(100, 3), pos(100, 6)),
+            "   99 | x\n  100 |   key: v\n      |   ^^^\n"
+        );
+    }
+
+    #[test]
+    fn caret_accounts_for_wide_characters_and_tabs() {
+        // `名前` takes four terminal columns; the caret must land under `b`.
+        let text = "a: 名前 b\n";
+        let out = frame_of(text, pos(1, 7), pos(1, 8));
+        assert_eq!(out, "  1 | a: 名前 b\n    |         ^\n");
+        // A tab is shown as spaces to the next multiple of four.
+        let text = "k:\t\"v\"\n";
+        let out = frame_of(text, pos(1, 4), pos(1, 7));
+        assert_eq!(out, "  1 | k:  \"v\"\n    |     ^^^\n");
+    }
+
+    #[test]
+    fn frame_escapes_controls_in_source() {
+        let text = "name: \"a\x1bb\" x\n";
+        let out = frame_of(text, pos(1, 13), pos(1, 14));
+        // The escape takes six columns; the caret still lands under `x`.
+        assert_eq!(
+            out,
+            "  1 | name: \"a\\u{1b}b\" x\n    |                  ^\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_cropped_around_the_column() {
+        let line = format!("{}TARGET{}", "a".repeat(300), "b".repeat(300));
+        let out = frame_of(&line, pos(1, 301), pos(1, 307));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("  1 | …aaaa"));
+        assert!(lines[0].ends_with("bbb…"));
+        assert!(lines[0].chars().count() < 140, "{}", lines[0]);
+        // The caret sits under TARGET.
+        let code = lines[0].find('…').unwrap();
+        let caret = lines[1].find('^').unwrap();
+        let target = lines[0].find("TARGET").unwrap();
+        assert_eq!(
+            lines[0][code..target].chars().count(),
+            lines[1][code..caret].chars().count()
+        );
+        assert!(lines[1].ends_with("^^^^^^"));
+    }
+
+    #[test]
+    fn stale_source_gives_no_frame() {
+        assert_eq!(frame_of("a: 1\n", pos(7, 1), pos(7, 2)), "");
+    }
+
+    fn report_with(finding: Finding) -> ScanReport {
+        ScanReport {
+            findings: vec![finding],
+            ..ScanReport::default()
+        }
+    }
+
+    fn text_of(report: &ScanReport) -> String {
+        let mut out = Vec::new();
+        TextReporter::new(false, None)
+            .render(report, &mut out)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn cluster_finding(message: &str) -> Finding {
+        Finding {
+            code: "PS101",
+            rule: "privileged-container",
+            severity: Severity::Critical,
+            pss_check: None,
+            location: Location::Object {
+                source: Arc::from("cluster"),
+                pointer: "/spec/containers/0/securityContext/privileged".to_owned(),
+            },
+            object: Some(ObjectRef {
+                api_version: "v1".to_owned(),
+                kind: "Pod".to_owned(),
+                namespace: Some("kube-system".to_owned()),
+                name: Some("agent".to_owned()),
+            }),
+            container: None,
+            message: message.to_owned(),
+            help: "drop it".to_owned(),
+            suppressed: None,
+        }
+    }
+
+    #[test]
+    fn cluster_findings_name_the_object_and_the_field() {
+        let out = text_of(&report_with(cluster_finding("runs privileged")));
+        assert!(out.starts_with(
+            "cluster: Pod kube-system/agent  💥 critical  PS101 privileged-container  runs privileged\n  at /spec/containers/0/securityContext/privileged\n  help: drop it\n"
+        ), "{out}");
+    }
+
+    #[test]
+    fn untrusted_text_cannot_reach_the_terminal_raw() {
+        let out = text_of(&report_with(cluster_finding(
+            "container \"\x1b]0;pwned\x07\" runs privileged",
+        )));
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+        assert!(out.contains("\\u{1b}]0;pwned\\u{7}"));
+    }
+
+    #[test]
+    fn summary_without_threshold_says_nothing_about_failing() {
+        let out = text_of(&ScanReport::default());
+        assert_eq!(
+            out,
+            "Scanned 0 files: 0 documents, 0 objects.\nFindings: 0 critical, 0 high, 0 medium, 0 low; 0 suppressed; 0 input errors.\n"
+        );
+        let passing = ScanReport {
+            fail_on: Some(Severity::Low),
+            ..ScanReport::default()
+        };
+        assert!(text_of(&passing).ends_with("Passed: no findings at or above low.\n"));
+    }
+
+    #[test]
+    fn suppressed_findings_do_not_count_towards_failing() {
+        let mut f = cluster_finding("runs privileged");
+        f.suppressed = Some("vendor agent, reviewed".to_owned());
+        let mut report = report_with(f);
+        report.fail_on = Some(Severity::High);
+        let out = text_of(&report);
+        assert!(out.contains("(suppressed) 💥 critical"), "{out}");
+        assert!(out.contains("  suppressed: vendor agent, reviewed\n"));
+        assert!(out.contains("0 critical"));
+        assert!(out.contains("; 1 suppressed;"));
+        assert!(out.ends_with("Passed: no findings at or above high.\n"));
     }
 }
