@@ -103,8 +103,15 @@ fn groups(report: &ScanReport) -> BTreeMap<&str, Group<'_>> {
     }
     for g in groups.values_mut() {
         g.problems.sort_by_key(|p| p.pos);
-        g.findings
-            .sort_by(|a, b| (a.location.pos(), a.code).cmp(&(b.location.pos(), b.code)));
+        // Objects break ties: a cluster's findings have no position, and read best by object.
+        g.findings.sort_by(|a, b| {
+            (a.location.pos(), &a.object, a.code, a.location.pointer()).cmp(&(
+                b.location.pos(),
+                &b.object,
+                b.code,
+                b.location.pointer(),
+            ))
+        });
     }
     groups
 }
@@ -234,13 +241,18 @@ fn problem(s: &mut String, paint: Paint, p: &InputProblem) {
 
 fn summary(s: &mut String, paint: Paint, report: &ScanReport) {
     let st = &report.stats;
-    let _ = write!(
-        s,
-        "Scanned {}: {}, {}",
-        plural(st.files, "file", "files"),
-        plural(st.documents, "document", "documents"),
-        plural(st.objects, "object", "objects"),
-    );
+    // A cluster or admission scan reads objects, not files: say only what applies.
+    if st.files == 0 && st.objects > 0 {
+        let _ = write!(s, "Scanned {}", plural(st.objects, "object", "objects"));
+    } else {
+        let _ = write!(
+            s,
+            "Scanned {}: {}, {}",
+            plural(st.files, "file", "files"),
+            plural(st.documents, "document", "documents"),
+            plural(st.objects, "object", "objects"),
+        );
+    }
     if st.skipped_documents > 0 {
         let _ = write!(
             s,
@@ -666,6 +678,20 @@ mod tests {
         assert!(out.starts_with(
             "cluster: Pod kube-system/agent  💥 critical  PS101 privileged-container  runs privileged\n  at /spec/containers/0/securityContext/privileged\n  help: drop it\n"
         ), "{out}");
+    }
+
+    #[test]
+    fn cluster_findings_are_ordered_by_object() {
+        let mut b = cluster_finding("second");
+        b.object.as_mut().unwrap().name = Some("zeta".to_owned());
+        let mut report = report_with(b);
+        report.findings.push(cluster_finding("first"));
+        report.stats.objects = 2;
+        let out = text_of(&report);
+        let first = out.find("first").unwrap();
+        let second = out.find("second").unwrap();
+        assert!(first < second, "{out}");
+        assert!(out.contains("Scanned 2 objects.\n"), "{out}");
     }
 
     #[test]
