@@ -5,6 +5,24 @@
 //! [`render`]; a new format (JUnit, HTML) is one more `Reporter` and one more `Format` variant, with
 //! nothing else to change. Reporters never decide anything about the run (exit code, what fails):
 //! they show what [`ScanReport`] says, so every format agrees with every other.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use palisade_core::report::ScanReport;
+//! use palisade_report::{render, Format, OutputSpec, RenderOptions};
+//!
+//! let report = ScanReport::default();
+//! let files: HashMap<String, String> = HashMap::new(); // path → text, for code frames
+//! let options = RenderOptions::default().with_color(false).with_source(&files);
+//!
+//! let mut terminal = Vec::new();
+//! render(Format::Text, &report, &options, &mut terminal)?;
+//!
+//! let spec: OutputSpec = "sarif=palisade.sarif".parse().unwrap();
+//! let mut file = Vec::new(); // a BufWriter<File> at `spec.path` in the CLI
+//! render(spec.format, &report, &options, &mut file)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use std::fmt;
 use std::io::{self, Write};
@@ -216,6 +234,8 @@ impl FromStr for OutputSpec {
 }
 
 /// Writes `report` in `format` to `out`.
+///
+/// The JSON and SARIF reporters write in many small pieces: give them a buffered writer.
 pub fn render(
     format: Format,
     report: &ScanReport,
