@@ -1,0 +1,195 @@
+//! The JSON report: one object per run, in the schema `docs/json-schema.md` documents.
+//!
+//! The schema is a promise to scripts, so the model here is its own set of structs rather than
+//! `Serialize` on the core types: core can change shape without changing what users parse.
+//! Additive changes keep [`SCHEMA_VERSION`]; renaming, removing or retyping a field bumps it.
+
+use std::io::{self, Write};
+
+use palisade_core::finding::{Finding, Location};
+use palisade_core::report::{InputProblem, ScanReport};
+use palisade_core::{ObjectRef, Severity};
+use serde::Serialize;
+
+use crate::{severity_count, Reporter, ToolInfo};
+
+/// Version of the JSON report's schema, written as `schema_version`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Writes the JSON report (pretty-printed, one trailing newline).
+#[derive(Clone, Debug)]
+pub struct JsonReporter {
+    tool: ToolInfo,
+}
+
+impl JsonReporter {
+    pub fn new(tool: ToolInfo) -> Self {
+        JsonReporter { tool }
+    }
+}
+
+impl Reporter for JsonReporter {
+    fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        let doc = Document {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: &self.tool.name,
+                version: &self.tool.version,
+            },
+            findings: report.findings.iter().map(JsonFinding::from).collect(),
+            errors: report.problems.iter().map(JsonError::from).collect(),
+            summary: Summary::of(report),
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        out.write_all(b"\n")
+    }
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    tool: Tool<'a>,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError<'a>>,
+    summary: Summary<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'a str,
+    rule: &'a str,
+    severity: &'a str,
+    pss_check: Option<&'a str>,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    end_column: Option<u32>,
+    pointer: Option<&'a str>,
+    object: Option<JsonObject<'a>>,
+    container: Option<&'a str>,
+    message: &'a str,
+    help: &'a str,
+    suppressed: bool,
+    suppression_reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a Finding> for JsonFinding<'a> {
+    fn from(f: &'a Finding) -> Self {
+        let pos = f.location.pos().filter(|p| p.line > 0);
+        let end = match &f.location {
+            Location::File { pos, end, .. } if end.line > 0 && end >= pos => Some(*end),
+            _ => None,
+        };
+        JsonFinding {
+            code: f.code,
+            rule: f.rule,
+            severity: f.severity.as_str(),
+            pss_check: f.pss_check,
+            file: f.location.path(),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.col),
+            end_line: end.map(|p| p.line),
+            end_column: end.map(|p| p.col),
+            pointer: f.location.pointer(),
+            object: f.object.as_ref().map(JsonObject::from),
+            container: f.container.as_deref(),
+            message: &f.message,
+            help: &f.help,
+            suppressed: f.suppressed.is_some(),
+            suppression_reason: f.suppressed.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonObject<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+}
+
+impl<'a> From<&'a ObjectRef> for JsonObject<'a> {
+    fn from(o: &'a ObjectRef) -> Self {
+        JsonObject {
+            api_version: &o.api_version,
+            kind: &o.kind,
+            namespace: o.namespace.as_deref(),
+            name: o.name.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    file: &'a str,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: &'a str,
+}
+
+impl<'a> From<&'a InputProblem> for JsonError<'a> {
+    fn from(p: &'a InputProblem) -> Self {
+        let pos = p.pos.filter(|p| p.line > 0);
+        JsonError {
+            file: &p.path,
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.col),
+            message: &p.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    files: usize,
+    documents: usize,
+    objects: usize,
+    skipped_documents: usize,
+    counts: Counts,
+    suppressed: usize,
+    errors: usize,
+    failing: usize,
+    fail_on: Option<&'a str>,
+    kubernetes_version: &'a str,
+    pod_security: Option<&'a str>,
+}
+
+impl<'a> Summary<'a> {
+    fn of(report: &'a ScanReport) -> Self {
+        Summary {
+            files: report.stats.files,
+            documents: report.stats.documents,
+            objects: report.stats.objects,
+            skipped_documents: report.stats.skipped_documents,
+            counts: Counts {
+                critical: severity_count(report, Severity::Critical),
+                high: severity_count(report, Severity::High),
+                medium: severity_count(report, Severity::Medium),
+                low: severity_count(report, Severity::Low),
+            },
+            suppressed: report.suppressed(),
+            errors: report.problems.len(),
+            failing: report.failing(),
+            fail_on: report.fail_on.map(Severity::as_str),
+            kubernetes_version: &report.kubernetes_version,
+            pod_security: report.pod_security.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Counts {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+}
