@@ -6,7 +6,6 @@ mod cli;
 mod scan;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -14,7 +13,7 @@ use clap::Parser;
 use palisade_core::config::{self, Config};
 use palisade_core::source::SourceLimits;
 use palisade_core::{KubeVersion, Settings, Severity};
-use palisade_report::{Format, RenderOptions};
+use palisade_report::{Format, OutputSpec, RenderOptions};
 use palisade_rules::pss::Level;
 use palisade_rules::{Engine, Mode, Selection};
 
@@ -67,7 +66,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let outputs = args
         .output
         .iter()
-        .map(|o| parse_output(o))
+        .map(|o| {
+            o.parse::<OutputSpec>()
+                .map(|s| (s.format, s.path))
+                .map_err(|e| anyhow!("--output {o}: {e}"))
+        })
         .collect::<Result<Vec<_>>>()?;
     if let Some(j) = args.jobs {
         rayon::ThreadPoolBuilder::new()
@@ -121,17 +124,13 @@ fn scan(args: ScanArgs) -> Result<u8> {
     for (format, path) in &outputs {
         let mut file = std::fs::File::create(path)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        let options = RenderOptions {
-            color: false,
-            sources: Some(&sources),
-        };
+        let options = RenderOptions::default().with_source(&sources);
         palisade_report::render(*format, &report, &options, &mut file)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let options = RenderOptions {
-        color,
-        sources: Some(&sources),
-    };
+    let options = RenderOptions::default()
+        .with_color(color)
+        .with_source(&sources);
     let mut stdout = std::io::stdout().lock();
     palisade_report::render(stdout_format, &report, &options, &mut stdout)
         .and_then(|()| stdout.flush())
@@ -198,15 +197,4 @@ fn parse_pod_security(spec: &str) -> Result<Mode> {
         );
     }
     Ok(Mode::PodSecurity { level, version })
-}
-
-/// `FORMAT=FILE`.
-fn parse_output(spec: &str) -> Result<(Format, PathBuf)> {
-    let (format, path) = spec.split_once('=').ok_or_else(|| {
-        anyhow!("--output {spec}: expected FORMAT=FILE, e.g. sarif=palisade.sarif")
-    })?;
-    let format = format
-        .parse()
-        .map_err(|e| anyhow!("--output {spec}: {e}"))?;
-    Ok((format, PathBuf::from(path)))
 }
