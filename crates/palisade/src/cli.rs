@@ -63,7 +63,7 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
-    /// Report format on stdout
+    /// Report format on stdout: text, json or sarif
     #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text")]
     pub format: String,
 
@@ -71,7 +71,8 @@ pub struct ScanArgs {
     #[arg(long, short = 'o', value_name = "FORMAT=FILE")]
     pub output: Vec<String>,
 
-    /// Exit 1 when a finding at or above this severity is not exempted [default: high]
+    /// Exit 1 when a finding at or above this severity (critical, high, medium, low) is not
+    /// exempted [default: high; with --pod-security: any violation]
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
 

@@ -213,6 +213,8 @@ fn parse_piece(
         padding,
         limits,
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         root: None,
@@ -242,14 +244,17 @@ fn parse_piece(
     }
 }
 
+/// An open collection. Its children live on the builder's shared stacks from `first` on, so each
+/// finished collection is allocated once at its exact size (no growth, no slack: this matters for
+/// memory and speed on large inputs).
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        first: usize,
         start: Pos,
         anchor: usize,
     },
     Map {
-        entries: Vec<Entry>,
+        first: usize,
         merges: Vec<Node>,
         key: Option<(Box<str>, Span, bool)>,
         start: Pos,
@@ -262,6 +267,10 @@ struct Builder<'a> {
     padding: &'a repair::Padding,
     limits: &'a Limits,
     stack: Vec<Frame>,
+    /// Children of the open sequences, innermost last.
+    items: Vec<Node>,
+    /// Entries of the open mappings, innermost last.
+    entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     root: Option<Node>,
@@ -335,7 +344,7 @@ impl Builder<'_> {
             Event::SequenceStart(anchor, _) => {
                 self.push_frame(
                     Frame::Seq {
-                        items: Vec::new(),
+                        first: self.items.len(),
                         start: sp.start,
                         anchor,
                     },
@@ -345,7 +354,7 @@ impl Builder<'_> {
             Event::MappingStart(anchor, _) => {
                 self.push_frame(
                     Frame::Map {
-                        entries: Vec::new(),
+                        first: self.entries.len(),
                         merges: Vec::new(),
                         key: None,
                         start: sp.start,
@@ -358,23 +367,24 @@ impl Builder<'_> {
                 let frame = self.stack.pop().expect("parser balances collections");
                 let (node, anchor) = match frame {
                     Frame::Seq {
-                        items,
+                        first,
                         start,
                         anchor,
                     } => (
                         Node {
-                            value: Value::Seq(items),
+                            value: Value::Seq(self.items.drain(first..).collect()),
                             span: Span { start, end: sp.end },
                         },
                         anchor,
                     ),
                     Frame::Map {
-                        entries,
+                        first,
                         merges,
                         start,
                         anchor,
                         ..
                     } => {
+                        let entries: Vec<Entry> = self.entries.drain(first..).collect();
                         let entries = self.close_map(entries, merges);
                         (
                             Node {
@@ -431,13 +441,8 @@ impl Builder<'_> {
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map {
-                entries,
-                merges,
-                key,
-                ..
-            }) => match key.take() {
+            Some(Frame::Seq { .. }) => self.items.push(node),
+            Some(Frame::Map { merges, key, .. }) => match key.take() {
                 None => {
                     let text: Box<str> = match &node.value {
                         Value::Scalar(s) => s.text.clone(),
@@ -446,7 +451,7 @@ impl Builder<'_> {
                     *key = Some((text, node.span, is_merge_key));
                 }
                 Some((_, _, true)) => merges.push(node),
-                Some((k, key_span, false)) => entries.push(Entry {
+                Some((k, key_span, false)) => self.entries.push(Entry {
                     key: k,
                     key_span,
                     value: node,
