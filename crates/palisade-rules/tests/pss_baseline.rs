@@ -8,6 +8,7 @@ mod common;
 use common::*;
 
 #[test]
+#[rustfmt::skip]
 fn privileged() {
     let bad = |field: &str| pod(&format!("containers: [{}]", ctr_raw("app", field)));
     let mut t = vec![
@@ -32,95 +33,34 @@ fn privileged() {
         case("restricted includes privileged", rpod1("privileged: true"), R, v(37), &["privileged"]),
         case("restricted, privileged: false", rpod1("privileged: false"), R, v(37), &[]),
     ];
-    t.extend(across(
-        "privileged at every version",
-        &bad("securityContext: {privileged: true}"),
-        B,
-        |_| vec!["privileged"],
-    ));
-    t.extend(across(
-        "restricted privileged at every version",
-        &rpod1("privileged: true"),
-        R,
-        |_| vec!["privileged"],
-    ));
+    t.extend(across("privileged at every version", &bad("securityContext: {privileged: true}"), B, |_| vec!["privileged"]));
+    t.extend(across("restricted privileged at every version", &rpod1("privileged: true"), R, |_| vec!["privileged"]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn host_namespaces() {
     let p = |spec: &str| pod(&format!("{spec}, containers: [{{name: app, image: x}}]"));
     let mut t = vec![
-        case(
-            "hostNetwork",
-            p("hostNetwork: true"),
-            B,
-            v(0),
-            &["hostNamespaces"],
-        ),
+        case("hostNetwork", p("hostNetwork: true"), B, v(0), &["hostNamespaces"]),
         case("hostPID", p("hostPID: true"), B, v(37), &["hostNamespaces"]),
         case("hostIPC", p("hostIPC: true"), B, v(37), &["hostNamespaces"]),
-        case(
-            "all three",
-            p("hostNetwork: true, hostPID: true, hostIPC: true"),
-            B,
-            v(37),
-            &["hostNamespaces"],
-        ),
-        case(
-            "all false",
-            p("hostNetwork: false, hostPID: false, hostIPC: false"),
-            B,
-            v(37),
-            &[],
-        ),
-        case(
-            "YAML 1.1 on",
-            p("hostPID: on"),
-            B,
-            v(37),
-            &["hostNamespaces"],
-        ),
-        case(
-            "quoted \"true\"",
-            p("hostIPC: \"true\""),
-            B,
-            v(37),
-            &["hostNamespaces"],
-        ),
-        case(
-            "hostUsers is not a host namespace check",
-            p("hostUsers: true"),
-            B,
-            v(37),
-            &[],
-        ),
+        case("all three", p("hostNetwork: true, hostPID: true, hostIPC: true"), B, v(37), &["hostNamespaces"]),
+        case("all false", p("hostNetwork: false, hostPID: false, hostIPC: false"), B, v(37), &[]),
+        case("YAML 1.1 on", p("hostPID: on"), B, v(37), &["hostNamespaces"]),
+        case("quoted \"true\"", p("hostIPC: \"true\""), B, v(37), &["hostNamespaces"]),
+        case("hostUsers is not a host namespace check", p("hostUsers: true"), B, v(37), &[]),
         case("privileged level", p("hostNetwork: true"), P, v(37), &[]),
-        case(
-            "restricted",
-            rpod("", "hostNetwork: true", &[ctr("app", "")]),
-            R,
-            v(37),
-            &["hostNamespaces"],
-        ),
-        case(
-            "restricted 1.0",
-            rpod("", "hostPID: true", &[ctr("app", "")]),
-            R,
-            v(0),
-            &["hostNamespaces"],
-        ),
+        case("restricted", rpod("", "hostNetwork: true", &[ctr("app", "")]), R, v(37), &["hostNamespaces"]),
+        case("restricted 1.0", rpod("", "hostPID: true", &[ctr("app", "")]), R, v(0), &["hostNamespaces"]),
     ];
-    t.extend(across(
-        "hostNetwork at every version",
-        &p("hostNetwork: true"),
-        B,
-        |_| vec!["hostNamespaces"],
-    ));
+    t.extend(across("hostNetwork at every version", &p("hostNetwork: true"), B, |_| vec!["hostNamespaces"]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn host_path_volumes() {
     let vols = |v: &str| {
         pod(&format!(
@@ -131,37 +71,11 @@ fn host_path_volumes() {
     let host = "{name: data, hostPath: {path: /var/run/docker.sock}}";
     let mut t = vec![
         case("hostPath", vols(host), B, v(0), &["hostPathVolumes"]),
-        case(
-            "hostPath with type",
-            vols("{name: d, hostPath: {path: /, type: Directory}}"),
-            B,
-            v(37),
-            &["hostPathVolumes"],
-        ),
+        case("hostPath with type", vols("{name: d, hostPath: {path: /, type: Directory}}"), B, v(37), &["hostPathVolumes"]),
         case("emptyDir", vols("{name: d, emptyDir: {}}"), B, v(37), &[]),
-        case(
-            "hostPath: null is no hostPath",
-            vols("{name: d, hostPath: null, emptyDir: {}}"),
-            B,
-            v(37),
-            &[],
-        ),
-        case(
-            "one of several volumes",
-            vols(&format!(
-                "{{name: a, emptyDir: {{}}}}, {host}, {{name: c, secret: {{secretName: s}}}}"
-            )),
-            B,
-            v(37),
-            &["hostPathVolumes"],
-        ),
-        case(
-            "nfs is fine at baseline",
-            vols("{name: d, nfs: {server: n, path: /}}"),
-            B,
-            v(37),
-            &[],
-        ),
+        case("hostPath: null is no hostPath", vols("{name: d, hostPath: null, emptyDir: {}}"), B, v(37), &[]),
+        case("one of several volumes", vols(&format!("{{name: a, emptyDir: {{}}}}, {host}, {{name: c, secret: {{secretName: s}}}}")), B, v(37), &["hostPathVolumes"]),
+        case("nfs is fine at baseline", vols("{name: d, nfs: {server: n, path: /}}"), B, v(37), &[]),
         case("privileged level", vols(host), P, v(37), &[]),
     ];
     // At restricted, restrictedVolumes overrides hostPathVolumes at every version.
@@ -175,6 +89,7 @@ fn host_path_volumes() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn host_ports() {
     let ports = |p: &str| {
         pod(&format!(
@@ -205,6 +120,7 @@ fn host_ports() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn capabilities_baseline() {
     let caps = |c: &str| {
         pod(&format!(
@@ -302,6 +218,7 @@ fn capabilities_baseline() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn windows_host_process() {
     let wpod = |psc: &str, csc: &str| {
         pod(&format!(
@@ -328,24 +245,16 @@ fn windows_host_process() {
         case("privileged level", wpod("windowsOptions: {hostProcess: true}", ""), P, v(37), &[]),
         // At restricted from 1.25 a Windows pod is exempt from the Linux-only checks but not
         // from hostProcess or runAsNonRoot.
-        case(
-            "restricted windows hostProcess",
-            wpod("runAsNonRoot: true, windowsOptions: {hostProcess: true}", ""),
-            R, v(37), &["windowsHostProcess"],
-        ),
+        case("restricted windows hostProcess", wpod("runAsNonRoot: true, windowsOptions: {hostProcess: true}", ""), R, v(37), &["windowsHostProcess"]),
         case("restricted windows, clean", wpod("runAsNonRoot: true", ""), R, v(37), &[]),
         case("restricted windows 1.24", wpod("runAsNonRoot: true", ""), R, v(24), &["allowPrivilegeEscalation", "capabilities_restricted", "seccompProfile_restricted"]),
     ];
-    t.extend(across(
-        "pod hostProcess at every version",
-        &wpod("windowsOptions: {hostProcess: true}", ""),
-        B,
-        |_| vec!["windowsHostProcess"],
-    ));
+    t.extend(across("pod hostProcess at every version", &wpod("windowsOptions: {hostProcess: true}", ""), B, |_| vec!["windowsHostProcess"]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn app_armor_profile() {
     let psc = |sc: &str| {
         pod(&format!(
@@ -395,22 +304,13 @@ fn app_armor_profile() {
         case("restricted container", rpod1("appArmorProfile: {type: Unconfined}"), R, v(30), &["appArmorProfile"]),
     ];
     // Upstream checks both the annotations and the fields at every policy version.
-    t.extend(across(
-        "field at every version",
-        &psc("appArmorProfile: {type: Unconfined}"),
-        B,
-        |_| vec!["appArmorProfile"],
-    ));
-    t.extend(across(
-        "annotation at every version",
-        &ann(&format!("{A}/app: unconfined")),
-        B,
-        |_| vec!["appArmorProfile"],
-    ));
+    t.extend(across("field at every version", &psc("appArmorProfile: {type: Unconfined}"), B, |_| vec!["appArmorProfile"]));
+    t.extend(across("annotation at every version", &ann(&format!("{A}/app: unconfined")), B, |_| vec!["appArmorProfile"]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn se_linux_options() {
     let psc = |o: &str| {
         pod(&format!(
@@ -459,16 +359,12 @@ fn se_linux_options() {
             }
         },
     ));
-    t.extend(across(
-        "container_init_t",
-        &csc("type: container_init_t"),
-        B,
-        |_| vec![],
-    ));
+    t.extend(across("container_init_t", &csc("type: container_init_t"), B, |_| vec![]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn proc_mount() {
     let pm = |spec: &str, value: &str| {
         pod(&format!(
@@ -498,12 +394,7 @@ fn proc_mount() {
         ),
         case("privileged level", pm("", "Unmasked"), P, v(37), &[]),
     ];
-    t.extend(across(
-        "baseline, host users",
-        &pm("", "Unmasked"),
-        B,
-        |_| vec!["procMount"],
-    ));
+    t.extend(across("baseline, host users", &pm("", "Unmasked"), B, |_| vec!["procMount"]));
     t.extend(across(
         "baseline, user namespace",
         &pm("hostUsers: false, ", "Unmasked"),
@@ -541,16 +432,12 @@ fn proc_mount() {
             }]
         },
     ));
-    t.extend(across(
-        "restricted, Default",
-        &rpm("", "Default"),
-        R,
-        |_| vec![],
-    ));
+    t.extend(across("restricted, Default", &rpm("", "Default"), R, |_| vec![]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn seccomp_profile_baseline() {
     let psc = |sc: &str| {
         pod(&format!(
@@ -671,6 +558,7 @@ fn seccomp_profile_baseline() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn sysctls() {
     let s = |names: &[&str]| {
         let list: Vec<String> = names
@@ -707,70 +595,16 @@ fn sysctls() {
         ("net.ipv4.tcp_notsent_lowat", 37),
     ];
     let mut t = vec![
-        case(
-            "unsafe sysctl",
-            s(&["net.core.somaxconn"]),
-            B,
-            v(37),
-            &["sysctls"],
-        ),
-        case(
-            "kernel.msgmax",
-            s(&["kernel.msgmax"]),
-            B,
-            v(37),
-            &["sysctls"],
-        ),
-        case(
-            "two unsafe",
-            s(&["kernel.msgmax", "vm.swappiness"]),
-            B,
-            v(37),
-            &["sysctls"],
-        ),
-        case(
-            "safe and unsafe",
-            s(&["net.ipv4.tcp_syncookies", "net.core.somaxconn"]),
-            B,
-            v(37),
-            &["sysctls"],
-        ),
-        case(
-            "no sysctls",
-            pod("securityContext: {sysctls: []}, containers: [{name: app, image: x}]"),
-            B,
-            v(37),
-            &[],
-        ),
-        case(
-            "prefix of a safe name is not safe",
-            s(&["net.ipv4.tcp_keepalive"]),
-            B,
-            v(37),
-            &["sysctls"],
-        ),
-        case(
-            "privileged level",
-            s(&["net.core.somaxconn"]),
-            P,
-            v(37),
-            &[],
-        ),
-        case(
-            "restricted",
-            rs("net.core.somaxconn"),
-            R,
-            v(37),
-            &["sysctls"],
-        ),
+        case("unsafe sysctl", s(&["net.core.somaxconn"]), B, v(37), &["sysctls"]),
+        case("kernel.msgmax", s(&["kernel.msgmax"]), B, v(37), &["sysctls"]),
+        case("two unsafe", s(&["kernel.msgmax", "vm.swappiness"]), B, v(37), &["sysctls"]),
+        case("safe and unsafe", s(&["net.ipv4.tcp_syncookies", "net.core.somaxconn"]), B, v(37), &["sysctls"]),
+        case("no sysctls", pod("securityContext: {sysctls: []}, containers: [{name: app, image: x}]"), B, v(37), &[]),
+        case("prefix of a safe name is not safe", s(&["net.ipv4.tcp_keepalive"]), B, v(37), &["sysctls"]),
+        case("privileged level", s(&["net.core.somaxconn"]), P, v(37), &[]),
+        case("restricted", rs("net.core.somaxconn"), R, v(37), &["sysctls"]),
         case("restricted safe", rs("net.ipv4.tcp_rmem"), R, v(32), &[]),
-        case(
-            "restricted 1.31",
-            rs("net.ipv4.tcp_rmem"),
-            R,
-            v(31),
-            &["sysctls"],
-        ),
+        case("restricted 1.31", rs("net.ipv4.tcp_rmem"), R, v(31), &["sysctls"]),
     ];
     for &(name, since) in allowed_from {
         t.extend(across(name, &s(&[name]), B, move |m| {
@@ -788,6 +622,7 @@ fn sysctls() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn host_probes_and_host_lifecycle() {
     let c = |body: &str| pod(&format!("containers: [{}]", ctr_raw("app", body)));
     let rc = |body: &str| {

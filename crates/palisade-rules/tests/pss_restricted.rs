@@ -7,6 +7,7 @@ mod common;
 use common::*;
 
 #[test]
+#[rustfmt::skip]
 fn restricted_volumes() {
     let rv = |vol: &str| rpod("", &format!("volumes: [{vol}]"), &[ctr("app", "")]);
     let bv = |vol: &str| {
@@ -55,30 +56,12 @@ fn restricted_volumes() {
     let mut t = Vec::new();
     for vol in allowed {
         t.push(case(&format!("allowed {vol}"), rv(vol), R, v(37), &[]));
-        t.push(case(
-            &format!("allowed {vol} at 1.0"),
-            rv(vol),
-            R,
-            v(0),
-            &[],
-        ));
+        t.push(case(&format!("allowed {vol} at 1.0"), rv(vol), R, v(0), &[]));
         t.push(case(&format!("baseline {vol}"), bv(vol), B, v(37), &[]));
     }
     for vol in forbidden {
-        t.push(case(
-            &format!("forbidden {vol}"),
-            rv(vol),
-            R,
-            v(37),
-            &["restrictedVolumes"],
-        ));
-        t.push(case(
-            &format!("forbidden {vol} at 1.0"),
-            rv(vol),
-            R,
-            v(0),
-            &["restrictedVolumes"],
-        ));
+        t.push(case(&format!("forbidden {vol}"), rv(vol), R, v(37), &["restrictedVolumes"]));
+        t.push(case(&format!("forbidden {vol} at 1.0"), rv(vol), R, v(0), &["restrictedVolumes"]));
         // Baseline only forbids hostPath.
         let base: &[&str] = if vol.contains("hostPath") {
             &["hostPathVolumes"]
@@ -87,23 +70,13 @@ fn restricted_volumes() {
         };
         t.push(case(&format!("baseline {vol}"), bv(vol), B, v(37), base));
     }
-    t.push(case(
-        "privileged level",
-        bv("{name: v, nfs: {server: n, path: /}}"),
-        P,
-        v(37),
-        &[],
-    ));
-    t.extend(across(
-        "nfs",
-        &rv("{name: v, nfs: {server: n, path: /}}"),
-        R,
-        |_| vec!["restrictedVolumes"],
-    ));
+    t.push(case("privileged level", bv("{name: v, nfs: {server: n, path: /}}"), P, v(37), &[]));
+    t.extend(across("nfs", &rv("{name: v, nfs: {server: n, path: /}}"), R, |_| vec!["restrictedVolumes"]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn allow_privilege_escalation() {
     // Pod-level requirements met; the container sets only what each row says.
     let c = |sc: &str| {
@@ -154,12 +127,7 @@ fn allow_privilege_escalation() {
             vec![id]
         }
     }));
-    t.extend(across(
-        "true",
-        &c(", allowPrivilegeEscalation: true"),
-        R,
-        |m| if m < 8 { vec![] } else { vec![id] },
-    ));
+    t.extend(across("true", &c(", allowPrivilegeEscalation: true"), R, |m| if m < 8 { vec![] } else { vec![id] }));
     // Windows pods are exempt from 1.25.
     t.extend(across("windows unset", &windows(""), R, |m| {
         if (8..25).contains(&m) {
@@ -172,6 +140,7 @@ fn allow_privilege_escalation() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn run_as_non_root() {
     let p = |psc: &str, containers: &[String]| {
         pod(&format!(
@@ -181,99 +150,18 @@ fn run_as_non_root() {
     };
     let id = "runAsNonRoot";
     let mut t = vec![
-        case(
-            "pod true",
-            p(", runAsNonRoot: true", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[],
-        ),
-        case(
-            "pod true, container false",
-            p(", runAsNonRoot: true", &[ctr("app", "runAsNonRoot: false")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "pod unset, container true",
-            p("", &[ctr("app", "runAsNonRoot: true")]),
-            R,
-            v(37),
-            &[],
-        ),
-        case(
-            "pod unset, every container true",
-            p(
-                "",
-                &[
-                    ctr("a", "runAsNonRoot: true"),
-                    ctr("b", "runAsNonRoot: true"),
-                ],
-            ),
-            R,
-            v(37),
-            &[],
-        ),
-        case(
-            "pod unset, one container unset",
-            p("", &[ctr("a", "runAsNonRoot: true"), ctr("b", "")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "pod unset, container unset",
-            p("", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "pod false",
-            p(", runAsNonRoot: false", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "pod false, container true",
-            p(", runAsNonRoot: false", &[ctr("app", "runAsNonRoot: true")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "pod null",
-            p(", runAsNonRoot: null", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "quoted \"true\" on the pod",
-            p(", runAsNonRoot: \"true\"", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[],
-        ),
-        case(
-            "quoted \"false\" on a container",
-            p(
-                ", runAsNonRoot: true",
-                &[ctr("app", "runAsNonRoot: \"false\"")],
-            ),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "runAsUser does not replace runAsNonRoot",
-            p(", runAsUser: 1000", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[id],
-        ),
+        case("pod true", p(", runAsNonRoot: true", &[ctr("app", "")]), R, v(37), &[]),
+        case("pod true, container false", p(", runAsNonRoot: true", &[ctr("app", "runAsNonRoot: false")]), R, v(37), &[id]),
+        case("pod unset, container true", p("", &[ctr("app", "runAsNonRoot: true")]), R, v(37), &[]),
+        case("pod unset, every container true", p("", &[ ctr("a", "runAsNonRoot: true"), ctr("b", "runAsNonRoot: true"), ]), R, v(37), &[]),
+        case("pod unset, one container unset", p("", &[ctr("a", "runAsNonRoot: true"), ctr("b", "")]), R, v(37), &[id]),
+        case("pod unset, container unset", p("", &[ctr("app", "")]), R, v(37), &[id]),
+        case("pod false", p(", runAsNonRoot: false", &[ctr("app", "")]), R, v(37), &[id]),
+        case("pod false, container true", p(", runAsNonRoot: false", &[ctr("app", "runAsNonRoot: true")]), R, v(37), &[id]),
+        case("pod null", p(", runAsNonRoot: null", &[ctr("app", "")]), R, v(37), &[id]),
+        case("quoted \"true\" on the pod", p(", runAsNonRoot: \"true\"", &[ctr("app", "")]), R, v(37), &[]),
+        case("quoted \"false\" on a container", p(", runAsNonRoot: true", &[ctr("app", "runAsNonRoot: \"false\"")]), R, v(37), &[id]),
+        case("runAsUser does not replace runAsNonRoot", p(", runAsUser: 1000", &[ctr("app", "")]), R, v(37), &[id]),
         case(
             "init container false under a true pod",
             p(", runAsNonRoot: true", &[ctr("app", "")]).replace(
@@ -308,30 +196,10 @@ fn run_as_non_root() {
             v(37),
             &[id],
         ),
-        case(
-            "windows pods are not exempt",
-            pod(&format!(
-                "os: {{name: windows}}, containers: [{}]",
-                ctr_raw("app", "")
-            )),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "not a baseline check",
-            p(", runAsNonRoot: false", &[ctr("app", "")]),
-            B,
-            v(37),
-            &[],
-        ),
+        case("windows pods are not exempt", pod(&format!("os: {{name: windows}}, containers: [{}]", ctr_raw("app", ""))), R, v(37), &[id]),
+        case("not a baseline check", p(", runAsNonRoot: false", &[ctr("app", "")]), B, v(37), &[]),
     ];
-    t.extend(across(
-        "pod false",
-        &p(", runAsNonRoot: false", &[ctr("app", "")]),
-        R,
-        |_| vec![id],
-    ));
+    t.extend(across("pod false", &p(", runAsNonRoot: false", &[ctr("app", "")]), R, |_| vec![id]));
     // hostUsers: false relaxes the check from 1.35 (the feature gate was off by default before).
     let userns = pod(&format!(
         "hostUsers: false, securityContext: {{seccompProfile: {{type: RuntimeDefault}}}}, containers: [{}]",
@@ -356,19 +224,14 @@ fn run_as_non_root() {
         }
     }));
     let quoted = userns.replace("hostUsers: false", "hostUsers: \"false\"");
-    t.push(case(
-        "quoted hostUsers does not relax",
-        quoted,
-        R,
-        v(37),
-        &[id],
-    ));
+    t.push(case("quoted hostUsers does not relax", quoted, R, v(37), &[id]));
     let host_users = userns.replace("hostUsers: false", "hostUsers: true");
     t.push(case("hostUsers: true", host_users, R, v(37), &[id]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn run_as_user() {
     let p = |psc: &str, containers: &[String]| {
         pod(&format!(
@@ -378,69 +241,15 @@ fn run_as_user() {
     };
     let id = "runAsUser";
     let mut t = vec![
-        case(
-            "pod 0",
-            p(", runAsUser: 0", &[ctr("app", "")]),
-            R,
-            v(23),
-            &[id],
-        ),
-        case(
-            "pod 1000",
-            p(", runAsUser: 1000", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[],
-        ),
-        case(
-            "container 0",
-            p("", &[ctr("app", "runAsUser: 0")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "container 1000",
-            p("", &[ctr("app", "runAsUser: 1000")]),
-            R,
-            v(37),
-            &[],
-        ),
-        case(
-            "pod 0, container 1000: the pod still sets 0",
-            p(", runAsUser: 0", &[ctr("app", "runAsUser: 1000")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "pod 1000, container 0",
-            p(", runAsUser: 1000", &[ctr("app", "runAsUser: 0")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "quoted \"0\"",
-            p("", &[ctr("app", "runAsUser: \"0\"")]),
-            R,
-            v(37),
-            &[id],
-        ),
-        case(
-            "null",
-            p(", runAsUser: null", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[],
-        ),
-        case(
-            "runAsGroup 0 is not checked",
-            p(", runAsGroup: 0", &[ctr("app", "")]),
-            R,
-            v(37),
-            &[],
-        ),
+        case("pod 0", p(", runAsUser: 0", &[ctr("app", "")]), R, v(23), &[id]),
+        case("pod 1000", p(", runAsUser: 1000", &[ctr("app", "")]), R, v(37), &[]),
+        case("container 0", p("", &[ctr("app", "runAsUser: 0")]), R, v(37), &[id]),
+        case("container 1000", p("", &[ctr("app", "runAsUser: 1000")]), R, v(37), &[]),
+        case("pod 0, container 1000: the pod still sets 0", p(", runAsUser: 0", &[ctr("app", "runAsUser: 1000")]), R, v(37), &[id]),
+        case("pod 1000, container 0", p(", runAsUser: 1000", &[ctr("app", "runAsUser: 0")]), R, v(37), &[id]),
+        case("quoted \"0\"", p("", &[ctr("app", "runAsUser: \"0\"")]), R, v(37), &[id]),
+        case("null", p(", runAsUser: null", &[ctr("app", "")]), R, v(37), &[]),
+        case("runAsGroup 0 is not checked", p(", runAsGroup: 0", &[ctr("app", "")]), R, v(37), &[]),
         case(
             "init container 0",
             p("", &[ctr("app", "")]).replace(
@@ -465,27 +274,11 @@ fn run_as_user() {
             v(37),
             &[id],
         ),
-        case(
-            "not a baseline check",
-            p(", runAsUser: 0", &[ctr("app", "")]),
-            B,
-            v(37),
-            &[],
-        ),
+        case("not a baseline check", p(", runAsUser: 0", &[ctr("app", "")]), B, v(37), &[]),
     ];
     // The check exists from 1.23.
-    t.extend(across(
-        "pod 0",
-        &p(", runAsUser: 0", &[ctr("app", "")]),
-        R,
-        |m| if m < 23 { vec![] } else { vec![id] },
-    ));
-    t.extend(across(
-        "container 0",
-        &p("", &[ctr("app", "runAsUser: 0")]),
-        R,
-        |m| if m < 23 { vec![] } else { vec![id] },
-    ));
+    t.extend(across("pod 0", &p(", runAsUser: 0", &[ctr("app", "")]), R, |m| if m < 23 { vec![] } else { vec![id] }));
+    t.extend(across("container 0", &p("", &[ctr("app", "runAsUser: 0")]), R, |m| if m < 23 { vec![] } else { vec![id] }));
     // hostUsers: false relaxes it from 1.35.
     let userns = pod(&format!(
         "hostUsers: false, securityContext: {{{OK_PSC}, runAsUser: 0}}, containers: [{}]",
@@ -502,6 +295,7 @@ fn run_as_user() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn seccomp_profile_restricted() {
     let p = |psc: &str, spec: &str, containers: &[String]| {
         pod(&format!(
@@ -573,17 +367,12 @@ fn seccomp_profile_restricted() {
         },
     ));
     // ...while the baseline check keeps rejecting Unconfined on Windows pods at baseline.
-    t.push(case(
-        "windows, Unconfined, baseline",
-        windows_unconfined,
-        B,
-        v(37),
-        &["seccompProfile_baseline"],
-    ));
+    t.push(case("windows, Unconfined, baseline", windows_unconfined, B, v(37), &["seccompProfile_baseline"]));
     run(&t);
 }
 
 #[test]
+#[rustfmt::skip]
 fn capabilities_restricted() {
     let c = |caps: &str| {
         rpod("", "", &[format!("{{name: app, image: x, securityContext: {{allowPrivilegeEscalation: false{caps}}}}}")])
@@ -621,12 +410,7 @@ fn capabilities_restricted() {
             vec![id]
         }
     }));
-    t.extend(across(
-        "add CHOWN",
-        &c(", capabilities: {drop: [ALL], add: [CHOWN]}"),
-        R,
-        |m| if m < 22 { vec![] } else { vec![id] },
-    ));
+    t.extend(across("add CHOWN", &c(", capabilities: {drop: [ALL], add: [CHOWN]}"), R, |m| if m < 22 { vec![] } else { vec![id] }));
     // Windows pods are exempt from 1.25.
     let windows = rpod(
         "",
@@ -648,6 +432,7 @@ fn capabilities_restricted() {
 
 /// A pod with nothing set: what restricted requires, version by version.
 #[test]
+#[rustfmt::skip]
 fn bare_pod_at_every_version() {
     let bare = pod("containers: [{name: app, image: nginx}]");
     let mut t = across("bare pod", &bare, R, bare_restricted);
