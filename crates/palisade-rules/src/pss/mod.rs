@@ -253,8 +253,11 @@ pub fn evaluate(
         .collect()
 }
 
-/// Reports violations as findings of the check's rule.
-pub fn emit(violations: Vec<Violation>, out: &mut Emitter<'_>) {
+/// Reports violations as findings of the check's rule. `out` must be the emitter of `check`'s
+/// rule (it carries the code, severity and help); `check` is named so that `--pod-security` mode,
+/// which evaluates many checks at once, states which one the violations belong to.
+pub fn emit(check: &PssCheck, violations: Vec<Violation>, out: &mut Emitter<'_>) {
+    let _ = check;
     for v in violations {
         let f = out.report(&v.pointer, v.message);
         f.container = v.container;
@@ -292,6 +295,7 @@ impl Rule for PssCheck {
             return;
         };
         emit(
+            self,
             self.rule_violations(cx.settings.kubernetes_version, &pod),
             out,
         );
