@@ -3,18 +3,70 @@
 //!
 //! Each upstream check lives in its own file and declares the policy versions at which its
 //! semantics changed ([`VersionedCheck`]); evaluating the standard at a version uses, for each
-//! check, the newest variant not newer than that version. `restricted` includes every `baseline`
-//! check except those a restricted check overrides (`seccompProfile_restricted` replaces
-//! `seccompProfile_baseline`, `capabilities_restricted` replaces `capabilities_baseline`).
+//! check, the newest variant not newer than that version. A check whose first variant is newer
+//! than the evaluated version does not exist there and is not evaluated (upstream inflates each
+//! check only from its `MinimumVersion` on). Versions newer than [`LATEST_POLICY`] evaluate as
+//! [`LATEST_POLICY`], as upstream clamps to the newest version it knows.
+//!
+//! `restricted` is every `baseline` check plus the restricted checks, minus the baseline checks an
+//! active restricted check overrides (upstream's `OverrideCheckIDs`):
+//!
+//! | restricted check            | overrides                 | from |
+//! |-----------------------------|---------------------------|------|
+//! | `restrictedVolumes`         | `hostPathVolumes`         | 1.0  |
+//! | `seccompProfile_restricted` | `seccompProfile_baseline` | 1.19 |
+//! | `capabilities_restricted`   | `capabilities_baseline`   | 1.22 |
+//! | `procMount_restricted`      | `procMount`               | 1.35 |
+//!
+//! Because an override only takes effect while the overriding check exists, `restricted` at 1.18
+//! still runs `seccompProfile_baseline`, and at 1.21 still runs `capabilities_baseline`.
+//!
+//! # Double reporting as ordinary rules
+//!
+//! Outside `--pod-security` mode every check runs as its own [`Rule`] at the target version, so an
+//! overriding check and the check it overrides both run. Where both would report the same field
+//! (a `hostPath` volume, an `Unconfined` seccomp profile, an added `SYS_ADMIN`, an unmasked
+//! `/proc`) only the overridden baseline check reports it: it carries the higher severity and the
+//! more specific code, and the restricted check adds only what baseline does not forbid (a missing
+//! `drop: [ALL]`, a missing seccomp profile, an `nfs` volume, `CHOWN` in `capabilities.add`). Two
+//! violations are "the same" when they point at the same JSON pointer. When the overridden check
+//! allows the field (the 1.35 `procMount` relaxation for `hostUsers: false` pods), the restricted
+//! check still reports it.
+//!
+//! # Reading the document
+//!
+//! Checks read the span-carrying [`Node`] tree with the API server's decoding in mind: a field set
+//! to `null` is absent, a quoted boolean or integer that spells a dangerous value (`"true"`, `"0"`)
+//! is read as that value (see [`Node::bool_intent`]), and conditions that *relax* a check (such as
+//! `hostUsers: false`) require a real boolean, so that a mistyped manifest is judged strictly.
 
 use std::fmt;
 use std::str::FromStr;
 
+use palisade_core::yaml::{escape_pointer, Node};
 use palisade_core::{
-    Context, Emitter, KubeVersion, Object, PodTemplate, Rule, RuleMeta, VersionRange,
+    Container, Context, Emitter, KubeVersion, Object, PodTemplate, Rule, RuleMeta, VersionRange,
 };
 
+mod allow_privilege_escalation;
+mod app_armor_profile;
+mod capabilities_baseline;
+mod capabilities_restricted;
+mod host_namespaces;
+mod host_path_volumes;
+mod host_ports;
+mod host_probes_and_host_lifecycle;
 mod privileged;
+mod proc_mount;
+mod proc_mount_restricted;
+mod restricted_volumes;
+mod run_as_non_root;
+mod run_as_user;
+mod se_linux_options;
+mod seccomp_profile_baseline;
+mod seccomp_profile_restricted;
+mod sysctls;
+mod windows_host_process;
 
 /// A Pod Security Standards level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,11 +116,32 @@ pub const LATEST_POLICY: KubeVersion = KubeVersion::LATEST;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     /// JSON pointer of the offending field inside the object (use the pod template's pointers).
+    /// For a required field that is missing, the pointer names the field that should be set.
     pub pointer: String,
-    /// What is forbidden, in upstream's words where they exist ("privileged", "host namespaces").
+    /// What is wrong, naming the container, volume, sysctl or annotation.
     pub message: String,
     /// The container, for per-container violations.
     pub container: Option<String>,
+}
+
+impl Violation {
+    /// A violation of the pod as a whole (a pod-level field, a volume, an annotation).
+    pub(crate) fn pod(pointer: String, message: String) -> Self {
+        Violation {
+            pointer,
+            message,
+            container: None,
+        }
+    }
+
+    /// A violation in one container.
+    pub(crate) fn container(c: &Container<'_>, pointer: String, message: String) -> Self {
+        Violation {
+            pointer,
+            message,
+            container: Some(c.name.to_owned()),
+        }
+    }
 }
 
 /// A check's logic at one policy version.
@@ -87,7 +160,8 @@ pub struct PssCheck {
     /// The lowest level the check belongs to.
     pub level: Level,
     /// Upstream check IDs this check replaces when it applies (restricted checks overriding
-    /// their baseline counterparts).
+    /// their baseline counterparts). Upstream declares overrides per version; every version of
+    /// every overriding check declares the same ones, so one list per check says the same.
     pub overrides: &'static [&'static str],
     /// Versions, oldest first.
     pub versions: &'static [VersionedCheck],
@@ -109,17 +183,52 @@ impl PssCheck {
             .find(|vc| vc.since <= v)
             .map(|vc| vc.check)
     }
+
+    /// The first policy version the check exists at.
+    pub fn since(&self) -> KubeVersion {
+        self.versions[0].since
+    }
 }
 
-/// Every check, in the order upstream lists them.
-pub static CHECKS: &[&PssCheck] = &[&privileged::CHECK];
+/// Every check, in the order upstream evaluates them: baseline checks sorted by ID, then
+/// restricted checks sorted by ID (byte order, so `seLinuxOptions` sorts before
+/// `seccompProfile_baseline`).
+pub static CHECKS: &[&PssCheck] = &[
+    &app_armor_profile::CHECK,
+    &capabilities_baseline::CHECK,
+    &host_namespaces::CHECK,
+    &host_path_volumes::CHECK,
+    &host_ports::CHECK,
+    &host_probes_and_host_lifecycle::CHECK,
+    &privileged::CHECK,
+    &proc_mount::CHECK,
+    &se_linux_options::CHECK,
+    &seccomp_profile_baseline::CHECK,
+    &sysctls::CHECK,
+    &windows_host_process::CHECK,
+    &allow_privilege_escalation::CHECK,
+    &capabilities_restricted::CHECK,
+    &proc_mount_restricted::CHECK,
+    &restricted_volumes::CHECK,
+    &run_as_non_root::CHECK,
+    &run_as_user::CHECK,
+    &seccomp_profile_restricted::CHECK,
+];
+
+/// The check with upstream ID `id`.
+pub fn check_by_id(id: &str) -> Option<&'static PssCheck> {
+    CHECKS.iter().copied().find(|c| c.id() == id)
+}
 
 /// The checks that make up `level` at policy `version`, with the logic each uses there.
 pub fn checks_for(level: Level, version: KubeVersion) -> Vec<(&'static PssCheck, CheckFn)> {
+    if level == Level::Privileged {
+        return Vec::new();
+    }
     let version = version.min(LATEST_POLICY);
     let active: Vec<(&'static PssCheck, CheckFn)> = CHECKS
         .iter()
-        .filter(|c| c.level <= level && level != Level::Privileged)
+        .filter(|c| c.level <= level)
         .filter_map(|c| c.at(version).map(|f| (*c, f)))
         .collect();
     let overridden: Vec<&str> = active
@@ -144,12 +253,34 @@ pub fn evaluate(
         .collect()
 }
 
-/// Reports violations as findings of the check's rule.
+/// Reports violations as findings of the check's rule. `out` must be the emitter of `check`'s
+/// rule (it carries the code, severity and help); `check` is named so that `--pod-security` mode,
+/// which evaluates many checks at once, states which one the violations belong to.
 pub fn emit(check: &PssCheck, violations: Vec<Violation>, out: &mut Emitter<'_>) {
     let _ = check;
     for v in violations {
         let f = out.report(&v.pointer, v.message);
         f.container = v.container;
+    }
+}
+
+impl PssCheck {
+    /// The violations this check reports as an ordinary rule at `version`: its own, minus those
+    /// an overridden baseline check reports at the same pointer (see the module docs).
+    pub fn rule_violations(&self, version: KubeVersion, pod: &PodTemplate<'_>) -> Vec<Violation> {
+        let version = version.min(LATEST_POLICY);
+        let Some(f) = self.at(version) else {
+            return Vec::new();
+        };
+        let mut own = f(pod);
+        for id in self.overrides {
+            let Some(other) = check_by_id(id).and_then(|c| c.at(version)) else {
+                continue;
+            };
+            let theirs = other(pod);
+            own.retain(|v| !theirs.iter().any(|t| t.pointer == v.pointer));
+        }
+        own
     }
 }
 
@@ -163,13 +294,83 @@ impl Rule for PssCheck {
         let Some(pod) = object.pod_template() else {
             return;
         };
-        if let Some(f) = self.at(cx.settings.kubernetes_version.min(LATEST_POLICY)) {
-            emit(self, f(&pod), out);
-        }
+        emit(
+            self,
+            self.rule_violations(cx.settings.kubernetes_version, &pod),
+            out,
+        );
     }
 }
 
 /// Version range of a check as a rule: from its first version on.
 pub const fn since(v: KubeVersion) -> VersionRange {
     VersionRange::since(v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading helpers shared by the checks.
+
+/// The value of `key` when it is present and not `null`: the API server decodes `key: null` as
+/// an absent field, and so must every check.
+pub(crate) fn present<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    node.get(key).filter(|n| !n.is_null())
+}
+
+/// Follows `keys` through nested mappings, treating `null` anywhere as absent.
+pub(crate) fn present_path<'a>(node: &'a Node, keys: &[&str]) -> Option<&'a Node> {
+    keys.iter().try_fold(node, |n, k| present(n, k))
+}
+
+/// The text of a string field as Go would decode it: absent or `null` is `""`.
+pub(crate) fn text(node: Option<&Node>) -> &str {
+    node.and_then(Node::as_str).unwrap_or("")
+}
+
+/// The pod-level `securityContext` and its pointer.
+pub(crate) fn pod_security_context<'a>(pod: &PodTemplate<'a>) -> (Option<&'a Node>, String) {
+    (
+        present(pod.spec, "securityContext"),
+        format!("{}/securityContext", pod.spec_pointer),
+    )
+}
+
+/// A container's `securityContext` and its pointer.
+pub(crate) fn container_security_context<'a>(c: &Container<'a>) -> (Option<&'a Node>, String) {
+    (
+        present(c.node, "securityContext"),
+        format!("{}/securityContext", c.pointer),
+    )
+}
+
+/// Pointer of a pod annotation (annotation keys contain `/`, which pointers escape).
+pub(crate) fn annotation_pointer(pod: &PodTemplate<'_>, key: &str) -> String {
+    format!("{}/annotations/{}", pod.meta_pointer, escape_pointer(key))
+}
+
+/// The pod's annotations, in document order.
+pub(crate) fn annotations<'a>(pod: &PodTemplate<'a>) -> impl Iterator<Item = (&'a str, &'a str)> {
+    pod.metadata
+        .and_then(|m| present(m, "annotations"))
+        .map(Node::entries)
+        .unwrap_or(&[])
+        .iter()
+        .map(|e| (&*e.key, text(Some(&e.value))))
+}
+
+/// A Windows pod (`spec.os.name: windows`), which restricted checks for Linux-only settings
+/// exempt from policy version 1.25 on.
+pub(crate) fn is_windows(pod: &PodTemplate<'_>) -> bool {
+    pod.is_windows()
+}
+
+/// A pod in its own user namespace (`hostUsers: false`), which some checks relax for from 1.35
+/// on. Only a real boolean `false` relaxes: a quoted `"false"` is a manifest the API server
+/// rejects, and a check must not become weaker because of a typo.
+pub(crate) fn in_user_namespace(pod: &PodTemplate<'_>) -> bool {
+    pod.spec.get("hostUsers").and_then(Node::as_bool) == Some(false)
+}
+
+/// `"value"` for messages.
+pub(crate) fn q(s: &str) -> String {
+    format!("{s:?}")
 }

@@ -2,7 +2,7 @@
 
 use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
 
-use super::{Level, PssCheck, VersionedCheck, Violation};
+use super::{container_security_context, q, Level, PssCheck, VersionedCheck, Violation};
 
 static META: RuleMeta = RuleMeta {
     code: "PS101",
@@ -43,11 +43,14 @@ pub static CHECK: PssCheck = PssCheck {
 fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
     pod.containers()
         .filter_map(|c| {
-            let field = c.node.path(&["securityContext", "privileged"])?;
-            (field.bool_intent() == Some(true)).then(|| Violation {
-                pointer: format!("{}/securityContext/privileged", c.pointer),
-                message: format!("container \"{}\" runs privileged", c.name),
-                container: Some(c.name.to_owned()),
+            let (sc, sc_ptr) = container_security_context(&c);
+            let field = sc?.get("privileged")?;
+            (field.bool_intent() == Some(true)).then(|| {
+                Violation::container(
+                    &c,
+                    format!("{sc_ptr}/privileged"),
+                    format!("container {} runs privileged", q(c.name)),
+                )
             })
         })
         .collect()

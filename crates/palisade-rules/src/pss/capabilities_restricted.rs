@@ -1,0 +1,102 @@
+//! `capabilities_restricted` (restricted, policy 1.22+): every container must drop `ALL`
+//! capabilities and may add back only `NET_BIND_SERVICE`. It overrides `capabilities_baseline`.
+//!
+//! | version | semantics |
+//! |---------|-----------|
+//! | 1.22    | `capabilities.drop` must contain `ALL`; `capabilities.add` may contain only `NET_BIND_SERVICE` |
+//! | 1.25    | as 1.22, but Windows pods (`spec.os.name: windows`) are exempt |
+//!
+//! Before 1.22 the check does not exist and restricted uses `capabilities_baseline`. Names are
+//! compared exactly, as upstream does: `drop: [all]` does not drop ALL.
+
+use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+
+use super::{
+    container_security_context, is_windows, present, present_path, q, Level, PssCheck,
+    VersionedCheck, Violation,
+};
+
+static META: RuleMeta = RuleMeta {
+    code: "PS125",
+    name: "capabilities-not-dropped",
+    severity: Severity::Medium,
+    guide: "Use Pod Security Policies",
+    versions: super::since(KubeVersion::v1(22)),
+    pss_check: Some("capabilities_restricted"),
+    references: &[
+        "Pod Security Standards: restricted, Capabilities (v1.22+)",
+        "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
+    ],
+    summary: "A container does not drop ALL capabilities, or adds one other than NET_BIND_SERVICE",
+    what: "Requires `securityContext.capabilities.drop` to contain ALL on every container, init \
+           container and ephemeral container, and allows only NET_BIND_SERVICE in \
+           `capabilities.add`. From policy 1.22; Windows pods are exempt from 1.25.",
+    why: "Even the runtime's default capabilities (CHOWN, DAC_OVERRIDE, FOWNER, SETUID, NET_RAW \
+          on some runtimes, ...) let a process ignore file permissions, change ownership, \
+          switch users and forge packets. Dropping everything means a compromised process has \
+          none of root's powers, even if it runs as UID 0.",
+    example: "# fails\nsecurityContext:\n  capabilities:\n    add: [CHOWN]\n# passes\n\
+              securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE]",
+    fix: "Add `capabilities: {drop: [ALL]}` to every container. If the program binds a port \
+          below 1024, add back NET_BIND_SERVICE (or listen on a high port instead).",
+    help: "set capabilities.drop: [ALL] and add at most NET_BIND_SERVICE",
+};
+
+pub static CHECK: PssCheck = PssCheck {
+    meta: &META,
+    level: Level::Restricted,
+    overrides: &["capabilities_baseline"],
+    versions: &[
+        VersionedCheck {
+            since: KubeVersion::v1(22),
+            check: v1_22,
+        },
+        VersionedCheck {
+            since: KubeVersion::v1(25),
+            check: v1_25,
+        },
+    ],
+};
+
+fn v1_22(pod: &PodTemplate<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for c in pod.containers() {
+        let (sc, sc_ptr) = container_security_context(&c);
+        let caps = sc.and_then(|sc| present(sc, "capabilities"));
+        let drops_all = caps
+            .and_then(|caps| present(caps, "drop"))
+            .is_some_and(|drop| drop.items().iter().any(|d| d.as_str() == Some("ALL")));
+        if !drops_all {
+            out.push(Violation::container(
+                &c,
+                format!("{sc_ptr}/capabilities/drop"),
+                format!("container {} does not drop ALL capabilities", q(c.name)),
+            ));
+        }
+        let Some(add) = caps.and_then(|caps| present_path(caps, &["add"])) else {
+            continue;
+        };
+        for (i, cap) in add.items().iter().enumerate() {
+            let name = cap.as_str().unwrap_or("");
+            if name != "NET_BIND_SERVICE" {
+                out.push(Violation::container(
+                    &c,
+                    format!("{sc_ptr}/capabilities/add/{i}"),
+                    format!(
+                        "container {} sets capabilities.add: {name} (only NET_BIND_SERVICE may \
+                         be added)",
+                        q(c.name)
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn v1_25(pod: &PodTemplate<'_>) -> Vec<Violation> {
+    if is_windows(pod) {
+        return Vec::new();
+    }
+    v1_22(pod)
+}
