@@ -257,11 +257,19 @@ pub fn objects_of_document(path: &Arc<str>, document: usize, root: Node) -> Opti
     }])
 }
 
-/// Span of the node a pointer names, or of the nearest existing parent; for a field that exists,
-/// the span of its key (a finding about `privileged: true` points at `privileged`).
+/// Span of the field a pointer names: its key when it is a mapping entry, else the node itself.
+/// For a missing field, the same for the nearest parent that exists (a finding about a missing
+/// `securityContext.capabilities` points at `securityContext:`).
 pub fn span_of(node: &Node, pointer: &str) -> Span {
-    if let Some(span) = node.key_span(pointer) {
-        return span;
+    let mut p = pointer;
+    loop {
+        let (target, found) = node.lookup(p);
+        if found {
+            return node.key_span(p).unwrap_or(target.span);
+        }
+        match p.rfind('/') {
+            Some(i) => p = &p[..i],
+            None => return node.span,
+        }
     }
-    node.lookup(pointer).0.span
 }
