@@ -54,24 +54,31 @@ pub struct RuntimeSocket;
 
 pub static RULE: RuntimeSocket = RuntimeSocket;
 
-/// Known runtime sockets, by runtime, with `/var/run` already mapped to `/run`.
-/// containerd first: it is what most nodes run today, so it is the example a message about a
-/// directory gives.
-const SOCKETS: &[(&str, &str)] = &[
-    ("containerd", "/run/containerd/containerd.sock"),
-    ("Docker", "/run/docker.sock"),
-    ("CRI-O", "/run/crio/crio.sock"),
-    ("cri-dockerd", "/run/cri-dockerd.sock"),
-    ("dockershim", "/run/dockershim.sock"),
-    ("Podman", "/run/podman/podman.sock"),
-    ("containerd (k3s)", "/run/k3s/containerd/containerd.sock"),
+/// Known runtime sockets, by runtime, with `/var/run` already mapped to `/run`, and the
+/// shallowest directory above each that is reported (besides `/`): `/var` holds MicroK8s'
+/// socket only on MicroK8s nodes, while log agents mount it everywhere. containerd comes first:
+/// it is what most nodes run today, so it is the example a message about a directory gives.
+const SOCKETS: &[(&str, &str, &str)] = &[
+    ("containerd", "/run/containerd/containerd.sock", "/run"),
+    ("Docker", "/run/docker.sock", "/run"),
+    ("CRI-O", "/run/crio/crio.sock", "/run"),
+    ("cri-dockerd", "/run/cri-dockerd.sock", "/run"),
+    ("dockershim", "/run/dockershim.sock", "/run"),
+    ("Podman", "/run/podman/podman.sock", "/run"),
+    (
+        "containerd (k3s)",
+        "/run/k3s/containerd/containerd.sock",
+        "/run",
+    ),
     (
         "containerd (Docker's)",
         "/run/docker/containerd/containerd.sock",
+        "/run",
     ),
     (
         "containerd (MicroK8s)",
         "/var/snap/microk8s/common/run/containerd.sock",
+        "/var/snap/microk8s",
     ),
 ];
 
@@ -140,8 +147,10 @@ pub fn socket_under(path: &str) -> Option<SocketExposure> {
     } else {
         format!("{p}/")
     };
-    let mut under = SOCKETS.iter().filter(|(_, s)| s.starts_with(&dir));
-    let (runtime, socket) = under.next()?;
+    let mut under = SOCKETS.iter().filter(|(_, socket, shallowest)| {
+        socket.starts_with(&dir) && (p == "/" || p.starts_with(shallowest))
+    });
+    let (runtime, socket, _) = under.next()?;
     Some(SocketExposure::Directory {
         runtime,
         socket,

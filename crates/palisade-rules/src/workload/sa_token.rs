@@ -4,7 +4,8 @@
 //! Whether a token is mounted is decided by the pod's `automountServiceAccountToken` when it is
 //! set, and by the ServiceAccount's otherwise. From the pod alone the rule reports every pod that
 //! does not settle the question itself; its inventory form (used when the whole scan is known)
-//! also reads the ServiceAccount and stays quiet when that account disables automounting.
+//! also reads the ServiceAccount and stays quiet when that account disables automounting, or
+//! when RBAC bindings in the scan show that the account is meant to use the API.
 
 use std::collections::HashMap;
 
@@ -30,9 +31,11 @@ static META: RuleMeta = RuleMeta {
     what: "Every pod and pod template is checked for `automountServiceAccountToken`. A pod that \
            sets it to `false` is fine. A pod that leaves it unset gets the token of its service \
            account (`spec.serviceAccountName`, or `default`) mounted unless that ServiceAccount \
-           sets `automountServiceAccountToken: false`; when the ServiceAccount is part of the \
-           same scan (a directory of manifests, a live cluster) it is read too and a pod whose \
-           account disables automounting is not reported. A pod that explicitly sets `true` \
+           sets `automountServiceAccountToken: false`. When the whole scan is known (a directory of \
+           manifests, a live cluster), the pod's ServiceAccount is read too: a pod whose account \
+           disables automounting is not reported, and neither is a pod whose dedicated account \
+           a RoleBinding or ClusterRoleBinding of the scan grants rights — it is meant to call \
+           the API. A pod that explicitly sets `true` \
            with a dedicated service account has made a deliberate choice and is not reported; \
            explicitly mounting the `default` account's token is. Mirror pods of static pods \
            never get a token and are skipped.",
@@ -102,6 +105,9 @@ enum Account {
     Unknown,
     /// In the scan, with its `automountServiceAccountToken` (None when unset).
     Known(Option<bool>),
+    /// A RoleBinding or ClusterRoleBinding in the scan grants the account rights: the pod is
+    /// meant to call the API with its token.
+    Bound,
 }
 
 /// The message for a pod that gets a token, or `None` when it does not (or chose to).
@@ -117,9 +123,12 @@ fn verdict(mount: TokenMount<'_>, account: Account) -> Option<String> {
                 .to_owned(),
         ),
         (None, Account::Known(Some(false))) => None,
+        // The default account should not need rights; binding some to it is its own problem
+        // and does not make mounting its token in every pod right.
+        (None, Account::Bound) if !is_default => None,
         // A dedicated account that explicitly opts in is a deliberate choice, as on the pod.
         (None, Account::Known(Some(true))) if !is_default => None,
-        (None, Account::Known(_)) => Some(format!(
+        (None, Account::Known(_) | Account::Bound) => Some(format!(
             "pod mounts an API token of service account \"{sa}\": neither the pod nor the \
              ServiceAccount sets automountServiceAccountToken: false"
         )),
@@ -166,19 +175,28 @@ impl InventoryRule for ServiceAccountToken {
     }
 
     /// Pods are matched with ServiceAccounts of the same name and the same `metadata.namespace`
-    /// (both unset counts as the same: manifests applied together with `-n`). The first
-    /// matching account wins.
+    /// (both unset counts as the same: manifests applied together with `-n`); the first
+    /// matching account wins. A binding subject matches the pod's account by name when the
+    /// namespaces are equal or either is unset: install manifests often leave the namespace
+    /// of their objects to `kubectl -n` but must name it in binding subjects.
     fn check_all(&self, _cx: &Context<'_>, objects: &[Object], out: &mut Vec<Finding>) {
         let mut accounts: HashMap<(Option<&str>, &str), Option<bool>> = HashMap::new();
+        let mut bound: Vec<(Option<&str>, &str)> = Vec::new();
         for o in objects {
-            if o.kind() == "ServiceAccount" && o.group().is_empty() {
-                if let Some(name) = o.name() {
-                    let setting = o
-                        .node
-                        .get("automountServiceAccountToken")
-                        .and_then(Node::bool_intent);
-                    accounts.entry((o.namespace(), name)).or_insert(setting);
+            match (o.group(), o.kind()) {
+                ("", "ServiceAccount") => {
+                    if let Some(name) = o.name() {
+                        let setting = o
+                            .node
+                            .get("automountServiceAccountToken")
+                            .and_then(Node::bool_intent);
+                        accounts.entry((o.namespace(), name)).or_insert(setting);
+                    }
                 }
+                ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+                    bound.extend(bound_accounts(o));
+                }
+                _ => {}
             }
         }
         for object in objects {
@@ -187,12 +205,39 @@ impl InventoryRule for ServiceAccountToken {
             check_one(
                 object,
                 |sa| {
-                    accounts
-                        .get(&(ns, sa))
-                        .map_or(Account::Unknown, |s| Account::Known(*s))
+                    let is_bound = bound.iter().any(|(bns, name)| {
+                        *name == sa && (bns.is_none() || ns.is_none() || *bns == ns)
+                    });
+                    match accounts.get(&(ns, sa)) {
+                        Some(Some(false)) => Account::Known(Some(false)),
+                        _ if is_bound => Account::Bound,
+                        Some(setting) => Account::Known(*setting),
+                        None => Account::Unknown,
+                    }
                 },
                 &mut emitter,
             );
         }
     }
+}
+
+/// The ServiceAccounts a binding names as subjects, with their namespace (the subject's, else
+/// a RoleBinding's own).
+fn bound_accounts(binding: &Object) -> Vec<(Option<&str>, &str)> {
+    binding
+        .node
+        .get("subjects")
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|s| s.get("kind").and_then(Node::as_str) == Some("ServiceAccount"))
+        .filter_map(|s| {
+            let name = s.get("name").and_then(Node::as_str)?;
+            let ns = s
+                .get("namespace")
+                .and_then(Node::as_str)
+                .or_else(|| binding.namespace());
+            Some((ns, name))
+        })
+        .collect()
 }

@@ -33,8 +33,9 @@ static META: RuleMeta = RuleMeta {
            credential itself (FILE, PATH, DIR, NAME, REF, ID, URL, HOST, PORT, ENABLED, TTL, \
            TIMEOUT, LENGTH, TYPE, …). Such a variable is reported when it has a literal `value` \
            — not empty, not only `$(VAR)` / `${VAR}` / `{{ }}` references or placeholders, not \
-           a path, a boolean, or a short number — and when it is read from a ConfigMap with \
-           `configMapKeyRef`. Independently of the name, a literal value that is a URL with a \
+           a path, a boolean, a short number, or a fill-in placeholder (`<your-token>`, \
+           `INSERT_…`, `YOUR_…`, the variable's own name) — and when it is read from a ConfigMap \
+           with `configMapKeyRef`. Independently of the name, a literal value that is a URL with a \
            password in it (`postgres://user:pw@db/app`) is reported.",
     why: "A literal credential in a manifest is stored in version control, in CI logs, in every \
           copy of the chart, and in the workload object itself: anyone who may `get` the \
@@ -237,6 +238,27 @@ pub fn literal_secret(value: &str) -> bool {
     true
 }
 
+/// Whether a value is an instruction to fill in rather than a credential: `<your-token>`,
+/// `INSERT_TOKEN`, `YOUR_API_KEY`, the variable's own name, or one of its words in capitals
+/// (`HF_TOKEN: HF_TOKEN`, `COOKIE_SECRET: SECRET`). Such a manifest is an example; the finding
+/// belongs to the copy where someone pastes the real value.
+fn placeholder(name: &str, value: &str) -> bool {
+    let v = value.trim();
+    if v.starts_with('<') && v.ends_with('>') {
+        return true;
+    }
+    let upper = v.to_ascii_uppercase();
+    if ["INSERT", "REPLACE", "YOUR_", "YOUR-", "ENTER_", "ENTER-"]
+        .iter()
+        .any(|p| upper.starts_with(p))
+    {
+        return true;
+    }
+    // A word of the name only in capitals, as placeholders are written: `password` or
+    // `postgres` for `POSTGRES_PASSWORD` is a real (weak) password.
+    upper == name.to_ascii_uppercase() || (v == upper && words(name).contains(&upper))
+}
+
 /// Whether a value is a URL with a literal password in its user info
 /// (`scheme://user:password@host`).
 fn url_password(value: &str) -> bool {
@@ -270,7 +292,10 @@ impl Rule for SecretEnv {
                 };
                 let who = describe(&c);
                 if let Some(value) = var.get("value").and_then(Node::as_str) {
-                    let message = if credential_name(name) && literal_secret(value) {
+                    let message = if credential_name(name)
+                        && literal_secret(value)
+                        && !placeholder(name, value)
+                    {
                         format!(
                             "{who} sets environment variable \"{name}\" to a literal value: a \
                              credential written into the manifest instead of taken from a Secret"
