@@ -435,3 +435,27 @@ spec:
     assert_eq!(names, ["web", "shop"]);
     assert_eq!(check("RB201", yaml).len(), 3);
 }
+
+#[test]
+fn check_objects_respects_rule_versions() {
+    let objs = objects(&one_container(""));
+    let run = |minor: u32| {
+        let settings = palisade_core::Settings {
+            kubernetes_version: palisade_core::KubeVersion::v1(minor),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        palisade_core::check_objects(
+            rule("RB201"),
+            &palisade_core::Context {
+                settings: &settings,
+            },
+            &objs,
+            &mut out,
+        );
+        out.len()
+    };
+    // automountServiceAccountToken exists from 1.6 on.
+    assert_eq!(run(5), 0);
+    assert_eq!(run(6), 1);
+}

@@ -128,11 +128,11 @@ fn verdict(mount: TokenMount<'_>, account: Account) -> Option<String> {
         (None, Account::Bound) if !is_default => None,
         // A dedicated account that explicitly opts in is a deliberate choice, as on the pod.
         (None, Account::Known(Some(true))) if !is_default => None,
-        (None, Account::Known(_) | Account::Bound) => Some(format!(
+        (None, Account::Known(_)) => Some(format!(
             "pod mounts an API token of service account \"{sa}\": neither the pod nor the \
              ServiceAccount sets automountServiceAccountToken: false"
         )),
-        (None, Account::Unknown) => Some(format!(
+        (None, Account::Unknown | Account::Bound) => Some(format!(
             "pod mounts an API token of service account \"{sa}\" unless that ServiceAccount \
              disables it: automountServiceAccountToken is not false on the pod"
         )),
