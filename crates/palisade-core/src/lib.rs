@@ -14,5 +14,5 @@ pub mod yaml;
 
 pub use finding::{Finding, Location, Severity};
 pub use object::{Container, ContainerKind, Object, ObjectRef, Origin, PodTemplate};
-pub use rule::{Context, Emitter, Rule, RuleMeta, Settings};
+pub use rule::{check_objects, Context, Emitter, InventoryRule, Rule, RuleMeta, Settings};
 pub use version::{KubeVersion, VersionRange};

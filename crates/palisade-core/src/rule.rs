@@ -59,6 +59,56 @@ pub trait Rule: Send + Sync {
 
     /// Checks one object. Only called when the target version is in `meta().versions`.
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>);
+
+    /// The form of this rule that sees every object of the scan, when it has one.
+    ///
+    /// Some answers depend on another object: a pod's service-account token is mounted unless the
+    /// pod *or its ServiceAccount* says no. Such a rule keeps a single-object `check` (what it can
+    /// say from the pod alone, used when nothing else is known) and returns an
+    /// [`InventoryRule`] here, which an engine holding the whole scan runs *instead of* `check`.
+    /// Both report under the same code, so a finding never appears twice. Use
+    /// [`check_objects`] rather than dispatching by hand.
+    fn inventory(&self) -> Option<&dyn InventoryRule> {
+        None
+    }
+}
+
+/// A rule that looks at every object of a scan at once (a file set, a cluster, or the single object
+/// of an admission request), for answers that need more than one object.
+///
+/// Kept minimal on purpose: it gets the objects and the findings list, and reports through an
+/// [`Emitter`] built for the object each finding is about, so locations and object references
+/// work as for single-object rules.
+pub trait InventoryRule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Checks all objects. Only called when the target version is in `meta().versions`.
+    fn check_all(&self, cx: &Context<'_>, objects: &[Object], out: &mut Vec<Finding>);
+}
+
+/// Runs `rule` over `objects` the way an engine should: nothing outside the rule's Kubernetes
+/// versions, the inventory form when the rule has one, otherwise `check` on each object.
+pub fn check_objects(
+    rule: &dyn Rule,
+    cx: &Context<'_>,
+    objects: &[Object],
+    out: &mut Vec<Finding>,
+) {
+    if !rule
+        .meta()
+        .versions
+        .contains(cx.settings.kubernetes_version)
+    {
+        return;
+    }
+    if let Some(inventory) = rule.inventory() {
+        inventory.check_all(cx, objects, out);
+        return;
+    }
+    for object in objects {
+        let mut emitter = Emitter::new(object, rule.meta(), out);
+        rule.check(cx, object, &mut emitter);
+    }
 }
 
 /// Collects a rule's findings for one object, resolving pointers to source positions.

@@ -4,7 +4,8 @@ use palisade_core::Rule;
 
 use crate::{pss, workload};
 
-/// Every built-in rule, Pod Security Standards checks first, then by code.
+/// Every built-in rule, Pod Security Standards checks first, then by code. Run each over a scan
+/// with [`palisade_core::check_objects`], which uses a rule's inventory form when it has one.
 pub fn all() -> Vec<&'static dyn Rule> {
     let mut rules: Vec<&'static dyn Rule> = Vec::new();
     rules.extend(pss::CHECKS.iter().map(|c| *c as &'static dyn Rule));

@@ -1,0 +1,243 @@
+//! RB201 `service-account-token-automounted`: a pod gets a Kubernetes API token mounted that it
+//! probably does not need.
+//!
+//! Whether a token is mounted is decided by the pod's `automountServiceAccountToken` when it is
+//! set, and by the ServiceAccount's otherwise. From the pod alone the rule reports every pod that
+//! does not settle the question itself; its inventory form (used when the whole scan is known)
+//! also reads the ServiceAccount and stays quiet when that account disables automounting, or
+//! when RBAC bindings in the scan show that the account is meant to use the API.
+
+use std::collections::HashMap;
+
+use palisade_core::yaml::Node;
+use palisade_core::{
+    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, PodTemplate, Rule, RuleMeta,
+    Severity, VersionRange,
+};
+
+static META: RuleMeta = RuleMeta {
+    code: "RB201",
+    name: "service-account-token-automounted",
+    severity: Severity::Low,
+    guide: "Auto mount default Service Account",
+    versions: VersionRange::since(KubeVersion::v1(6)),
+    pss_check: None,
+    references: &[
+        "CIS Kubernetes Benchmark (v1.8) 5.1.6: Ensure that Service Account Tokens are only mounted where \
+         necessary",
+        "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
+    ],
+    summary: "A pod gets a Kubernetes API token mounted without opting out",
+    what: "Every pod and pod template is checked for `automountServiceAccountToken`. A pod that \
+           sets it to `false` is fine. A pod that leaves it unset gets the token of its service \
+           account (`spec.serviceAccountName`, or `default`) mounted unless that ServiceAccount \
+           sets `automountServiceAccountToken: false`. When the whole scan is known (a directory of \
+           manifests, a live cluster), the pod's ServiceAccount is read too: a pod whose account \
+           disables automounting is not reported, and neither is a pod whose dedicated account \
+           a RoleBinding or ClusterRoleBinding of the scan grants rights — it is meant to call \
+           the API. A pod that explicitly sets `true` \
+           with a dedicated service account has made a deliberate choice and is not reported; \
+           explicitly mounting the `default` account's token is. Mirror pods of static pods \
+           never get a token and are skipped.",
+    why: "The token at /var/run/secrets/kubernetes.io/serviceaccount is a credential for the \
+          Kubernetes API. Most applications never call the API, but anyone who gets code \
+          execution in the container can read the token and act with the service account's \
+          permissions: list secrets, create pods, or at least explore the cluster. With RBAC the \
+          `default` account has few rights, which is why the guide grades this low; without RBAC \
+          (or when someone has bound roles to `default`) the token is a cluster credential.",
+    example: "# fails: no opt-out, the \"default\" account's token is mounted\n\
+              apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  \
+              - name: web\n    image: nginx:1.27\n\
+              # passes\n\
+              apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  \
+              automountServiceAccountToken: false\n  containers:\n  - name: web\n    \
+              image: nginx:1.27",
+    fix: "Set `automountServiceAccountToken: false` in the pod spec of every workload that does \
+          not call the Kubernetes API, or on its ServiceAccount (for the `default` account of a \
+          namespace: `kubectl patch serviceaccount default -p '{\"automountServiceAccountToken\": \
+          false}'`). Workloads that do need the API should run as a dedicated service account \
+          with minimal RBAC; a pod that needs a token only sometimes can mount a short-lived one \
+          with a `projected` volume of source `serviceAccountToken`.",
+    help: "set `automountServiceAccountToken: false` on the pod (or its ServiceAccount) unless it \
+           calls the Kubernetes API",
+};
+
+/// The rule, in both single-object and inventory form.
+pub struct ServiceAccountToken;
+
+pub static RULE: ServiceAccountToken = ServiceAccountToken;
+
+/// The annotation the kubelet sets on the API mirror of a static pod; the ServiceAccount
+/// admission plugin does not give such pods a token.
+const MIRROR_POD_ANNOTATION: &str = "kubernetes.io/config.mirror";
+
+/// Which service account a pod runs as, and whether the pod decides token mounting itself. An
+/// engine can join this with the ServiceAccount objects it knows about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenMount<'a> {
+    /// `spec.serviceAccountName`, else the deprecated `spec.serviceAccount`, else `default`.
+    pub service_account: &'a str,
+    /// The pod's `automountServiceAccountToken` (a quoted `"false"` counts as what it spells:
+    /// the type error is PA903's business); `None` when the ServiceAccount decides.
+    pub pod_decision: Option<bool>,
+}
+
+/// Reads a pod's service account and its own automount decision.
+pub fn token_mount<'a>(pod: &PodTemplate<'a>) -> TokenMount<'a> {
+    let service_account = ["serviceAccountName", "serviceAccount"]
+        .iter()
+        .filter_map(|k| pod.spec.get(k).and_then(Node::as_str))
+        .find(|s| !s.is_empty())
+        .unwrap_or("default");
+    TokenMount {
+        service_account,
+        pod_decision: pod
+            .spec
+            .get("automountServiceAccountToken")
+            .and_then(Node::bool_intent),
+    }
+}
+
+/// What is known about the pod's ServiceAccount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Account {
+    /// Not in the scan (single-object check, or an account created elsewhere).
+    Unknown,
+    /// In the scan, with its `automountServiceAccountToken` (None when unset).
+    Known(Option<bool>),
+    /// A RoleBinding or ClusterRoleBinding in the scan grants the account rights: the pod is
+    /// meant to call the API with its token.
+    Bound,
+}
+
+/// The message for a pod that gets a token, or `None` when it does not (or chose to).
+fn verdict(mount: TokenMount<'_>, account: Account) -> Option<String> {
+    let sa = mount.service_account;
+    let is_default = sa == "default";
+    match (mount.pod_decision, account) {
+        (Some(false), _) => None,
+        (Some(true), _) if !is_default => None,
+        (Some(true), _) => Some(
+            "pod sets automountServiceAccountToken: true and so mounts an API token of the \
+             \"default\" service account, which pods should not need"
+                .to_owned(),
+        ),
+        (None, Account::Known(Some(false))) => None,
+        // The default account should not need rights; binding some to it is its own problem
+        // and does not make mounting its token in every pod right.
+        (None, Account::Bound) if !is_default => None,
+        // A dedicated account that explicitly opts in is a deliberate choice, as on the pod.
+        (None, Account::Known(Some(true))) if !is_default => None,
+        (None, Account::Known(_)) => Some(format!(
+            "pod mounts an API token of service account \"{sa}\": neither the pod nor the \
+             ServiceAccount sets automountServiceAccountToken: false"
+        )),
+        (None, Account::Unknown | Account::Bound) => Some(format!(
+            "pod mounts an API token of service account \"{sa}\" unless that ServiceAccount \
+             disables it: automountServiceAccountToken is not false on the pod"
+        )),
+    }
+}
+
+fn check_one(object: &Object, account: impl Fn(&str) -> Account, out: &mut Emitter<'_>) {
+    let Some(pod) = object.pod_template() else {
+        return;
+    };
+    if pod.annotation(MIRROR_POD_ANNOTATION).is_some() {
+        return;
+    }
+    let mount = token_mount(&pod);
+    if let Some(message) = verdict(mount, account(mount.service_account)) {
+        out.report(
+            &format!("{}/automountServiceAccountToken", pod.spec_pointer),
+            message,
+        );
+    }
+}
+
+impl Rule for ServiceAccountToken {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        check_one(object, |_| Account::Unknown, out);
+    }
+
+    fn inventory(&self) -> Option<&dyn InventoryRule> {
+        Some(self)
+    }
+}
+
+impl InventoryRule for ServiceAccountToken {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    /// Pods are matched with ServiceAccounts of the same name and the same `metadata.namespace`
+    /// (both unset counts as the same: manifests applied together with `-n`); the first
+    /// matching account wins. A binding subject matches the pod's account by name when the
+    /// namespaces are equal or either is unset: install manifests often leave the namespace
+    /// of their objects to `kubectl -n` but must name it in binding subjects.
+    fn check_all(&self, _cx: &Context<'_>, objects: &[Object], out: &mut Vec<Finding>) {
+        let mut accounts: HashMap<(Option<&str>, &str), Option<bool>> = HashMap::new();
+        let mut bound: Vec<(Option<&str>, &str)> = Vec::new();
+        for o in objects {
+            match (o.group(), o.kind()) {
+                ("", "ServiceAccount") => {
+                    if let Some(name) = o.name() {
+                        let setting = o
+                            .node
+                            .get("automountServiceAccountToken")
+                            .and_then(Node::bool_intent);
+                        accounts.entry((o.namespace(), name)).or_insert(setting);
+                    }
+                }
+                ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+                    bound.extend(bound_accounts(o));
+                }
+                _ => {}
+            }
+        }
+        for object in objects {
+            let mut emitter = Emitter::new(object, &META, out);
+            let ns = object.namespace();
+            check_one(
+                object,
+                |sa| {
+                    let is_bound = bound.iter().any(|(bns, name)| {
+                        *name == sa && (bns.is_none() || ns.is_none() || *bns == ns)
+                    });
+                    match accounts.get(&(ns, sa)) {
+                        Some(Some(false)) => Account::Known(Some(false)),
+                        _ if is_bound => Account::Bound,
+                        Some(setting) => Account::Known(*setting),
+                        None => Account::Unknown,
+                    }
+                },
+                &mut emitter,
+            );
+        }
+    }
+}
+
+/// The ServiceAccounts a binding names as subjects, with their namespace (the subject's, else
+/// a RoleBinding's own).
+fn bound_accounts(binding: &Object) -> Vec<(Option<&str>, &str)> {
+    binding
+        .node
+        .get("subjects")
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|s| s.get("kind").and_then(Node::as_str) == Some("ServiceAccount"))
+        .filter_map(|s| {
+            let name = s.get("name").and_then(Node::as_str)?;
+            let ns = s
+                .get("namespace")
+                .and_then(Node::as_str)
+                .or_else(|| binding.namespace());
+            Some((ns, name))
+        })
+        .collect()
+}
