@@ -17,8 +17,15 @@ fn main() {
         keep.push(d);
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let rss = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("");
-    println!("{} files, {bytes} bytes, {docs} documents, {errs} errors in {:?}; {rss}", files.len(), t.elapsed());
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("");
+    println!(
+        "{} files, {bytes} bytes, {docs} documents, {errs} errors in {:?}; {rss}",
+        files.len(),
+        t.elapsed()
+    );
 }
 
 fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -27,7 +34,10 @@ fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
         for e in std::fs::read_dir(p).unwrap() {
             out.extend(walk(&e.unwrap().path()));
         }
-    } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+    } else if matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    ) {
         out.push(p.to_path_buf());
     }
     out

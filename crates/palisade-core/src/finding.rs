@@ -134,6 +134,9 @@ pub struct Finding {
     pub object: Option<ObjectRef>,
     /// The container a per-container finding is about.
     pub container: Option<String>,
+    /// Another object the verdict depends on (the ServiceAccount whose token a pod mounts); see
+    /// [`crate::rule::InventoryRule`].
+    pub related: Option<ObjectRef>,
     /// What is wrong.
     pub message: String,
     /// What to do about it.

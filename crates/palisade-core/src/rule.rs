@@ -60,34 +60,37 @@ pub trait Rule: Send + Sync {
     /// Checks one object. Only called when the target version is in `meta().versions`.
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>);
 
-    /// The form of this rule that sees every object of the scan, when it has one.
-    ///
-    /// Some answers depend on another object: a pod's service-account token is mounted unless the
-    /// pod *or its ServiceAccount* says no. Such a rule keeps a single-object `check` (what it can
-    /// say from the pod alone, used when nothing else is known) and returns an
-    /// [`InventoryRule`] here, which an engine holding the whole scan runs *instead of* `check`.
-    /// Both report under the same code, so a finding never appears twice. Use
-    /// [`check_objects`] rather than dispatching by hand.
+    /// The cross-object form of this rule, when its verdict on an object can depend on other
+    /// objects (a pod's token is not mounted when its ServiceAccount says so). See
+    /// [`InventoryRule`].
     fn inventory(&self) -> Option<&dyn InventoryRule> {
         None
     }
 }
 
-/// A rule that looks at every object of a scan at once (a file set, a cluster, or the single object
-/// of an admission request), for answers that need more than one object.
+/// The cross-object stage of a rule: a pod's service-account token is mounted unless the pod *or
+/// its ServiceAccount* says no; a container without a memory limit gets one from a LimitRange.
 ///
-/// Kept minimal on purpose: it gets the objects and the findings list, and reports through an
-/// [`Emitter`] built for the object each finding is about, so locations and object references
-/// work as for single-object rules.
+/// Two stages, so that a scan of 100,000 objects never has to hold them all:
+/// 1. while objects stream through, the engine runs the rule's [`Rule::check`] on each (what can
+///    be said from the object alone: a *provisional* verdict) and keeps a copy of every object that
+///    some inventory rule [`wants`](InventoryRule::wants) — small context kinds such as
+///    ServiceAccounts, bindings, LimitRanges, NetworkPolicies, never every workload;
+/// 2. after the last object, [`refine`](InventoryRule::refine) gets those context objects and all
+///    findings so far, and may drop or reword findings of its own code, or add new ones.
+///
+/// A finding that depends on another object names it in [`Finding::related`], which is what
+/// `refine` reads back. The admission webhook, which sees one object, runs stage 1 only.
 pub trait InventoryRule: Send + Sync {
-    fn meta(&self) -> &'static RuleMeta;
+    /// Whether the engine must keep `object` for [`InventoryRule::refine`].
+    fn wants(&self, object: &Object) -> bool;
 
-    /// Checks all objects. Only called when the target version is in `meta().versions`.
-    fn check_all(&self, cx: &Context<'_>, objects: &[Object], out: &mut Vec<Finding>);
+    /// Revises the findings with the context objects of the scan.
+    fn refine(&self, cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>);
 }
 
-/// Runs `rule` over `objects` the way an engine should: nothing outside the rule's Kubernetes
-/// versions, the inventory form when the rule has one, otherwise `check` on each object.
+/// Runs `rule` over `objects` as an engine does: nothing outside the rule's Kubernetes versions,
+/// `check` on each object, then the inventory stage with the objects it wants.
 pub fn check_objects(
     rule: &dyn Rule,
     cx: &Context<'_>,
@@ -101,14 +104,16 @@ pub fn check_objects(
     {
         return;
     }
-    if let Some(inventory) = rule.inventory() {
-        inventory.check_all(cx, objects, out);
-        return;
-    }
+    let mut findings = Vec::new();
     for object in objects {
-        let mut emitter = Emitter::new(object, rule.meta(), out);
+        let mut emitter = Emitter::new(object, rule.meta(), &mut findings);
         rule.check(cx, object, &mut emitter);
     }
+    if let Some(inventory) = rule.inventory() {
+        let context: Vec<&Object> = objects.iter().filter(|o| inventory.wants(o)).collect();
+        inventory.refine(cx, &context, &mut findings);
+    }
+    out.append(&mut findings);
 }
 
 /// Collects a rule's findings for one object, resolving pointers to source positions.
@@ -149,6 +154,7 @@ impl<'a> Emitter<'a> {
             location,
             object: Some(self.object.reference()),
             container: None,
+            related: None,
             message: message.into(),
             help: self.meta.help.to_owned(),
             suppressed: None,

@@ -583,6 +583,7 @@ mod tests {
                 name: Some("web".to_owned()),
             }),
             container: Some("app".to_owned()),
+            related: None,
             message: "container \"app\" runs privileged".to_owned(),
             help: String::new(),
             suppressed: None,

@@ -666,6 +666,7 @@ mod tests {
                 name: Some("agent".to_owned()),
             }),
             container: None,
+            related: None,
             message: message.to_owned(),
             help: "drop it".to_owned(),
             suppressed: None,

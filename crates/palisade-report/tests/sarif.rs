@@ -72,6 +72,7 @@ fn cluster_finding_without_file_is_valid_sarif() {
             name: Some("agent".to_owned()),
         }),
         container: Some("agent".to_owned()),
+        related: None,
         message: "container \"agent\" runs privileged".to_owned(),
         help: String::new(),
         suppressed: None,

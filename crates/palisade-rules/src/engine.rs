@@ -128,6 +128,41 @@ impl Engine {
         findings
     }
 
+    /// Whether `object` must be kept for [`Engine::refine`] (some cross-object rule needs it).
+    pub fn wants(&self, object: &Object) -> bool {
+        self.mode == Mode::Rules
+            && self
+                .rules
+                .iter()
+                .filter_map(|r| r.inventory())
+                .any(|i| i.wants(object))
+    }
+
+    /// The cross-object stage: after every object went through [`Engine::check_object`], rules
+    /// with an inventory form revise the findings using the objects they wanted. Findings they add
+    /// about a context object get that object's exemptions.
+    pub fn refine(&self, context: &[Object], findings: &mut Vec<Finding>) {
+        if self.mode != Mode::Rules {
+            return;
+        }
+        let cx = Context {
+            settings: &self.settings,
+        };
+        for inventory in self.rules.iter().filter_map(|r| r.inventory()) {
+            let wanted: Vec<&Object> = context.iter().filter(|o| inventory.wants(o)).collect();
+            let before = findings.len();
+            inventory.refine(&cx, &wanted, findings);
+            for f in findings.iter_mut().skip(before) {
+                if let Some(o) = wanted
+                    .iter()
+                    .find(|o| f.object.as_ref() == Some(&o.reference()))
+                {
+                    suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
+                }
+            }
+        }
+    }
+
     /// The finding for a duplicate mapping key, when that rule is selected.
     pub fn duplicate_key(&self, path: &Arc<str>, dup: &DuplicateKey) -> Option<Finding> {
         (self.mode == Mode::Rules && self.selection.includes(&input::duplicate_key::META))

@@ -807,8 +807,8 @@ spec:
                 "/spec/template/spec/containers/0/securityContext/runAsNonRoot"
             );
             assert_eq!(
-                pos.line, 12,
-                "the securityContext mapping starts on line 12"
+                pos.line, 11,
+                "the nearest existing field is the `securityContext:` key on line 11"
             );
         }
         other => panic!("{other:?}"),

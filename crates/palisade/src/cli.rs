@@ -47,7 +47,7 @@ pub enum Command {
             `exemptions:` in palisade.yaml (a reason is required). Exempted findings are reported \
             as suppressed."
     )]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Explain a rule: what it checks, why it matters, an example, how to fix it

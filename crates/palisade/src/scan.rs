@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use palisade_core::report::{InputProblem, ScanReport, Stats};
 use palisade_core::source::{self, InputError, SourceLimits};
 use palisade_core::yaml::{self, Chunk};
-use palisade_core::{object, Finding};
+use palisade_core::{object, Finding, Object};
 use palisade_rules::Engine;
 use rayon::prelude::*;
 
@@ -87,6 +87,8 @@ fn display(p: &Path) -> Arc<str> {
 #[derive(Default)]
 struct FileResult {
     findings: Vec<Finding>,
+    /// Objects cross-object rules need (see `Engine::wants`).
+    context: Vec<Object>,
     problems: Vec<InputProblem>,
     documents: usize,
     objects: usize,
@@ -99,6 +101,7 @@ struct FileResult {
 #[derive(Default)]
 struct ChunkOutcome {
     findings: Vec<Finding>,
+    context: Vec<Object>,
     documents: usize,
     objects: usize,
     skipped: usize,
@@ -152,7 +155,9 @@ pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanRepo
     };
     let mut sources = Sources::default();
     let mut stats = Stats::default();
+    let mut context = Vec::new();
     for r in results {
+        context.extend(r.context);
         stats.files += 1;
         stats.documents += r.documents;
         stats.objects += r.objects;
@@ -198,6 +203,7 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
     let mut r = FileResult::default();
     for o in outcomes {
         r.findings.extend(o.findings);
+        r.context.extend(o.context);
         r.documents += o.documents;
         r.objects += o.objects;
         r.skipped += o.skipped;
@@ -260,8 +266,11 @@ fn check_chunk(
         match object::objects_of_document(path, doc.index, doc.root) {
             Some(objects) => {
                 out.objects += objects.len();
-                for o in &objects {
-                    out.findings.extend(engine.check_object(o));
+                for o in objects {
+                    out.findings.extend(engine.check_object(&o));
+                    if engine.wants(&o) {
+                        out.context.push(o);
+                    }
                 }
             }
             None => out.skipped += 1,

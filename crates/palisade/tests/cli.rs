@@ -442,8 +442,13 @@ fn every_rule_is_documented_and_explained() {
     for r in rules {
         let code = r["code"].as_str().unwrap();
         assert!(seen.insert(code.to_owned()), "duplicate code {code}");
+        let severity = r["severity"].as_str().unwrap();
+        assert!(
+            ["critical", "high", "medium", "low"].contains(&severity),
+            "{code}: severity {severity}"
+        );
         for field in [
-            "name", "severity", "guide", "summary", "what", "why", "example", "fix", "help",
+            "name", "guide", "summary", "what", "why", "example", "fix", "help",
         ] {
             let text = r[field].as_str().unwrap_or("");
             assert!(text.trim().len() > 3, "{code} lacks `{field}`");

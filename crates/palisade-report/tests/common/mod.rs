@@ -140,6 +140,7 @@ fn finding(meta: &'static RuleMeta, location: Location, message: &str) -> Findin
         location,
         object: Some(web_ref()),
         container: None,
+        related: None,
         message: message.to_owned(),
         help: meta.help.to_owned(),
         suppressed: None,
@@ -197,6 +198,7 @@ pub fn report() -> ScanReport {
             name: Some("debug".to_owned()),
         }),
         container: None,
+        related: None,
         message: "Pod \"debug\" has no namespace: it lands in whatever namespace is current"
             .to_owned(),
         help: "set `metadata.namespace`".to_owned(),

@@ -41,6 +41,7 @@ pub fn finding(path: &Arc<str>, dup: &DuplicateKey) -> Finding {
         },
         object: None,
         container: None,
+        related: None,
         message: format!(
             "key `{}` is written twice (lines {} and {}); Kubernetes keeps the value on line {}",
             dup.key, dup.first.start.line, dup.second.start.line, dup.second.start.line

@@ -60,10 +60,7 @@ pub struct ResourceLimits;
 
 pub static RULE: ResourceLimits = ResourceLimits;
 
-fn check_one(object: &Object, defaulted: bool, out: &mut Emitter<'_>) {
-    if defaulted {
-        return;
-    }
+fn check_one(object: &Object, out: &mut Emitter<'_>) {
     let Some(pod) = object.pod_template() else {
         return;
     };
@@ -112,7 +109,7 @@ impl Rule for ResourceLimits {
     }
 
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        check_one(object, false, out);
+        check_one(object, out);
     }
 
     fn inventory(&self) -> Option<&dyn InventoryRule> {
@@ -120,27 +117,26 @@ impl Rule for ResourceLimits {
     }
 }
 
+/// A LimitRange in the scan that gives containers a default memory limit covers the containers
+/// of its namespace. Namespaces are compared as written (`metadata.namespace`, both unset being
+/// equal), as for RB201.
 impl InventoryRule for ResourceLimits {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+    fn wants(&self, o: &Object) -> bool {
+        o.kind() == "LimitRange" && o.group().is_empty()
     }
 
-    /// Namespaces are compared as written (`metadata.namespace`, both unset being equal), as
-    /// for RB201.
-    fn check_all(&self, _cx: &Context<'_>, objects: &[Object], out: &mut Vec<Finding>) {
-        let defaulted: HashSet<Option<&str>> = objects
+    fn refine(&self, _cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>) {
+        let defaulted: HashSet<Option<&str>> = context
             .iter()
-            .filter(|o| o.kind() == "LimitRange" && o.group().is_empty())
             .filter(|o| defaults_memory_limit(o))
-            .map(Object::namespace)
+            .map(|o| o.namespace())
             .collect();
-        for object in objects {
-            let mut emitter = Emitter::new(object, &META, out);
-            check_one(
-                object,
-                defaulted.contains(&object.namespace()),
-                &mut emitter,
-            );
+        if defaulted.is_empty() {
+            return;
         }
+        findings.retain(|f| {
+            f.code != META.code
+                || !defaulted.contains(&f.object.as_ref().and_then(|o| o.namespace.as_deref()))
+        });
     }
 }

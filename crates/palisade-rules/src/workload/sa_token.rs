@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, PodTemplate, Rule, RuleMeta,
-    Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, ObjectRef, PodTemplate, Rule,
+    RuleMeta, Severity, VersionRange,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -139,29 +139,35 @@ fn verdict(mount: TokenMount<'_>, account: Account) -> Option<String> {
     }
 }
 
-fn check_one(object: &Object, account: impl Fn(&str) -> Account, out: &mut Emitter<'_>) {
-    let Some(pod) = object.pod_template() else {
-        return;
-    };
-    if pod.annotation(MIRROR_POD_ANNOTATION).is_some() {
-        return;
-    }
-    let mount = token_mount(&pod);
-    if let Some(message) = verdict(mount, account(mount.service_account)) {
-        out.report(
-            &format!("{}/automountServiceAccountToken", pod.spec_pointer),
-            message,
-        );
-    }
-}
-
 impl Rule for ServiceAccountToken {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
+    /// The provisional verdict, from the pod alone. When it depends on the ServiceAccount, the
+    /// finding names that account in `related` for [`InventoryRule::refine`].
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        check_one(object, |_| Account::Unknown, out);
+        let Some(pod) = object.pod_template() else {
+            return;
+        };
+        if pod.annotation(MIRROR_POD_ANNOTATION).is_some() {
+            return;
+        }
+        let mount = token_mount(&pod);
+        if let Some(message) = verdict(mount, Account::Unknown) {
+            let f = out.report(
+                &format!("{}/automountServiceAccountToken", pod.spec_pointer),
+                message,
+            );
+            if mount.pod_decision.is_none() {
+                f.related = Some(ObjectRef {
+                    api_version: "v1".to_owned(),
+                    kind: "ServiceAccount".to_owned(),
+                    namespace: object.namespace().map(str::to_owned),
+                    name: Some(mount.service_account.to_owned()),
+                });
+            }
+        }
     }
 
     fn inventory(&self) -> Option<&dyn InventoryRule> {
@@ -169,60 +175,69 @@ impl Rule for ServiceAccountToken {
     }
 }
 
+/// With the scan's ServiceAccounts and bindings: a pod is not reported when its account disables
+/// automounting, or when a binding grants its dedicated account rights (it is meant to call the
+/// API). Namespaces are compared as written (`metadata.namespace`, both unset being equal).
 impl InventoryRule for ServiceAccountToken {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+    fn wants(&self, o: &Object) -> bool {
+        matches!(
+            (o.group(), o.kind()),
+            ("", "ServiceAccount")
+                | (
+                    "rbac.authorization.k8s.io",
+                    "RoleBinding" | "ClusterRoleBinding"
+                )
+        )
     }
 
-    /// Pods are matched with ServiceAccounts of the same name and the same `metadata.namespace`
-    /// (both unset counts as the same: manifests applied together with `-n`); the first
-    /// matching account wins. A binding subject matches the pod's account by name when the
-    /// namespaces are equal or either is unset: install manifests often leave the namespace
-    /// of their objects to `kubectl -n` but must name it in binding subjects.
-    fn check_all(&self, _cx: &Context<'_>, objects: &[Object], out: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>) {
         let mut accounts: HashMap<(Option<&str>, &str), Option<bool>> = HashMap::new();
         let mut bound: Vec<(Option<&str>, &str)> = Vec::new();
-        for o in objects {
-            match (o.group(), o.kind()) {
-                ("", "ServiceAccount") => {
-                    if let Some(name) = o.name() {
-                        let setting = o
-                            .node
-                            .get("automountServiceAccountToken")
-                            .and_then(Node::bool_intent);
-                        accounts.entry((o.namespace(), name)).or_insert(setting);
-                    }
+        for o in context {
+            if o.kind() == "ServiceAccount" {
+                if let Some(name) = o.name() {
+                    let setting = o
+                        .node
+                        .get("automountServiceAccountToken")
+                        .and_then(Node::bool_intent);
+                    accounts.entry((o.namespace(), name)).or_insert(setting);
                 }
-                ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
-                    bound.extend(bound_accounts(o));
-                }
-                _ => {}
+            } else {
+                bound.extend(bound_accounts(o));
             }
         }
-        for object in objects {
-            let mut emitter = Emitter::new(object, &META, out);
-            let ns = object.namespace();
-            check_one(
-                object,
-                |sa| {
-                    let is_bound = bound.iter().any(|(bns, name)| {
-                        *name == sa && (bns.is_none() || ns.is_none() || *bns == ns)
-                    });
-                    match accounts.get(&(ns, sa)) {
-                        Some(Some(false)) => Account::Known(Some(false)),
-                        _ if is_bound => Account::Bound,
-                        Some(setting) => Account::Known(*setting),
-                        None => Account::Unknown,
-                    }
-                },
-                &mut emitter,
+        findings.retain_mut(|f| {
+            let Some(sa) = f.related.as_ref().filter(|_| f.code == META.code) else {
+                return true;
+            };
+            let (ns, name) = (
+                sa.namespace.as_deref(),
+                sa.name.as_deref().unwrap_or("default"),
             );
-        }
+            let is_bound = bound
+                .iter()
+                .any(|(bns, b)| *b == name && (bns.is_none() || ns.is_none() || *bns == ns));
+            let account = match accounts.get(&(ns, name)) {
+                Some(Some(false)) => Account::Known(Some(false)),
+                _ if is_bound => Account::Bound,
+                Some(setting) => Account::Known(*setting),
+                None => Account::Unknown,
+            };
+            let mount = TokenMount {
+                service_account: name,
+                pod_decision: None,
+            };
+            match verdict(mount, account) {
+                Some(message) => {
+                    f.message = message;
+                    true
+                }
+                None => false,
+            }
+        });
     }
 }
 
-/// The ServiceAccounts a binding names as subjects, with their namespace (the subject's, else
-/// a RoleBinding's own).
 fn bound_accounts(binding: &Object) -> Vec<(Option<&str>, &str)> {
     binding
         .node
