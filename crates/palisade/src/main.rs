@@ -122,16 +122,20 @@ fn scan(args: ScanArgs) -> Result<u8> {
         }
     };
     for (format, path) in &outputs {
-        let mut file = std::fs::File::create(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        );
         let options = RenderOptions::default().with_source(&sources);
         palisade_report::render(*format, &report, &options, &mut file)
+            .and_then(|()| file.flush())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let options = RenderOptions::default()
         .with_color(color)
         .with_source(&sources);
-    let mut stdout = std::io::stdout().lock();
+    // Stdout is line-buffered; a report is written in many small pieces.
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     palisade_report::render(stdout_format, &report, &options, &mut stdout)
         .and_then(|()| stdout.flush())
         .context("cannot write the report")?;
