@@ -1,6 +1,11 @@
 //! The `palisade` binary: argument parsing, configuration, exit codes. Errors become `anyhow` only
 //! here, at the edge.
 
+/// The scan allocates and frees millions of small nodes across threads; mimalloc does that
+/// markedly faster than the system allocator (see bench/).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod catalogue;
 mod cli;
 mod scan;
