@@ -224,6 +224,43 @@ fn bad_inputs_are_clear_errors_and_the_rest_is_still_scanned() {
 }
 
 #[test]
+fn cross_object_rules_see_objects_of_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  serviceAccountName: web\n  containers:\n  - name: c\n    image: x:1\n";
+    write(dir.path(), "a-pod.yaml", pod);
+    let scan = |dir: &Path| {
+        let out = palisade()
+            .args([
+                "scan",
+                "--no-config",
+                "--format",
+                "json",
+                "--select",
+                "RB201",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        codes(&json_of(&out))
+    };
+    assert_eq!(
+        scan(dir.path()),
+        ["RB201"],
+        "no ServiceAccount in the scan: the pod mounts a token"
+    );
+    write(
+        dir.path(),
+        "b-sa.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: shop\nautomountServiceAccountToken: false\n",
+    );
+    assert_eq!(
+        scan(dir.path()),
+        Vec::<String>::new(),
+        "the ServiceAccount disables the token"
+    );
+}
+
+#[test]
 fn text_output_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "p.yaml", PRIVILEGED_POD);
