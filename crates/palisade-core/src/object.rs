@@ -87,6 +87,30 @@ impl Object {
         }
     }
 
+    /// A copy holding only the fields at `paths` (plus `apiVersion`, `kind` and
+    /// `metadata.name`/`namespace`), with their positions: what a cross-object rule keeps of a
+    /// large object. A path may run through sequences (`["spec", "containers", "ports"]` keeps the
+    /// ports of every container).
+    pub fn project(&self, paths: &[&[&str]]) -> Object {
+        const IDENTITY: [&[&str]; 4] = [
+            &["apiVersion"],
+            &["kind"],
+            &["metadata", "name"],
+            &["metadata", "namespace"],
+        ];
+        let mut node = Node {
+            value: crate::yaml::Value::Map(Vec::new()),
+            span: self.node.span,
+        };
+        for path in IDENTITY.iter().chain(paths) {
+            crate::yaml::node::graft(&self.node, &mut node, path);
+        }
+        Object {
+            origin: self.origin.clone(),
+            node,
+        }
+    }
+
     /// The pod template inside this object, when it is a pod or a workload.
     pub fn pod_template(&self) -> Option<PodTemplate<'_>> {
         let (meta_path, spec_path): (&[&str], &[&str]) = match (self.group(), self.kind()) {

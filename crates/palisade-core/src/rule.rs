@@ -69,28 +69,30 @@ pub trait Rule: Send + Sync {
 }
 
 /// The cross-object stage of a rule: a pod's service-account token is mounted unless the pod *or
-/// its ServiceAccount* says no; a container without a memory limit gets one from a LimitRange.
+/// its ServiceAccount* says no; a container without a memory limit gets one from a LimitRange; a
+/// pod is isolated only if some NetworkPolicy selects it.
 ///
 /// Two stages, so that a scan of 100,000 objects never has to hold them all:
 /// 1. while objects stream through, the engine runs the rule's [`Rule::check`] on each (what can
-///    be said from the object alone: a *provisional* verdict) and keeps a copy of every object that
-///    some inventory rule [`wants`](InventoryRule::wants) — small context kinds such as
-///    ServiceAccounts, bindings, LimitRanges, NetworkPolicies, never every workload;
-/// 2. after the last object, [`refine`](InventoryRule::refine) gets those context objects and all
+///    be said from the object alone: a *provisional* verdict) and keeps what the rule's
+///    [`keep`](InventoryRule::keep) returns for it: a whole small object (a ServiceAccount, a
+///    binding, a NetworkPolicy), a projection of a large one (a workload's namespace, labels and
+///    ports: see [`Object::project`]), or nothing;
+/// 2. after the last object, [`refine`](InventoryRule::refine) gets everything it kept and all
 ///    findings so far, and may drop or reword findings of its own code, or add new ones.
 ///
 /// A finding that depends on another object names it in [`Finding::related`], which is what
-/// `refine` reads back. The admission webhook, which sees one object, runs stage 1 only.
+/// `refine` can read back. The admission webhook, which sees one object, runs both stages on it.
 pub trait InventoryRule: Send + Sync {
-    /// Whether the engine must keep `object` for [`InventoryRule::refine`].
-    fn wants(&self, object: &Object) -> bool;
+    /// What to keep of `object` for [`InventoryRule::refine`], if anything.
+    fn keep(&self, object: &Object) -> Option<Object>;
 
-    /// Revises the findings with the context objects of the scan.
-    fn refine(&self, cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>);
+    /// Revises the findings with what was kept.
+    fn refine(&self, cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>);
 }
 
 /// Runs `rule` over `objects` as an engine does: nothing outside the rule's Kubernetes versions,
-/// `check` on each object, then the inventory stage with the objects it wants.
+/// `check` on each object, then the inventory stage with what it keeps.
 pub fn check_objects(
     rule: &dyn Rule,
     cx: &Context<'_>,
@@ -110,8 +112,8 @@ pub fn check_objects(
         rule.check(cx, object, &mut emitter);
     }
     if let Some(inventory) = rule.inventory() {
-        let context: Vec<&Object> = objects.iter().filter(|o| inventory.wants(o)).collect();
-        inventory.refine(cx, &context, &mut findings);
+        let kept: Vec<Object> = objects.iter().filter_map(|o| inventory.keep(o)).collect();
+        inventory.refine(cx, &kept, &mut findings);
     }
     out.append(&mut findings);
 }

@@ -262,3 +262,52 @@ fn document_markers_split_exactly() {
         Some(ScalarKind::Int(1))
     );
 }
+
+#[test]
+fn projections_keep_only_the_named_fields_with_positions() {
+    let yaml = [
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata:",
+        "  name: web",
+        "  namespace: shop",
+        "  labels: {a: b}",
+        "spec:",
+        "  template:",
+        "    metadata:",
+        "      labels: {app: web}",
+        "    spec:",
+        "      containers:",
+        "      - name: c",
+        "        image: x",
+        "        ports: [{name: http, containerPort: 80}]",
+        "      - name: d",
+        "        image: y",
+    ]
+    .join("\n");
+    let loaded = objects_from_str("d.yaml", &yaml);
+    let d = &loaded.objects[0];
+    let p = d.project(&[
+        &["spec", "template", "metadata", "labels"],
+        &["spec", "template", "spec", "containers", "ports"],
+    ]);
+    assert_eq!(p.kind(), "Deployment");
+    assert_eq!(p.name(), Some("web"));
+    assert_eq!(p.namespace(), Some("shop"));
+    assert!(p.node.path(&["metadata", "labels"]).is_none());
+    let labels = p
+        .node
+        .path(&["spec", "template", "metadata", "labels", "app"])
+        .unwrap();
+    assert_eq!(labels.as_str(), Some("web"));
+    assert_eq!(labels.span.start.line, 10);
+    let containers = p
+        .node
+        .path(&["spec", "template", "spec", "containers"])
+        .unwrap()
+        .items();
+    assert_eq!(containers.len(), 2);
+    assert!(containers[0].get("image").is_none());
+    assert_eq!(containers[0].path(&["ports"]).unwrap().items().len(), 1);
+    assert!(containers[1].get("ports").is_none());
+}

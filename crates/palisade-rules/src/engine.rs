@@ -128,35 +128,44 @@ impl Engine {
         findings
     }
 
-    /// Whether `object` must be kept for [`Engine::refine`] (some cross-object rule needs it).
-    pub fn wants(&self, object: &Object) -> bool {
-        self.mode == Mode::Rules
-            && self
-                .rules
-                .iter()
-                .filter_map(|r| r.inventory())
-                .any(|i| i.wants(object))
+    /// What cross-object rules keep of `object` for [`Engine::refine`]: (index of the rule among
+    /// this engine's inventory rules, what it keeps).
+    pub fn keep(&self, object: &Object) -> Vec<(usize, Object)> {
+        if self.mode != Mode::Rules {
+            return Vec::new();
+        }
+        self.rules
+            .iter()
+            .filter_map(|r| r.inventory())
+            .enumerate()
+            .filter_map(|(i, inv)| inv.keep(object).map(|o| (i, o)))
+            .collect()
     }
 
     /// The cross-object stage: after every object went through [`Engine::check_object`], rules
-    /// with an inventory form revise the findings using the objects they wanted. Findings they add
-    /// about a context object get that object's exemptions.
-    pub fn refine(&self, context: &[Object], findings: &mut Vec<Finding>) {
+    /// with an inventory form revise the findings using what they kept. Findings they add about
+    /// a kept object get that object's exemptions.
+    pub fn refine(&self, kept: Vec<(usize, Object)>, findings: &mut Vec<Finding>) {
         if self.mode != Mode::Rules {
             return;
         }
         let cx = Context {
             settings: &self.settings,
         };
-        for inventory in self.rules.iter().filter_map(|r| r.inventory()) {
-            let wanted: Vec<&Object> = context.iter().filter(|o| inventory.wants(o)).collect();
+        let mut by_rule: Vec<Vec<Object>> = Vec::new();
+        for (i, o) in kept {
+            if by_rule.len() <= i {
+                by_rule.resize_with(i + 1, Vec::new);
+            }
+            by_rule[i].push(o);
+        }
+        for (i, inventory) in self.rules.iter().filter_map(|r| r.inventory()).enumerate() {
+            let mine = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let before = findings.len();
-            inventory.refine(&cx, &wanted, findings);
+            inventory.refine(&cx, mine, findings);
             for f in findings.iter_mut().skip(before) {
-                if let Some(o) = wanted
-                    .iter()
-                    .find(|o| f.object.as_ref() == Some(&o.reference()))
-                {
+                let about = |o: &&Object| f.object.as_ref() == Some(&o.reference());
+                if let Some(o) = mine.iter().find(about) {
                     suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
                 }
             }

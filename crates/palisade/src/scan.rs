@@ -87,8 +87,8 @@ fn display(p: &Path) -> Arc<str> {
 #[derive(Default)]
 struct FileResult {
     findings: Vec<Finding>,
-    /// Objects cross-object rules need (see `Engine::wants`).
-    context: Vec<Object>,
+    /// What cross-object rules keep (see `Engine::keep`).
+    context: Vec<(usize, Object)>,
     problems: Vec<InputProblem>,
     documents: usize,
     objects: usize,
@@ -101,7 +101,7 @@ struct FileResult {
 #[derive(Default)]
 struct ChunkOutcome {
     findings: Vec<Finding>,
-    context: Vec<Object>,
+    context: Vec<(usize, Object)>,
     documents: usize,
     objects: usize,
     skipped: usize,
@@ -169,7 +169,7 @@ pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanRepo
         }
     }
     report.stats = stats;
-    engine.refine(&context, &mut report.findings);
+    engine.refine(context, &mut report.findings);
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -267,11 +267,9 @@ fn check_chunk(
         match object::objects_of_document(path, doc.index, doc.root) {
             Some(objects) => {
                 out.objects += objects.len();
-                for o in objects {
-                    out.findings.extend(engine.check_object(&o));
-                    if engine.wants(&o) {
-                        out.context.push(o);
-                    }
+                for o in &objects {
+                    out.findings.extend(engine.check_object(o));
+                    out.context.extend(engine.keep(o));
                 }
             }
             None => out.skipped += 1,

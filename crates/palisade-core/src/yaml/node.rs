@@ -238,6 +238,64 @@ impl Node {
     }
 }
 
+/// Copies the subtree of `from` at `path` into `to`, creating the mappings (and sequences) on the
+/// way. Through a sequence, the rest of the path is applied to every item, so items keep their
+/// indexes only when every item has the field; the projection is for reading, not for pointers.
+pub(crate) fn graft(from: &Node, to: &mut Node, path: &[&str]) {
+    match (&from.value, path.split_first()) {
+        (_, None) => *to = from.clone(),
+        (Value::Map(entries), Some((key, rest))) => {
+            let Some(e) = entries.iter().find(|e| &*e.key == *key) else {
+                return;
+            };
+            let Value::Map(target) = &mut to.value else {
+                return;
+            };
+            let slot = match target.iter().position(|t| &*t.key == *key) {
+                Some(i) => i,
+                None => {
+                    let empty = match (&e.value.value, rest.is_empty()) {
+                        (_, true) => e.value.clone(),
+                        (Value::Seq(items), false) => Node {
+                            value: Value::Seq(
+                                items
+                                    .iter()
+                                    .map(|i| Node {
+                                        value: Value::Map(Vec::new()),
+                                        span: i.span,
+                                    })
+                                    .collect(),
+                            ),
+                            span: e.value.span,
+                        },
+                        _ => Node {
+                            value: Value::Map(Vec::new()),
+                            span: e.value.span,
+                        },
+                    };
+                    target.push(Entry {
+                        key: e.key.clone(),
+                        key_span: e.key_span,
+                        value: empty,
+                    });
+                    target.len() - 1
+                }
+            };
+            if !rest.is_empty() {
+                graft(&e.value, &mut target[slot].value, rest);
+            }
+        }
+        (Value::Seq(items), Some(_)) => {
+            if let Value::Seq(targets) = &mut to.value {
+                for (item, t) in items.iter().zip(targets.iter_mut()) {
+                    graft(item, t, path);
+                }
+            }
+        }
+        (Value::Scalar(_), Some(_)) => {}
+    }
+}
+
 fn unescape_pointer(seg: &str) -> std::borrow::Cow<'_, str> {
     if seg.contains('~') {
         seg.replace("~1", "/").replace("~0", "~").into()

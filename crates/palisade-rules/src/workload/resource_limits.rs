@@ -121,11 +121,12 @@ impl Rule for ResourceLimits {
 /// of its namespace. Namespaces are compared as written (`metadata.namespace`, both unset being
 /// equal), as for RB201.
 impl InventoryRule for ResourceLimits {
-    fn wants(&self, o: &Object) -> bool {
-        o.kind() == "LimitRange" && o.group().is_empty()
+    fn keep(&self, o: &Object) -> Option<Object> {
+        (o.kind() == "LimitRange" && o.group().is_empty())
+            .then(|| o.project(&[&["spec", "limits"]]))
     }
 
-    fn refine(&self, _cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, context: &[Object], findings: &mut Vec<Finding>) {
         let defaulted: HashSet<Option<&str>> = context
             .iter()
             .filter(|o| defaults_memory_limit(o))

@@ -179,18 +179,17 @@ impl Rule for ServiceAccountToken {
 /// automounting, or when a binding grants its dedicated account rights (it is meant to call the
 /// API). Namespaces are compared as written (`metadata.namespace`, both unset being equal).
 impl InventoryRule for ServiceAccountToken {
-    fn wants(&self, o: &Object) -> bool {
-        matches!(
-            (o.group(), o.kind()),
-            ("", "ServiceAccount")
-                | (
-                    "rbac.authorization.k8s.io",
-                    "RoleBinding" | "ClusterRoleBinding"
-                )
-        )
+    fn keep(&self, o: &Object) -> Option<Object> {
+        match (o.group(), o.kind()) {
+            ("", "ServiceAccount") => Some(o.project(&[&["automountServiceAccountToken"]])),
+            ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+                Some(o.project(&[&["subjects"]]))
+            }
+            _ => None,
+        }
     }
 
-    fn refine(&self, _cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, context: &[Object], findings: &mut Vec<Finding>) {
         let mut accounts: HashMap<(Option<&str>, &str), Option<bool>> = HashMap::new();
         let mut bound: Vec<(Option<&str>, &str)> = Vec::new();
         for o in context {
