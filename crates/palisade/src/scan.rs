@@ -48,7 +48,13 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputProblem>) {
                 });
             for entry in walker {
                 match entry {
-                    Ok(e) if e.file_type().is_file() && is_manifest(e.path()) => {
+                    // A symlink to a file is scanned; symlinked directories are not followed
+                    // (no loops, no escaping the tree the user named).
+                    Ok(e)
+                        if (e.file_type().is_file()
+                            || (e.path_is_symlink() && e.path().is_file()))
+                            && is_manifest(e.path()) =>
+                    {
                         inputs.push(Input::File(e.into_path()))
                     }
                     Ok(_) => {}
@@ -195,11 +201,11 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
         Err(e) => return problem(&path, &e),
     };
     let chunks = yaml::split_documents(text);
-    let check = |c: &Chunk| check_chunk(engine, &path, text, *c, opts);
+    let check = |(i, c): (usize, &Chunk)| check_chunk(engine, &path, text, i, *c, opts);
     let outcomes: Vec<ChunkOutcome> = if text.len() > PARALLEL_FILE_BYTES && chunks.len() > 1 {
-        chunks.par_iter().map(check).collect()
+        chunks.par_iter().enumerate().map(check).collect()
     } else {
-        chunks.iter().map(check).collect()
+        chunks.iter().enumerate().map(check).collect()
     };
     let mut r = FileResult::default();
     for o in outcomes {
@@ -252,6 +258,7 @@ fn check_chunk(
     engine: &Engine,
     path: &Arc<str>,
     text: &str,
+    ordinal: usize,
     chunk: Chunk,
     opts: &ScanOptions,
 ) -> ChunkOutcome {
@@ -264,7 +271,9 @@ fn check_chunk(
         for dup in &doc.duplicate_keys {
             out.findings.extend(engine.duplicate_key(path, dup));
         }
-        match object::objects_of_document(path, doc.index, doc.root) {
+        // Chunks are cut at `---`, so a chunk's ordinal is its document's index in the file (a
+        // chunk holds more than one document only after an explicit `...` end marker).
+        match object::objects_of_document(path, ordinal + doc.index, doc.root) {
             Some(objects) => {
                 out.objects += objects.len();
                 for o in &objects {
