@@ -32,12 +32,16 @@ use std::str::FromStr;
 use palisade_core::report::ScanReport;
 use palisade_core::Severity;
 
+mod html;
 mod json;
+mod junit;
 mod paths;
 mod sarif;
 mod text;
 
+pub use html::HtmlReporter;
 pub use json::{JsonReporter, SCHEMA_VERSION};
+pub use junit::JunitReporter;
 pub use sarif::{fingerprint, security_severity, severity_level, SarifReporter};
 pub use text::TextReporter;
 
@@ -153,16 +157,28 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// JUnit XML, for CI test-report views.
+    Junit,
+    /// One self-contained HTML page.
+    Html,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Text, Format::Json, Format::Sarif];
+    pub const ALL: [Format; 5] = [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Html,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::Json => "json",
             Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 
@@ -172,6 +188,8 @@ impl Format {
             Format::Text => Box::new(TextReporter::new(options.color, options.source)),
             Format::Json => Box::new(JsonReporter::new(options.tool.clone())),
             Format::Sarif => Box::new(SarifReporter::new(options.tool.clone())),
+            Format::Junit => Box::new(JunitReporter),
+            Format::Html => Box::new(HtmlReporter::new(options.tool.clone())),
         }
     }
 }
@@ -184,7 +202,7 @@ impl fmt::Display for Format {
 
 /// A format name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}` (expected text, json or sarif)")]
+#[error("unknown format `{0}` (expected text, json, sarif, junit or html)")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -282,8 +300,8 @@ mod tests {
         }
         assert_eq!("SARIF".parse::<Format>(), Ok(Format::Sarif));
         assert_eq!(
-            "junit".parse::<Format>(),
-            Err(UnknownFormat("junit".to_owned()))
+            "csv".parse::<Format>(),
+            Err(UnknownFormat("csv".to_owned()))
         );
     }
 

@@ -63,7 +63,7 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
-    /// Report format on stdout: text, json or sarif
+    /// Report format on stdout: text, json, sarif, junit or html
     #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text")]
     pub format: String,
 
