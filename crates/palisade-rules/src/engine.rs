@@ -172,6 +172,19 @@ impl Engine {
         }
     }
 
+    /// Both stages over a set of objects already in memory (a live cluster's inventory, a saved
+    /// inventory): every finding, in no particular order.
+    pub fn check_all(&self, objects: &[Object]) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let mut kept = Vec::new();
+        for o in objects {
+            findings.extend(self.check_object(o));
+            kept.extend(self.keep(o));
+        }
+        self.refine(kept, &mut findings);
+        findings
+    }
+
     /// The finding for a duplicate mapping key, when that rule is selected.
     pub fn duplicate_key(&self, path: &Arc<str>, dup: &DuplicateKey) -> Option<Finding> {
         (self.mode == Mode::Rules && self.selection.includes(&input::duplicate_key::META))

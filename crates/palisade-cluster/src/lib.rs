@@ -1,0 +1,19 @@
+//! The live-cluster source: reads a cluster through the Kubernetes API (the real kube-rs client)
+//! into the same [`palisade_core::Object`]s that manifests give, so the same rules judge both.
+//!
+//! Read-only and least-privilege by construction: only `get`/`list`, only the resources in
+//! [`resources::RESOURCES`], Secrets as metadata only. A resource the credentials may not list is
+//! recorded as unreadable, and the rules that need it are reported as not evaluated, never as
+//! passed.
+
+pub mod convert;
+pub mod read;
+pub mod resources;
+
+pub use read::{connect, read, ClusterError, Connection, Inventory, Options, Unreadable};
+
+/// Installs rustls' ring crypto provider for the process (idempotent). kube, and any other TLS
+/// user, then agree on one provider.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

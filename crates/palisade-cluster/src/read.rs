@@ -1,0 +1,355 @@
+//! Connecting and listing: kubeconfig or in-cluster config, paginated lists with bounded
+//! concurrency, retries on API priority-and-fairness throttling, and 403s recorded as "not
+//! readable" rather than failing the run. Read-only: only `get`/`list` requests are ever sent, and
+//! Secrets are listed as metadata only.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt};
+use kube::api::{ApiResource, DynamicObject, ListParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client, Config};
+use palisade_core::{KubeVersion, Object};
+
+use crate::convert;
+use crate::resources::{Resource, RESOURCES};
+
+/// How to reach and read the cluster.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Kubeconfig file (default: `KUBECONFIG`, then `~/.kube/config`, then in-cluster config).
+    pub kubeconfig: Option<PathBuf>,
+    /// Context of the kubeconfig (default: its current context).
+    pub context: Option<String>,
+    /// Read one namespace only (default: all).
+    pub namespace: Option<String>,
+    /// Timeout of one request.
+    pub request_timeout: Duration,
+    /// Items per page of a list.
+    pub page_size: u32,
+    /// Lists in flight at once.
+    pub concurrency: usize,
+    /// Attempts for one page when the server throttles (429) or fails (5xx, timeout).
+    pub attempts: u32,
+    /// First back-off delay; doubled on each retry.
+    pub backoff: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            kubeconfig: None,
+            context: None,
+            namespace: None,
+            request_timeout: Duration::from_secs(30),
+            page_size: 500,
+            concurrency: 4,
+            attempts: 5,
+            backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Why the cluster could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("cannot load the kubeconfig: {0}")]
+    Kubeconfig(String),
+    #[error("cannot connect to the API server at {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("the API server refused the credentials ({0}); is the token expired?")]
+    Unauthorized(String),
+    #[error("reading {resource} failed: {reason}")]
+    List { resource: String, reason: String },
+}
+
+/// A resource that could not be read, and why (rules that need it are "not evaluated").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    /// `plural.group`, e.g. `secrets` or `clusterroles.rbac.authorization.k8s.io`.
+    pub resource: String,
+    pub reason: String,
+}
+
+/// What was read.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// The server's `gitVersion`, e.g. `v1.31.2-eks-7f9249a`.
+    pub server_version: String,
+    /// Its Kubernetes minor version, which version-aware rules use.
+    pub version: Option<KubeVersion>,
+    pub objects: Vec<Object>,
+    /// Objects left out because a workload we also read controls them (a Deployment's
+    /// ReplicaSets and pods): reporting them would repeat every finding of their owner.
+    pub controlled_skipped: usize,
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A connected client and the name findings use for the cluster.
+pub struct Connection {
+    pub client: Client,
+    /// The kubeconfig context, or `in-cluster`.
+    pub source: Arc<str>,
+    pub url: String,
+}
+
+/// Connects with the kubeconfig (or in-cluster config) the options name.
+pub async fn connect(opts: &Options) -> Result<Connection, ClusterError> {
+    let (mut config, source) = match &opts.kubeconfig {
+        Some(path) => {
+            let kc = Kubeconfig::read_from(path)
+                .map_err(|e| ClusterError::Kubeconfig(format!("{}: {e}", path.display())))?;
+            let name = opts
+                .context
+                .clone()
+                .or_else(|| kc.current_context.clone())
+                .unwrap_or_else(|| "default".into());
+            let options = KubeConfigOptions {
+                context: opts.context.clone(),
+                ..KubeConfigOptions::default()
+            };
+            let config = Config::from_custom_kubeconfig(kc, &options)
+                .await
+                .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+            (config, name)
+        }
+        None if opts.context.is_some() => {
+            let options = KubeConfigOptions {
+                context: opts.context.clone(),
+                ..KubeConfigOptions::default()
+            };
+            let config = Config::from_kubeconfig(&options)
+                .await
+                .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+            (config, opts.context.clone().unwrap_or_default())
+        }
+        None => {
+            let config = Config::infer()
+                .await
+                .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+            (config, "cluster".to_owned())
+        }
+    };
+    config.read_timeout = Some(opts.request_timeout);
+    config.connect_timeout = Some(opts.request_timeout);
+    let url = config.cluster_url.to_string();
+    let client = Client::try_from(config).map_err(|e| ClusterError::Connect {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(Connection {
+        client,
+        source: Arc::from(source),
+        url,
+    })
+}
+
+/// Reads every resource Palisade needs. `progress` is called with each resource as it finishes.
+pub async fn read(
+    conn: &Connection,
+    opts: &Options,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Inventory, ClusterError> {
+    let info = with_retries(opts, || conn.client.apiserver_version())
+        .await
+        .map_err(|e| classify(&conn.url, "the server version", e))?;
+    let version = format!("{}.{}", info.major, info.minor).parse().ok();
+    let mut inventory = Inventory {
+        server_version: info.git_version.clone(),
+        version,
+        ..Inventory::default()
+    };
+    let wanted: Vec<&Resource> = RESOURCES.iter().filter(|r| r.served_at(version)).collect();
+    let results: Vec<(&Resource, Result<Vec<serde_json::Value>, ListFailure>)> =
+        stream::iter(wanted)
+            .map(|r| async move {
+                let out = list_all(conn, opts, r).await;
+                progress(&r.name());
+                (r, out)
+            })
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
+    let mut items: Vec<serde_json::Value> = Vec::new();
+    let mut by_order: Vec<_> = results;
+    // Keep a stable order (the table's), whatever order the lists finished in.
+    by_order.sort_by_key(|(r, _)| RESOURCES.iter().position(|x| x == *r));
+    for (r, result) in by_order {
+        match result {
+            Ok(list) => items.extend(list),
+            Err(ListFailure::Forbidden(reason)) => inventory.unreadable.push(Unreadable {
+                resource: r.name(),
+                reason,
+            }),
+            Err(ListFailure::Fatal(e)) => return Err(classify(&conn.url, &r.name(), e)),
+        }
+    }
+    let owners = owner_kinds();
+    for item in &items {
+        if is_controlled(item, &owners) {
+            inventory.controlled_skipped += 1;
+            continue;
+        }
+        inventory.objects.push(convert::object(&conn.source, item));
+    }
+    Ok(inventory)
+}
+
+/// Why one resource could not be listed.
+enum ListFailure {
+    /// 403 (or 404: the resource is not served): recorded, the run goes on.
+    Forbidden(String),
+    Fatal(kube::Error),
+}
+
+/// Lists every page of one resource, filling in `apiVersion`/`kind` (typed lists omit them on
+/// items).
+async fn list_all(
+    conn: &Connection,
+    opts: &Options,
+    r: &Resource,
+) -> Result<Vec<serde_json::Value>, ListFailure> {
+    let ar = ApiResource {
+        group: r.group.to_owned(),
+        version: r.version.to_owned(),
+        api_version: r.api_version(),
+        kind: r.kind.to_owned(),
+        plural: r.plural.to_owned(),
+    };
+    let api: Api<DynamicObject> = match (&opts.namespace, r.namespaced) {
+        (Some(ns), true) => Api::namespaced_with(conn.client.clone(), ns, &ar),
+        _ => Api::all_with(conn.client.clone(), &ar),
+    };
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut lp = ListParams::default().limit(opts.page_size);
+        if let Some(t) = &token {
+            lp = lp.continue_token(t);
+        }
+        let (page, next) = if r.metadata_only {
+            let list = with_retries(opts, || api.list_metadata(&lp))
+                .await
+                .map_err(failure)?;
+            let next = list.metadata.continue_.clone();
+            let items = list
+                .items
+                .into_iter()
+                .map(|m| {
+                    // Only the metadata and the type: a Secret's `type` is not in its metadata,
+                    // and never will its data be read.
+                    serde_json::json!({"metadata": m.metadata})
+                })
+                .collect::<Vec<_>>();
+            (items, next)
+        } else {
+            let list = with_retries(opts, || api.list(&lp))
+                .await
+                .map_err(failure)?;
+            let next = list.metadata.continue_.clone();
+            let items = list
+                .items
+                .into_iter()
+                .map(|o| serde_json::to_value(o).unwrap_or_default())
+                .collect::<Vec<_>>();
+            (items, next)
+        };
+        for mut item in page {
+            if let Some(map) = item.as_object_mut() {
+                map.insert("apiVersion".into(), r.api_version().into());
+                map.insert("kind".into(), r.kind.into());
+            }
+            out.push(item);
+        }
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
+
+fn failure(e: kube::Error) -> ListFailure {
+    match &e {
+        kube::Error::Api(s) if s.code == 403 => ListFailure::Forbidden(format!(
+            "forbidden: {}",
+            if s.message.is_empty() {
+                &s.reason
+            } else {
+                &s.message
+            }
+        )),
+        kube::Error::Api(s) if s.code == 404 => {
+            ListFailure::Forbidden("not served by this API server".to_owned())
+        }
+        _ => ListFailure::Fatal(e),
+    }
+}
+
+/// Runs `call` until it succeeds, is refused for good, or the attempts run out. Throttling (429)
+/// and server errors (5xx) back off exponentially.
+async fn with_retries<T, F, Fut>(opts: &Options, mut call: F) -> Result<T, kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, kube::Error>>,
+{
+    let mut delay = opts.backoff;
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(kube::Error::Api(s))
+                if (s.code == 429 || s.code >= 500) && attempt < opts.attempts =>
+            {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn classify(url: &str, what: &str, e: kube::Error) -> ClusterError {
+    match e {
+        kube::Error::Api(s) if s.code == 401 => ClusterError::Unauthorized(s.message),
+        kube::Error::Api(s) => ClusterError::List {
+            resource: what.to_owned(),
+            reason: format!("HTTP {}: {}", s.code, s.message),
+        },
+        e @ (kube::Error::HyperError(_) | kube::Error::Service(_)) => ClusterError::Connect {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        },
+        other => ClusterError::List {
+            resource: what.to_owned(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// Kinds whose controlled objects are skipped: the workloads Palisade reads itself.
+fn owner_kinds() -> Vec<&'static str> {
+    vec![
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "ReplicationController",
+    ]
+}
+
+fn is_controlled(item: &serde_json::Value, owners: &[&str]) -> bool {
+    item.pointer("/metadata/ownerReferences")
+        .and_then(|v| v.as_array())
+        .is_some_and(|refs| {
+            refs.iter().any(|r| {
+                r.get("controller").and_then(|c| c.as_bool()) == Some(true)
+                    && r.get("kind")
+                        .and_then(|k| k.as_str())
+                        .is_some_and(|k| owners.contains(&k))
+            })
+        })
+}
