@@ -48,6 +48,19 @@ pub enum Command {
             as suppressed."
     )]
     Scan(Box<ScanArgs>),
+    /// Audit a running cluster through the Kubernetes API (read-only; never reads Secret data)
+    #[command(
+        long_about = "Audit a running cluster through the Kubernetes API with every rule that \
+                      applies to its version. Read-only: only get and list requests, only the \
+                      resources the rules need, Secrets as metadata only. A resource your \
+                      credentials may not list is reported, and the rules that need it are not \
+                      evaluated (never counted as passed).",
+        after_help = "Examples:\n  \
+            palisade cluster                               current kubeconfig context, all namespaces\n  \
+            palisade cluster --context prod -n payments\n  \
+            palisade cluster --format sarif --output html=cluster.html"
+    )]
+    Cluster(Box<crate::cluster_cmd::ClusterArgs>),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Explain a rule: what it checks, why it matters, an example, how to fix it
@@ -63,6 +76,30 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Evaluate only the Pod Security Standards at LEVEL (privileged, baseline, restricted) and
+    /// policy VERSION (v1.0 … or latest); exits 1 if any pod violates it
+    #[arg(long, value_name = "LEVEL[:VERSION]")]
+    pub pod_security: Option<String>,
+
+    /// Largest file read, in bytes (larger files are reported as errors)
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_file_size: usize,
+
+    /// Read and parse only, run no rule (for benchmarks: the floor a scan cannot go below)
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
+
+    /// Worker threads [default: one per core]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// How findings are chosen, judged and reported: shared by every command that reports findings.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
     /// Report format on stdout: text, json, sarif, junit or html
     #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text")]
     pub format: String,
@@ -84,14 +121,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub ignore: Vec<String>,
 
-    /// Kubernetes version the manifests target (version-aware rules use it) [default: newest known]
+    /// Kubernetes version the rules judge for [default: the cluster's, or the newest known]
     #[arg(long, value_name = "VERSION")]
     pub kubernetes_version: Option<String>,
-
-    /// Evaluate only the Pod Security Standards at LEVEL (privileged, baseline, restricted) and
-    /// policy VERSION (v1.0 … or latest); exits 1 if any pod violates it
-    #[arg(long, value_name = "LEVEL[:VERSION]")]
-    pub pod_security: Option<String>,
 
     /// Registries images may come from (IM403), comma-separated; adds to the config file's list
     #[arg(long, value_name = "REGISTRIES", value_delimiter = ',')]
@@ -105,21 +137,9 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_config: bool,
 
-    /// Largest file read, in bytes (larger files are reported as errors)
-    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
-    pub max_file_size: usize,
-
     /// Colour in text output
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-
-    /// Read and parse only, run no rule (for benchmarks: the floor a scan cannot go below)
-    #[arg(long, hide = true)]
-    pub parse_only: bool,
-
-    /// Worker threads [default: one per core]
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
 }
 
 #[derive(Args, Debug)]

@@ -538,3 +538,41 @@ fn real_world_corpus_scans_cleanly() {
         v["summary"]
     );
 }
+
+#[test]
+fn cluster_errors_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    let out = palisade()
+        .args(["cluster", "--no-config", "--kubeconfig"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot load the kubeconfig"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // Nothing listens on port 9 of the loopback address: a refused connection, reported once.
+    let kc = write(
+        dir.path(),
+        "kc",
+        "apiVersion: v1\nkind: Config\ncurrent-context: t\nclusters:\n- name: t\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\ncontexts:\n- name: t\n  context: {cluster: t, user: t}\nusers:\n- name: t\n  user: {token: x}\n",
+    );
+    let out = palisade()
+        .args([
+            "cluster",
+            "--no-config",
+            "--request-timeout",
+            "2",
+            "--kubeconfig",
+        ])
+        .arg(&kc)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot connect to the API server at https://127.0.0.1:9"),
+        "{err}"
+    );
+}

@@ -1,0 +1,113 @@
+//! `palisade cluster`: audit a running cluster through the Kubernetes API, read-only.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use palisade_cluster::resources::RESOURCES;
+use palisade_core::report::{ScanReport, Stats};
+use palisade_rules::Mode;
+
+use crate::cli::ReportArgs;
+use crate::session::Session;
+
+#[derive(Args, Debug)]
+pub struct ClusterArgs {
+    /// Kubeconfig file [default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account]
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context [default: the current context]
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Audit one namespace only [default: all namespaces]
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// Audit every namespace (the default)
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+
+    /// Timeout of one API request, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Reads the cluster, runs every rule on what it read, reports.
+pub fn run(args: ClusterArgs) -> Result<u8> {
+    let session = Session::new(&args.report, Mode::Rules)?;
+    let opts = palisade_cluster::Options {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        ..palisade_cluster::Options::default()
+    };
+    palisade_cluster::install_crypto_provider();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(
+            Some(RESOURCES.len() as u64),
+            ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} reading {msg} {pos}/{len} {wide_bar}")
+                .expect("static template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let inventory = runtime.block_on(async {
+        let conn = palisade_cluster::connect(&opts).await?;
+        palisade_cluster::read(&conn, &opts, &|name| {
+            bar.set_message(name.to_owned());
+            bar.inc(1);
+        })
+        .await
+    })?;
+    bar.finish_and_clear();
+    for u in &inventory.unreadable {
+        eprintln!(
+            "warning: cannot read {}: {}; rules that need it are not evaluated",
+            u.resource, u.reason
+        );
+    }
+
+    let engine = session.engine(inventory.version);
+    let mut findings = engine.check_all(&inventory.objects);
+    findings.sort_by(|a, b| {
+        (a.object.as_ref(), a.code, a.location.pointer()).cmp(&(
+            b.object.as_ref(),
+            b.code,
+            b.location.pointer(),
+        ))
+    });
+    let report = ScanReport {
+        findings,
+        stats: Stats {
+            objects: inventory.objects.len(),
+            ..Stats::default()
+        },
+        rules: engine.metas(),
+        kubernetes_version: engine.settings().kubernetes_version.to_string(),
+        ..ScanReport::default()
+    };
+    let no_sources: std::collections::BTreeMap<String, String> = Default::default();
+    session.finish(report, &no_sources)
+}

@@ -1,0 +1,192 @@
+//! What every reporting command shares: config, rule selection, thresholds, output formats, and
+//! turning a finished report into files, stdout and an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use palisade_core::config::{self, Config};
+use palisade_core::report::ScanReport;
+use palisade_core::{KubeVersion, Settings, Severity};
+use palisade_report::{Format, OutputSpec, RenderOptions, SourceText};
+use palisade_rules::pss::Level;
+use palisade_rules::{Engine, Mode, Selection};
+
+use crate::cli::{ColorChoice, ReportArgs};
+
+/// Exit code for usage, input and configuration errors.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Everything decided before any input is read.
+pub struct Session {
+    pub config: Config,
+    pub mode: Mode,
+    pub fail_on: Severity,
+    /// `--kubernetes-version`, or the config's.
+    pub version: Option<KubeVersion>,
+    pub selection: Selection,
+    pub allowed_registries: Vec<String>,
+    pub stdout_format: Format,
+    pub outputs: Vec<(Format, PathBuf)>,
+    pub color: bool,
+}
+
+impl Session {
+    /// Reads the config and checks every option, so that a usage error is reported before any
+    /// work is done.
+    pub fn new(args: &ReportArgs, mode: Mode) -> Result<Session> {
+        let config = load_config(args)?;
+        let version = match &args.kubernetes_version {
+            Some(v) => Some(
+                v.parse()
+                    .map_err(|e| anyhow!("--kubernetes-version: {e}"))?,
+            ),
+            None => config.kubernetes_version,
+        };
+        let fail_on = match (&args.fail_on, mode) {
+            (Some(s), _) => s.parse().map_err(|e| anyhow!("--fail-on: {e}"))?,
+            // Pod Security mode: any violation fails, as admission would reject the pod.
+            (None, Mode::PodSecurity { .. }) => Severity::Low,
+            (None, Mode::Rules) => config.fail_on.unwrap_or(Severity::High),
+        };
+        let stdout_format: Format = args.format.parse().map_err(|e| anyhow!("--format: {e}"))?;
+        let outputs = args
+            .output
+            .iter()
+            .map(|o| {
+                o.parse::<OutputSpec>()
+                    .map(|s| (s.format, s.path))
+                    .map_err(|e| anyhow!("--output {o}: {e}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let selection = Selection {
+            select: [config.select.clone(), args.select.clone()].concat(),
+            ignore: [config.ignore.clone(), args.ignore.clone()].concat(),
+        };
+        check_patterns(&selection)?;
+        let mut allowed_registries = config.allowed_registries.clone();
+        allowed_registries.extend(args.allowed_registries.iter().cloned());
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        Ok(Session {
+            config,
+            mode,
+            fail_on,
+            version,
+            selection,
+            allowed_registries,
+            stdout_format,
+            outputs,
+            color,
+        })
+    }
+
+    /// Whether any report is text (which wants source text for code frames).
+    pub fn wants_text(&self) -> bool {
+        self.stdout_format == Format::Text || self.outputs.iter().any(|(f, _)| *f == Format::Text)
+    }
+
+    /// The engine for a target version: `--kubernetes-version` (or the config's) wins over
+    /// `detected` (a cluster's own version), then the newest version Palisade knows.
+    pub fn engine(&self, detected: Option<KubeVersion>) -> Engine {
+        let settings = Settings {
+            kubernetes_version: self.version.or(detected).unwrap_or_default(),
+            allowed_registries: self.allowed_registries.clone(),
+        };
+        Engine::new(
+            settings,
+            self.selection.clone(),
+            self.config.exemptions.clone(),
+            self.mode,
+        )
+    }
+
+    /// Writes every report and returns the exit code: 2 for input errors, 1 for findings at or
+    /// above the threshold, 0 otherwise.
+    pub fn finish(&self, mut report: ScanReport, sources: &dyn SourceText) -> Result<u8> {
+        report.fail_on = Some(self.fail_on);
+        if let Mode::PodSecurity { level, version } = self.mode {
+            report.pod_security = Some(format!("{level}:{version}"));
+        }
+        for (format, path) in &self.outputs {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            );
+            let options = RenderOptions::default().with_source(sources);
+            palisade_report::render(*format, &report, &options, &mut file)
+                .and_then(|()| file.flush())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        let options = RenderOptions::default()
+            .with_color(self.color)
+            .with_source(sources);
+        // Stdout is line-buffered; a report is written in many small pieces.
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        palisade_report::render(self.stdout_format, &report, &options, &mut stdout)
+            .and_then(|()| stdout.flush())
+            .context("cannot write the report")?;
+        let code = if !report.problems.is_empty() {
+            EXIT_ERROR
+        } else if report.failing() > 0 {
+            1
+        } else {
+            0
+        };
+        // The process ends soon: leave the large report to the OS instead of freeing it piece
+        // by piece.
+        std::mem::forget(report);
+        Ok(code)
+    }
+}
+
+fn load_config(args: &ReportArgs) -> Result<Config> {
+    if args.no_config {
+        return Ok(Config::default());
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d)),
+    };
+    match path {
+        Some(p) => Ok(config::load(&p)?),
+        None => Ok(Config::default()),
+    }
+}
+
+/// A `--select`/`--ignore` pattern that matches no rule is a typo, not a request for nothing.
+fn check_patterns(selection: &Selection) -> Result<()> {
+    let catalogue = palisade_rules::registry::catalogue();
+    for p in selection.select.iter().chain(&selection.ignore) {
+        let known = catalogue
+            .iter()
+            .any(|m| palisade_core::suppress::code_matches(p, m.code, m.name));
+        if !known {
+            bail!("no rule matches `{p}` (`palisade rules` lists every code)");
+        }
+    }
+    Ok(())
+}
+
+/// `LEVEL[:VERSION]`, e.g. `restricted`, `baseline:v1.29`, `restricted:latest`.
+pub fn parse_pod_security(spec: &str) -> Result<Mode> {
+    let (level, version) = spec.split_once(':').unwrap_or((spec, "latest"));
+    let level: Level = level.parse().map_err(|e| anyhow!("--pod-security: {e}"))?;
+    let version: KubeVersion = version
+        .parse()
+        .map_err(|e| anyhow!("--pod-security: {e}"))?;
+    if version > palisade_rules::pss::LATEST_POLICY {
+        bail!(
+            "--pod-security: policy version {version} is newer than the newest Palisade knows ({})",
+            palisade_rules::pss::LATEST_POLICY
+        );
+    }
+    Ok(Mode::PodSecurity { level, version })
+}
