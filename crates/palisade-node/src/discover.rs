@@ -735,3 +735,16 @@ fn split_image(image: &str) -> (&str, Option<&str>) {
         None => (last, None),
     }
 }
+
+impl Inventory {
+    /// The layout as reports name it.
+    pub fn layout_name(&self) -> &'static str {
+        match self.layout {
+            Layout::Kubeadm => "kubeadm node",
+            Layout::K3s => "k3s node",
+            Layout::Rke2 => "RKE2 node",
+            Layout::Other => "node",
+            Layout::Empty => "node without Kubernetes components",
+        }
+    }
+}

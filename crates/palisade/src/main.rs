@@ -8,6 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod catalogue;
 mod cli;
+mod node_cmd;
 mod scan;
 
 use std::io::{IsTerminal, Write};
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => scan(*args),
+        Command::Node(args) => node_cmd::run(*args),
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
     };
