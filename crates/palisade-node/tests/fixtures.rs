@@ -234,3 +234,51 @@ fn never_pass_without_evidence() {
         }
     }
 }
+
+/// A running process is what counts; where its flag matches the manifest, the manifest's line is
+/// kept as the place to edit.
+#[test]
+fn processes_override_files_and_keep_file_provenance() {
+    let root = materialize("kubeadm-1.29-default");
+    let proc = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(proc.path().join("4242")).unwrap();
+    let argv = [
+        "kube-apiserver",
+        "--authorization-mode=Node,RBAC",
+        "--profiling=false",
+    ];
+    std::fs::write(proc.path().join("4242/cmdline"), argv.join("\0") + "\0").unwrap();
+    std::fs::create_dir_all(proc.path().join("self")).unwrap();
+    std::fs::write(proc.path().join("77"), "not a directory").unwrap();
+    let report = audit(&Options {
+        root: root.path().to_owned(),
+        proc: Some(proc.path().to_owned()),
+        kubernetes_version: Some(palisade_core::KubeVersion::v1(30)),
+    });
+    let api = report
+        .inventory
+        .component(palisade_node::ComponentKind::ApiServer)
+        .unwrap();
+    assert!(api.running);
+    assert_eq!(api.flags.len(), 2);
+    let authz = api.flag("authorization-mode").unwrap();
+    assert!(
+        authz
+            .source
+            .to_string()
+            .starts_with("/etc/kubernetes/manifests/kube-apiserver.yaml:"),
+        "{}",
+        authz.source
+    );
+    let profiling = api.flag("profiling").unwrap();
+    assert!(
+        profiling.source.to_string().starts_with("process 4242"),
+        "{}",
+        profiling.source
+    );
+    assert_eq!(report.inventory.version.to_string(), "v1.30");
+    assert_eq!(
+        report.benchmark.row("1.2.15").unwrap().status.as_str(),
+        "PASS"
+    );
+}
