@@ -8,9 +8,18 @@ use palisade_rules::registry;
 
 use crate::cli::CatalogueFormat;
 
+/// Every rule: the manifest rules of the registry and the node rules of `palisade node`
+/// (which read a node's components, not objects, so they are not in the object registry).
+fn catalogue() -> Vec<&'static RuleMeta> {
+    let mut metas = registry::catalogue();
+    metas.extend(palisade_node::rules::metas());
+    metas.sort_by_key(|m| m.code);
+    metas
+}
+
 /// Prints every rule.
 pub fn rules(format: CatalogueFormat) -> Result<()> {
-    let metas = registry::catalogue();
+    let metas = catalogue();
     let mut out = std::io::stdout().lock();
     match format {
         CatalogueFormat::Json => {
@@ -48,7 +57,9 @@ pub fn rules(format: CatalogueFormat) -> Result<()> {
 
 /// Prints one rule's documentation.
 pub fn explain(code: &str) -> Result<()> {
-    let m = registry::meta(code)
+    let m = catalogue()
+        .into_iter()
+        .find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
         .ok_or_else(|| anyhow!("no rule `{code}`; `palisade rules` lists every code"))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{} {} — {}", m.code, m.name, m.summary)?;

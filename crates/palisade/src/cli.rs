@@ -61,6 +61,14 @@ pub enum Command {
             palisade cluster --format sarif --output html=cluster.html"
     )]
     Cluster(Box<crate::cluster_cmd::ClusterArgs>),
+    /// Audit a node's Kubernetes components (flags, config files, file permissions) and print
+    /// the CIS benchmark report with --benchmark cis
+    #[command(after_help = "Examples:\n  \
+        palisade node                                   audit the machine it runs on\n  \
+        palisade node --root /mnt/node1                 audit a node's file system mounted there\n  \
+        palisade node --benchmark cis --format junit    CIS report for CI\n\n\
+        Exit codes: 0 nothing at or above --fail-on (benchmark: no FAIL), 1 otherwise, 2 usage error.")]
+    Node(Box<crate::node_cmd::NodeArgs>),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Explain a rule: what it checks, why it matters, an example, how to fix it

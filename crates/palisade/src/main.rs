@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod catalogue;
 mod cli;
 mod cluster_cmd;
+mod node_cmd;
 mod scan;
 mod session;
 
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(*args),
         Command::Cluster(args) => cluster_cmd::run(*args),
+        Command::Node(args) => node_cmd::run(*args),
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
     };

@@ -1,0 +1,750 @@
+//! Finds the components of a node and everything they were configured with: static pod
+//! manifests, running processes, systemd units and their drop-ins and environment files, the
+//! kubelet's and kube-proxy's config files (and the kubelet's `--config-dir` drop-ins), the
+//! structured configuration files the API server names, and k3s/RKE2 `config.yaml`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use palisade_core::yaml::{self, Limits, Node, Span};
+use palisade_core::{KubeVersion, Location};
+
+use crate::component::{Component, ComponentKind, ConfigLayer, Flag, Source};
+use crate::flags::{self, Word};
+use crate::fs::{self, FileMeta, FsError, NodeFs};
+use crate::k3s;
+
+/// Where static pod manifests live (kubeadm; RKE2).
+pub const MANIFEST_DIRS: &[&str] = &[
+    "/etc/kubernetes/manifests",
+    "/var/lib/rancher/rke2/agent/pod-manifests",
+];
+
+/// Where systemd looks for units, most specific first.
+const UNIT_DIRS: &[&str] = &[
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+];
+
+/// Flags of the API server that name a structured configuration file the audit reads.
+pub const API_SERVER_FILES: &[&str] = &[
+    "authentication-config",
+    "authorization-config",
+    "admission-control-config-file",
+    "encryption-provider-config",
+    "audit-policy-file",
+];
+
+/// How the node was set up, as far as its files tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    Kubeadm,
+    K3s,
+    Rke2,
+    /// Components found, but no known installer's files.
+    Other,
+    /// Nothing found.
+    Empty,
+}
+
+/// Something that could not be read, and what it means for the audit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// Options of one audit.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The node's root directory (`/` on the node itself).
+    pub root: std::path::PathBuf,
+    /// The proc tree to read processes from; `None` reads no processes.
+    pub proc: Option<std::path::PathBuf>,
+    /// Overrides the detected Kubernetes version.
+    pub kubernetes_version: Option<KubeVersion>,
+}
+
+/// Everything the audit learned about a node. Rules read this and do no I/O.
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    pub layout: Layout,
+    pub components: Vec<Component>,
+    /// The node's Kubernetes version and where it came from.
+    pub version: KubeVersion,
+    pub version_source: Source,
+    /// Mode and owner of the files CIS checks look at (node path → stat result).
+    pub files: BTreeMap<String, Result<FileMeta, FsError>>,
+    /// Names of users and groups from the node's `/etc/passwd` and `/etc/group`.
+    pub users: BTreeMap<u32, String>,
+    pub groups: BTreeMap<u32, String>,
+    /// Inputs that could not be read or parsed.
+    pub problems: Vec<Problem>,
+    /// Texts of the files read (node path → text), for code frames.
+    pub sources: BTreeMap<String, String>,
+}
+
+impl Inventory {
+    pub fn component(&self, kind: ComponentKind) -> Option<&Component> {
+        self.components.iter().find(|c| c.kind == kind)
+    }
+
+    /// `true` when some control-plane component was found on the node.
+    pub fn has_control_plane(&self) -> bool {
+        self.components.iter().any(|c| c.kind.is_control_plane())
+    }
+
+    /// `user:group` of a file as `stat -c %U:%G` prints it.
+    pub fn owner(&self, meta: &FileMeta) -> String {
+        let user = self.users.get(&meta.uid).cloned().unwrap_or_else(|| {
+            if meta.uid == 0 {
+                "root".into()
+            } else {
+                meta.uid.to_string()
+            }
+        });
+        let group = self.groups.get(&meta.gid).cloned().unwrap_or_else(|| {
+            if meta.gid == 0 {
+                "root".into()
+            } else {
+                meta.gid.to_string()
+            }
+        });
+        format!("{user}:{group}")
+    }
+}
+
+/// Reads the node and builds its inventory. Never fails: what cannot be read becomes a
+/// [`Problem`] and the settings depending on it are "not evaluated".
+pub fn discover(options: &Options) -> Inventory {
+    let fs = NodeFs::new(&options.root);
+    let mut d = Discovery {
+        fs,
+        components: Vec::new(),
+        problems: Vec::new(),
+        sources: BTreeMap::new(),
+        image_version: None,
+        layout: Layout::Empty,
+        k3s_role: None,
+    };
+    d.static_pods();
+    if let Some(proc) = &options.proc {
+        d.processes(proc);
+    }
+    for kind in [ComponentKind::Kubelet, ComponentKind::KubeProxy] {
+        d.systemd(kind);
+    }
+    k3s::discover(&mut d);
+
+    let (version, version_source) = match (options.kubernetes_version, d.image_version.clone()) {
+        (Some(v), _) => (
+            v,
+            Source::Assumed {
+                note: "--kubernetes-version".into(),
+            },
+        ),
+        (None, Some((v, source))) => (v, source),
+        (None, None) => (
+            KubeVersion::LATEST,
+            Source::Assumed {
+                note: format!(
+                    "no version found on the node; assuming {} (set --kubernetes-version)",
+                    KubeVersion::LATEST
+                ),
+            },
+        ),
+    };
+    for c in &mut d.components {
+        if options.kubernetes_version.is_some() || c.version_source == unknown_version() {
+            c.version = version;
+            c.version_source = version_source.clone();
+        }
+    }
+    d.config_files();
+    d.components.sort_by_key(|c| c.kind);
+    if d.layout == Layout::Empty && !d.components.is_empty() {
+        d.layout = if d.fs.exists("/var/lib/kubelet/kubeadm-flags.env")
+            || d.fs.exists("/etc/kubernetes/manifests/kube-apiserver.yaml")
+            || d.fs.exists("/etc/kubernetes/kubelet.conf")
+        {
+            Layout::Kubeadm
+        } else {
+            Layout::Other
+        };
+    }
+    let files = d.file_facts();
+    let (users, groups) = d.names();
+    Inventory {
+        layout: d.layout,
+        components: d.components,
+        version,
+        version_source,
+        files,
+        users,
+        groups,
+        problems: d.problems,
+        sources: d.sources,
+    }
+}
+
+/// State while reading a node.
+pub struct Discovery {
+    pub(crate) fs: NodeFs,
+    pub(crate) components: Vec<Component>,
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) sources: BTreeMap<String, String>,
+    /// The Kubernetes version from a control-plane image tag, with its place.
+    image_version: Option<(KubeVersion, Source)>,
+    pub(crate) layout: Layout,
+    /// k3s/RKE2: `true` for a server, `false` for an agent, when known.
+    pub(crate) k3s_role: Option<bool>,
+}
+
+/// A placeholder version source, replaced once the node's version is known.
+fn unknown_version() -> Source {
+    Source::Assumed {
+        note: String::new(),
+    }
+}
+
+impl Discovery {
+    pub(crate) fn problem(&mut self, e: &FsError) {
+        let path = match e {
+            FsError::NotFound(p)
+            | FsError::PermissionDenied(p)
+            | FsError::TooLarge(p)
+            | FsError::NotText(p)
+            | FsError::LinkLoop(p)
+            | FsError::Other(p, _) => p.clone(),
+        };
+        self.problems.push(Problem {
+            path,
+            message: e.to_string(),
+        });
+    }
+
+    /// Reads a node file, keeping its text for code frames.
+    pub(crate) fn read(&mut self, path: &str) -> Result<String, FsError> {
+        let text = self.fs.read(path)?;
+        self.sources.insert(path.to_owned(), text.clone());
+        Ok(text)
+    }
+
+    /// Parses a YAML (or JSON) file into its first document; problems are recorded.
+    pub(crate) fn load_yaml(&mut self, path: &str) -> Result<Node, String> {
+        let text = self.read(path).map_err(|e| e.to_string())?;
+        let (docs, errors) = yaml::load_str(&text, &Limits::default());
+        if let Some(e) = errors.first() {
+            let msg = format!("{path}:{e}");
+            self.problems.push(Problem {
+                path: path.to_owned(),
+                message: msg.clone(),
+            });
+            return Err(msg);
+        }
+        match docs.into_iter().next() {
+            Some(d) if d.root.as_map().is_some() => Ok(d.root),
+            _ => {
+                let msg = format!("{path}: not a YAML mapping");
+                self.problems.push(Problem {
+                    path: path.to_owned(),
+                    message: msg.clone(),
+                });
+                Err(msg)
+            }
+        }
+    }
+
+    fn static_pods(&mut self) {
+        for dir in MANIFEST_DIRS {
+            let names = match self.fs.list(dir) {
+                Ok(n) => n,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    self.problem(&e);
+                    continue;
+                }
+            };
+            if dir.contains("rke2") {
+                self.layout = Layout::Rke2;
+            } else if self.layout == Layout::Empty {
+                self.layout = Layout::Kubeadm;
+            }
+            for name in names {
+                if !(name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json")) {
+                    continue;
+                }
+                let path = format!("{dir}/{name}");
+                let text = match self.read(&path) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.problem(&e);
+                        continue;
+                    }
+                };
+                self.static_pod(&path, &text);
+            }
+        }
+    }
+
+    fn static_pod(&mut self, path: &str, text: &str) {
+        let arc: Arc<str> = Arc::from(path);
+        let loaded = palisade_core::source::load_text(&arc, text, &Default::default());
+        for e in &loaded.errors {
+            self.problems.push(Problem {
+                path: path.to_owned(),
+                message: format!("{path}: {e}"),
+            });
+        }
+        for object in &loaded.objects {
+            let Some(pod) = object.pod_template() else {
+                continue;
+            };
+            for c in pod.containers() {
+                let command = c.node.get("command").map(Node::items).unwrap_or(&[]);
+                let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
+                let image = c.node.get("image").and_then(Node::as_str).unwrap_or("");
+                let (image_name, tag) = split_image(image);
+                let kind = command
+                    .first()
+                    .and_then(Node::as_str)
+                    .and_then(ComponentKind::from_binary)
+                    .or_else(|| ComponentKind::from_binary(image_name));
+                let Some(kind) = kind else { continue };
+                let mut words = Vec::new();
+                let skip = usize::from(
+                    command
+                        .first()
+                        .and_then(Node::as_str)
+                        .and_then(ComponentKind::from_binary)
+                        .is_some(),
+                );
+                for (field, items) in [("command", command), ("args", args)] {
+                    for (i, item) in items.iter().enumerate() {
+                        if field == "command" && i < skip {
+                            continue;
+                        }
+                        let Some(t) = item.as_str() else { continue };
+                        words.push(Word {
+                            text: t.to_owned(),
+                            source: Source::Manifest {
+                                path: Arc::clone(&arc),
+                                span: item.span,
+                                pointer: format!("{}/{field}/{i}", c.pointer),
+                            },
+                        });
+                    }
+                }
+                let (flags, _) = flags::parse_args(&words);
+                let version = tag.and_then(|t| t.parse::<KubeVersion>().ok());
+                let image_node = c.node.get("image");
+                let image_source = Source::Manifest {
+                    path: Arc::clone(&arc),
+                    span: image_node.map_or(Span::default(), |n| n.span),
+                    pointer: format!("{}/image", c.pointer),
+                };
+                if kind != ComponentKind::Etcd && self.image_version.is_none() {
+                    if let Some(v) = version {
+                        self.image_version = Some((v, image_source.clone()));
+                    }
+                }
+                let (version, version_source) = match version {
+                    Some(v) if kind != ComponentKind::Etcd => (v, image_source),
+                    _ => (KubeVersion::LATEST, unknown_version()),
+                };
+                self.components.push(Component {
+                    kind,
+                    version,
+                    version_source,
+                    defined_in: Location::File {
+                        path: Arc::clone(&arc),
+                        pos: c.node.span.start,
+                        end: c.node.span.end,
+                        pointer: c.pointer.clone(),
+                    },
+                    files: vec![path.to_owned()],
+                    flags,
+                    config: Vec::new(),
+                    referenced: Vec::new(),
+                    problems: Vec::new(),
+                    running: false,
+                });
+            }
+        }
+    }
+
+    fn processes(&mut self, proc: &std::path::Path) {
+        let pfs = NodeFs::new(proc);
+        let pids = match pfs.list("/") {
+            Ok(p) => p,
+            Err(e) => {
+                self.problems.push(Problem {
+                    path: proc.display().to_string(),
+                    message: format!("cannot list processes: {e}"),
+                });
+                return;
+            }
+        };
+        for pid in pids.iter().filter_map(|p| p.parse::<u32>().ok()) {
+            let Ok(bytes) = pfs.read_bytes(&format!("/{pid}/cmdline")) else {
+                continue;
+            };
+            let argv: Vec<String> = bytes
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let Some(first) = argv.first() else { continue };
+            let (kind, rest) = match ComponentKind::from_binary(first) {
+                Some(k) => (k, &argv[1..]),
+                None => {
+                    let base = first.rsplit('/').next().unwrap_or(first);
+                    let sub = argv.get(1).map(String::as_str);
+                    match (base, sub) {
+                        ("hyperkube", Some(s)) => match ComponentKind::from_binary(s) {
+                            Some(k) => (k, &argv[2..]),
+                            None => continue,
+                        },
+                        ("k3s" | "rke2", Some("server" | "agent")) => {
+                            k3s::note_process(self, base, sub.unwrap_or(""), pid);
+                            continue;
+                        }
+                        _ => continue,
+                    }
+                }
+            };
+            let path: Arc<str> = Arc::from(format!("{}/{pid}/cmdline", proc.display()));
+            let words: Vec<Word> = rest
+                .iter()
+                .map(|t| Word {
+                    text: t.clone(),
+                    source: Source::Process {
+                        path: Arc::clone(&path),
+                        pid,
+                    },
+                })
+                .collect();
+            let (flags, _) = flags::parse_args(&words);
+            self.merge_process(kind, flags, &path);
+        }
+    }
+
+    /// A running process is what counts; where a file gives the same flag and value, the file's
+    /// place is kept (it is what the user edits).
+    fn merge_process(&mut self, kind: ComponentKind, flags: Vec<Flag>, path: &Arc<str>) {
+        if let Some(existing) = self.components.iter_mut().find(|c| c.kind == kind) {
+            let merged = flags
+                .into_iter()
+                .map(|f| {
+                    match existing
+                        .flags
+                        .iter()
+                        .rev()
+                        .find(|e| e.name == f.name && e.value == f.value)
+                    {
+                        Some(e) => e.clone(),
+                        None => f,
+                    }
+                })
+                .collect();
+            existing.flags = merged;
+            existing.running = true;
+            return;
+        }
+        self.components.push(Component {
+            kind,
+            version: KubeVersion::LATEST,
+            version_source: unknown_version(),
+            defined_in: Location::Path {
+                path: Arc::clone(path),
+                pos: None,
+            },
+            files: Vec::new(),
+            flags,
+            config: Vec::new(),
+            referenced: Vec::new(),
+            problems: Vec::new(),
+            running: true,
+        });
+    }
+
+    /// The unit file and drop-ins of a service, in the order systemd applies them.
+    pub(crate) fn unit_files(&mut self, service: &str) -> Vec<String> {
+        let unit = format!("{service}.service");
+        let mut files = Vec::new();
+        for dir in UNIT_DIRS {
+            let p = format!("{dir}/{unit}");
+            if self.fs.exists(&p) {
+                files.push(p);
+                break;
+            }
+        }
+        // Drop-ins: by file name across directories; a name in a more specific directory hides
+        // the same name further down.
+        let mut dropins: BTreeMap<String, String> = BTreeMap::new();
+        for dir in UNIT_DIRS.iter().rev() {
+            let d = format!("{dir}/{unit}.d");
+            match self.fs.list(&d) {
+                Ok(names) => {
+                    for n in names.into_iter().filter(|n| n.ends_with(".conf")) {
+                        dropins.insert(n.clone(), format!("{d}/{n}"));
+                    }
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => self.problem(&e),
+            }
+        }
+        files.extend(dropins.into_values());
+        files
+    }
+
+    fn systemd(&mut self, kind: ComponentKind) {
+        let files = self.unit_files(kind.name());
+        if files.is_empty() {
+            return;
+        }
+        let mut units = Vec::new();
+        let mut problems = Vec::new();
+        for f in &files {
+            match self.read(f) {
+                Ok(t) => units.push((Arc::from(f.as_str()), t)),
+                Err(e) => {
+                    problems.push(e.to_string());
+                    self.problem(&e);
+                }
+            }
+        }
+        let fs = self.fs.clone();
+        let mut texts = Vec::new();
+        let service = flags::read_service(&units, &|p| {
+            let t = fs.read(p)?;
+            Ok(t)
+        });
+        for envf in &service.environment_files {
+            if let Ok(t) = self.fs.read(envf.trim_start_matches('-')) {
+                texts.push((envf.clone(), t));
+            }
+        }
+        for (p, t) in texts {
+            self.sources.insert(p, t);
+        }
+        for p in &service.problems {
+            self.problems.push(Problem {
+                path: String::new(),
+                message: p.clone(),
+            });
+        }
+        problems.extend(service.problems.iter().cloned());
+        let mut all_files = files.clone();
+        all_files.extend(
+            service
+                .environment_files
+                .iter()
+                .filter(|f| self.fs.exists(f))
+                .cloned(),
+        );
+        let Some(first) = service.exec.first() else {
+            return;
+        };
+        let (flags, _) = flags::parse_args(&service.exec[1..]);
+        let defined_in = first.source.location().unwrap_or(Location::Path {
+            path: Arc::from(files[0].as_str()),
+            pos: None,
+        });
+        if let Some(existing) = self.components.iter_mut().find(|c| c.kind == kind) {
+            // The process runs with these flags already; keep the unit's places for them.
+            existing.flags = existing
+                .flags
+                .iter()
+                .map(|f| {
+                    flags
+                        .iter()
+                        .rev()
+                        .find(|u| u.name == f.name && u.value == f.value)
+                        .cloned()
+                        .unwrap_or_else(|| f.clone())
+                })
+                .collect();
+            existing.files.extend(all_files);
+            existing.problems.extend(problems);
+            return;
+        }
+        self.components.push(Component {
+            kind,
+            version: KubeVersion::LATEST,
+            version_source: unknown_version(),
+            defined_in,
+            files: all_files,
+            flags,
+            config: Vec::new(),
+            referenced: Vec::new(),
+            problems,
+            running: false,
+        });
+    }
+
+    /// Reads each component's config file and drop-ins, and the files the API server names.
+    fn config_files(&mut self) {
+        for i in 0..self.components.len() {
+            let kind = self.components[i].kind;
+            let base = "/";
+            let mut layers = Vec::new();
+            let mut problems = Vec::new();
+            if matches!(kind, ComponentKind::Kubelet | ComponentKind::KubeProxy) {
+                if let Some(cfg) = self.components[i]
+                    .flag("config")
+                    .map(|f| f.text().to_owned())
+                {
+                    let path = fs::join(base, &cfg);
+                    match self.load_yaml(&path) {
+                        Ok(root) => layers.push(ConfigLayer {
+                            path: Arc::from(path.as_str()),
+                            root,
+                        }),
+                        Err(e) => problems.push(e),
+                    }
+                }
+            }
+            if kind == ComponentKind::Kubelet {
+                if let Some(dir) = self.components[i]
+                    .flag("config-dir")
+                    .map(|f| f.text().to_owned())
+                {
+                    let dir = fs::join(base, &dir);
+                    match self.fs.list(&dir) {
+                        Ok(names) => {
+                            for n in names.into_iter().filter(|n| n.ends_with(".conf")) {
+                                let path = format!("{}/{n}", dir.trim_end_matches('/'));
+                                match self.load_yaml(&path) {
+                                    Ok(root) => layers.push(ConfigLayer {
+                                        path: Arc::from(path.as_str()),
+                                        root,
+                                    }),
+                                    Err(e) => problems.push(e),
+                                }
+                            }
+                        }
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => {
+                            problems.push(e.to_string());
+                            self.problem(&e);
+                        }
+                    }
+                }
+            }
+            let mut referenced = Vec::new();
+            if kind == ComponentKind::ApiServer {
+                for flag in API_SERVER_FILES {
+                    let Some(p) = self.components[i].flag(flag).map(|f| f.text().to_owned()) else {
+                        continue;
+                    };
+                    let path = fs::join(base, &p);
+                    let r = self.load_yaml(&path).map(|root| ConfigLayer {
+                        path: Arc::from(path.as_str()),
+                        root,
+                    });
+                    referenced.push(((*flag).to_owned(), r));
+                }
+            }
+            let c = &mut self.components[i];
+            c.files.extend(layers.iter().map(|l| l.path.to_string()));
+            c.config.extend(layers);
+            c.problems.extend(problems);
+            c.referenced = referenced;
+        }
+    }
+
+    /// Mode and owner of every file a CIS check looks at.
+    fn file_facts(&mut self) -> BTreeMap<String, Result<FileMeta, FsError>> {
+        let mut paths: Vec<String> = Vec::new();
+        for c in &self.components {
+            paths.extend(c.files.iter().cloned());
+            for flag in ["kubeconfig", "client-ca-file", "data-dir"] {
+                if let Some(f) = c.flag(flag) {
+                    paths.push(fs::join("/", f.text()));
+                }
+            }
+            if let Some((n, _)) = c.config_value(&["authentication", "x509", "clientCAFile"]) {
+                if let Some(t) = n.as_str() {
+                    paths.push(fs::join("/", t));
+                }
+            }
+            if let Some((n, _)) = c.config_value(&["clientConnection", "kubeconfig"]) {
+                if let Some(t) = n.as_str() {
+                    paths.push(fs::join("/", t));
+                }
+            }
+        }
+        paths.extend(
+            [
+                "/etc/kubernetes/admin.conf",
+                "/etc/kubernetes/super-admin.conf",
+                "/etc/kubernetes/scheduler.conf",
+                "/etc/kubernetes/controller-manager.conf",
+                "/etc/kubernetes/kubelet.conf",
+                "/etc/kubernetes/pki",
+                "/var/lib/etcd",
+            ]
+            .map(str::to_owned),
+        );
+        match self.fs.walk("/etc/kubernetes/pki", 10_000) {
+            Ok(p) => paths.extend(p),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => self.problem(&e),
+        }
+        paths.sort();
+        paths.dedup();
+        paths
+            .into_iter()
+            .map(|p| {
+                let r = self.fs.stat(&p);
+                (p, r)
+            })
+            .collect()
+    }
+
+    /// uid → user and gid → group from the node's own files.
+    fn names(&self) -> (BTreeMap<u32, String>, BTreeMap<u32, String>) {
+        let parse = |path: &str| {
+            let mut m = BTreeMap::new();
+            if let Ok(t) = self.fs.read(path) {
+                for line in t.lines() {
+                    let parts: Vec<&str> = line.split(':').collect();
+                    if let (Some(name), Some(id)) = (parts.first(), parts.get(2)) {
+                        if let Ok(id) = id.parse::<u32>() {
+                            m.entry(id).or_insert_with(|| (*name).to_owned());
+                        }
+                    }
+                }
+            }
+            m
+        };
+        (parse("/etc/passwd"), parse("/etc/group"))
+    }
+}
+
+/// `registry.k8s.io/kube-apiserver:v1.29.3` → (`kube-apiserver`, `v1.29.3`).
+fn split_image(image: &str) -> (&str, Option<&str>) {
+    let image = image.split('@').next().unwrap_or(image);
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        Some((name, tag)) => (name, Some(tag)),
+        None => (last, None),
+    }
+}
+
+impl Inventory {
+    /// The layout as reports name it.
+    pub fn layout_name(&self) -> &'static str {
+        match self.layout {
+            Layout::Kubeadm => "kubeadm node",
+            Layout::K3s => "k3s node",
+            Layout::Rke2 => "RKE2 node",
+            Layout::Other => "node",
+            Layout::Empty => "node without Kubernetes components",
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! k3s and RKE2: the second layout. k3s runs every component inside one `k3s server` (or
+//! `k3s agent`) process and passes them flags of its own choosing; users add or override flags
+//! in `/etc/rancher/k3s/config.yaml` (`kube-apiserver-arg: ["name=value"]` and friends) or on
+//! the command line. RKE2 runs the control plane as static pods (read like kubeadm's), fed by
+//! the same kind of `config.yaml`.
+//!
+//! The built-in flags below are the ones k3s sets itself (k3s `pkg/daemons/control/server.go`
+//! and the agent's kubelet arguments) that CIS checks read; they are reported with the source
+//! "k3s built-in setting", and a `*-arg` entry in `config.yaml` overrides them, as in k3s.
+
+use std::sync::Arc;
+
+use palisade_core::yaml::Node;
+use palisade_core::{KubeVersion, Location};
+
+use crate::component::{Component, ComponentKind, Flag, Source};
+use crate::discover::{Discovery, Layout, Problem};
+
+const K3S_TLS: &str = "/var/lib/rancher/k3s/server/tls";
+const K3S_AGENT: &str = "/var/lib/rancher/k3s/agent";
+
+/// Flags k3s gives each component (server side for the control plane, agent side for the
+/// kubelet and kube-proxy).
+fn builtin(kind: ComponentKind) -> Vec<(&'static str, String)> {
+    let tls = |f: &str| format!("{K3S_TLS}/{f}");
+    let agent = |f: &str| format!("{K3S_AGENT}/{f}");
+    match kind {
+        ComponentKind::ApiServer => vec![
+            ("anonymous-auth", "false".into()),
+            ("authorization-mode", "Node,RBAC".into()),
+            ("profiling", "false".into()),
+            ("enable-admission-plugins", "NodeRestriction".into()),
+            ("bind-address", "127.0.0.1".into()),
+            ("tls-cert-file", tls("serving-kube-apiserver.crt")),
+            ("tls-private-key-file", tls("serving-kube-apiserver.key")),
+            ("client-ca-file", tls("client-ca.crt")),
+            ("kubelet-certificate-authority", tls("server-ca.crt")),
+            (
+                "kubelet-client-certificate",
+                tls("client-kube-apiserver.crt"),
+            ),
+            ("kubelet-client-key", tls("client-kube-apiserver.key")),
+            ("service-account-key-file", tls("service.key")),
+        ],
+        ComponentKind::ControllerManager => vec![
+            ("profiling", "false".into()),
+            ("bind-address", "127.0.0.1".into()),
+            ("use-service-account-credentials", "true".into()),
+            ("service-account-private-key-file", tls("service.key")),
+            ("root-ca-file", tls("server-ca.crt")),
+        ],
+        ComponentKind::Scheduler => vec![
+            ("profiling", "false".into()),
+            ("bind-address", "127.0.0.1".into()),
+        ],
+        ComponentKind::Kubelet => vec![
+            ("anonymous-auth", "false".into()),
+            ("authorization-mode", "Webhook".into()),
+            ("authentication-token-webhook", "true".into()),
+            ("read-only-port", "0".into()),
+            ("client-ca-file", agent("client-ca.crt")),
+            ("tls-cert-file", agent("serving-kubelet.crt")),
+            ("tls-private-key-file", agent("serving-kubelet.key")),
+            ("kubeconfig", agent("kubelet.kubeconfig")),
+        ],
+        ComponentKind::KubeProxy => vec![
+            ("kubeconfig", agent("kubeproxy.kubeconfig")),
+            ("healthz-bind-address", "127.0.0.1".into()),
+        ],
+        ComponentKind::Etcd => vec![
+            ("client-cert-auth", "true".into()),
+            ("peer-client-cert-auth", "true".into()),
+            ("cert-file", format!("{K3S_TLS}/etcd/server-client.crt")),
+            ("key-file", format!("{K3S_TLS}/etcd/server-client.key")),
+            (
+                "peer-cert-file",
+                format!("{K3S_TLS}/etcd/peer-server-client.crt"),
+            ),
+            (
+                "peer-key-file",
+                format!("{K3S_TLS}/etcd/peer-server-client.key"),
+            ),
+            ("trusted-ca-file", format!("{K3S_TLS}/etcd/server-ca.crt")),
+            ("data-dir", "/var/lib/rancher/k3s/server/db/etcd".into()),
+        ],
+    }
+}
+
+/// The `config.yaml` key carrying extra flags for a component.
+fn arg_key(kind: ComponentKind) -> &'static str {
+    match kind {
+        ComponentKind::ApiServer => "kube-apiserver-arg",
+        ComponentKind::ControllerManager => "kube-controller-manager-arg",
+        ComponentKind::Scheduler => "kube-scheduler-arg",
+        ComponentKind::Etcd => "etcd-arg",
+        ComponentKind::Kubelet => "kubelet-arg",
+        ComponentKind::KubeProxy => "kube-proxy-arg",
+    }
+}
+
+/// A `k3s server|agent` process seen in `/proc`.
+pub(crate) fn note_process(d: &mut Discovery, binary: &str, role: &str, _pid: u32) {
+    d.layout = if binary == "rke2" {
+        Layout::Rke2
+    } else {
+        Layout::K3s
+    };
+    d.k3s_role = Some(role == "server");
+}
+
+/// Reads k3s/RKE2 configuration; for k3s, adds the components the `k3s` process runs.
+pub(crate) fn discover(d: &mut Discovery) {
+    let mut layers: Vec<(Arc<str>, Node)> = Vec::new();
+    let mut distro = None;
+    for (name, base) in [("k3s", "/etc/rancher/k3s"), ("rke2", "/etc/rancher/rke2")] {
+        let main = format!("{base}/config.yaml");
+        let mut files = Vec::new();
+        if d.fs.exists(&main) {
+            files.push(main);
+        }
+        if let Ok(names) = d.fs.list(&format!("{base}/config.yaml.d")) {
+            files.extend(
+                names
+                    .into_iter()
+                    .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+                    .map(|n| format!("{base}/config.yaml.d/{n}")),
+            );
+        }
+        let unit = d.unit_files(name);
+        let unit_server = d.unit_files(&format!("{name}-server"));
+        let unit_agent = d.unit_files(&format!("{name}-agent"));
+        if files.is_empty() && unit.is_empty() && unit_server.is_empty() && unit_agent.is_empty() {
+            continue;
+        }
+        distro = Some(name);
+        if d.k3s_role.is_none() {
+            d.k3s_role = Some(if !unit.is_empty() || !unit_server.is_empty() {
+                true
+            } else {
+                unit_agent.is_empty()
+            });
+        }
+        for f in files {
+            if let Ok(root) = d.load_yaml(&f) {
+                layers.push((Arc::from(f.as_str()), root));
+            }
+        }
+    }
+    let Some(distro) = distro.or(match d.layout {
+        Layout::K3s => Some("k3s"),
+        Layout::Rke2 => Some("rke2"),
+        _ => None,
+    }) else {
+        return;
+    };
+    let server = d.k3s_role.unwrap_or(true);
+    if distro == "rke2" {
+        // RKE2's control plane is static pods, already read; its config.yaml only feeds them.
+        d.layout = Layout::Rke2;
+        return;
+    }
+    d.layout = Layout::K3s;
+    let disabled = |key: &str| {
+        layers
+            .iter()
+            .any(|(_, root)| root.get(key).and_then(Node::bool_intent) == Some(true))
+    };
+    let mut kinds = vec![ComponentKind::Kubelet];
+    if !disabled("disable-kube-proxy") {
+        kinds.push(ComponentKind::KubeProxy);
+    }
+    if server {
+        for (kind, key) in [
+            (ComponentKind::ApiServer, "disable-apiserver"),
+            (
+                ComponentKind::ControllerManager,
+                "disable-controller-manager",
+            ),
+            (ComponentKind::Scheduler, "disable-scheduler"),
+        ] {
+            if !disabled(key) {
+                kinds.push(kind);
+            }
+        }
+        // Embedded etcd only with `cluster-init` (or joining one); SQLite (kine) otherwise.
+        if disabled("cluster-init") && !disabled("disable-etcd") {
+            kinds.push(ComponentKind::Etcd);
+        }
+    }
+    let config_path: Arc<str> = layers
+        .first()
+        .map(|(p, _)| Arc::clone(p))
+        .unwrap_or_else(|| Arc::from("/etc/rancher/k3s/config.yaml"));
+    for kind in kinds {
+        if d.components.iter().any(|c| c.kind == kind) {
+            continue;
+        }
+        let mut flags: Vec<Flag> = builtin(kind)
+            .into_iter()
+            .map(|(name, value)| Flag {
+                name: name.to_owned(),
+                value: Some(value),
+                source: Source::Distribution { name: "k3s" },
+            })
+            .collect();
+        for (path, root) in &layers {
+            let Some(node) = root.get(arg_key(kind)) else {
+                continue;
+            };
+            let items: Vec<&Node> = match node.as_seq() {
+                Some(items) => items.iter().collect(),
+                None => vec![node],
+            };
+            for (i, item) in items.into_iter().enumerate() {
+                let Some(text) = item.as_str() else { continue };
+                let text = text.trim_start_matches('-');
+                let (name, value) = match text.split_once('=') {
+                    Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+                    None => (text.to_owned(), None),
+                };
+                let pointer = if node.as_seq().is_some() {
+                    format!("/{}/{i}", arg_key(kind))
+                } else {
+                    format!("/{}", arg_key(kind))
+                };
+                flags.push(Flag {
+                    name,
+                    value,
+                    source: Source::Config {
+                        path: Arc::clone(path),
+                        span: item.span,
+                        pointer,
+                    },
+                });
+            }
+        }
+        d.components.push(Component {
+            kind,
+            version: KubeVersion::LATEST,
+            version_source: Source::Assumed {
+                note: String::new(),
+            },
+            defined_in: Location::Path {
+                path: Arc::clone(&config_path),
+                pos: None,
+            },
+            files: layers.iter().map(|(p, _)| p.to_string()).collect(),
+            flags,
+            config: Vec::new(),
+            referenced: Vec::new(),
+            problems: Vec::new(),
+            running: false,
+        });
+    }
+    if layers.is_empty() {
+        d.problems.push(Problem {
+            path: "/etc/rancher/k3s/config.yaml".into(),
+            message: "k3s found without a config.yaml: only its built-in settings are known".into(),
+        });
+    }
+}

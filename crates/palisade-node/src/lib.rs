@@ -1,0 +1,59 @@
+//! Palisade's node and control-plane audit.
+//!
+//! [`discover`] reads a node (a root directory, optionally a proc tree) into an [`Inventory`]:
+//! every Kubernetes component found, its flags, config files and the structured configuration
+//! files it names, each value with where it came from ([`component::Source`]). The
+//! [`rules`] read the inventory, never the disk, and report ordinary Palisade findings plus a
+//! verdict for each CIS Kubernetes Benchmark item they decide; [`cis::Benchmark`] turns those
+//! into the benchmark report.
+//!
+//! This crate reads files only under the root and proc directories it is given, and depends on
+//! nothing heavier than `palisade-core`.
+
+pub mod cis;
+pub mod component;
+pub mod discover;
+pub mod flags;
+pub mod fs;
+mod k3s;
+pub mod rules;
+pub mod structured;
+
+pub use component::{Component, ComponentKind, Effective, Source};
+pub use discover::{discover, Inventory, Layout, Options, Problem};
+
+use palisade_core::Finding;
+
+/// What auditing one node produced.
+#[derive(Debug)]
+pub struct NodeReport {
+    pub inventory: Inventory,
+    /// Findings of every node rule, sorted by file, position and code.
+    pub findings: Vec<Finding>,
+    /// Every verdict rules gave on CIS items.
+    pub items: Vec<rules::ItemResult>,
+    /// The CIS benchmark report built from those verdicts.
+    pub benchmark: cis::Benchmark,
+}
+
+/// Audits the node described by `options` with every node rule.
+pub fn audit(options: &Options) -> NodeReport {
+    let inventory = discover(options);
+    check(inventory)
+}
+
+/// Runs every node rule over an inventory.
+pub fn check(inventory: Inventory) -> NodeReport {
+    let mut out = rules::Outcomes::default();
+    for rule in rules::all() {
+        rule.check(&inventory, &mut out);
+    }
+    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let benchmark = cis::Benchmark::build(&out.items);
+    NodeReport {
+        inventory,
+        findings: out.findings,
+        items: out.items,
+        benchmark,
+    }
+}

@@ -1,0 +1,355 @@
+//! Node rules: ordinary Palisade rules (a [`RuleMeta`] each, one per file) that read the node's
+//! [`Inventory`] instead of one object. A rule reports findings *and* a verdict for each CIS
+//! Benchmark item it decides, so `palisade node` and `palisade node --benchmark cis` can never
+//! disagree.
+//!
+//! Codes: `CP5xx` control plane (API server, controller manager, scheduler, etcd and their files),
+//! `KL6xx` kubelet, kube-proxy and worker files.
+
+use palisade_core::{Finding, Location, ObjectRef, RuleMeta};
+
+use crate::component::{Component, ComponentKind, Effective};
+use crate::discover::Inventory;
+
+mod admission_basics;
+mod always_pull_images;
+mod apiserver_anonymous;
+mod apiserver_audit_log;
+mod apiserver_authorization;
+mod apiserver_credentials;
+mod audit_log_retention;
+mod control_plane_file_ownership;
+mod control_plane_file_permissions;
+mod controller_manager_credentials;
+mod deny_escalating_exec;
+mod encryption_at_rest;
+mod etcd_tls;
+mod insecure_port;
+mod kube_proxy_bind;
+mod kubelet_anonymous;
+mod kubelet_authorization;
+mod kubelet_hardening;
+mod kubelet_read_only_port;
+mod loopback_bind;
+mod node_file_ownership;
+mod node_file_permissions;
+mod node_files;
+mod node_restriction;
+mod pod_security_admission;
+mod profiling;
+mod removed_flags;
+
+/// A rule about a node's components.
+pub trait NodeRule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// The CIS Kubernetes Benchmark items (cis-1.12 ids) this rule gives verdicts for.
+    fn cis(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Checks the inventory; reports findings and CIS verdicts into `out`.
+    fn check(&self, inventory: &Inventory, out: &mut Outcomes);
+}
+
+/// Every node rule, by code.
+pub fn all() -> Vec<&'static dyn NodeRule> {
+    let mut rules: Vec<&'static dyn NodeRule> = vec![
+        &apiserver_authorization::RULE,
+        &apiserver_anonymous::RULE,
+        &insecure_port::RULE,
+        &profiling::RULE,
+        &always_pull_images::RULE,
+        &deny_escalating_exec::RULE,
+        &pod_security_admission::RULE,
+        &admission_basics::RULE,
+        &node_restriction::RULE,
+        &apiserver_audit_log::RULE,
+        &audit_log_retention::RULE,
+        &encryption_at_rest::RULE,
+        &apiserver_credentials::RULE,
+        &controller_manager_credentials::RULE,
+        &loopback_bind::RULE,
+        &etcd_tls::RULE,
+        &control_plane_file_permissions::RULE,
+        &control_plane_file_ownership::RULE,
+        &removed_flags::RULE,
+        &kubelet_anonymous::RULE,
+        &kubelet_authorization::RULE,
+        &kubelet_read_only_port::RULE,
+        &kubelet_hardening::RULE,
+        &kube_proxy_bind::RULE,
+        &node_file_permissions::RULE,
+        &node_file_ownership::RULE,
+    ];
+    rules.sort_by_key(|r| r.meta().code);
+    rules
+}
+
+/// Declarations of every node rule.
+pub fn metas() -> Vec<&'static RuleMeta> {
+    all().into_iter().map(|r| r.meta()).collect()
+}
+
+/// The verdict on one CIS item (possibly one of several contributions to it: one per file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    NotEvaluated,
+}
+
+/// One contribution to a CIS item's verdict, with what it rests on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemResult {
+    pub cis: &'static str,
+    pub verdict: Verdict,
+    /// What was seen (`--profiling=false at /etc/kubernetes/manifests/kube-apiserver.yaml:17`),
+    /// or why nothing could be (`no kube-apiserver on this node`).
+    pub evidence: String,
+    /// The rule that gave the verdict.
+    pub code: &'static str,
+}
+
+/// What rules report: findings and CIS verdicts.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    pub findings: Vec<Finding>,
+    pub items: Vec<ItemResult>,
+}
+
+impl Outcomes {
+    /// A finding of `meta` about `component` at `location`.
+    pub fn report(
+        &mut self,
+        meta: &'static RuleMeta,
+        component: Option<ComponentKind>,
+        location: Location,
+        message: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            code: meta.code,
+            rule: meta.name,
+            severity: meta.severity,
+            pss_check: None,
+            location,
+            object: component.map(|k| ObjectRef {
+                api_version: String::new(),
+                kind: k.name().to_owned(),
+                namespace: None,
+                name: None,
+            }),
+            container: None,
+            related: None,
+            message: message.into(),
+            help: meta.help.to_owned(),
+            suppressed: None,
+        });
+    }
+
+    pub fn item(
+        &mut self,
+        meta: &'static RuleMeta,
+        cis: &'static str,
+        verdict: Verdict,
+        evidence: impl Into<String>,
+    ) {
+        self.items.push(ItemResult {
+            cis,
+            verdict,
+            evidence: evidence.into(),
+            code: meta.code,
+        });
+    }
+
+    /// Marks every item in `cis` not evaluated, with the reason.
+    pub fn not_evaluated(&mut self, meta: &'static RuleMeta, cis: &[&'static str], why: &str) {
+        for id in cis {
+            self.item(meta, id, Verdict::NotEvaluated, why);
+        }
+    }
+
+    /// One setting checked against a predicate: a CIS verdict (when `cis` is given) and a
+    /// finding when it fails. `None` for `effective` means "not set and no default applies".
+    #[allow(clippy::too_many_arguments)]
+    pub fn setting(
+        &mut self,
+        meta: &'static RuleMeta,
+        cis: Option<&'static str>,
+        c: &Component,
+        what: &str,
+        effective: Option<&Effective>,
+        ok: bool,
+        message: impl FnOnce(Option<&Effective>) -> String,
+    ) {
+        let evidence = describe(what, effective);
+        if let Some(id) = cis {
+            let verdict = if ok { Verdict::Pass } else { Verdict::Fail };
+            self.item(meta, id, verdict, evidence);
+        }
+        if !ok {
+            let msg = message(effective);
+            self.report(meta, Some(c.kind), c.location_of(effective), msg);
+        }
+    }
+}
+
+/// `--profiling=true (flag default for v1.29)` / `--token-auth-file not set`.
+pub fn describe(what: &str, e: Option<&Effective>) -> String {
+    match e {
+        Some(e) => format!("{what}={} ({})", e.value, e.source),
+        None => format!("{what} not set"),
+    }
+}
+
+/// The component, or "not evaluated" for every item in `cis` when it is not on the node.
+pub fn require<'i>(
+    inventory: &'i Inventory,
+    kind: ComponentKind,
+    meta: &'static RuleMeta,
+    cis: &[&'static str],
+    out: &mut Outcomes,
+) -> Option<&'i Component> {
+    match inventory.component(kind) {
+        Some(c) => Some(c),
+        None => {
+            let why = if kind.is_control_plane() && !inventory.has_control_plane() {
+                format!(
+                    "no {kind} on this node (a worker node, or a managed control plane: \
+                     audit the control plane where it runs)"
+                )
+            } else {
+                format!("no {kind} found on this node")
+            };
+            out.not_evaluated(meta, cis, &why);
+            None
+        }
+    }
+}
+
+/// A flag's effective value as the text `--name=value (source)`.
+pub fn flag_text(name: &str, e: &Effective) -> String {
+    format!("--{name}={} ({})", e.value, e.source)
+}
+
+/// Checks that a file's mode has no bit outside `allowed` (kube-bench's `bitmask` test:
+/// `stat -c %a` must be `allowed` or more restrictive). A missing file is "not evaluated".
+#[allow(clippy::too_many_arguments)]
+pub fn file_mode(
+    out: &mut Outcomes,
+    meta: &'static RuleMeta,
+    cis: &'static str,
+    inventory: &Inventory,
+    component: Option<ComponentKind>,
+    path: &str,
+    allowed: u32,
+    report: bool,
+) {
+    match inventory.files.get(path) {
+        Some(Ok(m)) => {
+            let ok = m.mode & !allowed == 0;
+            let evidence = format!("{path}: permissions={:o}", m.mode);
+            out.item(
+                meta,
+                cis,
+                if ok { Verdict::Pass } else { Verdict::Fail },
+                evidence,
+            );
+            if !ok && report {
+                out.report(
+                    meta,
+                    component,
+                    Location::Path {
+                        path: path.into(),
+                        pos: None,
+                    },
+                    format!(
+                        "{path} has mode {:o}, more permissive than {allowed:o}",
+                        m.mode
+                    ),
+                );
+            }
+        }
+        Some(Err(e)) => out.item(meta, cis, Verdict::NotEvaluated, e.to_string()),
+        None => out.item(
+            meta,
+            cis,
+            Verdict::NotEvaluated,
+            format!("{path}: not read"),
+        ),
+    }
+}
+
+/// Checks a file's `user:group` (as `stat -c %U:%G` prints it, names from the node's
+/// `/etc/passwd` and `/etc/group`).
+#[allow(clippy::too_many_arguments)]
+pub fn file_owner(
+    out: &mut Outcomes,
+    meta: &'static RuleMeta,
+    cis: &'static str,
+    inventory: &Inventory,
+    component: Option<ComponentKind>,
+    path: &str,
+    expected: &str,
+    report: bool,
+) {
+    match inventory.files.get(path) {
+        Some(Ok(m)) => {
+            let owner = inventory.owner(m);
+            let ok = owner == expected;
+            out.item(
+                meta,
+                cis,
+                if ok { Verdict::Pass } else { Verdict::Fail },
+                format!("{path}: {owner}"),
+            );
+            if !ok && report {
+                out.report(
+                    meta,
+                    component,
+                    Location::Path {
+                        path: path.into(),
+                        pos: None,
+                    },
+                    format!("{path} is owned by {owner}, not {expected}"),
+                );
+            }
+        }
+        Some(Err(e)) => out.item(meta, cis, Verdict::NotEvaluated, e.to_string()),
+        None => out.item(
+            meta,
+            cis,
+            Verdict::NotEvaluated,
+            format!("{path}: not read"),
+        ),
+    }
+}
+
+/// The static pod manifest of a control-plane component (what CIS 1.1.1–1.1.8 look at).
+pub fn manifest_of(c: &Component) -> Option<&str> {
+    c.files
+        .iter()
+        .find(|f| {
+            crate::discover::MANIFEST_DIRS
+                .iter()
+                .any(|d| f.starts_with(d))
+        })
+        .map(String::as_str)
+}
+
+/// A path flag's value as a node path, or the default.
+pub fn path_flag(c: &Component, flag: &str, default: &str) -> String {
+    crate::fs::join("/", c.flag(flag).map_or(default, |f| f.text()))
+}
+
+/// Why the kubelet's configuration cannot be trusted to be complete: its `--config` file (or a
+/// drop-in) could not be read. Settings that may live there are then not evaluated.
+pub fn kubelet_config_unreadable(c: &Component) -> Option<String> {
+    if c.problems.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "kubelet configuration not readable: {}",
+        c.problems.join("; ")
+    ))
+}

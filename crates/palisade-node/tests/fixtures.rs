@@ -1,0 +1,284 @@
+//! Fixture nodes: each directory under `tests/fixtures/` is a node's file system. `modes.txt`
+//! gives the modes and owners the installer would have set (git keeps neither), `expected.txt`
+//! the verdicts and findings `palisade node` must give on it:
+//!
+//! ```text
+//! version v1.29               the detected Kubernetes version
+//! 1.2.6 PASS                  a CIS item's benchmark status (PASS, FAIL, MANUAL, NOT EVALUATED)
+//! observed 1.2.1 Fail         what a Manual item's test saw (Pass, Fail, NotEvaluated)
+//! evidence 1.2.6 TEXT         the item's evidence mentions TEXT
+//! finding CP501 PATH          a CP501 finding located in PATH (a node path)
+//! source KL603 TEXT           a KL603 finding whose message mentions TEXT
+//! no-finding CP503            no CP503 finding
+//! ```
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use palisade_node::{audit, Options};
+
+fn fixture_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Copies a fixture to a temporary directory and applies its `modes.txt`.
+fn materialize(name: &str) -> tempfile::TempDir {
+    let src = fixture_dir(name);
+    let dir = tempfile::tempdir().unwrap();
+    copy(&src, dir.path());
+    if let Ok(modes) = std::fs::read_to_string(src.join("modes.txt")) {
+        for line in modes.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            match parts.as_slice() {
+                ["owner", ids, path] => {
+                    let (u, g) = ids.split_once(':').unwrap();
+                    std::os::unix::fs::chown(
+                        dir.path().join(path),
+                        Some(u.parse().unwrap()),
+                        Some(g.parse().unwrap()),
+                    )
+                    .unwrap_or_else(|e| panic!("{name}: chown {path}: {e} (run as root)"));
+                }
+                [mode, path] => {
+                    let mode = u32::from_str_radix(mode, 8).unwrap();
+                    std::fs::set_permissions(
+                        dir.path().join(path),
+                        std::fs::Permissions::from_mode(mode),
+                    )
+                    .unwrap_or_else(|e| panic!("{name}: chmod {path}: {e}"));
+                }
+                _ => panic!("{name}: bad modes.txt line `{line}`"),
+            }
+        }
+    }
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let target = to.join(&name);
+        if from == fixture_dir(from.file_name().unwrap().to_str().unwrap())
+            && (name == "modes.txt" || name == "expected.txt")
+        {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+            copy(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+}
+
+fn check_fixture(name: &str) {
+    let root = materialize(name);
+    let report = audit(&Options {
+        root: root.path().to_owned(),
+        proc: None,
+        kubernetes_version: None,
+    });
+    let expected = std::fs::read_to_string(fixture_dir(name).join("expected.txt")).unwrap();
+    let mut checked = 0;
+    for line in expected.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        checked += 1;
+        let (head, rest) = line.split_once(' ').unwrap();
+        let findings = |code: &str| {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.code == code)
+                .collect::<Vec<_>>()
+        };
+        match head {
+            "version" => assert_eq!(report.inventory.version.to_string(), rest, "{name}"),
+            "finding" => {
+                let (code, path) = rest.split_once(' ').unwrap();
+                let fs = findings(code);
+                assert!(
+                    fs.iter().any(|f| f.location.path() == Some(path)),
+                    "{name}: expected a {code} finding in {path}, got {:#?}",
+                    fs.iter()
+                        .map(|f| format!("{} {}", f.location, f.message))
+                        .collect::<Vec<_>>()
+                );
+            }
+            "source" => {
+                let (code, text) = rest.split_once(' ').unwrap();
+                assert!(
+                    findings(code).iter().any(|f| f.message.contains(text)),
+                    "{name}: expected a {code} finding mentioning `{text}`: {:#?}",
+                    findings(code)
+                );
+            }
+            "no-finding" => assert!(
+                findings(rest).is_empty(),
+                "{name}: unexpected {rest}: {:#?}",
+                findings(rest)
+                    .iter()
+                    .map(|f| format!("{} {}", f.location, f.message))
+                    .collect::<Vec<_>>()
+            ),
+            "observed" => {
+                let (id, v) = rest.split_once(' ').unwrap();
+                let row = report.benchmark.row(id).unwrap();
+                assert_eq!(
+                    row.observed.map(|o| format!("{o:?}")).as_deref(),
+                    Some(v),
+                    "{name} {id}: {:?}",
+                    row.evidence
+                );
+            }
+            "evidence" => {
+                let (id, text) = rest.split_once(' ').unwrap();
+                let row = report.benchmark.row(id).unwrap();
+                assert!(
+                    row.evidence.iter().any(|e| e.contains(text)),
+                    "{name} {id}: {:?}",
+                    row.evidence
+                );
+            }
+            id => {
+                let row = report
+                    .benchmark
+                    .row(id)
+                    .unwrap_or_else(|| panic!("{name}: no CIS item {id}"));
+                assert_eq!(
+                    row.status.as_str(),
+                    rest,
+                    "{name} {id}: evidence {:?}",
+                    row.evidence
+                );
+            }
+        }
+    }
+    assert!(checked > 0, "{name}: expected.txt checks nothing");
+}
+
+#[test]
+fn kubeadm_1_29_default() {
+    check_fixture("kubeadm-1.29-default");
+}
+
+#[test]
+fn kubeadm_1_33_hardened_structured_authn_authz() {
+    check_fixture("kubeadm-1.33-hardened");
+}
+
+#[test]
+fn kubeadm_1_24_insecure() {
+    check_fixture("kubeadm-1.24-insecure");
+}
+
+#[test]
+fn kubeadm_1_19_insecure_port() {
+    check_fixture("kubeadm-1.19-insecure-port");
+}
+
+#[test]
+fn kubeadm_1_37_config_dir_drop_ins() {
+    check_fixture("kubeadm-1.37-config-dir");
+}
+
+#[test]
+fn worker_with_flags_only() {
+    check_fixture("worker-flags-only");
+}
+
+#[test]
+fn kubelet_flag_wins_over_config_file() {
+    check_fixture("kubelet-flag-wins");
+}
+
+#[test]
+fn k3s_server() {
+    check_fixture("k3s-server");
+}
+
+#[test]
+fn garbage_config_files() {
+    check_fixture("garbage");
+}
+
+/// No automated item is ever PASS without a rule having seen evidence, and every fixture's
+/// benchmark lists every item.
+#[test]
+fn never_pass_without_evidence() {
+    for entry in std::fs::read_dir(fixture_dir("")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let root = materialize(&name);
+        let report = audit(&Options {
+            root: root.path().to_owned(),
+            proc: None,
+            kubernetes_version: None,
+        });
+        assert_eq!(report.benchmark.rows.len(), palisade_node::cis::ITEMS.len());
+        for row in &report.benchmark.rows {
+            if row.status == palisade_node::cis::Status::Pass {
+                assert!(!row.codes.is_empty(), "{name} {}", row.item.id);
+            }
+        }
+    }
+}
+
+/// A running process is what counts; where its flag matches the manifest, the manifest's line is
+/// kept as the place to edit.
+#[test]
+fn processes_override_files_and_keep_file_provenance() {
+    let root = materialize("kubeadm-1.29-default");
+    let proc = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(proc.path().join("4242")).unwrap();
+    let argv = [
+        "kube-apiserver",
+        "--authorization-mode=Node,RBAC",
+        "--profiling=false",
+    ];
+    std::fs::write(proc.path().join("4242/cmdline"), argv.join("\0") + "\0").unwrap();
+    std::fs::create_dir_all(proc.path().join("self")).unwrap();
+    std::fs::write(proc.path().join("77"), "not a directory").unwrap();
+    let report = audit(&Options {
+        root: root.path().to_owned(),
+        proc: Some(proc.path().to_owned()),
+        kubernetes_version: Some(palisade_core::KubeVersion::v1(30)),
+    });
+    let api = report
+        .inventory
+        .component(palisade_node::ComponentKind::ApiServer)
+        .unwrap();
+    assert!(api.running);
+    assert_eq!(api.flags.len(), 2);
+    let authz = api.flag("authorization-mode").unwrap();
+    assert!(
+        authz
+            .source
+            .to_string()
+            .starts_with("/etc/kubernetes/manifests/kube-apiserver.yaml:"),
+        "{}",
+        authz.source
+    );
+    let profiling = api.flag("profiling").unwrap();
+    assert!(
+        profiling.source.to_string().starts_with("process 4242"),
+        "{}",
+        profiling.source
+    );
+    assert_eq!(report.inventory.version.to_string(), "v1.30");
+    assert_eq!(
+        report.benchmark.row("1.2.15").unwrap().status.as_str(),
+        "PASS"
+    );
+}
