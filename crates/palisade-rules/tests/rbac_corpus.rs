@@ -90,4 +90,67 @@ fn real_world_corpus() {
     for (code, n) in &by_rule {
         println!("{code} {n}");
     }
+    let count = |repo: &str, code: &str| by_repo[repo].iter().filter(|f| f.code == code).count();
+    // Argo CD's application controller is bound to `*` on `*`.
+    assert!(count("argoproj__argo-cd", "RB210") >= 1, "{by_rule:?}");
+    // The guide's own setup grants `use` of the restrictive PSP to every user: not a finding.
+    assert_eq!(
+        count("freach__kubernetes-security-best-practice", "RB212"),
+        0
+    );
+    // The Dashboard's current manifests bind minimal roles, restricted to named Secrets.
+    for code in ["RB210", "RB214", "RB215"] {
+        assert_eq!(count("kubernetes__dashboard", code), 0, "{code}");
+    }
+    // Upstream manifests never bind anything to anonymous users.
+    assert_eq!(by_rule["RB211"], 0);
+}
+
+#[test]
+fn every_rule_is_declared_and_registered() {
+    let mut codes = std::collections::HashSet::new();
+    for rule in RULES {
+        let m = rule.meta();
+        assert!(codes.insert(m.code), "duplicate code {}", m.code);
+        assert!(
+            m.code.starts_with("RB2") && ("RB210".."RB250").contains(&m.code),
+            "{}",
+            m.code
+        );
+        assert!(
+            palisade_rules::registry::by_code(m.code).is_some(),
+            "{} not in the registry",
+            m.code
+        );
+        assert!(
+            m.name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{} name {}",
+            m.code,
+            m.name
+        );
+        for (field, text) in [
+            ("guide", m.guide),
+            ("summary", m.summary),
+            ("what", m.what),
+            ("why", m.why),
+            ("fix", m.fix),
+            ("help", m.help),
+        ] {
+            assert!(text.len() > 10, "{} has no {field}", m.code);
+        }
+        assert!(
+            m.example.contains("# fails") && m.example.contains("# passes"),
+            "{} example needs a failing and a passing form",
+            m.code
+        );
+        assert!(!m.references.is_empty(), "{} has no references", m.code);
+        assert!(m.pss_check.is_none(), "{} is not a PSS check", m.code);
+        assert!(
+            rule.inventory().is_some(),
+            "{} needs the inventory stage",
+            m.code
+        );
+    }
 }

@@ -10,7 +10,7 @@ use palisade_core::{
 
 use super::{
     grants_full_control, is_bootstrap, is_control_plane, is_everyone, is_real, keep_rbac,
-    report_subject, Probe, Rbac, RuleRef, SubjectKind,
+    report_subject, Probe, Rbac, Request, RuleRef, SubjectKind, Target,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -53,22 +53,33 @@ const APPROVAL: Probe = Probe::new("update", CSR, "certificatesigningrequests")
     .sub("approval")
     .cluster();
 
-/// Signers whose certificates authenticate to the API server, and the domain wildcard the
-/// approval check also accepts.
-const SIGNERS: &[Probe] = &[
-    Probe::new("approve", CSR, "signers")
-        .named("kubernetes.io/kube-apiserver-client")
-        .cluster(),
-    Probe::new("approve", CSR, "signers")
-        .named("kubernetes.io/kube-apiserver-client-kubelet")
-        .cluster(),
-    Probe::new("approve", CSR, "signers")
-        .named("kubernetes.io/legacy-unknown")
-        .cluster(),
-    Probe::new("approve", CSR, "signers")
-        .named("kubernetes.io/*")
-        .cluster(),
+/// Signers whose certificates authenticate to the API server.
+const SIGNERS: &[&str] = &[
+    "kubernetes.io/kube-apiserver-client",
+    "kubernetes.io/kube-apiserver-client-kubelet",
+    "kubernetes.io/legacy-unknown",
 ];
+
+/// The approval check asks for the signer's name and for its domain wildcard (`domain/*`);
+/// either allows it.
+fn approves_signer(rbac: &Rbac<'_>, binding: usize, signer: &str) -> Option<RuleRef> {
+    let domain = format!("{}/*", signer.split_once('/').map_or(signer, |(d, _)| d));
+    let mut found = None;
+    for name in [signer, domain.as_str()] {
+        let request = Request {
+            verb: "approve",
+            target: Target::Resource {
+                group: CSR,
+                resource: "signers",
+                subresource: "",
+                name,
+                namespace: "",
+            },
+        };
+        found = found.or_else(|| rbac.binding_allows(binding, &request));
+    }
+    found
+}
 
 pub struct CsrApproval;
 
@@ -109,7 +120,7 @@ impl InventoryRule for CsrApproval {
             let approves = rbac.binding_allows(b, &APPROVAL.request());
             let signs = SIGNERS
                 .iter()
-                .find_map(|p| Some((rbac.binding_allows(b, &p.request())?, p.name)));
+                .find_map(|name| Some((approves_signer(&rbac, b, name)?, *name)));
             if approves.is_none() && signs.is_none() {
                 continue;
             }

@@ -163,11 +163,6 @@ impl Probe {
         self
     }
 
-    const fn named(mut self, name: &'static str) -> Self {
-        self.name = name;
-        self
-    }
-
     const fn cluster(mut self) -> Self {
         self.cluster_scoped = true;
         self
