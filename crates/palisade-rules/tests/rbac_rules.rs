@@ -485,7 +485,7 @@ fn rb223_wildcards_in_custom_roles() {
     );
     let m = expect(
         "RB223",
-        &[wild.clone()],
+        std::slice::from_ref(&wild),
         &["/rules/0/verbs", "/rules/1/resources"],
     );
     assert!(m[0].contains("no binding in the scanned input"), "{}", m[0]);
