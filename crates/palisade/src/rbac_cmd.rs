@@ -381,9 +381,14 @@ fn load(paths: &[PathBuf], max_file_bytes: usize) -> (Vec<Object>, Vec<InputProb
         max_file_bytes,
         ..SourceLimits::default()
     };
+    // One read buffer per thread: faulting in fresh pages for every file costs more than
+    // searching them.
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let results: Vec<(Vec<Object>, Vec<InputProblem>)> = inputs
         .par_iter()
-        .map(|input| load_input(input, &limits))
+        .map(|input| BUF.with_borrow_mut(|buf| load_input(input, &limits, buf)))
         .collect();
     let mut objects = Vec::new();
     for (o, p) in results {
@@ -393,33 +398,41 @@ fn load(paths: &[PathBuf], max_file_bytes: usize) -> (Vec<Object>, Vec<InputProb
     (objects, problems)
 }
 
-fn load_input(input: &Input, limits: &SourceLimits) -> (Vec<Object>, Vec<InputProblem>) {
-    let (path, bytes): (Arc<str>, std::io::Result<Vec<u8>>) = match input {
-        Input::Stdin => {
-            let mut buf = Vec::new();
-            let read = std::io::stdin()
-                .lock()
-                .take(limits.max_file_bytes as u64 + 1)
-                .read_to_end(&mut buf);
-            (Arc::from(scan::STDIN), read.map(|_| buf))
-        }
-        Input::File(p) => (Arc::from(p.to_string_lossy().as_ref()), std::fs::read(p)),
+fn load_input(
+    input: &Input,
+    limits: &SourceLimits,
+    buf: &mut Vec<u8>,
+) -> (Vec<Object>, Vec<InputProblem>) {
+    buf.clear();
+    let cap = limits.max_file_bytes as u64 + 1;
+    let (path, read): (Arc<str>, std::io::Result<usize>) = match input {
+        Input::Stdin => (
+            Arc::from(scan::STDIN),
+            std::io::stdin().lock().take(cap).read_to_end(buf),
+        ),
+        Input::File(p) => (
+            Arc::from(p.to_string_lossy().as_ref()),
+            std::fs::File::open(p).and_then(|f| f.take(cap).read_to_end(buf)),
+        ),
     };
     let problem = |e: &InputError| InputProblem {
         path: path.clone(),
         pos: e.pos(),
         message: e.to_string(),
     };
-    let bytes = match bytes {
-        Ok(b) => b,
-        Err(e) => return (Vec::new(), vec![problem(&InputError::Io(e.to_string()))]),
-    };
-    let text = match source::decode(&bytes, limits) {
+    if let Err(e) = read {
+        return (Vec::new(), vec![problem(&InputError::Io(e.to_string()))]);
+    }
+    let text = match source::decode(buf, limits) {
         Ok(t) => t,
         Err(e) => return (Vec::new(), vec![problem(&e)]),
     };
     let mut objects = Vec::new();
     let mut problems = Vec::new();
+    // Most files hold no RBAC object: do not even cut them into documents.
+    if !text.contains(rbac::model::RBAC_GROUP) {
+        return (objects, problems);
+    }
     for chunk in yaml::split_documents(text) {
         if !text[chunk.start..chunk.end].contains(rbac::model::RBAC_GROUP) {
             continue;
