@@ -76,6 +76,8 @@ pub enum Command {
         /// Rule code (PS101) or name (privileged-container)
         code: String,
     },
+    /// Ask the RBAC objects in manifests: `rbac can-i`, `rbac who-can`
+    Rbac(crate::rbac_cmd::RbacArgs),
 }
 
 #[derive(Args, Debug)]

@@ -10,6 +10,7 @@ mod catalogue;
 mod cli;
 mod cluster_cmd;
 mod node_cmd;
+mod rbac_cmd;
 mod scan;
 mod session;
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Node(args) => node_cmd::run(*args),
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
+        Command::Rbac(args) => rbac_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,443 @@
+//! RBAC: an authorizer with the API server's semantics over the Roles, ClusterRoles and bindings
+//! of an inventory ([`Rbac`]), and the rules (`RB210`–`RB249`) built on it.
+//!
+//! Who can do what is never visible in one object: a binding names a role that may be in another
+//! file, a ClusterRole's rules may come from other ClusterRoles by aggregation, a subject may be a
+//! group every user is in. So every rule here is an inventory rule: `check` says nothing (or, for
+//! a role's own wildcards, what the role alone shows), `keep` keeps the (small) RBAC objects
+//! whole, and `refine` builds the authorizer once and reports on bindings, naming the subject,
+//! the binding, the role and the rule's file and line.
+
+use palisade_core::{Emitter, Finding, Object, ObjectRef, Rule, RuleMeta};
+
+pub mod authorizer;
+pub mod builtin;
+pub mod model;
+pub mod selector;
+
+mod admission_webhook_write;
+mod all_authenticated;
+mod anonymous_access;
+mod cluster_admin;
+mod cluster_secret_read;
+mod csr_approval;
+mod default_service_account;
+mod escalate_bind_impersonate;
+mod nodes_proxy;
+mod pod_exec;
+mod service_account_secrets;
+mod token_create;
+mod wildcard_role;
+mod workload_create;
+
+pub use authorizer::{service_account_of, Decision, Grant, Rbac, RuleRef, UserInfo};
+pub use model::{
+    is_rbac, Binding, PolicyRule, Request, Role, RoleKind, Subject, SubjectKind, Target,
+};
+
+use authorizer::{
+    ALL_SERVICE_ACCOUNTS, ANONYMOUS, AUTHENTICATED, SUPERUSER_GROUP, UNAUTHENTICATED,
+};
+
+/// Every RBAC rule, by code.
+pub static RULES: &[&dyn Rule] = &[
+    &cluster_admin::RULE,
+    &anonymous_access::RULE,
+    &all_authenticated::RULE,
+    &default_service_account::RULE,
+    &service_account_secrets::RULE,
+    &cluster_secret_read::RULE,
+    &workload_create::RULE,
+    &pod_exec::RULE,
+    &escalate_bind_impersonate::RULE,
+    &nodes_proxy::RULE,
+    &token_create::RULE,
+    &csr_approval::RULE,
+    &admission_webhook_write::RULE,
+    &wildcard_role::RULE,
+];
+
+/// What every RBAC rule keeps: the RBAC objects, whole (they are small).
+fn keep_rbac(object: &Object) -> Option<Object> {
+    is_rbac(object).then(|| object.clone())
+}
+
+/// Objects the API server creates and keeps up to date itself (its RBAC bootstrap policy):
+/// `system:*` roles and bindings (and `cluster-admin`, `admin`, `edit`, `view`) carrying the
+/// `kubernetes.io/bootstrapping: rbac-defaults` label or the autoupdate annotation. A cluster
+/// export contains them; reporting them would be noise nobody can act on.
+pub fn is_bootstrap(object: &Object) -> bool {
+    let name = object.name().unwrap_or("");
+    let default_name =
+        name.starts_with("system:") || matches!(name, "cluster-admin" | "admin" | "edit" | "view");
+    let labelled = object
+        .node
+        .path(&["metadata", "labels", "kubernetes.io/bootstrapping"])
+        .and_then(|n| n.as_str())
+        == Some("rbac-defaults")
+        || object
+            .annotation("rbac.authorization.kubernetes.io/autoupdate")
+            .is_some();
+    default_name && labelled
+}
+
+/// Control-plane identities that legitimately hold every right: the superuser group and the
+/// users of the API server, controller manager and scheduler.
+fn is_control_plane(s: &Subject<'_>) -> bool {
+    match s.kind {
+        SubjectKind::Group => s.name == SUPERUSER_GROUP,
+        SubjectKind::User => matches!(
+            s.name,
+            "system:kube-controller-manager"
+                | "system:kube-scheduler"
+                | "system:apiserver"
+                | "kube-apiserver"
+        ),
+        _ => false,
+    }
+}
+
+/// A subject that stands for every user (`system:anonymous`, `system:unauthenticated`), or
+/// every authenticated user or service account; RB211 and RB212 report what those get.
+fn is_everyone(s: &Subject<'_>) -> bool {
+    match s.kind {
+        SubjectKind::User => s.name == ANONYMOUS,
+        SubjectKind::Group => {
+            matches!(
+                s.name,
+                UNAUTHENTICATED | AUTHENTICATED | ALL_SERVICE_ACCOUNTS
+            )
+        }
+        _ => false,
+    }
+}
+
+/// Whether a subject can match anyone (a ServiceAccount without a namespace in a
+/// ClusterRoleBinding, or an unknown kind, matches nobody).
+fn is_real(s: &Subject<'_>, binding: &Binding<'_>) -> bool {
+    match s.kind {
+        SubjectKind::Unknown => false,
+        SubjectKind::ServiceAccount => s.service_account_namespace(binding.namespace).is_some(),
+        _ => true,
+    }
+}
+
+/// The request every rule of `cluster-admin` allows and nothing narrower does: any verb on any
+/// resource of any group.
+fn full_control() -> Request<'static> {
+    Request::resource("*", "*", "*", "")
+}
+
+/// A binding whose role grants `*` verbs on `*` resources in `*` groups (RB210's business).
+fn grants_full_control(rbac: &Rbac<'_>, binding: usize) -> bool {
+    rbac.binding_allows(binding, &full_control()).is_some()
+}
+
+/// One permission a rule looks for.
+#[derive(Clone, Copy, Debug)]
+struct Probe {
+    verb: &'static str,
+    group: &'static str,
+    resource: &'static str,
+    subresource: &'static str,
+    /// Object name asked for (`""`: any, so only rules without `resourceNames` match).
+    name: &'static str,
+    /// The resource is cluster-scoped: a RoleBinding cannot grant it.
+    cluster_scoped: bool,
+}
+
+impl Probe {
+    const fn new(verb: &'static str, group: &'static str, resource: &'static str) -> Self {
+        Probe {
+            verb,
+            group,
+            resource,
+            subresource: "",
+            name: "",
+            cluster_scoped: false,
+        }
+    }
+
+    const fn sub(mut self, subresource: &'static str) -> Self {
+        self.subresource = subresource;
+        self
+    }
+
+    const fn cluster(mut self) -> Self {
+        self.cluster_scoped = true;
+        self
+    }
+
+    fn request(&self) -> Request<'static> {
+        Request {
+            verb: self.verb,
+            target: Target::Resource {
+                group: self.group,
+                resource: self.resource,
+                subresource: self.subresource,
+                name: self.name,
+                namespace: "",
+            },
+        }
+    }
+
+    /// `create pods/exec`, `get secrets`, `create deployments.apps`.
+    fn label(&self) -> String {
+        let mut s = format!("{} {}", self.verb, self.resource);
+        if !self.group.is_empty() {
+            s.push('.');
+            s.push_str(self.group);
+        }
+        if !self.subresource.is_empty() {
+            s.push('/');
+            s.push_str(self.subresource);
+        }
+        if !self.name.is_empty() {
+            s.push_str(&format!(" \"{}\"", self.name));
+        }
+        s
+    }
+}
+
+/// Which subjects of a binding a rule reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Subjects {
+    /// Every real subject but control-plane identities and the "everyone" groups (RB211/RB212
+    /// report those), and not when the binding grants full control (RB210 reports that).
+    Ordinary,
+    /// Like `Ordinary`, only ServiceAccounts other than `default` (RB213 reports that one), only
+    /// through RoleBindings.
+    NamespacedServiceAccounts,
+}
+
+/// The permissions among `probes` a binding grants, with the rules granting them.
+fn granted(rbac: &Rbac<'_>, binding: usize, probes: &[Probe]) -> Vec<(Probe, RuleRef)> {
+    let cluster = rbac.bindings[binding].cluster;
+    probes
+        .iter()
+        .filter(|p| cluster || !p.cluster_scoped)
+        .filter_map(|p| Some((*p, rbac.binding_allows(binding, &p.request())?)))
+        .collect()
+}
+
+/// `rule at f.yaml:12` for the first rule, then the other distinct rule locations.
+fn grant_text(rbac: &Rbac<'_>, binding: usize, rules: &[RuleRef]) -> String {
+    let mut text = rbac.describe_grant(binding, rules[0]);
+    let mut others: Vec<String> = Vec::new();
+    for r in &rules[1..] {
+        let loc = rbac.location(*r);
+        if *r != rules[0] && !others.contains(&loc) && loc != rbac.location(rules[0]) {
+            others.push(loc);
+        }
+    }
+    if !others.is_empty() {
+        text.push_str(&format!("; also rules at {}", others.join(", ")));
+    }
+    text
+}
+
+/// The role object a binding refers to, for [`Finding::related`].
+fn related_role(rbac: &Rbac<'_>, binding: usize) -> Option<ObjectRef> {
+    let role = *rbac.roles_of(binding).first()?;
+    let r = &rbac.roles[role];
+    Some(if r.builtin {
+        ObjectRef {
+            api_version: format!("{}/v1", model::RBAC_GROUP),
+            kind: r.kind.as_str().to_owned(),
+            namespace: None,
+            name: Some(r.name.to_owned()),
+        }
+    } else {
+        r.object.reference()
+    })
+}
+
+/// Reports a finding on subject `index` of binding `b`, naming the role in `related`.
+fn report_subject(
+    meta: &'static RuleMeta,
+    findings: &mut Vec<Finding>,
+    rbac: &Rbac<'_>,
+    b: usize,
+    index: usize,
+    message: String,
+) {
+    let mut out = Emitter::new(rbac.bindings[b].object, meta, findings);
+    let f = out.report(&format!("/subjects/{index}"), message);
+    f.related = related_role(rbac, b);
+}
+
+/// Reports, for every binding of the inventory, each subject (as `subjects` selects) that gets
+/// one of `probes`. `what` turns the permissions found into the message's verb phrase
+/// (`"may read Secrets (get/list secrets)"`); `note`, when not empty, ends the message.
+fn report_probes(
+    meta: &'static RuleMeta,
+    kept: &[Object],
+    findings: &mut Vec<Finding>,
+    probes: &[Probe],
+    subjects: Subjects,
+    what: &dyn Fn(&[Probe]) -> String,
+    note: &str,
+) {
+    let rbac = Rbac::new(kept);
+    for b in 0..rbac.bindings.len() {
+        let binding = &rbac.bindings[b];
+        if is_bootstrap(binding.object) || grants_full_control(&rbac, b) {
+            continue;
+        }
+        if subjects == Subjects::NamespacedServiceAccounts && binding.cluster {
+            continue;
+        }
+        let found = granted(&rbac, b, probes);
+        if found.is_empty() {
+            continue;
+        }
+        let (perms, rules): (Vec<Probe>, Vec<RuleRef>) = found.into_iter().unzip();
+        for s in &binding.subjects {
+            if !is_real(s, binding) || is_control_plane(s) || is_everyone(s) {
+                continue;
+            }
+            // `default` is RB213's business.
+            if subjects == Subjects::NamespacedServiceAccounts
+                && (s.kind != SubjectKind::ServiceAccount || s.name == "default")
+            {
+                continue;
+            }
+            let mut message = format!(
+                "{} {} {} through {}",
+                s.describe(binding.namespace),
+                what(&perms),
+                binding.scope(),
+                grant_text(&rbac, b, &rules)
+            );
+            if !note.is_empty() {
+                message.push_str("; ");
+                message.push_str(note);
+            }
+            report_subject(meta, findings, &rbac, b, s.index, message);
+        }
+    }
+}
+
+/// Non-resource URLs anyone may read: health, version, API discovery and OpenAPI documents, and
+/// the service-account issuer's public keys (the default `system:public-info-viewer`,
+/// `system:discovery` and `system:service-account-issuer-discovery` roles).
+const DISCOVERY_URLS: &[&str] = &[
+    "/api",
+    "/api/*",
+    "/apis",
+    "/apis/*",
+    "/healthz",
+    "/healthz/*",
+    "/livez",
+    "/livez/*",
+    "/readyz",
+    "/readyz/*",
+    "/openapi",
+    "/openapi/*",
+    "/version",
+    "/version/",
+    "/.well-known/openid-configuration",
+    "/openid/v1/jwks",
+];
+
+/// Whether a rule grants more than discovery: reading [`DISCOVERY_URLS`], asking the API what
+/// one may do oneself (`selfsubjectaccessreviews` and friends, the default
+/// `system:basic-user`), or using a PodSecurityPolicy (the guide's own setup grants `use` of its
+/// restrictive `default` PSP to every user; who may use a permissive one is a PSP rule's
+/// business).
+pub fn beyond_discovery(rule: &PolicyRule<'_>) -> bool {
+    let only = |have: &[&str], allowed: &[&str]| {
+        !have.is_empty() && have.iter().all(|x| allowed.contains(x))
+    };
+    if rule.is_resource_rule() {
+        let self_review = only(&rule.verbs, &["create"])
+            && only(
+                &rule.api_groups,
+                &["authorization.k8s.io", "authentication.k8s.io"],
+            )
+            && only(
+                &rule.resources,
+                &[
+                    "selfsubjectaccessreviews",
+                    "selfsubjectrulesreviews",
+                    "selfsubjectreviews",
+                ],
+            );
+        let psp_use = only(&rule.verbs, &["use"])
+            && only(&rule.api_groups, &["policy", "extensions"])
+            && only(&rule.resources, &["podsecuritypolicies"]);
+        !(self_review || psp_use)
+    } else if rule.non_resource_urls.is_empty() {
+        false
+    } else {
+        !(only(&rule.verbs, &["get", "head"]) && only(&rule.non_resource_urls, DISCOVERY_URLS))
+    }
+}
+
+/// Reports bindings granting more than discovery to the subjects `pick` selects (RB211, RB212).
+fn report_everyone(
+    meta: &'static RuleMeta,
+    kept: &[Object],
+    findings: &mut Vec<Finding>,
+    pick: &dyn Fn(&Subject<'_>) -> Option<&'static str>,
+) {
+    let rbac = Rbac::new(kept);
+    for b in 0..rbac.bindings.len() {
+        let binding = &rbac.bindings[b];
+        if is_bootstrap(binding.object) {
+            continue;
+        }
+        let rules: Vec<RuleRef> = rbac
+            .binding_rules(b)
+            .filter(|r| beyond_discovery(rbac.rule(*r)))
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let mut shown: Vec<String> = Vec::new();
+        for r in &rules {
+            let d = format!("`{}`", rbac.rule(*r).describe());
+            if !shown.contains(&d) {
+                shown.push(d);
+            }
+        }
+        let more = shown.len().saturating_sub(3);
+        shown.truncate(3);
+        let mut granted = shown.join(", ");
+        if more > 0 {
+            granted.push_str(&format!(" and {more} more"));
+        }
+        for s in &binding.subjects {
+            let Some(who) = pick(s) else { continue };
+            let message = format!(
+                "{} ({who}) is granted {granted} {} through {}",
+                s.describe(binding.namespace),
+                binding.scope(),
+                grant_text(&rbac, b, &rules)
+            );
+            report_subject(meta, findings, &rbac, b, s.index, message);
+        }
+    }
+}
+
+/// `get/list/watch secrets, create deployments.apps`: verbs on the same resource together.
+fn labels(perms: &[Probe]) -> String {
+    let mut by_resource: Vec<(String, Vec<&str>)> = Vec::new();
+    for p in perms {
+        let target = Probe { verb: "", ..*p }.label();
+        let target = target.trim_start().to_owned();
+        match by_resource.iter_mut().find(|(t, _)| *t == target) {
+            Some((_, verbs)) if !verbs.contains(&p.verb) => verbs.push(p.verb),
+            Some(_) => {}
+            None => by_resource.push((target, vec![p.verb])),
+        }
+    }
+    by_resource
+        .iter()
+        .map(|(t, verbs)| format!("{} {t}", verbs.join("/")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+//! RB217 `pod-exec-attach-portforward`: a subject may exec into, attach to or port-forward to
+//! pods: the RBAC side of the guide's DenyEscalatingExec.
+
+use palisade_core::{
+    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
+    VersionRange,
+};
+
+use super::{keep_rbac, report_probes, Probe, Subjects};
+
+static META: RuleMeta = RuleMeta {
+    code: "RB217",
+    name: "pod-exec-attach-portforward",
+    severity: Severity::High,
+    guide: "DenyEscalatingExec",
+    versions: VersionRange::since(KubeVersion::v1(6)),
+    pss_check: None,
+    references: &[
+        "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#escalation-paths",
+        "https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#denyescalatingexec",
+    ],
+    summary: "A subject may exec into, attach to or port-forward to pods",
+    what: "Bindings are resolved to their rules; each subject that may `create` or `get` \
+           `pods/exec`, `pods/attach` or `pods/portforward` is reported (control-plane \
+           identities excepted; full control is RB210). `get` counts because exec over a \
+           WebSocket is an HTTP GET, which API servers before 1.35 authorize as `get`.",
+    why: "Exec runs a command in a container: with its service account token, its Secrets and, \
+          for a privileged or host-namespace pod, root on the node. The guide's \
+          DenyEscalatingExec admission plugin refused exec into such pods; it was removed in \
+          Kubernetes 1.21. Its modern answer is twofold: Pod Security Admission so that no \
+          privileged pods exist, and RBAC so that few may exec at all.",
+    example: "# fails\nrules:\n- apiGroups: [\"\"]\n  resources: [pods/exec]\n  verbs: [create]\n\
+              # passes: logs instead of a shell\nrules:\n- apiGroups: [\"\"]\n  resources: \
+              [pods/log]\n  verbs: [get]",
+    fix: "Remove `pods/exec`, `pods/attach` and `pods/portforward` from roles that do not need \
+          them; give them to on-call people through a time-limited binding in one namespace. \
+          Enforce the baseline (or restricted) Pod Security Standard so an exec cannot reach \
+          a privileged pod.",
+    help: "limit pods/exec, pods/attach and pods/portforward; enforce Pod Security Admission",
+};
+
+pub struct PodExec;
+
+pub static RULE: PodExec = PodExec;
+
+const PROBES: &[Probe] = &[
+    Probe::new("create", "", "pods").sub("exec"),
+    Probe::new("get", "", "pods").sub("exec"),
+    Probe::new("create", "", "pods").sub("attach"),
+    Probe::new("get", "", "pods").sub("attach"),
+    Probe::new("create", "", "pods").sub("portforward"),
+    Probe::new("get", "", "pods").sub("portforward"),
+];
+
+fn what(perms: &[Probe]) -> String {
+    format!(
+        "may run commands in or connect to pods ({})",
+        super::labels(perms)
+    )
+}
+
+/// The guide's item, and what replaced it.
+const NOTE: &str = "the guide's DenyEscalatingExec admission plugin is gone (removed in 1.21): \
+                    limiting these rights, with Pod Security Admission keeping pods \
+                    unprivileged, is its modern answer";
+
+impl Rule for PodExec {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    /// Nothing from one object: what a binding grants is in its role.
+    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
+
+    fn inventory(&self) -> Option<&dyn InventoryRule> {
+        Some(self)
+    }
+}
+
+impl InventoryRule for PodExec {
+    fn keep(&self, object: &Object) -> Option<Object> {
+        keep_rbac(object)
+    }
+
+    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
+        report_probes(
+            &META,
+            kept,
+            findings,
+            PROBES,
+            Subjects::Ordinary,
+            &what,
+            NOTE,
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! RB220 `service-account-token-create`: a subject may mint tokens for service accounts.
+
+use palisade_core::{
+    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
+    VersionRange,
+};
+
+use super::{keep_rbac, report_probes, Probe, Subjects};
+
+static META: RuleMeta = RuleMeta {
+    code: "RB220",
+    name: "service-account-token-create",
+    severity: Severity::High,
+    guide: "beyond the guide",
+    versions: VersionRange::since(KubeVersion::v1(22)),
+    pss_check: None,
+    references: &[
+        "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#escalation-paths",
+        "https://kubernetes.io/docs/reference/kubernetes-api/authentication-resources/token-request-v1/",
+    ],
+    summary: "A subject may create tokens for service accounts (serviceaccounts/token)",
+    what: "Bindings are resolved to their rules; each subject that may `create` \
+           `serviceaccounts/token` is reported (control-plane identities excepted; full \
+           control is RB210).",
+    why: "The TokenRequest API issues a token for any service account the holder may name: \
+          with this right one acts as every service account in scope, the most privileged \
+          controller included.",
+    example: "# fails\nrules:\n- apiGroups: [\"\"]\n  resources: [serviceaccounts/token]\n  verbs: \
+              [create]\n# passes: restricted to one account\nrules:\n- apiGroups: [\"\"]\n  \
+              resources: [serviceaccounts/token]\n  resourceNames: [builder]\n  verbs: [create]",
+    fix: "Restrict the rule with `resourceNames` to the accounts the subject must mint tokens \
+          for, in their namespace only.",
+    help: "restrict serviceaccounts/token create with resourceNames",
+};
+
+pub struct TokenCreate;
+
+pub static RULE: TokenCreate = TokenCreate;
+
+const PROBES: &[Probe] = &[Probe::new("create", "", "serviceaccounts").sub("token")];
+
+fn what(perms: &[Probe]) -> String {
+    format!(
+        "may mint tokens for any service account ({})",
+        super::labels(perms)
+    )
+}
+
+impl Rule for TokenCreate {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    /// Nothing from one object: what a binding grants is in its role.
+    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
+
+    fn inventory(&self) -> Option<&dyn InventoryRule> {
+        Some(self)
+    }
+}
+
+impl InventoryRule for TokenCreate {
+    fn keep(&self, object: &Object) -> Option<Object> {
+        keep_rbac(object)
+    }
+
+    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
+        report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
+    }
+}

@@ -1,0 +1,622 @@
+//! `palisade rbac can-i` and `palisade rbac who-can`: questions to the RBAC engine about the
+//! Roles, ClusterRoles and bindings in manifests, following `kubectl auth can-i` conventions.
+//!
+//! Only documents that mention the RBAC API group are parsed (an RBAC object's `apiVersion`
+//! always does), so a query over a large tree of manifests answers in milliseconds.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use palisade_core::object::{objects_of_document, span_of};
+use palisade_core::report::InputProblem;
+use palisade_core::source::{self, InputError, SourceLimits};
+use palisade_core::yaml;
+use palisade_core::{Object, Origin};
+use palisade_rules::rbac::{self, Decision, Grant, Rbac, Request, Target, UserInfo};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use crate::scan::{self, Input};
+
+/// Exit code for usage and input errors.
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Args, Debug)]
+#[command(
+    about = "Ask the RBAC rules in manifests who may do what (kubectl auth can-i style)",
+    long_about = "Ask the Roles, ClusterRoles, RoleBindings and ClusterRoleBindings in manifest files \
+                  what a user may do, and who may do something, with the API server's RBAC semantics \
+                  (ClusterRole aggregation, RoleBindings scoped to their namespace, implicit groups, \
+                  `system:masters`). The default ClusterRoles (cluster-admin, admin, edit, view, \
+                  system:discovery, system:basic-user, system:public-info-viewer) are known when the \
+                  input does not define them; bindings must be in the input."
+)]
+pub struct RbacArgs {
+    #[command(subcommand)]
+    pub command: RbacCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RbacCommand {
+    /// Can USER do VERB on a resource or URL? Exit 0 yes, 1 no, 2 usage or input error
+    #[command(after_help = "Examples:\n  \
+        palisade rbac can-i list secrets -n shop --as system:serviceaccount:shop:api k8s/\n  \
+        palisade rbac can-i create pods/exec --as jane --as-group devs -n shop k8s/\n  \
+        palisade rbac can-i get secrets db-password -n shop --as jane k8s/\n  \
+        palisade rbac can-i update deployments.apps/scale -A --as ci k8s/\n  \
+        palisade rbac can-i get /metrics --as system:anonymous k8s/\n\n\
+        RESOURCE is a plural name or short name (pods, po, deploy), optionally with its API group \
+        (deployments.apps) and a subresource (pods/exec). A ServiceAccount is \
+        `--as system:serviceaccount:NS:NAME`; it gets system:serviceaccounts, \
+        system:serviceaccounts:NS and system:authenticated. Every user but system:anonymous is in \
+        system:authenticated; system:anonymous is in system:unauthenticated.")]
+    CanI(CanIArgs),
+    /// Every subject allowed VERB on a resource, with the binding, role and rule
+    #[command(after_help = "Examples:\n  \
+        palisade rbac who-can get secrets -n kube-system k8s/\n  \
+        palisade rbac who-can create pods/exec -A k8s/\n  \
+        palisade rbac who-can get /metrics k8s/")]
+    WhoCan(WhoCanArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct Query {
+    /// The verb: get, list, watch, create, update, patch, delete, escalate, bind, impersonate, …
+    #[arg(value_name = "VERB")]
+    pub verb: String,
+
+    /// RESOURCE[.GROUP][/SUBRESOURCE], or a non-resource URL starting with `/`
+    #[arg(value_name = "RESOURCE")]
+    pub resource: String,
+
+    /// [NAME] then files or directories to read (`-` reads stdin). A first argument that is not
+    /// an existing path and is followed by more is the object's name
+    #[arg(value_name = "PATH", required = true)]
+    pub rest: Vec<PathBuf>,
+
+    /// Namespace of the request
+    #[arg(long, short = 'n', value_name = "NS", default_value = "default")]
+    pub namespace: String,
+
+    /// Ask cluster-wide (only ClusterRoleBindings count)
+    #[arg(long, short = 'A', conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+
+    /// The object's name (instead of the positional NAME)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = QueryFormat::Text)]
+    pub format: QueryFormat,
+
+    /// Largest file read, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_file_size: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct CanIArgs {
+    #[command(flatten)]
+    pub query: Query,
+
+    /// The user asking: a name, or system:serviceaccount:NS:NAME
+    #[arg(long = "as", value_name = "USER", required = true)]
+    pub user: String,
+
+    /// A group of the user (repeatable)
+    #[arg(long = "as-group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct WhoCanArgs {
+    #[command(flatten)]
+    pub query: Query,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    Text,
+    Json,
+}
+
+pub fn run(args: RbacArgs) -> Result<u8> {
+    match args.command {
+        RbacCommand::CanI(a) => can_i(a),
+        RbacCommand::WhoCan(a) => who_can(a),
+    }
+}
+
+/// A parsed query: the request's parts, owned.
+struct Parsed {
+    verb: String,
+    group: String,
+    resource: String,
+    subresource: String,
+    name: String,
+    namespace: String,
+    url: Option<String>,
+    paths: Vec<PathBuf>,
+}
+
+impl Parsed {
+    fn request(&self) -> Request<'_> {
+        match &self.url {
+            Some(path) => Request::non_resource(&self.verb, path),
+            None => Request {
+                verb: &self.verb,
+                target: Target::Resource {
+                    group: &self.group,
+                    resource: &self.resource,
+                    subresource: &self.subresource,
+                    name: &self.name,
+                    namespace: &self.namespace,
+                },
+            },
+        }
+    }
+
+    /// `get secrets "db" in namespace "shop"`, `get /metrics`.
+    fn describe(&self) -> String {
+        if let Some(url) = &self.url {
+            return format!("{} {url}", self.verb);
+        }
+        let mut s = format!("{} {}", self.verb, self.resource);
+        if !self.group.is_empty() {
+            s.push('.');
+            s.push_str(&self.group);
+        }
+        if !self.subresource.is_empty() {
+            s.push('/');
+            s.push_str(&self.subresource);
+        }
+        if !self.name.is_empty() {
+            s.push_str(&format!(" \"{}\"", self.name));
+        }
+        if self.namespace.is_empty() {
+            s.push_str(" cluster-wide");
+        } else {
+            s.push_str(&format!(" in namespace \"{}\"", self.namespace));
+        }
+        s
+    }
+
+    fn json(&self) -> Value {
+        match &self.url {
+            Some(url) => json!({"verb": self.verb, "nonResourceURL": url}),
+            None => json!({
+                "verb": self.verb,
+                "group": self.group,
+                "resource": self.resource,
+                "subresource": self.subresource,
+                "name": self.name,
+                "namespace": self.namespace,
+            }),
+        }
+    }
+}
+
+/// Well-known resources: short names and the API group a bare plural name means, as discovery
+/// would resolve them; and whether they are cluster-scoped.
+const KNOWN: &[(&str, &str, &str, bool)] = &[
+    // (resource, short name, group, cluster-scoped)
+    ("pods", "po", "", false),
+    ("services", "svc", "", false),
+    ("secrets", "", "", false),
+    ("configmaps", "cm", "", false),
+    ("serviceaccounts", "sa", "", false),
+    ("endpoints", "ep", "", false),
+    ("events", "ev", "", false),
+    ("persistentvolumeclaims", "pvc", "", false),
+    ("replicationcontrollers", "rc", "", false),
+    ("limitranges", "limits", "", false),
+    ("resourcequotas", "quota", "", false),
+    ("podtemplates", "", "", false),
+    ("nodes", "no", "", true),
+    ("namespaces", "ns", "", true),
+    ("persistentvolumes", "pv", "", true),
+    ("deployments", "deploy", "apps", false),
+    ("replicasets", "rs", "apps", false),
+    ("statefulsets", "sts", "apps", false),
+    ("daemonsets", "ds", "apps", false),
+    ("controllerrevisions", "", "apps", false),
+    ("jobs", "", "batch", false),
+    ("cronjobs", "cj", "batch", false),
+    ("horizontalpodautoscalers", "hpa", "autoscaling", false),
+    ("ingresses", "ing", "networking.k8s.io", false),
+    ("networkpolicies", "netpol", "networking.k8s.io", false),
+    ("ingressclasses", "", "networking.k8s.io", true),
+    ("endpointslices", "", "discovery.k8s.io", false),
+    ("poddisruptionbudgets", "pdb", "policy", false),
+    ("podsecuritypolicies", "psp", "policy", true),
+    ("roles", "", "rbac.authorization.k8s.io", false),
+    ("rolebindings", "", "rbac.authorization.k8s.io", false),
+    ("clusterroles", "", "rbac.authorization.k8s.io", true),
+    ("clusterrolebindings", "", "rbac.authorization.k8s.io", true),
+    (
+        "certificatesigningrequests",
+        "csr",
+        "certificates.k8s.io",
+        true,
+    ),
+    ("signers", "", "certificates.k8s.io", true),
+    ("leases", "", "coordination.k8s.io", false),
+    ("storageclasses", "sc", "storage.k8s.io", true),
+    ("volumeattachments", "", "storage.k8s.io", true),
+    ("csidrivers", "", "storage.k8s.io", true),
+    ("csinodes", "", "storage.k8s.io", true),
+    ("priorityclasses", "pc", "scheduling.k8s.io", true),
+    ("runtimeclasses", "", "node.k8s.io", true),
+    (
+        "customresourcedefinitions",
+        "crd",
+        "apiextensions.k8s.io",
+        true,
+    ),
+    ("apiservices", "", "apiregistration.k8s.io", true),
+    (
+        "mutatingwebhookconfigurations",
+        "",
+        "admissionregistration.k8s.io",
+        true,
+    ),
+    (
+        "validatingwebhookconfigurations",
+        "",
+        "admissionregistration.k8s.io",
+        true,
+    ),
+    (
+        "validatingadmissionpolicies",
+        "",
+        "admissionregistration.k8s.io",
+        true,
+    ),
+    (
+        "validatingadmissionpolicybindings",
+        "",
+        "admissionregistration.k8s.io",
+        true,
+    ),
+    ("tokenreviews", "", "authentication.k8s.io", true),
+    ("selfsubjectreviews", "", "authentication.k8s.io", true),
+    ("subjectaccessreviews", "", "authorization.k8s.io", true),
+    ("selfsubjectaccessreviews", "", "authorization.k8s.io", true),
+    ("selfsubjectrulesreviews", "", "authorization.k8s.io", true),
+    ("users", "", "", true),
+    ("groups", "", "", true),
+    ("uids", "", "authentication.k8s.io", true),
+];
+
+fn parse_query(q: &Query) -> Result<Parsed> {
+    if q.verb.is_empty() {
+        bail!("VERB must not be empty");
+    }
+    let mut rest = q.rest.clone();
+    // `[NAME] PATH...`: names never contain `/` and are not files.
+    let mut name = q.name.clone().unwrap_or_default();
+    if rest.len() >= 2 {
+        let first = rest[0].to_string_lossy().into_owned();
+        if first != "-" && !rest[0].exists() && !first.contains(['/', '\\']) {
+            if q.name.is_some() {
+                bail!("NAME given twice: `{first}` and --name");
+            }
+            name = first;
+            rest.remove(0);
+        }
+    }
+    if q.resource.starts_with('/') {
+        if !name.is_empty() {
+            bail!("a non-resource URL takes no NAME");
+        }
+        return Ok(Parsed {
+            verb: q.verb.clone(),
+            group: String::new(),
+            resource: String::new(),
+            subresource: String::new(),
+            name,
+            namespace: String::new(),
+            url: Some(q.resource.clone()),
+            paths: rest,
+        });
+    }
+    let (res_group, subresource) = q
+        .resource
+        .split_once('/')
+        .unwrap_or((q.resource.as_str(), ""));
+    let (res, explicit_group) = match res_group.split_once('.') {
+        Some((r, g)) => (r, Some(g)),
+        None => (res_group, None),
+    };
+    if res.is_empty() || subresource.contains('/') {
+        bail!(
+            "RESOURCE `{}` is not RESOURCE[.GROUP][/SUBRESOURCE] or a /url",
+            q.resource
+        );
+    }
+    let known = KNOWN
+        .iter()
+        .find(|(r, short, g, _)| {
+            (*r == res || (!short.is_empty() && *short == res))
+                && explicit_group.is_none_or(|e| e == *g)
+        })
+        .or_else(|| {
+            KNOWN
+                .iter()
+                .find(|(r, _, g, _)| *r == res && explicit_group == Some(*g))
+        });
+    let (resource, group, cluster_scoped) = match known {
+        Some((r, _, g, c)) => (r.to_string(), g.to_string(), *c),
+        None => (
+            res.to_owned(),
+            explicit_group.unwrap_or("").to_owned(),
+            false,
+        ),
+    };
+    let namespace = if q.all_namespaces || cluster_scoped {
+        String::new()
+    } else {
+        q.namespace.clone()
+    };
+    Ok(Parsed {
+        verb: q.verb.clone(),
+        group,
+        resource,
+        subresource: subresource.to_owned(),
+        name,
+        namespace,
+        url: None,
+        paths: rest,
+    })
+}
+
+/// Every RBAC object of the inputs, and the problems met reading them.
+fn load(paths: &[PathBuf], max_file_bytes: usize) -> (Vec<Object>, Vec<InputProblem>) {
+    let (inputs, mut problems) = scan::expand(paths);
+    let limits = SourceLimits {
+        max_file_bytes,
+        ..SourceLimits::default()
+    };
+    // One read buffer per thread: faulting in fresh pages for every file costs more than
+    // searching them.
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let results: Vec<(Vec<Object>, Vec<InputProblem>)> = inputs
+        .par_iter()
+        .map(|input| BUF.with_borrow_mut(|buf| load_input(input, &limits, buf)))
+        .collect();
+    let mut objects = Vec::new();
+    for (o, p) in results {
+        objects.extend(o);
+        problems.extend(p);
+    }
+    (objects, problems)
+}
+
+fn load_input(
+    input: &Input,
+    limits: &SourceLimits,
+    buf: &mut Vec<u8>,
+) -> (Vec<Object>, Vec<InputProblem>) {
+    buf.clear();
+    let cap = limits.max_file_bytes as u64 + 1;
+    let (path, read): (Arc<str>, std::io::Result<usize>) = match input {
+        Input::Stdin => (
+            Arc::from(scan::STDIN),
+            std::io::stdin().lock().take(cap).read_to_end(buf),
+        ),
+        Input::File(p) => (
+            Arc::from(p.to_string_lossy().as_ref()),
+            std::fs::File::open(p).and_then(|f| f.take(cap).read_to_end(buf)),
+        ),
+    };
+    let problem = |e: &InputError| InputProblem {
+        path: path.clone(),
+        pos: e.pos(),
+        message: e.to_string(),
+    };
+    if let Err(e) = read {
+        return (Vec::new(), vec![problem(&InputError::Io(e.to_string()))]);
+    }
+    let text = match source::decode(buf, limits) {
+        Ok(t) => t,
+        Err(e) => return (Vec::new(), vec![problem(&e)]),
+    };
+    let mut objects = Vec::new();
+    let mut problems = Vec::new();
+    // Most files hold no RBAC object: do not even cut them into documents.
+    if !text.contains(rbac::model::RBAC_GROUP) {
+        return (objects, problems);
+    }
+    for chunk in yaml::split_documents(text) {
+        if !text[chunk.start..chunk.end].contains(rbac::model::RBAC_GROUP) {
+            continue;
+        }
+        let loaded = yaml::load_chunk(text, chunk, &limits.yaml);
+        for doc in loaded.documents {
+            if let Some(objs) = objects_of_document(&path, doc.index, doc.root) {
+                objects.extend(objs.into_iter().filter(rbac::is_rbac));
+            }
+        }
+        if let Some(e) = loaded.error {
+            problems.push(problem(&source::yaml_error(text, e)));
+        }
+    }
+    (objects, problems)
+}
+
+fn report_problems(problems: &[InputProblem]) {
+    for p in problems {
+        match p.pos {
+            Some(pos) => eprintln!("error: {}:{pos}: {}", p.path, p.message),
+            None => eprintln!("error: {}: {}", p.path, p.message),
+        }
+    }
+}
+
+/// `file:line` of a field of an object.
+fn location(object: &Object, pointer: &str) -> String {
+    match &object.origin {
+        Origin::File { path, .. } => {
+            format!("{path}:{}", span_of(&object.node, pointer).start.line)
+        }
+        Origin::Api { source } => format!("{source}#{pointer}"),
+    }
+}
+
+/// A grant as JSON: subject, binding, role and rule with their locations.
+fn grant_json(rbac: &Rbac<'_>, g: &Grant) -> Value {
+    let b = &rbac.bindings[g.binding];
+    let s = &b.subjects[g.subject];
+    let role = &rbac.roles[g.rule.role];
+    let rule = rbac.rule(g.rule);
+    json!({
+        "subject": {
+            "kind": format!("{:?}", s.kind),
+            "name": s.name,
+            "namespace": s.service_account_namespace(b.namespace),
+            "description": s.describe(b.namespace),
+        },
+        "binding": {
+            "kind": b.kind(),
+            "name": b.name,
+            "namespace": (!b.cluster).then_some(b.namespace),
+            "location": location(b.object, &format!("/subjects/{}", s.index)),
+        },
+        "role": {
+            "kind": role.kind.as_str(),
+            "name": role.name,
+            "namespace": (!role.namespace.is_empty()).then_some(role.namespace),
+            "builtin": role.builtin,
+        },
+        "rule": {
+            "index": rule.index,
+            "text": rule.describe(),
+            "location": rbac.location(g.rule),
+        },
+        "explanation": rbac.describe_grant(g.binding, g.rule),
+    })
+}
+
+fn can_i(args: CanIArgs) -> Result<u8> {
+    let parsed = parse_query(&args.query)?;
+    if args.user.is_empty() {
+        bail!("--as must name a user");
+    }
+    let (objects, problems) = load(&parsed.paths, args.query.max_file_size);
+    let rbac = Rbac::new(&objects);
+    let user = UserInfo::new(&args.user, &args.groups);
+    let decision = rbac.authorize(&user, &parsed.request());
+    let allowed = decision != Decision::Denied;
+    let mut out = std::io::stdout().lock();
+    match args.query.format {
+        QueryFormat::Json => {
+            let mut v = json!({
+                "allowed": allowed,
+                "user": {"name": user.name, "groups": user.groups},
+                "request": parsed.json(),
+                "superuser": decision == Decision::Superuser,
+                "problems": problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>(),
+            });
+            if let Decision::Allowed(g) = &decision {
+                v["grant"] = grant_json(&rbac, g);
+            }
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        QueryFormat::Text => match &decision {
+            Decision::Allowed(g) => {
+                let b = &rbac.bindings[g.binding];
+                let s = &b.subjects[g.subject];
+                writeln!(out, "yes")?;
+                writeln!(
+                    out,
+                    "  {} may {}: subject {} of {} at {}",
+                    args.user,
+                    parsed.describe(),
+                    s.describe(b.namespace),
+                    b.describe(),
+                    location(b.object, &format!("/subjects/{}", s.index))
+                )?;
+                writeln!(out, "  via {}", rbac.describe_grant(g.binding, g.rule))?;
+            }
+            Decision::Superuser => {
+                writeln!(out, "yes")?;
+                writeln!(
+                    out,
+                    "  {} is in group system:masters, which the API server allows everything \
+                     before RBAC is asked",
+                    args.user
+                )?;
+            }
+            Decision::Denied => {
+                writeln!(out, "no")?;
+                writeln!(
+                    out,
+                    "  no binding in the input lets {} (groups: {}) {}",
+                    user.name,
+                    user.groups.join(", "),
+                    parsed.describe()
+                )?;
+            }
+        },
+    }
+    out.flush().context("cannot write the answer")?;
+    report_problems(&problems);
+    Ok(if !problems.is_empty() {
+        EXIT_ERROR
+    } else if allowed {
+        0
+    } else {
+        1
+    })
+}
+
+fn who_can(args: WhoCanArgs) -> Result<u8> {
+    let parsed = parse_query(&args.query)?;
+    let (objects, problems) = load(&parsed.paths, args.query.max_file_size);
+    let rbac = Rbac::new(&objects);
+    let grants = rbac.who_can(&parsed.request());
+    let mut out = std::io::stdout().lock();
+    match args.query.format {
+        QueryFormat::Json => {
+            let v = json!({
+                "request": parsed.json(),
+                "superuserGroup": "system:masters",
+                "subjects": grants.iter().map(|g| grant_json(&rbac, g)).collect::<Vec<_>>(),
+                "problems": problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>(),
+            });
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        QueryFormat::Text => {
+            writeln!(out, "who can {}:", parsed.describe())?;
+            writeln!(
+                out,
+                "  Group \"system:masters\": always (the API server allows it before RBAC)"
+            )?;
+            for g in &grants {
+                let b = &rbac.bindings[g.binding];
+                let s = &b.subjects[g.subject];
+                writeln!(
+                    out,
+                    "  {} ({}) via {}",
+                    s.describe(b.namespace),
+                    location(b.object, &format!("/subjects/{}", s.index)),
+                    rbac.describe_grant(g.binding, g.rule)
+                )?;
+            }
+            if grants.is_empty() {
+                writeln!(out, "  no binding in the input grants it")?;
+            }
+        }
+    }
+    out.flush().context("cannot write the answer")?;
+    report_problems(&problems);
+    Ok(if problems.is_empty() { 0 } else { EXIT_ERROR })
+}
