@@ -88,7 +88,7 @@ pub trait InventoryRule: Send + Sync {
     fn keep(&self, object: &Object) -> Option<Object>;
 
     /// Revises the findings with what was kept.
-    fn refine(&self, cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>);
+    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>);
 }
 
 /// Runs `rule` over `objects` as an engine does: nothing outside the rule's Kubernetes versions,
@@ -113,6 +113,7 @@ pub fn check_objects(
     }
     if let Some(inventory) = rule.inventory() {
         let kept: Vec<Object> = objects.iter().filter_map(|o| inventory.keep(o)).collect();
+        let kept: Vec<&Object> = kept.iter().collect();
         inventory.refine(cx, &kept, &mut findings);
     }
     out.append(&mut findings);

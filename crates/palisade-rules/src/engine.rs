@@ -129,42 +129,49 @@ impl Engine {
     }
 
     /// What cross-object rules keep of `object` for [`Engine::refine`]: (index of the rule among
-    /// this engine's inventory rules, what it keeps).
-    pub fn keep(&self, object: &Object) -> Vec<(usize, Object)> {
+    /// this engine's inventory rules, what it keeps). Rules that keep the same thing (every RBAC
+    /// rule keeps the whole Role or binding) share one copy.
+    pub fn keep(&self, object: &Object) -> Vec<(usize, Arc<Object>)> {
         if self.mode != Mode::Rules {
             return Vec::new();
         }
-        self.rules
-            .iter()
-            .filter_map(|r| r.inventory())
-            .enumerate()
-            .filter_map(|(i, inv)| inv.keep(object).map(|o| (i, o)))
-            .collect()
+        let mut kept: Vec<(usize, Arc<Object>)> = Vec::new();
+        for (i, inv) in self.rules.iter().filter_map(|r| r.inventory()).enumerate() {
+            if let Some(o) = inv.keep(object) {
+                let shared = kept
+                    .iter()
+                    .find(|(_, k)| k.node == o.node)
+                    .map(|(_, k)| Arc::clone(k))
+                    .unwrap_or_else(|| Arc::new(o));
+                kept.push((i, shared));
+            }
+        }
+        kept
     }
 
     /// The cross-object stage: after every object went through [`Engine::check_object`], rules
     /// with an inventory form revise the findings using what they kept. Findings they add about
     /// a kept object get that object's exemptions.
-    pub fn refine(&self, kept: Vec<(usize, Object)>, findings: &mut Vec<Finding>) {
+    pub fn refine(&self, kept: Vec<(usize, Arc<Object>)>, findings: &mut Vec<Finding>) {
         if self.mode != Mode::Rules {
             return;
         }
         let cx = Context {
             settings: &self.settings,
         };
-        let mut by_rule: Vec<Vec<Object>> = Vec::new();
-        for (i, o) in kept {
-            if by_rule.len() <= i {
+        let mut by_rule: Vec<Vec<&Object>> = Vec::new();
+        for (i, o) in &kept {
+            if by_rule.len() <= *i {
                 by_rule.resize_with(i + 1, Vec::new);
             }
-            by_rule[i].push(o);
+            by_rule[*i].push(o);
         }
         for (i, inventory) in self.rules.iter().filter_map(|r| r.inventory()).enumerate() {
-            let mine = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
+            let mine: &[&Object] = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let before = findings.len();
             inventory.refine(&cx, mine, findings);
             for f in findings.iter_mut().skip(before) {
-                let about = |o: &&Object| f.object.as_ref() == Some(&o.reference());
+                let about = |o: &&&Object| f.object.as_ref() == Some(&o.reference());
                 if let Some(o) = mine.iter().find(about) {
                     suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
                 }

@@ -94,7 +94,7 @@ fn display(p: &Path) -> Arc<str> {
 struct FileResult {
     findings: Vec<Finding>,
     /// What cross-object rules keep (see `Engine::keep`).
-    context: Vec<(usize, Object)>,
+    context: Vec<(usize, Arc<Object>)>,
     problems: Vec<InputProblem>,
     documents: usize,
     objects: usize,
@@ -107,7 +107,7 @@ struct FileResult {
 #[derive(Default)]
 struct ChunkOutcome {
     findings: Vec<Finding>,
-    context: Vec<(usize, Object)>,
+    context: Vec<(usize, Arc<Object>)>,
     documents: usize,
     objects: usize,
     skipped: usize,

@@ -64,7 +64,7 @@ impl InventoryRule for AllAuthenticated {
         keep_rbac(object)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         report_everyone(&META, kept, findings, &|s| match (s.kind, s.name) {
             (SubjectKind::Group, AUTHENTICATED) => {
                 Some("every authenticated user and service account")

@@ -67,7 +67,7 @@ impl InventoryRule for AnonymousAccess {
         keep_rbac(object)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         report_everyone(&META, kept, findings, &|s| match (s.kind, s.name) {
             (SubjectKind::User, ANONYMOUS) => Some("every request without credentials"),
             (SubjectKind::Group, UNAUTHENTICATED) => Some("every request without credentials"),

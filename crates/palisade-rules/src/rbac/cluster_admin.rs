@@ -70,8 +70,8 @@ impl InventoryRule for ClusterAdminBinding {
         keep_rbac(object)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept);
+    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+        let rbac = Rbac::new(kept.iter().copied());
         for b in 0..rbac.bindings.len() {
             let binding = &rbac.bindings[b];
             if is_bootstrap(binding.object) || !grants_full_control(&rbac, b) {

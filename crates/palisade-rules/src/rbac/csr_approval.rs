@@ -106,8 +106,8 @@ impl InventoryRule for CsrApproval {
         keep_rbac(object)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept);
+    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+        let rbac = Rbac::new(kept.iter().copied());
         // Per identity: (binding, subject index, rule) granting approval, and one granting a
         // dangerous signer.
         let mut approval: BTreeMap<Identity<'_>, Vec<(usize, usize, RuleRef)>> = BTreeMap::new();

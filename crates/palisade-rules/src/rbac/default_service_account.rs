@@ -109,8 +109,8 @@ impl InventoryRule for DefaultServiceAccountPermissions {
         keep_rbac(object)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept);
+    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+        let rbac = Rbac::new(kept.iter().copied());
         let group_prefix = format!("{ALL_SERVICE_ACCOUNTS}:");
         for b in 0..rbac.bindings.len() {
             let binding = &rbac.bindings[b];

@@ -271,14 +271,14 @@ fn report_subject(
 /// (`"may read Secrets (get/list secrets)"`); `note`, when not empty, ends the message.
 fn report_probes(
     meta: &'static RuleMeta,
-    kept: &[Object],
+    kept: &[&Object],
     findings: &mut Vec<Finding>,
     probes: &[Probe],
     subjects: Subjects,
     what: &dyn Fn(&[Probe]) -> String,
     note: &str,
 ) {
-    let rbac = Rbac::new(kept);
+    let rbac = Rbac::new(kept.iter().copied());
     for b in 0..rbac.bindings.len() {
         let binding = &rbac.bindings[b];
         if is_bootstrap(binding.object) || grants_full_control(&rbac, b) {
@@ -377,11 +377,11 @@ pub fn beyond_discovery(rule: &PolicyRule<'_>) -> bool {
 /// Reports bindings granting more than discovery to the subjects `pick` selects (RB211, RB212).
 fn report_everyone(
     meta: &'static RuleMeta,
-    kept: &[Object],
+    kept: &[&Object],
     findings: &mut Vec<Finding>,
     pick: &dyn Fn(&Subject<'_>) -> Option<&'static str>,
 ) {
-    let rbac = Rbac::new(kept);
+    let rbac = Rbac::new(kept.iter().copied());
     for b in 0..rbac.bindings.len() {
         let binding = &rbac.bindings[b];
         if is_bootstrap(binding.object) {

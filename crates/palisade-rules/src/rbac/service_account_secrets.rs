@@ -67,7 +67,7 @@ impl InventoryRule for ServiceAccountSecrets {
         keep_rbac(object)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         report_probes(
             &META,
             kept,

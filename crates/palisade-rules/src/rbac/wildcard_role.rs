@@ -84,8 +84,8 @@ impl InventoryRule for WildcardRole {
         keep_rbac(object)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept);
+    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+        let rbac = Rbac::new(kept.iter().copied());
         for f in findings.iter_mut().filter(|f| f.code == META.code) {
             let Some(role) = rbac
                 .roles

@@ -126,7 +126,7 @@ impl InventoryRule for ResourceLimits {
             .then(|| o.project(&[&["spec", "limits"]]))
     }
 
-    fn refine(&self, _cx: &Context<'_>, context: &[Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>) {
         let defaulted: HashSet<Option<&str>> = context
             .iter()
             .filter(|o| defaults_memory_limit(o))

@@ -189,7 +189,7 @@ impl InventoryRule for ServiceAccountToken {
         }
     }
 
-    fn refine(&self, _cx: &Context<'_>, context: &[Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>) {
         let mut accounts: HashMap<(Option<&str>, &str), Option<bool>> = HashMap::new();
         let mut bound: Vec<(Option<&str>, &str)> = Vec::new();
         for o in context {
