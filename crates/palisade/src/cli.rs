@@ -55,6 +55,8 @@ pub enum Command {
         /// Rule code (PS101) or name (privileged-container)
         code: String,
     },
+    /// NetworkPolicy analysis: may one pod reach another, and which policy decides
+    Netpol(crate::netpol_cmd::NetpolArgs),
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod catalogue;
 mod cli;
+mod netpol_cmd;
 mod scan;
 
 use std::io::{IsTerminal, Write};
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(*args),
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
+        Command::Netpol(args) => netpol_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
