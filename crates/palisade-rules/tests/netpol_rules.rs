@@ -360,3 +360,46 @@ fn workloads_controlled_by_others_are_represented_by_them() {
     assert!(check_all("NP303", &yaml).is_empty());
     assert!(check_all("NP301", owned).is_empty());
 }
+
+/// Objects without metadata.namespace: those of one directory share a namespace, those of
+/// different directories (unrelated applications of one scan) do not.
+#[test]
+fn unset_namespaces_are_grouped_by_directory() {
+    use palisade_core::source::objects_from_str;
+    use palisade_core::{check_objects, Context, Settings};
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: x:1\n";
+    let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: db\nspec:\n  podSelector:\n    matchLabels:\n      app: db\n";
+    let run = |code: &str, files: &[(&str, &str)]| {
+        let objects: Vec<_> = files
+            .iter()
+            .flat_map(|(path, text)| objects_from_str(path, text).objects)
+            .collect();
+        let mut out = Vec::new();
+        let settings = Settings::default();
+        check_objects(
+            rule(code),
+            &Context {
+                settings: &settings,
+            },
+            &objects,
+            &mut out,
+        );
+        out
+    };
+    // Same directory: the policy is in web's namespace, which then has a policy not selecting it.
+    let same = run("NP303", &[("app/web.yaml", web), ("app/np.yaml", policy)]);
+    assert_eq!(same.len(), 1);
+    assert!(
+        same[0]
+            .message
+            .contains("objects without metadata.namespace in app"),
+        "{}",
+        same[0].message
+    );
+    // Different directories: unrelated, so the namespace-level rule speaks instead.
+    assert!(run("NP303", &[("a/web.yaml", web), ("b/np.yaml", policy)]).is_empty());
+    assert_eq!(
+        run("NP301", &[("a/web.yaml", web), ("b/np.yaml", policy)]).len(),
+        1
+    );
+}

@@ -6,7 +6,7 @@ use palisade_core::{
     VersionRange,
 };
 
-use super::{describe, scope, workloads, Direction, Network, Options, Peer};
+use super::{describe, scope, workloads, Direction, Network, Peer};
 
 static META: RuleMeta = RuleMeta {
     code: "NP306",
@@ -80,7 +80,7 @@ impl InventoryRule for DashboardReachable {
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
-        let network = Network::new(kept, Options::for_version(cx.settings.kubernetes_version));
+        let network = Network::new(kept, super::rule_options(cx));
         let workloads = workloads(kept);
         let mut added = Vec::new();
         findings.retain_mut(|f| {

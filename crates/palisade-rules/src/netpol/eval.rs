@@ -13,7 +13,7 @@ use palisade_core::{KubeVersion, Object};
 
 use super::policy::{self, Direction, Peer, Policy, PolicyRule, PortRef, PortSpec, Protocol};
 use super::selector::Labels;
-use super::{namespace_of, PolicyError, NAMESPACE_NAME_LABEL};
+use super::{namespace_key, namespace_name, PolicyError, NAMESPACE_NAME_LABEL};
 
 /// A port a container declares (`containerPort`, with its `name` and `protocol`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +74,11 @@ pub struct Options {
     pub end_port: bool,
     /// Namespaces carry `kubernetes.io/metadata.name` (on by default from 1.21).
     pub namespace_name_label: bool,
+    /// Objects without `metadata.namespace` are in the namespace they are applied to, which the
+    /// files do not say. `false`: they are all in `default`. `true`: those of one directory are
+    /// in one namespace, those of another directory in another (a scan of many unrelated
+    /// applications, each applied with `kubectl apply -f DIR`); see [`super::namespace_key`].
+    pub unset_namespace_per_directory: bool,
 }
 
 impl Options {
@@ -81,6 +86,7 @@ impl Options {
         Options {
             end_port: v >= KubeVersion::v1(22),
             namespace_name_label: v >= KubeVersion::v1(21),
+            unset_namespace_per_directory: false,
         }
     }
 }
@@ -170,7 +176,8 @@ impl<'a> Network<'a> {
         };
         for o in objects {
             if policy::is_network_policy(o) {
-                let (p, errors) = policy::parse(o);
+                let (mut p, errors) = policy::parse(o);
+                p.namespace = namespace_key(o, options.unset_namespace_per_directory);
                 if errors.is_empty() {
                     network.policies.push(p);
                 } else {
@@ -208,7 +215,10 @@ impl<'a> Network<'a> {
     pub fn namespace_labels(&self, name: &str) -> Labels {
         let mut labels = self.namespaces.get(name).cloned().unwrap_or_default();
         if self.options.namespace_name_label {
-            labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.to_owned());
+            labels.insert(
+                NAMESPACE_NAME_LABEL.to_owned(),
+                namespace_name(name).to_owned(),
+            );
         }
         labels
     }
@@ -407,6 +417,11 @@ fn spec_matches(
 
 /// The pod a workload (or pod) of the input runs: namespace, pod labels, container ports.
 pub fn pod_of(object: &Object) -> Option<Pod> {
+    pod_in(object, false)
+}
+
+/// [`pod_of`], with the namespace as [`super::namespace_key`] gives it.
+pub fn pod_in(object: &Object, unset_namespace_per_directory: bool) -> Option<Pod> {
     let template = object.pod_template()?;
     let labels = template
         .metadata
@@ -441,7 +456,7 @@ pub fn pod_of(object: &Object) -> Option<Pod> {
         }
     }
     Some(Pod {
-        namespace: namespace_of(object).to_owned(),
+        namespace: namespace_key(object, unset_namespace_per_directory),
         labels,
         ports,
     })

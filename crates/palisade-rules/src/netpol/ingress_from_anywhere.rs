@@ -88,7 +88,10 @@ fn ports(rule: &PolicyRule) -> String {
 /// `pods app=web` or `every pod of namespace shop`.
 pub(super) fn targets(policy: &Policy<'_>) -> String {
     if policy.selects_all() {
-        format!("every pod of namespace {:?}", policy.namespace)
+        format!(
+            "every pod of namespace {}",
+            super::show_namespace(&policy.namespace)
+        )
     } else {
         format!("pods {}", policy.pod_selector)
     }

@@ -124,7 +124,7 @@ impl InventoryRule for MetadataEgress {
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
-        let network = Network::new(kept, Options::for_version(cx.settings.kubernetes_version));
+        let network = Network::new(kept, super::rule_options(cx));
         let workloads = workloads(kept);
         for (namespace, list) in by_namespace(&workloads) {
             let restricts = network
@@ -139,9 +139,10 @@ impl InventoryRule for MetadataEgress {
                             format!(
                                 "pods of {} can reach the cloud metadata endpoint \
                                  169.254.169.254: no NetworkPolicy {} restricts their egress, \
-                                 although other pods of namespace {namespace:?} are restricted",
+                                 although other pods of namespace {} are restricted",
                                 describe(w.object),
-                                scope(w.object)
+                                scope(w.object),
+                                super::show_namespace(&namespace)
                             ),
                         );
                     }
@@ -154,8 +155,9 @@ impl InventoryRule for MetadataEgress {
             Emitter::new(object, &META, findings).report(
                 pointer,
                 format!(
-                    "namespace {namespace:?} has {} whose pods can reach the cloud metadata \
+                    "namespace {} has {} whose pods can reach the cloud metadata \
                      endpoint 169.254.169.254: no NetworkPolicy {} restricts their egress",
+                    super::show_namespace(&namespace),
                     count_workloads(&list),
                     scope(object)
                 ),

@@ -28,8 +28,8 @@ mod unselected_workload;
 
 pub use cidr::{Cidr, IpBlock};
 pub use eval::{
-    pod_of, Allow, ContainerPort, Endpoint, Network, Options, Pod, PortQuery, QueryError, Side,
-    Verdict,
+    pod_in, pod_of, Allow, ContainerPort, Endpoint, Network, Options, Pod, PortQuery, QueryError,
+    Side, Verdict,
 };
 pub use policy::{
     is_network_policy, is_port_name, parse as parse_policy, Direction, Peer, Policy, PolicyRule,
@@ -84,11 +84,53 @@ pub fn namespace_of(o: &Object) -> &str {
         .unwrap_or(DEFAULT_NAMESPACE)
 }
 
+/// The namespace an object is in, as a key for grouping objects: its `metadata.namespace`, or for
+/// an object without one `default`, or (`per_directory`) `default` qualified by the directory of
+/// its file, so that unrelated applications of one scan are not taken to share a namespace.
+pub fn namespace_key(o: &Object, per_directory: bool) -> String {
+    match (o.namespace().filter(|n| !n.is_empty()), &o.origin) {
+        (Some(ns), _) => ns.to_owned(),
+        (None, Origin::File { path, .. }) if per_directory => {
+            let dir = std::path::Path::new(&**path)
+                .parent()
+                .map(|d| d.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            format!("{DEFAULT_NAMESPACE}\u{0}{dir}")
+        }
+        (None, _) => DEFAULT_NAMESPACE.to_owned(),
+    }
+}
+
+/// The namespace name in a [`namespace_key`].
+pub fn namespace_name(key: &str) -> &str {
+    key.split('\u{0}').next().unwrap_or(key)
+}
+
+/// A [`namespace_key`] for messages: `"shop"`, or `"default" (objects without
+/// metadata.namespace in k8s/app)`.
+pub fn show_namespace(key: &str) -> String {
+    match key.split_once('\u{0}') {
+        Some((name, "")) => {
+            format!("{name:?} (objects without metadata.namespace)")
+        }
+        Some((name, dir)) => format!("{name:?} (objects without metadata.namespace in {dir})"),
+        None => format!("{key:?}"),
+    }
+}
+
 /// How messages qualify what was (not) found: a set of files is not a cluster.
 fn scope(o: &Object) -> &'static str {
     match o.origin {
         Origin::File { .. } => "in the scanned files",
         Origin::Api { .. } => "in the cluster",
+    }
+}
+
+/// Options of the evaluator for rules: per-directory namespaces for objects without one.
+fn rule_options(cx: &palisade_core::Context<'_>) -> Options {
+    Options {
+        unset_namespace_per_directory: true,
+        ..Options::for_version(cx.settings.kubernetes_version)
     }
 }
 
@@ -163,7 +205,7 @@ fn workloads(kept: &[Object]) -> Vec<Workload<'_>> {
         .filter(|o| !is_controlled(o))
         .filter_map(|o| {
             let template = o.pod_template()?;
-            let pod = pod_of(o)?;
+            let pod = pod_in(o, true)?;
             Some(Workload {
                 object: o,
                 host_network: template
@@ -296,7 +338,7 @@ fn refine_default_deny(
     kept: &[Object],
     findings: &mut Vec<palisade_core::Finding>,
 ) {
-    let network = Network::new(kept, Options::for_version(cx.settings.kubernetes_version));
+    let network = Network::new(kept, rule_options(cx));
     let workloads = workloads(kept);
     for (namespace, list) in by_namespace(&workloads) {
         let in_namespace: Vec<&Policy<'_>> = network
@@ -329,8 +371,9 @@ fn refine_default_deny(
         palisade_core::Emitter::new(object, meta, findings).report(
             pointer,
             format!(
-                "namespace {namespace:?} has {} but no NetworkPolicy {} denies {} by default \
+                "namespace {} has {} but no NetworkPolicy {} denies {} by default \
                  (podSelector: {{}} with policyType {}){others}: {consequence}",
+                show_namespace(&namespace),
                 count_workloads(&list),
                 scope(object),
                 direction.as_str(),

@@ -201,7 +201,7 @@ impl<'a> Policy<'a> {
 
     /// `namespace/name`.
     pub fn display_name(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+        format!("{}/{}", super::namespace_name(&self.namespace), self.name)
     }
 
     /// Whether the policy applies to every pod of its namespace (`podSelector: {}`).

@@ -6,7 +6,7 @@ use palisade_core::{
     VersionRange,
 };
 
-use super::{describe, scope, workloads, Network, Options};
+use super::{describe, scope, workloads, Network};
 
 static META: RuleMeta = RuleMeta {
     code: "NP303",
@@ -79,7 +79,7 @@ impl InventoryRule for UnselectedWorkload {
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
-        let network = Network::new(kept, Options::for_version(cx.settings.kubernetes_version));
+        let network = Network::new(kept, super::rule_options(cx));
         let workloads = workloads(kept);
         findings.retain_mut(|f| {
             if f.code != META.code {
@@ -100,13 +100,13 @@ impl InventoryRule for UnselectedWorkload {
                 return false;
             }
             f.message = format!(
-                "no NetworkPolicy {} selects the pods of {} (labels {}), although namespace {:?} \
+                "no NetworkPolicy {} selects the pods of {} (labels {}), although namespace {} \
                  has {policies} polic{}: they accept connections from every pod and may connect \
                  anywhere",
                 scope(w.object),
                 describe(w.object),
                 super::show_labels(&w.pod.labels),
-                w.pod.namespace,
+                super::show_namespace(&w.pod.namespace),
                 if policies == 1 { "y" } else { "ies" },
             );
             true
