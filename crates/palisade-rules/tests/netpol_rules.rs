@@ -403,3 +403,55 @@ fn unset_namespaces_are_grouped_by_directory() {
         1
     );
 }
+
+/// The Dashboard's own manifests (`shared/corpus/real-world/kubernetes__dashboard`): no policy
+/// isolates it, and that is reported once per Dashboard workload.
+#[test]
+fn dashboard_repository_reports_the_dashboard() {
+    use palisade_core::source::objects_from_str;
+    use palisade_core::{check_objects, Context, Settings};
+    let dir = std::env::var_os("PALISADE_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/corpus/real-world")
+        })
+        .join("kubernetes__dashboard");
+    if !dir.is_dir() {
+        eprintln!("skipping: no corpus at {}", dir.display());
+        return;
+    }
+    let mut objects = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
+                let text = std::fs::read_to_string(&p).unwrap();
+                objects.extend(objects_from_str(&p.display().to_string(), &text).objects);
+            }
+        }
+    }
+    let settings = Settings::default();
+    let mut findings = Vec::new();
+    check_objects(
+        rule("NP306"),
+        &Context {
+            settings: &settings,
+        },
+        &objects,
+        &mut findings,
+    );
+    assert!(!findings.is_empty());
+    for f in &findings {
+        assert!(
+            f.message.contains(
+                "no NetworkPolicy in the scanned files isolates the Kubernetes Dashboard"
+            ),
+            "{}",
+            f.message
+        );
+    }
+}

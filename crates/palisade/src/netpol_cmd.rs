@@ -228,9 +228,8 @@ fn can_reach(args: CanReachArgs) -> Result<u8> {
     };
 
     let (inputs, mut problems) = scan::expand(&args.paths);
-    let texts: Vec<(Arc<str>, Result<String, InputError>)> =
-        inputs.par_iter().map(|i| read_input(i, &limits)).collect();
-    let policy_needles = Needles::new(&["NetworkPolicy", "Namespace"]);
+    let texts: Vec<RawInput> = inputs.par_iter().map(|i| read_input(i, &limits)).collect();
+    let policy_needles = Needles::kinds(&["NetworkPolicy", "Namespace"]);
     let mut objects = load(&texts, &policy_needles, &limits, &mut problems);
     let network = Network::new(objects.iter(), Options::for_version(version));
 
@@ -368,8 +367,11 @@ fn can_reach(args: CanReachArgs) -> Result<u8> {
     })
 }
 
+/// An input's display path and its bytes, checked to be text (or why not).
+type RawInput = (Arc<str>, Result<Vec<u8>, InputError>);
+
 /// Reads one input to text, with the same checks (size, binary, UTF-8) as `scan`.
-fn read_input(input: &Input, limits: &SourceLimits) -> (Arc<str>, Result<String, InputError>) {
+fn read_input(input: &Input, limits: &SourceLimits) -> RawInput {
     let (path, bytes) = match input {
         Input::Stdin => {
             let mut buf = Vec::new();
@@ -384,47 +386,107 @@ fn read_input(input: &Input, limits: &SourceLimits) -> (Arc<str>, Result<String,
             scan::read_bounded(p, limits.max_file_bytes),
         ),
     };
-    let text = match bytes {
-        Ok(b) => source::decode(&b, limits).map(str::to_owned),
+    // Checked here, for every input; decoded again (cheaply) only where a document is wanted.
+    let bytes = match bytes {
+        Ok(b) => source::decode(&b, limits).map(|_| ()).map(|()| b),
         Err(e) => Err(InputError::Io(e.to_string())),
     };
-    (path, text)
+    (path, bytes)
 }
 
-/// Which documents to parse: those containing any (or all) of some words, and those whose text
-/// could spell a word through escapes (`\x`, `\u`, `\U`, an escaped line break).
-struct Needles {
-    finders: Vec<memmem::Finder<'static>>,
-    all: bool,
+/// Which documents to parse. A text search decides, erring towards parsing: it must never skip a
+/// document that holds an object the answer depends on.
+enum Needles {
+    /// Documents whose `kind` is one of these words: `kind: WORD` in any quoting or JSON
+    /// spelling; or that mention a word where the kind could be spelled in a way the search
+    /// does not follow (an anchor, alias, tag, block scalar, a value on the next line, a merge
+    /// key).
+    Kinds(Vec<&'static str>),
+    /// Documents containing every one of these words.
+    All(Vec<memmem::Finder<'static>>),
 }
 
 impl Needles {
-    fn new(words: &[&str]) -> Needles {
-        Needles {
-            finders: words
-                .iter()
-                .map(|w| memmem::Finder::new(w.as_bytes()).into_owned())
-                .collect(),
-            all: false,
-        }
+    fn kinds(words: &[&'static str]) -> Needles {
+        Needles::Kinds(words.to_vec())
     }
 
     fn all(words: &[&str]) -> Needles {
-        Needles {
-            all: true,
-            ..Needles::new(words)
-        }
+        Needles::All(
+            words
+                .iter()
+                .map(|w| memmem::Finder::new(w.as_bytes()).into_owned())
+                .collect(),
+        )
     }
 
     fn wanted(&self, text: &[u8]) -> bool {
-        let mut hits = self.finders.iter().map(|f| f.find(text).is_some());
-        let found = if self.all {
-            hits.all(|h| h)
-        } else {
-            hits.any(|h| h)
-        };
-        found || has_letter_escape(text)
+        if has_letter_escape(text) {
+            return true;
+        }
+        match self {
+            Needles::All(finders) => finders.iter().all(|f| f.find(text).is_some()),
+            Needles::Kinds(words) => {
+                let mentioned = || {
+                    words
+                        .iter()
+                        .any(|w| memmem::find(text, w.as_bytes()).is_some())
+                };
+                kind_values(text).any(|value| match value {
+                    KindValue::Plain(v) => words.iter().any(|w| {
+                        v.starts_with(w.as_bytes())
+                            && !v.get(w.len()).is_some_and(|&b| is_word_byte(b))
+                    }),
+                    KindValue::Unusual => mentioned(),
+                }) || (memmem::find(text, b"<<").is_some() && mentioned())
+            }
+        }
     }
+}
+
+/// What follows a `kind` key.
+enum KindValue<'a> {
+    /// The text of the value, from its first character (after any quote).
+    Plain(&'a [u8]),
+    /// An anchor, alias, tag or block scalar: the value cannot be read in place.
+    Unusual,
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// The values of every `kind` key of a text (`kind: X`, `"kind": "X"`, `{kind: X}`, a value on
+/// the next line or after a comment).
+fn kind_values(text: &[u8]) -> impl Iterator<Item = KindValue<'_>> {
+    memmem::find_iter(text, b"kind").filter_map(move |i| {
+        if i > 0 && is_word_byte(text[i - 1]) {
+            return None;
+        }
+        let mut j = i + 4;
+        while matches!(text.get(j), Some(b'"' | b'\'' | b' ' | b'\t')) {
+            j += 1;
+        }
+        if text.get(j) != Some(&b':') {
+            return None;
+        }
+        j += 1;
+        loop {
+            match text.get(j) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => j += 1,
+                Some(b'#') => {
+                    j = memchr::memchr(b'\n', &text[j..]).map_or(text.len(), |n| j + n);
+                }
+                _ => break,
+            }
+        }
+        match text.get(j) {
+            Some(b'&' | b'*' | b'!' | b'|' | b'>') => Some(KindValue::Unusual),
+            Some(b'"' | b'\'') => Some(KindValue::Plain(&text[j + 1..])),
+            Some(_) => Some(KindValue::Plain(&text[j..])),
+            None => None,
+        }
+    })
 }
 
 fn has_letter_escape(text: &[u8]) -> bool {
@@ -434,7 +496,7 @@ fn has_letter_escape(text: &[u8]) -> bool {
 
 /// Parses the documents of `texts` that `needles` want; input problems go to `problems`.
 fn load(
-    texts: &[(Arc<str>, Result<String, InputError>)],
+    texts: &[RawInput],
     needles: &Needles,
     limits: &SourceLimits,
     problems: &mut Vec<InputProblem>,
@@ -442,8 +504,8 @@ fn load(
     let results: Vec<(Vec<Object>, Vec<InputProblem>)> = texts
         .par_iter()
         .map(|(path, text)| {
-            let text = match text {
-                Ok(t) => t,
+            let bytes = match text {
+                Ok(b) => b,
                 Err(e) => {
                     return (
                         Vec::new(),
@@ -455,9 +517,20 @@ fn load(
                     )
                 }
             };
-            if !needles.wanted(text.as_bytes()) {
+            if !needles.wanted(bytes) {
                 return (Vec::new(), Vec::new());
             }
+            let text = match source::decode(bytes, limits) {
+                Ok(t) => t,
+                Err(e) => {
+                    let problem = InputProblem {
+                        path: path.clone(),
+                        pos: e.pos(),
+                        message: e.to_string(),
+                    };
+                    return (Vec::new(), vec![problem]);
+                }
+            };
             let mut objects = Vec::new();
             let mut problems = Vec::new();
             for (ci, chunk) in yaml::split_documents(text).into_iter().enumerate() {
@@ -773,11 +846,34 @@ mod tests {
     }
 
     #[test]
-    fn escapes_make_a_document_wanted() {
-        let n = Needles::new(&["NetworkPolicy"]);
-        assert!(n.wanted(b"kind: NetworkPolicy"));
-        assert!(!n.wanted(b"kind: Deployment"));
-        assert!(n.wanted(b"kind: \"Network\\x50olicy\""));
-        assert!(n.wanted(b"kind: \"Network\\\n  Policy\""));
+    fn documents_wanted() {
+        let n = Needles::kinds(&["NetworkPolicy", "Namespace"]);
+        for yes in [
+            "kind: NetworkPolicy",
+            "kind:   'Namespace'  # x",
+            "{\"apiVersion\": \"v1\", \"kind\":\"Namespace\"}",
+            "items:\n- {kind: NetworkPolicy, apiVersion: networking.k8s.io/v1}",
+            // Spellings the search cannot follow are parsed too.
+            "kind: \"Network\\x50olicy\"",
+            "kind: \"Network\\\n  Policy\"",
+            "kind: !!str Namespace",
+            "kind: &k Namespace",
+            "kind:\n  Namespace",
+            "base: &b {kind: Namespace}\nobj:\n  <<: *b",
+        ] {
+            assert!(n.wanted(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "kind: Deployment",
+            "kind: Deployment\nspec:\n  namespaceSelector: {}",
+            "kind: CustomResourceDefinition\nscope: Namespaced\ndescription: the Namespace of the NetworkPolicy",
+            "kind: NamespaceConfig",
+            "subkind: Namespace",
+        ] {
+            assert!(!n.wanted(no.as_bytes()), "{no}");
+        }
+        let all = Needles::all(&["containerPort", "app"]);
+        assert!(all.wanted(b"app: x\ncontainerPort: 80"));
+        assert!(!all.wanted(b"app: x"));
     }
 }
