@@ -1,10 +1,12 @@
 //! Palisade's built-in rules and the engine that runs them. One rule per file; codes are stable.
 //!
 //! Families: `PS1xx` pod security (Pod Security Standards and the guide's pod items), `RB2xx`
-//! service accounts and RBAC (`rbac`: the RBAC engine and its rules), `IM4xx` images, `PA9xx` Palisade's own (input problems).
+//! service accounts and RBAC (`rbac`: the RBAC engine and its rules), `NP3xx` NetworkPolicies (`netpol`: the
+//! NetworkPolicy engine and its rules), `IM4xx` images, `PA9xx` Palisade's own (input problems).
 
 pub mod engine;
 pub mod input;
+pub mod netpol;
 pub mod pss;
 pub mod rbac;
 pub mod registry;

@@ -78,6 +78,8 @@ pub enum Command {
     },
     /// Ask the RBAC objects in manifests: `rbac can-i`, `rbac who-can`
     Rbac(crate::rbac_cmd::RbacArgs),
+    /// NetworkPolicy analysis: may one pod reach another, and which policy decides
+    Netpol(crate::netpol_cmd::NetpolArgs),
 }
 
 #[derive(Args, Debug)]

@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod catalogue;
 mod cli;
 mod cluster_cmd;
+mod netpol_cmd;
 mod node_cmd;
 mod rbac_cmd;
 mod scan;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
         Command::Rbac(args) => rbac_cmd::run(args),
+        Command::Netpol(args) => netpol_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -229,7 +229,7 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
 }
 
 /// Reads a file, refusing (without reading it all) one larger than the limit.
-fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     if size > limit as u64 {

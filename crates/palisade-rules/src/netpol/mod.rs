@@ -1,0 +1,405 @@
+//! NetworkPolicy analysis: an evaluator with upstream semantics ([`Network`]) and the guide's
+//! "Use Network Policies" and Dashboard items as rules (`NP3xx`).
+//!
+//! The evaluator answers "may this pod (or address) open a connection to that one on this port,
+//! and which policy decides?" from the NetworkPolicies and Namespaces of an inventory. It does no
+//! I/O; `palisade netpol can-reach` and the rules share it.
+//!
+//! What manifests cannot tell is said, not guessed: pod IP addresses are unknown, so an `ipBlock`
+//! never matches a pod (upstream means ipBlocks for addresses outside the cluster); a named port
+//! only matches when the destination pod's container ports are known; objects without
+//! `metadata.namespace` are taken to be in `default`, where `kubectl apply` puts them.
+
+use palisade_core::yaml::Node;
+use palisade_core::{Object, Origin, Rule};
+
+mod cidr;
+mod eval;
+mod policy;
+mod selector;
+
+mod dashboard_reachable;
+mod default_deny_egress;
+mod default_deny_ingress;
+mod ingress_from_anywhere;
+mod invalid_policy;
+mod metadata_egress;
+mod unselected_workload;
+
+pub use cidr::{Cidr, IpBlock};
+pub use eval::{
+    pod_in, pod_of, Allow, ContainerPort, Endpoint, Network, Options, Pod, PortQuery, QueryError,
+    Side, Verdict,
+};
+pub use policy::{
+    is_network_policy, is_port_name, parse as parse_policy, Direction, Peer, Policy, PolicyRule,
+    PortRef, PortSpec, Protocol,
+};
+pub use selector::{Labels, Operator, Requirement, Selector};
+
+/// Every NetworkPolicy rule, by code.
+pub static RULES: &[&dyn Rule] = &[
+    &default_deny_ingress::RULE,
+    &default_deny_egress::RULE,
+    &unselected_workload::RULE,
+    &ingress_from_anywhere::RULE,
+    &metadata_egress::RULE,
+    &dashboard_reachable::RULE,
+    &invalid_policy::RULE,
+];
+
+/// The label the API server puts on every namespace, with its name as value (Kubernetes 1.21+).
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// The namespace of objects that do not name one: `kubectl apply` without `-n` puts them in
+/// `default`.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The cloud metadata endpoint (AWS, GCP, Azure, OpenStack): instance credentials over HTTP.
+pub const METADATA_ADDRESS: std::net::IpAddr =
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(169, 254, 169, 254));
+
+/// Why the API server would reject (part of) a NetworkPolicy.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{pointer}: {message}")]
+pub struct PolicyError {
+    /// JSON pointer of the offending field inside the object.
+    pub pointer: String,
+    pub message: String,
+}
+
+impl PolicyError {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        PolicyError {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The namespace an object lives in (`default` when it names none).
+pub fn namespace_of(o: &Object) -> &str {
+    o.namespace()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(DEFAULT_NAMESPACE)
+}
+
+/// The namespace an object is in, as a key for grouping objects: its `metadata.namespace`, or for
+/// an object without one `default`, or (`per_directory`) `default` qualified by the directory of
+/// its file, so that unrelated applications of one scan are not taken to share a namespace.
+pub fn namespace_key(o: &Object, per_directory: bool) -> String {
+    match (o.namespace().filter(|n| !n.is_empty()), &o.origin) {
+        (Some(ns), _) => ns.to_owned(),
+        (None, Origin::File { path, .. }) if per_directory => {
+            let dir = std::path::Path::new(&**path)
+                .parent()
+                .map(|d| d.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            format!("{DEFAULT_NAMESPACE}\u{0}{dir}")
+        }
+        (None, _) => DEFAULT_NAMESPACE.to_owned(),
+    }
+}
+
+/// The namespace name in a [`namespace_key`].
+pub fn namespace_name(key: &str) -> &str {
+    key.split('\u{0}').next().unwrap_or(key)
+}
+
+/// A [`namespace_key`] for messages: `"shop"`, or `"default" (objects without
+/// metadata.namespace in k8s/app)`.
+pub fn show_namespace(key: &str) -> String {
+    match key.split_once('\u{0}') {
+        Some((name, "")) => {
+            format!("{name:?} (objects without metadata.namespace)")
+        }
+        Some((name, dir)) => format!("{name:?} (objects without metadata.namespace in {dir})"),
+        None => format!("{key:?}"),
+    }
+}
+
+/// How messages qualify what was (not) found: a set of files is not a cluster.
+fn scope(o: &Object) -> &'static str {
+    match o.origin {
+        Origin::File { .. } => "in the scanned files",
+        Origin::Api { .. } => "in the cluster",
+    }
+}
+
+/// Options of the evaluator for rules: per-directory namespaces for objects without one.
+fn rule_options(cx: &palisade_core::Context<'_>) -> Options {
+    Options {
+        unset_namespace_per_directory: true,
+        ..Options::for_version(cx.settings.kubernetes_version)
+    }
+}
+
+/// `Deployment shop/web`.
+fn describe(o: &Object) -> String {
+    format!(
+        "{} {}/{}",
+        o.kind(),
+        namespace_of(o),
+        o.name().unwrap_or("(unnamed)")
+    )
+}
+
+/// What the NetworkPolicy rules keep of an object for their inventory stage: NetworkPolicies and
+/// Namespaces whole (they are small), and of a pod or workload only a projection: pod labels,
+/// container ports and images, `hostNetwork` and owner references.
+fn keep(o: &Object) -> Option<Object> {
+    if policy::is_network_policy(o) || (o.kind() == "Namespace" && o.group().is_empty()) {
+        return Some(o.clone());
+    }
+    let template = o.pod_template()?;
+    let segments = |pointer: &str| -> Vec<String> {
+        pointer
+            .split('/')
+            .skip(1)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let meta = segments(&template.meta_pointer);
+    let spec = segments(&template.spec_pointer);
+    let with = |base: &[String], rest: &[&str]| -> Vec<String> {
+        base.iter()
+            .cloned()
+            .chain(rest.iter().map(|s| (*s).to_owned()))
+            .collect()
+    };
+    let owned: Vec<Vec<String>> = vec![
+        with(&meta, &["labels"]),
+        with(&spec, &["hostNetwork"]),
+        with(&spec, &["containers", "ports"]),
+        with(&spec, &["containers", "image"]),
+        with(&spec, &["containers", "name"]),
+        with(&spec, &["initContainers", "ports"]),
+        with(&spec, &["initContainers", "name"]),
+        with(&meta, &["annotations"]),
+        vec!["metadata".into(), "ownerReferences".into()],
+        // Exemptions are read from annotations; findings added in `refine` need them.
+        vec!["metadata".into(), "annotations".into()],
+    ];
+    let paths: Vec<Vec<&str>> = owned
+        .iter()
+        .map(|p| p.iter().map(String::as_str).collect())
+        .collect();
+    let refs: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+    Some(o.project(&refs))
+}
+
+/// A pod or workload of the inventory, from its projection.
+struct Workload<'a> {
+    object: &'a Object,
+    pod: Pod,
+    host_network: bool,
+    dashboard: bool,
+    /// JSON pointer of the pod labels.
+    labels_pointer: String,
+}
+
+/// The pods and workloads among kept objects, except those another object controls (a live
+/// cluster's ReplicaSets and Pods of a Deployment: the Deployment stands for them).
+fn workloads<'a>(kept: &[&'a Object]) -> Vec<Workload<'a>> {
+    kept.iter()
+        .filter(|o| !is_controlled(o))
+        .filter_map(|o| {
+            let template = o.pod_template()?;
+            let pod = pod_in(o, true)?;
+            Some(Workload {
+                object: o,
+                host_network: template
+                    .spec
+                    .get("hostNetwork")
+                    .and_then(Node::bool_intent)
+                    .unwrap_or(false),
+                dashboard: is_dashboard(o),
+                labels_pointer: format!("{}/labels", template.meta_pointer),
+                pod,
+            })
+        })
+        .collect()
+}
+
+fn is_controlled(o: &Object) -> bool {
+    o.node
+        .path(&["metadata", "ownerReferences"])
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .any(|r| r.get("controller").and_then(Node::bool_intent) == Some(true))
+}
+
+/// The Kubernetes Dashboard: pods labelled `k8s-app: kubernetes-dashboard` (the label of the
+/// upstream manifests and of the guide's deny-dashboard policy), or running its image
+/// (`kubernetesui/dashboard…`, `…/kubernetes-dashboard…`; not the metrics scraper).
+pub fn is_dashboard(o: &Object) -> bool {
+    let Some(template) = o.pod_template() else {
+        return false;
+    };
+    let labelled = template
+        .metadata
+        .and_then(|m| m.path(&["labels", "k8s-app"]))
+        .and_then(Node::as_str)
+        == Some("kubernetes-dashboard");
+    labelled
+        || template.containers().any(|c| {
+            c.node
+                .get("image")
+                .and_then(Node::as_str)
+                .is_some_and(is_dashboard_image)
+        })
+}
+
+/// Whether an image reference is the Dashboard's web UI or API.
+pub fn is_dashboard_image(image: &str) -> bool {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let name = match without_digest.rfind(':') {
+        Some(i) if !without_digest[i..].contains('/') => &without_digest[..i],
+        _ => without_digest,
+    };
+    let mut parts = name.rsplit('/');
+    let last = parts.next().unwrap_or("");
+    let owner = parts.next().unwrap_or("");
+    if last.contains("metrics") {
+        return false;
+    }
+    (owner == "kubernetesui" && last.starts_with("dashboard"))
+        || last.starts_with("kubernetes-dashboard")
+}
+
+/// Where a namespace-level finding goes: the Namespace object when the inventory has it (its
+/// name), else the first workload of the namespace (its `metadata.namespace`).
+fn anchor<'a>(
+    namespace: &str,
+    kept: &[&'a Object],
+    workloads: &[&Workload<'a>],
+) -> Option<(&'a Object, &'static str)> {
+    kept.iter()
+        .copied()
+        .find(|o| o.kind() == "Namespace" && o.group().is_empty() && o.name() == Some(namespace))
+        .map(|o| (o, "/metadata/name"))
+        .or_else(|| {
+            workloads.first().map(|w| {
+                let pointer = if w.object.namespace().is_some() {
+                    "/metadata/namespace"
+                } else {
+                    "/metadata"
+                };
+                (w.object, pointer)
+            })
+        })
+}
+
+/// Workloads grouped by namespace, in first-seen order, hostNetwork pods left out (NetworkPolicies
+/// do not govern them on most network plugins).
+fn by_namespace<'w, 'a>(workloads: &'w [Workload<'a>]) -> Vec<(String, Vec<&'w Workload<'a>>)> {
+    let mut out: Vec<(String, Vec<&Workload<'a>>)> = Vec::new();
+    for w in workloads.iter().filter(|w| !w.host_network) {
+        match out.iter_mut().find(|(ns, _)| *ns == w.pod.namespace) {
+            Some((_, list)) => list.push(w),
+            None => out.push((w.pod.namespace.clone(), vec![w])),
+        }
+    }
+    out
+}
+
+/// `1 workload` / `3 workloads`, naming up to three.
+fn count_workloads(list: &[&Workload<'_>]) -> String {
+    let names: Vec<String> = list
+        .iter()
+        .take(3)
+        .map(|w| {
+            format!(
+                "{} {}",
+                w.object.kind(),
+                w.object.name().unwrap_or("(unnamed)")
+            )
+        })
+        .collect();
+    let more = if list.len() > 3 {
+        format!(" and {} more", list.len() - 3)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} workload{} ({}{more})",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    )
+}
+
+/// NP301/NP302: one finding per namespace that has (non-hostNetwork) workloads but no policy that
+/// isolates all its pods for `direction` without allowing everything back.
+fn refine_default_deny(
+    direction: Direction,
+    meta: &'static palisade_core::RuleMeta,
+    cx: &palisade_core::Context<'_>,
+    kept: &[&Object],
+    findings: &mut Vec<palisade_core::Finding>,
+) {
+    let network = Network::new(kept.iter().copied(), rule_options(cx));
+    let workloads = workloads(kept);
+    for (namespace, list) in by_namespace(&workloads) {
+        let in_namespace: Vec<&Policy<'_>> = network
+            .policies
+            .iter()
+            .filter(|p| p.namespace == namespace)
+            .collect();
+        if in_namespace.iter().any(|p| p.is_default_deny(direction)) {
+            continue;
+        }
+        let Some((object, pointer)) = anchor(&namespace, kept, &list) else {
+            continue;
+        };
+        let partial = in_namespace.iter().filter(|p| p.affects(direction)).count();
+        let consequence = match direction {
+            Direction::Ingress => "a pod no policy selects accepts connections from every pod of the cluster and from outside",
+            Direction::Egress => "a pod no policy selects can connect anywhere, the cloud metadata endpoint and the Kubernetes API included",
+        };
+        let others = match partial {
+            0 => String::new(),
+            1 => format!(
+                "; 1 policy restricts {} for some of its pods only",
+                direction.as_str()
+            ),
+            n => format!(
+                "; {n} policies restrict {} for some of its pods only",
+                direction.as_str()
+            ),
+        };
+        palisade_core::Emitter::new(object, meta, findings).report(
+            pointer,
+            format!(
+                "namespace {} has {} but no NetworkPolicy {} denies {} by default \
+                 (podSelector: {{}} with policyType {}){others}: {consequence}",
+                show_namespace(&namespace),
+                count_workloads(&list),
+                scope(object),
+                direction.as_str(),
+                direction.policy_type(),
+            ),
+        );
+    }
+}
+
+/// The file an object came from, for matching findings to kept objects.
+fn origin_path(o: &Object) -> Option<&str> {
+    match &o.origin {
+        Origin::File { path, .. } => Some(path),
+        Origin::Api { .. } => None,
+    }
+}
+
+/// `app=web,tier=frontend`, or `(none)`.
+pub fn show_labels(labels: &Labels) -> String {
+    if labels.is_empty() {
+        return "(none)".to_owned();
+    }
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
