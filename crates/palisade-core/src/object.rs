@@ -34,6 +34,17 @@ pub struct ObjectRef {
     pub name: Option<String>,
 }
 
+impl ObjectRef {
+    /// Whether this names `object` (the same comparison as against `object.reference()`, without
+    /// building one).
+    pub fn is(&self, object: &Object) -> bool {
+        self.kind == object.kind()
+            && self.api_version == object.api_version()
+            && self.namespace.as_deref() == object.namespace()
+            && self.name.as_deref() == object.name()
+    }
+}
+
 impl std::fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.kind)?;
@@ -113,20 +124,41 @@ impl Object {
 
     /// The pod template inside this object, when it is a pod or a workload.
     pub fn pod_template(&self) -> Option<PodTemplate<'_>> {
-        let (meta_path, spec_path): (&[&str], &[&str]) = match (self.group(), self.kind()) {
-            ("", "Pod") => (&["metadata"], &["spec"]),
-            ("", "PodTemplate") => (&["template", "metadata"], &["template", "spec"]),
+        // (metadata path, spec path, their JSON pointers): static, so that the many rules asking
+        // for the template of the same object allocate nothing.
+        type Paths = (
+            &'static [&'static str],
+            &'static [&'static str],
+            &'static str,
+            &'static str,
+        );
+        const POD: Paths = (&["metadata"], &["spec"], "/metadata", "/spec");
+        const POD_TEMPLATE: Paths = (
+            &["template", "metadata"],
+            &["template", "spec"],
+            "/template/metadata",
+            "/template/spec",
+        );
+        const WORKLOAD: Paths = (
+            &["spec", "template", "metadata"],
+            &["spec", "template", "spec"],
+            "/spec/template/metadata",
+            "/spec/template/spec",
+        );
+        const CRON_JOB: Paths = (
+            &["spec", "jobTemplate", "spec", "template", "metadata"],
+            &["spec", "jobTemplate", "spec", "template", "spec"],
+            "/spec/jobTemplate/spec/template/metadata",
+            "/spec/jobTemplate/spec/template/spec",
+        );
+        let (meta_path, spec_path, meta_pointer, spec_pointer) = match (self.group(), self.kind()) {
+            ("", "Pod") => POD,
+            ("", "PodTemplate") => POD_TEMPLATE,
             ("", "ReplicationController")
             | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
             | ("apps", "StatefulSet")
-            | ("batch", "Job") => (
-                &["spec", "template", "metadata"],
-                &["spec", "template", "spec"],
-            ),
-            ("batch", "CronJob") => (
-                &["spec", "jobTemplate", "spec", "template", "metadata"],
-                &["spec", "jobTemplate", "spec", "template", "spec"],
-            ),
+            | ("batch", "Job") => WORKLOAD,
+            ("batch", "CronJob") => CRON_JOB,
             _ => return None,
         };
         let spec = self.node.path(spec_path)?;
@@ -134,18 +166,10 @@ impl Object {
         Some(PodTemplate {
             metadata: self.node.path(meta_path),
             spec,
-            meta_pointer: pointer_of(meta_path),
-            spec_pointer: pointer_of(spec_path),
+            meta_pointer,
+            spec_pointer,
         })
     }
-}
-
-fn pointer_of(path: &[&str]) -> String {
-    path.iter().fold(String::new(), |mut acc, p| {
-        acc.push('/');
-        acc.push_str(p);
-        acc
-    })
 }
 
 /// A pod's metadata and spec, wherever they sit in their object.
@@ -155,9 +179,9 @@ pub struct PodTemplate<'a> {
     pub spec: &'a Node,
     /// JSON pointer of the pod metadata inside the object (`/metadata` for a Pod,
     /// `/spec/template/metadata` for a Deployment).
-    pub meta_pointer: String,
+    pub meta_pointer: &'static str,
     /// JSON pointer of the pod spec inside the object.
-    pub spec_pointer: String,
+    pub spec_pointer: &'static str,
 }
 
 /// Which list of a pod spec a container is in.

@@ -87,6 +87,13 @@ pub trait InventoryRule: Send + Sync {
     /// What to keep of `object` for [`InventoryRule::refine`], if anything.
     fn keep(&self, object: &Object) -> Option<Object>;
 
+    /// Rules that keep exactly the same thing (every RBAC rule keeps the RBAC objects, every
+    /// NetworkPolicy rule the same projection) name one group here; the engine then calls `keep`
+    /// once per group and object and shares the copy.
+    fn keep_group(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Revises the findings with what was kept.
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>);
 }

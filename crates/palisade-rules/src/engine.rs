@@ -1,12 +1,15 @@
 //! Runs the selected rules over objects and applies exemptions. Every source (files, cluster,
 //! admission request) goes through [`Engine::check_object`], so verdicts agree by construction.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use palisade_core::config::Exemption;
 use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
-use palisade_core::{Context, Emitter, Finding, KubeVersion, Object, Rule, RuleMeta, Settings};
+use palisade_core::{
+    Context, Emitter, Finding, KubeVersion, Object, ObjectRef, Rule, RuleMeta, Settings,
+};
 
 use crate::pss::{self, Level};
 use crate::{input, registry};
@@ -136,14 +139,28 @@ impl Engine {
             return Vec::new();
         }
         let mut kept: Vec<(usize, Arc<Object>)> = Vec::new();
+        let mut groups: Vec<(&'static str, Option<Arc<Object>>)> = Vec::new();
         for (i, inv) in self.rules.iter().filter_map(|r| r.inventory()).enumerate() {
-            if let Some(o) = inv.keep(object) {
-                let shared = kept
-                    .iter()
-                    .find(|(_, k)| k.node == o.node)
-                    .map(|(_, k)| Arc::clone(k))
-                    .unwrap_or_else(|| Arc::new(o));
-                kept.push((i, shared));
+            let group = inv.keep_group();
+            let done = group.and_then(|g| groups.iter().find(|(n, _)| *n == g));
+            let shared = match done {
+                Some((_, copy)) => copy.clone(),
+                None => {
+                    let copy = inv.keep(object).map(|o| {
+                        // Different rules may still keep equal things: share those too.
+                        kept.iter()
+                            .find(|(_, k)| k.node == o.node)
+                            .map(|(_, k)| Arc::clone(k))
+                            .unwrap_or_else(|| Arc::new(o))
+                    });
+                    if let Some(g) = group {
+                        groups.push((g, copy.clone()));
+                    }
+                    copy
+                }
+            };
+            if let Some(o) = shared {
+                kept.push((i, o));
             }
         }
         kept
@@ -170,10 +187,13 @@ impl Engine {
             let mine: &[&Object] = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let before = findings.len();
             inventory.refine(&cx, mine, findings);
-            for f in findings.iter_mut().skip(before) {
-                let about = |o: &&&Object| f.object.as_ref() == Some(&o.reference());
-                if let Some(o) = mine.iter().find(about) {
-                    suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
+            if findings.len() > before {
+                let by_ref: HashMap<ObjectRef, &Object> =
+                    mine.iter().map(|o| (o.reference(), *o)).collect();
+                for f in findings.iter_mut().skip(before) {
+                    if let Some(o) = f.object.as_ref().and_then(|r| by_ref.get(r)) {
+                        suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
+                    }
                 }
             }
         }
@@ -213,7 +233,7 @@ impl Engine {
                     p.metadata.and_then(|m| m.get("annotations")),
                 )
             });
-        let sets = std::iter::once(("/metadata".to_owned(), annotations)).chain(pod_annotations);
+        let sets = std::iter::once(("/metadata", annotations)).chain(pod_annotations);
         for (base, set) in sets {
             for e in set.map(|n| n.entries()).unwrap_or(&[]) {
                 let is_waiver = &*e.key == suppress::OBJECT_ANNOTATION

@@ -78,6 +78,10 @@ impl InventoryRule for DashboardReachable {
         super::keep(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("netpol")
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         let network = Network::new(kept.iter().copied(), super::rule_options(cx));
         let workloads = workloads(kept);
@@ -88,7 +92,7 @@ impl InventoryRule for DashboardReachable {
             }
             let Some(w) = workloads.iter().find(|w| {
                 w.dashboard
-                    && f.object.as_ref() == Some(&w.object.reference())
+                    && f.object.as_ref().is_some_and(|r| r.is(w.object))
                     && f.location.path() == super::origin_path(w.object)
             }) else {
                 return true;

@@ -64,6 +64,10 @@ impl InventoryRule for DefaultDenyEgress {
         super::keep(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("netpol")
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         super::refine_default_deny(Direction::Egress, &META, cx, kept, findings);
     }

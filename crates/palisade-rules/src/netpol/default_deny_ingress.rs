@@ -68,6 +68,10 @@ impl InventoryRule for DefaultDenyIngress {
         super::keep(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("netpol")
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         super::refine_default_deny(Direction::Ingress, &META, cx, kept, findings);
     }

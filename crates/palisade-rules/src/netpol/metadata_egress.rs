@@ -123,6 +123,10 @@ impl InventoryRule for MetadataEgress {
         super::keep(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("netpol")
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         let network = Network::new(kept.iter().copied(), super::rule_options(cx));
         let workloads = workloads(kept);

@@ -159,8 +159,8 @@ fn keep(o: &Object) -> Option<Object> {
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
-    let meta = segments(&template.meta_pointer);
-    let spec = segments(&template.spec_pointer);
+    let meta = segments(template.meta_pointer);
+    let spec = segments(template.spec_pointer);
     let with = |base: &[String], rest: &[&str]| -> Vec<String> {
         base.iter()
             .cloned()

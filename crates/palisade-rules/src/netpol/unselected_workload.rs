@@ -77,16 +77,38 @@ impl InventoryRule for UnselectedWorkload {
         super::keep(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("netpol")
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         let network = Network::new(kept.iter().copied(), super::rule_options(cx));
         let workloads = workloads(kept);
+        // Findings are matched to their workload by identity and file, through an index: a scan
+        // has thousands of both.
+        let index: std::collections::HashMap<_, &super::Workload<'_>> = workloads
+            .iter()
+            .map(|w| {
+                let o = w.object;
+                (
+                    (o.kind(), o.namespace(), o.name(), super::origin_path(o)),
+                    w,
+                )
+            })
+            .collect();
         findings.retain_mut(|f| {
             if f.code != META.code {
                 return true;
             }
-            let Some(w) = workloads.iter().find(|w| {
-                f.object.as_ref() == Some(&w.object.reference())
-                    && f.location.path() == super::origin_path(w.object)
+            let Some(w) = f.object.as_ref().and_then(|r| {
+                index
+                    .get(&(
+                        r.kind.as_str(),
+                        r.namespace.as_deref(),
+                        r.name.as_deref(),
+                        f.location.path(),
+                    ))
+                    .copied()
             }) else {
                 return true;
             };

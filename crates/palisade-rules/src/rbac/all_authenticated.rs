@@ -64,6 +64,10 @@ impl InventoryRule for AllAuthenticated {
         keep_rbac(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("rbac")
+    }
+
     fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         report_everyone(&META, kept, findings, &|s| match (s.kind, s.name) {
             (SubjectKind::Group, AUTHENTICATED) => {

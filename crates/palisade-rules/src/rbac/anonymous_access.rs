@@ -67,6 +67,10 @@ impl InventoryRule for AnonymousAccess {
         keep_rbac(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("rbac")
+    }
+
     fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         report_everyone(&META, kept, findings, &|s| match (s.kind, s.name) {
             (SubjectKind::User, ANONYMOUS) => Some("every request without credentials"),

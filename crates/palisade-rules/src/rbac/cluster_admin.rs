@@ -70,6 +70,10 @@ impl InventoryRule for ClusterAdminBinding {
         keep_rbac(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("rbac")
+    }
+
     fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied());
         for b in 0..rbac.bindings.len() {

@@ -106,6 +106,10 @@ impl InventoryRule for CsrApproval {
         keep_rbac(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("rbac")
+    }
+
     fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied());
         // Per identity: (binding, subject index, rule) granting approval, and one granting a

@@ -109,6 +109,10 @@ impl InventoryRule for DefaultServiceAccountPermissions {
         keep_rbac(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("rbac")
+    }
+
     fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied());
         let group_prefix = format!("{ALL_SERVICE_ACCOUNTS}:");

@@ -79,6 +79,10 @@ impl InventoryRule for EscalateBindImpersonate {
         keep_rbac(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("rbac")
+    }
+
     fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
     }

@@ -84,13 +84,17 @@ impl InventoryRule for WildcardRole {
         keep_rbac(object)
     }
 
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("rbac")
+    }
+
     fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied());
         for f in findings.iter_mut().filter(|f| f.code == META.code) {
             let Some(role) = rbac
                 .roles
                 .iter()
-                .position(|r| !r.builtin && Some(r.object.reference()) == f.object)
+                .position(|r| !r.builtin && f.object.as_ref().is_some_and(|o| o.is(r.object)))
             else {
                 continue;
             };

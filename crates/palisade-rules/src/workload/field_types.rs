@@ -198,7 +198,7 @@ impl Rule for FieldTypes {
         };
         check_fields(
             pod.spec,
-            &pod.spec_pointer,
+            pod.spec_pointer,
             "pod field",
             POD_FIELDS,
             &mut |p, m| {
