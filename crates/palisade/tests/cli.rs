@@ -576,3 +576,22 @@ fn cluster_errors_are_one_clear_line() {
         "{err}"
     );
 }
+
+#[test]
+fn palisade_passes_its_own_deployment() {
+    let out = palisade()
+        .args([
+            "scan",
+            "--no-config",
+            "--format",
+            "json",
+            "--fail-on",
+            "low",
+        ])
+        .arg(repo().join("deploy"))
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(codes(&v), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+}

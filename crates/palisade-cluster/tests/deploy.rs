@@ -1,0 +1,49 @@
+//! The in-cluster deployment grants exactly what the cluster source reads, and no Secret access.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use palisade_cluster::resources::RESOURCES;
+use palisade_core::yaml::Node;
+
+#[test]
+fn reader_role_lists_exactly_the_resources_read() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/palisade.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let loaded = palisade_core::source::objects_from_str("palisade.yaml", &text);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let role = loaded
+        .objects
+        .iter()
+        .find(|o| o.kind() == "ClusterRole" && o.name() == Some("palisade-reader"))
+        .expect("the reader ClusterRole");
+    let mut granted = BTreeSet::new();
+    for rule in role.node.get("rules").map(Node::items).unwrap_or(&[]) {
+        let verbs: BTreeSet<&str> = rule
+            .get("verbs")
+            .unwrap()
+            .items()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        assert_eq!(verbs, BTreeSet::from(["get", "list"]), "read-only");
+        for g in rule.get("apiGroups").unwrap().items() {
+            for r in rule.get("resources").unwrap().items() {
+                granted.insert((
+                    g.as_str().unwrap_or("").to_owned(),
+                    r.as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    let read: BTreeSet<(String, String)> = RESOURCES
+        .iter()
+        .filter(|r| !r.metadata_only)
+        .map(|r| (r.group.to_owned(), r.plural.to_owned()))
+        .collect();
+    assert_eq!(granted, read);
+    assert!(
+        !granted.iter().any(|(_, r)| r == "secrets"),
+        "no Secret access by default"
+    );
+}
