@@ -50,6 +50,27 @@ fn scalar(text: &str, kind: ScalarKind, quoted: bool) -> Value {
     })
 }
 
+/// The JSON a node stands for: the inverse of [`node`], for saving an inventory.
+pub fn json(n: &Node) -> serde_json::Value {
+    match &n.value {
+        Value::Scalar(s) => match s.kind {
+            ScalarKind::Null => serde_json::Value::Null,
+            ScalarKind::Bool(b) => serde_json::Value::Bool(b),
+            ScalarKind::Int(i) => i.into(),
+            ScalarKind::Float(f) => serde_json::Number::from_f64(f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            ScalarKind::Str => serde_json::Value::String(s.text.to_string()),
+        },
+        Value::Seq(items) => serde_json::Value::Array(items.iter().map(json).collect()),
+        Value::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.to_string(), json(&e.value)))
+                .collect(),
+        ),
+    }
+}
+
 /// An object read from the API server named `source` (the kubeconfig context, or "in-cluster").
 pub fn object(source: &Arc<str>, v: &serde_json::Value) -> Object {
     Object {

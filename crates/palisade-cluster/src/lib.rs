@@ -9,6 +9,7 @@
 pub mod convert;
 pub mod read;
 pub mod resources;
+pub mod snapshot;
 
 pub use read::{connect, read, ClusterError, Connection, Inventory, Options, Unreadable};
 

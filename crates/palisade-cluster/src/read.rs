@@ -155,7 +155,10 @@ pub async fn read(
     let info = with_retries(opts, || conn.client.apiserver_version())
         .await
         .map_err(|e| classify(&conn.url, "the server version", e))?;
-    let version = format!("{}.{}", info.major, info.minor).parse().ok();
+    let version = format!("{}.{}", info.major, info.minor)
+        .parse()
+        .ok()
+        .or_else(|| version_of(&info.git_version));
     let mut inventory = Inventory {
         server_version: info.git_version.clone(),
         version,
@@ -195,6 +198,11 @@ pub async fn read(
         inventory.objects.push(convert::object(&conn.source, item));
     }
     Ok(inventory)
+}
+
+/// The Kubernetes version in a server's `gitVersion` (`v1.31.2-eks-7f9249a`).
+pub fn version_of(git_version: &str) -> Option<KubeVersion> {
+    git_version.parse().ok()
 }
 
 /// Why one resource could not be listed.

@@ -85,8 +85,12 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Files or directories to scan; `-` reads stdin
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required_unless_present = "inventory")]
     pub paths: Vec<PathBuf>,
+
+    /// Audit an inventory saved by `palisade cluster --save-inventory` instead of files
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    pub inventory: Option<PathBuf>,
 
     #[command(flatten)]
     pub report: ReportArgs,

@@ -41,6 +41,10 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub request_timeout: u64,
 
+    /// Also save what was read (never Secret data) to FILE, for `palisade scan --inventory FILE`
+    #[arg(long, value_name = "FILE")]
+    pub save_inventory: Option<PathBuf>,
+
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -82,13 +86,21 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
         .await
     })?;
     bar.finish_and_clear();
+    if let Some(path) = &args.save_inventory {
+        let source = args.context.as_deref().unwrap_or("cluster");
+        palisade_cluster::snapshot::save(path, source, &inventory)?;
+    }
+    report(&session, &inventory)
+}
+
+/// Runs every rule on an inventory (read now, or saved earlier) and reports.
+pub fn report(session: &Session, inventory: &palisade_cluster::Inventory) -> Result<u8> {
     for u in &inventory.unreadable {
         eprintln!(
             "warning: cannot read {}: {}; rules that need it are not evaluated",
             u.resource, u.reason
         );
     }
-
     let engine = session.engine(inventory.version);
     let mut findings = engine.check_all(&inventory.objects);
     findings.sort_by(|a, b| {

@@ -67,6 +67,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
     if args.parse_only {
         session.selection.ignore.push("*".into());
     }
+    if let Some(path) = &args.inventory {
+        // An inventory of a large cluster is hundreds of megabytes; 1 GiB bounds a hostile file.
+        let inventory = palisade_cluster::snapshot::load(path, 1 << 30)?;
+        return cluster_cmd::report(&session, &inventory);
+    }
     let engine = session.engine(None);
     let (inputs, mut problems) = scan::expand(&args.paths);
     let opts = scan::ScanOptions {

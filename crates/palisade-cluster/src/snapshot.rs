@@ -1,0 +1,99 @@
+//! Saved inventories: what `palisade cluster --save-inventory` read, for auditing later offline
+//! (`palisade scan --inventory`) with the same findings. Secret data is never in it: the cluster
+//! source never reads any.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use palisade_core::Object;
+use serde_json::{json, Value};
+
+use crate::convert;
+use crate::read::{Inventory, Unreadable};
+
+/// `apiVersion` of the file format.
+pub const API_VERSION: &str = "palisade.dev/v1alpha1";
+
+/// Why a saved inventory cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("{path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error("{path}: not a Palisade inventory ({reason})")]
+    Format { path: String, reason: String },
+}
+
+/// Writes `inventory`, read from the cluster named `source`, to `path` as JSON.
+pub fn save(path: &Path, source: &str, inventory: &Inventory) -> Result<(), SnapshotError> {
+    let doc = json!({
+        "apiVersion": API_VERSION,
+        "kind": "Inventory",
+        "source": source,
+        "serverVersion": inventory.server_version,
+        "controlledSkipped": inventory.controlled_skipped,
+        "unreadable": inventory.unreadable.iter()
+            .map(|u| json!({"resource": u.resource, "reason": u.reason}))
+            .collect::<Vec<_>>(),
+        "items": inventory.objects.iter().map(|o| convert::json(&o.node)).collect::<Vec<_>>(),
+    });
+    let io = |e: std::io::Error| SnapshotError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer(&mut w, &doc).map_err(|e| io(e.into()))?;
+    std::io::Write::flush(&mut w).map_err(io)
+}
+
+/// Reads an inventory saved by [`save`]. Objects come back with the saved cluster as their origin.
+pub fn load(path: &Path, max_bytes: usize) -> Result<Inventory, SnapshotError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| SnapshotError::Io {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    if bytes.len() > max_bytes {
+        return Err(SnapshotError::Io {
+            path: shown,
+            reason: format!("{} bytes, over the {max_bytes}-byte limit", bytes.len()),
+        });
+    }
+    let format = |reason: String| SnapshotError::Format {
+        path: shown.clone(),
+        reason,
+    };
+    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| format(e.to_string()))?;
+    if doc["apiVersion"] != API_VERSION || doc["kind"] != "Inventory" {
+        return Err(format(format!(
+            "expected apiVersion {API_VERSION} and kind Inventory"
+        )));
+    }
+    let source: Arc<str> = Arc::from(doc["source"].as_str().unwrap_or("inventory"));
+    let server_version = doc["serverVersion"].as_str().unwrap_or("").to_owned();
+    let items = doc["items"]
+        .as_array()
+        .ok_or_else(|| format("no `items` list".into()))?;
+    let objects: Vec<Object> = items
+        .iter()
+        .map(|item| convert::object(&source, item))
+        .collect();
+    let unreadable = doc["unreadable"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|u| Unreadable {
+                    resource: u["resource"].as_str().unwrap_or("").to_owned(),
+                    reason: u["reason"].as_str().unwrap_or("").to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Inventory {
+        version: crate::read::version_of(&server_version),
+        server_version,
+        objects,
+        controlled_skipped: doc["controlledSkipped"].as_u64().unwrap_or(0) as usize,
+        unreadable,
+    })
+}
