@@ -5,6 +5,7 @@
 //! NetworkPolicy engine and its rules), `IM4xx` images, `PA9xx` Palisade's own (input problems).
 
 pub mod engine;
+pub mod exposure;
 pub mod input;
 pub mod netpol;
 pub mod pss;
