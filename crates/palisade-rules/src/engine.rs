@@ -6,7 +6,9 @@ use std::sync::Arc;
 use palisade_core::config::Exemption;
 use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
-use palisade_core::{Context, Emitter, Finding, KubeVersion, Object, Rule, RuleMeta, Settings};
+use palisade_core::{
+    Context, Emitter, Finding, KubeVersion, NotEvaluated, Object, Rule, RuleMeta, Settings,
+};
 
 use crate::pss::{self, Level};
 use crate::{input, registry};
@@ -144,10 +146,17 @@ impl Engine {
 
     /// The cross-object stage: after every object went through [`Engine::check_object`], rules
     /// with an inventory form revise the findings using what they kept. Findings they add about
-    /// a kept object get that object's exemptions.
-    pub fn refine(&self, kept: Vec<(usize, Object)>, findings: &mut Vec<Finding>) {
+    /// a kept object get that object's exemptions. Returns the rules that could not be (fully)
+    /// evaluated for lack of data (see [`palisade_core::InventoryRule::not_evaluated`]), in rule
+    /// order.
+    pub fn refine(
+        &self,
+        kept: Vec<(usize, Object)>,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<NotEvaluated> {
+        let mut not_evaluated = Vec::new();
         if self.mode != Mode::Rules {
-            return;
+            return not_evaluated;
         }
         let cx = Context {
             settings: &self.settings,
@@ -159,7 +168,11 @@ impl Engine {
             }
             by_rule[i].push(o);
         }
-        for (i, inventory) in self.rules.iter().filter_map(|r| r.inventory()).enumerate() {
+        let inventories = self
+            .rules
+            .iter()
+            .filter_map(|r| r.inventory().map(|inv| (r.meta(), inv)));
+        for (i, (meta, inventory)) in inventories.enumerate() {
             let mine = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let before = findings.len();
             inventory.refine(&cx, mine, findings);
@@ -169,7 +182,14 @@ impl Engine {
                     suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
                 }
             }
+            if let Some(reason) = inventory.not_evaluated(&cx, mine) {
+                not_evaluated.push(NotEvaluated {
+                    code: meta.code,
+                    reason,
+                });
+            }
         }
+        not_evaluated
     }
 
     /// The finding for a duplicate mapping key, when that rule is selected.
