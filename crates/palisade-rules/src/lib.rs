@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod input;
+pub mod namespace;
 pub mod pss;
 pub mod registry;
 pub mod workload;
