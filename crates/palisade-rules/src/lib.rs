@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod input;
 pub mod namespace;
+pub mod psp;
 pub mod pss;
 pub mod registry;
 pub mod workload;
