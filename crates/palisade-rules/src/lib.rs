@@ -3,6 +3,7 @@
 //! Families: `PS1xx` pod security (Pod Security Standards and the guide's pod items), `RB2xx`
 //! service accounts and RBAC, `IM4xx` images, `PA9xx` Palisade's own (input problems).
 
+pub mod dashboard;
 pub mod engine;
 pub mod input;
 pub mod namespace;
