@@ -1,13 +1,15 @@
 //! Runs the selected rules over objects and applies exemptions. Every source (files, cluster,
 //! admission request) goes through [`Engine::check_object`], so verdicts agree by construction.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use palisade_core::config::Exemption;
 use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
 use palisade_core::{
-    Context, Emitter, Finding, KubeVersion, NotEvaluated, Object, Rule, RuleMeta, Settings,
+    Context, Emitter, Finding, KubeVersion, NotEvaluated, Object, ObjectRef, Origin, Rule,
+    RuleMeta, Settings,
 };
 
 use crate::pss::{self, Level};
@@ -176,10 +178,20 @@ impl Engine {
             let mine = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let before = findings.len();
             inventory.refine(&cx, mine, findings);
-            for f in findings.iter_mut().skip(before) {
-                let about = |o: &&Object| f.object.as_ref() == Some(&o.reference());
-                if let Some(o) = mine.iter().find(about) {
-                    suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
+            if findings.len() > before {
+                // Index the kept objects once: a rule may add a finding for each of 100,000
+                // kept workloads, and a linear search per finding would be quadratic.
+                let mut index: HashMap<(ObjectRef, Option<&str>), &Object> = HashMap::new();
+                for o in mine {
+                    index.entry((o.reference(), origin_path(o))).or_insert(o);
+                }
+                for f in findings.iter_mut().skip(before) {
+                    let Some(object) = f.object.clone() else {
+                        continue;
+                    };
+                    if let Some(o) = index.get(&(object, f.location.path())) {
+                        suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
+                    }
                 }
             }
             if let Some(reason) = inventory.not_evaluated(&cx, mine) {
@@ -233,5 +245,13 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// The file an object came from (`None` for live objects), as findings about it name it.
+fn origin_path(o: &Object) -> Option<&str> {
+    match &o.origin {
+        Origin::File { path, .. } => Some(path),
+        Origin::Api { .. } => None,
     }
 }

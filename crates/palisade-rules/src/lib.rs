@@ -1,7 +1,9 @@
 //! Palisade's built-in rules and the engine that runs them. One rule per file; codes are stable.
 //!
-//! Families: `PS1xx` pod security (Pod Security Standards and the guide's pod items), `RB2xx`
-//! service accounts and RBAC, `IM4xx` images, `PA9xx` Palisade's own (input problems).
+//! Families: `PS1xx` pod security (Pod Security Standards and the guide's pod items; namespaces'
+//! Pod Security Admission labels `PS160`–`PS164`; PodSecurityPolicy `PS170`–`PS178`), `RB2xx`
+//! service accounts and RBAC (the Dashboard's `RB250`–`RB253`), `NP3xx` network exposure (the
+//! Dashboard's `NP340`–`NP341`), `IM4xx` images, `PA9xx` Palisade's own (input problems).
 
 pub mod dashboard;
 pub mod engine;

@@ -92,31 +92,6 @@ fn ps160_namespace_without_enforce() {
 }
 
 #[test]
-fn ps160_says_which_namespaces_it_could_not_see() {
-    let yaml = format!(
-        "{}---\n{}---\n{}---\n{}",
-        namespace("shop", &[(ENFORCE, "baseline")]),
-        deployment("shop", ""),
-        deployment("billing", ""),
-        deployment("", ""),
-    );
-    let (f, n) = run("PS160", &at(37), &yaml);
-    assert!(f.is_empty());
-    let n = n.expect("billing is not in the scan");
-    assert_eq!(n.code, "PS160");
-    assert!(
-        n.reason
-            .contains("no Namespace object in the scanned files for namespace \"billing\""),
-        "{}",
-        n.reason
-    );
-    assert!(!n.reason.contains("shop"), "{}", n.reason);
-    // Everything defined: nothing left unevaluated.
-    let yaml = format!("{}---\n{}", namespace("shop", &[]), deployment("shop", ""));
-    assert!(run("PS160", &at(37), &yaml).1.is_none());
-}
-
-#[test]
 fn ps161_privileged_enforce() {
     let (f, _) = run(
         "PS161",
@@ -476,6 +451,26 @@ fn ps164_not_evaluated_without_the_namespace() {
          1 workload without metadata.namespace (the namespace is chosen when applied): which Pod \
          Security level admits them is unknown"
     );
+}
+
+/// A pod that meets restricted at every version cannot be rejected anywhere: PS164 keeps nothing
+/// of it, so hardened clusters cost no memory.
+#[test]
+fn ps164_keeps_only_workloads_some_level_rejects() {
+    let inv = rule("PS164").inventory().unwrap();
+    let hardened = deployment_with(
+        "shop",
+        "      securityContext:\n        runAsNonRoot: true\n        seccompProfile:\n          type: RuntimeDefault\n",
+        FULLY_RESTRICTED,
+    );
+    assert!(inv.keep(&objects(&hardened)[0]).is_none());
+    assert!(inv
+        .keep(&objects(&deployment("shop", RESTRICTED_BEFORE_1_22))[0])
+        .is_some());
+    assert!(inv.keep(&objects(&namespace("shop", &[]))[0]).is_some());
+    assert!(inv
+        .keep(&objects("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")[0])
+        .is_none());
 }
 
 /// Through the engine: findings added in `refine` honour the workload's own exemption

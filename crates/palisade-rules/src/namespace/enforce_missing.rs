@@ -2,17 +2,13 @@
 //! `pod-security.kubernetes.io/enforce` label, so nothing in it stops a privileged pod (unless the
 //! cluster's admission configuration sets a stricter default, which manifests do not show).
 //!
-//! Inventory form: the rule keeps the names of namespaces and the namespaces workloads run in,
-//! only to say which namespaces it could not evaluate — those that workloads of the scan use but
-//! whose Namespace object is not in it.
+//! The rule reads Namespace objects one at a time. Namespaces that workloads of the scan use but
+//! whose Namespace object is not in it are listed as not evaluated by PS164, which keeps the
+//! workloads anyway; keeping them here too would double the memory of a large scan.
 
-use std::collections::BTreeSet;
+use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
 
-use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity, VersionRange,
-};
-
-use super::{describe, is_namespace, label, label_pointer, name_list, ENFORCE, PSA_SINCE};
+use super::{describe, is_namespace, label, label_pointer, ENFORCE, PSA_SINCE};
 
 static META: RuleMeta = RuleMeta {
     code: "PS160",
@@ -31,8 +27,9 @@ static META: RuleMeta = RuleMeta {
            namespace without it is admitted at the cluster's default level, which is \
            `privileged` (no restriction) unless the API server's `PodSecurity` admission \
            configuration sets another. `warn` and `audit` labels do not count: they report \
-           violations and reject nothing. When workloads of the scan run in namespaces whose \
-           Namespace object is not in the scan, the rule says so (not evaluated).",
+           violations and reject nothing. Only Namespace objects of the scan are seen: namespaces \
+           that workloads use but that the scan does not define are listed by PS164 as not \
+           evaluated.",
     why: "The guide's critical PodSecurityPolicy item: without an admission control that \
           enforces pod security, policies exist on paper and a pod with `privileged: true`, \
           `hostPID` or a `hostPath` of `/` is scheduled anyway — root on the node for anyone who \
@@ -82,52 +79,5 @@ impl Rule for EnforceMissing {
             ));
         }
         out.report(&label_pointer(ENFORCE), message);
-    }
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
-/// Keeps only identities: Namespace objects, and the namespace of every workload that sets one.
-impl InventoryRule for EnforceMissing {
-    fn keep(&self, o: &Object) -> Option<Object> {
-        (is_namespace(o) || (o.pod_template().is_some() && o.namespace().is_some()))
-            .then(|| o.project(&[]))
-    }
-
-    fn refine(&self, _cx: &Context<'_>, _kept: &[Object], _findings: &mut Vec<Finding>) {}
-
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[Object]) -> Option<String> {
-        let defined: BTreeSet<&str> = kept
-            .iter()
-            .filter(|o| is_namespace(o))
-            .filter_map(Object::name)
-            .collect();
-        let missing: Vec<&str> = kept
-            .iter()
-            .filter(|o| !is_namespace(o))
-            .filter_map(Object::namespace)
-            .filter(|ns| !defined.contains(ns))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        (!missing.is_empty()).then(|| {
-            format!(
-                "no Namespace object in the scanned files for {} {} that workloads run in: \
-                 whether {} a Pod Security level is unknown",
-                if missing.len() == 1 {
-                    "namespace"
-                } else {
-                    "namespaces"
-                },
-                name_list(&missing),
-                if missing.len() == 1 {
-                    "it enforces"
-                } else {
-                    "they enforce"
-                },
-            )
-        })
     }
 }

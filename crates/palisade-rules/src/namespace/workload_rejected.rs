@@ -11,7 +11,8 @@
 //!   container ports, probes and lifecycle handlers, pod annotations), with their positions —
 //!   no images, environment, commands or resources;
 //!
-//! and in `refine` evaluates each kept workload with [`crate::pss::evaluate`] at its namespace's
+//! (only for workloads that fail restricted at some policy version: a pod no level rejects is
+//! not kept), and in `refine` evaluates each kept workload with [`crate::pss::evaluate`] at its namespace's
 //! level and version. Evaluating in `refine` rather than emitting provisional findings from
 //! `check` keeps the verdict exact for any pinned version (the standards change at several
 //! versions, so a provisional verdict at the target version would be wrong for a namespace
@@ -23,10 +24,11 @@
 //! violations.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, ObjectRef, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, ObjectRef, Rule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::{enforced, is_namespace, name_list, Enforced, PSA_SINCE};
@@ -139,6 +141,22 @@ pub fn pss_projection(o: &Object) -> Option<Object> {
     Some(o.project(&refs))
 }
 
+/// The policy versions at which some check starts or changes (and the newest): the verdict on
+/// a pod is the same for every version between two of them.
+fn breakpoints() -> &'static [KubeVersion] {
+    static VERSIONS: OnceLock<Vec<KubeVersion>> = OnceLock::new();
+    VERSIONS.get_or_init(|| {
+        let mut v: Vec<KubeVersion> = pss::CHECKS
+            .iter()
+            .flat_map(|c| c.versions.iter().map(|vc| vc.since))
+            .chain([pss::LATEST_POLICY])
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    })
+}
+
 impl Rule for WorkloadRejected {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -185,7 +203,15 @@ impl InventoryRule for WorkloadRejected {
         if is_namespace(o) {
             return Some(o.project(&[&["metadata", "labels"]]));
         }
-        pss_projection(o)
+        let pod = o.pod_template()?;
+        // A pod that meets restricted at every version where a check changes meets every level
+        // at every version (restricted only adds to baseline, and an overriding check is
+        // stricter than the one it overrides): no namespace can reject it, nothing to keep.
+        breakpoints()
+            .iter()
+            .any(|&v| !pss::evaluate(Level::Restricted, v, &pod).is_empty())
+            .then(|| pss_projection(o))
+            .flatten()
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &[Object], findings: &mut Vec<Finding>) {
