@@ -8,8 +8,8 @@
 //! - Namespace objects, projected to their labels, and
 //! - of every workload, a projection holding exactly the pod-template fields the Pod Security
 //!   Standards checks read ([`pss_projection`]: security contexts, host namespaces, volumes,
-//!   container ports, probes and lifecycle handlers, pod annotations), with their positions —
-//!   no images, environment, commands or resources;
+//!   `hostPort`s, the `host` of probe and lifecycle handlers, pod annotations), with their
+//!   positions — no images, environment, commands, resources or probe details;
 //!
 //! (only for workloads that fail restricted at some policy version: a pod no level rejects is
 //! not kept), and in `refine` evaluates each kept workload with [`crate::pss::evaluate`] at its namespace's
@@ -81,15 +81,24 @@ pub struct WorkloadRejected;
 
 pub static RULE: WorkloadRejected = WorkloadRejected;
 
-/// Container fields the Pod Security Standards checks read.
-const CONTAINER_FIELDS: [&str; 7] = [
-    "name",
-    "securityContext",
-    "ports",
-    "livenessProbe",
-    "readinessProbe",
-    "startupProbe",
-    "lifecycle",
+/// Container fields the Pod Security Standards checks read, as paths inside a container: its
+/// name and security context whole, of ports only `hostPort`, of probes and lifecycle hooks only
+/// the `host` of their `httpGet`/`tcpSocket` handlers (the rest of a probe is irrelevant and
+/// would make up most of the projection).
+const CONTAINER_PATHS: [&[&str]; 13] = [
+    &["name"],
+    &["securityContext"],
+    &["ports", "hostPort"],
+    &["livenessProbe", "httpGet", "host"],
+    &["livenessProbe", "tcpSocket", "host"],
+    &["readinessProbe", "httpGet", "host"],
+    &["readinessProbe", "tcpSocket", "host"],
+    &["startupProbe", "httpGet", "host"],
+    &["startupProbe", "tcpSocket", "host"],
+    &["lifecycle", "postStart", "httpGet", "host"],
+    &["lifecycle", "postStart", "tcpSocket", "host"],
+    &["lifecycle", "preStop", "httpGet", "host"],
+    &["lifecycle", "preStop", "tcpSocket", "host"],
 ];
 
 /// Pod spec fields the Pod Security Standards checks read, besides containers.
@@ -124,11 +133,12 @@ pub fn pss_projection(o: &Object) -> Option<Object> {
         paths.push(spec.iter().cloned().chain([f.to_owned()]).collect());
     }
     for kind in palisade_core::ContainerKind::ALL {
-        for f in CONTAINER_FIELDS {
+        for rest in CONTAINER_PATHS {
             paths.push(
                 spec.iter()
                     .cloned()
-                    .chain([kind.field().to_owned(), f.to_owned()])
+                    .chain([kind.field().to_owned()])
+                    .chain(rest.iter().map(|s| (*s).to_owned()))
                     .collect(),
             );
         }
