@@ -130,6 +130,7 @@ async fn same_findings_as_scanning_the_equivalent_files() {
 
     let from_cluster: BTreeSet<_> = engine(KubeVersion::v1(37))
         .check_all(&inventory.objects)
+        .0
         .iter()
         .map(key)
         .collect();
@@ -142,6 +143,7 @@ async fn same_findings_as_scanning_the_equivalent_files() {
         .collect();
     let from_files: BTreeSet<_> = engine(KubeVersion::v1(37))
         .check_all(&objects)
+        .0
         .iter()
         .map(key)
         .collect();

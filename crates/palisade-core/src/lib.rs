@@ -14,5 +14,8 @@ pub mod yaml;
 
 pub use finding::{Finding, Location, Severity};
 pub use object::{Container, ContainerKind, Object, ObjectRef, Origin, PodTemplate};
-pub use rule::{check_objects, Context, Emitter, InventoryRule, Rule, RuleMeta, Settings};
+pub use report::NotEvaluated;
+pub use rule::{
+    check_objects, evaluate_objects, Context, Emitter, InventoryRule, Rule, RuleMeta, Settings,
+};
 pub use version::{KubeVersion, VersionRange};

@@ -14,6 +14,18 @@ pub struct InputProblem {
     pub message: String,
 }
 
+/// A rule that ran but could not reach a verdict (on everything, or on part of the inventory)
+/// because the data it needs was not in the inventory: "not evaluated" is not "passed". A scan of
+/// files holds only what the files hold; a pod's namespace may be defined elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotEvaluated {
+    /// The rule's code.
+    pub code: &'static str,
+    /// What was missing, naming the objects concerned (`no Namespace object in the scanned files
+    /// for namespace "shop" (2 workloads)`).
+    pub reason: String,
+}
+
 /// Counts for the summary line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -40,6 +52,8 @@ pub struct ScanReport {
     pub kubernetes_version: String,
     /// Pod Security Standards mode (`restricted:v1.30`), when `--pod-security` was given.
     pub pod_security: Option<String>,
+    /// Rules that could not be (fully) evaluated for lack of data, by code.
+    pub not_evaluated: Vec<NotEvaluated>,
 }
 
 impl ScanReport {

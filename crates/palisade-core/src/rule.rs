@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::finding::{Finding, Location, Severity};
 use crate::object::{span_of, Container, Object, Origin};
+use crate::report::NotEvaluated;
 use crate::version::{KubeVersion, VersionRange};
 
 /// Everything a rule declares about itself. `palisade rules`, `palisade explain`, SARIF rule
@@ -96,6 +97,16 @@ pub trait InventoryRule: Send + Sync {
 
     /// Revises the findings with what was kept.
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>);
+
+    /// Why the rule could not reach a verdict on (part of) the inventory, given what it kept: the
+    /// objects it needs were not there (`no Namespace object in the scanned files for namespace
+    /// "shop"`). `None` (the default) means the rule's findings say everything. Reports list these
+    /// as "not evaluated", which is not "passed". Called after [`InventoryRule::refine`], with the
+    /// same objects.
+    fn not_evaluated(&self, cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+        let _ = (cx, kept);
+        None
+    }
 }
 
 /// Runs `rule` over `objects` as an engine does: nothing outside the rule's Kubernetes versions,
@@ -106,24 +117,43 @@ pub fn check_objects(
     objects: &[Object],
     out: &mut Vec<Finding>,
 ) {
+    evaluate_objects(rule, cx, objects, out);
+}
+
+/// [`check_objects`], also returning what the rule could not evaluate (see
+/// [`InventoryRule::not_evaluated`]).
+pub fn evaluate_objects(
+    rule: &dyn Rule,
+    cx: &Context<'_>,
+    objects: &[Object],
+    out: &mut Vec<Finding>,
+) -> Option<NotEvaluated> {
     if !rule
         .meta()
         .versions
         .contains(cx.settings.kubernetes_version)
     {
-        return;
+        return None;
     }
     let mut findings = Vec::new();
     for object in objects {
         let mut emitter = Emitter::new(object, rule.meta(), &mut findings);
         rule.check(cx, object, &mut emitter);
     }
+    let mut not_evaluated = None;
     if let Some(inventory) = rule.inventory() {
         let kept: Vec<Object> = objects.iter().filter_map(|o| inventory.keep(o)).collect();
         let kept: Vec<&Object> = kept.iter().collect();
         inventory.refine(cx, &kept, &mut findings);
+        not_evaluated = inventory
+            .not_evaluated(cx, &kept)
+            .map(|reason| NotEvaluated {
+                code: rule.meta().code,
+                reason,
+            });
     }
     out.append(&mut findings);
+    not_evaluated
 }
 
 /// Collects a rule's findings for one object, resolving pointers to source positions.

@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use palisade_core::finding::{Finding, Location};
-use palisade_core::report::{InputProblem, ScanReport};
+use palisade_core::report::{InputProblem, NotEvaluated, ScanReport};
 use palisade_core::{ObjectRef, Severity};
 use serde::Serialize;
 
@@ -161,6 +161,28 @@ struct Summary<'a> {
     fail_on: Option<&'a str>,
     kubernetes_version: &'a str,
     pod_security: Option<&'a str>,
+    not_evaluated: Vec<JsonNotEvaluated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNotEvaluated<'a> {
+    code: &'a str,
+    rule: Option<&'a str>,
+    reason: &'a str,
+}
+
+impl<'a> JsonNotEvaluated<'a> {
+    fn of(report: &'a ScanReport, n: &'a NotEvaluated) -> Self {
+        JsonNotEvaluated {
+            code: n.code,
+            rule: report
+                .rules
+                .iter()
+                .find(|m| m.code == n.code)
+                .map(|m| m.name),
+            reason: &n.reason,
+        }
+    }
 }
 
 impl<'a> Summary<'a> {
@@ -182,6 +204,11 @@ impl<'a> Summary<'a> {
             fail_on: report.fail_on.map(Severity::as_str),
             kubernetes_version: &report.kubernetes_version,
             pod_security: report.pod_security.as_deref(),
+            not_evaluated: report
+                .not_evaluated
+                .iter()
+                .map(|n| JsonNotEvaluated::of(report, n))
+                .collect(),
         }
     }
 }

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use palisade_core::finding::{Finding, Location};
-use palisade_core::report::{InputProblem, ScanReport};
+use palisade_core::report::{InputProblem, NotEvaluated, ScanReport};
 use palisade_core::yaml::Pos;
 use palisade_core::{RuleMeta, Severity};
 use serde::Serialize;
@@ -160,6 +160,12 @@ impl SarifReporter {
                         .problems
                         .iter()
                         .map(notification)
+                        .chain(
+                            report
+                                .not_evaluated
+                                .iter()
+                                .map(|n| not_evaluated(n, index.get(n.code).copied())),
+                        )
                         .collect(),
                 }],
                 column_kind: "unicodeCodePoints",
@@ -270,11 +276,27 @@ fn physical(path: &str, pos: Option<Pos>, end: Option<Pos>) -> PhysicalLocation 
 fn notification(p: &InputProblem) -> Notification<'_> {
     Notification {
         level: "error",
-        message: Message { text: &p.message },
+        message: NotificationMessage {
+            text: p.message.clone(),
+        },
         locations: vec![ResultLocation {
             physical_location: Some(physical(&p.path, p.pos, None)),
             logical_locations: Vec::new(),
         }],
+        associated_rule: None,
+    }
+}
+
+/// A rule that could not be evaluated for lack of data: a note tied to the rule (SARIF
+/// `associatedRule`), so that code scanning does not read its silence as a pass.
+fn not_evaluated(n: &NotEvaluated, index: Option<usize>) -> Notification<'_> {
+    Notification {
+        level: "note",
+        message: NotificationMessage {
+            text: format!("{} not evaluated: {}", n.code, n.reason),
+        },
+        locations: Vec::new(),
+        associated_rule: Some(RuleReference { id: n.code, index }),
     }
 }
 
@@ -472,10 +494,27 @@ struct Invocation<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Notification<'a> {
     level: &'static str,
-    message: Message<'a>,
+    message: NotificationMessage,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<ResultLocation<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    associated_rule: Option<RuleReference<'a>>,
+}
+
+#[derive(Serialize)]
+struct NotificationMessage {
+    text: String,
+}
+
+/// SARIF `reportingDescriptorReference`: a rule by id and index in `driver.rules`.
+#[derive(Serialize)]
+struct RuleReference<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
 }
 
 #[derive(Serialize)]

@@ -288,6 +288,8 @@ fn summary(s: &mut String, paint: Paint, report: &ScanReport) {
         plural(report.problems.len(), "input error", "input errors"),
     );
 
+    not_evaluated(s, paint, report);
+
     if let Some(threshold) = report.fail_on {
         let failing = report.failing();
         if failing > 0 {
@@ -300,6 +302,32 @@ fn summary(s: &mut String, paint: Paint, report: &ScanReport) {
             let text = format!("Passed: no findings at or above {threshold}.");
             let _ = writeln!(s, "{}", paint.paint(GREEN, &text));
         }
+    }
+}
+
+/// Rules that could not reach a verdict for lack of data, one per line, so that nobody reads
+/// their silence as a pass.
+fn not_evaluated(s: &mut String, paint: Paint, report: &ScanReport) {
+    if report.not_evaluated.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "{} (missing data, which is not a pass):",
+        paint.paint(
+            BOLD,
+            &format!(
+                "Not evaluated: {}",
+                plural(report.not_evaluated.len(), "rule", "rules")
+            )
+        )
+    );
+    for n in &report.not_evaluated {
+        let rule = match report.rules.iter().find(|m| m.code == n.code) {
+            Some(m) => format!("{} {}", n.code, m.name),
+            None => n.code.to_owned(),
+        };
+        let _ = writeln!(s, "  {rule}  {}", clean(&n.reason));
     }
 }
 

@@ -49,6 +49,21 @@ fn every_field_is_documented_and_every_documented_field_exists() {
     }
     assert_eq!(keys(&v["errors"][0]), documented("error"));
     assert_eq!(keys(&v["summary"]), documented("summary"));
+    for n in v["summary"]["not_evaluated"].as_array().unwrap() {
+        assert_eq!(keys(n), documented("not_evaluated"));
+    }
+}
+
+#[test]
+fn not_evaluated_rules_are_listed_with_their_names() {
+    let v = json();
+    let n = v["summary"]["not_evaluated"].as_array().unwrap();
+    assert_eq!(n.len(), 2);
+    assert_eq!(n[0]["code"], "PS164");
+    assert_eq!(n[0]["rule"], "workload-rejected-by-pod-security");
+    assert!(n[0]["reason"].as_str().unwrap().contains("\"prod\""));
+    assert_eq!(n[1]["code"], "NP399");
+    assert_eq!(n[1]["rule"], Value::Null);
 }
 
 #[test]
@@ -64,6 +79,10 @@ fn doc_example_has_the_real_shape() {
     assert_eq!(
         keys(&example["summary"]["counts"]),
         keys(&v["summary"]["counts"])
+    );
+    assert_eq!(
+        keys(&example["summary"]["not_evaluated"][0]),
+        keys(&v["summary"]["not_evaluated"][0])
     );
     assert_eq!(example["schema_version"], SCHEMA_VERSION);
 }

@@ -116,7 +116,7 @@ fn every_result_points_at_its_rule() {
     }
     // Rules that ran come first, in order; a code no rule declared is appended.
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["PS101", "PS105", "PS110", "IM401", "PA902"]);
+    assert_eq!(ids, ["PS101", "PS105", "PS110", "IM401", "PS164", "PA902"]);
 }
 
 #[test]
@@ -197,6 +197,39 @@ fn parse_errors_are_tool_notifications() {
     assert_eq!(
         n["locations"][0]["physicalLocation"]["region"]["startLine"],
         3
+    );
+}
+
+#[test]
+fn rules_not_evaluated_are_notes_tied_to_their_rule() {
+    let log = sarif(&common::report());
+    let run = &log["runs"][0];
+    let notes: Vec<&Value> = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["level"] == "note")
+        .collect();
+    assert_eq!(notes.len(), 2);
+    let rule = &notes[0]["associatedRule"];
+    assert_eq!(rule["id"], "PS164");
+    let index = rule["index"].as_u64().unwrap() as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "PS164");
+    let text = notes[0]["message"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("PS164 not evaluated: no Namespace object"),
+        "{text}"
+    );
+    // A code the run does not declare has no index to point at.
+    assert_eq!(notes[1]["associatedRule"]["id"], "NP399");
+    assert!(notes[1]["associatedRule"].get("index").is_none());
+    // Not evaluated is no failure of the tool.
+    let mut report = common::report();
+    report.problems.clear();
+    let log = sarif(&report);
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
     );
 }
 

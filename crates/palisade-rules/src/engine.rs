@@ -8,7 +8,8 @@ use palisade_core::config::Exemption;
 use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
 use palisade_core::{
-    Context, Emitter, Finding, KubeVersion, Object, ObjectRef, Rule, RuleMeta, Settings,
+    Context, Emitter, Finding, KubeVersion, NotEvaluated, Object, ObjectRef, Origin, Rule,
+    RuleMeta, Settings,
 };
 
 use crate::pss::{self, Level};
@@ -168,10 +169,17 @@ impl Engine {
 
     /// The cross-object stage: after every object went through [`Engine::check_object`], rules
     /// with an inventory form revise the findings using what they kept. Findings they add about
-    /// a kept object get that object's exemptions.
-    pub fn refine(&self, kept: Vec<(usize, Arc<Object>)>, findings: &mut Vec<Finding>) {
+    /// a kept object get that object's exemptions. Returns the rules that could not be (fully)
+    /// evaluated for lack of data (see [`palisade_core::InventoryRule::not_evaluated`]), in rule
+    /// order.
+    pub fn refine(
+        &self,
+        kept: Vec<(usize, Arc<Object>)>,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<NotEvaluated> {
+        let mut not_evaluated = Vec::new();
         if self.mode != Mode::Rules {
-            return;
+            return not_evaluated;
         }
         let cx = Context {
             settings: &self.settings,
@@ -183,33 +191,52 @@ impl Engine {
             }
             by_rule[*i].push(o);
         }
-        for (i, inventory) in self.rules.iter().filter_map(|r| r.inventory()).enumerate() {
+        let inventories = self
+            .rules
+            .iter()
+            .filter_map(|r| r.inventory().map(|inv| (r.meta(), inv)));
+        for (i, (meta, inventory)) in inventories.enumerate() {
             let mine: &[&Object] = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let before = findings.len();
             inventory.refine(&cx, mine, findings);
             if findings.len() > before {
-                let by_ref: HashMap<ObjectRef, &Object> =
-                    mine.iter().map(|o| (o.reference(), *o)).collect();
+                // Index the kept objects once: a rule may add a finding for each of 100,000
+                // kept workloads, and a linear search per finding would be quadratic.
+                let mut index: HashMap<(ObjectRef, Option<&str>), &Object> = HashMap::new();
+                for o in mine {
+                    index.entry((o.reference(), origin_path(o))).or_insert(*o);
+                }
                 for f in findings.iter_mut().skip(before) {
-                    if let Some(o) = f.object.as_ref().and_then(|r| by_ref.get(r)) {
+                    let Some(object) = f.object.clone() else {
+                        continue;
+                    };
+                    if let Some(o) = index.get(&(object, f.location.path())) {
                         suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
                     }
                 }
             }
+            if let Some(reason) = inventory.not_evaluated(&cx, mine) {
+                not_evaluated.push(NotEvaluated {
+                    code: meta.code,
+                    reason,
+                });
+            }
         }
+        not_evaluated
     }
 
     /// Both stages over a set of objects already in memory (a live cluster's inventory, a saved
-    /// inventory): every finding, in no particular order.
-    pub fn check_all(&self, objects: &[Object]) -> Vec<Finding> {
+    /// inventory): every finding, in no particular order, and the rules that could not be
+    /// evaluated for lack of data.
+    pub fn check_all(&self, objects: &[Object]) -> (Vec<Finding>, Vec<NotEvaluated>) {
         let mut findings = Vec::new();
         let mut kept = Vec::new();
         for o in objects {
             findings.extend(self.check_object(o));
             kept.extend(self.keep(o));
         }
-        self.refine(kept, &mut findings);
-        findings
+        let not_evaluated = self.refine(kept, &mut findings);
+        (findings, not_evaluated)
     }
 
     /// The finding for a duplicate mapping key, when that rule is selected.
@@ -253,5 +280,13 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// The file an object came from (`None` for live objects), as findings about it name it.
+fn origin_path(o: &Object) -> Option<&str> {
+    match &o.origin {
+        Origin::File { path, .. } => Some(path),
+        Origin::Api { .. } => None,
     }
 }

@@ -2,7 +2,7 @@
 
 use palisade_core::Rule;
 
-use crate::{exposure, netpol, pss, rbac, workload};
+use crate::{dashboard, exposure, namespace, netpol, psp, pss, rbac, workload};
 
 /// Every built-in rule, Pod Security Standards checks first, then by code. Run each over a scan
 /// with [`palisade_core::check_objects`], which uses a rule's inventory form when it has one.
@@ -13,6 +13,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
     rules.extend(exposure::RULES.iter().copied());
     rules.extend(rbac::RULES.iter().copied());
     rules.extend(netpol::RULES.iter().copied());
+    rules.extend(namespace::RULES.iter().copied());
+    rules.extend(psp::RULES.iter().copied());
+    rules.extend(dashboard::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta().code);
     rules
 }

@@ -196,7 +196,7 @@ fn main() {
             Mode::Rules,
         );
         let t = Instant::now();
-        let findings = engine.check_all(&inventory.objects);
+        let (findings, _) = engine.check_all(&inventory.objects);
         println!(
             "read {} objects ({} controlled skipped) in {:.2} s; rules: {} findings in {:.0} ms",
             inventory.objects.len(),

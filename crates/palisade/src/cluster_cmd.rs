@@ -9,6 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use palisade_cluster::resources::RESOURCES;
 use palisade_core::report::{ScanReport, Stats};
+use palisade_core::NotEvaluated;
 use palisade_rules::Mode;
 
 use crate::cli::ReportArgs;
@@ -93,6 +94,41 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
     report(&session, &inventory)
 }
 
+/// The rules a resource the credentials could not list would have informed. Which rules read a
+/// kind is known from the kinds rules look at; without a finer declaration, every rule of a family
+/// that reads the kind is listed.
+fn unreadable_rules(
+    engine: &palisade_rules::Engine,
+    inventory: &palisade_cluster::Inventory,
+) -> Vec<NotEvaluated> {
+    let mut out = Vec::new();
+    for u in &inventory.unreadable {
+        let families: &[&str] = match u.resource.split('.').next().unwrap_or("") {
+            "secrets" => &["RB204"],
+            "roles" | "clusterroles" | "rolebindings" | "clusterrolebindings" => &["RB2", "RB201"],
+            "networkpolicies" => &["NP3"],
+            "namespaces" => &["PS16", "NP30"],
+            "podsecuritypolicies" => &["PS17"],
+            "serviceaccounts" => &["RB201", "RB202"],
+            "limitranges" => &["PS152"],
+            "services" | "ingresses" => &["NP34"],
+            "nodes" => &["NP350"],
+            _ => &["PS1", "IM4", "RB2", "NP3"],
+        };
+        for meta in engine.metas() {
+            if families.iter().any(|f| meta.code.starts_with(f))
+                && !out.iter().any(|n: &NotEvaluated| n.code == meta.code)
+            {
+                out.push(NotEvaluated {
+                    code: meta.code,
+                    reason: format!("cannot read {}: {}", u.resource, u.reason),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Runs every rule on an inventory (read now, or saved earlier) and reports.
 pub fn report(session: &Session, inventory: &palisade_cluster::Inventory) -> Result<u8> {
     for u in &inventory.unreadable {
@@ -102,7 +138,8 @@ pub fn report(session: &Session, inventory: &palisade_cluster::Inventory) -> Res
         );
     }
     let engine = session.engine(inventory.version);
-    let mut findings = engine.check_all(&inventory.objects);
+    let (mut findings, mut not_evaluated) = engine.check_all(&inventory.objects);
+    not_evaluated.extend(unreadable_rules(&engine, inventory));
     findings.sort_by(|a, b| {
         (a.object.as_ref(), a.code, a.location.pointer()).cmp(&(
             b.object.as_ref(),
@@ -118,6 +155,7 @@ pub fn report(session: &Session, inventory: &palisade_cluster::Inventory) -> Res
         },
         rules: engine.metas(),
         kubernetes_version: engine.settings().kubernetes_version.to_string(),
+        not_evaluated,
         ..ScanReport::default()
     };
     let no_sources: std::collections::BTreeMap<String, String> = Default::default();

@@ -141,6 +141,7 @@ fn scan_report(report: &NodeReport, fail_on: Severity) -> ScanReport {
         fail_on: Some(fail_on),
         kubernetes_version: inv.version.to_string(),
         pod_security: None,
+        not_evaluated: Vec::new(),
     }
 }
 

@@ -175,7 +175,7 @@ pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanRepo
         }
     }
     report.stats = stats;
-    engine.refine(context, &mut report.findings);
+    report.not_evaluated = engine.refine(context, &mut report.findings);
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

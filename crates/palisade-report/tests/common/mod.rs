@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use palisade_core::finding::{Finding, Location};
-use palisade_core::report::{InputProblem, ScanReport, Stats};
+use palisade_core::report::{InputProblem, NotEvaluated, ScanReport, Stats};
 use palisade_core::yaml::Pos;
 use palisade_core::{ObjectRef, RuleMeta, Severity, VersionRange};
 use palisade_report::ToolInfo;
@@ -111,6 +111,23 @@ pub static LATEST_TAG: RuleMeta = RuleMeta {
     example: "",
     fix: "Pin the image by digest.",
     help: "pin the image to a digest (`image@sha256:…`)",
+};
+
+/// A cross-object rule that reports nothing here but could not be evaluated.
+pub static REJECTED: RuleMeta = RuleMeta {
+    code: "PS164",
+    name: "workload-rejected-by-pod-security",
+    severity: Severity::Medium,
+    guide: "Use Pod Security Policies",
+    versions: VersionRange::ALL,
+    pss_check: None,
+    references: &[],
+    summary: "A workload's pods would be rejected by its namespace's Pod Security level",
+    what: "Workloads are evaluated at their namespace's enforce level.",
+    why: "Pods that admission rejects never run.",
+    example: "",
+    fix: "Fix the pod or label the namespace.",
+    help: "make the pod pass its namespace's level",
 };
 
 fn web_ref() -> ObjectRef {
@@ -217,10 +234,29 @@ pub fn report() -> ScanReport {
             objects: 2,
             skipped_documents: 1,
         },
-        rules: vec![&PRIVILEGED, &ESCALATION, &HOST_NETWORK, &LATEST_TAG],
+        rules: vec![
+            &PRIVILEGED,
+            &ESCALATION,
+            &HOST_NETWORK,
+            &LATEST_TAG,
+            &REJECTED,
+        ],
         fail_on: Some(Severity::High),
         kubernetes_version: "v1.37".to_owned(),
         pod_security: Some("restricted:v1.37".to_owned()),
+        // One rule that ran, one code no declaration names.
+        not_evaluated: vec![
+            NotEvaluated {
+                code: "PS164",
+                reason: "no Namespace object in the scanned files for namespace \"prod\" \
+                         (1 workload): its Pod Security level is unknown"
+                    .to_owned(),
+            },
+            NotEvaluated {
+                code: "NP399",
+                reason: "no NetworkPolicy in the scanned files".to_owned(),
+            },
+        ],
     }
 }
 

@@ -50,7 +50,7 @@ pub static CHECK: PssCheck = PssCheck {
 };
 
 /// The container runtime's default capabilities, which baseline lets a container (re-)add.
-const ALLOWED_1_0: &[&str] = &[
+pub(crate) const ALLOWED_1_0: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",

@@ -68,6 +68,9 @@ mod seccomp_profile_restricted;
 mod sysctls;
 mod windows_host_process;
 
+/// The container runtime's default capabilities, which baseline lets a container (re-)add.
+pub(crate) use capabilities_baseline::ALLOWED_1_0 as BASELINE_CAPABILITIES;
+
 /// A Pod Security Standards level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {

@@ -5,6 +5,7 @@ use palisade_core::yaml::Node;
 use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
 
 use super::describe;
+use crate::dashboard::{go_bool, go_flag};
 
 static META: RuleMeta = RuleMeta {
     code: "RB203",
@@ -46,19 +47,10 @@ pub static RULE: DashboardSkipLogin = DashboardSkipLogin;
 
 const FLAG: &str = "enable-skip-login";
 
-/// The value a Go (`flag` or `pflag`) boolean flag gets from one command-line word, if the word
-/// is that flag: bare means true, `=VALUE` is read with `strconv.ParseBool`. A word that is
-/// not a valid bool value is a start-up error for the program; it is taken as "not enabled".
+/// The value the flag gets from one command-line word, if the word is that flag (see
+/// [`crate::dashboard::go_flag`]).
 fn flag_value(word: &str) -> Option<bool> {
-    let name = word.strip_prefix("--").or_else(|| word.strip_prefix('-'))?;
-    let rest = name.strip_prefix(FLAG)?;
-    match rest {
-        "" => Some(true),
-        _ => match rest.strip_prefix('=')? {
-            "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-            _ => Some(false),
-        },
-    }
+    go_flag(word, FLAG).map(go_bool)
 }
 
 impl Rule for DashboardSkipLogin {

@@ -1,0 +1,93 @@
+//! PodSecurityPolicy objects (`PS170`–`PS178`): the pod security mechanism of Kubernetes before
+//! 1.25, which the guide's "PodSecurityPolicy" and "Use Pod Security Policies" items are about.
+//!
+//! Before 1.25 each policy is checked for what it permits (`PS170`–`PS176`, one rule per
+//! permission, each one step below the severity of the matching Pod Security Standards check:
+//! a policy is a permission, not a running pod), and the set of policies in the scan for the
+//! guide's setup of an unprivileged policy next to the privileged one (`PS177`). From 1.25 on a
+//! PodSecurityPolicy enforces nothing and is reported as removed (`PS178`).
+//!
+//! Not evaluated here: **who may `use`** a permissive policy (a `use` grant on
+//! `podsecuritypolicies` through RBAC), which needs the RBAC engine. Until then every permissive
+//! policy is reported, whoever can use it.
+
+use palisade_core::yaml::Node;
+use palisade_core::{KubeVersion, Object, Rule};
+
+mod allows_capabilities;
+mod allows_host_namespaces;
+mod allows_host_path;
+mod allows_host_ports;
+mod allows_privilege_escalation;
+mod allows_privileged;
+mod allows_root;
+mod no_unprivileged_policy;
+mod removed;
+
+/// Every PodSecurityPolicy rule, by code.
+pub static RULES: &[&dyn Rule] = &[
+    &allows_privileged::RULE,
+    &allows_host_namespaces::RULE,
+    &allows_host_ports::RULE,
+    &allows_capabilities::RULE,
+    &allows_host_path::RULE,
+    &allows_root::RULE,
+    &allows_privilege_escalation::RULE,
+    &no_unprivileged_policy::RULE,
+    &removed::RULE,
+];
+
+/// The version that removed PodSecurityPolicy (`policy/v1beta1`) from the API server.
+pub const REMOVED_IN: KubeVersion = KubeVersion::v1(25);
+
+/// A `PodSecurityPolicy` (`policy/v1beta1`, or `extensions/v1beta1` before 1.16).
+pub fn is_psp(o: &Object) -> bool {
+    o.kind() == "PodSecurityPolicy" && matches!(o.group(), "policy" | "extensions")
+}
+
+/// `PodSecurityPolicy "default"`: how messages name a policy.
+fn describe(o: &Object) -> String {
+    format!("PodSecurityPolicy {:?}", o.name().unwrap_or(""))
+}
+
+/// A field of the policy's spec that is `null`-safe.
+fn spec_field<'a>(o: &'a Object, key: &str) -> Option<&'a Node> {
+    o.node.path(&["spec", key]).filter(|n| !n.is_null())
+}
+
+/// `spec.KEY` is true (quoted `"true"` included: read as its author meant it).
+fn spec_true(o: &Object, key: &str) -> bool {
+    spec_field(o, key).and_then(Node::bool_intent) == Some(true)
+}
+
+/// What one permission check found: pointer and message.
+type Permission = (String, String);
+
+/// Everything the policy permits that the guide's unprivileged "default" policy does not:
+/// privileged containers, host namespaces and ports, capabilities beyond the default set, host
+/// paths, privilege escalation. Running as root is left out: the guide's own default policy
+/// allows it (`runAsUser: RunAsAny`), PS175 reports it separately.
+fn privileges(o: &Object) -> Vec<Permission> {
+    let mut all = Vec::new();
+    all.extend(allows_privileged::found(o));
+    all.extend(allows_host_namespaces::found(o));
+    all.extend(allows_host_ports::found(o));
+    all.extend(allows_capabilities::found(o));
+    all.extend(allows_host_path::found(o));
+    all.extend(allows_privilege_escalation::found(o));
+    all
+}
+
+/// Shared `Rule::check` of the per-permission rules: report what `found` finds in a policy.
+fn report(
+    object: &Object,
+    out: &mut palisade_core::Emitter<'_>,
+    found: fn(&Object) -> Vec<Permission>,
+) {
+    if !is_psp(object) {
+        return;
+    }
+    for (pointer, message) in found(object) {
+        out.report(&pointer, message);
+    }
+}
