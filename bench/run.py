@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times `palisade scan` on a directory: median wall time and peak memory over several runs.
 
-Usage: bench/run.py DIR [--runs N] [--bin PATH] [-- EXTRA SCAN ARGS]
+Usage: bench/run.py DIR [--runs N] [--bin PATH] [-- EXTRA SCAN ARGS, e.g. --select PS1]
 
 Reports three lines: the full scan (rules + JSON report), parse only (`--parse-only`: read, parse,
 build objects, no rules, no findings), and the overhead of rules + reporting over parsing. Build the
@@ -35,9 +35,9 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "palisade"))
-    ap.add_argument("extra", nargs="*")
-    a = ap.parse_args()
-    base = [a.bin, "scan", a.dir, "--no-config", "--format", "json"] + a.extra
+    a, extra = ap.parse_known_args()
+    extra = [x for x in extra if x != "--"]
+    base = [a.bin, "scan", a.dir, "--no-config", "--format", "json"] + extra
     # One warm-up run so the page cache holds the corpus, as it would on a CI runner's second step.
     measure(base, 1)
     full, full_rss, full_min = measure(base, a.runs)

@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use palisade_core::config::Exemption;
 use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
 use palisade_core::{
-    Context, Emitter, Finding, KubeVersion, NotEvaluated, Object, ObjectRef, Origin, Rule,
-    RuleMeta, Settings,
+    Context, Emitter, Finding, InventoryRule, KubeVersion, NotEvaluated, Object, ObjectRef, Origin,
+    Rule, RuleMeta, Settings,
 };
 
 use crate::pss::{self, Level};
@@ -191,38 +193,70 @@ impl Engine {
             }
             by_rule[*i].push(o);
         }
-        let inventories = self
+        // A rule's `refine` only touches findings of its own code, so each rule gets just those
+        // and the rules run in parallel.
+        let inventories: Vec<(&'static RuleMeta, &dyn InventoryRule)> = self
             .rules
             .iter()
-            .filter_map(|r| r.inventory().map(|inv| (r.meta(), inv)));
-        for (i, (meta, inventory)) in inventories.enumerate() {
-            let mine: &[&Object] = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
-            let before = findings.len();
-            inventory.refine(&cx, mine, findings);
-            if findings.len() > before {
-                // Index the kept objects once: a rule may add a finding for each of 100,000
-                // kept workloads, and a linear search per finding would be quadratic.
-                let mut index: HashMap<(ObjectRef, Option<&str>), &Object> = HashMap::new();
-                for o in mine {
-                    index.entry((o.reference(), origin_path(o))).or_insert(*o);
-                }
-                for f in findings.iter_mut().skip(before) {
-                    let Some(object) = f.object.clone() else {
-                        continue;
-                    };
-                    if let Some(o) = index.get(&(object, f.location.path())) {
-                        suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
-                    }
-                }
-            }
-            if let Some(reason) = inventory.not_evaluated(&cx, mine) {
-                not_evaluated.push(NotEvaluated {
-                    code: meta.code,
-                    reason,
-                });
+            .filter_map(|r| r.inventory().map(|inv| (r.meta(), inv)))
+            .collect();
+        let mut theirs: Vec<Vec<Finding>> = inventories.iter().map(|_| Vec::new()).collect();
+        let slot: HashMap<&str, usize> = inventories
+            .iter()
+            .enumerate()
+            .map(|(i, (meta, _))| (meta.code, i))
+            .collect();
+        let mut rest = Vec::with_capacity(findings.len());
+        for f in findings.drain(..) {
+            match slot.get(f.code) {
+                Some(&i) => theirs[i].push(f),
+                None => rest.push(f),
             }
         }
+        let results: Vec<(Vec<Finding>, Option<NotEvaluated>)> = inventories
+            .par_iter()
+            .zip(theirs.into_par_iter())
+            .enumerate()
+            .map(|(i, ((meta, inventory), mut own))| {
+                let mine: &[&Object] = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
+                let before = own.len();
+                inventory.refine(&cx, mine, &mut own);
+                if own.len() > before {
+                    self.exempt_added(mine, &mut own[before..]);
+                }
+                let skipped = inventory
+                    .not_evaluated(&cx, mine)
+                    .map(|reason| NotEvaluated {
+                        code: meta.code,
+                        reason,
+                    });
+                (own, skipped)
+            })
+            .collect();
+        *findings = rest;
+        for (own, skipped) in results {
+            findings.extend(own);
+            not_evaluated.extend(skipped);
+        }
         not_evaluated
+    }
+
+    /// Applies exemptions to findings a rule added in `refine` about objects it kept.
+    fn exempt_added(&self, kept: &[&Object], added: &mut [Finding]) {
+        // Index the kept objects once: a rule may add a finding for each of 100,000 kept
+        // workloads, and a linear search per finding would be quadratic.
+        let mut index: HashMap<(ObjectRef, Option<&str>), &Object> = HashMap::new();
+        for o in kept {
+            index.entry((o.reference(), origin_path(o))).or_insert(*o);
+        }
+        for f in added {
+            let Some(object) = f.object.clone() else {
+                continue;
+            };
+            if let Some(o) = index.get(&(object, f.location.path())) {
+                suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
+            }
+        }
     }
 
     /// Both stages over a set of objects already in memory (a live cluster's inventory, a saved
