@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     ],
     summary: "A PodSecurityPolicy allows host network, PID or IPC namespaces",
     what: "Every PodSecurityPolicy is checked for `hostNetwork`, `hostPID` and `hostIPC` set to \
-           true; each is one finding. Who may use the policy is not evaluated yet.",
+           true; each is one finding. PS179 lists who may use the policy.",
     why: "A pod in the node's PID namespace sees and can signal every process of the node \
           (and read their environment); in its network namespace it listens on the node's \
           addresses and reaches services bound to localhost, such as an unauthenticated kubelet \

@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     what: "Every PodSecurityPolicy is checked for `volumes` containing `hostPath` or `*` (every \
            volume type). The message says whether `allowedHostPaths` narrows the paths (and \
            whether all of them are read-only); a policy without `allowedHostPaths` allows any \
-           path of the node. Who may use the policy is not evaluated yet.",
+           path of the node. PS179 lists who may use the policy.",
     why: "A hostPath volume gives the pod a directory of the node: `/` or `/etc` is root on the \
           node, `/var/run` holds the container runtime's socket, `/var/lib/kubelet` holds other \
           pods' secrets. Even `allowedHostPaths` prefixes have been escaped through symlinks \

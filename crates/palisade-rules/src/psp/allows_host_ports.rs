@@ -19,7 +19,7 @@ static META: RuleMeta = RuleMeta {
     summary: "A PodSecurityPolicy allows host ports",
     what: "Every PodSecurityPolicy is checked for `spec.hostPorts` ranges; any range (other \
            than one that only admits port 0) is reported, naming the ranges. Who may use the \
-           policy is not evaluated yet.",
+           policy is listed by PS179.",
     why: "A hostPort opens a port on the node's own addresses, bypassing Services and most \
           NetworkPolicy implementations, and lets a pod stand in for a node-level service on \
           that port. Graded one step below the pod-level check (PS104).",

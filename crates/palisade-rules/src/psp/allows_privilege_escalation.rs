@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     summary: "A PodSecurityPolicy allows privilege escalation",
     what: "Every PodSecurityPolicy is checked for `allowPrivilegeEscalation: false`. The field \
            defaults to true, so a policy that does not set it is reported too. Who may use the \
-           policy is not evaluated yet.",
+           policy is listed by PS179.",
     why: "With privilege escalation allowed (`no_new_privs` unset), a setuid binary in the \
           image turns a compromised non-root process into root in the container, the first \
           step towards the node. The restricted Pod Security Standard forbids it. Graded one \

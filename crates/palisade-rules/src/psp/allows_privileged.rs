@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     summary: "A PodSecurityPolicy allows privileged containers",
     what: "Every PodSecurityPolicy (`policy/v1beta1`, `extensions/v1beta1`) is checked for \
            `spec.privileged: true`. Who may use the policy (RBAC `use` on \
-           `podsecuritypolicies`) is not evaluated yet: every such policy is reported.",
+           `podsecuritypolicies`) is listed by PS179.",
     why: "A privileged container has every capability and all devices of the node: it is root \
           on the node. The guide's setup keeps one such policy (\"privileged\") for the \
           control-plane and network components of kube-system and gives everyone else an \

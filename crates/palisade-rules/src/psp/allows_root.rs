@@ -21,7 +21,7 @@ static META: RuleMeta = RuleMeta {
            passes, and so does `MustRunAs` with ranges that all start above 0; `RunAsAny`, \
            `MustRunAs` with a range that includes 0, and a policy without a `runAsUser` rule \
            (which the API server rejects) are reported. The guide's own \"default\" policy uses \
-           `RunAsAny`, and is reported. Who may use the policy is not evaluated yet.",
+           `RunAsAny`, and is reported. PS179 lists who may use the policy.",
     why: "Root in a container is root on the node as soon as anything else goes wrong: a \
           writable hostPath, an added capability, a kernel or runtime vulnerability. Requiring \
           non-root users is part of the restricted Pod Security Standard. Graded one step below \

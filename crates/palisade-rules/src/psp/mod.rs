@@ -7,9 +7,8 @@
 //! guide's setup of an unprivileged policy next to the privileged one (`PS177`). From 1.25 on a
 //! PodSecurityPolicy enforces nothing and is reported as removed (`PS178`).
 //!
-//! Not evaluated here: **who may `use`** a permissive policy (a `use` grant on
-//! `podsecuritypolicies` through RBAC), which needs the RBAC engine. Until then every permissive
-//! policy is reported, whoever can use it.
+//! **Who may `use`** a permissive policy (a `use` grant on `podsecuritypolicies` through RBAC) is
+//! `PS179`, which joins these permission checks with the RBAC engine.
 
 use palisade_core::yaml::Node;
 use palisade_core::{KubeVersion, Object, Rule};
@@ -23,6 +22,7 @@ mod allows_privileged;
 mod allows_root;
 mod no_unprivileged_policy;
 mod removed;
+mod usable;
 
 /// Every PodSecurityPolicy rule, by code.
 pub static RULES: &[&dyn Rule] = &[
@@ -35,6 +35,7 @@ pub static RULES: &[&dyn Rule] = &[
     &allows_privilege_escalation::RULE,
     &no_unprivileged_policy::RULE,
     &removed::RULE,
+    &usable::RULE,
 ];
 
 /// The version that removed PodSecurityPolicy (`policy/v1beta1`) from the API server.
