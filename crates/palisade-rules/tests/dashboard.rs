@@ -426,5 +426,5 @@ fn every_new_rule_is_declared() {
         );
         assert!(!m.references.is_empty(), "{}", m.code);
     }
-    assert_eq!(codes.len(), 20);
+    assert_eq!(codes.len(), 21);
 }

@@ -37,10 +37,10 @@ static META: RuleMeta = RuleMeta {
           of who may use it: the guide grants the privileged policy only to the nodes and to \
           kube-system's network and DNS components. A binding that lets every authenticated user \
           or every service account use it removes the protection for the whole cluster.",
-    example: "# reported: everyone may use the privileged policy\nkind: ClusterRoleBinding\n\
+    example: "# fails: everyone may use the privileged policy\nkind: ClusterRoleBinding\n\
               roleRef: {kind: ClusterRole, name: privileged-psp}\nsubjects:\n\
               - {kind: Group, name: system:authenticated}\n\
-              # the guide's setup: only nodes, in kube-system\nkind: RoleBinding\nmetadata: \
+              # passes (reported as low): the guide's setup, only nodes, in kube-system\nkind: RoleBinding\nmetadata: \
               {namespace: kube-system}\nsubjects:\n- {kind: Group, name: system:nodes}",
     fix: "Grant `use` of permissive policies only through RoleBindings in kube-system, to the node \
           group and the service accounts of the system components that need them; give every \
