@@ -604,7 +604,15 @@ impl Discovery {
                             path: Arc::from(path.as_str()),
                             root,
                         }),
-                        Err(e) => problems.push(e),
+                        // The component's settings then come from flags and defaults only: the
+                        // report must say why.
+                        Err(e) => {
+                            self.problems.push(Problem {
+                                path: path.clone(),
+                                message: e.clone(),
+                            });
+                            problems.push(e);
+                        }
                     }
                 }
             }
@@ -623,7 +631,13 @@ impl Discovery {
                                         path: Arc::from(path.as_str()),
                                         root,
                                     }),
-                                    Err(e) => problems.push(e),
+                                    Err(e) => {
+                                        self.problems.push(Problem {
+                                            path: path.clone(),
+                                            message: e.clone(),
+                                        });
+                                        problems.push(e);
+                                    }
                                 }
                             }
                         }

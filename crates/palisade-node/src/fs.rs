@@ -117,19 +117,26 @@ impl NodeFs {
         Err(FsError::LinkLoop(node_path.to_owned()))
     }
 
+    /// Opens a regular file. Anything else is refused before `open`: opening a FIFO blocks until
+    /// a writer appears (a hang on a hostile or odd node tree), and a device or socket is never a
+    /// configuration file.
+    fn open_regular(&self, node_path: &str) -> Result<std::fs::File, FsError> {
+        let host = self.resolve(node_path)?;
+        let meta = std::fs::metadata(&host).map_err(|e| FsError::from_io(node_path, &e))?;
+        if !meta.is_file() {
+            let what = if meta.is_dir() {
+                "is a directory"
+            } else {
+                "is not a regular file"
+            };
+            return Err(FsError::Other(node_path.to_owned(), what.into()));
+        }
+        std::fs::File::open(&host).map_err(|e| FsError::from_io(node_path, &e))
+    }
+
     /// The text of a node file.
     pub fn read(&self, node_path: &str) -> Result<String, FsError> {
-        let host = self.resolve(node_path)?;
-        let file = std::fs::File::open(&host).map_err(|e| FsError::from_io(node_path, &e))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| FsError::from_io(node_path, &e))?;
-        if meta.is_dir() {
-            return Err(FsError::Other(
-                node_path.to_owned(),
-                "is a directory".into(),
-            ));
-        }
+        let file = self.open_regular(node_path)?;
         let mut buf = Vec::new();
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut buf)
@@ -142,8 +149,7 @@ impl NodeFs {
 
     /// The raw bytes of a node file (for `/proc/*/cmdline`, which is NUL-separated).
     pub fn read_bytes(&self, node_path: &str) -> Result<Vec<u8>, FsError> {
-        let host = self.resolve(node_path)?;
-        let file = std::fs::File::open(&host).map_err(|e| FsError::from_io(node_path, &e))?;
+        let file = self.open_regular(node_path)?;
         let mut buf = Vec::new();
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut buf)

@@ -105,3 +105,44 @@ fn node_rules_are_in_the_catalogue() {
         .unwrap()
         .contains("kubelet-anonymous-auth"));
 }
+
+/// A FIFO where a config file belongs must not hang the audit (opening a FIFO blocks until a
+/// writer appears): it is reported as not a regular file, and the rest is audited.
+#[test]
+fn special_files_do_not_hang_and_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("node");
+    let copy = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(fixture("kubeadm-1.29-default"))
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    let config = root.join("var/lib/kubelet/config.yaml");
+    std::fs::remove_file(&config).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = palisade()
+        .args(["node", "--format", "json", "--root"])
+        .arg(&root)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report, not a hang");
+    let errors = v["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("config.yaml: is not a regular file")),
+        "{errors:?}"
+    );
+    assert!(
+        v["summary"]["counts"]["critical"].as_u64().unwrap() > 0,
+        "the rest is audited"
+    );
+}
