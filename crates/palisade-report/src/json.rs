@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use palisade_core::finding::{Finding, Location};
 use palisade_core::report::{InputProblem, NotEvaluated, ScanReport};
 use palisade_core::{ObjectRef, Severity};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::{severity_count, Reporter, ToolInfo};
@@ -36,13 +37,50 @@ impl Reporter for JsonReporter {
                 name: &self.tool.name,
                 version: &self.tool.version,
             },
-            findings: report.findings.iter().map(JsonFinding::from).collect(),
+            findings: Vec::new(),
             errors: report.problems.iter().map(JsonError::from).collect(),
             summary: Summary::of(report),
         };
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        // The findings are most of the document (a scan of 100,000 objects has hundreds of
+        // thousands): they are rendered on every core and spliced into the otherwise serial
+        // document, byte for byte what one pretty serialization would write (the snapshot tests
+        // hold it to that).
+        let frame = serde_json::to_string_pretty(&doc)?;
+        let findings = findings_array(&report.findings)?;
+        let (before, after) = frame
+            .split_once(EMPTY_FINDINGS)
+            .expect("the document has a findings field");
+        out.write_all(before.as_bytes())?;
+        out.write_all(b"\"findings\": ")?;
+        out.write_all(findings.as_bytes())?;
+        out.write_all(after.as_bytes())?;
         out.write_all(b"\n")
     }
+}
+
+/// How the empty findings list appears in the pretty-printed frame. Strings inside the document
+/// are escaped, so this text can only be the field itself.
+const EMPTY_FINDINGS: &str = "\"findings\": []";
+
+/// The findings array as `serde_json`'s pretty printer writes it two levels deep.
+fn findings_array(findings: &[Finding]) -> io::Result<String> {
+    if findings.is_empty() {
+        return Ok("[]".to_owned());
+    }
+    let one = |f: &Finding| -> io::Result<String> {
+        let text = serde_json::to_string_pretty(&JsonFinding::from(f))?;
+        Ok(text.replace('\n', "\n    "))
+    };
+    let items: Vec<String> = if findings.len() > 256 {
+        findings.par_iter().map(one).collect::<io::Result<_>>()?
+    } else {
+        findings.iter().map(one).collect::<io::Result<_>>()?
+    };
+    let mut out = String::with_capacity(items.iter().map(|i| i.len() + 6).sum::<usize>() + 8);
+    out.push_str("[\n    ");
+    out.push_str(&items.join(",\n    "));
+    out.push_str("\n  ]");
+    Ok(out)
 }
 
 #[derive(Serialize)]
@@ -219,4 +257,75 @@ struct Counts {
     high: usize,
     medium: usize,
     low: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use palisade_core::finding::{Finding, Location, Severity};
+    use palisade_core::report::ScanReport;
+    use palisade_core::yaml::Pos;
+
+    use super::*;
+
+    fn finding(i: usize) -> Finding {
+        Finding {
+            code: "PS101",
+            rule: "privileged-container",
+            severity: if i % 2 == 0 {
+                Severity::Critical
+            } else {
+                Severity::Low
+            },
+            pss_check: (i % 3 == 0).then_some("privileged"),
+            location: Location::File {
+                path: Arc::from(format!("dir/f{i}.yaml").as_str()),
+                pos: Pos {
+                    line: i as u32 + 1,
+                    col: 3,
+                },
+                end: Pos {
+                    line: i as u32 + 1,
+                    col: 13,
+                },
+                pointer: format!("/spec/containers/{i}/securityContext/privileged"),
+            },
+            object: None,
+            container: Some(format!("c{i}")),
+            related: None,
+            message: format!("container \"c{i}\" runs privileged \u{2014} \"quoted\"\nnewline"),
+            help: "remove it".to_owned(),
+            suppressed: (i % 7 == 0).then(|| "reason".to_owned()),
+        }
+    }
+
+    /// The spliced, parallel rendering is byte for byte one pretty serialization of the whole
+    /// document, on both sides of the parallel threshold.
+    #[test]
+    fn spliced_rendering_equals_one_serialization() {
+        for n in [0, 1, 3, 300] {
+            let report = ScanReport {
+                findings: (0..n).map(finding).collect(),
+                ..ScanReport::default()
+            };
+            let tool = ToolInfo::default();
+            let mut out = Vec::new();
+            JsonReporter::new(tool.clone())
+                .render(&report, &mut out)
+                .unwrap();
+            let whole = Document {
+                schema_version: SCHEMA_VERSION,
+                tool: Tool {
+                    name: &tool.name,
+                    version: &tool.version,
+                },
+                findings: report.findings.iter().map(JsonFinding::from).collect(),
+                errors: Vec::new(),
+                summary: Summary::of(&report),
+            };
+            let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "{n} findings");
+        }
+    }
 }
