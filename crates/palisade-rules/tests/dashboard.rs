@@ -1,5 +1,7 @@
 //! RB250–RB253 and NP340–NP341: the Kubernetes Dashboard.
 
+mod corpus_support;
+
 mod workload_support;
 
 use palisade_core::{evaluate_objects, Context, Finding, NotEvaluated, Settings};
@@ -400,11 +402,7 @@ fn every_new_rule_is_declared() {
     for rule in families.iter().flat_map(|f| f.iter()) {
         let m = rule.meta();
         assert!(codes.insert(m.code), "duplicate {}", m.code);
-        assert!(
-            palisade_rules::registry::by_code(m.code).is_some(),
-            "{} unregistered",
-            m.code
-        );
+        corpus_support::assert_declared(m);
         let block_ok = match &m.code[..2] {
             "PS" => ("PS160".."PS180").contains(&m.code),
             "RB" => ("RB250".."RB260").contains(&m.code),
@@ -412,19 +410,6 @@ fn every_new_rule_is_declared() {
             _ => false,
         };
         assert!(block_ok, "{} outside the given code blocks", m.code);
-        assert!(m
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
-        for text in [m.guide, m.summary, m.what, m.why, m.fix, m.help] {
-            assert!(text.len() > 10, "{}", m.code);
-        }
-        assert!(
-            m.example.contains("# fails") && m.example.contains("# passes"),
-            "{}",
-            m.code
-        );
-        assert!(!m.references.is_empty(), "{}", m.code);
     }
     assert_eq!(codes.len(), 21);
 }

@@ -2,39 +2,15 @@
 //! scan: no panics, the expected findings on the guide's and the Dashboard's manifests, none on
 //! well-scoped ones, and every rule declared completely. `PALISADE_SHOW=1` prints the findings.
 
+mod corpus_support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use palisade_core::source::objects_from_str;
 use palisade_core::{check_objects, Context, Finding, Settings};
 use palisade_rules::rbac::RULES;
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PALISADE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real-world")
-        });
-    dir.is_dir().then_some(dir)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(p);
-        }
-    }
-}
+use corpus_support::{corpus_dir, walk};
 
 /// Findings of every RBAC rule, per repository of the corpus.
 fn scan() -> Option<BTreeMap<String, Vec<Finding>>> {
@@ -117,35 +93,7 @@ fn every_rule_is_declared_and_registered() {
             "{}",
             m.code
         );
-        assert!(
-            palisade_rules::registry::by_code(m.code).is_some(),
-            "{} not in the registry",
-            m.code
-        );
-        assert!(
-            m.name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-            "{} name {}",
-            m.code,
-            m.name
-        );
-        for (field, text) in [
-            ("guide", m.guide),
-            ("summary", m.summary),
-            ("what", m.what),
-            ("why", m.why),
-            ("fix", m.fix),
-            ("help", m.help),
-        ] {
-            assert!(text.len() > 10, "{} has no {field}", m.code);
-        }
-        assert!(
-            m.example.contains("# fails") && m.example.contains("# passes"),
-            "{} example needs a failing and a passing form",
-            m.code
-        );
-        assert!(!m.references.is_empty(), "{} has no references", m.code);
+        corpus_support::assert_declared(m);
         assert!(m.pss_check.is_none(), "{} is not a PSS check", m.code);
         assert!(
             rule.inventory().is_some(),

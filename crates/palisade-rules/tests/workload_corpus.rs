@@ -1,41 +1,17 @@
 //! The workload rules over real-world manifests (`shared/corpus/real-world`): no panics, and
 //! finding counts printed for review. Also checks every rule's declaration.
 
+mod corpus_support;
+
 mod workload_support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use palisade_core::source::objects_from_str;
 use palisade_core::{check_objects, Context, Finding, Settings};
 use palisade_rules::workload::RULES;
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PALISADE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real-world")
-        });
-    dir.is_dir().then_some(dir)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(p);
-        }
-    }
-}
+use corpus_support::{corpus_dir, walk};
 
 /// Runs every workload rule over each repository of the corpus as one scan (so inventory rules
 /// see the ServiceAccounts and LimitRanges next to the workloads).
@@ -138,35 +114,7 @@ fn every_rule_is_declared_and_registered() {
     for rule in RULES {
         let m = rule.meta();
         assert!(codes.insert(m.code), "duplicate code {}", m.code);
-        assert!(
-            palisade_rules::registry::by_code(m.code).is_some(),
-            "{} not in the registry",
-            m.code
-        );
-        assert!(
-            m.name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-            "{} name {}",
-            m.code,
-            m.name
-        );
-        for (field, text) in [
-            ("guide", m.guide),
-            ("summary", m.summary),
-            ("what", m.what),
-            ("why", m.why),
-            ("fix", m.fix),
-            ("help", m.help),
-        ] {
-            assert!(text.len() > 10, "{} has no {field}", m.code);
-        }
-        assert!(
-            m.example.contains("# fails") && m.example.contains("# passes"),
-            "{} example needs a failing and a passing form",
-            m.code
-        );
-        assert!(!m.references.is_empty(), "{} has no references", m.code);
+        corpus_support::assert_declared(m);
         assert!(m.pss_check.is_none(), "{} is not a PSS check", m.code);
     }
 }
