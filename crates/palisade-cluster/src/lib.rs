@@ -11,7 +11,10 @@ pub mod read;
 pub mod resources;
 pub mod snapshot;
 
-pub use read::{connect, read, ClusterError, Connection, Inventory, Options, Unreadable};
+pub use read::{
+    connect, probe_anonymous, read, Access, AnonymousProbe, ClusterError, Connection, Inventory,
+    Options, Unreadable,
+};
 
 /// Installs rustls' ring crypto provider for the process (idempotent). kube, and any other TLS
 /// user, then agree on one provider.

@@ -90,6 +90,9 @@ pub struct Inventory {
 /// A connected client and the name findings use for the cluster.
 pub struct Connection {
     pub client: Client,
+    /// The configuration the client was built from (the anonymous probe reuses it without
+    /// credentials).
+    pub config: Config,
     /// The kubeconfig context, or `in-cluster`.
     pub source: Arc<str>,
     pub url: String,
@@ -135,12 +138,13 @@ pub async fn connect(opts: &Options) -> Result<Connection, ClusterError> {
     config.read_timeout = Some(opts.request_timeout);
     config.connect_timeout = Some(opts.request_timeout);
     let url = config.cluster_url.to_string();
-    let client = Client::try_from(config).map_err(|e| ClusterError::Connect {
+    let client = Client::try_from(config.clone()).map_err(|e| ClusterError::Connect {
         url: url.clone(),
         reason: e.to_string(),
     })?;
     Ok(Connection {
         client,
+        config,
         source: Arc::from(source),
         url,
     })
@@ -360,4 +364,58 @@ fn is_controlled(item: &serde_json::Value, owners: &[&str]) -> bool {
                         .is_some_and(|k| owners.contains(&k))
             })
         })
+}
+
+/// What an unauthenticated client may do on the API server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// 2xx: served to anyone.
+    Allowed,
+    /// 403: anonymous requests are authenticated as `system:anonymous`, RBAC refused this one.
+    Forbidden,
+    /// 401: anonymous authentication is off.
+    Unauthenticated,
+    /// Anything else (network error, other status), with what happened.
+    Unknown(String),
+}
+
+/// The answers to two unauthenticated requests: `GET /version` (which `system:public-info-viewer`
+/// serves to anonymous users when anonymous auth is on) and `GET /api/v1/namespaces` (which no
+/// anonymous user should get).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnonymousProbe {
+    pub version: Access,
+    pub namespaces: Access,
+}
+
+/// Sends the two requests without credentials (the same server, CA and timeouts). Read-only.
+pub async fn probe_anonymous(conn: &Connection) -> AnonymousProbe {
+    let mut config = conn.config.clone();
+    config.auth_info = kube::config::AuthInfo::default();
+    let Ok(client) = Client::try_from(config) else {
+        let unknown = Access::Unknown("cannot build an unauthenticated client".into());
+        return AnonymousProbe {
+            version: unknown.clone(),
+            namespaces: unknown,
+        };
+    };
+    let get = |path: &'static str| {
+        let client = client.clone();
+        async move {
+            let request = match http::Request::get(path).body(Vec::new()) {
+                Ok(r) => r,
+                Err(e) => return Access::Unknown(e.to_string()),
+            };
+            match client.request_text(request).await {
+                Ok(_) => Access::Allowed,
+                Err(kube::Error::Api(s)) if s.code == 401 => Access::Unauthenticated,
+                Err(kube::Error::Api(s)) if s.code == 403 => Access::Forbidden,
+                Err(e) => Access::Unknown(e.to_string()),
+            }
+        }
+    };
+    AnonymousProbe {
+        version: get("/version").await,
+        namespaces: get("/api/v1/namespaces?limit=1").await,
+    }
 }

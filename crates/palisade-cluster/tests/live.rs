@@ -303,3 +303,35 @@ async fn bad_credentials_and_unreachable_servers_are_one_clear_error() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_access_is_probed_without_credentials() {
+    use palisade_cluster::{probe_anonymous, Access};
+    // Anonymous authentication off: 401 everywhere.
+    let server = start(spec_from_yaml(("1", "37"), FIXTURE)).await;
+    let conn = palisade_cluster::connect(&options(&server)).await.unwrap();
+    let probe = probe_anonymous(&conn).await;
+    assert_eq!(probe.version, Access::Unauthenticated);
+    assert_eq!(probe.namespaces, Access::Unauthenticated);
+    let seen = server.seen.lock().unwrap().clone();
+    assert!(seen.iter().all(|s| s.method == "GET"));
+
+    // On, with the default discovery role: /version only.
+    let mut spec = spec_from_yaml(("1", "37"), FIXTURE);
+    spec.anonymous_auth = true;
+    spec.anonymous_allowed.push("/version".into());
+    let server = start(spec).await;
+    let conn = palisade_cluster::connect(&options(&server)).await.unwrap();
+    let probe = probe_anonymous(&conn).await;
+    assert_eq!(probe.version, Access::Allowed);
+    assert_eq!(probe.namespaces, Access::Forbidden);
+
+    // On, and namespaces readable by anyone.
+    let mut spec = spec_from_yaml(("1", "37"), FIXTURE);
+    spec.anonymous_auth = true;
+    spec.anonymous_allowed
+        .extend(["/version".into(), "/api/v1/namespaces".into()]);
+    let server = start(spec).await;
+    let conn = palisade_cluster::connect(&options(&server)).await.unwrap();
+    assert_eq!(probe_anonymous(&conn).await.namespaces, Access::Allowed);
+}

@@ -31,6 +31,7 @@ pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
 pub fn catalogue() -> Vec<&'static palisade_core::RuleMeta> {
     let mut metas: Vec<_> = all().into_iter().map(|r| r.meta()).collect();
     metas.extend(crate::input::METAS.iter().copied());
+    metas.extend(crate::exposure::METAS.iter().copied());
     metas.sort_by_key(|m| m.code);
     metas
 }

@@ -78,20 +78,64 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
     } else {
         ProgressBar::hidden()
     };
-    let inventory = runtime.block_on(async {
+    let (inventory, probe, source) = runtime.block_on(async {
         let conn = palisade_cluster::connect(&opts).await?;
-        palisade_cluster::read(&conn, &opts, &|name| {
+        let inventory = palisade_cluster::read(&conn, &opts, &|name| {
             bar.set_message(name.to_owned());
             bar.inc(1);
         })
-        .await
+        .await?;
+        let probe = palisade_cluster::probe_anonymous(&conn).await;
+        Ok::<_, palisade_cluster::ClusterError>((inventory, probe, conn.source.clone()))
     })?;
     bar.finish_and_clear();
     if let Some(path) = &args.save_inventory {
         let source = args.context.as_deref().unwrap_or("cluster");
         palisade_cluster::snapshot::save(path, source, &inventory)?;
     }
-    report(&session, &inventory)
+    let anonymous = anonymous_findings(&session, &source, &probe);
+    report(&session, &inventory, anonymous)
+}
+
+/// EX701 from the unauthenticated probe of the API server.
+fn anonymous_findings(
+    session: &Session,
+    source: &std::sync::Arc<str>,
+    probe: &palisade_cluster::AnonymousProbe,
+) -> Vec<palisade_core::Finding> {
+    use palisade_cluster::Access;
+    use palisade_core::Severity;
+    use palisade_rules::exposure::anonymous_api::{finding, META};
+    if !session.selection.includes(&META) {
+        return Vec::new();
+    }
+    match (&probe.version, &probe.namespaces) {
+        (_, Access::Allowed) => vec![finding(
+            source,
+            "/api/v1/namespaces",
+            Severity::Critical,
+            "the API server lists namespaces to a request without credentials \
+             (GET /api/v1/namespaces answered 200): anonymous users can read the cluster"
+                .to_owned(),
+        )],
+        (Access::Allowed, Access::Forbidden) => vec![finding(
+            source,
+            "/version",
+            Severity::Low,
+            "anonymous authentication is on: GET /version without credentials is answered \
+             (RBAC refuses GET /api/v1/namespaces, 403); any grant to system:anonymous or \
+             system:unauthenticated is open to everyone who reaches the port"
+                .to_owned(),
+        )],
+        (Access::Forbidden, Access::Forbidden) => vec![finding(
+            source,
+            "/version",
+            Severity::Low,
+            "anonymous authentication is on: requests without credentials get 403 (not 401)"
+                .to_owned(),
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// The rules a resource the credentials could not list would have informed. Which rules read a
@@ -130,7 +174,11 @@ fn unreadable_rules(
 }
 
 /// Runs every rule on an inventory (read now, or saved earlier) and reports.
-pub fn report(session: &Session, inventory: &palisade_cluster::Inventory) -> Result<u8> {
+pub fn report(
+    session: &Session,
+    inventory: &palisade_cluster::Inventory,
+    extra: Vec<palisade_core::Finding>,
+) -> Result<u8> {
     for u in &inventory.unreadable {
         eprintln!(
             "warning: cannot read {}: {}; rules that need it are not evaluated",
@@ -139,6 +187,11 @@ pub fn report(session: &Session, inventory: &palisade_cluster::Inventory) -> Res
     }
     let engine = session.engine(inventory.version);
     let (mut findings, mut not_evaluated) = engine.check_all(&inventory.objects);
+    let mut rules = engine.metas();
+    if !extra.is_empty() {
+        rules.push(&palisade_rules::exposure::anonymous_api::META);
+    }
+    findings.extend(extra);
     not_evaluated.extend(unreadable_rules(&engine, inventory));
     findings.sort_by(|a, b| {
         (a.object.as_ref(), a.code, a.location.pointer()).cmp(&(
@@ -153,7 +206,7 @@ pub fn report(session: &Session, inventory: &palisade_cluster::Inventory) -> Res
             objects: inventory.objects.len(),
             ..Stats::default()
         },
-        rules: engine.metas(),
+        rules,
         kubernetes_version: engine.settings().kubernetes_version.to_string(),
         not_evaluated,
         ..ScanReport::default()

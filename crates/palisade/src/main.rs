@@ -70,7 +70,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     if let Some(path) = &args.inventory {
         // An inventory of a large cluster is hundreds of megabytes; 1 GiB bounds a hostile file.
         let inventory = palisade_cluster::snapshot::load(path, 1 << 30)?;
-        return cluster_cmd::report(&session, &inventory);
+        return cluster_cmd::report(&session, &inventory, Vec::new());
     }
     let engine = session.engine(None);
     let (inputs, mut problems) = scan::expand(&args.paths);

@@ -30,6 +30,10 @@ pub struct Spec {
     pub forbidden: Vec<String>,
     /// Collection paths answering 429 to their first request.
     pub throttle_once: Vec<String>,
+    /// Whether requests without credentials are authenticated as `system:anonymous` (else 401).
+    pub anonymous_auth: bool,
+    /// Paths served to anonymous requests (others: 403) when `anonymous_auth` is on.
+    pub anonymous_allowed: Vec<String>,
 }
 
 /// One request the server saw.
@@ -155,7 +159,16 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         == Some(&format!("Bearer {TOKEN}"));
     if !authorized {
-        return status(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized");
+        if !state.spec.anonymous_auth {
+            return status(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized");
+        }
+        if !state.spec.anonymous_allowed.contains(&path) {
+            return status(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                &format!("User \"system:anonymous\" cannot get path \"{path}\""),
+            );
+        }
     }
     if req.method() != axum::http::Method::GET {
         return status(

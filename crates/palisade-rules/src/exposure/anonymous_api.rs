@@ -1,0 +1,57 @@
+//! EX701: the API server answers requests that carry no credentials (from a live probe).
+
+use std::sync::Arc;
+
+use palisade_core::{Finding, Location, RuleMeta, Severity, VersionRange};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "EX701",
+    name: "api-server-anonymous-access",
+    severity: Severity::Critical,
+    guide: "Authorization mode & anonymous auth",
+    versions: VersionRange::ALL,
+    pss_check: None,
+    references: &[
+        "Kubernetes Security Best Practice Guide: API settings, Authorization mode & anonymous auth",
+        "CIS Kubernetes Benchmark 1.2.1 (--anonymous-auth=false)",
+        "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests",
+    ],
+    summary: "The API server serves requests without credentials",
+    what: "`palisade cluster` sends two requests without any credentials to the API server it \
+           audits: `GET /version` and `GET /api/v1/namespaces?limit=1`. A 401 means anonymous \
+           authentication is off. Otherwise anonymous requests are authenticated as \
+           `system:anonymous`: reading namespaces is critical, being answered `/version` only \
+           (the default discovery role) is reported as low.",
+    why: "With anonymous authentication on, anyone who reaches the API server's port is a user \
+          of the cluster, and every RBAC grant to `system:anonymous`, `system:unauthenticated` \
+          or a careless `system:authenticated` binding is open to the whole network. The guide \
+          asks for `--anonymous-auth=false` (or, from 1.32, an AuthenticationConfiguration that \
+          limits anonymous requests to health endpoints).",
+    example: "# fails\ncurl -k https://api.example.com:6443/api/v1/namespaces   # 200\n\
+              # passes\ncurl -k https://api.example.com:6443/api/v1/namespaces   # 401",
+    fix: "Start kube-apiserver with `--anonymous-auth=false`, or on 1.32+ use \
+          `--authentication-config` with `anonymous.enabled: true` and `conditions` limited to \
+          `/livez`, `/readyz` and `/healthz`; remove RBAC bindings to `system:anonymous` and \
+          `system:unauthenticated`.",
+    help: "disable anonymous authentication on the API server, or limit it to health endpoints",
+};
+
+/// A finding about the API server `source` (the kubeconfig context) at `path`.
+pub fn finding(source: &Arc<str>, path: &str, severity: Severity, message: String) -> Finding {
+    Finding {
+        code: META.code,
+        rule: META.name,
+        severity,
+        pss_check: None,
+        location: Location::Object {
+            source: Arc::clone(source),
+            pointer: path.to_owned(),
+        },
+        object: None,
+        container: None,
+        related: None,
+        message,
+        help: META.help.to_owned(),
+        suppressed: None,
+    }
+}
