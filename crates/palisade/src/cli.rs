@@ -156,6 +156,10 @@ pub struct ReportArgs {
     /// Colour in text output
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Exit 1 when a rule could not be evaluated for lack of data (CI demanding full coverage)
+    #[arg(long)]
+    pub fail_on_not_evaluated: bool,
 }
 
 #[derive(Args, Debug)]

@@ -29,6 +29,8 @@ pub struct Session {
     pub stdout_format: Format,
     pub outputs: Vec<(Format, PathBuf)>,
     pub color: bool,
+    /// Rules not evaluated for lack of data fail the run (`--fail-on-not-evaluated`).
+    pub fail_on_not_evaluated: bool,
 }
 
 impl Session {
@@ -83,6 +85,7 @@ impl Session {
             stdout_format,
             outputs,
             color,
+            fail_on_not_evaluated: args.fail_on_not_evaluated,
         })
     }
 
@@ -133,7 +136,9 @@ impl Session {
             .context("cannot write the report")?;
         let code = if !report.problems.is_empty() {
             EXIT_ERROR
-        } else if report.failing() > 0 {
+        } else if report.failing() > 0
+            || (self.fail_on_not_evaluated && !report.not_evaluated.is_empty())
+        {
             1
         } else {
             0

@@ -595,3 +595,38 @@ fn palisade_passes_its_own_deployment() {
     assert_eq!(codes(&v), Vec::<String>::new());
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn not_evaluated_rules_can_fail_the_run() {
+    // A workload whose Namespace is not in the files: PS164 cannot say what the namespace enforces.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "d.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  automountServiceAccountToken: false\n  containers:\n  - name: c\n    image: x:1\n",
+    );
+    let run = |extra: &[&str]| {
+        palisade()
+            .args([
+                "scan",
+                "--no-config",
+                "--format",
+                "json",
+                "--select",
+                "PS164",
+            ])
+            .args(extra)
+            .arg(&p)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let v = json_of(&out);
+    assert!(
+        !v["summary"]["not_evaluated"].as_array().unwrap().is_empty(),
+        "{}",
+        v["summary"]
+    );
+    assert_eq!(out.status.code(), Some(0), "not evaluated is not a finding");
+    assert_eq!(run(&["--fail-on-not-evaluated"]).status.code(), Some(1));
+}
