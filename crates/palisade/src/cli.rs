@@ -9,15 +9,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "palisade",
     version,
-    about = "Checks Kubernetes manifests against the Kubernetes Security Best Practice Guide and the Pod Security Standards",
-    long_about = "Palisade checks Kubernetes manifests against the Kubernetes Security – Best Practice \
-                  Guide and the Pod Security Standards, and reports every problem with the file, line \
-                  and column it is at, why it matters and how to fix it.",
+    about = "Checks Kubernetes manifests, clusters and nodes against the Kubernetes Security Best Practice Guide and the Pod Security Standards",
+    long_about = "Palisade checks Kubernetes manifests, live clusters and nodes against the Kubernetes \
+                  Security – Best Practice Guide and the Pod Security Standards, and reports every \
+                  problem where it is (file, line and column; object; flag and config file), why it \
+                  matters and how to fix it.",
     after_help = "Examples:\n  \
         palisade scan deploy/                       scan every .yaml/.yml/.json below deploy/\n  \
         helm template ./chart | palisade scan -     scan rendered Helm output\n  \
         palisade scan --format sarif k8s/ > palisade.sarif\n  \
         palisade scan --pod-security restricted:v1.30 k8s/\n  \
+        palisade cluster --context prod             audit a live cluster, read-only\n  \
+        palisade node --benchmark cis               CIS report for the node it runs on\n  \
         palisade rules                              list every rule\n  \
         palisade explain PS101                      what a rule checks and how to fix it\n\n\
         Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, input or config error."
@@ -69,6 +72,10 @@ pub enum Command {
         palisade node --benchmark cis --format junit    CIS report for CI\n\n\
         Exit codes: 0 nothing at or above --fail-on (benchmark: no FAIL), 1 otherwise, 2 usage error.")]
     Node(Box<crate::node_cmd::NodeArgs>),
+    /// Ask the RBAC objects in manifests: `rbac can-i`, `rbac who-can`
+    Rbac(crate::rbac_cmd::RbacArgs),
+    /// NetworkPolicy analysis: may one pod reach another, and which policy decides
+    Netpol(crate::netpol_cmd::NetpolArgs),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Explain a rule: what it checks, why it matters, an example, how to fix it
@@ -76,10 +83,6 @@ pub enum Command {
         /// Rule code (PS101) or name (privileged-container)
         code: String,
     },
-    /// Ask the RBAC objects in manifests: `rbac can-i`, `rbac who-can`
-    Rbac(crate::rbac_cmd::RbacArgs),
-    /// NetworkPolicy analysis: may one pod reach another, and which policy decides
-    Netpol(crate::netpol_cmd::NetpolArgs),
 }
 
 #[derive(Args, Debug)]
