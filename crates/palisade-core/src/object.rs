@@ -122,6 +122,28 @@ impl Object {
         }
     }
 
+    /// [`Object::project`] for a pod or workload, with paths relative to its pod template:
+    /// `meta` below the pod metadata, `spec` below the pod spec, `root` from the object's root.
+    /// `None` when the object has no pod template.
+    pub fn project_pod<'p>(
+        &self,
+        meta: &[&[&'p str]],
+        spec: &[&[&'p str]],
+        root: &[&[&'p str]],
+    ) -> Option<Object> {
+        fn under<'p>(base: &'static [&'static str], rel: &[&[&'p str]]) -> Vec<Vec<&'p str>> {
+            rel.iter()
+                .map(|r| base.iter().copied().chain(r.iter().copied()).collect())
+                .collect()
+        }
+        let pod = self.pod_template()?;
+        let mut paths = under(pod.meta_path, meta);
+        paths.extend(under(pod.spec_path, spec));
+        paths.extend(root.iter().map(|r| r.to_vec()));
+        let refs: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+        Some(self.project(&refs))
+    }
+
     /// The pod template inside this object, when it is a pod or a workload.
     pub fn pod_template(&self) -> Option<PodTemplate<'_>> {
         // (metadata path, spec path, their JSON pointers): static, so that the many rules asking
@@ -166,6 +188,8 @@ impl Object {
         Some(PodTemplate {
             metadata: self.node.path(meta_path),
             spec,
+            meta_path,
+            spec_path,
             meta_pointer,
             spec_pointer,
         })
@@ -180,6 +204,10 @@ pub struct PodTemplate<'a> {
     /// JSON pointer of the pod metadata inside the object (`/metadata` for a Pod,
     /// `/spec/template/metadata` for a Deployment).
     pub meta_pointer: &'static str,
+    /// The same as keys from the object's root (`["spec", "template", "metadata"]`).
+    pub meta_path: &'static [&'static str],
+    /// The pod spec's keys from the object's root.
+    pub spec_path: &'static [&'static str],
     /// JSON pointer of the pod spec inside the object.
     pub spec_pointer: &'static str,
 }

@@ -115,40 +115,20 @@ const SPEC_FIELDS: [&str; 7] = [
 /// The part of a workload the Pod Security Standards checks read (see the module docs), plus its
 /// own annotations for exemptions; `None` for an object without a pod template.
 pub fn pss_projection(o: &Object) -> Option<Object> {
-    let pod = o.pod_template()?;
-    let segments = |pointer: &str| -> Vec<String> {
-        pointer
-            .split('/')
-            .skip(1)
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    };
-    let meta = segments(pod.meta_pointer);
-    let spec = segments(pod.spec_pointer);
-    let mut paths: Vec<Vec<String>> = vec![
-        vec!["metadata".into(), "annotations".into()],
-        meta.iter().cloned().chain(["annotations".into()]).collect(),
-    ];
-    for f in SPEC_FIELDS {
-        paths.push(spec.iter().cloned().chain([f.to_owned()]).collect());
-    }
-    for kind in palisade_core::ContainerKind::ALL {
-        for rest in CONTAINER_PATHS {
-            paths.push(
-                spec.iter()
-                    .cloned()
-                    .chain([kind.field().to_owned()])
-                    .chain(rest.iter().map(|s| (*s).to_owned()))
-                    .collect(),
-            );
-        }
-    }
-    let borrowed: Vec<Vec<&str>> = paths
+    let kinds = palisade_core::ContainerKind::ALL;
+    let container_paths: Vec<Vec<&str>> = kinds
         .iter()
-        .map(|p| p.iter().map(String::as_str).collect())
+        .flat_map(|kind| {
+            CONTAINER_PATHS.iter().map(move |rest| {
+                std::iter::once(kind.field())
+                    .chain(rest.iter().copied())
+                    .collect()
+            })
+        })
         .collect();
-    let refs: Vec<&[&str]> = borrowed.iter().map(Vec::as_slice).collect();
-    Some(o.project(&refs))
+    let mut spec: Vec<&[&str]> = SPEC_FIELDS.iter().map(std::slice::from_ref).collect();
+    spec.extend(container_paths.iter().map(Vec::as_slice));
+    o.project_pod(&[&["annotations"]], &spec, &[&["metadata", "annotations"]])
 }
 
 /// The policy versions at which some check starts or changes (and the newest): the verdict on

@@ -151,41 +151,22 @@ fn keep(o: &Object) -> Option<Object> {
     if policy::is_network_policy(o) || (o.kind() == "Namespace" && o.group().is_empty()) {
         return Some(o.clone());
     }
-    let template = o.pod_template()?;
-    let segments = |pointer: &str| -> Vec<String> {
-        pointer
-            .split('/')
-            .skip(1)
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    };
-    let meta = segments(template.meta_pointer);
-    let spec = segments(template.spec_pointer);
-    let with = |base: &[String], rest: &[&str]| -> Vec<String> {
-        base.iter()
-            .cloned()
-            .chain(rest.iter().map(|s| (*s).to_owned()))
-            .collect()
-    };
-    let owned: Vec<Vec<String>> = vec![
-        with(&meta, &["labels"]),
-        with(&spec, &["hostNetwork"]),
-        with(&spec, &["containers", "ports"]),
-        with(&spec, &["containers", "image"]),
-        with(&spec, &["containers", "name"]),
-        with(&spec, &["initContainers", "ports"]),
-        with(&spec, &["initContainers", "name"]),
-        with(&meta, &["annotations"]),
-        vec!["metadata".into(), "ownerReferences".into()],
+    o.project_pod(
+        &[&["labels"], &["annotations"]],
+        &[
+            &["hostNetwork"],
+            &["containers", "ports"],
+            &["containers", "image"],
+            &["containers", "name"],
+            &["initContainers", "ports"],
+            &["initContainers", "name"],
+        ],
         // Exemptions are read from annotations; findings added in `refine` need them.
-        vec!["metadata".into(), "annotations".into()],
-    ];
-    let paths: Vec<Vec<&str>> = owned
-        .iter()
-        .map(|p| p.iter().map(String::as_str).collect())
-        .collect();
-    let refs: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
-    Some(o.project(&refs))
+        &[
+            &["metadata", "ownerReferences"],
+            &["metadata", "annotations"],
+        ],
+    )
 }
 
 /// A pod or workload of the inventory, from its projection.
