@@ -8,18 +8,16 @@
 //! a document whose text could spell a kind through escape sequences is parsed too.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use memchr::memmem;
-use palisade_core::object::{objects_of_document, span_of};
+use palisade_core::object::span_of;
 use palisade_core::report::InputProblem;
-use palisade_core::source::{self, InputError, SourceLimits};
-use palisade_core::yaml;
+use palisade_core::source::SourceLimits;
 use palisade_core::{KubeVersion, Object, Origin};
 use palisade_rules::netpol::{
     self, Allow, Direction, Endpoint, Network, Options, Pod, PortQuery, PortRef, Protocol, Side,
@@ -28,7 +26,7 @@ use palisade_rules::netpol::{
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use crate::scan::{self, Input};
+use crate::scan::{self, RawInput};
 
 #[derive(Args, Debug)]
 pub struct NetpolArgs {
@@ -228,7 +226,10 @@ fn can_reach(args: CanReachArgs) -> Result<u8> {
     };
 
     let (inputs, mut problems) = scan::expand(&args.paths);
-    let texts: Vec<RawInput> = inputs.par_iter().map(|i| read_input(i, &limits)).collect();
+    let texts: Vec<RawInput> = inputs
+        .par_iter()
+        .map(|i| scan::read_input(i, &limits))
+        .collect();
     let policy_needles = Needles::kinds(&["NetworkPolicy", "Namespace"]);
     let mut objects = load(&texts, &policy_needles, &limits, &mut problems);
     let network = Network::new(objects.iter(), Options::for_version(version));
@@ -367,33 +368,6 @@ fn can_reach(args: CanReachArgs) -> Result<u8> {
     })
 }
 
-/// An input's display path and its bytes, checked to be text (or why not).
-type RawInput = (Arc<str>, Result<Vec<u8>, InputError>);
-
-/// Reads one input to text, with the same checks (size, binary, UTF-8) as `scan`.
-fn read_input(input: &Input, limits: &SourceLimits) -> RawInput {
-    let (path, bytes) = match input {
-        Input::Stdin => {
-            let mut buf = Vec::new();
-            let read = std::io::stdin()
-                .lock()
-                .take(limits.max_file_bytes as u64 + 1)
-                .read_to_end(&mut buf);
-            (Arc::from(scan::STDIN), read.map(|_| buf))
-        }
-        Input::File(p) => (
-            Arc::from(p.to_string_lossy().as_ref()),
-            scan::read_bounded(p, limits.max_file_bytes),
-        ),
-    };
-    // Checked here, for every input; decoded again (cheaply) only where a document is wanted.
-    let bytes = match bytes {
-        Ok(b) => source::decode(&b, limits).map(|_| ()).map(|()| b),
-        Err(e) => Err(InputError::Io(e.to_string())),
-    };
-    (path, bytes)
-}
-
 /// Which documents to parse. A text search decides, erring towards parsing: it must never skip a
 /// document that holds an object the answer depends on.
 enum Needles {
@@ -501,65 +475,8 @@ fn load(
     limits: &SourceLimits,
     problems: &mut Vec<InputProblem>,
 ) -> Vec<Object> {
-    let results: Vec<(Vec<Object>, Vec<InputProblem>)> = texts
-        .par_iter()
-        .map(|(path, text)| {
-            let bytes = match text {
-                Ok(b) => b,
-                Err(e) => {
-                    return (
-                        Vec::new(),
-                        vec![InputProblem {
-                            path: path.clone(),
-                            pos: e.pos(),
-                            message: e.to_string(),
-                        }],
-                    )
-                }
-            };
-            if !needles.wanted(bytes) {
-                return (Vec::new(), Vec::new());
-            }
-            let text = match source::decode(bytes, limits) {
-                Ok(t) => t,
-                Err(e) => {
-                    let problem = InputProblem {
-                        path: path.clone(),
-                        pos: e.pos(),
-                        message: e.to_string(),
-                    };
-                    return (Vec::new(), vec![problem]);
-                }
-            };
-            let mut objects = Vec::new();
-            let mut problems = Vec::new();
-            for (ci, chunk) in yaml::split_documents(text).into_iter().enumerate() {
-                if !needles.wanted(&text.as_bytes()[chunk.start..chunk.end]) {
-                    continue;
-                }
-                let loaded = yaml::load_chunk(text, chunk, &limits.yaml);
-                for doc in loaded.documents {
-                    if let Some(objs) = objects_of_document(path, ci + doc.index, doc.root) {
-                        objects.extend(objs);
-                    }
-                }
-                if let Some(e) = loaded.error {
-                    let e = source::yaml_error(text, e);
-                    problems.push(InputProblem {
-                        path: path.clone(),
-                        pos: e.pos(),
-                        message: e.to_string(),
-                    });
-                }
-            }
-            (objects, problems)
-        })
-        .collect();
-    let mut objects = Vec::new();
-    for (o, p) in results {
-        objects.extend(o);
-        problems.extend(p);
-    }
+    let (objects, more) = scan::load_objects(texts, limits, &|t| needles.wanted(t));
+    problems.extend(more);
     // A problem met by both passes is reported once.
     let mut seen = std::collections::HashSet::new();
     problems.retain(|p| seen.insert((p.path.clone(), p.pos, p.message.clone())));

@@ -4,22 +4,20 @@
 //! Only documents that mention the RBAC API group are parsed (an RBAC object's `apiVersion`
 //! always does), so a query over a large tree of manifests answers in milliseconds.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use palisade_core::object::{objects_of_document, span_of};
+use palisade_core::object::span_of;
 use palisade_core::report::InputProblem;
-use palisade_core::source::{self, InputError, SourceLimits};
-use palisade_core::yaml;
+use palisade_core::source::SourceLimits;
 use palisade_core::{Object, Origin};
 use palisade_rules::rbac::{self, Decision, Grant, Rbac, Request, Target, UserInfo};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use crate::scan::{self, Input};
+use crate::scan;
 
 /// Exit code for usage and input errors.
 const EXIT_ERROR: u8 = 2;
@@ -381,73 +379,19 @@ fn load(paths: &[PathBuf], max_file_bytes: usize) -> (Vec<Object>, Vec<InputProb
         max_file_bytes,
         ..SourceLimits::default()
     };
-    // One read buffer per thread: faulting in fresh pages for every file costs more than
-    // searching them.
-    thread_local! {
-        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    let results: Vec<(Vec<Object>, Vec<InputProblem>)> = inputs
+    let texts: Vec<scan::RawInput> = inputs
         .par_iter()
-        .map(|input| BUF.with_borrow_mut(|buf| load_input(input, &limits, buf)))
+        .map(|i| scan::read_input(i, &limits))
         .collect();
-    let mut objects = Vec::new();
-    for (o, p) in results {
-        objects.extend(o);
-        problems.extend(p);
-    }
-    (objects, problems)
-}
-
-fn load_input(
-    input: &Input,
-    limits: &SourceLimits,
-    buf: &mut Vec<u8>,
-) -> (Vec<Object>, Vec<InputProblem>) {
-    buf.clear();
-    let cap = limits.max_file_bytes as u64 + 1;
-    let (path, read): (Arc<str>, std::io::Result<usize>) = match input {
-        Input::Stdin => (
-            Arc::from(scan::STDIN),
-            std::io::stdin().lock().take(cap).read_to_end(buf),
-        ),
-        Input::File(p) => (
-            Arc::from(p.to_string_lossy().as_ref()),
-            std::fs::File::open(p).and_then(|f| f.take(cap).read_to_end(buf)),
-        ),
-    };
-    let problem = |e: &InputError| InputProblem {
-        path: path.clone(),
-        pos: e.pos(),
-        message: e.to_string(),
-    };
-    if let Err(e) = read {
-        return (Vec::new(), vec![problem(&InputError::Io(e.to_string()))]);
-    }
-    let text = match source::decode(buf, limits) {
-        Ok(t) => t,
-        Err(e) => return (Vec::new(), vec![problem(&e)]),
-    };
-    let mut objects = Vec::new();
-    let mut problems = Vec::new();
-    // Most files hold no RBAC object: do not even cut them into documents.
-    if !text.contains(rbac::model::RBAC_GROUP) {
-        return (objects, problems);
-    }
-    for chunk in yaml::split_documents(text) {
-        if !text[chunk.start..chunk.end].contains(rbac::model::RBAC_GROUP) {
-            continue;
-        }
-        let loaded = yaml::load_chunk(text, chunk, &limits.yaml);
-        for doc in loaded.documents {
-            if let Some(objs) = objects_of_document(&path, doc.index, doc.root) {
-                objects.extend(objs.into_iter().filter(rbac::is_rbac));
-            }
-        }
-        if let Some(e) = loaded.error {
-            problems.push(problem(&source::yaml_error(text, e)));
-        }
-    }
-    (objects, problems)
+    // Most files hold no RBAC object: only documents naming the RBAC API group are parsed.
+    let group = memchr::memmem::Finder::new(rbac::model::RBAC_GROUP);
+    let wanted = |t: &[u8]| group.find(t).is_some();
+    let (objects, more) = scan::load_objects(&texts, &limits, &wanted);
+    problems.extend(more);
+    (
+        objects.into_iter().filter(rbac::is_rbac).collect(),
+        problems,
+    )
 }
 
 fn report_problems(problems: &[InputProblem]) {

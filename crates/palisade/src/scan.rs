@@ -183,18 +183,10 @@ pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanRepo
 }
 
 fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult {
-    let (path, bytes) = match input {
-        Input::Stdin => {
-            let mut buf = Vec::new();
-            let limit = opts.limits.max_file_bytes as u64 + 1;
-            let read = std::io::stdin().lock().take(limit).read_to_end(&mut buf);
-            (Arc::from(STDIN), read.map(|_| buf))
-        }
-        Input::File(p) => (display(p), read_bounded(p, opts.limits.max_file_bytes)),
-    };
+    let (path, bytes) = read_input(input, &opts.limits);
     let bytes = match bytes {
         Ok(b) => b,
-        Err(e) => return problem(&path, &InputError::Io(e.to_string())),
+        Err(e) => return problem(&path, &e),
     };
     let text = match source::decode(&bytes, &opts.limits) {
         Ok(t) => t,
@@ -228,8 +220,94 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
     r
 }
 
+/// An input's display name and its bytes, bounded by the size limit (or why it could not be read).
+pub type RawInput = (Arc<str>, Result<Vec<u8>, InputError>);
+
+/// Reads one input (a file or stdin), reading at most one byte more than the size limit.
+pub fn read_input(input: &Input, limits: &SourceLimits) -> RawInput {
+    let (path, bytes) = match input {
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            let limit = limits.max_file_bytes as u64 + 1;
+            let read = std::io::stdin().lock().take(limit).read_to_end(&mut buf);
+            (Arc::from(STDIN), read.map(|_| buf))
+        }
+        Input::File(p) => (display(p), read_bounded(p, limits.max_file_bytes)),
+    };
+    (path, bytes.map_err(|e| InputError::Io(e.to_string())))
+}
+
+/// The objects of the documents of one input that `wanted` selects, and the input's problems.
+/// `wanted` is a cheap test on bytes (the whole input first, then each document) for commands
+/// that need a few kinds out of a large tree; it must err towards `true`.
+pub fn objects_in(
+    path: &Arc<str>,
+    bytes: &[u8],
+    limits: &SourceLimits,
+    wanted: &(dyn Fn(&[u8]) -> bool + Sync),
+) -> (Vec<Object>, Vec<InputProblem>) {
+    let problem = |e: &InputError| InputProblem {
+        path: path.clone(),
+        pos: e.pos(),
+        message: e.to_string(),
+    };
+    if !wanted(bytes) {
+        return (Vec::new(), Vec::new());
+    }
+    let text = match source::decode(bytes, limits) {
+        Ok(t) => t,
+        Err(e) => return (Vec::new(), vec![problem(&e)]),
+    };
+    let mut objects = Vec::new();
+    let mut problems = Vec::new();
+    for (ordinal, chunk) in yaml::split_documents(text).into_iter().enumerate() {
+        if !wanted(&text.as_bytes()[chunk.start..chunk.end]) {
+            continue;
+        }
+        let loaded = yaml::load_chunk(text, chunk, &limits.yaml);
+        for doc in loaded.documents {
+            if let Some(objs) = object::objects_of_document(path, ordinal + doc.index, doc.root) {
+                objects.extend(objs);
+            }
+        }
+        if let Some(e) = loaded.error {
+            problems.push(problem(&source::yaml_error(text, e)));
+        }
+    }
+    (objects, problems)
+}
+
+/// [`objects_in`] over already read inputs, in parallel.
+pub fn load_objects(
+    inputs: &[RawInput],
+    limits: &SourceLimits,
+    wanted: &(dyn Fn(&[u8]) -> bool + Sync),
+) -> (Vec<Object>, Vec<InputProblem>) {
+    let results: Vec<(Vec<Object>, Vec<InputProblem>)> = inputs
+        .par_iter()
+        .map(|(path, bytes)| match bytes {
+            Ok(b) => objects_in(path, b, limits, wanted),
+            Err(e) => (
+                Vec::new(),
+                vec![InputProblem {
+                    path: path.clone(),
+                    pos: e.pos(),
+                    message: e.to_string(),
+                }],
+            ),
+        })
+        .collect();
+    let mut objects = Vec::new();
+    let mut problems = Vec::new();
+    for (o, p) in results {
+        objects.extend(o);
+        problems.extend(p);
+    }
+    (objects, problems)
+}
+
 /// Reads a file, refusing (without reading it all) one larger than the limit.
-pub(crate) fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     if size > limit as u64 {
