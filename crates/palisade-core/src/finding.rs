@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use crate::fix::Fix;
 use crate::object::ObjectRef;
 use crate::yaml::Pos;
 
@@ -143,6 +144,9 @@ pub struct Finding {
     pub help: String,
     /// Set when an exemption covers this finding: the reason given.
     pub suppressed: Option<String>,
+    /// The change that would make this finding go away, when the rule knows one (boxed: most
+    /// findings have none, and findings are many).
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Finding {

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod finding;
+pub mod fix;
 pub mod object;
 pub mod report;
 pub mod rule;
@@ -13,6 +14,7 @@ pub mod version;
 pub mod yaml;
 
 pub use finding::{Finding, Location, Severity};
+pub use fix::{Fix, FixOp, FixSafety, FixValue};
 pub use object::{Container, ContainerKind, Object, ObjectRef, Origin, PodTemplate};
 pub use report::NotEvaluated;
 pub use rule::{

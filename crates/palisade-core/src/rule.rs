@@ -198,6 +198,7 @@ impl<'a> Emitter<'a> {
             message: message.into(),
             help: self.meta.help.to_owned(),
             suppressed: None,
+            fix: None,
         });
         self.out.last_mut().expect("just pushed")
     }

@@ -297,6 +297,7 @@ mod tests {
             message: format!("container \"c{i}\" runs privileged \u{2014} \"quoted\"\nnewline"),
             help: "remove it".to_owned(),
             suppressed: (i % 7 == 0).then(|| "reason".to_owned()),
+            fix: None,
         }
     }
 

@@ -626,6 +626,7 @@ mod tests {
             message: "container \"app\" runs privileged".to_owned(),
             help: String::new(),
             suppressed: None,
+            fix: None,
         }
     }
 

@@ -698,6 +698,7 @@ mod tests {
             message: message.to_owned(),
             help: "drop it".to_owned(),
             suppressed: None,
+            fix: None,
         }
     }
 

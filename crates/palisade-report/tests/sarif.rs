@@ -76,6 +76,7 @@ fn cluster_finding_without_file_is_valid_sarif() {
         message: "container \"agent\" runs privileged".to_owned(),
         help: String::new(),
         suppressed: None,
+        fix: None,
     });
     let log = sarif(&report);
     assert_valid(&log);

@@ -144,6 +144,7 @@ impl Outcomes {
             message: message.into(),
             help: meta.help.to_owned(),
             suppressed: None,
+            fix: None,
         });
     }
 

@@ -161,6 +161,7 @@ fn finding(meta: &'static RuleMeta, location: Location, message: &str) -> Findin
         message: message.to_owned(),
         help: meta.help.to_owned(),
         suppressed: None,
+        fix: None,
     }
 }
 
@@ -220,6 +221,7 @@ pub fn report() -> ScanReport {
             .to_owned(),
         help: "set `metadata.namespace`".to_owned(),
         suppressed: None,
+        fix: None,
     };
     ScanReport {
         findings: vec![unknown_kind, host_network, untagged, privileged, escalation],

@@ -53,5 +53,6 @@ pub fn finding(source: &Arc<str>, path: &str, severity: Severity, message: Strin
         message,
         help: META.help.to_owned(),
         suppressed: None,
+        fix: None,
     }
 }

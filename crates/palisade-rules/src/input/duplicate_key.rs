@@ -48,5 +48,6 @@ pub fn finding(path: &Arc<str>, dup: &DuplicateKey) -> Finding {
         ),
         help: META.help.to_owned(),
         suppressed: None,
+        fix: None,
     }
 }
