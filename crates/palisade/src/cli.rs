@@ -72,6 +72,31 @@ pub enum Command {
         palisade node --benchmark cis --format junit    CIS report for CI\n\n\
         Exit codes: 0 nothing at or above --fail-on (benchmark: no FAIL), 1 otherwise, 2 usage error.")]
     Node(Box<crate::node_cmd::NodeArgs>),
+    /// Apply the fixes rules declare to manifest files, as minimal edits (`--diff` to preview)
+    #[command(
+        long_about = "Apply the fixes that rules declare to manifest files, in place, as minimal \
+                      text edits: comments, key order, quoting, indentation and line endings stay \
+                      as they were, and a diff shows only the fixes. Fixes that may change what a \
+                      workload does (runAsNonRoot, dropping capabilities, removing host ports or \
+                      host namespaces, enforcing a Pod Security level) are unsafe and applied only \
+                      with --unsafe-fixes. A field written under a YAML anchor used elsewhere, or \
+                      brought in by a `<<` merge key, is never edited (that would change the other \
+                      places too). Every fixed file is re-parsed and refused if it would lose a \
+                      document or stop parsing; files are replaced atomically.\n\n\
+                      The fixed files are scanned again (fixes run in rounds until nothing \
+                      changes), and the exit code judges what remains.",
+        after_help = "Examples:\n  \
+            palisade fix k8s/ --diff                     show what would change, write nothing\n  \
+            palisade fix k8s/                            apply the safe fixes in place\n  \
+            palisade fix k8s/ --unsafe-fixes --select PS  also the fixes that change behaviour\n  \
+            kustomize build . | palisade fix - > fixed.yaml\n\n\
+            A summary of fixes applied and not applied (unsafe, through an anchor, …) per rule \
+            goes to stderr.\n\n\
+            Exit codes: 0 no finding at or above --fail-on remains after fixing (with --diff: \
+            would remain), 1 some remain, 2 usage or input error (also when a file's fixes were \
+            refused or it could not be written)."
+    )]
+    Fix(Box<crate::fix_cmd::FixArgs>),
     /// Ask the RBAC objects in manifests: `rbac can-i`, `rbac who-can`
     Rbac(crate::rbac_cmd::RbacArgs),
     /// NetworkPolicy analysis: may one pod reach another, and which policy decides

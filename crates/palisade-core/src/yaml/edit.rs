@@ -1085,3 +1085,13 @@ pub fn verify(before: &str, after: &str) -> Result<(), VerifyError> {
     }
     Ok(())
 }
+
+/// The position (1-based line, column in code points) of a byte offset of `text`.
+pub fn pos_of(text: &str, offset: usize) -> Pos {
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos {
+        line: before.matches('\n').count() as u32 + 1,
+        col: before[line_start..].chars().count() as u32 + 1,
+    }
+}
