@@ -225,13 +225,31 @@ fn fix_files(
     let mut tally = Tally::default();
     let mut problems = Vec::new();
     let mut round = 0;
+    // Objects of each file; a round re-reads only the files the previous round changed.
+    let mut loaded: Vec<Option<Vec<Object>>> = files.iter().map(|_| None).collect();
     loop {
-        // Load every file and judge all objects together.
-        let loaded: Vec<Vec<Object>> = files
+        let errors: Vec<InputProblem> = files
             .par_iter()
-            .map(|f| source::load_text(&f.path, &f.current, limits).objects)
+            .zip(loaded.par_iter_mut())
+            .filter(|(_, l)| l.is_none())
+            .flat_map_iter(|(f, l)| {
+                let read = source::load_text(&f.path, &f.current, limits);
+                *l = Some(read.objects);
+                read.errors.into_iter().map(|e| InputProblem {
+                    path: f.path.clone(),
+                    pos: e.pos(),
+                    message: e.to_string(),
+                })
+            })
             .collect();
-        let all: Vec<Object> = loaded.iter().flatten().cloned().collect();
+        // The input's own errors, once (an edit never adds one: `verify` refuses that).
+        if round == 0 {
+            problems.extend(errors);
+        }
+        let loaded_now: Vec<&[Object]> =
+            loaded.iter().map(|l| l.as_deref().unwrap_or(&[])).collect();
+        // All objects judged together, so cross-object rules see what `scan` sees.
+        let all: Vec<Object> = loaded_now.iter().flat_map(|l| l.iter()).cloned().collect();
         let (findings, _) = engine.check_all(&all);
         let mut by_file: HashMap<&str, Vec<&Finding>> = HashMap::new();
         for f in &findings {
@@ -247,7 +265,7 @@ fn fix_files(
             .filter(|(_, f)| !f.refused)
             .filter_map(|(i, f)| {
                 let wanted = by_file.get(&*f.path)?;
-                let (text, outcomes) = plan_file(f, &loaded[i], wanted, unsafe_fixes);
+                let (text, outcomes) = plan_file(f, loaded_now[i], wanted, unsafe_fixes);
                 Some((i, text, outcomes))
             })
             .collect();
@@ -276,12 +294,14 @@ fn fix_files(
                 problems,
             };
         }
+        let mut changed = Vec::new();
         for (i, text, outcomes) in plans {
             let Some(text) = text else { continue };
             let file = &mut files[i];
             if let Err(e) = edit::verify(&file.current, &text) {
                 file.refused = true;
                 file.current = file.original.clone();
+                changed.push(i);
                 problems.push(InputProblem {
                     path: file.path.clone(),
                     pos: None,
@@ -295,6 +315,10 @@ fn fix_files(
                 }
             }
             file.current = text;
+            changed.push(i);
+        }
+        for i in changed {
+            loaded[i] = None;
         }
         round += 1;
     }

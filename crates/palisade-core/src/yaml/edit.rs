@@ -71,6 +71,9 @@ pub struct Editor<'t> {
     /// Byte ranges of text that other places share: anchored nodes that an alias uses, `<<` merge
     /// values, and documents whose anchors could not be analysed.
     shared: Vec<(usize, usize)>,
+    /// The file is JSON (starts with `{` or `[`): inserted keys and strings are double-quoted,
+    /// so it stays JSON.
+    json: bool,
 }
 
 impl<'t> Editor<'t> {
@@ -91,6 +94,7 @@ impl<'t> Editor<'t> {
             line_starts,
             nl,
             shared: Vec::new(),
+            json: text.trim_start().starts_with(['{', '[']),
         };
         for chunk in super::split_documents(text) {
             let piece = &text[chunk.start..chunk.end];
@@ -324,8 +328,8 @@ impl<'t> Editor<'t> {
             (Value::Scalar(_), _) => {
                 let (start, end) = self.scalar_extent(node, step.in_flow)?;
                 let text = match value {
-                    FixValue::List(_) | FixValue::Map(_) => flow(value),
-                    _ => scalar(value),
+                    FixValue::List(_) | FixValue::Map(_) => flow(value, self.json),
+                    _ => scalar(value, self.json),
                 };
                 Ok(Some(OpEdit {
                     edit: TextEdit { start, end, text },
@@ -348,8 +352,14 @@ impl<'t> Editor<'t> {
         match &node.value {
             Value::Map(entries) => {
                 if self.is_flow(node) {
-                    return self
-                        .flow_insert(node, &format!("{}: {}", key_text(&key), flow(&nested)));
+                    return self.flow_insert(
+                        node,
+                        &format!(
+                            "{}: {}",
+                            key_text(&key, self.json),
+                            flow(&nested, self.json)
+                        ),
+                    );
                 }
                 let own = own_entries(node, entries);
                 let first = own
@@ -385,7 +395,7 @@ impl<'t> Editor<'t> {
                     edit: TextEdit {
                         start,
                         end,
-                        text: flow(&FixValue::Map(vec![(key, nested)])),
+                        text: flow(&FixValue::Map(vec![(key, nested)]), self.json),
                     },
                     node_at: start,
                 }))
@@ -430,7 +440,7 @@ impl<'t> Editor<'t> {
                     edit: TextEdit {
                         start: colon,
                         end: colon,
-                        text: format!(" {}", flow(value)),
+                        text: format!(" {}", flow(value, self.json)),
                     },
                     node_at: colon,
                 }));
@@ -482,7 +492,7 @@ impl<'t> Editor<'t> {
                     return Ok(None);
                 }
                 if self.is_flow(node) {
-                    return self.flow_insert(node, &flow(value));
+                    return self.flow_insert(node, &flow(value, self.json));
                 }
                 let first = self.offset(items[0].span.start);
                 let dash = self.text[..first].trim_end_matches([' ', '\t']);
@@ -605,21 +615,21 @@ impl<'t> Editor<'t> {
         let pad = " ".repeat(indent);
         match value {
             FixValue::Map(entries) if !entries.is_empty() => {
-                out.push_str(&format!("{pad}{}:{}", key_text(key), self.nl));
+                out.push_str(&format!("{pad}{}:{}", key_text(key, self.json), self.nl));
                 for (k, v) in entries {
                     self.block_entry(out, k, v, indent + 2);
                 }
             }
             FixValue::List(items) if !items.is_empty() => {
-                out.push_str(&format!("{pad}{}:{}", key_text(key), self.nl));
+                out.push_str(&format!("{pad}{}:{}", key_text(key, self.json), self.nl));
                 for item in items {
                     self.block_item(out, item, indent + 2);
                 }
             }
             _ => out.push_str(&format!(
                 "{pad}{}: {}{}",
-                key_text(key),
-                flow(value),
+                key_text(key, self.json),
+                flow(value, self.json),
                 self.nl
             )),
         }
@@ -638,7 +648,7 @@ impl<'t> Editor<'t> {
                 out.push_str("- ");
                 out.push_str(&body[indent + 2..]);
             }
-            _ => out.push_str(&format!("{pad}- {}{}", flow(value), self.nl)),
+            _ => out.push_str(&format!("{pad}- {}{}", flow(value, self.json), self.nl)),
         }
     }
 
@@ -888,18 +898,19 @@ fn equals(node: &Node, value: &FixValue) -> bool {
 }
 
 /// A scalar as YAML text: plain when it reads back as the same string, double-quoted otherwise.
-fn scalar(value: &FixValue) -> String {
+fn scalar(value: &FixValue, json: bool) -> String {
     match value {
         FixValue::Bool(b) => b.to_string(),
         FixValue::Int(i) => i.to_string(),
-        FixValue::Str(s) => key_text(s),
-        _ => flow(value),
+        FixValue::Str(s) => key_text(s, json),
+        _ => flow(value, json),
     }
 }
 
 /// A string as a plain scalar when that is unambiguous, else double-quoted.
-fn key_text(s: &str) -> String {
-    let plain = !s.is_empty()
+fn key_text(s: &str, json: bool) -> String {
+    let plain = !json
+        && !s.is_empty()
         && s.chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '/')
@@ -926,20 +937,20 @@ fn key_text(s: &str) -> String {
 }
 
 /// A value in flow style (`[ALL]`, `{type: RuntimeDefault}`).
-fn flow(value: &FixValue) -> String {
+fn flow(value: &FixValue, json: bool) -> String {
     match value {
         FixValue::List(items) => {
-            let items: Vec<String> = items.iter().map(flow).collect();
+            let items: Vec<String> = items.iter().map(|v| flow(v, json)).collect();
             format!("[{}]", items.join(", "))
         }
         FixValue::Map(entries) => {
             let entries: Vec<String> = entries
                 .iter()
-                .map(|(k, v)| format!("{}: {}", key_text(k), flow(v)))
+                .map(|(k, v)| format!("{}: {}", key_text(k, json), flow(v, json)))
                 .collect();
             format!("{{{}}}", entries.join(", "))
         }
-        _ => scalar(value),
+        _ => scalar(value, json),
     }
 }
 
