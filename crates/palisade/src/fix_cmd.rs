@@ -208,6 +208,14 @@ pub fn run(args: FixArgs) -> Result<u8> {
     })
 }
 
+/// One file as the last round read it.
+struct Checked {
+    objects: Vec<Object>,
+    /// Findings of `Engine::check_object`, before the cross-object stage.
+    findings: Vec<Finding>,
+    kept: Vec<(usize, Arc<Object>)>,
+}
+
 struct FixOutcome {
     tally: Tally,
     /// Findings of the last scan (of the fixed texts).
@@ -225,16 +233,27 @@ fn fix_files(
     let mut tally = Tally::default();
     let mut problems = Vec::new();
     let mut round = 0;
-    // Objects of each file; a round re-reads only the files the previous round changed.
-    let mut loaded: Vec<Option<Vec<Object>>> = files.iter().map(|_| None).collect();
+    // Each file's objects, the findings of its objects on their own, and what cross-object rules
+    // keep of them; a round re-reads and re-checks only the files the previous round changed.
+    let mut checked: Vec<Option<Checked>> = files.iter().map(|_| None).collect();
     loop {
         let errors: Vec<InputProblem> = files
             .par_iter()
-            .zip(loaded.par_iter_mut())
-            .filter(|(_, l)| l.is_none())
-            .flat_map_iter(|(f, l)| {
+            .zip(checked.par_iter_mut())
+            .filter(|(_, c)| c.is_none())
+            .flat_map_iter(|(f, c)| {
                 let read = source::load_text(&f.path, &f.current, limits);
-                *l = Some(read.objects);
+                let mut findings = Vec::new();
+                let mut kept = Vec::new();
+                for o in &read.objects {
+                    findings.extend(engine.check_object(o));
+                    kept.extend(engine.keep(o));
+                }
+                *c = Some(Checked {
+                    objects: read.objects,
+                    findings,
+                    kept,
+                });
                 read.errors.into_iter().map(|e| InputProblem {
                     path: f.path.clone(),
                     pos: e.pos(),
@@ -246,11 +265,20 @@ fn fix_files(
         if round == 0 {
             problems.extend(errors);
         }
-        let loaded_now: Vec<&[Object]> =
-            loaded.iter().map(|l| l.as_deref().unwrap_or(&[])).collect();
-        // All objects judged together, so cross-object rules see what `scan` sees.
-        let all: Vec<Object> = loaded_now.iter().flat_map(|l| l.iter()).cloned().collect();
-        let (findings, _) = engine.check_all(&all);
+        let checked_now: Vec<&Checked> = checked
+            .iter()
+            .map(|c| c.as_ref().expect("every file is checked"))
+            .collect();
+        // The cross-object stage over every file, so those rules judge as in `scan`.
+        let mut findings: Vec<Finding> = checked_now
+            .iter()
+            .flat_map(|c| c.findings.iter().cloned())
+            .collect();
+        let kept = checked_now
+            .iter()
+            .flat_map(|c| c.kept.iter().cloned())
+            .collect();
+        engine.refine(kept, &mut findings);
         let mut by_file: HashMap<&str, Vec<&Finding>> = HashMap::new();
         for f in &findings {
             if let (Some(_), Location::File { path, .. }, None) =
@@ -265,7 +293,7 @@ fn fix_files(
             .filter(|(_, f)| !f.refused)
             .filter_map(|(i, f)| {
                 let wanted = by_file.get(&*f.path)?;
-                let (text, outcomes) = plan_file(f, loaded_now[i], wanted, unsafe_fixes);
+                let (text, outcomes) = plan_file(f, &checked_now[i].objects, wanted, unsafe_fixes);
                 Some((i, text, outcomes))
             })
             .collect();
@@ -318,7 +346,7 @@ fn fix_files(
             changed.push(i);
         }
         for i in changed {
-            loaded[i] = None;
+            checked[i] = None;
         }
         round += 1;
     }
