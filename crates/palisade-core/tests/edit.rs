@@ -427,3 +427,77 @@ fn verify_refuses_a_broken_or_shorter_text() {
     assert!(verify(text, "a: 1\n").is_err());
     assert!(verify(text, "a: 2\n---\nb: 2\n").is_ok());
 }
+
+#[test]
+fn an_alias_value_ends_on_its_keys_line() {
+    // `resources: *res` carries the anchor's spans (in the first container): a key inserted after
+    // it must still land in the second container.
+    let text = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: x
+spec:
+  containers:
+  - name: a
+    resources: &res
+      limits: {memory: 1Gi}
+  - name: b
+    resources: *res
+  - name: c
+    args: [x]
+";
+    let (out, outcomes) = fix(
+        text,
+        0,
+        vec![set(
+            "/spec/containers/1/securityContext/runAsNonRoot",
+            FixValue::Bool(true),
+        )],
+    );
+    assert_eq!(outcomes, vec![Outcome::Applied]);
+    assert!(
+        out.contains(
+            "    resources: *res\n    securityContext:\n      runAsNonRoot: true\n  - name: c\n"
+        ),
+        "{out}"
+    );
+    // Removing the key whose value is an alias removes that line only.
+    let (out, _) = fix(text, 0, vec![remove("/spec/containers/1/resources")]);
+    assert!(out.contains("  - name: b\n  - name: c\n"), "{out}");
+    // An alias as the last item of a list: its place is unknown, nothing is appended.
+    let list = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: a\n    args:\n    - &flag --v=2\n    - *flag\n";
+    let (out, outcomes) = fix(
+        list,
+        0,
+        vec![append("/spec/containers/0/args", FixValue::str("--x"))],
+    );
+    assert_eq!(outcomes, vec![Outcome::Skipped(Skip::Shared)]);
+    assert_eq!(out, list);
+}
+
+#[test]
+fn a_block_scalar_before_the_insertion_point_stays_whole() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: a\n    command:\n    - sh\n    - -c\n    - |\n      echo start\n      # not a YAML comment\n\n  - name: b\n    image: y\n";
+    let (out, _) = fix(
+        text,
+        0,
+        vec![set(
+            "/spec/containers/0/securityContext/runAsNonRoot",
+            FixValue::Bool(true),
+        )],
+    );
+    assert!(
+        out.contains("      # not a YAML comment\n    securityContext:\n      runAsNonRoot: true\n\n  - name: b\n"),
+        "{out}"
+    );
+    let loaded = objects_from_str("t", &out);
+    let script = loaded.objects[0]
+        .node
+        .lookup("/spec/containers/0/command/2")
+        .0
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(script, "echo start\n# not a YAML comment\n");
+}

@@ -206,19 +206,26 @@ impl<'t> Editor<'t> {
     }
 
     /// The last line holding content of `node` (block collections end where the next token
-    /// starts, which can be lines later).
-    fn content_end_line(&self, node: &Node) -> u32 {
+    /// starts, which can be lines later). An alias carries the spans of its anchor, elsewhere in
+    /// the file: `key: *x` ends on the key's line; an alias item ends a list at an unknown place.
+    fn content_end_line(&self, node: &Node) -> Result<u32, Skip> {
         if self.is_flow(node) {
-            return node.span.end.line;
+            return Ok(node.span.end.line);
         }
-        match &node.value {
+        Ok(match &node.value {
             Value::Map(entries) => match own_entries(node, entries).last() {
-                Some(e) => self.content_end_line(&e.value).max(e.key_span.end.line),
+                Some(e) if e.value.span.start < e.key_span.end => e.key_span.end.line,
+                Some(e) => self.content_end_line(&e.value)?.max(e.key_span.end.line),
                 None => node.span.start.line,
             },
-            Value::Seq(items) => items
-                .last()
-                .map_or(node.span.start.line, |i| self.content_end_line(i)),
+            Value::Seq(items) if items.is_empty() => node.span.start.line,
+            Value::Seq(items) => {
+                let last = items.len() - 1;
+                if item_is_alias(node, items, last) {
+                    return Err(Skip::Shared);
+                }
+                self.content_end_line(&items[last])?
+            }
             Value::Scalar(_) => {
                 let end = node.span.end;
                 let mut line = end.line;
@@ -235,7 +242,7 @@ impl<'t> Editor<'t> {
                 }
                 line
             }
-        }
+        })
     }
 
     /// The text of `pos`'s line before it.
@@ -367,9 +374,12 @@ impl<'t> Editor<'t> {
                     .ok_or(Skip::Layout("mapping of merged keys only"))?;
                 let indent = first.key_span.start.col as usize - 1;
                 let last = own.last().expect("non-empty");
-                let line = self
-                    .content_end_line(&last.value)
-                    .max(last.key_span.end.line);
+                let line = if last.value.span.start < last.key_span.end {
+                    last.key_span.end.line
+                } else {
+                    self.content_end_line(&last.value)?
+                        .max(last.key_span.end.line)
+                };
                 let (at_off, break_first) = self.after_line(line);
                 let mut text = String::new();
                 if break_first {
@@ -494,6 +504,9 @@ impl<'t> Editor<'t> {
                 if self.is_flow(node) {
                     return self.flow_insert(node, &flow(value, self.json));
                 }
+                if item_is_alias(node, items, 0) {
+                    return Err(Skip::Shared);
+                }
                 let first = self.offset(items[0].span.start);
                 let dash = self.text[..first].trim_end_matches([' ', '\t']);
                 let line_start = self.line_starts[items[0].span.start.line as usize - 1];
@@ -505,8 +518,7 @@ impl<'t> Editor<'t> {
                     return Err(Skip::Layout("nested sequence on one line"));
                 }
                 let indent = self.text[line_start..dash_at].chars().count();
-                let last = items.last().expect("block sequences are not empty");
-                let (at, break_first) = self.after_line(self.content_end_line(last));
+                let (at, break_first) = self.after_line(self.content_end_line(node)?);
                 let mut text = String::new();
                 if break_first {
                     text.push_str(self.nl);
@@ -552,19 +564,27 @@ impl<'t> Editor<'t> {
                         .iter()
                         .position(|e| std::ptr::eq(*e, entry))
                         .ok_or(Skip::Shared)?;
+                    let last_line = if entry.value.span.start < entry.key_span.end {
+                        entry.key_span.end.line
+                    } else {
+                        self.content_end_line(&entry.value)?
+                            .max(entry.key_span.end.line)
+                    };
                     (
                         entry.key_span.start,
-                        self.content_end_line(&entry.value)
-                            .max(entry.key_span.end.line),
+                        last_line,
                         own.get(i + 1).map(|e| e.key_span.start),
                         i.checked_sub(1).map(|p| own[p].value.span.end),
                     )
                 }
                 Value::Seq(items) => {
                     let i = target.index.expect("a sequence's child has an index");
+                    if !flow_parent && item_is_alias(pnode, items, i) {
+                        return Err(Skip::Shared);
+                    }
                     (
                         items[i].span.start,
-                        self.content_end_line(&items[i]),
+                        self.content_end_line(&items[i])?,
                         items.get(i + 1).map(|n| n.span.start),
                         i.checked_sub(1).map(|p| items[p].span.end),
                     )
@@ -831,6 +851,14 @@ fn walk<'n>(root: &'n Node, segs: &[String]) -> Vec<Step<'n>> {
         }
     }
     steps
+}
+
+/// Whether item `i` of a sequence is an alias (its span is its anchor's, written before the
+/// sequence or before the item preceding it). An alias first item whose anchor follows the
+/// sequence is caught by the dash check: an anchored node's text is preceded by `&name`.
+fn item_is_alias(seq: &Node, items: &[Node], i: usize) -> bool {
+    let start = items[i].span.start;
+    start < seq.span.start || (i > 0 && start <= items[i - 1].span.start)
 }
 
 /// The entries written in this mapping itself: not those a `<<` merge brought in (which sit
