@@ -314,3 +314,25 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn mistyped_pod_security_labels_get_the_value_meant() {
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: Restricted\n    pod-security.kubernetes.io/enforce-version: \"1.30\"\n    pod-security.kubernetes.io/warn: strict\n";
+    let out = palisade()
+        .args([
+            "fix",
+            "--no-config",
+            "--unsafe-fixes",
+            "--select",
+            "PS163",
+            "-",
+        ])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    let fixed = String::from_utf8(out.stdout).unwrap();
+    assert!(fixed.contains("enforce: restricted\n"), "{fixed}");
+    assert!(fixed.contains("enforce-version: v1.30\n"), "{fixed}");
+    // No level is evidently meant by `strict`: left for a person.
+    assert!(fixed.contains("warn: strict\n"), "{fixed}");
+}
