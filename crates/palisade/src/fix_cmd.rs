@@ -86,6 +86,8 @@ struct File {
     path: Arc<str>,
     original: String,
     current: String,
+    /// The file started with a UTF-8 byte order mark (which the loader strips): written back.
+    bom: bool,
     /// The file's fixes were refused (an edit broke it): left as it was.
     refused: bool,
 }
@@ -120,15 +122,26 @@ pub fn run(args: FixArgs) -> Result<u8> {
     };
     let (inputs, mut problems) = scan::expand(&args.paths);
     let mut files = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for input in inputs {
+        // A file named twice (`fix a.yaml .`) is fixed once.
+        if let Input::File(p) = &input {
+            if !seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())) {
+                continue;
+            }
+        }
         let (path, bytes) = scan::read_input(&input, &limits);
-        let text = bytes.and_then(|b| source::decode(&b, &limits).map(str::to_owned));
-        match text {
-            Ok(t) => files.push(File {
+        let decoded = bytes.and_then(|b| {
+            let bom = b.starts_with(b"\xEF\xBB\xBF");
+            source::decode(&b, &limits).map(|t| (t.to_owned(), bom))
+        });
+        match decoded {
+            Ok((t, bom)) => files.push(File {
                 input,
                 path,
                 original: t.clone(),
                 current: t,
+                bom,
                 refused: false,
             }),
             Err(e) => problems.push(InputProblem {
@@ -165,12 +178,20 @@ pub fn run(args: FixArgs) -> Result<u8> {
                 )?;
             }
         } else if is_stdin {
+            if f.bom {
+                stdout.write_all(b"\xEF\xBB\xBF")?;
+            }
             stdout.write_all(f.current.as_bytes())?;
         } else if f.current != f.original {
             let Input::File(p) = &f.input else {
                 unreachable!("not stdin")
             };
-            if let Err(e) = write_atomically(p, &f.current) {
+            let text = if f.bom {
+                format!("\u{feff}{}", f.current)
+            } else {
+                f.current.clone()
+            };
+            if let Err(e) = write_atomically(p, &text) {
                 problems.push(InputProblem {
                     path: f.path.clone(),
                     pos: None,

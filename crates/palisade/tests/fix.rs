@@ -336,3 +336,22 @@ fn mistyped_pod_security_labels_get_the_value_meant() {
     // No level is evidently meant by `strict`: left for a person.
     assert!(fixed.contains("warn: strict\n"), "{fixed}");
 }
+
+#[test]
+fn a_byte_order_mark_and_a_file_named_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bom.yaml");
+    let text = std::fs::read_to_string(fixtures().join("crlf.yaml")).unwrap();
+    std::fs::write(&file, format!("\u{feff}{text}")).unwrap();
+    let out = palisade()
+        .args(["fix", "--no-config", "--unsafe-fixes"])
+        .arg(&file)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("in 1 file:"), "{stderr}");
+    let fixed = std::fs::read(&file).unwrap();
+    assert!(fixed.starts_with(b"\xEF\xBB\xBFapiVersion: v1\r\n"));
+    assert!(String::from_utf8_lossy(&fixed).contains("hostNetwork: false\r\n"));
+}
