@@ -54,7 +54,7 @@ pub struct FixArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
 
-    /// Fix only these rules: codes, prefixes (PS, RB2) or names, comma-separated
+    /// Fix (and judge) only these rules: codes, prefixes (PS, RB2) or names, comma-separated
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub select: Vec<String>,
 
