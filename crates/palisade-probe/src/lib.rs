@@ -109,7 +109,10 @@ pub async fn probe(
             .enumerate()
             .map(move |(j, p)| (i, j, Arc::clone(t), *p))
     });
-    let deadline = tokio::time::sleep(opts.deadline);
+    // No probe starts after the deadline, and those in flight are dropped at it.
+    let end = tokio::time::Instant::now() + opts.deadline;
+    let pairs = pairs.take_while(move |_| tokio::time::Instant::now() < end);
+    let deadline = tokio::time::sleep_until(end);
     let results = stream::iter(pairs)
         .map(|(i, j, t, p)| {
             let client = &client;
