@@ -217,8 +217,12 @@ impl Client {
                         let answer = self.http(tls, &host, path).await;
                         let answer = match answer {
                             // After a TLS 1.3 handshake the server refuses a missing client
-                            // certificate with an alert on the first read.
-                            Err(Failure::NotHttp(r) | Failure::Io(r)) if is_tls_error(&r) => {
+                            // certificate with an alert on the first read — or, depending on
+                            // timing, the connection is just reset or closed: a server that
+                            // asked for a certificate and then does not answer demanded it.
+                            Err(Failure::NotHttp(r) | Failure::Io(r))
+                                if cert() || is_tls_error(&r) =>
+                            {
                                 Err(Failure::Tls {
                                     cert_requested: cert(),
                                     reason: r,
