@@ -11,6 +11,7 @@ mod cli;
 mod cluster_cmd;
 mod netpol_cmd;
 mod node_cmd;
+mod probe_cmd;
 mod rbac_cmd;
 mod scan;
 mod session;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(*args),
         Command::Cluster(args) => cluster_cmd::run(*args),
         Command::Node(args) => node_cmd::run(*args),
+        Command::Probe(args) => probe_cmd::run(*args),
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
         Command::Rbac(args) => rbac_cmd::run(args),
