@@ -55,7 +55,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             ports: ports::default_ports(),
-            timeout: Duration::from_secs(3),
+            timeout: Duration::from_secs(2),
             concurrency: 256,
             deadline: Duration::from_secs(300),
         }

@@ -63,8 +63,9 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "N")]
     pub max_hosts: Option<usize>,
 
-    /// Timeout of one connect, TLS handshake or HTTP exchange, in seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+    /// Timeout of one connect, TLS handshake or HTTP exchange, in seconds (a port that accepts
+    /// and stays silent costs two: TLS, then plain HTTP)
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     pub timeout: f64,
 
     /// Stop the whole probe after this many seconds; what was not probed is reported as not

@@ -21,7 +21,11 @@ pub fn ip(last: u8) -> IpAddr {
 }
 
 fn bind(ip: IpAddr) -> StdListener {
-    let l = StdListener::bind(SocketAddr::new(ip, 0)).expect("bind a loopback port");
+    bind_at(SocketAddr::new(ip, 0))
+}
+
+fn bind_at(addr: SocketAddr) -> StdListener {
+    let l = StdListener::bind(addr).unwrap_or_else(|e| panic!("bind {addr}: {e}"));
     l.set_nonblocking(true).unwrap();
     l
 }
@@ -76,6 +80,22 @@ pub fn https_versions(
     require_client_cert: bool,
     versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> SocketAddr {
+    https_on(
+        SocketAddr::new(ip, 0),
+        router,
+        require_client_cert,
+        versions,
+    )
+}
+
+/// [`https_versions`] on a given address (port 0: the kernel picks).
+pub fn https_on(
+    at: SocketAddr,
+    router: Router,
+    require_client_cert: bool,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> SocketAddr {
+    let ip = at.ip();
     let pki = pki();
     let (cert, key) = leaf(&pki, &ip.to_string());
     let builder = rustls::ServerConfig::builder_with_provider(provider())
@@ -97,7 +117,7 @@ pub fn https_versions(
     };
     let mut config = builder.with_single_cert(vec![cert], key).unwrap();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let listener = bind(ip);
+    let listener = bind_at(at);
     let addr = listener.local_addr().unwrap();
     let server = axum_server::from_tcp_rustls(
         listener,
@@ -112,7 +132,12 @@ pub fn https_versions(
 
 /// Serves `router` over plain HTTP on `ip`.
 pub fn http(ip: IpAddr, router: Router) -> SocketAddr {
-    let listener = bind(ip);
+    http_on(SocketAddr::new(ip, 0), router)
+}
+
+/// [`http`] on a given address.
+pub fn http_on(at: SocketAddr, router: Router) -> SocketAddr {
+    let listener = bind_at(at);
     let addr = listener.local_addr().unwrap();
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
     tokio::spawn(async move {
@@ -123,7 +148,12 @@ pub fn http(ip: IpAddr, router: Router) -> SocketAddr {
 
 /// Sends an SSH banner to every connection.
 pub fn ssh(ip: IpAddr) -> SocketAddr {
-    let listener = tokio::net::TcpListener::from_std(bind(ip)).unwrap();
+    ssh_on(SocketAddr::new(ip, 0))
+}
+
+/// [`ssh`] on a given address.
+pub fn ssh_on(at: SocketAddr) -> SocketAddr {
+    let listener = tokio::net::TcpListener::from_std(bind_at(at)).unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((mut s, _)) = listener.accept().await {
@@ -140,7 +170,12 @@ pub fn ssh(ip: IpAddr) -> SocketAddr {
 
 /// Accepts connections and never says anything.
 pub fn silent(ip: IpAddr) -> SocketAddr {
-    let listener = tokio::net::TcpListener::from_std(bind(ip)).unwrap();
+    silent_on(SocketAddr::new(ip, 0))
+}
+
+/// [`silent`] on a given address.
+pub fn silent_on(at: SocketAddr) -> SocketAddr {
+    let listener = tokio::net::TcpListener::from_std(bind_at(at)).unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let mut held = Vec::new();
