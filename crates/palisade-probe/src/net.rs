@@ -95,18 +95,21 @@ impl Answer {
     }
 }
 
-/// Up to `n` characters of `bytes`, printable ASCII only (control and other bytes shown as `.`),
-/// with `…` when cut: evidence that is safe to print anywhere.
+/// Up to `n` bytes of `bytes` as text: printable ASCII only (other bytes shown as `.`), runs of
+/// white space as one space, `…` when cut. Evidence that is safe to print anywhere.
 pub fn first_bytes(bytes: &[u8], n: usize) -> String {
-    let mut s: String = bytes
-        .iter()
-        .take(n)
-        .map(|&b| match b {
-            b'\r' | b'\n' | b'\t' => ' ',
-            0x20..=0x7e => b as char,
-            _ => '.',
-        })
-        .collect();
+    let mut s = String::new();
+    for &b in bytes.iter().take(n) {
+        match b {
+            b'\r' | b'\n' | b'\t' | b' ' => {
+                if !s.is_empty() && !s.ends_with(' ') {
+                    s.push(' ');
+                }
+            }
+            0x21..=0x7e => s.push(b as char),
+            _ => s.push('.'),
+        }
+    }
     let trimmed = s.trim_end().len();
     s.truncate(trimmed);
     if bytes.len() > n {
@@ -482,6 +485,7 @@ mod tests {
         assert_eq!(first_bytes(b"SSH-2.0-x\r\n", 40), "SSH-2.0-x");
         assert_eq!(first_bytes(b"a\x1b[31mb", 40), "a.[31mb");
         assert_eq!(first_bytes(b"abcdef", 3), "abc…");
+        assert_eq!(first_bytes(b"<html>\n    <head> x", 40), "<html> <head> x");
         let a = Answer {
             status: 200,
             content_type: None,

@@ -330,3 +330,14 @@ async fn a_silent_ssh_port_and_the_deadline() {
     assert_eq!(outcome.counts.planned, 2);
     assert!(outcome.counts.probed < 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_etcd_that_ignores_a_client_hello_is_found_after_the_tls_timeout() {
+    let etcd_plain = patient_http(ip(37), r#"{"etcdserver":"3.4.3","etcdcluster":"3.4.0"}"#);
+    let (_, f) = run(&[target(&[(etcd_plain, Role::Etcd)])], &Context::default()).await;
+    let m = one(&f, etcd_plain, "EX706");
+    assert!(
+        m.contains("over plain HTTP, no TLS at all") && m.contains("3.4.3"),
+        "{m}"
+    );
+}
