@@ -222,6 +222,17 @@ fn options(args: &ProbeArgs) -> Result<palisade_probe::Options> {
     if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
         bail!("--concurrency: between 1 and {MAX_CONCURRENCY}");
     }
+    // Each probe in flight holds a socket, and another may still be closing.
+    if let Some(limit) = open_file_limit() {
+        let needed = 2 * args.concurrency as u64 + 64;
+        if needed > limit {
+            bail!(
+                "--concurrency {}: needs up to {needed} open files, the limit is {limit} \
+                 (lower --concurrency, or raise the limit with `ulimit -n`)",
+                args.concurrency
+            );
+        }
+    }
     let mut list = match &args.ports {
         Some(spec) => ports::parse_ports(spec)?,
         None => ports::default_ports(),
@@ -235,6 +246,17 @@ fn options(args: &ProbeArgs) -> Result<palisade_probe::Options> {
         concurrency: args.concurrency,
         deadline: seconds("--deadline", args.deadline)?,
     })
+}
+
+/// The soft limit of open files (Linux: /proc/self/limits), if known.
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn one_address(host: &str, resolver: &dyn Resolver) -> Result<IpAddr> {

@@ -247,3 +247,40 @@ async fn from_cluster_probes_the_nodes_and_the_api_endpoint() {
     assert!(seen.iter().all(|s| s.method == "GET"), "{seen:?}");
     assert!(seen.iter().any(|s| s.path == "/api/v1/nodes"), "{seen:?}");
 }
+
+#[test]
+fn concurrency_beyond_the_open_file_limit_is_refused() {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("palisade"));
+    // Were the check to fail, only a port just released on 127.0.0.45 would be probed.
+    let port = closed(ip(45)).port();
+    cmd.args([
+        "probe",
+        "--no-config",
+        "127.0.0.45",
+        "--concurrency",
+        "300",
+        "--ports",
+    ]);
+    cmd.arg(format!("other={port}"));
+    // SAFETY: setrlimit is async-signal-safe; the closure only lowers this child's limit.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 256,
+                rlim_max: 256,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--concurrency 300: needs up to 664 open files, the limit is 256"),
+        "{stderr}"
+    );
+}
