@@ -145,7 +145,7 @@ fn from_failure(f: Failure) -> State {
         Failure::Closed => State::Closed,
         Failure::Filtered => State::Filtered,
         Failure::Timeout => State::Silent,
-        Failure::Io(e) => State::Failed(e),
+        Failure::Unreachable(e) => State::Failed(e),
         other => State::Other(other.to_string()),
     }
 }
@@ -179,7 +179,7 @@ async fn http(client: &Client, addr: SocketAddr, name: Option<&str>, role: Role)
                 reason,
             }) => return State::ClientCertRequired { reason },
             // Nothing listens: no second transport to try.
-            Err(f @ (Failure::Closed | Failure::Filtered | Failure::Io(_)))
+            Err(f @ (Failure::Closed | Failure::Filtered | Failure::Unreachable(_)))
                 if last.is_none() && timeouts == 0 =>
             {
                 return from_failure(f);

@@ -135,7 +135,9 @@ pub enum Failure {
     },
     /// Something answered, but not HTTP (or not in the transport used).
     NotHttp(String),
-    /// Other I/O errors.
+    /// The connect failed otherwise (no route, network unreachable).
+    Unreachable(String),
+    /// Other I/O errors, after the connection was accepted.
     Io(String),
 }
 
@@ -151,7 +153,7 @@ impl fmt::Display for Failure {
             } => write!(f, "TLS refused without a client certificate ({reason})"),
             Failure::Tls { reason, .. } => write!(f, "TLS failed ({reason})"),
             Failure::NotHttp(r) => write!(f, "not HTTP ({r})"),
-            Failure::Io(r) => f.write_str(r),
+            Failure::Unreachable(r) | Failure::Io(r) => f.write_str(r),
         }
     }
 }
@@ -192,7 +194,7 @@ impl Client {
             Connect::Open(s) => s,
             Connect::Closed => return failed(Failure::Closed, false),
             Connect::Filtered => return failed(Failure::Filtered, false),
-            Connect::Failed(e) => return failed(Failure::Io(e), false),
+            Connect::Failed(e) => return failed(Failure::Unreachable(e), false),
         };
         let host = match name {
             Some(n) => n.to_owned(),
@@ -375,7 +377,7 @@ pub async fn banner(addr: SocketAddr, limit: Duration) -> Result<Vec<u8>, Failur
         Connect::Open(s) => s,
         Connect::Closed => return Err(Failure::Closed),
         Connect::Filtered => return Err(Failure::Filtered),
-        Connect::Failed(e) => return Err(Failure::Io(e)),
+        Connect::Failed(e) => return Err(Failure::Unreachable(e)),
     };
     let mut buf = vec![0u8; MAX_BANNER];
     let mut got = 0;

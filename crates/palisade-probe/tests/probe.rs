@@ -341,3 +341,15 @@ async fn plain_etcd_that_ignores_a_client_hello_is_found_after_the_tls_timeout()
         "{m}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_that_accepts_and_hangs_up_is_open_not_http() {
+    let addr = closer(ip(38));
+    let (outcome, f) = run(&[target(&[(addr, Role::Other)])], &Context::default()).await;
+    assert_eq!(outcome.counts.open, 1, "{:?}", outcome.counts);
+    let m = one(&f, addr, "EX717");
+    assert!(
+        m.contains("accepts connections but does not speak HTTP"),
+        "{m}"
+    );
+}

@@ -54,7 +54,9 @@ impl ProbeRule for Rule {
                 }
                 State::Banner(b) => format!("it sends \"{}\"", first_bytes(b, 64)),
                 State::Silent => "it accepts connections and says nothing".into(),
-                State::Other(why) => format!("it answers, not HTTP ({why})"),
+                State::Other(why) => {
+                    format!("it accepts connections but does not speak HTTP ({why})")
+                }
                 State::Closed | State::Filtered | State::Failed(_) => continue,
             };
             let msg = format!("{} is open: {what}", out.place(obs));

@@ -326,3 +326,15 @@ pub fn patient_http(ip: IpAddr, body: &'static str) -> SocketAddr {
     });
     addr
 }
+
+/// Accepts connections and closes them at once.
+pub fn closer(ip: IpAddr) -> SocketAddr {
+    let listener = tokio::net::TcpListener::from_std(bind(ip)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = listener.accept().await {
+            drop(s);
+        }
+    });
+    addr
+}
