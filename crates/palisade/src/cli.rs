@@ -21,6 +21,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         palisade scan --pod-security restricted:v1.30 k8s/\n  \
         palisade cluster --context prod             audit a live cluster, read-only\n  \
         palisade node --benchmark cis               CIS report for the node it runs on\n  \
+        palisade probe 10.0.1.0/24                  which of the guide's ports answer, and to whom\n  \
         palisade rules                              list every rule\n  \
         palisade explain PS101                      what a rule checks and how to fix it\n\n\
         Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, input or config error."
