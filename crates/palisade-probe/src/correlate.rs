@@ -5,6 +5,8 @@
 
 use std::net::IpAddr;
 
+use palisade_core::Finding;
+
 use crate::target::Resolver;
 use crate::ProbeError;
 
@@ -39,34 +41,44 @@ pub struct NodeFinding {
     pub message: String,
 }
 
-/// A saved node audit, and the host it is about (`--node-report HOST=FILE`), or every probed host
+/// A node audit (saved, or run in this invocation), and the host it is about (`--node-report HOST=FILE`), or every probed host
 /// when none is given.
 #[derive(Clone, Debug)]
 pub struct NodeReport {
+    /// The report file, or what was audited (`--root /mnt/node1`).
     pub path: String,
     pub host: Option<IpAddr>,
     pub findings: Vec<NodeFinding>,
 }
 
-/// Reads `[HOST=]FILE`: a Palisade JSON report (`palisade node --format json`).
-pub fn load(spec: &str, resolver: &dyn Resolver) -> Result<NodeReport, ProbeError> {
-    let (host, path) = match spec.split_once('=') {
-        Some((h, p)) if !h.contains('/') && !h.is_empty() => {
+/// Splits `HOST=REST` (an address, or a name resolved with `resolver`) from `REST` alone. A `=`
+/// after a `/` is part of a path, not a host.
+pub fn split_host<'a>(
+    spec: &'a str,
+    resolver: &dyn Resolver,
+) -> Result<(Option<IpAddr>, &'a str), String> {
+    match spec.split_once('=') {
+        Some((h, rest)) if !h.contains('/') && !h.is_empty() => {
             let ip = match h.parse::<IpAddr>() {
                 Ok(ip) => ip,
                 Err(_) => resolver
                     .resolve(h)
                     .ok()
                     .and_then(|a| a.first().copied())
-                    .ok_or_else(|| ProbeError::NodeReport {
-                        path: spec.to_owned(),
-                        reason: format!("cannot resolve the host `{h}`"),
-                    })?,
+                    .ok_or_else(|| format!("cannot resolve the host `{h}`"))?,
             };
-            (Some(ip), p)
+            Ok((Some(ip), rest))
         }
-        _ => (None, spec),
-    };
+        _ => Ok((None, spec)),
+    }
+}
+
+/// Reads `[HOST=]FILE`: a Palisade JSON report (`palisade node --format json`).
+pub fn load(spec: &str, resolver: &dyn Resolver) -> Result<NodeReport, ProbeError> {
+    let (host, path) = split_host(spec, resolver).map_err(|reason| ProbeError::NodeReport {
+        path: spec.to_owned(),
+        reason,
+    })?;
     let err = |reason: String| ProbeError::NodeReport {
         path: path.to_owned(),
         reason,
@@ -85,6 +97,24 @@ pub fn load(spec: &str, resolver: &dyn Resolver) -> Result<NodeReport, ProbeErro
         host,
         findings,
     })
+}
+
+/// A node audit run in this invocation (`--node-root`), named `label`.
+pub fn from_findings(label: String, host: Option<IpAddr>, findings: &[Finding]) -> NodeReport {
+    NodeReport {
+        path: label,
+        host,
+        findings: findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .map(|f| NodeFinding {
+                code: f.code.to_owned(),
+                file: f.location.path().map(str::to_owned),
+                line: f.location.pos().map(|p| u64::from(p.line)),
+                message: f.message.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// The findings of a JSON report (schema version 1, docs/json-schema.md).
@@ -137,7 +167,7 @@ pub fn annotate(probe_code: &str, ip: IpAddr, reports: &[NodeReport]) -> Option<
             .collect();
         if matching.is_empty() {
             notes.push(format!(
-                "the node audit {} has no {} finding: another process may serve the port, or \
+                "the node audit ({}) has no {} finding: another process may serve the port, or \
                  the report is from another node",
                 r.path,
                 codes.join("/")
@@ -161,7 +191,7 @@ pub fn annotate(probe_code: &str, ip: IpAddr, reports: &[NodeReport]) -> Option<
             n => format!(" (and {n} more)"),
         };
         notes.push(format!(
-            "the node audit {} agrees: {}{more}",
+            "the node audit ({}) agrees: {}{more}",
             r.path,
             quoted.join("; ")
         ));
@@ -197,7 +227,7 @@ mod tests {
         let note = annotate("EX703", ip, &[report(None)]).unwrap();
         assert_eq!(
             note,
-            " — the node audit node.json agrees: KL603 kubelet serves unauthenticated read-only \
+            " — the node audit (node.json) agrees: KL603 kubelet serves unauthenticated read-only \
              port 10255 (readOnlyPort=10255 (/var/lib/kubelet/config.yaml:12)) \
              [/var/lib/kubelet/config.yaml:12]"
         );

@@ -299,7 +299,7 @@ async fn bastion_and_nodes_and_node_reports() {
     let m = one(&f, read_only, "EX703");
     assert!(m.contains("(node worker-1)"), "{m}");
     assert!(
-        m.contains("the node audit ") && m.contains("agrees: KL603 kubelet serves unauthenticated read-only port 10255 (readOnlyPort=10255 (/var/lib/kubelet/config.yaml:12)) [/var/lib/kubelet/config.yaml:12]"),
+        m.contains("agrees: KL603 kubelet serves unauthenticated read-only port 10255 (readOnlyPort=10255 (/var/lib/kubelet/config.yaml:12)) [/var/lib/kubelet/config.yaml:12]"),
         "{m}"
     );
     let x = f.iter().find(|x| x.code == "EX703").unwrap();

@@ -86,6 +86,11 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "[HOST=]FILE")]
     pub node_report: Vec<String>,
 
+    /// Audit a node's files now (as `palisade node --root DIR` does) and tie findings to its
+    /// settings; `HOST=DIR` applies it to one host only (repeatable; `/` is this machine)
+    #[arg(long, value_name = "[HOST=]DIR")]
+    pub node_root: Vec<String>,
+
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -95,7 +100,10 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
     let session = Session::new(&args.report, Mode::Rules)?;
     let opts = options(&args)?;
     let resolver = SystemResolver;
-    let reports = palisade_probe::correlate::load_all(&args.node_report, &resolver)?;
+    let mut reports = palisade_probe::correlate::load_all(&args.node_report, &resolver)?;
+    for spec in &args.node_root {
+        reports.push(audit_node(spec, &resolver)?);
+    }
     let bastion = match &args.bastion {
         Some(b) => Some(one_address(b, &resolver).map_err(|e| anyhow!("--bastion: {e}"))?),
         None => None,
@@ -246,6 +254,30 @@ fn options(args: &ProbeArgs) -> Result<palisade_probe::Options> {
         concurrency: args.concurrency,
         deadline: seconds("--deadline", args.deadline)?,
     })
+}
+
+/// Runs the node audit of `[HOST=]DIR` for correlation.
+fn audit_node(
+    spec: &str,
+    resolver: &dyn Resolver,
+) -> Result<palisade_probe::correlate::NodeReport> {
+    let (host, dir) = palisade_probe::correlate::split_host(spec, resolver)
+        .map_err(|e| anyhow!("--node-root {spec}: {e}"))?;
+    let root = PathBuf::from(dir);
+    if !root.is_dir() {
+        bail!("--node-root {dir}: not a directory");
+    }
+    let proc = (root == std::path::Path::new("/")).then(|| PathBuf::from("/proc"));
+    let audit = palisade_node::audit(&palisade_node::Options {
+        root,
+        proc,
+        kubernetes_version: None,
+    });
+    Ok(palisade_probe::correlate::from_findings(
+        format!("--root {dir}"),
+        host,
+        &audit.findings,
+    ))
 }
 
 /// The soft limit of open files (Linux: /proc/self/limits), if known.

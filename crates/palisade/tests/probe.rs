@@ -170,6 +170,27 @@ async fn findings_in_json_with_the_node_setting_behind_them() {
         "{}",
         f[2].2
     );
+    // The same, with the node audited in this invocation.
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../palisade-node/tests/fixtures/kubeadm-1.24-insecure"
+    );
+    let args = vec![
+        "127.0.0.42".to_owned(),
+        "--ports".to_owned(),
+        format!("kubelet-read-only={}", read_only.port()),
+        "--node-root".to_owned(),
+        format!("127.0.0.42={fixture}"),
+        "--format".to_owned(),
+        "json".to_owned(),
+    ];
+    let (code, json2, stderr) = run(args).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    let m = json2["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        m.contains(&format!("the node audit (--root {fixture}) agrees: KL603 kubelet serves unauthenticated read-only port 10255 (readOnlyPort=10255 (/var/lib/kubelet/config.yaml:24)) [/var/lib/kubelet/config.yaml:24]")),
+        "{m}"
+    );
     // One SSH host is the bastion: no EX715.
     let sarif: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("probe.sarif")).unwrap()).unwrap();
