@@ -21,6 +21,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         palisade scan --pod-security restricted:v1.30 k8s/\n  \
         palisade cluster --context prod             audit a live cluster, read-only\n  \
         palisade node --benchmark cis               CIS report for the node it runs on\n  \
+        palisade probe 10.0.1.0/24                  which of the guide's ports answer, and to whom\n  \
         palisade rules                              list every rule\n  \
         palisade explain PS101                      what a rule checks and how to fix it\n\n\
         Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, input or config error."
@@ -97,6 +98,30 @@ pub enum Command {
             refused or it could not be written)."
     )]
     Fix(Box<crate::fix_cmd::FixArgs>),
+    /// Probe hosts for the guide's exposed ports: kubelet, etcd, API server, health ports, SSH
+    #[command(
+        long_about = "Probe the hosts you name for the ports the guide says to firewall (kubelet \
+                      10250/10255, etcd 2379-2380, API server 6443 and 8080, kube-proxy 10256, \
+                      Calico 9099, cAdvisor 4149/4194, controller manager 10257, scheduler 10259, \
+                      the Dashboard, SSH) and ask each open port, without credentials, what it \
+                      serves: the kubelet's /pods, the API server's namespaces, etcd without a \
+                      client certificate. Only the targets you name are touched; a CIDR range \
+                      larger than a /24 needs --max-hosts. Findings are located at host:port and \
+                      quote the evidence; with --node-report they quote the node setting behind \
+                      them.",
+        after_help = "Examples:\n  \
+            palisade probe 10.0.0.5 10.0.0.6               the default ports on two nodes\n  \
+            palisade probe 10.0.1.0/24 --nodeports         a subnet, NodePorts included\n  \
+            palisade probe --from-cluster --bastion 10.0.0.1\n  \
+            palisade probe --targets-file nodes.txt --format sarif -o json=probe.json\n  \
+            palisade probe 10.0.0.5 --ports 22,6443,kubelet=20250   a kubelet on a custom port\n  \
+            palisade node --format json > node.json; palisade probe 10.0.0.5 --node-report 10.0.0.5=node.json\n\n\
+            Run it from where an attacker would stand (the Internet, another tenant's network): \
+            what answers there is what is exposed.\n\n\
+            Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error \
+            (bad target, port or option)."
+    )]
+    Probe(Box<crate::probe_cmd::ProbeArgs>),
     /// Ask the RBAC objects in manifests: `rbac can-i`, `rbac who-can`
     Rbac(crate::rbac_cmd::RbacArgs),
     /// NetworkPolicy analysis: may one pod reach another, and which policy decides

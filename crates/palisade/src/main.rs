@@ -12,6 +12,7 @@ mod cluster_cmd;
 mod fix_cmd;
 mod netpol_cmd;
 mod node_cmd;
+mod probe_cmd;
 mod rbac_cmd;
 mod scan;
 mod session;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(*args),
         Command::Cluster(args) => cluster_cmd::run(*args),
         Command::Node(args) => node_cmd::run(*args),
+        Command::Probe(args) => probe_cmd::run(*args),
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
         Command::Fix(args) => fix_cmd::run(*args),

@@ -170,7 +170,7 @@ fn load_config(args: &ReportArgs) -> Result<Config> {
 
 /// A `--select`/`--ignore` pattern that matches no rule is a typo, not a request for nothing.
 fn check_patterns(selection: &Selection) -> Result<()> {
-    let catalogue = palisade_rules::registry::catalogue();
+    let catalogue = crate::catalogue::catalogue();
     for p in selection.select.iter().chain(&selection.ignore) {
         let known = catalogue
             .iter()
