@@ -1,0 +1,556 @@
+//! NetworkPolicies: default deny in both directions for every namespace that runs pods, plus the
+//! allowances its workloads need to keep working, and the guide's deny-dashboard policy.
+//!
+//! Allowances, and what they rest on:
+//! - DNS: every pod may reach kube-dns (`k8s-app: kube-dns` in `kube-system`) on 53/UDP and
+//!   53/TCP.
+//! - A Service's pods accept their clients on the Service's target ports; clients are workloads
+//!   whose configuration names the Service (see [`crate::inventory`]), ingress controllers for a
+//!   Service an Ingress routes to, the outside world for `LoadBalancer`/`NodePort` Services. When
+//!   no client shows, the Service's own namespace is allowed and the policy says it assumed so.
+//! - The clients' egress to those pods, in the clients' namespaces.
+//! - Egress to outside addresses only where a workload's configuration holds a URL to one, and to
+//!   the API server for workloads whose ServiceAccount has RBAC bindings; both as
+//!   `0.0.0.0/0` minus 169.254.169.254/32 on the needed ports (NetworkPolicies cannot name hosts).
+//!
+//! NetworkPolicies cannot deny: the metadata endpoint is blocked by the default-deny egress policy
+//! and by the `except` in every ipBlock the bundle writes (what NP305 checks).
+
+use std::collections::BTreeMap;
+
+use palisade_core::KubeVersion;
+use palisade_rules::netpol::{Labels, Protocol, NAMESPACE_NAME_LABEL};
+
+use crate::inventory::{Inventory, Service, Target, Workload};
+use crate::yaml::Y;
+use crate::{object, Generated};
+
+/// Who may open connections to a Service's pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Client {
+    /// A workload of the inventory (index), and the text that shows it.
+    Workload(usize, String),
+    /// Every pod of the Service's namespace (assumed: no client shows in the inventory).
+    Namespace,
+    /// Every pod of every namespace (cluster DNS; or an ingress controller the inventory does not
+    /// hold).
+    AnyNamespace(String),
+    /// Addresses outside the cluster (a `LoadBalancer` or `NodePort` Service).
+    External,
+}
+
+/// One Service and the clients the bundle lets through to it.
+#[derive(Clone, Debug)]
+pub struct Allowance {
+    pub service: usize,
+    pub clients: Vec<Client>,
+}
+
+/// What this part of the bundle produced.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub objects: Vec<Generated>,
+    pub allowances: Vec<Allowance>,
+    /// Namespaces given default-deny policies.
+    pub namespaces: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// The pods of cluster DNS.
+pub fn dns_labels() -> Labels {
+    [("k8s-app".to_owned(), "kube-dns".to_owned())].into()
+}
+
+pub const DNS_NAMESPACE: &str = "kube-system";
+
+/// The CIDR of the metadata endpoint every ipBlock of the bundle excludes.
+pub const METADATA_CIDR: &str = "169.254.169.254/32";
+
+fn is_dns(inv: &Inventory, s: &Service) -> bool {
+    s.namespace == DNS_NAMESPACE
+        && (s.name == "kube-dns"
+            || s.backends
+                .iter()
+                .any(|&b| inv.workloads[b].pod.labels == dns_labels()))
+}
+
+/// A selector of exact labels.
+fn match_labels(labels: &Labels) -> Y {
+    if labels.is_empty() {
+        return Y::empty();
+    }
+    Y::map([(
+        "matchLabels",
+        Y::Map(
+            labels
+                .iter()
+                .map(|(k, v)| (k.clone(), Y::str(v.clone())))
+                .collect(),
+        ),
+    )])
+}
+
+/// A peer for pods with `labels` in `namespace`, seen from a policy in `from_namespace`.
+fn pod_peer(namespace: &str, labels: &Labels, from_namespace: &str) -> Y {
+    let mut peer = Y::map([("podSelector", match_labels(labels))]);
+    if namespace != from_namespace {
+        peer.set(
+            "namespaceSelector",
+            match_labels(&[(NAMESPACE_NAME_LABEL.to_owned(), namespace.to_owned())].into()),
+        );
+    }
+    peer
+}
+
+/// An ipBlock for addresses outside the cluster, never the metadata endpoint.
+fn outside_peer() -> Y {
+    Y::map([(
+        "ipBlock",
+        Y::map([
+            ("cidr", Y::str("0.0.0.0/0")),
+            ("except", Y::seq([Y::str(METADATA_CIDR)])),
+        ]),
+    )])
+}
+
+fn port_entry(port: Y, protocol: Protocol) -> Y {
+    Y::map([("protocol", Y::str(protocol.as_str())), ("port", port)])
+}
+
+/// The policy ports for a Service's target ports, as its backends declare them. `None` when a
+/// named target port is not declared by every backend: the policy then cannot name it, and
+/// allows every port of those pods (said in a note).
+fn service_ports(inv: &Inventory, s: &Service) -> Option<Vec<Y>> {
+    let mut out = Vec::new();
+    for p in &s.ports {
+        match &p.target {
+            Target::Number(n) => out.push(port_entry(Y::int(i64::from(*n)), p.protocol)),
+            Target::Name(name) => {
+                let declared = s
+                    .backends
+                    .iter()
+                    .all(|&b| inv.workloads[b].pod.named_port(name, p.protocol).is_some());
+                if !declared {
+                    return None;
+                }
+                out.push(port_entry(Y::str(name.clone()), p.protocol));
+            }
+        }
+    }
+    out.dedup();
+    Some(out)
+}
+
+fn policy(
+    namespace: &str,
+    name: &str,
+    pod_selector: Y,
+    types: &[&str],
+    rules: Vec<(&str, Y)>,
+    satisfies: &[&'static str],
+    notes: Vec<(&'static str, String)>,
+) -> Generated {
+    let mut spec = Y::map([
+        ("podSelector", pod_selector),
+        ("policyTypes", Y::seq(types.iter().map(|t| Y::str(*t)))),
+    ]);
+    for (field, list) in rules {
+        spec.set(field, list);
+    }
+    object(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        Some(namespace),
+        name,
+        satisfies,
+        notes,
+        vec![("spec", spec)],
+    )
+}
+
+/// A name for a generated object: `prefix-name`, cut to the 253 characters the API allows.
+fn object_name(prefix: &str, name: &str) -> String {
+    let mut s = format!("{prefix}-{name}");
+    s.truncate(253);
+    s.trim_end_matches(['-', '.']).to_owned()
+}
+
+/// Plans the NetworkPolicies for the inventory at Kubernetes `version`.
+pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
+    let mut out = Plan::default();
+    let governed = |w: &Workload| !w.host_network;
+    // Namespaces that run pods NetworkPolicies govern.
+    let namespaces: Vec<String> = inv
+        .namespaces
+        .iter()
+        .filter(|ns| inv.workloads_in(ns).any(|i| governed(&inv.workloads[i])))
+        .cloned()
+        .collect();
+    let hardened = |ns: &str| namespaces.iter().any(|n| n == ns);
+    let controllers: Vec<usize> = (0..inv.workloads.len())
+        .filter(|&i| inv.workloads[i].ingress_controller && governed(&inv.workloads[i]))
+        .collect();
+
+    // Services → clients; and per client workload, what it calls.
+    let mut calls: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
+    for (w, deps) in inv.dependencies.iter().enumerate() {
+        for d in deps {
+            calls
+                .entry(w)
+                .or_default()
+                .push((d.service, d.evidence.clone()));
+        }
+    }
+    for (si, s) in inv.services.iter().enumerate() {
+        let backends: Vec<usize> = s
+            .backends
+            .iter()
+            .copied()
+            .filter(|&b| governed(&inv.workloads[b]))
+            .collect();
+        if backends.is_empty() || !hardened(&s.namespace) {
+            continue;
+        }
+        if backends.iter().any(|&b| inv.workloads[b].dashboard) {
+            out.notes.push(format!(
+                "Service {}/{} fronts the Kubernetes Dashboard: no pod is allowed to reach it \
+                 (the guide's deny-dashboard); use `kubectl proxy` or port-forward",
+                s.namespace, s.name
+            ));
+            continue;
+        }
+        let mut clients = Vec::new();
+        if is_dns(inv, s) {
+            clients.push(Client::AnyNamespace(
+                "cluster DNS serves every pod of every namespace".to_owned(),
+            ));
+        } else {
+            for (w, deps) in inv.dependencies.iter().enumerate() {
+                if let Some(d) = deps.iter().find(|d| d.service == si) {
+                    if governed(&inv.workloads[w]) {
+                        clients.push(Client::Workload(w, d.evidence.clone()));
+                    } else {
+                        // hostNetwork pods connect from the node's address.
+                        clients.push(Client::AnyNamespace(format!(
+                            "{} calls it from the host network",
+                            inv.workloads[w].describe()
+                        )));
+                    }
+                }
+            }
+            if !s.ingresses.is_empty() {
+                let why = format!("Ingress {} routes to it", s.ingresses.join(", "));
+                if controllers.is_empty() {
+                    clients.push(Client::AnyNamespace(format!(
+                        "{why}, and the inventory holds no ingress controller; narrow this \
+                         peer to the controller's namespace"
+                    )));
+                }
+                for &c in &controllers {
+                    calls.entry(c).or_default().push((si, why.clone()));
+                    clients.push(Client::Workload(c, why.clone()));
+                }
+            }
+            if matches!(s.kind.as_str(), "LoadBalancer" | "NodePort") {
+                clients.push(Client::External);
+            }
+            if clients.is_empty() {
+                clients.push(Client::Namespace);
+            }
+        }
+        out.allowances.push(Allowance {
+            service: si,
+            clients,
+        });
+    }
+
+    for ns in &namespaces {
+        out.objects.push(policy(
+            ns,
+            "palisade-default-deny-ingress",
+            Y::empty(),
+            &["Ingress"],
+            Vec::new(),
+            &["NP301", "NP303"],
+            vec![(
+                "palisade.dev/reason",
+                "every pod of the namespace accepts only what another policy allows".to_owned(),
+            )],
+        ));
+        out.objects.push(policy(
+            ns,
+            "palisade-default-deny-egress",
+            Y::empty(),
+            &["Egress"],
+            Vec::new(),
+            &["NP302", "NP305"],
+            vec![(
+                "palisade.dev/reason",
+                "every pod of the namespace connects only where another policy allows; this \
+                 blocks the cloud metadata endpoint 169.254.169.254"
+                    .to_owned(),
+            )],
+        ));
+        let dns_peer = if version >= KubeVersion::v1(21) {
+            pod_peer(DNS_NAMESPACE, &dns_labels(), "")
+        } else {
+            // Before 1.21 namespaces carry no name label: kube-dns pods of any namespace.
+            Y::map([
+                ("namespaceSelector", Y::empty()),
+                ("podSelector", match_labels(&dns_labels())),
+            ])
+        };
+        out.objects.push(policy(
+            ns,
+            "palisade-allow-dns",
+            Y::empty(),
+            &["Egress"],
+            vec![(
+                "egress",
+                Y::seq([Y::map([
+                    ("to", Y::seq([dns_peer])),
+                    (
+                        "ports",
+                        Y::seq([
+                            port_entry(Y::int(53), Protocol::Udp),
+                            port_entry(Y::int(53), Protocol::Tcp),
+                        ]),
+                    ),
+                ])]),
+            )],
+            &[],
+            vec![(
+                "palisade.dev/reason",
+                "name resolution through cluster DNS (kube-dns, 53/UDP and 53/TCP); a node-local \
+                 DNS cache on a link-local address needs its own ipBlock"
+                    .to_owned(),
+            )],
+        ));
+    }
+
+    // Ingress allowances, one policy per Service.
+    for a in &out.allowances {
+        let s = &inv.services[a.service];
+        let ports = service_ports(inv, s);
+        let mut peers = Vec::new();
+        let mut assumed = Vec::new();
+        let mut evidence = Vec::new();
+        let mut waiver = Vec::new();
+        for c in &a.clients {
+            match c {
+                Client::Workload(w, why) => {
+                    let w = &inv.workloads[*w];
+                    peers.push(pod_peer(w.namespace(), &w.selector, &s.namespace));
+                    evidence.push(format!("{} ({why})", w.describe()));
+                }
+                Client::Namespace => {
+                    peers.push(Y::map([("podSelector", Y::empty())]));
+                    assumed.push(
+                        "no client of this Service shows in the inventory: every pod of its \
+                         namespace is allowed; narrow to the real clients"
+                            .to_owned(),
+                    );
+                }
+                Client::AnyNamespace(why) => {
+                    peers.push(Y::map([("namespaceSelector", Y::empty())]));
+                    waiver.push(why.clone());
+                }
+                Client::External => {
+                    peers.push(Y::map([(
+                        "ipBlock",
+                        Y::map([("cidr", Y::str("0.0.0.0/0"))]),
+                    )]));
+                    waiver.push(format!("{} Service: a public entry point", s.kind));
+                }
+            }
+        }
+        peers.dedup();
+        let mut rule = Y::map([("from", Y::seq(peers))]);
+        match &ports {
+            Some(p) if !p.is_empty() => rule.set("ports", Y::Seq(p.clone())),
+            Some(_) => {}
+            None => assumed.push(
+                "a named targetPort is not declared by every backend: all ports are allowed"
+                    .to_owned(),
+            ),
+        }
+        let mut notes = vec![(
+            "palisade.dev/reason",
+            format!("clients of Service {}", s.name),
+        )];
+        if !evidence.is_empty() {
+            notes.push(("palisade.dev/clients", evidence.join("; ")));
+        }
+        if !assumed.is_empty() {
+            notes.push(("palisade.dev/assumed", assumed.join("; ")));
+        }
+        if !waiver.is_empty() {
+            notes.push((
+                "palisade.dev/ignore",
+                format!("NP304 — {}", waiver.join("; ")),
+            ));
+        }
+        out.objects.push(policy(
+            &s.namespace,
+            &object_name("palisade-ingress", &s.name),
+            match_labels(&s.selector),
+            &["Ingress"],
+            vec![("ingress", Y::seq([rule]))],
+            &[],
+            notes,
+        ));
+        if a.clients.contains(&Client::Namespace) {
+            let mut rule = Y::map([(
+                "to",
+                Y::seq([pod_peer(&s.namespace, &s.selector, &s.namespace)]),
+            )]);
+            if let Some(p) = ports.filter(|p| !p.is_empty()) {
+                rule.set("ports", Y::Seq(p));
+            }
+            out.objects.push(policy(
+                &s.namespace,
+                &object_name("palisade-egress-to", &s.name),
+                Y::empty(),
+                &["Egress"],
+                vec![("egress", Y::seq([rule]))],
+                &[],
+                vec![(
+                    "palisade.dev/assumed",
+                    format!(
+                        "no client of Service {} shows in the inventory: every pod of the \
+                         namespace may call it",
+                        s.name
+                    ),
+                )],
+            ));
+        }
+    }
+
+    // Egress allowances, one policy per calling workload.
+    for (wi, w) in inv.workloads.iter().enumerate() {
+        if !governed(w) || !hardened(w.namespace()) {
+            continue;
+        }
+        let mut rules = Vec::new();
+        let mut reasons = Vec::new();
+        let mut seen = Vec::new();
+        for (si, why) in calls.get(&wi).map(Vec::as_slice).unwrap_or(&[]) {
+            if seen.contains(si) {
+                continue;
+            }
+            seen.push(*si);
+            let s = &inv.services[*si];
+            let in_cluster = s.backends.iter().any(|&b| governed(&inv.workloads[b]));
+            let mut rule = if in_cluster {
+                Y::map([(
+                    "to",
+                    Y::seq([pod_peer(&s.namespace, &s.selector, w.namespace())]),
+                )])
+            } else if s.selector.is_empty() {
+                // Hand-made Endpoints: the addresses are not in the inventory.
+                reasons.push(format!(
+                    "Service {}/{} has no selector: its endpoints are outside the inventory",
+                    s.namespace, s.name
+                ));
+                Y::map([("to", Y::seq([outside_peer()]))])
+            } else {
+                // Backends on the host network (or none known): their node addresses.
+                Y::map([("to", Y::seq([outside_peer()]))])
+            };
+            if let Some(p) = service_ports(inv, s).filter(|p| !p.is_empty()) {
+                rule.set("ports", Y::Seq(p));
+            }
+            rules.push(rule);
+            reasons.push(format!("calls Service {}/{} ({why})", s.namespace, s.name));
+        }
+        let mut outside_ports: Vec<u16> = inv.externals[wi].iter().map(|e| e.port).collect();
+        for e in &inv.externals[wi] {
+            reasons.push(format!("calls {}:{} outside the cluster", e.host, e.port));
+        }
+        if inv.uses_api[wi] {
+            outside_ports.extend([443, 6443]);
+            reasons.push(format!(
+                "ServiceAccount {} is bound to RBAC roles: calls the Kubernetes API (443/6443; \
+                 narrow the ipBlock to the API server's address)",
+                w.service_account
+            ));
+        }
+        outside_ports.sort_unstable();
+        outside_ports.dedup();
+        if !outside_ports.is_empty() {
+            rules.push(Y::map([
+                ("to", Y::seq([outside_peer()])),
+                (
+                    "ports",
+                    Y::seq(
+                        outside_ports
+                            .iter()
+                            .map(|p| port_entry(Y::int(i64::from(*p)), Protocol::Tcp)),
+                    ),
+                ),
+            ]));
+        }
+        if rules.is_empty() {
+            continue;
+        }
+        let mut notes = vec![("palisade.dev/reason", reasons.join("; "))];
+        if w.selector.is_empty() {
+            notes.push((
+                "palisade.dev/assumed",
+                format!(
+                    "{} has no pod labels to select it by: every pod of the namespace gets its \
+                     allowances; label it and narrow the podSelector",
+                    w.describe()
+                ),
+            ));
+        }
+        out.objects.push(policy(
+            w.namespace(),
+            &object_name("palisade-egress", &w.name),
+            match_labels(&w.selector),
+            &["Egress"],
+            vec![("egress", Y::Seq(rules))],
+            &[],
+            notes,
+        ));
+    }
+
+    // The guide's deny-dashboard, where a dashboard runs.
+    let mut dashboards: Vec<(String, Labels)> = Vec::new();
+    for w in inv.workloads.iter().filter(|w| w.dashboard && governed(w)) {
+        let guide: Labels = [("k8s-app".to_owned(), "kubernetes-dashboard".to_owned())].into();
+        let labels =
+            if w.pod.labels.get("k8s-app").map(String::as_str) == Some("kubernetes-dashboard") {
+                guide
+            } else {
+                w.selector.clone()
+            };
+        let entry = (w.namespace().to_owned(), labels);
+        if !dashboards.contains(&entry) {
+            dashboards.push(entry);
+        }
+    }
+    for (i, (ns, labels)) in dashboards.iter().enumerate() {
+        let name = if i == 0 {
+            "deny-dashboard".to_owned()
+        } else {
+            format!("deny-dashboard-{i}")
+        };
+        out.objects.push(policy(
+            ns,
+            &name,
+            match_labels(labels),
+            &["Ingress"],
+            Vec::new(),
+            &["NP306"],
+            vec![(
+                "palisade.dev/reason",
+                "the guide's deny-dashboard: no pod may reach the Kubernetes Dashboard (kubectl \
+                 proxy still works)"
+                    .to_owned(),
+            )],
+        ));
+    }
+    out.namespaces = namespaces;
+    out
+}

@@ -1,0 +1,143 @@
+//! Pod Security Admission labels: per namespace, the strictest level every workload in it already
+//! passes, evaluated with the PSS engine at the pinned policy version; `warn` and `audit` one
+//! level stricter, so the next step shows up in `kubectl` warnings and the audit log first.
+//!
+//! A namespace whose existing label is stricter keeps it (the bundle never loosens); workloads
+//! that label already rejects are reported, not counted as broken by the bundle.
+
+use palisade_core::{KubeVersion, Object};
+use palisade_rules::namespace::{self, PSA_SINCE};
+use palisade_rules::pss::{self, Level, LATEST_POLICY};
+
+use crate::inventory::Inventory;
+
+/// A workload that blocks a stricter level, and the upstream checks it fails there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocker {
+    pub workload: String,
+    pub checks: Vec<&'static str>,
+}
+
+/// The labels chosen for one namespace.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    pub namespace: String,
+    pub enforce: Level,
+    pub warn: Level,
+    /// `v1.N`.
+    pub version: String,
+    /// Workloads that fail the next stricter level (empty at restricted).
+    pub blockers: Vec<Blocker>,
+    /// Set when the namespace already enforced a stricter level, which the bundle keeps; the
+    /// workloads that level rejects.
+    pub kept_existing: Option<Vec<Blocker>>,
+}
+
+/// The policy version the labels pin: the target version, or the newest the engine knows.
+pub fn pinned(version: KubeVersion) -> KubeVersion {
+    version.min(LATEST_POLICY)
+}
+
+fn stricter(l: Level) -> Level {
+    match l {
+        Level::Privileged => Level::Baseline,
+        _ => Level::Restricted,
+    }
+}
+
+/// Upstream check IDs `object`'s pods fail at `level`.
+pub fn failing(object: &Object, level: Level, version: KubeVersion) -> Vec<&'static str> {
+    let Some(pod) = object.pod_template() else {
+        return Vec::new();
+    };
+    let mut ids: Vec<&'static str> = pss::evaluate(level, version, &pod)
+        .into_iter()
+        .map(|(c, _)| c.id())
+        .collect();
+    ids.dedup();
+    ids
+}
+
+/// Chooses the labels of every namespace. Empty before Kubernetes 1.23 (no Pod Security
+/// Admission).
+pub fn choose(inv: &Inventory, version: KubeVersion) -> Vec<Choice> {
+    if version < PSA_SINCE {
+        return Vec::new();
+    }
+    let at = pinned(version);
+    inv.namespaces
+        .iter()
+        .map(|ns| {
+            let workloads: Vec<usize> = inv.workloads_in(ns).collect();
+            let passes = |level: Level| {
+                workloads
+                    .iter()
+                    .all(|&w| failing(&inv.objects[inv.workloads[w].index], level, at).is_empty())
+            };
+            let mut enforce = [Level::Restricted, Level::Baseline]
+                .into_iter()
+                .find(|&l| passes(l))
+                .unwrap_or(Level::Privileged);
+            let existing = inv
+                .namespace_objects
+                .get(ns)
+                .and_then(|&i| namespace::enforced(&inv.objects[i], version));
+            let mut kept_existing = None;
+            if let Some(e) = existing.filter(|e| e.level > enforce) {
+                enforce = e.level;
+                kept_existing = Some(blockers(inv, &workloads, enforce, at));
+            }
+            let blockers = if enforce == Level::Restricted {
+                Vec::new()
+            } else {
+                blockers(inv, &workloads, stricter(enforce), at)
+            };
+            Choice {
+                namespace: ns.clone(),
+                warn: stricter(enforce),
+                enforce,
+                version: format!("v{}.{}", at.major, at.minor),
+                blockers,
+                kept_existing,
+            }
+        })
+        .collect()
+}
+
+fn blockers(inv: &Inventory, workloads: &[usize], level: Level, at: KubeVersion) -> Vec<Blocker> {
+    workloads
+        .iter()
+        .filter_map(|&w| {
+            let checks = failing(&inv.objects[inv.workloads[w].index], level, at);
+            (!checks.is_empty()).then(|| Blocker {
+                workload: inv.workloads[w].describe(),
+                checks,
+            })
+        })
+        .collect()
+}
+
+/// The six labels for a choice.
+pub fn labels(c: &Choice) -> Vec<(String, String)> {
+    let v = &c.version;
+    vec![
+        (namespace::ENFORCE.to_owned(), c.enforce.as_str().to_owned()),
+        (namespace::ENFORCE_VERSION.to_owned(), v.clone()),
+        (
+            "pod-security.kubernetes.io/warn".to_owned(),
+            c.warn.as_str().to_owned(),
+        ),
+        (
+            "pod-security.kubernetes.io/warn-version".to_owned(),
+            v.clone(),
+        ),
+        (
+            "pod-security.kubernetes.io/audit".to_owned(),
+            c.warn.as_str().to_owned(),
+        ),
+        (
+            "pod-security.kubernetes.io/audit-version".to_owned(),
+            v.clone(),
+        ),
+    ]
+}
