@@ -109,8 +109,9 @@ pub struct Workload {
     pub service_account: String,
     /// The pod mounts an API token (its own setting, else its ServiceAccount's, else yes).
     pub mounts_token: bool,
-    /// Texts the workload is configured with (see the module docs).
-    pub texts: Vec<String>,
+    /// Texts the workload is configured with (see the module docs): where each is (`api env
+    /// DB_HOST`), and the text.
+    pub texts: Vec<(String, String)>,
 }
 
 impl Workload {
@@ -353,14 +354,14 @@ fn workload(
         for field in ["command", "args"] {
             for item in c.node.get(field).map(Node::items).unwrap_or(&[]) {
                 if let Some(s) = item.as_str() {
-                    texts.push(format!("{name} {field}: {s}"));
+                    texts.push((format!("{name} {field}"), s.to_owned()));
                 }
             }
         }
         for env in c.node.get("env").map(Node::items).unwrap_or(&[]) {
             let var = env.get("name").and_then(Node::as_str).unwrap_or("");
             if let Some(v) = env.get("value").and_then(Node::as_str) {
-                texts.push(format!("{name} env {var}={v}"));
+                texts.push((format!("{name} env {var}"), v.to_owned()));
             }
             if let Some(cm) = env
                 .path(&["valueFrom", "configMapKeyRef", "name"])
@@ -393,7 +394,11 @@ fn workload(
     configmap_names.dedup();
     for cm in configmap_names {
         if let Some(values) = configmaps.get(&(pod.namespace.clone(), cm.clone())) {
-            texts.extend(values.iter().map(|v| format!("ConfigMap {cm}: {v}")));
+            texts.extend(
+                values
+                    .iter()
+                    .map(|v| (format!("ConfigMap {cm}"), v.clone())),
+            );
         }
     }
     Some(Workload {
@@ -586,7 +591,14 @@ fn dependencies(
     for w in workloads {
         let mut found: Vec<Dependency> = Vec::new();
         let mut external: Vec<External> = Vec::new();
-        for text in &w.texts {
+        for (place, text) in &w.texts {
+            let evidence = || {
+                let mut t: String = text.chars().take(80).collect();
+                if t.len() < text.len() {
+                    t.push('…');
+                }
+                format!("{place}: {t}")
+            };
             for (token, scheme) in tokens(text) {
                 let lower = token.to_ascii_lowercase();
                 let lower = lower.trim_end_matches('.');
@@ -599,7 +611,7 @@ fn dependencies(
                         if !found.iter().any(|d| d.service == s) {
                             found.push(Dependency {
                                 service: s,
-                                evidence: text.clone(),
+                                evidence: evidence(),
                             });
                         }
                     }

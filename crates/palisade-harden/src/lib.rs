@@ -133,7 +133,10 @@ const SA_REASON: &str = "a whole object, not a patch: kustomize patches need the
 pub fn harden(objects: Vec<Object>, options: &Options) -> Bundle {
     let version = options.version;
     let inv = Inventory::new(normalize(objects));
-    let network = network::plan(&inv, version);
+    let mut network = network::plan(&inv, version);
+    network
+        .objects
+        .extend(network::patch_existing(&inv, version));
     let psa = psa::choose(&inv, version);
     let (psp_objects, psp_notes) = psp::plan(&inv, version);
 
@@ -257,7 +260,7 @@ pub fn harden(objects: Vec<Object>, options: &Options) -> Bundle {
 /// Copies the identity and the user's labels and annotations of an existing object into a
 /// generated one (server-managed fields such as `uid` and `managedFields` are left out), keeping
 /// the generated annotations.
-fn merge_metadata(generated: &mut Y, existing: &Object) {
+pub(crate) fn merge_metadata(generated: &mut Y, existing: &Object) {
     let meta = generated.map_at("metadata");
     for key in ["labels", "annotations"] {
         let Some(Y::Map(entries)) = existing.node.path(&["metadata", key]).map(Y::from_node) else {

@@ -19,7 +19,10 @@
 use std::collections::BTreeMap;
 
 use palisade_core::KubeVersion;
-use palisade_rules::netpol::{Labels, Protocol, NAMESPACE_NAME_LABEL};
+use palisade_rules::netpol::{
+    is_network_policy, parse_policy, Cidr, Direction, Labels, Protocol, METADATA_ADDRESS,
+    NAMESPACE_NAME_LABEL,
+};
 
 use crate::inventory::{Inventory, Service, Target, Workload};
 use crate::yaml::Y;
@@ -66,12 +69,34 @@ pub const DNS_NAMESPACE: &str = "kube-system";
 /// The CIDR of the metadata endpoint every ipBlock of the bundle excludes.
 pub const METADATA_CIDR: &str = "169.254.169.254/32";
 
+/// Whether pods with `labels` are cluster DNS (they carry `k8s-app: kube-dns`, as CoreDNS and
+/// kube-dns do in kubeadm, kops and most distributions).
+pub fn is_dns_pod(namespace: &str, labels: &Labels) -> bool {
+    namespace == DNS_NAMESPACE && dns_labels().iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
 fn is_dns(inv: &Inventory, s: &Service) -> bool {
     s.namespace == DNS_NAMESPACE
         && (s.name == "kube-dns"
-            || s.backends
-                .iter()
-                .any(|&b| inv.workloads[b].pod.labels == dns_labels()))
+            || s.backends.iter().any(|&b| {
+                let w = &inv.workloads[b];
+                is_dns_pod(w.namespace(), &w.pod.labels)
+            }))
+}
+
+/// The port numbers a Service's traffic uses when its endpoints are not pods of the inventory:
+/// numeric target ports, else the Service port (a named target port cannot be resolved).
+pub fn outside_service_ports(s: &Service) -> Vec<(u16, Protocol)> {
+    let mut out: Vec<(u16, Protocol)> = s
+        .ports
+        .iter()
+        .map(|p| match p.target {
+            Target::Number(n) => (n, p.protocol),
+            Target::Name(_) => (p.port, p.protocol),
+        })
+        .collect();
+    out.dedup();
+    out
 }
 
 /// A selector of exact labels.
@@ -219,12 +244,13 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
             ));
             continue;
         }
-        let mut clients = Vec::new();
         if is_dns(inv, s) {
-            clients.push(Client::AnyNamespace(
-                "cluster DNS serves every pod of every namespace".to_owned(),
-            ));
-        } else {
+            // palisade-allow-dns-ingress admits every pod on 53; other ports (metrics) have no
+            // known client.
+            continue;
+        }
+        let mut clients = Vec::new();
+        {
             for (w, deps) in inv.dependencies.iter().enumerate() {
                 if let Some(d) = deps.iter().find(|d| d.service == si) {
                     if governed(&inv.workloads[w]) {
@@ -325,6 +351,46 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
                  DNS cache on a link-local address needs its own ipBlock"
                     .to_owned(),
             )],
+        ));
+    }
+
+    // Cluster DNS accepts every pod of every namespace on 53. It runs in kube-system whether or
+    // not the inventory shows its Deployment, so isolating kube-system always needs this.
+    let dns_namespaces = namespaces.iter().filter(|ns| *ns == DNS_NAMESPACE);
+    for ns in dns_namespaces {
+        out.objects.push(policy(
+            ns,
+            "palisade-allow-dns-ingress",
+            match_labels(&dns_labels()),
+            &["Ingress"],
+            vec![(
+                "ingress",
+                Y::seq([Y::map([
+                    (
+                        "from",
+                        Y::seq([Y::map([("namespaceSelector", Y::empty())])]),
+                    ),
+                    (
+                        "ports",
+                        Y::seq([
+                            port_entry(Y::int(53), Protocol::Udp),
+                            port_entry(Y::int(53), Protocol::Tcp),
+                        ]),
+                    ),
+                ])]),
+            )],
+            &[],
+            vec![
+                (
+                    "palisade.dev/reason",
+                    "cluster DNS answers every pod of every namespace on 53/UDP and 53/TCP"
+                        .to_owned(),
+                ),
+                (
+                    "palisade.dev/ignore",
+                    "NP304 — cluster DNS serves every namespace".to_owned(),
+                ),
+            ],
         ));
     }
 
@@ -441,25 +507,40 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
             seen.push(*si);
             let s = &inv.services[*si];
             let in_cluster = s.backends.iter().any(|&b| governed(&inv.workloads[b]));
-            let mut rule = if in_cluster {
-                Y::map([(
+            let rule = if in_cluster {
+                let mut rule = Y::map([(
                     "to",
                     Y::seq([pod_peer(&s.namespace, &s.selector, w.namespace())]),
-                )])
-            } else if s.selector.is_empty() {
-                // Hand-made Endpoints: the addresses are not in the inventory.
-                reasons.push(format!(
-                    "Service {}/{} has no selector: its endpoints are outside the inventory",
-                    s.namespace, s.name
-                ));
-                Y::map([("to", Y::seq([outside_peer()]))])
+                )]);
+                if let Some(p) = service_ports(inv, s).filter(|p| !p.is_empty()) {
+                    rule.set("ports", Y::Seq(p));
+                }
+                rule
             } else {
-                // Backends on the host network (or none known): their node addresses.
-                Y::map([("to", Y::seq([outside_peer()]))])
+                // Hand-made Endpoints (no selector) or host-network backends: addresses the
+                // inventory does not hold, on the Service's ports.
+                let ports = outside_service_ports(s);
+                if ports.is_empty() {
+                    continue;
+                }
+                if s.selector.is_empty() {
+                    reasons.push(format!(
+                        "Service {}/{} has no selector: its endpoints are outside the inventory",
+                        s.namespace, s.name
+                    ));
+                }
+                Y::map([
+                    ("to", Y::seq([outside_peer()])),
+                    (
+                        "ports",
+                        Y::seq(
+                            ports
+                                .iter()
+                                .map(|(n, p)| port_entry(Y::int(i64::from(*n)), *p)),
+                        ),
+                    ),
+                ])
             };
-            if let Some(p) = service_ports(inv, s).filter(|p| !p.is_empty()) {
-                rule.set("ports", Y::Seq(p));
-            }
             rules.push(rule);
             reasons.push(format!("calls Service {}/{} ({why})", s.namespace, s.name));
         }
@@ -552,5 +633,153 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
         ));
     }
     out.namespaces = namespaces;
+    out
+}
+
+/// Whether a rule's ports admit 80/TCP (the metadata endpoint's HTTP port), as NP305 reads them.
+fn ports_admit_http(rule: &Y, end_port: bool) -> bool {
+    let Some(Y::Seq(ports)) = rule.get("ports") else {
+        return true;
+    };
+    if ports.is_empty() {
+        return true;
+    }
+    ports.iter().any(|p| {
+        let tcp = match p.get("protocol") {
+            None => true,
+            Some(Y::Str(s)) => s == "TCP",
+            Some(_) => false,
+        };
+        let number = |y: Option<&Y>| match y {
+            Some(Y::Plain(s)) => s.parse::<u32>().ok(),
+            _ => None,
+        };
+        tcp && match (p.get("port"), number(p.get("endPort")).filter(|_| end_port)) {
+            (None, _) => true,
+            (Some(Y::Str(_)), _) => false,
+            (port, Some(end)) => number(port).is_some_and(|n| (n..=end).contains(&80)),
+            (port, None) => number(port) == Some(80),
+        }
+    })
+}
+
+/// Whether an `ipBlock` peer admits the metadata endpoint.
+fn ip_block_admits_metadata(peer: &Y) -> Option<Cidr> {
+    let block = peer.get("ipBlock")?;
+    let Some(Y::Str(cidr)) = block.get("cidr") else {
+        return None;
+    };
+    let cidr = Cidr::parse(cidr)?;
+    let excepted = match block.get("except") {
+        Some(Y::Seq(list)) => list.iter().any(|e| match e {
+            Y::Str(s) => Cidr::parse(s).is_some_and(|c| c.contains(METADATA_ADDRESS)),
+            _ => false,
+        }),
+        _ => false,
+    };
+    (cidr.contains(METADATA_ADDRESS) && !excepted).then_some(cidr)
+}
+
+/// Existing NetworkPolicies whose egress rules admit the metadata endpoint (NP305's first case),
+/// rewritten so they no longer do: NetworkPolicies only add up, so a default-deny beside them
+/// cannot take that back. A rule with no `to` becomes "every pod, and every outside address but
+/// 169.254.169.254"; an ipBlock containing the address gets it as an `except`; an ipBlock that
+/// is just the address is removed (with its rule, when it was the rule's only peer). The policy
+/// types are written out, so that a policy left with no egress rule still isolates egress.
+pub fn patch_existing(inv: &Inventory, version: KubeVersion) -> Vec<Generated> {
+    let end_port = version >= KubeVersion::v1(22);
+    let mut out = Vec::new();
+    for o in inv.objects.iter().filter(|o| is_network_policy(o)) {
+        let (parsed, errors) = parse_policy(o);
+        if !errors.is_empty() || !parsed.affects(Direction::Egress) {
+            continue;
+        }
+        let mut value = Y::from_node(&o.node);
+        let Some(Y::Seq(rules)) = value.get("spec").and_then(|s| s.get("egress")).cloned() else {
+            continue;
+        };
+        let mut changed = Vec::new();
+        let mut kept_rules = Vec::new();
+        for (i, mut rule) in rules.into_iter().enumerate() {
+            if !ports_admit_http(&rule, end_port) {
+                kept_rules.push(rule);
+                continue;
+            }
+            let peers = match rule.get("to") {
+                Some(Y::Seq(p)) if !p.is_empty() => p.clone(),
+                _ => {
+                    rule.set(
+                        "to",
+                        Y::seq([Y::map([("namespaceSelector", Y::empty())]), outside_peer()]),
+                    );
+                    changed.push(format!(
+                        "egress rule {i} had no `to`: now every pod and every outside address \
+                         but {METADATA_CIDR}"
+                    ));
+                    kept_rules.push(rule);
+                    continue;
+                }
+            };
+            let mut new_peers = Vec::new();
+            for mut peer in peers {
+                match ip_block_admits_metadata(&peer) {
+                    Some(c) if c.prefix == 32 => {
+                        changed.push(format!("egress rule {i}: removed ipBlock {c}"));
+                    }
+                    Some(c) => {
+                        let block = peer.map_at("ipBlock");
+                        let mut except = match block.get("except") {
+                            Some(Y::Seq(l)) => l.clone(),
+                            _ => Vec::new(),
+                        };
+                        except.push(Y::str(METADATA_CIDR));
+                        block.set("except", Y::Seq(except));
+                        changed.push(format!(
+                            "egress rule {i}: ipBlock {c} now excepts {METADATA_CIDR}"
+                        ));
+                        new_peers.push(peer);
+                    }
+                    None => new_peers.push(peer),
+                }
+            }
+            // An empty `to` would admit every destination: drop the rule instead.
+            if !new_peers.is_empty() {
+                rule.set("to", Y::Seq(new_peers));
+                kept_rules.push(rule);
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        let mut types = Vec::new();
+        if parsed.affects(Direction::Ingress) {
+            types.push(Y::str("Ingress"));
+        }
+        types.push(Y::str("Egress"));
+        let spec = value.map_at("spec");
+        spec.set("policyTypes", Y::Seq(types));
+        spec.set("egress", Y::Seq(kept_rules));
+        let name = o.name().unwrap_or("(unnamed)");
+        let mut g = object(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+            o.namespace(),
+            name,
+            &["NP305"],
+            vec![(
+                "palisade.dev/reason",
+                format!(
+                    "your policy, changed only to stop egress to the cloud metadata endpoint: {}",
+                    changed.join("; ")
+                ),
+            )],
+            Vec::new(),
+        );
+        crate::merge_metadata(&mut g.value, o);
+        if let Some(spec) = value.get("spec") {
+            g.value.set("spec", spec.clone());
+        }
+        out.push(g);
+    }
     out
 }

@@ -17,7 +17,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use palisade_core::{Finding, Object, Settings, Severity};
 use palisade_rules::netpol::{
-    Endpoint, Labels, Network, Options, Pod, PortQuery, Protocol, METADATA_ADDRESS,
+    Endpoint, Labels, Network, Options, Pod, PortQuery, Protocol, Side, METADATA_ADDRESS,
 };
 use palisade_rules::pss::Level;
 use palisade_rules::{Engine, Mode, Selection};
@@ -58,6 +58,9 @@ pub struct Proof {
     pub leaks: Vec<Check>,
     /// Connections evaluated.
     pub connections: usize,
+    /// Connections that should be blocked but that only NetworkPolicies of the inventory allow
+    /// (including those the bundle amends to exclude the metadata endpoint).
+    pub allowed_by_inventory: usize,
     /// Workloads evaluated at their namespace's chosen level.
     pub workloads_evaluated: usize,
 }
@@ -129,6 +132,7 @@ pub(crate) fn prove(bundle: &Bundle) -> Result<Proof, HardenError> {
         breakages: Vec::new(),
         leaks: Vec::new(),
         connections: 0,
+        allowed_by_inventory: 0,
         workloads_evaluated: 0,
     };
     check_network(bundle, &applied, &mut proof);
@@ -145,20 +149,47 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
         .iter()
         .map(String::as_str)
         .collect();
+    // A connection that should be blocked but that only the inventory's own policies allow is
+    // theirs to fix, not the bundle's: it is counted apart.
+    let from_bundle = |i: &usize| {
+        let o = network.policies[*i].object;
+        let generated = o
+            .name()
+            .is_some_and(|n| n.starts_with("palisade-") || n.starts_with("deny-dashboard"));
+        generated
+            && matches!(&o.origin,
+                palisade_core::Origin::File { path, .. } if path.starts_with("bundle/"))
+    };
     let must = |proof: &mut Proof, from: &Endpoint, to: &Endpoint, port, allow: bool, what| {
         proof.connections += 1;
-        let allowed = network
-            .can_reach(from, to, port)
-            .map(|v| v.allowed())
-            .unwrap_or(true);
-        if allowed != allow {
-            let list = if allow {
-                &mut proof.breakages
-            } else {
-                &mut proof.leaks
-            };
-            list.push(Check { what });
+        let Ok(verdict) = network.can_reach(from, to, port) else {
+            return;
+        };
+        if verdict.allowed() == allow {
+            return;
         }
+        if allow {
+            proof.breakages.push(Check { what });
+            return;
+        }
+        let ours = [&verdict.egress, &verdict.ingress]
+            .into_iter()
+            .any(|side| match side {
+                Side::Allowed(allows) => allows.iter().any(|a| from_bundle(&a.policy)),
+                _ => false,
+            });
+        if ours {
+            proof.leaks.push(Check { what });
+        } else {
+            proof.allowed_by_inventory += 1;
+        }
+    };
+    // Pods carrying a workload's selector labels get that workload's allowances.
+    let shares = |w: &crate::inventory::Workload, v: &crate::inventory::Workload| {
+        v.namespace() == w.namespace()
+            && v.selector
+                .iter()
+                .all(|(k, val)| w.pod.labels.get(k) == Some(val))
     };
     let tcp = |number| {
         Some(PortQuery {
@@ -208,15 +239,25 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
             false,
             format!("{} → 169.254.169.254:80 (cloud metadata)", w.describe()),
         );
-        let outside: Vec<u16> = inv.externals[wi]
-            .iter()
-            .map(|e| e.port)
-            .chain(if inv.uses_api[wi] {
-                vec![443, 6443]
-            } else {
-                vec![]
-            })
-            .collect();
+        let mut outside: Vec<u16> = Vec::new();
+        for (vi, v) in inv.workloads.iter().enumerate() {
+            if vi == wi || shares(w, v) {
+                outside.extend(inv.externals[vi].iter().map(|e| e.port));
+                for d in &inv.dependencies[vi] {
+                    let s = &inv.services[d.service];
+                    if !s.backends.iter().any(|&b| !inv.workloads[b].host_network) {
+                        outside.extend(
+                            crate::network::outside_service_ports(s)
+                                .iter()
+                                .map(|(n, _)| *n),
+                        );
+                    }
+                }
+                if inv.uses_api[vi] {
+                    outside.extend([443, 6443]);
+                }
+            }
+        }
         if let Some(closed) = [443, 25, 22, 8443]
             .into_iter()
             .find(|p| !outside.contains(p))
@@ -251,20 +292,32 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
     }
     for a in &bundle.network.allowances {
         let s = &inv.services[a.service];
-        let any_namespace = a
-            .clients
-            .iter()
-            .any(|c| matches!(c, Client::AnyNamespace(_)));
-        let namespace_wide = a.clients.contains(&Client::Namespace)
-            || a.clients.iter().any(|c| match c {
-                Client::Workload(w, _) => inv.workloads[*w].selector.is_empty(),
-                _ => false,
-            });
         for &bi in &s.backends {
             let backend = &inv.workloads[bi];
             if backend.host_network {
                 continue;
             }
+            // What every allowance reaching this backend's pods lets in (Services overlap).
+            let reaching: Vec<&crate::network::Allowance> = bundle
+                .network
+                .allowances
+                .iter()
+                .filter(|x| {
+                    inv.services[x.service]
+                        .backends
+                        .iter()
+                        .any(|&b| b == bi || shares(backend, &inv.workloads[b]))
+                })
+                .collect();
+            let any_namespace = reaching
+                .iter()
+                .flat_map(|x| &x.clients)
+                .any(|c| matches!(c, Client::AnyNamespace(_)));
+            let namespace_wide = reaching.iter().flat_map(|x| &x.clients).any(|c| match c {
+                Client::Namespace => true,
+                Client::Workload(w, _) => inv.workloads[*w].selector.is_empty(),
+                _ => false,
+            });
             let to = Endpoint::Pod(backend.pod.clone());
             for p in &s.ports {
                 let number = match &p.target {
@@ -356,7 +409,7 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
                     inv.services[a.service].backends.contains(&y)
                         && a.clients.iter().any(|c| match c {
                             Client::Workload(w, _) => {
-                                *w == x || inv.workloads[*w].selector.is_empty()
+                                *w == x || shares(&inv.workloads[x], &inv.workloads[*w])
                             }
                             Client::Namespace | Client::AnyNamespace(_) => true,
                             Client::External => false,
@@ -367,7 +420,7 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
                 }
                 let (wx, wy) = (&inv.workloads[x], &inv.workloads[y]);
                 // Pods that share labels are selected by each other's allowances.
-                if wx.pod.labels == wy.pod.labels {
+                if shares(wx, wy) || shares(wy, wx) {
                     continue;
                 }
                 must(

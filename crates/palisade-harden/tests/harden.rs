@@ -112,3 +112,53 @@ fn insecure_app() {
     );
     print!("{}", b.stream());
 }
+
+#[test]
+fn hardened_app() {
+    let b = bundle(load(&root().join("examples/hardened-app")), 37);
+    assert_sound("hardened-app", &b);
+}
+
+#[test]
+fn examples_at_every_era() {
+    // PodSecurityPolicy era, both admissions (1.23-1.24), structured authz (1.30+), authn (1.32+).
+    for minor in [19, 22, 24, 28, 31, 33, 37] {
+        let b = bundle(load(&root().join("examples")), minor);
+        assert_sound(&format!("examples at 1.{minor}"), &b);
+    }
+}
+
+/// `/work/shared/corpus/real-world` (or `$PALISADE_CORPUS`), when present.
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("PALISADE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus/real-world"));
+    dir.is_dir().then_some(dir)
+}
+
+#[test]
+fn real_world_corpus() {
+    let Some(dir) = corpus() else {
+        eprintln!("real-world corpus not present: skipped");
+        return;
+    };
+    let objects = load(&dir);
+    for minor in [24, 37] {
+        let start = std::time::Instant::now();
+        let b = bundle(objects.clone(), minor);
+        let generated = start.elapsed();
+        assert_sound(&format!("corpus at 1.{minor}"), &b);
+        let proof = b.proof().unwrap();
+        eprintln!(
+            "corpus 1.{minor}: {} objects, {} generated in {generated:?}, proof in {:?}: {} \
+             connections, {} workloads at their level; before {:?} after {:?}",
+            b.inventory.objects.len(),
+            b.objects().count(),
+            start.elapsed() - generated,
+            proof.connections,
+            proof.workloads_evaluated,
+            proof.before,
+            proof.after
+        );
+    }
+}
