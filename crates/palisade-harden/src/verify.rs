@@ -12,7 +12,7 @@
 //!   (up to [`PAIRWISE_LIMIT`] of them) every pair the bundle did not allow, when the inventory had
 //!   no NetworkPolicies of its own there.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 
 use palisade_core::{Finding, Object, Settings, Severity};
@@ -142,7 +142,27 @@ pub(crate) fn prove(bundle: &Bundle) -> Result<Proof, HardenError> {
 
 fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
     let inv = &bundle.inventory;
-    let network = Network::new(applied.iter(), Options::for_version(bundle.version));
+    // A policy only governs pods of its own namespace: each question needs the policies of the
+    // two ends' namespaces (and every Namespace, for namespace selectors). One model per pair of
+    // namespaces keeps each question from scanning every policy of the cluster.
+    let options = Options::for_version(bundle.version);
+    let mut by_namespace: HashMap<&str, Vec<&Object>> = HashMap::new();
+    let mut namespace_objects = Vec::new();
+    for o in applied {
+        if palisade_rules::netpol::is_network_policy(o) {
+            by_namespace
+                .entry(o.namespace().unwrap_or(crate::inventory::DEFAULT_NAMESPACE))
+                .or_default()
+                .push(o);
+        } else if o.kind() == "Namespace" && o.group().is_empty() {
+            namespace_objects.push(o);
+        }
+    }
+    let mut networks: HashMap<(String, String), Network<'_>> = HashMap::new();
+    let namespace_of = |e: &Endpoint| match e {
+        Endpoint::Pod(p) => p.namespace.clone(),
+        Endpoint::Address(_) => String::new(),
+    };
     let hardened: BTreeSet<&str> = bundle
         .network
         .namespaces
@@ -151,8 +171,8 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
         .collect();
     // A connection that should be blocked but that only the inventory's own policies allow is
     // theirs to fix, not the bundle's: it is counted apart.
-    let from_bundle = |i: &usize| {
-        let o = network.policies[*i].object;
+    let from_bundle = |network: &Network<'_>, i: usize| {
+        let o = network.policies[i].object;
         let generated = o
             .name()
             .is_some_and(|n| n.starts_with("palisade-") || n.starts_with("deny-dashboard"));
@@ -160,8 +180,18 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
             && matches!(&o.origin,
                 palisade_core::Origin::File { path, .. } if path.starts_with("bundle/"))
     };
-    let must = |proof: &mut Proof, from: &Endpoint, to: &Endpoint, port, allow: bool, what| {
+    let mut must = |proof: &mut Proof, from: &Endpoint, to: &Endpoint, port, allow: bool, what| {
         proof.connections += 1;
+        let key = (namespace_of(from), namespace_of(to));
+        let network = networks.entry(key).or_insert_with_key(|(a, b)| {
+            let policies = [a, b]
+                .into_iter()
+                .filter_map(|ns| by_namespace.get(ns.as_str()))
+                .enumerate()
+                .filter(|(i, _)| *i == 0 || a != b)
+                .flat_map(|(_, list)| list.iter().copied());
+            Network::new(policies.chain(namespace_objects.iter().copied()), options)
+        });
         let Ok(verdict) = network.can_reach(from, to, port) else {
             return;
         };
@@ -175,7 +205,7 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
         let ours = [&verdict.egress, &verdict.ingress]
             .into_iter()
             .any(|side| match side {
-                Side::Allowed(allows) => allows.iter().any(|a| from_bundle(&a.policy)),
+                Side::Allowed(allows) => allows.iter().any(|a| from_bundle(network, a.policy)),
                 _ => false,
             });
         if ours {
@@ -419,6 +449,10 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
                     continue;
                 }
                 let (wx, wy) = (&inv.workloads[x], &inv.workloads[y]);
+                // Cluster DNS answers everyone (on 53).
+                if crate::network::is_dns_pod(wy.namespace(), &wy.pod.labels) {
+                    continue;
+                }
                 // Pods that share labels are selected by each other's allowances.
                 if shares(wx, wy) || shares(wy, wx) {
                     continue;

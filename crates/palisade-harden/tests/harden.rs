@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use palisade_core::source::objects_from_str;
 use palisade_core::{KubeVersion, Object};
+use palisade_harden::network::Client;
 use palisade_harden::{harden, Bundle, Options};
+use palisade_rules::pss::Level;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -58,7 +60,7 @@ fn bundle(objects: Vec<Object>, minor: u32) -> Bundle {
 }
 
 /// Everything the acceptance asks of a bundle.
-fn assert_sound(name: &str, b: &Bundle) {
+fn assert_sound(name: &str, b: &Bundle) -> palisade_harden::Proof {
     let proof = b.proof().unwrap_or_else(|e| panic!("{name}: {e}"));
     let show = |v: &[palisade_harden::Check]| {
         v.iter()
@@ -99,13 +101,13 @@ fn assert_sound(name: &str, b: &Bundle) {
             assert_eq!(after, 0, "{name}: {code} after applying");
         }
     }
+    proof
 }
 
 #[test]
 fn insecure_app() {
     let b = bundle(load(&root().join("examples/insecure-app")), 37);
-    assert_sound("insecure-app", &b);
-    let proof = b.proof().unwrap();
+    let proof = assert_sound("insecure-app", &b);
     eprintln!(
         "{:?}\n{:?}\n{:?}",
         proof.before, proof.after, proof.per_code
@@ -143,22 +145,177 @@ fn real_world_corpus() {
         return;
     };
     let objects = load(&dir);
+    let start = std::time::Instant::now();
+    let b = bundle(objects, 37);
+    let generated = start.elapsed();
+    let proof = assert_sound("corpus at 1.37", &b);
+    eprintln!(
+        "corpus 1.37: {} objects, {} generated in {generated:?}, proof in {:?}: {} connections, \
+         {} workloads at their level; before {:?} after {:?}",
+        b.inventory.objects.len(),
+        b.objects().count(),
+        start.elapsed() - generated,
+        proof.connections,
+        proof.workloads_evaluated,
+        proof.before,
+        proof.after
+    );
+}
+
+/// The guide's own PodSecurityPolicy files (in the corpus), in the PodSecurityPolicy era.
+#[test]
+fn guide_policy_files_at_1_24() {
+    let Some(dir) = corpus() else {
+        eprintln!("real-world corpus not present: skipped");
+        return;
+    };
+    let b = bundle(
+        load(&dir.join("freach__kubernetes-security-best-practice")),
+        24,
+    );
+    assert_sound("the guide's repository at 1.24", &b);
+}
+
+/// The guide's YAML examples: at 1.24 (PodSecurityPolicy and Pod Security Admission) and now.
+#[test]
+fn guide_examples() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let text = std::fs::read_to_string(dir.join("guide-examples.yaml")).unwrap();
+    let objects = objects_from_str("guide-examples.yaml", &text).objects;
     for minor in [24, 37] {
-        let start = std::time::Instant::now();
         let b = bundle(objects.clone(), minor);
-        let generated = start.elapsed();
-        assert_sound(&format!("corpus at 1.{minor}"), &b);
-        let proof = b.proof().unwrap();
-        eprintln!(
-            "corpus 1.{minor}: {} objects, {} generated in {generated:?}, proof in {:?}: {} \
-             connections, {} workloads at their level; before {:?} after {:?}",
-            b.inventory.objects.len(),
-            b.objects().count(),
-            start.elapsed() - generated,
-            proof.connections,
-            proof.workloads_evaluated,
-            proof.before,
-            proof.after
-        );
+        assert_sound(&format!("guide examples at 1.{minor}"), &b);
+        // The privileged test Deployment keeps running: its namespace stays privileged, and
+        // the warning level names why it cannot be stricter.
+        let default = b.psa.iter().find(|c| c.namespace == "default").unwrap();
+        assert_eq!(default.enforce, Level::Privileged);
+        assert_eq!(default.blockers[0].checks, ["privileged"]);
+    }
+    // Before 1.25 the privileged Deployment's ServiceAccount is allowed the privileged policy.
+    let b = bundle(objects, 24);
+    let text = b.stream();
+    assert!(text.contains("name: privileged-psp-default"), "{text}");
+}
+
+/// Allowances for a small cluster: each Service's clients as the configuration shows them, DNS,
+/// the ingress controller, the outside world for a LoadBalancer, the payment provider outside,
+/// and the guide's deny-dashboard in front of the Dashboard.
+#[test]
+fn allowances_follow_the_configuration() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let text = std::fs::read_to_string(dir.join("dashboard-shop.yaml")).unwrap();
+    let b = bundle(objects_from_str("dashboard-shop.yaml", &text).objects, 37);
+    let proof = assert_sound("dashboard-shop", &b);
+    let inv = &b.inventory;
+    let clients = |service: &str| -> Vec<String> {
+        let a = b
+            .network
+            .allowances
+            .iter()
+            .find(|a| inv.services[a.service].name == service)
+            .unwrap_or_else(|| panic!("no allowance for {service}"));
+        a.clients
+            .iter()
+            .map(|c| match c {
+                Client::Workload(w, _) => inv.workloads[*w].name.clone(),
+                Client::Namespace => "namespace".to_owned(),
+                Client::AnyNamespace(_) => "any namespace".to_owned(),
+                Client::External => "outside".to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(clients("api"), ["web"]);
+    assert_eq!(clients("db"), ["api"]);
+    assert_eq!(clients("web"), ["ingress-nginx-controller"]);
+    assert_eq!(clients("ingress-nginx-controller"), ["outside"]);
+    assert_eq!(clients("reports"), ["namespace"]);
+    assert_eq!(
+        clients("dashboard-metrics-scraper"),
+        ["kubernetes-dashboard"]
+    );
+    assert!(!b
+        .network
+        .allowances
+        .iter()
+        .any(|a| inv.services[a.service].name == "kubernetes-dashboard"));
+    let stream = b.stream();
+    assert!(stream.contains("name: deny-dashboard"), "{stream}");
+    assert!(
+        stream.contains("name: palisade-allow-dns-ingress"),
+        "{stream}"
+    );
+    // The API may call the payment provider on 443, never the metadata endpoint.
+    assert!(
+        stream.contains("calls api.payments.example.com:443 outside the cluster"),
+        "{stream}"
+    );
+    assert!(proof.connections > 40, "{}", proof.connections);
+    let before: std::collections::HashMap<_, _> = proof
+        .per_code
+        .iter()
+        .map(|(c, b, a)| (*c, (*b, *a)))
+        .collect();
+    assert_eq!(before["NP306"], (1, 0));
+    assert_eq!(before["NP301"].1, 0);
+}
+
+/// The node settings, laid over a kubeadm node of each version, pass every node rule about
+/// settings; the same node without them does not (so the check can fail).
+#[test]
+fn node_settings_pass_the_node_rules() {
+    use std::os::unix::fs::PermissionsExt;
+    for minor in [16, 19, 20, 21, 23, 24, 25, 29, 30, 31, 32, 33, 34, 37] {
+        let v = KubeVersion::v1(minor);
+        let files =
+            palisade_harden::node::files(v, Some("dGVzdC1rZXktb2YtMzItYnl0ZXMtZm9yLXRlc3RzISE="));
+        let audit = |tree: Vec<(String, String)>| {
+            let dir = tempfile::tempdir().unwrap();
+            for (path, text) in tree {
+                let target = dir.path().join(path);
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::write(&target, text).unwrap();
+                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+            }
+            let report = palisade_node::audit(&palisade_node::Options {
+                root: dir.path().to_owned(),
+                proc: None,
+                kubernetes_version: Some(v),
+            });
+            report
+                .findings
+                .into_iter()
+                .filter(|f| !palisade_harden::node::NOT_SETTINGS.contains(&f.code))
+                .map(|f| format!("{} {}", f.code, f.message))
+                .collect::<Vec<_>>()
+        };
+        let tree = palisade_harden::node::verification_tree(v, &files);
+        let findings = audit(tree.clone());
+        assert!(findings.is_empty(), "1.{minor}: {findings:#?}");
+        // Without the bundle's API server flags, and a kubelet that accepts anonymous requests.
+        let flags = palisade_harden::node::flags(v).apiserver;
+        let bare: Vec<(String, String)> = tree
+            .into_iter()
+            .map(|(p, t)| {
+                if p.ends_with("kubelet/config.yaml") {
+                    let open = "apiVersion: kubelet.config.k8s.io/v1beta1\n\
+                                kind: KubeletConfiguration\n\
+                                authentication:\n  anonymous:\n    enabled: true\n";
+                    return (p, open.to_owned());
+                }
+                let t = t
+                    .lines()
+                    .filter(|l| !flags.iter().any(|f| l.trim() == format!("- {f}")))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                (p, t)
+            })
+            .collect();
+        let findings = audit(bare);
+        for code in ["CP501", "CP504", "CP510", "KL601"] {
+            assert!(
+                findings.iter().any(|f| f.starts_with(code)),
+                "1.{minor}: {code} expected without the settings: {findings:#?}"
+            );
+        }
     }
 }

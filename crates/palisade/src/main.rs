@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod catalogue;
 mod cli;
 mod cluster_cmd;
+mod harden_cmd;
 mod netpol_cmd;
 mod node_cmd;
 mod rbac_cmd;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
         Command::Rbac(args) => rbac_cmd::run(args),
         Command::Netpol(args) => netpol_cmd::run(args),
+        Command::Harden(args) => harden_cmd::run(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
