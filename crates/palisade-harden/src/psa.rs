@@ -68,11 +68,13 @@ pub fn choose(inv: &Inventory, version: KubeVersion) -> Vec<Choice> {
     inv.namespaces
         .iter()
         .map(|ns| {
-            let workloads: Vec<usize> = inv.workloads_in(ns).collect();
+            // Every pod-bearing object, controlled ones included: a live cluster's mirror pods
+            // of static control-plane pods have a Node as controller, and are admitted too.
+            let workloads: Vec<usize> = pod_objects(inv, ns);
             let passes = |level: Level| {
                 workloads
                     .iter()
-                    .all(|&w| failing(&inv.objects[inv.workloads[w].index], level, at).is_empty())
+                    .all(|&w| failing(&inv.objects[w], level, at).is_empty())
             };
             let mut enforce = [Level::Restricted, Level::Baseline]
                 .into_iter()
@@ -104,13 +106,30 @@ pub fn choose(inv: &Inventory, version: KubeVersion) -> Vec<Choice> {
         .collect()
 }
 
+/// Indexes into the inventory's objects of everything in `namespace` that runs pods.
+pub fn pod_objects(inv: &Inventory, namespace: &str) -> Vec<usize> {
+    inv.objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.namespace() == Some(namespace) && o.pod_template().is_some())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The objects (indexes) among `workloads` that fail `level`, with the checks they fail.
 fn blockers(inv: &Inventory, workloads: &[usize], level: Level, at: KubeVersion) -> Vec<Blocker> {
     workloads
         .iter()
         .filter_map(|&w| {
-            let checks = failing(&inv.objects[inv.workloads[w].index], level, at);
+            let checks = failing(&inv.objects[w], level, at);
+            let o = &inv.objects[w];
             (!checks.is_empty()).then(|| Blocker {
-                workload: inv.workloads[w].describe(),
+                workload: format!(
+                    "{} {}/{}",
+                    o.kind(),
+                    o.namespace().unwrap_or_default(),
+                    o.name().unwrap_or("(unnamed)")
+                ),
                 checks,
             })
         })

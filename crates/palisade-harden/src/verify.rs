@@ -481,15 +481,17 @@ fn check_pod_security(bundle: &Bundle, proof: &mut Proof) {
         if c.kept_existing.is_some() || c.enforce == Level::Privileged {
             continue;
         }
-        for wi in inv.workloads_in(&c.namespace) {
-            let w = &inv.workloads[wi];
+        for i in psa::pod_objects(inv, &c.namespace) {
+            let o = &inv.objects[i];
             proof.workloads_evaluated += 1;
-            let failing = psa::failing(&inv.objects[w.index], c.enforce, at);
+            let failing = psa::failing(o, c.enforce, at);
             if !failing.is_empty() {
                 proof.breakages.push(Check {
                     what: format!(
-                        "{} would be rejected at {} {} ({})",
-                        w.describe(),
+                        "{} {}/{} would be rejected at {} {} ({})",
+                        o.kind(),
+                        c.namespace,
+                        o.name().unwrap_or("(unnamed)"),
                         c.enforce,
                         c.version,
                         failing.join(", ")

@@ -108,11 +108,19 @@ fn assert_sound(name: &str, b: &Bundle) -> palisade_harden::Proof {
 fn insecure_app() {
     let b = bundle(load(&root().join("examples/insecure-app")), 37);
     let proof = assert_sound("insecure-app", &b);
-    eprintln!(
-        "{:?}\n{:?}\n{:?}",
-        proof.before, proof.after, proof.per_code
-    );
-    print!("{}", b.stream());
+    // Its namespace must stay privileged (a privileged, host-namespace Deployment runs there),
+    // so PS161 is new; the default-deny policies and the ServiceAccount fix what they claim.
+    let per_code: std::collections::HashMap<_, _> = proof
+        .per_code
+        .iter()
+        .map(|(c, b, a)| (*c, (*b, *a)))
+        .collect();
+    assert_eq!(per_code["NP301"], (1, 0));
+    assert_eq!(per_code["NP302"], (1, 0));
+    assert_eq!(per_code["RB202"], (1, 0));
+    assert_eq!(per_code["PS161"], (0, 1));
+    // NP305 stays for the hostNetwork Deployment only: NetworkPolicies do not govern it.
+    assert_eq!(per_code["NP305"], (2, 1));
 }
 
 #[test]
@@ -318,4 +326,51 @@ fn node_settings_pass_the_node_rules() {
             );
         }
     }
+}
+
+/// The proof can fail: without the DNS allowance every pod loses name resolution, and a
+/// namespace enforcing a level its workload fails rejects it.
+#[test]
+fn the_proof_catches_a_bundle_that_breaks_workloads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let text = std::fs::read_to_string(dir.join("dashboard-shop.yaml")).unwrap();
+    let mut b = bundle(objects_from_str("dashboard-shop.yaml", &text).objects, 37);
+    for f in &mut b.files {
+        f.objects.retain(|g| {
+            g.value
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .is_none_or(|n| *n != palisade_harden::yaml::Y::str("palisade-allow-dns"))
+        });
+    }
+    let proof = b.proof().unwrap();
+    assert!(
+        proof
+            .breakages
+            .iter()
+            .any(|c| c.what.contains("kube-dns 53/UDP")),
+        "{:?}",
+        proof.breakages
+    );
+
+    let mut b = bundle(load(&root().join("examples/insecure-app")), 37);
+    for c in &mut b.psa {
+        c.enforce = Level::Restricted;
+    }
+    let proof = b.proof().unwrap();
+    assert!(
+        proof
+            .breakages
+            .iter()
+            .any(|c| c.what.contains("legacy-billing would be rejected")),
+        "{:?}",
+        proof.breakages
+    );
+}
+
+/// What the user reviews for examples/insecure-app: the whole stream, node settings included.
+#[test]
+fn insecure_app_bundle_snapshot() {
+    let b = bundle(load(&root().join("examples/insecure-app")), 37);
+    insta::assert_snapshot!(b.stream());
 }
