@@ -395,6 +395,7 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
     }
 
     // Ingress allowances, one policy per Service.
+    let mut namespace_wide: Vec<(String, Vec<Y>, Vec<String>)> = Vec::new();
     for a in &out.allowances {
         let s = &inv.services[a.service];
         let ports = service_ports(inv, s);
@@ -419,6 +420,7 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
                 }
                 Client::AnyNamespace(why) => {
                     peers.push(Y::map([("namespaceSelector", Y::empty())]));
+                    assumed.push(format!("every pod of every namespace is allowed: {why}"));
                     waiver.push(why.clone());
                 }
                 Client::External => {
@@ -473,23 +475,38 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
             if let Some(p) = ports.filter(|p| !p.is_empty()) {
                 rule.set("ports", Y::Seq(p));
             }
-            out.objects.push(policy(
-                &s.namespace,
-                &object_name("palisade-egress-to", &s.name),
-                Y::empty(),
-                &["Egress"],
-                vec![("egress", Y::seq([rule]))],
-                &[],
-                vec![(
-                    "palisade.dev/assumed",
-                    format!(
-                        "no client of Service {} shows in the inventory: every pod of the \
-                         namespace may call it",
-                        s.name
-                    ),
-                )],
-            ));
+            let entry = match namespace_wide
+                .iter_mut()
+                .find(|(ns, ..)| *ns == s.namespace)
+            {
+                Some(e) => e,
+                None => {
+                    namespace_wide.push((s.namespace.clone(), Vec::new(), Vec::new()));
+                    namespace_wide.last_mut().expect("pushed")
+                }
+            };
+            entry.1.push(rule);
+            entry.2.push(s.name.clone());
         }
+    }
+    // One policy per namespace for the Services whose clients are assumed to be its pods.
+    for (ns, rules, services) in namespace_wide {
+        out.objects.push(policy(
+            &ns,
+            "palisade-egress-to-unknown-clients",
+            Y::empty(),
+            &["Egress"],
+            vec![("egress", Y::Seq(rules))],
+            &[],
+            vec![(
+                "palisade.dev/assumed",
+                format!(
+                    "no client of Service(s) {} shows in the inventory: every pod of the \
+                     namespace may call them",
+                    services.join(", ")
+                ),
+            )],
+        ));
     }
 
     // Egress allowances, one policy per calling workload.
