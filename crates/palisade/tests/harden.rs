@@ -1,6 +1,9 @@
 //! `palisade harden` end to end: the directory and stream outputs, the bundle read back by
 //! `palisade scan`, saved inventories, `--check` and bad input.
 
+#[path = "../../palisade-cluster/tests/support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -191,4 +194,40 @@ fn bad_input_exits_2_without_a_bundle() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
+}
+
+/// `--cluster` reads the loopback API server with the real client, and the target version comes
+/// from the cluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_cluster_bundle() {
+    const CLUSTER: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\n\
+        apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n\
+        spec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      \
+        labels: {app: web}\n    spec:\n      containers:\n      - name: app\n        \
+        image: nginx:1.27\n";
+    let server = support::start(support::spec_from_yaml(("1", "31"), CLUSTER)).await;
+    let kubeconfig = server.kubeconfig.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("palisade")
+            .unwrap()
+            .args(["harden", "--cluster", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stream = String::from_utf8_lossy(&out.stdout);
+    assert!(stream.contains("for Kubernetes v1.31"), "{stream}");
+    assert!(
+        stream.contains("pod-security.kubernetes.io/enforce: baseline"),
+        "{stream}"
+    );
+    assert!(
+        stream.contains("name: palisade-default-deny-egress"),
+        "{stream}"
+    );
+    assert!(stderr.contains("0 would break, 0 leak"), "{stderr}");
 }
