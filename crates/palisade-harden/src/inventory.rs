@@ -153,6 +153,9 @@ pub struct Service {
     pub backends: Vec<usize>,
     /// Names of Ingresses that route to it.
     pub ingresses: Vec<String>,
+    /// What makes the API server call it: admission webhooks, APIServices, CRD conversion
+    /// webhooks (`ValidatingWebhookConfiguration policy-controller`).
+    pub api_server_callers: Vec<String>,
 }
 
 /// Why a workload is taken to call a Service.
@@ -212,10 +215,11 @@ impl Inventory {
             .filter_map(|(i, o)| workload(i, o, &service_accounts, &configmaps))
             .collect();
         let ingresses = ingress_backends(&objects);
+        let callers = api_server_callers(&objects);
         let services: Vec<Service> = objects
             .iter()
             .enumerate()
-            .filter_map(|(i, o)| service(i, o, &workloads, &ingresses))
+            .filter_map(|(i, o)| service(i, o, &workloads, &ingresses, &callers))
             .collect();
         let bound = bound_service_accounts(&objects);
         let uses_api = workloads
@@ -466,11 +470,57 @@ fn ingress_backends(objects: &[Object]) -> HashMap<(String, String), Vec<String>
     out
 }
 
+/// `(namespace, service name)` → the objects that make the API server call that Service: the
+/// `clientConfig.service` of admission webhooks and CRD conversion webhooks, `spec.service` of
+/// APIServices. A default-deny that cut these off would fail API requests cluster-wide.
+fn api_server_callers(objects: &[Object]) -> HashMap<(String, String), Vec<String>> {
+    let mut out: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for o in objects {
+        let refs: Vec<&Node> = match (o.group(), o.kind()) {
+            (
+                "admissionregistration.k8s.io",
+                "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration",
+            ) => o
+                .node
+                .get("webhooks")
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|w| w.path(&["clientConfig", "service"]))
+                .collect(),
+            ("apiregistration.k8s.io", "APIService") => {
+                o.node.path(&["spec", "service"]).into_iter().collect()
+            }
+            ("apiextensions.k8s.io", "CustomResourceDefinition") => o
+                .node
+                .path(&["spec", "conversion", "webhook", "clientConfig", "service"])
+                .into_iter()
+                .collect(),
+            _ => continue,
+        };
+        let who = format!("{} {}", o.kind(), o.name().unwrap_or("(unnamed)"));
+        for r in refs {
+            let (Some(ns), Some(name)) = (
+                r.get("namespace").and_then(Node::as_str),
+                r.get("name").and_then(Node::as_str),
+            ) else {
+                continue;
+            };
+            let list = out.entry((ns.to_owned(), name.to_owned())).or_default();
+            if !list.contains(&who) {
+                list.push(who.clone());
+            }
+        }
+    }
+    out
+}
+
 fn service(
     index: usize,
     o: &Object,
     workloads: &[Workload],
     ingresses: &HashMap<(String, String), Vec<String>>,
+    callers: &HashMap<(String, String), Vec<String>>,
 ) -> Option<Service> {
     if o.kind() != "Service" || !o.group().is_empty() {
         return None;
@@ -527,6 +577,10 @@ fn service(
             .unwrap_or("ClusterIP")
             .to_owned(),
         ingresses: ingresses
+            .get(&(namespace.clone(), name.clone()))
+            .cloned()
+            .unwrap_or_default(),
+        api_server_callers: callers
             .get(&(namespace.clone(), name.clone()))
             .cloned()
             .unwrap_or_default(),

@@ -38,8 +38,9 @@ pub enum Client {
     /// Every pod of every namespace (cluster DNS; or an ingress controller the inventory does not
     /// hold).
     AnyNamespace(String),
-    /// Addresses outside the cluster (a `LoadBalancer` or `NodePort` Service).
-    External,
+    /// Addresses outside the cluster: a `LoadBalancer` or `NodePort` Service's users, or the API
+    /// server calling a webhook (its address is not in the inventory). Why, for the annotation.
+    External(String),
 }
 
 /// One Service and the clients the bundle lets through to it.
@@ -278,7 +279,17 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
                 }
             }
             if matches!(s.kind.as_str(), "LoadBalancer" | "NodePort") {
-                clients.push(Client::External);
+                clients.push(Client::External(format!(
+                    "{} Service: a public entry point",
+                    s.kind
+                )));
+            }
+            if !s.api_server_callers.is_empty() {
+                clients.push(Client::External(format!(
+                    "the API server calls it ({}); narrow the ipBlock to the control plane's \
+                     addresses",
+                    s.api_server_callers.join(", ")
+                )));
             }
             if clients.is_empty() {
                 clients.push(Client::Namespace);
@@ -423,12 +434,12 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
                     assumed.push(format!("every pod of every namespace is allowed: {why}"));
                     waiver.push(why.clone());
                 }
-                Client::External => {
+                Client::External(why) => {
                     peers.push(Y::map([(
                         "ipBlock",
                         Y::map([("cidr", Y::str("0.0.0.0/0"))]),
                     )]));
-                    waiver.push(format!("{} Service: a public entry point", s.kind));
+                    waiver.push(why.clone());
                 }
             }
         }

@@ -383,7 +383,7 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
                             probe(ELSEWHERE, "client"),
                             "a pod of another namespace".into(),
                         ),
-                        Client::External => {
+                        Client::External(_) => {
                             (Endpoint::Address(OUTSIDE), format!("{OUTSIDE} (outside)"))
                         }
                     };
@@ -442,7 +442,7 @@ fn check_network(bundle: &Bundle, applied: &[Object], proof: &mut Proof) {
                                 *w == x || shares(&inv.workloads[x], &inv.workloads[*w])
                             }
                             Client::Namespace | Client::AnyNamespace(_) => true,
-                            Client::External => false,
+                            Client::External(_) => false,
                         })
                 });
                 if expected {

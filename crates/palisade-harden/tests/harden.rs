@@ -228,7 +228,7 @@ fn allowances_follow_the_configuration() {
                 Client::Workload(w, _) => inv.workloads[*w].name.clone(),
                 Client::Namespace => "namespace".to_owned(),
                 Client::AnyNamespace(_) => "any namespace".to_owned(),
-                Client::External => "outside".to_owned(),
+                Client::External(_) => "outside".to_owned(),
             })
             .collect()
     };
@@ -237,6 +237,8 @@ fn allowances_follow_the_configuration() {
     assert_eq!(clients("web"), ["ingress-nginx-controller"]);
     assert_eq!(clients("ingress-nginx-controller"), ["outside"]);
     assert_eq!(clients("reports"), ["namespace"]);
+    // The API server calls the admission webhook from the control plane's address.
+    assert_eq!(clients("policy-webhook"), ["outside"]);
     assert_eq!(
         clients("dashboard-metrics-scraper"),
         ["kubernetes-dashboard"]
