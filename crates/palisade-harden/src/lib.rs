@@ -223,7 +223,7 @@ pub fn harden(objects: Vec<Object>, options: &Options) -> Bundle {
             "{} use the API as the default ServiceAccount (it has RBAC bindings): give them their \
              own ServiceAccount or set automountServiceAccountToken: true in their pod spec \
              before applying",
-            default_sa_users.join(", ")
+            some(&default_sa_users)
         ));
     }
 
@@ -255,6 +255,21 @@ pub fn harden(objects: Vec<Object>, options: &Options) -> Bundle {
         psa,
         notes,
     }
+}
+
+/// `a, b, c, d, e and 12 more`: names for a one-line note.
+pub(crate) fn some(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
 }
 
 /// Copies the identity and the user's labels and annotations of an existing object into a

@@ -514,7 +514,7 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
                 format!(
                     "no client of Service(s) {} shows in the inventory: every pod of the \
                      namespace may call them",
-                    services.join(", ")
+                    crate::some(&services)
                 ),
             )],
         ));

@@ -252,7 +252,7 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> (Vec<Generated>, Vec<Strin
         notes.push(format!(
             "ServiceAccount {ns}/{sa} may use the privileged PodSecurityPolicy: the default \
              policy would reject {}",
-            workloads.join(", ")
+            crate::some(&workloads)
         ));
         out.push(object(
             "rbac.authorization.k8s.io/v1",
@@ -264,7 +264,7 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> (Vec<Generated>, Vec<Strin
                 "palisade.dev/reason",
                 format!(
                     "the default policy would reject {}; review whether they need it",
-                    workloads.join(", ")
+                    crate::some(&workloads)
                 ),
             )],
             vec![
