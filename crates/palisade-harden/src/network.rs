@@ -660,8 +660,33 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
             )],
         ));
     }
+    unique_names(&mut out.objects);
     out.namespaces = namespaces;
     out
+}
+
+/// Gives every policy a name no other policy of its namespace has (`-2`, `-3`, …): workloads of
+/// different kinds may share a name, and two objects of one name would overwrite each other when
+/// applied.
+fn unique_names(objects: &mut [Generated]) {
+    let mut seen = std::collections::HashSet::new();
+    for g in objects {
+        let meta = g.value.map_at("metadata");
+        let (Some(Y::Str(ns)), Some(Y::Str(name))) =
+            (meta.get("namespace").cloned(), meta.get("name").cloned())
+        else {
+            continue;
+        };
+        let mut candidate = name.clone();
+        let mut n = 1;
+        while !seen.insert((ns.clone(), candidate.clone())) {
+            n += 1;
+            candidate = object_name(&name, &n.to_string());
+        }
+        if candidate != name {
+            meta.set("name", Y::Str(candidate));
+        }
+    }
 }
 
 /// Whether a rule's ports admit 80/TCP (the metadata endpoint's HTTP port), as NP305 reads them.

@@ -376,3 +376,31 @@ fn insecure_app_bundle_snapshot() {
     let b = bundle(load(&root().join("examples/insecure-app")), 37);
     insta::assert_snapshot!(b.stream());
 }
+
+/// Two workloads of one name (a Deployment and a StatefulSet) get egress policies of different
+/// names: objects of one name would overwrite each other when applied.
+#[test]
+fn generated_names_are_unique() {
+    let text = "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: app}\n\
+                spec: {selector: {app: db}, ports: [{port: 5432}]}\n---\n\
+                apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: app}\n\
+                spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: x, env: [{name: DB, value: db}]}]}\n---\n\
+                apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web, namespace: app}\n\
+                spec:\n  selector: {matchLabels: {app: web2}}\n  template:\n    metadata: {labels: {app: web2}}\n    spec: {containers: [{name: c, image: x, env: [{name: DB, value: db}]}]}\n---\n\
+                apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: app}\n\
+                spec:\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: c, image: x}]}\n";
+    let b = bundle(objects_from_str("t.yaml", text).objects, 37);
+    assert_sound("same names", &b);
+    let parsed = b.parsed().unwrap();
+    let mut names: Vec<(Option<&str>, Option<&str>)> = parsed
+        .iter()
+        .filter(|o| o.kind() == "NetworkPolicy")
+        .map(|o| (o.namespace(), o.name()))
+        .collect();
+    let all = names.len();
+    assert!(names.contains(&(Some("app"), Some("palisade-egress-web"))));
+    assert!(names.contains(&(Some("app"), Some("palisade-egress-web-2"))));
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), all);
+}
