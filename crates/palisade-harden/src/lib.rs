@@ -164,6 +164,10 @@ pub fn harden(objects: Vec<Object>, options: &Options) -> Bundle {
                 notes.push((
                     "palisade.dev/reason",
                     match &c.kept_existing {
+                        None if c.system => "privileged: system components the inventory may not \
+                                             show run here (the guide's privileged policy for \
+                                             kube-system); warn and audit report baseline"
+                            .to_owned(),
                         Some(_) => format!(
                             "the namespace already enforces {}, which the bundle keeps",
                             c.enforce

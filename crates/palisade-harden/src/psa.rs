@@ -31,7 +31,14 @@ pub struct Choice {
     /// Set when the namespace already enforced a stricter level, which the bundle keeps; the
     /// workloads that level rejects.
     pub kept_existing: Option<Vec<Blocker>>,
+    /// `kube-system`: always `privileged` (see [`SYSTEM_NAMESPACE`]).
+    pub system: bool,
 }
+
+/// The namespace the guide's privileged policy is for. Whatever the inventory shows of it, the
+/// control plane, the network plugin and kube-proxy run there too, so it is never labelled
+/// stricter than `privileged` (warn and audit still report at `baseline`).
+pub const SYSTEM_NAMESPACE: &str = "kube-system";
 
 /// The policy version the labels pin: the target version, or the newest the engine knows.
 pub fn pinned(version: KubeVersion) -> KubeVersion {
@@ -85,7 +92,12 @@ pub fn choose(inv: &Inventory, version: KubeVersion) -> Vec<Choice> {
                 .get(ns)
                 .and_then(|&i| namespace::enforced(&inv.objects[i], version));
             let mut kept_existing = None;
-            if let Some(e) = existing.filter(|e| e.level > enforce) {
+            let system = ns == SYSTEM_NAMESPACE;
+            if system {
+                // Components no manifest shows run here (static control-plane pods, CNI and
+                // kube-proxy DaemonSets): the guide keeps the privileged policy for kube-system.
+                enforce = Level::Privileged;
+            } else if let Some(e) = existing.filter(|e| e.level > enforce) {
                 enforce = e.level;
                 kept_existing = Some(blockers(inv, &workloads, enforce, at));
             }
@@ -101,6 +113,7 @@ pub fn choose(inv: &Inventory, version: KubeVersion) -> Vec<Choice> {
                 version: format!("v{}.{}", at.major, at.minor),
                 blockers,
                 kept_existing,
+                system,
             }
         })
         .collect()

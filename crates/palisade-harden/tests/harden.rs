@@ -260,6 +260,11 @@ fn allowances_follow_the_configuration() {
         "{stream}"
     );
     assert!(proof.connections > 40, "{}", proof.connections);
+    // kube-system stays privileged whatever its visible workloads pass; shop is labelled at the
+    // level its workloads pass.
+    let level = |ns: &str| b.psa.iter().find(|c| c.namespace == ns).unwrap().enforce;
+    assert_eq!(level("kube-system"), Level::Privileged);
+    assert_eq!(level("shop"), Level::Baseline);
     let before: std::collections::HashMap<_, _> = proof
         .per_code
         .iter()
