@@ -70,6 +70,9 @@ pub const DNS_NAMESPACE: &str = "kube-system";
 /// The CIDR of the metadata endpoint every ipBlock of the bundle excludes.
 pub const METADATA_CIDR: &str = "169.254.169.254/32";
 
+/// The IPv6 address of the metadata endpoint (AWS Nitro instances).
+pub const METADATA_CIDR_V6: &str = "fd00:ec2::254/128";
+
 /// Whether pods with `labels` are cluster DNS (they carry `k8s-app: kube-dns`, as CoreDNS and
 /// kube-dns do in kubeadm, kops and most distributions).
 pub fn is_dns_pod(namespace: &str, labels: &Labels) -> bool {
@@ -128,15 +131,18 @@ fn pod_peer(namespace: &str, labels: &Labels, from_namespace: &str) -> Y {
     peer
 }
 
-/// An ipBlock for addresses outside the cluster, never the metadata endpoint.
-fn outside_peer() -> Y {
-    Y::map([(
-        "ipBlock",
-        Y::map([
-            ("cidr", Y::str("0.0.0.0/0")),
-            ("except", Y::seq([Y::str(METADATA_CIDR)])),
-        ]),
-    )])
+/// ipBlocks for addresses outside the cluster, IPv4 and IPv6, never the metadata endpoint (AWS
+/// also serves it at fd00:ec2::254 to IPv6 instances).
+fn outside_peers() -> Vec<Y> {
+    [("0.0.0.0/0", METADATA_CIDR), ("::/0", METADATA_CIDR_V6)]
+        .into_iter()
+        .map(|(cidr, except)| {
+            Y::map([(
+                "ipBlock",
+                Y::map([("cidr", Y::str(cidr)), ("except", Y::seq([Y::str(except)]))]),
+            )])
+        })
+        .collect()
 }
 
 fn port_entry(port: Y, protocol: Protocol) -> Y {
@@ -435,10 +441,9 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
                     waiver.push(why.clone());
                 }
                 Client::External(why) => {
-                    peers.push(Y::map([(
-                        "ipBlock",
-                        Y::map([("cidr", Y::str("0.0.0.0/0"))]),
-                    )]));
+                    for cidr in ["0.0.0.0/0", "::/0"] {
+                        peers.push(Y::map([("ipBlock", Y::map([("cidr", Y::str(cidr))]))]));
+                    }
                     waiver.push(why.clone());
                 }
             }
@@ -558,7 +563,7 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
                     ));
                 }
                 Y::map([
-                    ("to", Y::seq([outside_peer()])),
+                    ("to", Y::Seq(outside_peers())),
                     (
                         "ports",
                         Y::seq(
@@ -588,7 +593,7 @@ pub fn plan(inv: &Inventory, version: KubeVersion) -> Plan {
         outside_ports.dedup();
         if !outside_ports.is_empty() {
             rules.push(Y::map([
-                ("to", Y::seq([outside_peer()])),
+                ("to", Y::Seq(outside_peers())),
                 (
                     "ports",
                     Y::seq(
@@ -763,7 +768,11 @@ pub fn patch_existing(inv: &Inventory, version: KubeVersion) -> Vec<Generated> {
                 _ => {
                     rule.set(
                         "to",
-                        Y::seq([Y::map([("namespaceSelector", Y::empty())]), outside_peer()]),
+                        Y::Seq(
+                            std::iter::once(Y::map([("namespaceSelector", Y::empty())]))
+                                .chain(outside_peers())
+                                .collect(),
+                        ),
                     );
                     changed.push(format!(
                         "egress rule {i} had no `to`: now every pod and every outside address \
