@@ -63,21 +63,28 @@ impl Y {
         }
     }
 
-    /// The mapping at `key`, created (or replaced, if it is not a mapping) when needed.
+    /// The mapping at `key`, created (or replaced, if it is not a mapping) when needed; a value
+    /// that is not a mapping itself becomes an empty one first.
     pub fn map_at(&mut self, key: &str) -> &mut Y {
-        if !matches!(self.get(key), Some(Y::Map(_))) {
-            self.set(key, Y::empty());
+        if !matches!(self, Y::Map(_)) {
+            *self = Y::empty();
         }
-        match self {
-            Y::Map(entries) => {
-                &mut entries
-                    .iter_mut()
-                    .find(|(k, _)| k == key)
-                    .expect("set above")
-                    .1
+        let Y::Map(entries) = self else {
+            unreachable!("made a mapping above")
+        };
+        let i = match entries.iter().position(|(k, _)| k == key) {
+            Some(i) => {
+                if !matches!(entries[i].1, Y::Map(_)) {
+                    entries[i].1 = Y::empty();
+                }
+                i
             }
-            _ => unreachable!("map_at on a mapping"),
-        }
+            None => {
+                entries.push((key.to_owned(), Y::empty()));
+                entries.len() - 1
+            }
+        };
+        &mut entries[i].1
     }
 
     /// The value tree of a loaded document node, keeping how scalars read: a string stays a

@@ -50,8 +50,8 @@ pub struct HardenArgs {
     #[arg(long, value_name = "VERSION")]
     pub kubernetes_version: Option<String>,
 
-    /// Write the bundle as a directory (YAML files, kustomization.yaml, node/) instead of one
-    /// stream on stdout
+    /// Write the bundle as a directory (YAML files, kustomization.yaml, node/, and the report as
+    /// palisade-report.txt) instead of one stream on stdout
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -107,6 +107,10 @@ pub fn run(args: HardenArgs) -> Result<u8> {
     match &args.out {
         Some(dir) => {
             write_dir(dir, &bundle)?;
+            // The proof travels with the bundle, for whoever reviews it.
+            let path = dir.join("palisade-report.txt");
+            std::fs::write(&path, &report)
+                .with_context(|| format!("writing {}", path.display()))?;
             print!("{report}");
             println!("wrote {} ({elapsed:.1?})", dir.display());
         }

@@ -71,6 +71,8 @@ fn directory_bundle_scans_clean_of_what_it_claims() {
         assert!(out.path().join(line).is_file(), "{line} listed but missing");
     }
     assert!(out.path().join("node/kube-apiserver.flags").is_file());
+    let saved = std::fs::read_to_string(out.path().join("palisade-report.txt")).unwrap();
+    assert!(report.starts_with(&saved), "{saved}\n---\n{report}");
     let key = std::fs::read_to_string(out.path().join("node/encryption-config.yaml")).unwrap();
     assert!(!key.contains("REPLACE"), "a real key is generated: {key}");
     // The ordinary scan of workloads + bundle no longer reports what the bundle claims.
