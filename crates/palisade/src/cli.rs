@@ -126,6 +126,35 @@ pub enum Command {
     Rbac(crate::rbac_cmd::RbacArgs),
     /// NetworkPolicy analysis: may one pod reach another, and which policy decides
     Netpol(crate::netpol_cmd::NetpolArgs),
+    /// Generate the hardening bundle for manifests or a cluster, and prove it breaks nothing
+    #[command(
+        long_about = "Generate the changes the guide asks for, from what runs (manifests, a saved \
+                      inventory or a live cluster), for the target Kubernetes version: per \
+                      namespace default-deny ingress and egress NetworkPolicies with the \
+                      allowances the workloads need (DNS, each Service's clients, the outside \
+                      addresses their configuration names), the deny-dashboard policy, Pod \
+                      Security Admission labels at the strictest level every workload already \
+                      passes (warn/audit one level stricter, version pinned), the default \
+                      ServiceAccount without token automounting; before 1.25 the guide's \
+                      PodSecurityPolicy pair and its RBAC; and kube-apiserver, controller-manager, \
+                      scheduler, etcd and kubelet settings under node/. Every object names the rules \
+                      it satisfies (palisade.dev/satisfies) and what it assumed.\n\n\
+                      The bundle is then applied to the inventory in memory and re-scanned \
+                      (before/after counts by severity), its NetworkPolicies are checked connection \
+                      by connection (DNS and every Service's clients still work, the rest is \
+                      blocked), its Pod Security levels against every workload, and its node \
+                      settings with the node rules on a kubeadm node.",
+        after_help = "Examples:\n  \
+            palisade harden k8s/ > hardening.yaml             one stream (node settings as comments)\n  \
+            palisade harden k8s/ --out hardening/             kustomize directory: kubectl apply -k hardening/\n  \
+            palisade harden --inventory prod.json --kubernetes-version 1.24 --out psp-era/\n  \
+            palisade harden --cluster --context prod --out hardening/\n  \
+            palisade harden k8s/ --check                      CI: fail if the bundle would break a workload\n\n\
+            Exit codes: 0 bundle written (--check: nothing would break), 1 --check found a \
+            workload the bundle would break, 2 usage or input error (unreadable input produces no \
+            bundle: one built without some workloads could cut them off)."
+    )]
+    Harden(Box<crate::harden_cmd::HardenArgs>),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Explain a rule: what it checks, why it matters, an example, how to fix it

@@ -10,6 +10,7 @@ mod catalogue;
 mod cli;
 mod cluster_cmd;
 mod fix_cmd;
+mod harden_cmd;
 mod netpol_cmd;
 mod node_cmd;
 mod probe_cmd;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => fix_cmd::run(*args),
         Command::Rbac(args) => rbac_cmd::run(args),
         Command::Netpol(args) => netpol_cmd::run(args),
+        Command::Harden(args) => harden_cmd::run(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
