@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use palisade_core::yaml::{self, Limits, Node, Span};
+use palisade_core::yaml::{self, Limits, Node, Pos, Span};
 use palisade_core::{KubeVersion, Location};
 
-use crate::component::{Component, ComponentKind, ConfigLayer, Flag, Source};
+use crate::component::{Component, ComponentKind, ConfigLayer, Flag, Mount, Resolved, Source};
 use crate::flags::{self, Word};
 use crate::fs::{self, FileMeta, FsError, NodeFs};
 use crate::k3s;
@@ -54,7 +54,39 @@ pub enum Layout {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub path: String,
+    /// Where in the file, for a file that does not parse.
+    pub pos: Option<Pos>,
     pub message: String,
+    /// The input is there but invalid (a manifest or config file that does not parse, or is not
+    /// a mapping): an input error, which makes `palisade node` exit 2 after reporting the rest.
+    /// Unreadable files and notes are not.
+    pub invalid: bool,
+}
+
+impl Problem {
+    /// A note about something missing or unreadable (the audit goes on without it).
+    pub fn note(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.into(),
+            pos: None,
+            message: message.into(),
+            invalid: false,
+        }
+    }
+
+    /// A file that is there but cannot be parsed.
+    pub fn invalid(
+        path: impl Into<String>,
+        pos: Option<Pos>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            path: path.into(),
+            pos,
+            message: message.into(),
+            invalid: true,
+        }
+    }
 }
 
 /// Options of one audit.
@@ -66,6 +98,10 @@ pub struct Options {
     pub proc: Option<std::path::PathBuf>,
     /// Overrides the detected Kubernetes version.
     pub kubernetes_version: Option<KubeVersion>,
+    /// Ask a component's binary for its version (`kubelet --version`) when no image tag gives
+    /// it. Only for an audit of the machine the audit runs on: a binary of a `--root` tree is
+    /// never executed (it is someone else's file, possibly for another architecture).
+    pub run_binaries: bool,
 }
 
 /// Everything the audit learned about a node. Rules read this and do no I/O.
@@ -129,16 +165,25 @@ pub fn discover(options: &Options) -> Inventory {
         image_version: None,
         layout: Layout::Empty,
         k3s_role: None,
+        proc: options.proc.clone(),
+        binaries: Vec::new(),
     };
     d.static_pods();
     if let Some(proc) = &options.proc {
         d.processes(proc);
     }
-    for kind in [ComponentKind::Kubelet, ComponentKind::KubeProxy] {
+    for kind in [
+        ComponentKind::Kubelet,
+        ComponentKind::KubeProxy,
+        ComponentKind::Etcd,
+    ] {
         d.systemd(kind);
     }
     k3s::discover(&mut d);
 
+    if options.run_binaries && options.kubernetes_version.is_none() && d.image_version.is_none() {
+        d.image_version = d.binary_version();
+    }
     let (version, version_source) = match (options.kubernetes_version, d.image_version.clone()) {
         (Some(v), _) => (
             v,
@@ -201,6 +246,11 @@ pub struct Discovery {
     pub(crate) layout: Layout,
     /// k3s/RKE2: `true` for a server, `false` for an agent, when known.
     pub(crate) k3s_role: Option<bool>,
+    /// The proc tree processes are read from.
+    proc: Option<std::path::PathBuf>,
+    /// Host paths of the binaries components run from (process `exe`, unit `ExecStart`), for
+    /// `--version` when no image tag tells the version.
+    binaries: Vec<(ComponentKind, String)>,
 }
 
 /// A placeholder version source, replaced once the node's version is known.
@@ -220,10 +270,7 @@ impl Discovery {
             | FsError::LinkLoop(p)
             | FsError::Other(p, _) => p.clone(),
         };
-        self.problems.push(Problem {
-            path,
-            message: e.to_string(),
-        });
+        self.problems.push(Problem::note(path, e.to_string()));
     }
 
     /// Reads a node file, keeping its text for code frames.
@@ -236,23 +283,28 @@ impl Discovery {
     /// Parses a YAML (or JSON) file into its first document; problems are recorded.
     pub(crate) fn load_yaml(&mut self, path: &str) -> Result<Node, String> {
         let text = self.read(path).map_err(|e| e.to_string())?;
-        let (docs, errors) = yaml::load_str(&text, &Limits::default());
+        self.parse_yaml(path, &text)
+    }
+
+    /// Parses the text of a YAML (or JSON) file into its first document; an invalid file is
+    /// recorded as an input error at its line.
+    pub(crate) fn parse_yaml(&mut self, path: &str, text: &str) -> Result<Node, String> {
+        let (docs, errors) = yaml::load_str(text, &Limits::default());
         if let Some(e) = errors.first() {
             let msg = format!("{path}:{e}");
-            self.problems.push(Problem {
-                path: path.to_owned(),
-                message: msg.clone(),
-            });
+            self.problems
+                .push(Problem::invalid(path, Some(e.pos), msg.clone()));
             return Err(msg);
         }
         match docs.into_iter().next() {
             Some(d) if d.root.as_map().is_some() => Ok(d.root),
-            _ => {
-                let msg = format!("{path}: not a YAML mapping");
-                self.problems.push(Problem {
-                    path: path.to_owned(),
-                    message: msg.clone(),
-                });
+            other => {
+                let pos = other.map(|d| d.root.span.start);
+                let msg = match pos {
+                    Some(p) => format!("{path}:{p}: not a YAML mapping"),
+                    None => format!("{path}: empty, not a YAML mapping"),
+                };
+                self.problems.push(Problem::invalid(path, pos, msg.clone()));
                 Err(msg)
             }
         }
@@ -294,10 +346,11 @@ impl Discovery {
         let arc: Arc<str> = Arc::from(path);
         let loaded = palisade_core::source::load_text(&arc, text, &Default::default());
         for e in &loaded.errors {
-            self.problems.push(Problem {
-                path: path.to_owned(),
-                message: format!("{path}: {e}"),
-            });
+            let msg = match e.pos() {
+                Some(p) => format!("{path}:{p}: {e}"),
+                None => format!("{path}: {e}"),
+            };
+            self.problems.push(Problem::invalid(path, e.pos(), msg));
         }
         for object in &loaded.objects {
             let Some(pod) = object.pod_template() else {
@@ -338,7 +391,25 @@ impl Discovery {
                         });
                     }
                 }
-                let (flags, _) = flags::parse_args(&words);
+                let (mut flags, _) = flags::parse_args(&words);
+                if kind == ComponentKind::Etcd {
+                    let env = c.node.get("env").map(Node::items).unwrap_or(&[]);
+                    let vars = env.iter().enumerate().filter_map(|(i, e)| {
+                        let name = e.get("name")?.as_str()?;
+                        let value = e.get("value")?;
+                        Some((
+                            name.to_owned(),
+                            value.as_str()?.to_owned(),
+                            Source::Manifest {
+                                path: Arc::clone(&arc),
+                                span: value.span,
+                                pointer: format!("{}/env/{i}/value", c.pointer),
+                            },
+                        ))
+                    });
+                    flags = with_etcd_env(vars, flags);
+                }
+                let mounts = static_pod_mounts(pod.spec, c.node);
                 let version = tag.and_then(|t| t.parse::<KubeVersion>().ok());
                 let image_node = c.node.get("image");
                 let image_source = Source::Manifest {
@@ -371,6 +442,8 @@ impl Discovery {
                     referenced: Vec::new(),
                     problems: Vec::new(),
                     running: false,
+                    pid: None,
+                    mounts,
                 });
             }
         }
@@ -381,10 +454,10 @@ impl Discovery {
         let pids = match pfs.list("/") {
             Ok(p) => p,
             Err(e) => {
-                self.problems.push(Problem {
-                    path: proc.display().to_string(),
-                    message: format!("cannot list processes: {e}"),
-                });
+                self.problems.push(Problem::note(
+                    proc.display().to_string(),
+                    format!("cannot list processes: {e}"),
+                ));
                 return;
             }
         };
@@ -427,14 +500,43 @@ impl Discovery {
                     },
                 })
                 .collect();
-            let (flags, _) = flags::parse_args(&words);
-            self.merge_process(kind, flags, &path);
+            let (mut flags, _) = flags::parse_args(&words);
+            if kind == ComponentKind::Etcd {
+                // etcd reads ETCD_* variables for every flag not given on its command line.
+                if let Ok(bytes) = pfs.read_bytes(&format!("/{pid}/environ")) {
+                    let env_path: Arc<str> = Arc::from(format!("{}/{pid}/environ", proc.display()));
+                    let vars = bytes
+                        .split(|b| *b == 0)
+                        .filter_map(|a| std::str::from_utf8(a).ok())
+                        .filter_map(|a| a.split_once('='))
+                        .map(|(k, v)| {
+                            (
+                                k.to_owned(),
+                                v.to_owned(),
+                                Source::Process {
+                                    path: Arc::clone(&env_path),
+                                    pid,
+                                },
+                            )
+                        })
+                        .collect::<Vec<_>>();
+                    flags = with_etcd_env(vars, flags);
+                }
+            }
+            if let Ok(host) = pfs.resolve(&format!("/{pid}/exe")) {
+                // The live /proc's `exe` link names the binary on the host.
+                if let Ok(target) = std::fs::read_link(&host) {
+                    self.binaries
+                        .push((kind, target.to_string_lossy().into_owned()));
+                }
+            }
+            self.merge_process(kind, flags, &path, pid);
         }
     }
 
     /// A running process is what counts; where a file gives the same flag and value, the file's
     /// place is kept (it is what the user edits).
-    fn merge_process(&mut self, kind: ComponentKind, flags: Vec<Flag>, path: &Arc<str>) {
+    fn merge_process(&mut self, kind: ComponentKind, flags: Vec<Flag>, path: &Arc<str>, pid: u32) {
         if let Some(existing) = self.components.iter_mut().find(|c| c.kind == kind) {
             let merged = flags
                 .into_iter()
@@ -452,6 +554,7 @@ impl Discovery {
                 .collect();
             existing.flags = merged;
             existing.running = true;
+            existing.pid = Some(pid);
             return;
         }
         self.components.push(Component {
@@ -468,6 +571,8 @@ impl Discovery {
             referenced: Vec::new(),
             problems: Vec::new(),
             running: true,
+            pid: Some(pid),
+            mounts: Vec::new(),
         });
     }
 
@@ -532,10 +637,7 @@ impl Discovery {
             self.sources.insert(p, t);
         }
         for p in &service.problems {
-            self.problems.push(Problem {
-                path: String::new(),
-                message: p.clone(),
-            });
+            self.problems.push(Problem::note(String::new(), p.clone()));
         }
         problems.extend(service.problems.iter().cloned());
         let mut all_files = files.clone();
@@ -549,7 +651,13 @@ impl Discovery {
         let Some(first) = service.exec.first() else {
             return;
         };
-        let (flags, _) = flags::parse_args(&service.exec[1..]);
+        let (mut flags, _) = flags::parse_args(&service.exec[1..]);
+        if kind == ComponentKind::Etcd {
+            flags = with_etcd_env(service.env.iter().cloned(), flags);
+        }
+        if first.text.starts_with('/') {
+            self.binaries.push((kind, first.text.clone()));
+        }
         let defined_in = first.source.location().unwrap_or(Location::Path {
             path: Arc::from(files[0].as_str()),
             pos: None,
@@ -583,6 +691,8 @@ impl Discovery {
             referenced: Vec::new(),
             problems,
             running: false,
+            pid: None,
+            mounts: Vec::new(),
         });
     }
 
@@ -590,7 +700,6 @@ impl Discovery {
     fn config_files(&mut self) {
         for i in 0..self.components.len() {
             let kind = self.components[i].kind;
-            let base = "/";
             let mut layers = Vec::new();
             let mut problems = Vec::new();
             if matches!(kind, ComponentKind::Kubelet | ComponentKind::KubeProxy) {
@@ -598,21 +707,11 @@ impl Discovery {
                     .flag("config")
                     .map(|f| f.text().to_owned())
                 {
-                    let path = fs::join(base, &cfg);
-                    match self.load_yaml(&path) {
-                        Ok(root) => layers.push(ConfigLayer {
-                            path: Arc::from(path.as_str()),
-                            root,
-                        }),
+                    match self.component_yaml(i, &cfg) {
+                        Ok(layer) => layers.push(layer),
                         // The component's settings then come from flags and defaults only: the
                         // report must say why.
-                        Err(e) => {
-                            self.problems.push(Problem {
-                                path: path.clone(),
-                                message: e.clone(),
-                            });
-                            problems.push(e);
-                        }
+                        Err(e) => problems.push(e),
                     }
                 }
             }
@@ -621,7 +720,7 @@ impl Discovery {
                     .flag("config-dir")
                     .map(|f| f.text().to_owned())
                 {
-                    let dir = fs::join(base, &dir);
+                    let dir = fs::join("/", &dir);
                     match self.fs.list(&dir) {
                         Ok(names) => {
                             for n in names.into_iter().filter(|n| n.ends_with(".conf")) {
@@ -631,13 +730,7 @@ impl Discovery {
                                         path: Arc::from(path.as_str()),
                                         root,
                                     }),
-                                    Err(e) => {
-                                        self.problems.push(Problem {
-                                            path: path.clone(),
-                                            message: e.clone(),
-                                        });
-                                        problems.push(e);
-                                    }
+                                    Err(e) => problems.push(e),
                                 }
                             }
                         }
@@ -655,20 +748,114 @@ impl Discovery {
                     let Some(p) = self.components[i].flag(flag).map(|f| f.text().to_owned()) else {
                         continue;
                     };
-                    let path = fs::join(base, &p);
-                    let r = self.load_yaml(&path).map(|root| ConfigLayer {
-                        path: Arc::from(path.as_str()),
-                        root,
-                    });
+                    let r = self.component_yaml(i, &p);
                     referenced.push(((*flag).to_owned(), r));
                 }
             }
             let c = &mut self.components[i];
-            c.files.extend(layers.iter().map(|l| l.path.to_string()));
+            c.files.extend(
+                layers
+                    .iter()
+                    .filter(|l| l.path.starts_with('/'))
+                    .map(|l| l.path.to_string()),
+            );
             c.config.extend(layers);
             c.problems.extend(problems);
             c.referenced = referenced;
         }
+    }
+
+    /// Reads a YAML file a component names, where the component sees it: inside the running
+    /// process's root (`/proc/PID/root`, a container's file system), through a static pod's
+    /// `hostPath` mounts, or at the same node path. A file that lives only in a container's
+    /// ConfigMap volume cannot be read from the node: the error says so.
+    fn component_yaml(&mut self, i: usize, named: &str) -> Result<ConfigLayer, String> {
+        let c = &self.components[i];
+        let named = fs::join("/", named);
+        let (kind, running, resolved) = (c.kind, c.running, c.resolve_path(&named));
+        if let (Some(pid), Some(proc)) = (c.pid, self.proc.clone()) {
+            let root = proc.join(pid.to_string()).join("root");
+            if root.is_dir() && proc != std::path::Path::new("/proc") {
+                // A proc tree of a copied node: its process roots are directories in it.
+                let cfs = NodeFs::new(&root);
+                let shown = format!("{}{named}", root.display());
+                return match cfs.read(&named) {
+                    Ok(text) => {
+                        self.sources.insert(shown.clone(), text.clone());
+                        self.parse_yaml(&shown, &text).map(|root| ConfigLayer {
+                            path: Arc::from(shown.as_str()),
+                            root,
+                        })
+                    }
+                    Err(e) => {
+                        let msg = format!("{shown}: {e} (as process {pid} sees it)");
+                        self.problems.push(Problem::note(shown, msg.clone()));
+                        Err(msg)
+                    }
+                };
+            }
+            if root.is_dir() {
+                // The live /proc: the process's own view of its files.
+                let cfs = NodeFs::new(&root);
+                if let Ok(text) = cfs.read(&named) {
+                    let shown = format!("{}{named}", root.display());
+                    self.sources.insert(shown.clone(), text.clone());
+                    return self.parse_yaml(&shown, &text).map(|root| ConfigLayer {
+                        path: Arc::from(shown.as_str()),
+                        root,
+                    });
+                }
+            }
+        }
+        let path = match resolved {
+            Resolved::Node(p) => p,
+            Resolved::Elsewhere(why) => {
+                self.problems
+                    .push(Problem::note(named.clone(), why.clone()));
+                return Err(why);
+            }
+        };
+        match self.read(&path) {
+            Ok(text) => self.parse_yaml(&path, &text).map(|root| ConfigLayer {
+                path: Arc::from(path.as_str()),
+                root,
+            }),
+            Err(e) if e.is_not_found() && kind == ComponentKind::KubeProxy && running => {
+                let msg = format!(
+                    "{e}: kube-proxy runs in a container (kubeadm mounts its configuration from \
+                     the ConfigMap kube-system/kube-proxy) and the file is not on the node's \
+                     file system"
+                );
+                self.problems.push(Problem::note(path, msg.clone()));
+                Err(msg)
+            }
+            Err(e) => {
+                self.problem(&e);
+                Err(e.to_string())
+            }
+        }
+    }
+
+    /// The Kubernetes version a component's binary reports (`kubelet --version` prints
+    /// `Kubernetes v1.29.3`), from the first binary that answers. etcd's own version is not a
+    /// Kubernetes version and is not asked.
+    fn binary_version(&self) -> Option<(KubeVersion, Source)> {
+        self.binaries
+            .iter()
+            .filter(|(k, _)| *k != ComponentKind::Etcd)
+            .find_map(|(_, path)| {
+                let output = run_version(std::path::Path::new(path), VERSION_TIMEOUT)?;
+                let v = output
+                    .split_whitespace()
+                    .find_map(|w| w.parse::<KubeVersion>().ok())?;
+                Some((
+                    v,
+                    Source::Binary {
+                        path: path.clone(),
+                        output: output.trim().to_owned(),
+                    },
+                ))
+            })
     }
 
     /// Mode and owner of every file a CIS check looks at.
@@ -761,4 +948,116 @@ impl Inventory {
             Layout::Empty => "node without Kubernetes components",
         }
     }
+}
+
+/// etcd's settings from `ETCD_*` environment variables (`ETCD_CLIENT_CERT_AUTH=true` is
+/// `--client-cert-auth=true`), placed before the command-line flags: etcd applies a variable
+/// only when the flag is not on the command line, and the last occurrence of a flag wins here.
+fn with_etcd_env(
+    vars: impl IntoIterator<Item = (String, String, Source)>,
+    flags: Vec<Flag>,
+) -> Vec<Flag> {
+    let mut out: Vec<Flag> = vars
+        .into_iter()
+        .filter_map(|(name, value, at)| {
+            let rest = name.strip_prefix("ETCD_")?;
+            if rest.is_empty() || rest.starts_with("UNSUPPORTED") {
+                return None;
+            }
+            Some(Flag {
+                name: rest.to_ascii_lowercase().replace('_', "-"),
+                value: Some(value),
+                source: Source::Env {
+                    var: name.clone(),
+                    at: Box::new(at),
+                },
+            })
+        })
+        .collect();
+    out.extend(flags);
+    out
+}
+
+/// A static pod container's volume mounts, each with the node path of its `hostPath` volume,
+/// or what the volume is instead.
+fn static_pod_mounts(spec: &Node, container: &Node) -> Vec<Mount> {
+    let volumes = spec.get("volumes").map(Node::items).unwrap_or(&[]);
+    let mounts = container
+        .get("volumeMounts")
+        .map(Node::items)
+        .unwrap_or(&[]);
+    mounts
+        .iter()
+        .filter_map(|m| {
+            let name = m.get("name")?.as_str()?;
+            let container_path = fs::normalize(m.get("mountPath")?.as_str()?);
+            let sub = m.get("subPath").and_then(Node::as_str).unwrap_or("");
+            let volume = volumes
+                .iter()
+                .find(|v| v.get("name").and_then(Node::as_str) == Some(name));
+            let host = match volume {
+                None => Err(format!("undeclared volume {name}")),
+                Some(v) => match v.path(&["hostPath", "path"]).and_then(Node::as_str) {
+                    Some(h) if sub.is_empty() => Ok(fs::normalize(h)),
+                    Some(h) => Ok(fs::join(h, sub)),
+                    None => {
+                        let what = v
+                            .entries()
+                            .iter()
+                            .map(|e| e.key.to_string())
+                            .find(|k| k != "name")
+                            .unwrap_or_else(|| "unknown".into());
+                        Err(format!("{what} volume {name}"))
+                    }
+                },
+            };
+            Some(Mount {
+                container_path,
+                host,
+            })
+        })
+        .collect()
+}
+
+/// How long a binary may take to print its version.
+pub const VERSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs `binary --version` with no input, a bounded wait and a bounded output; the first line
+/// it prints, or `None` when it cannot run, fails, or does not answer in time (it is killed).
+pub fn run_version(binary: &std::path::Path, timeout: std::time::Duration) -> Option<String> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(binary)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env_clear()
+        .spawn()
+        .ok()?;
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    };
+    if !status.success() {
+        return None;
+    }
+    let mut out = String::new();
+    child
+        .stdout
+        .take()?
+        .take(4096)
+        .read_to_string(&mut out)
+        .ok()?;
+    out.lines().next().map(str::to_owned)
 }

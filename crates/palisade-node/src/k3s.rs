@@ -250,12 +250,14 @@ pub(crate) fn discover(d: &mut Discovery) {
             referenced: Vec::new(),
             problems: Vec::new(),
             running: false,
+            pid: None,
+            mounts: Vec::new(),
         });
     }
     if layers.is_empty() {
-        d.problems.push(Problem {
-            path: "/etc/rancher/k3s/config.yaml".into(),
-            message: "k3s found without a config.yaml: only its built-in settings are known".into(),
-        });
+        d.problems.push(Problem::note(
+            "/etc/rancher/k3s/config.yaml",
+            "k3s found without a config.yaml: only its built-in settings are known",
+        ));
     }
 }

@@ -44,8 +44,17 @@ pub fn audit(options: &Options) -> NodeReport {
 
 /// Runs every node rule over an inventory.
 pub fn check(inventory: Inventory) -> NodeReport {
+    check_selected(inventory, &|_| true)
+}
+
+/// Runs the node rules `selected` accepts (the engine's `--select`/`--ignore` selection): a rule
+/// left out gives neither findings nor CIS verdicts, so its items are not evaluated.
+pub fn check_selected(
+    inventory: Inventory,
+    selected: &dyn Fn(&palisade_core::RuleMeta) -> bool,
+) -> NodeReport {
     let mut out = rules::Outcomes::default();
-    for rule in rules::all() {
+    for rule in rules::all().into_iter().filter(|r| selected(r.meta())) {
         rule.check(&inventory, &mut out);
     }
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

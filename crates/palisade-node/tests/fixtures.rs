@@ -87,6 +87,7 @@ fn check_fixture(name: &str) {
         root: root.path().to_owned(),
         proc: None,
         kubernetes_version: None,
+        run_binaries: false,
     });
     let expected = std::fs::read_to_string(fixture_dir(name).join("expected.txt")).unwrap();
     let mut checked = 0;
@@ -225,6 +226,7 @@ fn never_pass_without_evidence() {
             root: root.path().to_owned(),
             proc: None,
             kubernetes_version: None,
+            run_binaries: false,
         });
         assert_eq!(report.benchmark.rows.len(), palisade_node::cis::ITEMS.len());
         for row in &report.benchmark.rows {
@@ -254,6 +256,7 @@ fn processes_override_files_and_keep_file_provenance() {
         root: root.path().to_owned(),
         proc: Some(proc.path().to_owned()),
         kubernetes_version: Some(palisade_core::KubeVersion::v1(30)),
+        run_binaries: false,
     });
     let api = report
         .inventory

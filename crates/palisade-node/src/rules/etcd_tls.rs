@@ -22,7 +22,9 @@ static META: RuleMeta = RuleMeta {
            `--auto-tls=true` (2.3), `--peer-cert-file`/`--peer-key-file` (2.4), \
            `--peer-client-cert-auth=true` (2.5), no `--peer-auto-tls=true` (2.6), and \
            `--trusted-ca-file` (2.7, Manual: a CA for etcd only). Flags are read from the static \
-           pod, process or unit; `ETCD_*` environment variables are not read yet.",
+           pod, process or unit, and from `ETCD_*` environment variables (static pod `env`, \
+           unit `Environment=`/`EnvironmentFile=`, process environment); as in etcd, a flag on \
+           the command line wins over its variable.",
     why: "etcd holds every Secret of the cluster. Without client certificate authentication \
           anyone who reaches port 2379 reads and writes the whole cluster state.",
     example: "# fails\n- --client-cert-auth=false\n# passes\n- --client-cert-auth=true\n\
