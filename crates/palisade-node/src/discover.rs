@@ -29,6 +29,10 @@ const UNIT_DIRS: &[&str] = &[
     "/lib/systemd/system",
 ];
 
+/// Prefix of a [`Component::referenced`] entry holding an admission plugin's own configuration
+/// file (`path:` in the admission configuration): `admission-plugin:ImagePolicyWebhook`.
+pub const PLUGIN_FILE: &str = "admission-plugin:";
+
 /// Flags of the API server that name a structured configuration file the audit reads.
 pub const API_SERVER_FILES: &[&str] = &[
     "authentication-config",
@@ -121,6 +125,12 @@ pub struct Inventory {
     pub problems: Vec<Problem>,
     /// Texts of the files read (node path → text), for code frames.
     pub sources: BTreeMap<String, String>,
+    /// CNI files (CIS 1.1.9/1.1.10): everything below the kubelet's `--cni-conf-dir` and
+    /// `/etc/cni/net.d`, and the regular files below `/var/lib/cni/networks`. Their modes and
+    /// owners are in `files`.
+    pub cni_files: Vec<String>,
+    /// The CNI directories looked in, and why one could not be read (other than absence).
+    pub cni_dirs: Vec<(String, Option<String>)>,
 }
 
 impl Inventory {
@@ -220,7 +230,11 @@ pub fn discover(options: &Options) -> Inventory {
             Layout::Other
         };
     }
-    let files = d.file_facts();
+    let (cni_files, cni_dirs) = d.cni_files();
+    let mut files = d.file_facts();
+    for f in &cni_files {
+        files.insert(f.clone(), d.fs.stat(f));
+    }
     let (users, groups) = d.names();
     Inventory {
         layout: d.layout,
@@ -232,6 +246,8 @@ pub fn discover(options: &Options) -> Inventory {
         groups,
         problems: d.problems,
         sources: d.sources,
+        cni_files,
+        cni_dirs,
     }
 }
 
@@ -749,7 +765,33 @@ impl Discovery {
                         continue;
                     };
                     let r = self.component_yaml(i, &p);
+                    // A plugin's configuration may be in a file of its own (`path:`, relative to
+                    // the admission configuration file).
+                    let plugin_files: Vec<(String, String)> = match (&r, *flag) {
+                        (Ok(layer), "admission-control-config-file") => layer
+                            .root
+                            .get("plugins")
+                            .map(Node::items)
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter_map(|plugin| {
+                                let name = plugin.get("name")?.as_str()?;
+                                // Only the plugins a rule reads.
+                                if name != "ImagePolicyWebhook" {
+                                    return None;
+                                }
+                                let path = plugin.get("path")?.as_str()?;
+                                let base = fs::join("/", &p);
+                                Some((name.to_owned(), fs::join(fs::parent(&base), path)))
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
                     referenced.push(((*flag).to_owned(), r));
+                    for (name, path) in plugin_files {
+                        let r = self.component_yaml(i, &path);
+                        referenced.push((format!("{PLUGIN_FILE}{name}"), r));
+                    }
                 }
             }
             let c = &mut self.components[i];
@@ -858,6 +900,47 @@ impl Discovery {
             })
     }
 
+    /// The CNI files CIS 1.1.9/1.1.10 look at. kube-bench reads the kubelet's `--cni-conf-dir`
+    /// (a flag removed with dockershim in 1.24) and `/var/lib/cni/networks`; on a containerd
+    /// node the configuration is in `/etc/cni/net.d`, which is read too.
+    fn cni_files(&mut self) -> (Vec<String>, Vec<(String, Option<String>)>) {
+        let mut conf_dirs = vec!["/etc/cni/net.d".to_owned()];
+        if let Some(k) = self
+            .components
+            .iter()
+            .find(|c| c.kind == ComponentKind::Kubelet)
+        {
+            if let Some(f) = k.flag("cni-conf-dir") {
+                conf_dirs.insert(0, fs::join("/", f.text()));
+            }
+        }
+        conf_dirs.dedup();
+        let mut files = Vec::new();
+        let mut looked = Vec::new();
+        for (dir, files_only) in conf_dirs
+            .into_iter()
+            .map(|d| (d, false))
+            .chain([("/var/lib/cni/networks".to_owned(), true)])
+        {
+            match self.fs.walk(&dir, 10_000) {
+                Ok(found) => {
+                    looked.push((dir, None));
+                    for f in found {
+                        if files_only && self.fs.stat(&f).is_ok_and(|m| m.is_dir) {
+                            continue;
+                        }
+                        files.push(f);
+                    }
+                }
+                Err(e) if e.is_not_found() => looked.push((dir, None)),
+                Err(e) => looked.push((dir, Some(e.to_string()))),
+            }
+        }
+        files.sort();
+        files.dedup();
+        (files, looked)
+    }
+
     /// Mode and owner of every file a CIS check looks at.
     fn file_facts(&mut self) -> BTreeMap<String, Result<FileMeta, FsError>> {
         let mut paths: Vec<String> = Vec::new();
@@ -871,6 +954,15 @@ impl Discovery {
             if let Some((n, _)) = c.config_value(&["authentication", "x509", "clientCAFile"]) {
                 if let Some(t) = n.as_str() {
                     paths.push(fs::join("/", t));
+                }
+            }
+            if let crate::structured::ImagePolicy::Configured {
+                kubeconfig: Some((k, _)),
+                ..
+            } = crate::structured::image_policy(c)
+            {
+                if let Resolved::Node(p) = c.resolve_path(&k) {
+                    paths.push(p);
                 }
             }
             if let Some((n, _)) = c.config_value(&["clientConnection", "kubeconfig"]) {

@@ -432,3 +432,96 @@ fn selection_leaves_rules_out() {
     assert!(some.findings.iter().all(|f| f.code != "CP504"));
     assert!(some.items.iter().all(|i| i.code != "CP504"));
 }
+
+/// Kubelets before 1.12 serve cAdvisor on `--cadvisor-port` (default 4194 before 1.10, 0 in
+/// 1.10 and 1.11); from 1.12 the port is gone and KL610 has nothing to say.
+#[test]
+fn cadvisor_port_before_1_12() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let unit =
+        |flags: &str| format!("[Service]\nExecStart=/usr/bin/kubelet --read-only-port=0 {flags}\n");
+    let at = |v: &str| Options {
+        kubernetes_version: Some(v.parse().unwrap()),
+        ..options(root)
+    };
+    let kl610 = |r: &palisade_node::NodeReport| {
+        r.findings
+            .iter()
+            .filter(|f| f.code == "KL610")
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+    };
+    write(root, "/etc/systemd/system/kubelet.service", &unit(""));
+    let f = kl610(&audit(&at("1.9")));
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].contains("--cadvisor-port=4194 (flag default for v1.9)"),
+        "{f:?}"
+    );
+    assert!(kl610(&audit(&at("1.11"))).is_empty());
+
+    write(
+        root,
+        "/etc/systemd/system/kubelet.service",
+        &unit("--cadvisor-port=4194"),
+    );
+    let f = kl610(&audit(&at("1.11")));
+    assert!(
+        f[0].contains("/etc/systemd/system/kubelet.service:2"),
+        "{f:?}"
+    );
+    assert!(kl610(&audit(&at("1.12"))).is_empty());
+
+    write(
+        root,
+        "/etc/systemd/system/kubelet.service",
+        &unit("--cadvisor-port=0"),
+    );
+    assert!(kl610(&audit(&at("1.9"))).is_empty());
+}
+
+/// ImagePolicyWebhook configured inline in the admission configuration, failing open.
+#[test]
+fn image_policy_webhook_inline_default_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\nspec:\n  containers:\n  \
+         - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    \
+         command:\n    - kube-apiserver\n    \
+         - --enable-admission-plugins=NodeRestriction,ImagePolicyWebhook\n    \
+         - --admission-control-config-file=/etc/kubernetes/admission.yaml\n",
+    );
+    write(
+        root,
+        "/etc/kubernetes/admission.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n\
+         - name: ImagePolicyWebhook\n  configuration:\n    imagePolicy:\n      \
+         kubeConfigFile: /etc/kubernetes/ipw.kubeconfig\n      defaultAllow: yes\n",
+    );
+    write(
+        root,
+        "/etc/kubernetes/ipw.kubeconfig",
+        "apiVersion: v1\nkind: Config\n",
+    );
+    let r = audit(&options(root));
+    let f: Vec<_> = r.findings.iter().filter(|f| f.code == "CP520").collect();
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0]
+        .message
+        .contains("defaultAllow: true at /etc/kubernetes/admission.yaml:8"));
+    assert_eq!(f[0].location.path(), Some("/etc/kubernetes/admission.yaml"));
+
+    // Fixed: defaultAllow false and the backend's kubeconfig on the node.
+    write(
+        root,
+        "/etc/kubernetes/admission.yaml",
+        "plugins:\n- name: ImagePolicyWebhook\n  configuration:\n    imagePolicy:\n      \
+         kubeConfigFile: /etc/kubernetes/ipw.kubeconfig\n      defaultAllow: false\n",
+    );
+    let r = audit(&options(root));
+    assert!(r.findings.iter().all(|f| f.code != "CP520"));
+}

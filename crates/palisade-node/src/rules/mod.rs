@@ -17,17 +17,23 @@ mod apiserver_anonymous;
 mod apiserver_audit_log;
 mod apiserver_authorization;
 mod apiserver_credentials;
+mod apiserver_tls_ciphers;
 mod audit_log_retention;
+mod cni_file_ownership;
+mod cni_file_permissions;
+mod cni_files;
 mod control_plane_file_ownership;
 mod control_plane_file_permissions;
 mod controller_manager_credentials;
 mod deny_escalating_exec;
 mod encryption_at_rest;
 mod etcd_tls;
+mod image_policy_webhook;
 mod insecure_port;
 mod kube_proxy_bind;
 mod kubelet_anonymous;
 mod kubelet_authorization;
+mod kubelet_cadvisor_port;
 mod kubelet_hardening;
 mod kubelet_read_only_port;
 mod loopback_bind;
@@ -81,6 +87,11 @@ pub fn all() -> Vec<&'static dyn NodeRule> {
         &kube_proxy_bind::RULE,
         &node_file_permissions::RULE,
         &node_file_ownership::RULE,
+        &image_policy_webhook::RULE,
+        &apiserver_tls_ciphers::RULE,
+        &cni_file_permissions::RULE,
+        &cni_file_ownership::RULE,
+        &kubelet_cadvisor_port::RULE,
     ];
     rules.sort_by_key(|r| r.meta().code);
     rules
