@@ -758,6 +758,29 @@ impl Discovery {
                     }
                 }
             }
+            if kind == ComponentKind::Etcd {
+                if let Some(cfg) = self.components[i]
+                    .flag("config-file")
+                    .map(|f| f.text().to_owned())
+                {
+                    match self.component_yaml(i, &cfg) {
+                        Ok(layer) => {
+                            // etcd ignores its other flags and ETCD_* variables when given a
+                            // configuration file: its settings are the file's.
+                            let keep = self.components[i]
+                                .flags
+                                .iter()
+                                .filter(|f| f.name == "config-file")
+                                .cloned();
+                            let mut flags: Vec<Flag> = keep.collect();
+                            flags.extend(etcd_config_flags(&layer));
+                            self.components[i].flags = flags;
+                            layers.push(layer);
+                        }
+                        Err(e) => problems.push(e),
+                    }
+                }
+            }
             let mut referenced = Vec::new();
             if kind == ComponentKind::ApiServer {
                 for flag in API_SERVER_FILES {
@@ -1152,4 +1175,45 @@ pub fn run_version(binary: &std::path::Path, timeout: std::time::Duration) -> Op
         .read_to_string(&mut out)
         .ok()?;
     out.lines().next().map(str::to_owned)
+}
+
+/// The settings of an etcd configuration file (`--config-file`) as the flags they stand for:
+/// top-level keys are flag names (`data-dir`), and the TLS sections map to the `--*` and
+/// `--peer-*` certificate flags (`client-transport-security.cert-file` is `--cert-file`).
+fn etcd_config_flags(layer: &ConfigLayer) -> Vec<Flag> {
+    let mut out = Vec::new();
+    let mut push = |name: String, node: &Node, pointer: String| {
+        if node.is_null() || node.as_map().is_some() {
+            return;
+        }
+        out.push(Flag {
+            name,
+            value: Some(crate::component::node_text(node)),
+            source: Source::Config {
+                path: Arc::clone(&layer.path),
+                span: layer.root.key_span(&pointer).unwrap_or(node.span),
+                pointer,
+            },
+        });
+    };
+    for e in layer.root.entries() {
+        match &*e.key {
+            "client-transport-security" | "peer-transport-security" => {
+                let prefix = if &*e.key == "peer-transport-security" {
+                    "peer-"
+                } else {
+                    ""
+                };
+                for t in e.value.entries() {
+                    push(
+                        format!("{prefix}{}", t.key),
+                        &t.value,
+                        format!("/{}/{}", e.key, t.key),
+                    );
+                }
+            }
+            key => push(key.to_owned(), &e.value, format!("/{key}")),
+        }
+    }
+    out
 }

@@ -211,6 +211,11 @@ fn k3s_server() {
 }
 
 #[test]
+fn rke2_server() {
+    check_fixture("rke2-server");
+}
+
+#[test]
 fn garbage_config_files() {
     check_fixture("garbage");
 }
