@@ -337,6 +337,15 @@ impl Component {
                 return None;
             }
             let pointer: String = path.iter().map(|p| format!("/{p}")).collect();
+            if let Some(name) = layer.path.strip_prefix(crate::api::CONFIGZ) {
+                return Some((
+                    node,
+                    Source::Configz {
+                        node: name.to_owned(),
+                        key: path.join("."),
+                    },
+                ));
+            }
             let span = layer.root.key_span(&pointer).unwrap_or(node.span);
             Some((
                 node,

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use palisade_core::yaml::{self, Limits, Node, Pos, Span};
+use palisade_core::yaml::{self, Limits, Node, Pos};
 use palisade_core::{KubeVersion, Location};
 
 use crate::component::{Component, ComponentKind, ConfigLayer, Flag, Mount, Resolved, Source};
@@ -52,6 +52,8 @@ pub enum Layout {
     Other,
     /// Nothing found.
     Empty,
+    /// Seen through the Kubernetes API (mirror pods, kubelet `/configz`), not a node's files.
+    Api,
 }
 
 /// Something that could not be read, and what it means for the audit.
@@ -270,7 +272,7 @@ pub struct Discovery {
 }
 
 /// A placeholder version source, replaced once the node's version is known.
-fn unknown_version() -> Source {
+pub(crate) fn unknown_version() -> Source {
     Source::Assumed {
         note: String::new(),
     }
@@ -369,98 +371,23 @@ impl Discovery {
             self.problems.push(Problem::invalid(path, e.pos(), msg));
         }
         for object in &loaded.objects {
-            let Some(pod) = object.pod_template() else {
-                continue;
+            let place = |node: &Node, pointer: String| Source::Manifest {
+                path: Arc::clone(&arc),
+                span: node.span,
+                pointer,
             };
-            for c in pod.containers() {
-                let command = c.node.get("command").map(Node::items).unwrap_or(&[]);
-                let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
-                let image = c.node.get("image").and_then(Node::as_str).unwrap_or("");
-                let (image_name, tag) = split_image(image);
-                let kind = command
-                    .first()
-                    .and_then(Node::as_str)
-                    .and_then(ComponentKind::from_binary)
-                    .or_else(|| ComponentKind::from_binary(image_name));
-                let Some(kind) = kind else { continue };
-                let mut words = Vec::new();
-                let skip = usize::from(
-                    command
-                        .first()
-                        .and_then(Node::as_str)
-                        .and_then(ComponentKind::from_binary)
-                        .is_some(),
-                );
-                for (field, items) in [("command", command), ("args", args)] {
-                    for (i, item) in items.iter().enumerate() {
-                        if field == "command" && i < skip {
-                            continue;
-                        }
-                        let Some(t) = item.as_str() else { continue };
-                        words.push(Word {
-                            text: t.to_owned(),
-                            source: Source::Manifest {
-                                path: Arc::clone(&arc),
-                                span: item.span,
-                                pointer: format!("{}/{field}/{i}", c.pointer),
-                            },
-                        });
-                    }
+            let defined_in = |c: &Node, pointer: &str| Location::File {
+                path: Arc::clone(&arc),
+                pos: c.span.start,
+                end: c.span.end,
+                pointer: pointer.to_owned(),
+            };
+            for (mut component, image_version) in pod_components(object, &place, &defined_in) {
+                component.files = vec![path.to_owned()];
+                if self.image_version.is_none() {
+                    self.image_version = image_version;
                 }
-                let (mut flags, _) = flags::parse_args(&words);
-                if kind == ComponentKind::Etcd {
-                    let env = c.node.get("env").map(Node::items).unwrap_or(&[]);
-                    let vars = env.iter().enumerate().filter_map(|(i, e)| {
-                        let name = e.get("name")?.as_str()?;
-                        let value = e.get("value")?;
-                        Some((
-                            name.to_owned(),
-                            value.as_str()?.to_owned(),
-                            Source::Manifest {
-                                path: Arc::clone(&arc),
-                                span: value.span,
-                                pointer: format!("{}/env/{i}/value", c.pointer),
-                            },
-                        ))
-                    });
-                    flags = with_etcd_env(vars, flags);
-                }
-                let mounts = static_pod_mounts(pod.spec, c.node);
-                let version = tag.and_then(|t| t.parse::<KubeVersion>().ok());
-                let image_node = c.node.get("image");
-                let image_source = Source::Manifest {
-                    path: Arc::clone(&arc),
-                    span: image_node.map_or(Span::default(), |n| n.span),
-                    pointer: format!("{}/image", c.pointer),
-                };
-                if kind != ComponentKind::Etcd && self.image_version.is_none() {
-                    if let Some(v) = version {
-                        self.image_version = Some((v, image_source.clone()));
-                    }
-                }
-                let (version, version_source) = match version {
-                    Some(v) if kind != ComponentKind::Etcd => (v, image_source),
-                    _ => (KubeVersion::LATEST, unknown_version()),
-                };
-                self.components.push(Component {
-                    kind,
-                    version,
-                    version_source,
-                    defined_in: Location::File {
-                        path: Arc::clone(&arc),
-                        pos: c.node.span.start,
-                        end: c.node.span.end,
-                        pointer: c.pointer.clone(),
-                    },
-                    files: vec![path.to_owned()],
-                    flags,
-                    config: Vec::new(),
-                    referenced: Vec::new(),
-                    problems: Vec::new(),
-                    running: false,
-                    pid: None,
-                    mounts,
-                });
+                self.components.push(component);
             }
         }
     }
@@ -1061,6 +988,7 @@ impl Inventory {
             Layout::Rke2 => "RKE2 node",
             Layout::Other => "node",
             Layout::Empty => "node without Kubernetes components",
+            Layout::Api => "node seen through the Kubernetes API",
         }
     }
 }
@@ -1214,6 +1142,95 @@ fn etcd_config_flags(layer: &ConfigLayer) -> Vec<Flag> {
             }
             key => push(key.to_owned(), &e.value, format!("/{key}")),
         }
+    }
+    out
+}
+
+/// The components a pod's containers run (a static pod's, or a mirror pod's read through the
+/// API), with their flags (and etcd's `ETCD_*` variables) and volume mounts. `place` gives the
+/// source of a value at a node and pointer, `defined_in` the location of a container. Each
+/// component comes with the Kubernetes version its image tag gives (not for etcd, whose tag is
+/// etcd's own version); a component without one has an unknown version, filled in later.
+pub fn pod_components(
+    object: &palisade_core::Object,
+    place: &dyn Fn(&Node, String) -> Source,
+    defined_in: &dyn Fn(&Node, &str) -> Location,
+) -> Vec<(Component, Option<(KubeVersion, Source)>)> {
+    let mut out = Vec::new();
+    let Some(pod) = object.pod_template() else {
+        return out;
+    };
+    for c in pod.containers() {
+        let command = c.node.get("command").map(Node::items).unwrap_or(&[]);
+        let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
+        let image = c.node.get("image").and_then(Node::as_str).unwrap_or("");
+        let (image_name, tag) = split_image(image);
+        let binary = command
+            .first()
+            .and_then(Node::as_str)
+            .and_then(ComponentKind::from_binary);
+        let Some(kind) = binary.or_else(|| ComponentKind::from_binary(image_name)) else {
+            continue;
+        };
+        let skip = usize::from(binary.is_some());
+        let mut words = Vec::new();
+        for (field, items) in [("command", command), ("args", args)] {
+            for (i, item) in items.iter().enumerate() {
+                if field == "command" && i < skip {
+                    continue;
+                }
+                let Some(t) = item.as_str() else { continue };
+                words.push(Word {
+                    text: t.to_owned(),
+                    source: place(item, format!("{}/{field}/{i}", c.pointer)),
+                });
+            }
+        }
+        let (mut flags, _) = flags::parse_args(&words);
+        if kind == ComponentKind::Etcd {
+            let env = c.node.get("env").map(Node::items).unwrap_or(&[]);
+            let vars = env.iter().enumerate().filter_map(|(i, e)| {
+                let name = e.get("name")?.as_str()?;
+                let value = e.get("value")?;
+                Some((
+                    name.to_owned(),
+                    value.as_str()?.to_owned(),
+                    place(value, format!("{}/env/{i}/value", c.pointer)),
+                ))
+            });
+            flags = with_etcd_env(vars, flags);
+        }
+        let mounts = static_pod_mounts(pod.spec, c.node);
+        let tag_version = tag.and_then(|t| t.parse::<KubeVersion>().ok());
+        let image_source = match c.node.get("image") {
+            Some(n) => place(n, format!("{}/image", c.pointer)),
+            None => place(c.node, format!("{}/image", c.pointer)),
+        };
+        let image_version = match tag_version {
+            Some(v) if kind != ComponentKind::Etcd => Some((v, image_source)),
+            _ => None,
+        };
+        let (version, version_source) = match &image_version {
+            Some((v, s)) => (*v, s.clone()),
+            None => (KubeVersion::LATEST, unknown_version()),
+        };
+        out.push((
+            Component {
+                kind,
+                version,
+                version_source,
+                defined_in: defined_in(c.node, &c.pointer),
+                files: Vec::new(),
+                flags,
+                config: Vec::new(),
+                referenced: Vec::new(),
+                problems: Vec::new(),
+                running: false,
+                pid: None,
+                mounts,
+            },
+            image_version,
+        ));
     }
     out
 }

@@ -7,9 +7,13 @@
 //! verdict for each CIS Kubernetes Benchmark item they decide; [`cis::Benchmark`] turns those
 //! into the benchmark report.
 //!
+//! [`api`] builds the same inventory from what the Kubernetes API shows (control-plane mirror
+//! pods, kubelet `/configz`), for the cluster audit.
+//!
 //! This crate reads files only under the root and proc directories it is given, and depends on
 //! nothing heavier than `palisade-core`.
 
+pub mod api;
 pub mod cis;
 pub mod component;
 pub mod discover;

@@ -52,6 +52,12 @@ impl NodeRule for Rule {
         let Some(c) = require(inv, ComponentKind::Etcd, &META, CIS, out) else {
             return;
         };
+        if c.flag("config-file").is_some() && c.config.is_empty() {
+            // etcd takes every setting from that file, which could not be read.
+            let why = format!("etcd --config-file not readable: {}", c.problems.join("; "));
+            out.not_evaluated(&META, CIS, &why);
+            return;
+        }
         for (id, flags) in [
             ("2.1", &["cert-file", "key-file"][..]),
             ("2.4", &["peer-cert-file", "peer-key-file"][..]),
