@@ -168,7 +168,9 @@ fn load_config(args: &ReportArgs) -> Result<Config> {
 
 /// A `--select`/`--ignore` pattern that matches no rule is a typo, not a request for nothing.
 fn check_patterns(selection: &Selection) -> Result<()> {
-    let catalogue = palisade_rules::registry::catalogue();
+    let mut catalogue = palisade_rules::registry::catalogue();
+    // The cluster audit also runs the node rules (on control-plane mirror pods and /configz).
+    catalogue.extend(palisade_node::rules::metas());
     for p in selection.select.iter().chain(&selection.ignore) {
         let known = catalogue
             .iter()

@@ -19,6 +19,15 @@ pub fn files<'i>(
             format!("cannot read {dir}: {why}"),
         );
     }
+    if inv.layout == crate::discover::Layout::Api {
+        out.item(
+            meta,
+            cis,
+            Verdict::NotEvaluated,
+            format!("CNI files: {}", crate::api::NO_FILES),
+        );
+        return None;
+    }
     if inv.cni_files.is_empty() {
         let looked: Vec<&str> = inv.cni_dirs.iter().map(|(d, _)| d.as_str()).collect();
         out.item(

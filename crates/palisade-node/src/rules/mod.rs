@@ -225,7 +225,15 @@ pub fn require<'i>(
     match inventory.component(kind) {
         Some(c) => Some(c),
         None => {
-            let why = if kind.is_control_plane() && !inventory.has_control_plane() {
+            let why = if inventory.layout == crate::discover::Layout::Api {
+                if kind == ComponentKind::KubeProxy {
+                    "kube-proxy runs from a DaemonSet whose configuration (ConfigMap \
+                     kube-system/kube-proxy) is not read through the API"
+                        .to_owned()
+                } else {
+                    format!("no {kind} visible through the Kubernetes API")
+                }
+            } else if kind.is_control_plane() && !inventory.has_control_plane() {
                 format!(
                     "no {kind} on this node (a worker node, or a managed control plane: \
                      audit the control plane where it runs)"
@@ -283,12 +291,7 @@ pub fn file_mode(
             }
         }
         Some(Err(e)) => out.item(meta, cis, Verdict::NotEvaluated, e.to_string()),
-        None => out.item(
-            meta,
-            cis,
-            Verdict::NotEvaluated,
-            format!("{path}: not read"),
-        ),
+        None => out.item(meta, cis, Verdict::NotEvaluated, not_read(inventory, path)),
     }
 }
 
@@ -328,12 +331,7 @@ pub fn file_owner(
             }
         }
         Some(Err(e)) => out.item(meta, cis, Verdict::NotEvaluated, e.to_string()),
-        None => out.item(
-            meta,
-            cis,
-            Verdict::NotEvaluated,
-            format!("{path}: not read"),
-        ),
+        None => out.item(meta, cis, Verdict::NotEvaluated, not_read(inventory, path)),
     }
 }
 
@@ -364,4 +362,13 @@ pub fn kubelet_config_unreadable(c: &Component) -> Option<String> {
         "kubelet configuration not readable: {}",
         c.problems.join("; ")
     ))
+}
+
+/// Why a file's mode or owner is not known.
+fn not_read(inventory: &Inventory, path: &str) -> String {
+    if inventory.layout == crate::discover::Layout::Api {
+        format!("{path}: {}", crate::api::NO_FILES)
+    } else {
+        format!("{path}: not read")
+    }
 }
