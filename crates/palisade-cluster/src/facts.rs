@@ -83,11 +83,7 @@ pub fn control_plane(
             {
                 return ControlPlane::Managed {
                     provider: p,
-                    evidence: format!(
-                        "node {} has label {}",
-                        node.name().unwrap_or("?"),
-                        e.key
-                    ),
+                    evidence: format!("node {} has label {}", node.name().unwrap_or("?"), e.key),
                 };
             }
         }

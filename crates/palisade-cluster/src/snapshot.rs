@@ -153,11 +153,6 @@ fn access_of(v: Option<&Value>) -> Access {
         "allowed" => Access::Allowed,
         "forbidden" => Access::Forbidden,
         "unauthenticated" => Access::Unauthenticated,
-        other => Access::Unknown(
-            other
-                .strip_prefix("unknown: ")
-                .unwrap_or(other)
-                .to_owned(),
-        ),
+        other => Access::Unknown(other.strip_prefix("unknown: ").unwrap_or(other).to_owned()),
     }
 }

@@ -153,8 +153,9 @@ fn node_audit(
                 .filter(|o| api::is_control_plane_mirror_pod(o))
             {
                 let name = api::node_name(pod).unwrap_or("").to_owned();
-                nodes.entry(name.clone()).or_default().name = name.clone();
-                nodes.get_mut(&name).map(|n| n.pods.push(pod));
+                let node = nodes.entry(name.clone()).or_default();
+                node.name = name;
+                node.pods.push(pod);
             }
         }
     }
@@ -185,17 +186,30 @@ fn node_audit(
         let has_cp = !node.pods.is_empty();
         let has_kubelet = matches!(node.configz, Some(Ok(_)));
         if let Some(Err(why)) = &node.configz {
-            ne(&mut reasons, &metas, &|c| !cp_rule(c), &format!("node {}: {why}", node.name));
+            ne(
+                &mut reasons,
+                &metas,
+                &|c| !cp_rule(c),
+                &format!("node {}: {why}", node.name),
+            );
         }
         let inv = api::inventory(source, node, inventory.version);
-        if has_kubelet && inv.component(palisade_node::ComponentKind::Kubelet).is_none() {
+        if has_kubelet
+            && inv
+                .component(palisade_node::ComponentKind::Kubelet)
+                .is_none()
+        {
             if let Some(p) = inv.problems.first() {
-                ne(&mut reasons, &metas, &|c| !cp_rule(c), &format!("node {}: {}", node.name, p.message));
+                ne(
+                    &mut reasons,
+                    &metas,
+                    &|c| !cp_rule(c),
+                    &format!("node {}: {}", node.name, p.message),
+                );
             }
         }
         let wanted = |m: &palisade_core::RuleMeta| {
-            session.selection.includes(m)
-                && if cp_rule(m.code) { has_cp } else { has_kubelet }
+            session.selection.includes(m) && if cp_rule(m.code) { has_cp } else { has_kubelet }
         };
         let report = palisade_node::check_selected(inv, &wanted);
         for item in report
@@ -210,11 +224,15 @@ fn node_audit(
         }
         for mut f in report.findings {
             ran.insert(f.code);
-            let kind = f.object.as_ref().map(|o| o.kind.clone()).unwrap_or_default();
-            let pod = node.pods.iter().find(|p| {
-                p.name()
-                    .is_some_and(|n| n.starts_with(&format!("{kind}-")))
-            });
+            let kind = f
+                .object
+                .as_ref()
+                .map(|o| o.kind.clone())
+                .unwrap_or_default();
+            let pod = node
+                .pods
+                .iter()
+                .find(|p| p.name().is_some_and(|n| n.starts_with(&format!("{kind}-"))));
             f.object = Some(match pod {
                 Some(p) => ObjectRef {
                     api_version: "v1".into(),
