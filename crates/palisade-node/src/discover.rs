@@ -466,12 +466,11 @@ impl Discovery {
                     flags = with_etcd_env(vars, flags);
                 }
             }
-            if let Ok(host) = pfs.resolve(&format!("/{pid}/exe")) {
-                // The live /proc's `exe` link names the binary on the host.
-                if let Ok(target) = std::fs::read_link(&host) {
-                    self.binaries
-                        .push((kind, target.to_string_lossy().into_owned()));
-                }
+            if proc == std::path::Path::new("/proc") {
+                // The kernel's handle on the very binary the process runs (the path it was
+                // started as may not exist on the host, e.g. inside a container). Only asked on
+                // the live /proc, never from a copied proc tree.
+                self.binaries.push((kind, format!("/proc/{pid}/exe")));
             }
             self.merge_process(kind, flags, &path, pid);
         }
@@ -786,8 +785,9 @@ impl Discovery {
                     }
                 };
             }
-            if root.is_dir() {
-                // The live /proc: the process's own view of its files.
+            if root.is_dir() && !same_file(&root, self.fs.root()) {
+                // The live /proc: the view of a process in its own mount namespace (a
+                // container); a process on the host sees the node's files, read below.
                 let cfs = NodeFs::new(&root);
                 if let Ok(text) = cfs.read(&named) {
                     let shown = format!("{}{named}", root.display());
@@ -1233,4 +1233,56 @@ pub fn pod_components(
         ));
     }
     out
+}
+
+/// Whether two paths are the same directory (a process whose `/proc/PID/root` is the host's
+/// root sees the node's own files).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process on the host has the host's root as its `/proc/PID/root`: its files are read at
+    /// their node paths, not through /proc.
+    #[test]
+    fn host_processes_share_the_root() {
+        let own = std::path::Path::new("/proc/self/root");
+        assert!(same_file(own, std::path::Path::new("/")));
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!same_file(own, dir.path()));
+        assert!(!same_file(own, &dir.path().join("missing")));
+    }
+
+    #[test]
+    fn etcd_variables_come_before_flags() {
+        let at = Source::Assumed { note: "t".into() };
+        let flags = vec![Flag {
+            name: "client-cert-auth".into(),
+            value: Some("true".into()),
+            source: at.clone(),
+        }];
+        let merged = with_etcd_env(
+            [
+                ("ETCD_CLIENT_CERT_AUTH".into(), "false".into(), at.clone()),
+                ("ETCD_PEER_AUTO_TLS".into(), "true".into(), at.clone()),
+                ("PATH".into(), "/bin".into(), at.clone()),
+                ("ETCD_".into(), "x".into(), at.clone()),
+            ],
+            flags,
+        );
+        let names: Vec<&str> = merged.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["client-cert-auth", "peer-auto-tls", "client-cert-auth"]
+        );
+        // The last occurrence is what a rule reads: the command line's.
+        assert_eq!(merged.last().unwrap().text(), "true");
+    }
 }
