@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     name: "kubelet-cadvisor-port",
     severity: Severity::High,
     guide: "Firewall ports",
-    versions: VersionRange::ALL,
+    versions: VersionRange::until(KubeVersion::v1(12)),
     pss_check: None,
     references: &[
         "CIS Kubernetes Benchmark 1.2.0/1.3.0 for Kubernetes 1.8–1.11: 2.1.11–2.1.13 (by benchmark \
