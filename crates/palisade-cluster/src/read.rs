@@ -243,6 +243,12 @@ pub async fn read_configz(
     opts: &Options,
     nodes: &[String],
 ) -> Vec<(String, Result<String, String>)> {
+    // A kubelet that is down answers 503 through the proxy: one retry, not the list's five
+    // (a cluster with many unreachable nodes would otherwise wait seconds per node).
+    let opts = &Options {
+        attempts: opts.attempts.min(2),
+        ..opts.clone()
+    };
     let get = |name: String| async move {
         let path = format!("/api/v1/nodes/{name}/proxy/configz");
         let call = || {
@@ -278,7 +284,8 @@ pub async fn read_configz(
     let mut out = vec![first];
     let more: Vec<_> = stream::iter(rest.iter().cloned())
         .map(get)
-        .buffered(opts.concurrency.max(1))
+        // Small answers, each from a different kubelet: more in flight than for lists.
+        .buffered(opts.concurrency.max(1) * 4)
         .collect()
         .await;
     out.extend(more);
