@@ -7,6 +7,7 @@
 //! passed.
 
 pub mod convert;
+pub mod facts;
 pub mod read;
 pub mod resources;
 pub mod snapshot;

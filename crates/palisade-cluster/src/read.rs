@@ -85,6 +85,28 @@ pub struct Inventory {
     /// ReplicaSets and pods): reporting them would repeat every finding of their owner.
     pub controlled_skipped: usize,
     pub unreadable: Vec<Unreadable>,
+    /// The namespace the read was limited to (`--namespace`), if any.
+    pub namespace: Option<String>,
+    /// Each node's kubelet configuration as `/api/v1/nodes/NAME/proxy/configz` answered it, or
+    /// why it could not be read (403 without `get` on `nodes/proxy`).
+    pub configz: Vec<(String, Result<String, String>)>,
+    /// The unauthenticated probe of the API server, when it was made.
+    pub anonymous: Option<AnonymousProbe>,
+}
+
+impl Inventory {
+    /// Whether kube-system's pods (where the control plane's mirror pods are) were read.
+    pub fn kube_system_read(&self) -> Result<(), String> {
+        if let Some(ns) = self.namespace.as_deref().filter(|ns| *ns != "kube-system") {
+            return Err(format!(
+                "the read was limited to namespace {ns}: kube-system's control-plane pods were not read"
+            ));
+        }
+        if let Some(u) = self.unreadable.iter().find(|u| u.resource == "pods") {
+            return Err(format!("cannot read pods: {}", u.reason));
+        }
+        Ok(())
+    }
 }
 
 /// A connected client and the name findings use for the cluster.
@@ -166,6 +188,7 @@ pub async fn read(
     let mut inventory = Inventory {
         server_version: info.git_version.clone(),
         version,
+        namespace: opts.namespace.clone(),
         ..Inventory::default()
     };
     let wanted: Vec<&Resource> = RESOURCES.iter().filter(|r| r.served_at(version)).collect();
@@ -201,7 +224,72 @@ pub async fn read(
         }
         inventory.objects.push(convert::object(&conn.source, item));
     }
+    let nodes: Vec<String> = inventory
+        .objects
+        .iter()
+        .filter(|o| o.kind() == "Node")
+        .filter_map(|o| o.name().map(str::to_owned))
+        .collect();
+    inventory.configz = read_configz(conn, opts, &nodes).await;
     Ok(inventory)
+}
+
+/// Asks each node's kubelet for its configuration through the API server's node proxy
+/// (`GET /api/v1/nodes/NAME/proxy/configz`, needs `get` on `nodes/proxy`). A 403 on the first
+/// node is taken for all: RBAC grants `nodes/proxy` cluster-wide or not at all in practice, and
+/// a thousand refused requests tell nothing more.
+pub async fn read_configz(
+    conn: &Connection,
+    opts: &Options,
+    nodes: &[String],
+) -> Vec<(String, Result<String, String>)> {
+    // A kubelet that is down answers 503 through the proxy: one retry, not the list's five
+    // (a cluster with many unreachable nodes would otherwise wait seconds per node).
+    let opts = &Options {
+        attempts: opts.attempts.min(2),
+        ..opts.clone()
+    };
+    let get = |name: String| async move {
+        let path = format!("/api/v1/nodes/{name}/proxy/configz");
+        let call = || {
+            let request = http::Request::get(&path).body(Vec::new());
+            async move {
+                match request {
+                    Ok(r) => conn.client.request_text(r).await,
+                    Err(e) => Err(kube::Error::HttpError(e)),
+                }
+            }
+        };
+        let result = match with_retries(opts, call).await {
+            Ok(text) => Ok(text),
+            Err(kube::Error::Api(s)) if s.code == 403 => Err(format!(
+                "forbidden: GET {path} needs `get` on nodes/proxy (deploy/nodes-proxy-opt-in.yaml)"
+            )),
+            Err(kube::Error::Api(s)) => Err(format!("GET {path}: HTTP {}: {}", s.code, s.message)),
+            Err(e) => Err(format!("GET {path}: {e}")),
+        };
+        (name, result)
+    };
+    let Some((first, rest)) = nodes.split_first() else {
+        return Vec::new();
+    };
+    let first = get(first.clone()).await;
+    if let Err(why) = &first.1 {
+        if why.starts_with("forbidden") {
+            let mut out = vec![first.clone()];
+            out.extend(rest.iter().map(|n| (n.clone(), Err(why.clone()))));
+            return out;
+        }
+    }
+    let mut out = vec![first];
+    let more: Vec<_> = stream::iter(rest.iter().cloned())
+        .map(get)
+        // Small answers, each from a different kubelet: more in flight than for lists.
+        .buffered(opts.concurrency.max(1) * 4)
+        .collect()
+        .await;
+    out.extend(more);
+    out
 }
 
 /// The Kubernetes version in a server's `gitVersion` (`v1.31.2-eks-7f9249a`).

@@ -9,7 +9,7 @@ use palisade_core::Object;
 use serde_json::{json, Value};
 
 use crate::convert;
-use crate::read::{Inventory, Unreadable};
+use crate::read::{Access, Inventory, Unreadable};
 
 /// `apiVersion` of the file format.
 pub const API_VERSION: &str = "palisade.dev/v1alpha1";
@@ -34,6 +34,22 @@ pub fn save(path: &Path, source: &str, inventory: &Inventory) -> Result<(), Snap
         "unreadable": inventory.unreadable.iter()
             .map(|u| json!({"resource": u.resource, "reason": u.reason}))
             .collect::<Vec<_>>(),
+        "namespace": inventory.namespace,
+        // What the objects do not hold and the rules need: the unauthenticated probe (EX701),
+        // each kubelet's /configz (KL rules), and, for the reader, where the control plane is
+        // (recomputed from the objects on load, so it cannot disagree with them).
+        "facts": {
+            "anonymousProbe": inventory.anonymous.as_ref().map(|p| json!({
+                "version": access_text(&p.version),
+                "namespaces": access_text(&p.namespaces),
+            })),
+            "controlPlane": format!("{:?}", crate::facts::control_plane(
+                &inventory.server_version, &inventory.objects, inventory.kube_system_read())),
+            "configz": inventory.configz.iter().map(|(node, r)| match r {
+                Ok(text) => json!({"node": node, "answer": text}),
+                Err(e) => json!({"node": node, "error": e}),
+            }).collect::<Vec<_>>(),
+        },
         "items": inventory.objects.iter().map(|o| convert::json(&o.node)).collect::<Vec<_>>(),
     });
     let io = |e: std::io::Error| SnapshotError::Io {
@@ -89,11 +105,54 @@ pub fn load(path: &Path, max_bytes: usize) -> Result<Inventory, SnapshotError> {
                 .collect()
         })
         .unwrap_or_default();
+    let facts = &doc["facts"];
+    let anonymous = facts["anonymousProbe"]
+        .as_object()
+        .map(|p| crate::read::AnonymousProbe {
+            version: access_of(p.get("version")),
+            namespaces: access_of(p.get("namespaces")),
+        });
+    let configz = facts["configz"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| {
+                    let node = c["node"].as_str()?.to_owned();
+                    Some(match (c["answer"].as_str(), c["error"].as_str()) {
+                        (Some(a), _) => (node, Ok(a.to_owned())),
+                        (None, Some(e)) => (node, Err(e.to_owned())),
+                        (None, None) => (node, Err("no answer saved".to_owned())),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Inventory {
         version: crate::read::version_of(&server_version),
         server_version,
         objects,
         controlled_skipped: doc["controlledSkipped"].as_u64().unwrap_or(0) as usize,
         unreadable,
+        namespace: doc["namespace"].as_str().map(str::to_owned),
+        configz,
+        anonymous,
     })
+}
+
+fn access_text(a: &Access) -> String {
+    match a {
+        Access::Allowed => "allowed".into(),
+        Access::Forbidden => "forbidden".into(),
+        Access::Unauthenticated => "unauthenticated".into(),
+        Access::Unknown(why) => format!("unknown: {why}"),
+    }
+}
+
+fn access_of(v: Option<&Value>) -> Access {
+    match v.and_then(Value::as_str).unwrap_or("unknown: not saved") {
+        "allowed" => Access::Allowed,
+        "forbidden" => Access::Forbidden,
+        "unauthenticated" => Access::Unauthenticated,
+        other => Access::Unknown(other.strip_prefix("unknown: ").unwrap_or(other).to_owned()),
+    }
 }

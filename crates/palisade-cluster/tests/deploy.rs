@@ -47,3 +47,32 @@ fn reader_role_lists_exactly_the_resources_read() {
         "no Secret access by default"
     );
 }
+
+/// The kubelet opt-in grants `get` on `nodes/proxy` and nothing else, and says why it is risky.
+#[test]
+fn kubelet_configz_opt_in_grants_only_get_on_nodes_proxy() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nodes-proxy-opt-in.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("most powerful"), "the risk is explained");
+    let loaded = palisade_core::source::objects_from_str("nodes-proxy-opt-in.yaml", &text);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let role = loaded
+        .objects
+        .iter()
+        .find(|o| o.kind() == "ClusterRole")
+        .unwrap();
+    let rules = role.node.get("rules").unwrap().items();
+    assert_eq!(rules.len(), 1);
+    let list = |k: &str| -> Vec<&str> {
+        rules[0]
+            .get(k)
+            .unwrap()
+            .items()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect()
+    };
+    assert_eq!(list("verbs"), ["get"]);
+    assert_eq!(list("resources"), ["nodes/proxy"]);
+    assert_eq!(list("apiGroups"), [""]);
+}

@@ -335,3 +335,149 @@ async fn anonymous_access_is_probed_without_credentials() {
     let conn = palisade_cluster::connect(&options(&server)).await.unwrap();
     assert_eq!(probe_anonymous(&conn).await.namespaces, Access::Allowed);
 }
+
+/// A control-plane mirror pod and a node, for the control-plane and configz tests.
+pub const CONTROL_PLANE: &str = r#"
+apiVersion: v1
+kind: Node
+metadata:
+  name: cp1
+  labels: {node-role.kubernetes.io/control-plane: ""}
+status:
+  nodeInfo: {kubeletVersion: v1.29.4}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-apiserver-cp1
+  namespace: kube-system
+  labels: {component: kube-apiserver, tier: control-plane}
+  annotations: {kubernetes.io/config.mirror: 3f1c}
+  ownerReferences:
+  - {apiVersion: v1, kind: Node, name: cp1, uid: "n1", controller: true}
+spec:
+  nodeName: cp1
+  containers:
+  - name: kube-apiserver
+    image: registry.k8s.io/kube-apiserver:v1.29.4
+    command: [kube-apiserver, --authorization-mode=AlwaysAllow, --profiling=false]
+"#;
+
+fn with_git_version(mut spec: support::Spec, git: &str) -> support::Spec {
+    spec.version.2 = git.to_owned();
+    spec
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_the_control_plane_is() {
+    use palisade_cluster::facts::{control_plane, ControlPlane};
+    let node = |labels: &str| {
+        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: w1\n  labels: {{{labels}}}\n")
+    };
+    let cases: Vec<(&str, &str, String, Option<&str>)> = vec![
+        (
+            "29",
+            "v1.29.3-eks-adc7111",
+            node("kubernetes.io/os: linux"),
+            Some("EKS"),
+        ),
+        (
+            "30",
+            "v1.30.5-gke.1014001",
+            node("kubernetes.io/os: linux"),
+            Some("GKE"),
+        ),
+        (
+            "30",
+            "v1.30.2",
+            node("kubernetes.azure.com/cluster: MC_rg"),
+            Some("AKS"),
+        ),
+        (
+            "28",
+            "v1.28.5",
+            node("eks.amazonaws.com/nodegroup: ng-1"),
+            Some("EKS"),
+        ),
+        (
+            "31",
+            "v1.31.1",
+            node("cloud.google.com/gke-nodepool: pool-1"),
+            Some("GKE"),
+        ),
+        ("24", "v1.24.17", node("kubernetes.io/os: linux"), None),
+        ("37", "v1.37.0", node("kubernetes.io/os: linux"), None),
+    ];
+    for (minor, git, yaml, provider) in cases {
+        let spec = with_git_version(spec_from_yaml(("1", minor), &yaml), git);
+        let server = start(spec).await;
+        let conn = palisade_cluster::connect(&options(&server)).await.unwrap();
+        let inv = read(&conn, &options(&server), &|_| {}).await.unwrap();
+        assert_eq!(
+            inv.version,
+            Some(KubeVersion::v1(minor.parse().unwrap())),
+            "{git}"
+        );
+        let cp = control_plane(&inv.server_version, &inv.objects, inv.kube_system_read());
+        match (provider, &cp) {
+            (Some(p), ControlPlane::Managed { provider, .. }) => assert_eq!(p, *provider, "{git}"),
+            (None, ControlPlane::Hidden { .. }) => {}
+            _ => panic!("{git}: {cp:?}"),
+        }
+        assert!(cp.not_evaluated().is_some());
+    }
+
+    // Mirror pods in kube-system: visible. Limited to another namespace: not read.
+    let server = start(spec_from_yaml(("1", "29"), CONTROL_PLANE)).await;
+    let conn = palisade_cluster::connect(&options(&server)).await.unwrap();
+    let inv = read(&conn, &options(&server), &|_| {}).await.unwrap();
+    assert_eq!(
+        control_plane(&inv.server_version, &inv.objects, inv.kube_system_read()),
+        ControlPlane::Visible
+    );
+    let opts = Options {
+        namespace: Some("shop".into()),
+        ..options(&server)
+    };
+    let inv = read(&conn, &opts, &|_| {}).await.unwrap();
+    assert!(matches!(
+        control_plane(&inv.server_version, &inv.objects, inv.kube_system_read()),
+        ControlPlane::NotRead { .. }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubelet_configz_through_the_node_proxy() {
+    let two_nodes =
+        format!("{CONTROL_PLANE}---\napiVersion: v1\nkind: Node\nmetadata:\n  name: w1\n");
+    let mut spec = spec_from_yaml(("1", "29"), &two_nodes);
+    spec.configz.insert(
+        "cp1".into(),
+        serde_json::json!({"kubeletconfig": {"authentication": {"anonymous": {"enabled": false}}}}),
+    );
+    let server = start(spec).await;
+    let conn = palisade_cluster::connect(&options(&server)).await.unwrap();
+    let inv = read(&conn, &options(&server), &|_| {}).await.unwrap();
+    let by_node: std::collections::BTreeMap<_, _> = inv.configz.iter().cloned().collect();
+    assert!(by_node["cp1"].as_ref().unwrap().contains("kubeletconfig"));
+    let w1 = by_node["w1"].as_ref().unwrap_err();
+    assert!(w1.contains("HTTP 404"), "{w1}");
+    let seen = server.seen.lock().unwrap().clone();
+    assert!(seen.iter().all(|s| s.method == "GET"));
+
+    // Without `get` on nodes/proxy: one refused request stands for every node.
+    let mut spec = spec_from_yaml(("1", "29"), &two_nodes);
+    spec.configz_forbidden = true;
+    let server = start(spec).await;
+    let conn = palisade_cluster::connect(&options(&server)).await.unwrap();
+    let inv = read(&conn, &options(&server), &|_| {}).await.unwrap();
+    assert_eq!(inv.configz.len(), 2);
+    for (_, r) in &inv.configz {
+        assert!(r.as_ref().unwrap_err().contains("nodes/proxy"), "{r:?}");
+    }
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.iter().filter(|s| s.path.ends_with("/configz")).count(),
+        1
+    );
+}

@@ -54,6 +54,23 @@ impl Exemption {
     }
 }
 
+impl Exemption {
+    /// Matches a finding that is about no manifest object (a node component's finding names the
+    /// component as its kind, `kube-apiserver`): kind, namespace and name are compared with the
+    /// finding's own object reference.
+    pub fn matches_finding(&self, f: &Finding) -> bool {
+        let obj = f.object.as_ref();
+        let eq = |want: &Option<String>, have: Option<&str>| {
+            want.as_deref().is_none_or(|w| Some(w) == have)
+        };
+        self.codes.iter().any(|c| code_matches(c, f.code, f.rule))
+            && eq(&self.kind, obj.map(|o| o.kind.as_str()))
+            && eq(&self.namespace, obj.and_then(|o| o.namespace.as_deref()))
+            && eq(&self.name, obj.and_then(|o| o.name.as_deref()))
+            && eq(&self.container, f.container.as_deref())
+    }
+}
+
 /// Settings from a config file. Every field is optional; command-line flags override them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {

@@ -64,6 +64,10 @@ pub fn flags(v: KubeVersion) -> Flags {
         api.push("--insecure-port=0".to_owned());
     }
     api.push("--profiling=false".to_owned());
+    api.push(format!(
+        "--tls-cipher-suites={}",
+        TLS_CIPHER_SUITES.join(",")
+    ));
     let mut plugins = vec!["NodeRestriction", "AlwaysPullImages"];
     if v < KubeVersion::v1(21) {
         plugins.push("DenyEscalatingExec");
@@ -145,15 +149,25 @@ fn kubelet_config() -> String {
      eventRecordQPS: 5\n\
      podPidsLimit: 4096\n\
      seccompDefault: true\n\
-     tlsCipherSuites:\n\
-     - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n\
-     - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n\
-     - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n\
-     - TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\n\
-     - TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305\n\
-     - TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305\n"
+     tlsCipherSuites:\n"
         .to_owned()
+        + &TLS_CIPHER_SUITES
+            .iter()
+            .map(|c| format!("- {c}\n"))
+            .collect::<String>()
 }
+
+/// The TLS 1.2 suites the API server and the kubelet may offer: forward-secret AEAD only (ECDHE
+/// with GCM or ChaCha20-Poly1305), all on the CIS 1.2.29 / kubelet allow-list (CP521, KL rules);
+/// TLS 1.3 suites are not configurable in Go and always strong.
+const TLS_CIPHER_SUITES: &[&str] = &[
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+];
 
 /// Every node file of the bundle for version `v`. `encryption_key` is a base64 32-byte key for
 /// the encryption configuration; `None` writes a placeholder the user must replace.

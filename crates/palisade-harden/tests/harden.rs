@@ -295,6 +295,7 @@ fn node_settings_pass_the_node_rules() {
                 root: dir.path().to_owned(),
                 proc: None,
                 kubernetes_version: Some(v),
+                run_binaries: false,
             });
             report
                 .findings

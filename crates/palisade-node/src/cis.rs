@@ -257,13 +257,10 @@ pub const ITEMS: &[CisItem] = &[
 
 /// Items no rule evaluates, and why (shown as the NOT EVALUATED / MANUAL reason).
 pub const NOT_IMPLEMENTED: &[(&str, &str)] = &[
-    ("1.1.9", "CNI configuration files are not read yet"),
-    ("1.1.10", "CNI configuration files are not read yet"),
     (
         "1.2.20",
         "an appropriate request timeout is a judgement call (CIS: Manual, no test)",
     ),
-    ("1.2.29", "API server cipher suites are not evaluated yet"),
     (
         "3.1.1",
         "needs the cluster's users and credentials (CIS: Manual, no test)",

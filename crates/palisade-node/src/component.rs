@@ -100,6 +100,21 @@ pub enum Source {
     },
     /// The audit's own `--kubernetes-version`, or an assumption.
     Assumed { note: String },
+    /// An environment variable the component reads as a setting (etcd's `ETCD_*`), set at
+    /// `at` (a static pod's `env` item, a unit's `Environment=` or `EnvironmentFile` line, a
+    /// process's environment).
+    Env { var: String, at: Box<Source> },
+    /// What the component's own binary said (`kubelet --version`).
+    Binary { path: String, output: String },
+    /// A mirror pod read through the Kubernetes API (`pod kube-system/kube-apiserver-node1`),
+    /// `field` naming what in it (`command`, `image`).
+    Pod {
+        namespace: String,
+        name: String,
+        field: String,
+    },
+    /// A node's kubelet configuration read through the API (`/configz`), at `key`.
+    Configz { node: String, key: String },
 }
 
 impl Source {
@@ -132,7 +147,13 @@ impl Source {
                 path: Arc::clone(path),
                 pos: None,
             }),
-            Source::Distribution { .. } | Source::Default { .. } | Source::Assumed { .. } => None,
+            Source::Env { at, .. } => at.location(),
+            Source::Distribution { .. }
+            | Source::Default { .. }
+            | Source::Assumed { .. }
+            | Source::Binary { .. }
+            | Source::Pod { .. }
+            | Source::Configz { .. } => None,
         }
     }
 }
@@ -150,6 +171,14 @@ impl fmt::Display for Source {
             Source::Distribution { name } => write!(f, "{name} built-in setting"),
             Source::Default { version, note } => write!(f, "{note} for {version}"),
             Source::Assumed { note } => f.write_str(note),
+            Source::Env { var, at } => write!(f, "${var} at {at}"),
+            Source::Binary { path, output } => write!(f, "`{path} --version`: {output}"),
+            Source::Pod {
+                namespace,
+                name,
+                field,
+            } => write!(f, "pod {namespace}/{name} {field}"),
+            Source::Configz { node, key } => write!(f, "configz of node {node} ({key})"),
         }
     }
 }
@@ -204,6 +233,62 @@ pub struct Component {
     pub problems: Vec<String>,
     /// `true` when the flags come from a running process (not only from files).
     pub running: bool,
+    /// The process id, when the component was seen running (its `/proc/PID/root` is the file
+    /// system it sees, a container's when it runs in one).
+    pub pid: Option<u32>,
+    /// For a component run as a static pod: the container's volume mounts, so a path it names
+    /// (`--config=/var/lib/kube-proxy/config.conf`) can be found on the node, or said not to be.
+    /// Empty for a component running on the host.
+    pub mounts: Vec<Mount>,
+}
+
+/// A volume mounted into a static pod's container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    /// Where the container sees it.
+    pub container_path: String,
+    /// The node path behind it (a `hostPath` volume), or what it is instead (`configMap
+    /// kube-proxy`), which no node file holds.
+    pub host: Result<String, String>,
+}
+
+/// Where a path a component names is on the node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A node path (the component runs on the host, or a `hostPath` volume holds it).
+    Node(String),
+    /// Not on the node's file system, and why.
+    Elsewhere(String),
+}
+
+impl Component {
+    /// Where `path`, as the component names it, lies on the node: through the static pod's
+    /// volume mounts (the longest mount path that contains it), else the same node path.
+    pub fn resolve_path(&self, path: &str) -> Resolved {
+        let path = crate::fs::normalize(path);
+        let mount = self
+            .mounts
+            .iter()
+            .filter(|m| {
+                let mp = m.container_path.trim_end_matches('/');
+                path == mp || path.starts_with(&format!("{mp}/")) || mp.is_empty()
+            })
+            .max_by_key(|m| m.container_path.len());
+        match mount {
+            None => Resolved::Node(path),
+            Some(m) => {
+                let rest = &path[m.container_path.trim_end_matches('/').len()..];
+                match &m.host {
+                    Ok(host) => Resolved::Node(crate::fs::normalize(&format!("{host}/{rest}"))),
+                    Err(what) => Resolved::Elsewhere(format!(
+                        "{path} is in the {what}, mounted at {} in the {} container, \
+                         not on the node's file system",
+                        m.container_path, self.kind
+                    )),
+                }
+            }
+        }
+    }
 }
 
 /// A setting's value with where it came from.
@@ -252,6 +337,15 @@ impl Component {
                 return None;
             }
             let pointer: String = path.iter().map(|p| format!("/{p}")).collect();
+            if let Some(name) = layer.path.strip_prefix(crate::api::CONFIGZ) {
+                return Some((
+                    node,
+                    Source::Configz {
+                        node: name.to_owned(),
+                        key: path.join("."),
+                    },
+                ));
+            }
             let span = layer.root.key_span(&pointer).unwrap_or(node.span);
             Some((
                 node,

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use palisade_core::yaml::{self, Limits, Node, Span};
+use palisade_core::yaml::{self, Limits, Node, Pos};
 use palisade_core::{KubeVersion, Location};
 
-use crate::component::{Component, ComponentKind, ConfigLayer, Flag, Source};
+use crate::component::{Component, ComponentKind, ConfigLayer, Flag, Mount, Resolved, Source};
 use crate::flags::{self, Word};
 use crate::fs::{self, FileMeta, FsError, NodeFs};
 use crate::k3s;
@@ -28,6 +28,10 @@ const UNIT_DIRS: &[&str] = &[
     "/usr/lib/systemd/system",
     "/lib/systemd/system",
 ];
+
+/// Prefix of a [`Component::referenced`] entry holding an admission plugin's own configuration
+/// file (`path:` in the admission configuration): `admission-plugin:ImagePolicyWebhook`.
+pub const PLUGIN_FILE: &str = "admission-plugin:";
 
 /// Flags of the API server that name a structured configuration file the audit reads.
 pub const API_SERVER_FILES: &[&str] = &[
@@ -48,13 +52,47 @@ pub enum Layout {
     Other,
     /// Nothing found.
     Empty,
+    /// Seen through the Kubernetes API (mirror pods, kubelet `/configz`), not a node's files.
+    Api,
 }
 
 /// Something that could not be read, and what it means for the audit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub path: String,
+    /// Where in the file, for a file that does not parse.
+    pub pos: Option<Pos>,
     pub message: String,
+    /// The input is there but invalid (a manifest or config file that does not parse, or is not
+    /// a mapping): an input error, which makes `palisade node` exit 2 after reporting the rest.
+    /// Unreadable files and notes are not.
+    pub invalid: bool,
+}
+
+impl Problem {
+    /// A note about something missing or unreadable (the audit goes on without it).
+    pub fn note(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.into(),
+            pos: None,
+            message: message.into(),
+            invalid: false,
+        }
+    }
+
+    /// A file that is there but cannot be parsed.
+    pub fn invalid(
+        path: impl Into<String>,
+        pos: Option<Pos>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            path: path.into(),
+            pos,
+            message: message.into(),
+            invalid: true,
+        }
+    }
 }
 
 /// Options of one audit.
@@ -66,6 +104,10 @@ pub struct Options {
     pub proc: Option<std::path::PathBuf>,
     /// Overrides the detected Kubernetes version.
     pub kubernetes_version: Option<KubeVersion>,
+    /// Ask a component's binary for its version (`kubelet --version`) when no image tag gives
+    /// it. Only for an audit of the machine the audit runs on: a binary of a `--root` tree is
+    /// never executed (it is someone else's file, possibly for another architecture).
+    pub run_binaries: bool,
 }
 
 /// Everything the audit learned about a node. Rules read this and do no I/O.
@@ -85,6 +127,12 @@ pub struct Inventory {
     pub problems: Vec<Problem>,
     /// Texts of the files read (node path → text), for code frames.
     pub sources: BTreeMap<String, String>,
+    /// CNI files (CIS 1.1.9/1.1.10): everything below the kubelet's `--cni-conf-dir` and
+    /// `/etc/cni/net.d`, and the regular files below `/var/lib/cni/networks`. Their modes and
+    /// owners are in `files`.
+    pub cni_files: Vec<String>,
+    /// The CNI directories looked in, and why one could not be read (other than absence).
+    pub cni_dirs: Vec<(String, Option<String>)>,
 }
 
 impl Inventory {
@@ -129,16 +177,25 @@ pub fn discover(options: &Options) -> Inventory {
         image_version: None,
         layout: Layout::Empty,
         k3s_role: None,
+        proc: options.proc.clone(),
+        binaries: Vec::new(),
     };
     d.static_pods();
     if let Some(proc) = &options.proc {
         d.processes(proc);
     }
-    for kind in [ComponentKind::Kubelet, ComponentKind::KubeProxy] {
+    for kind in [
+        ComponentKind::Kubelet,
+        ComponentKind::KubeProxy,
+        ComponentKind::Etcd,
+    ] {
         d.systemd(kind);
     }
     k3s::discover(&mut d);
 
+    if options.run_binaries && options.kubernetes_version.is_none() && d.image_version.is_none() {
+        d.image_version = d.binary_version();
+    }
     let (version, version_source) = match (options.kubernetes_version, d.image_version.clone()) {
         (Some(v), _) => (
             v,
@@ -175,7 +232,11 @@ pub fn discover(options: &Options) -> Inventory {
             Layout::Other
         };
     }
-    let files = d.file_facts();
+    let (cni_files, cni_dirs) = d.cni_files();
+    let mut files = d.file_facts();
+    for f in &cni_files {
+        files.insert(f.clone(), d.fs.stat(f));
+    }
     let (users, groups) = d.names();
     Inventory {
         layout: d.layout,
@@ -187,6 +248,8 @@ pub fn discover(options: &Options) -> Inventory {
         groups,
         problems: d.problems,
         sources: d.sources,
+        cni_files,
+        cni_dirs,
     }
 }
 
@@ -201,10 +264,15 @@ pub struct Discovery {
     pub(crate) layout: Layout,
     /// k3s/RKE2: `true` for a server, `false` for an agent, when known.
     pub(crate) k3s_role: Option<bool>,
+    /// The proc tree processes are read from.
+    proc: Option<std::path::PathBuf>,
+    /// Host paths of the binaries components run from (process `exe`, unit `ExecStart`), for
+    /// `--version` when no image tag tells the version.
+    binaries: Vec<(ComponentKind, String)>,
 }
 
 /// A placeholder version source, replaced once the node's version is known.
-fn unknown_version() -> Source {
+pub(crate) fn unknown_version() -> Source {
     Source::Assumed {
         note: String::new(),
     }
@@ -220,10 +288,7 @@ impl Discovery {
             | FsError::LinkLoop(p)
             | FsError::Other(p, _) => p.clone(),
         };
-        self.problems.push(Problem {
-            path,
-            message: e.to_string(),
-        });
+        self.problems.push(Problem::note(path, e.to_string()));
     }
 
     /// Reads a node file, keeping its text for code frames.
@@ -236,23 +301,28 @@ impl Discovery {
     /// Parses a YAML (or JSON) file into its first document; problems are recorded.
     pub(crate) fn load_yaml(&mut self, path: &str) -> Result<Node, String> {
         let text = self.read(path).map_err(|e| e.to_string())?;
-        let (docs, errors) = yaml::load_str(&text, &Limits::default());
+        self.parse_yaml(path, &text)
+    }
+
+    /// Parses the text of a YAML (or JSON) file into its first document; an invalid file is
+    /// recorded as an input error at its line.
+    pub(crate) fn parse_yaml(&mut self, path: &str, text: &str) -> Result<Node, String> {
+        let (docs, errors) = yaml::load_str(text, &Limits::default());
         if let Some(e) = errors.first() {
             let msg = format!("{path}:{e}");
-            self.problems.push(Problem {
-                path: path.to_owned(),
-                message: msg.clone(),
-            });
+            self.problems
+                .push(Problem::invalid(path, Some(e.pos), msg.clone()));
             return Err(msg);
         }
         match docs.into_iter().next() {
             Some(d) if d.root.as_map().is_some() => Ok(d.root),
-            _ => {
-                let msg = format!("{path}: not a YAML mapping");
-                self.problems.push(Problem {
-                    path: path.to_owned(),
-                    message: msg.clone(),
-                });
+            other => {
+                let pos = other.map(|d| d.root.span.start);
+                let msg = match pos {
+                    Some(p) => format!("{path}:{p}: not a YAML mapping"),
+                    None => format!("{path}: empty, not a YAML mapping"),
+                };
+                self.problems.push(Problem::invalid(path, pos, msg.clone()));
                 Err(msg)
             }
         }
@@ -294,84 +364,30 @@ impl Discovery {
         let arc: Arc<str> = Arc::from(path);
         let loaded = palisade_core::source::load_text(&arc, text, &Default::default());
         for e in &loaded.errors {
-            self.problems.push(Problem {
-                path: path.to_owned(),
-                message: format!("{path}: {e}"),
-            });
+            let msg = match e.pos() {
+                Some(p) => format!("{path}:{p}: {e}"),
+                None => format!("{path}: {e}"),
+            };
+            self.problems.push(Problem::invalid(path, e.pos(), msg));
         }
         for object in &loaded.objects {
-            let Some(pod) = object.pod_template() else {
-                continue;
+            let place = |node: &Node, pointer: String| Source::Manifest {
+                path: Arc::clone(&arc),
+                span: node.span,
+                pointer,
             };
-            for c in pod.containers() {
-                let command = c.node.get("command").map(Node::items).unwrap_or(&[]);
-                let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
-                let image = c.node.get("image").and_then(Node::as_str).unwrap_or("");
-                let (image_name, tag) = split_image(image);
-                let kind = command
-                    .first()
-                    .and_then(Node::as_str)
-                    .and_then(ComponentKind::from_binary)
-                    .or_else(|| ComponentKind::from_binary(image_name));
-                let Some(kind) = kind else { continue };
-                let mut words = Vec::new();
-                let skip = usize::from(
-                    command
-                        .first()
-                        .and_then(Node::as_str)
-                        .and_then(ComponentKind::from_binary)
-                        .is_some(),
-                );
-                for (field, items) in [("command", command), ("args", args)] {
-                    for (i, item) in items.iter().enumerate() {
-                        if field == "command" && i < skip {
-                            continue;
-                        }
-                        let Some(t) = item.as_str() else { continue };
-                        words.push(Word {
-                            text: t.to_owned(),
-                            source: Source::Manifest {
-                                path: Arc::clone(&arc),
-                                span: item.span,
-                                pointer: format!("{}/{field}/{i}", c.pointer),
-                            },
-                        });
-                    }
+            let defined_in = |c: &Node, pointer: &str| Location::File {
+                path: Arc::clone(&arc),
+                pos: c.span.start,
+                end: c.span.end,
+                pointer: pointer.to_owned(),
+            };
+            for (mut component, image_version) in pod_components(object, &place, &defined_in) {
+                component.files = vec![path.to_owned()];
+                if self.image_version.is_none() {
+                    self.image_version = image_version;
                 }
-                let (flags, _) = flags::parse_args(&words);
-                let version = tag.and_then(|t| t.parse::<KubeVersion>().ok());
-                let image_node = c.node.get("image");
-                let image_source = Source::Manifest {
-                    path: Arc::clone(&arc),
-                    span: image_node.map_or(Span::default(), |n| n.span),
-                    pointer: format!("{}/image", c.pointer),
-                };
-                if kind != ComponentKind::Etcd && self.image_version.is_none() {
-                    if let Some(v) = version {
-                        self.image_version = Some((v, image_source.clone()));
-                    }
-                }
-                let (version, version_source) = match version {
-                    Some(v) if kind != ComponentKind::Etcd => (v, image_source),
-                    _ => (KubeVersion::LATEST, unknown_version()),
-                };
-                self.components.push(Component {
-                    kind,
-                    version,
-                    version_source,
-                    defined_in: Location::File {
-                        path: Arc::clone(&arc),
-                        pos: c.node.span.start,
-                        end: c.node.span.end,
-                        pointer: c.pointer.clone(),
-                    },
-                    files: vec![path.to_owned()],
-                    flags,
-                    config: Vec::new(),
-                    referenced: Vec::new(),
-                    problems: Vec::new(),
-                    running: false,
-                });
+                self.components.push(component);
             }
         }
     }
@@ -381,10 +397,10 @@ impl Discovery {
         let pids = match pfs.list("/") {
             Ok(p) => p,
             Err(e) => {
-                self.problems.push(Problem {
-                    path: proc.display().to_string(),
-                    message: format!("cannot list processes: {e}"),
-                });
+                self.problems.push(Problem::note(
+                    proc.display().to_string(),
+                    format!("cannot list processes: {e}"),
+                ));
                 return;
             }
         };
@@ -427,14 +443,42 @@ impl Discovery {
                     },
                 })
                 .collect();
-            let (flags, _) = flags::parse_args(&words);
-            self.merge_process(kind, flags, &path);
+            let (mut flags, _) = flags::parse_args(&words);
+            if kind == ComponentKind::Etcd {
+                // etcd reads ETCD_* variables for every flag not given on its command line.
+                if let Ok(bytes) = pfs.read_bytes(&format!("/{pid}/environ")) {
+                    let env_path: Arc<str> = Arc::from(format!("{}/{pid}/environ", proc.display()));
+                    let vars = bytes
+                        .split(|b| *b == 0)
+                        .filter_map(|a| std::str::from_utf8(a).ok())
+                        .filter_map(|a| a.split_once('='))
+                        .map(|(k, v)| {
+                            (
+                                k.to_owned(),
+                                v.to_owned(),
+                                Source::Process {
+                                    path: Arc::clone(&env_path),
+                                    pid,
+                                },
+                            )
+                        })
+                        .collect::<Vec<_>>();
+                    flags = with_etcd_env(vars, flags);
+                }
+            }
+            if proc == std::path::Path::new("/proc") {
+                // The kernel's handle on the very binary the process runs (the path it was
+                // started as may not exist on the host, e.g. inside a container). Only asked on
+                // the live /proc, never from a copied proc tree.
+                self.binaries.push((kind, format!("/proc/{pid}/exe")));
+            }
+            self.merge_process(kind, flags, &path, pid);
         }
     }
 
     /// A running process is what counts; where a file gives the same flag and value, the file's
     /// place is kept (it is what the user edits).
-    fn merge_process(&mut self, kind: ComponentKind, flags: Vec<Flag>, path: &Arc<str>) {
+    fn merge_process(&mut self, kind: ComponentKind, flags: Vec<Flag>, path: &Arc<str>, pid: u32) {
         if let Some(existing) = self.components.iter_mut().find(|c| c.kind == kind) {
             let merged = flags
                 .into_iter()
@@ -452,6 +496,7 @@ impl Discovery {
                 .collect();
             existing.flags = merged;
             existing.running = true;
+            existing.pid = Some(pid);
             return;
         }
         self.components.push(Component {
@@ -468,6 +513,8 @@ impl Discovery {
             referenced: Vec::new(),
             problems: Vec::new(),
             running: true,
+            pid: Some(pid),
+            mounts: Vec::new(),
         });
     }
 
@@ -532,10 +579,7 @@ impl Discovery {
             self.sources.insert(p, t);
         }
         for p in &service.problems {
-            self.problems.push(Problem {
-                path: String::new(),
-                message: p.clone(),
-            });
+            self.problems.push(Problem::note(String::new(), p.clone()));
         }
         problems.extend(service.problems.iter().cloned());
         let mut all_files = files.clone();
@@ -549,7 +593,13 @@ impl Discovery {
         let Some(first) = service.exec.first() else {
             return;
         };
-        let (flags, _) = flags::parse_args(&service.exec[1..]);
+        let (mut flags, _) = flags::parse_args(&service.exec[1..]);
+        if kind == ComponentKind::Etcd {
+            flags = with_etcd_env(service.env.iter().cloned(), flags);
+        }
+        if first.text.starts_with('/') {
+            self.binaries.push((kind, first.text.clone()));
+        }
         let defined_in = first.source.location().unwrap_or(Location::Path {
             path: Arc::from(files[0].as_str()),
             pos: None,
@@ -583,6 +633,8 @@ impl Discovery {
             referenced: Vec::new(),
             problems,
             running: false,
+            pid: None,
+            mounts: Vec::new(),
         });
     }
 
@@ -590,7 +642,6 @@ impl Discovery {
     fn config_files(&mut self) {
         for i in 0..self.components.len() {
             let kind = self.components[i].kind;
-            let base = "/";
             let mut layers = Vec::new();
             let mut problems = Vec::new();
             if matches!(kind, ComponentKind::Kubelet | ComponentKind::KubeProxy) {
@@ -598,21 +649,11 @@ impl Discovery {
                     .flag("config")
                     .map(|f| f.text().to_owned())
                 {
-                    let path = fs::join(base, &cfg);
-                    match self.load_yaml(&path) {
-                        Ok(root) => layers.push(ConfigLayer {
-                            path: Arc::from(path.as_str()),
-                            root,
-                        }),
+                    match self.component_yaml(i, &cfg) {
+                        Ok(layer) => layers.push(layer),
                         // The component's settings then come from flags and defaults only: the
                         // report must say why.
-                        Err(e) => {
-                            self.problems.push(Problem {
-                                path: path.clone(),
-                                message: e.clone(),
-                            });
-                            problems.push(e);
-                        }
+                        Err(e) => problems.push(e),
                     }
                 }
             }
@@ -621,7 +662,7 @@ impl Discovery {
                     .flag("config-dir")
                     .map(|f| f.text().to_owned())
                 {
-                    let dir = fs::join(base, &dir);
+                    let dir = fs::join("/", &dir);
                     match self.fs.list(&dir) {
                         Ok(names) => {
                             for n in names.into_iter().filter(|n| n.ends_with(".conf")) {
@@ -631,13 +672,7 @@ impl Discovery {
                                         path: Arc::from(path.as_str()),
                                         root,
                                     }),
-                                    Err(e) => {
-                                        self.problems.push(Problem {
-                                            path: path.clone(),
-                                            message: e.clone(),
-                                        });
-                                        problems.push(e);
-                                    }
+                                    Err(e) => problems.push(e),
                                 }
                             }
                         }
@@ -649,26 +684,211 @@ impl Discovery {
                     }
                 }
             }
+            if kind == ComponentKind::Etcd {
+                if let Some(cfg) = self.components[i]
+                    .flag("config-file")
+                    .map(|f| f.text().to_owned())
+                {
+                    match self.component_yaml(i, &cfg) {
+                        Ok(layer) => {
+                            // etcd ignores its other flags and ETCD_* variables when given a
+                            // configuration file: its settings are the file's.
+                            let keep = self.components[i]
+                                .flags
+                                .iter()
+                                .filter(|f| f.name == "config-file")
+                                .cloned();
+                            let mut flags: Vec<Flag> = keep.collect();
+                            flags.extend(etcd_config_flags(&layer));
+                            self.components[i].flags = flags;
+                            layers.push(layer);
+                        }
+                        Err(e) => problems.push(e),
+                    }
+                }
+            }
             let mut referenced = Vec::new();
             if kind == ComponentKind::ApiServer {
                 for flag in API_SERVER_FILES {
                     let Some(p) = self.components[i].flag(flag).map(|f| f.text().to_owned()) else {
                         continue;
                     };
-                    let path = fs::join(base, &p);
-                    let r = self.load_yaml(&path).map(|root| ConfigLayer {
-                        path: Arc::from(path.as_str()),
-                        root,
-                    });
+                    let r = self.component_yaml(i, &p);
+                    // A plugin's configuration may be in a file of its own (`path:`, relative to
+                    // the admission configuration file).
+                    let plugin_files: Vec<(String, String)> = match (&r, *flag) {
+                        (Ok(layer), "admission-control-config-file") => layer
+                            .root
+                            .get("plugins")
+                            .map(Node::items)
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter_map(|plugin| {
+                                let name = plugin.get("name")?.as_str()?;
+                                // Only the plugins a rule reads.
+                                if name != "ImagePolicyWebhook" {
+                                    return None;
+                                }
+                                let path = plugin.get("path")?.as_str()?;
+                                let base = fs::join("/", &p);
+                                Some((name.to_owned(), fs::join(fs::parent(&base), path)))
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
                     referenced.push(((*flag).to_owned(), r));
+                    for (name, path) in plugin_files {
+                        let r = self.component_yaml(i, &path);
+                        referenced.push((format!("{PLUGIN_FILE}{name}"), r));
+                    }
                 }
             }
             let c = &mut self.components[i];
-            c.files.extend(layers.iter().map(|l| l.path.to_string()));
+            c.files.extend(
+                layers
+                    .iter()
+                    .filter(|l| l.path.starts_with('/'))
+                    .map(|l| l.path.to_string()),
+            );
             c.config.extend(layers);
             c.problems.extend(problems);
             c.referenced = referenced;
         }
+    }
+
+    /// Reads a YAML file a component names, where the component sees it: inside the running
+    /// process's root (`/proc/PID/root`, a container's file system), through a static pod's
+    /// `hostPath` mounts, or at the same node path. A file that lives only in a container's
+    /// ConfigMap volume cannot be read from the node: the error says so.
+    fn component_yaml(&mut self, i: usize, named: &str) -> Result<ConfigLayer, String> {
+        let c = &self.components[i];
+        let named = fs::join("/", named);
+        let (kind, running, resolved) = (c.kind, c.running, c.resolve_path(&named));
+        if let (Some(pid), Some(proc)) = (c.pid, self.proc.clone()) {
+            let root = proc.join(pid.to_string()).join("root");
+            if root.is_dir() && proc != std::path::Path::new("/proc") {
+                // A proc tree of a copied node: its process roots are directories in it.
+                let cfs = NodeFs::new(&root);
+                let shown = format!("{}{named}", root.display());
+                return match cfs.read(&named) {
+                    Ok(text) => {
+                        self.sources.insert(shown.clone(), text.clone());
+                        self.parse_yaml(&shown, &text).map(|root| ConfigLayer {
+                            path: Arc::from(shown.as_str()),
+                            root,
+                        })
+                    }
+                    Err(e) => {
+                        let msg = format!("{shown}: {e} (as process {pid} sees it)");
+                        self.problems.push(Problem::note(shown, msg.clone()));
+                        Err(msg)
+                    }
+                };
+            }
+            if root.is_dir() && !same_file(&root, self.fs.root()) {
+                // The live /proc: the view of a process in its own mount namespace (a
+                // container); a process on the host sees the node's files, read below.
+                let cfs = NodeFs::new(&root);
+                if let Ok(text) = cfs.read(&named) {
+                    let shown = format!("{}{named}", root.display());
+                    self.sources.insert(shown.clone(), text.clone());
+                    return self.parse_yaml(&shown, &text).map(|root| ConfigLayer {
+                        path: Arc::from(shown.as_str()),
+                        root,
+                    });
+                }
+            }
+        }
+        let path = match resolved {
+            Resolved::Node(p) => p,
+            Resolved::Elsewhere(why) => {
+                self.problems
+                    .push(Problem::note(named.clone(), why.clone()));
+                return Err(why);
+            }
+        };
+        match self.read(&path) {
+            Ok(text) => self.parse_yaml(&path, &text).map(|root| ConfigLayer {
+                path: Arc::from(path.as_str()),
+                root,
+            }),
+            Err(e) if e.is_not_found() && kind == ComponentKind::KubeProxy && running => {
+                let msg = format!(
+                    "{e}: kube-proxy runs in a container (kubeadm mounts its configuration from \
+                     the ConfigMap kube-system/kube-proxy) and the file is not on the node's \
+                     file system"
+                );
+                self.problems.push(Problem::note(path, msg.clone()));
+                Err(msg)
+            }
+            Err(e) => {
+                self.problem(&e);
+                Err(e.to_string())
+            }
+        }
+    }
+
+    /// The Kubernetes version a component's binary reports (`kubelet --version` prints
+    /// `Kubernetes v1.29.3`), from the first binary that answers. etcd's own version is not a
+    /// Kubernetes version and is not asked.
+    fn binary_version(&self) -> Option<(KubeVersion, Source)> {
+        self.binaries
+            .iter()
+            .filter(|(k, _)| *k != ComponentKind::Etcd)
+            .find_map(|(_, path)| {
+                let output = run_version(std::path::Path::new(path), VERSION_TIMEOUT)?;
+                let v = output
+                    .split_whitespace()
+                    .find_map(|w| w.parse::<KubeVersion>().ok())?;
+                Some((
+                    v,
+                    Source::Binary {
+                        path: path.clone(),
+                        output: output.trim().to_owned(),
+                    },
+                ))
+            })
+    }
+
+    /// The CNI files CIS 1.1.9/1.1.10 look at. kube-bench reads the kubelet's `--cni-conf-dir`
+    /// (a flag removed with dockershim in 1.24) and `/var/lib/cni/networks`; on a containerd
+    /// node the configuration is in `/etc/cni/net.d`, which is read too.
+    fn cni_files(&mut self) -> (Vec<String>, Vec<(String, Option<String>)>) {
+        let mut conf_dirs = vec!["/etc/cni/net.d".to_owned()];
+        if let Some(k) = self
+            .components
+            .iter()
+            .find(|c| c.kind == ComponentKind::Kubelet)
+        {
+            if let Some(f) = k.flag("cni-conf-dir") {
+                conf_dirs.insert(0, fs::join("/", f.text()));
+            }
+        }
+        conf_dirs.dedup();
+        let mut files = Vec::new();
+        let mut looked = Vec::new();
+        for (dir, files_only) in conf_dirs
+            .into_iter()
+            .map(|d| (d, false))
+            .chain([("/var/lib/cni/networks".to_owned(), true)])
+        {
+            match self.fs.walk(&dir, 10_000) {
+                Ok(found) => {
+                    looked.push((dir, None));
+                    for f in found {
+                        if files_only && self.fs.stat(&f).is_ok_and(|m| m.is_dir) {
+                            continue;
+                        }
+                        files.push(f);
+                    }
+                }
+                Err(e) if e.is_not_found() => looked.push((dir, None)),
+                Err(e) => looked.push((dir, Some(e.to_string()))),
+            }
+        }
+        files.sort();
+        files.dedup();
+        (files, looked)
     }
 
     /// Mode and owner of every file a CIS check looks at.
@@ -684,6 +904,15 @@ impl Discovery {
             if let Some((n, _)) = c.config_value(&["authentication", "x509", "clientCAFile"]) {
                 if let Some(t) = n.as_str() {
                     paths.push(fs::join("/", t));
+                }
+            }
+            if let crate::structured::ImagePolicy::Configured {
+                kubeconfig: Some((k, _)),
+                ..
+            } = crate::structured::image_policy(c)
+            {
+                if let Resolved::Node(p) = c.resolve_path(&k) {
+                    paths.push(p);
                 }
             }
             if let Some((n, _)) = c.config_value(&["clientConnection", "kubeconfig"]) {
@@ -759,6 +988,301 @@ impl Inventory {
             Layout::Rke2 => "RKE2 node",
             Layout::Other => "node",
             Layout::Empty => "node without Kubernetes components",
+            Layout::Api => "node seen through the Kubernetes API",
         }
+    }
+}
+
+/// etcd's settings from `ETCD_*` environment variables (`ETCD_CLIENT_CERT_AUTH=true` is
+/// `--client-cert-auth=true`), placed before the command-line flags: etcd applies a variable
+/// only when the flag is not on the command line, and the last occurrence of a flag wins here.
+fn with_etcd_env(
+    vars: impl IntoIterator<Item = (String, String, Source)>,
+    flags: Vec<Flag>,
+) -> Vec<Flag> {
+    let mut out: Vec<Flag> = vars
+        .into_iter()
+        .filter_map(|(name, value, at)| {
+            let rest = name.strip_prefix("ETCD_")?;
+            if rest.is_empty() || rest.starts_with("UNSUPPORTED") {
+                return None;
+            }
+            Some(Flag {
+                name: rest.to_ascii_lowercase().replace('_', "-"),
+                value: Some(value),
+                source: Source::Env {
+                    var: name.clone(),
+                    at: Box::new(at),
+                },
+            })
+        })
+        .collect();
+    out.extend(flags);
+    out
+}
+
+/// A static pod container's volume mounts, each with the node path of its `hostPath` volume,
+/// or what the volume is instead.
+fn static_pod_mounts(spec: &Node, container: &Node) -> Vec<Mount> {
+    let volumes = spec.get("volumes").map(Node::items).unwrap_or(&[]);
+    let mounts = container
+        .get("volumeMounts")
+        .map(Node::items)
+        .unwrap_or(&[]);
+    mounts
+        .iter()
+        .filter_map(|m| {
+            let name = m.get("name")?.as_str()?;
+            let container_path = fs::normalize(m.get("mountPath")?.as_str()?);
+            let sub = m.get("subPath").and_then(Node::as_str).unwrap_or("");
+            let volume = volumes
+                .iter()
+                .find(|v| v.get("name").and_then(Node::as_str) == Some(name));
+            let host = match volume {
+                None => Err(format!("undeclared volume {name}")),
+                Some(v) => match v.path(&["hostPath", "path"]).and_then(Node::as_str) {
+                    Some(h) if sub.is_empty() => Ok(fs::normalize(h)),
+                    Some(h) => Ok(fs::join(h, sub)),
+                    None => {
+                        let what = v
+                            .entries()
+                            .iter()
+                            .map(|e| e.key.to_string())
+                            .find(|k| k != "name")
+                            .unwrap_or_else(|| "unknown".into());
+                        Err(format!("{what} volume {name}"))
+                    }
+                },
+            };
+            Some(Mount {
+                container_path,
+                host,
+            })
+        })
+        .collect()
+}
+
+/// How long a binary may take to print its version.
+pub const VERSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs `binary --version` with no input, a bounded wait and a bounded output; the first line
+/// it prints, or `None` when it cannot run, fails, or does not answer in time (it is killed).
+pub fn run_version(binary: &std::path::Path, timeout: std::time::Duration) -> Option<String> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(binary)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env_clear()
+        .spawn()
+        .ok()?;
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    };
+    if !status.success() {
+        return None;
+    }
+    let mut out = String::new();
+    child
+        .stdout
+        .take()?
+        .take(4096)
+        .read_to_string(&mut out)
+        .ok()?;
+    out.lines().next().map(str::to_owned)
+}
+
+/// The settings of an etcd configuration file (`--config-file`) as the flags they stand for:
+/// top-level keys are flag names (`data-dir`), and the TLS sections map to the `--*` and
+/// `--peer-*` certificate flags (`client-transport-security.cert-file` is `--cert-file`).
+fn etcd_config_flags(layer: &ConfigLayer) -> Vec<Flag> {
+    let mut out = Vec::new();
+    let mut push = |name: String, node: &Node, pointer: String| {
+        if node.is_null() || node.as_map().is_some() {
+            return;
+        }
+        out.push(Flag {
+            name,
+            value: Some(crate::component::node_text(node)),
+            source: Source::Config {
+                path: Arc::clone(&layer.path),
+                span: layer.root.key_span(&pointer).unwrap_or(node.span),
+                pointer,
+            },
+        });
+    };
+    for e in layer.root.entries() {
+        match &*e.key {
+            "client-transport-security" | "peer-transport-security" => {
+                let prefix = if &*e.key == "peer-transport-security" {
+                    "peer-"
+                } else {
+                    ""
+                };
+                for t in e.value.entries() {
+                    push(
+                        format!("{prefix}{}", t.key),
+                        &t.value,
+                        format!("/{}/{}", e.key, t.key),
+                    );
+                }
+            }
+            key => push(key.to_owned(), &e.value, format!("/{key}")),
+        }
+    }
+    out
+}
+
+/// The components a pod's containers run (a static pod's, or a mirror pod's read through the
+/// API), with their flags (and etcd's `ETCD_*` variables) and volume mounts. `place` gives the
+/// source of a value at a node and pointer, `defined_in` the location of a container. Each
+/// component comes with the Kubernetes version its image tag gives (not for etcd, whose tag is
+/// etcd's own version); a component without one has an unknown version, filled in later.
+pub fn pod_components(
+    object: &palisade_core::Object,
+    place: &dyn Fn(&Node, String) -> Source,
+    defined_in: &dyn Fn(&Node, &str) -> Location,
+) -> Vec<(Component, Option<(KubeVersion, Source)>)> {
+    let mut out = Vec::new();
+    let Some(pod) = object.pod_template() else {
+        return out;
+    };
+    for c in pod.containers() {
+        let command = c.node.get("command").map(Node::items).unwrap_or(&[]);
+        let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
+        let image = c.node.get("image").and_then(Node::as_str).unwrap_or("");
+        let (image_name, tag) = split_image(image);
+        let binary = command
+            .first()
+            .and_then(Node::as_str)
+            .and_then(ComponentKind::from_binary);
+        let Some(kind) = binary.or_else(|| ComponentKind::from_binary(image_name)) else {
+            continue;
+        };
+        let skip = usize::from(binary.is_some());
+        let mut words = Vec::new();
+        for (field, items) in [("command", command), ("args", args)] {
+            for (i, item) in items.iter().enumerate() {
+                if field == "command" && i < skip {
+                    continue;
+                }
+                let Some(t) = item.as_str() else { continue };
+                words.push(Word {
+                    text: t.to_owned(),
+                    source: place(item, format!("{}/{field}/{i}", c.pointer)),
+                });
+            }
+        }
+        let (mut flags, _) = flags::parse_args(&words);
+        if kind == ComponentKind::Etcd {
+            let env = c.node.get("env").map(Node::items).unwrap_or(&[]);
+            let vars = env.iter().enumerate().filter_map(|(i, e)| {
+                let name = e.get("name")?.as_str()?;
+                let value = e.get("value")?;
+                Some((
+                    name.to_owned(),
+                    value.as_str()?.to_owned(),
+                    place(value, format!("{}/env/{i}/value", c.pointer)),
+                ))
+            });
+            flags = with_etcd_env(vars, flags);
+        }
+        let mounts = static_pod_mounts(pod.spec, c.node);
+        let tag_version = tag.and_then(|t| t.parse::<KubeVersion>().ok());
+        let image_source = match c.node.get("image") {
+            Some(n) => place(n, format!("{}/image", c.pointer)),
+            None => place(c.node, format!("{}/image", c.pointer)),
+        };
+        let image_version = match tag_version {
+            Some(v) if kind != ComponentKind::Etcd => Some((v, image_source)),
+            _ => None,
+        };
+        let (version, version_source) = match &image_version {
+            Some((v, s)) => (*v, s.clone()),
+            None => (KubeVersion::LATEST, unknown_version()),
+        };
+        out.push((
+            Component {
+                kind,
+                version,
+                version_source,
+                defined_in: defined_in(c.node, &c.pointer),
+                files: Vec::new(),
+                flags,
+                config: Vec::new(),
+                referenced: Vec::new(),
+                problems: Vec::new(),
+                running: false,
+                pid: None,
+                mounts,
+            },
+            image_version,
+        ));
+    }
+    out
+}
+
+/// Whether two paths are the same directory (a process whose `/proc/PID/root` is the host's
+/// root sees the node's own files).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process on the host has the host's root as its `/proc/PID/root`: its files are read at
+    /// their node paths, not through /proc.
+    #[test]
+    fn host_processes_share_the_root() {
+        let own = std::path::Path::new("/proc/self/root");
+        assert!(same_file(own, std::path::Path::new("/")));
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!same_file(own, dir.path()));
+        assert!(!same_file(own, &dir.path().join("missing")));
+    }
+
+    #[test]
+    fn etcd_variables_come_before_flags() {
+        let at = Source::Assumed { note: "t".into() };
+        let flags = vec![Flag {
+            name: "client-cert-auth".into(),
+            value: Some("true".into()),
+            source: at.clone(),
+        }];
+        let merged = with_etcd_env(
+            [
+                ("ETCD_CLIENT_CERT_AUTH".into(), "false".into(), at.clone()),
+                ("ETCD_PEER_AUTO_TLS".into(), "true".into(), at.clone()),
+                ("PATH".into(), "/bin".into(), at.clone()),
+                ("ETCD_".into(), "x".into(), at.clone()),
+            ],
+            flags,
+        );
+        let names: Vec<&str> = merged.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["client-cert-auth", "peer-auto-tls", "client-cert-auth"]
+        );
+        // The last occurrence is what a rule reads: the command line's.
+        assert_eq!(merged.last().unwrap().text(), "true");
     }
 }

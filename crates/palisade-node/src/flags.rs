@@ -90,6 +90,9 @@ pub struct Service {
     pub environment_files: Vec<String>,
     /// Files that could not be read, with the reason.
     pub problems: Vec<String>,
+    /// The service's environment (`Environment=`, then `EnvironmentFile=` values), sorted by
+    /// name, each with the line that set it: etcd reads its settings from `ETCD_*` variables.
+    pub env: Vec<(String, String, Source)>,
 }
 
 /// One `Key=value` of a unit's `[Service]` section with its place.
@@ -283,6 +286,24 @@ pub fn read_service(
             expand_word(d, col, &word, &env, &mut service.exec);
         }
     }
+    let mut vars: Vec<(String, String, Source)> = env
+        .into_iter()
+        .map(|(k, v)| {
+            let col = v
+                .line_text
+                .find(&format!("{k}="))
+                .map_or(1, |i| v.line_text[..i].chars().count() as u32 + 1);
+            let len = k.chars().count() + 1 + v.value.chars().count();
+            let source = Source::Unit {
+                path: v.path,
+                span: line_span(v.line, col, len),
+                var: Some(k.clone()),
+            };
+            (k, v.value, source)
+        })
+        .collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    service.env = vars;
     service
 }
 

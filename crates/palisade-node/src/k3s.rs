@@ -16,14 +16,14 @@ use palisade_core::{KubeVersion, Location};
 use crate::component::{Component, ComponentKind, Flag, Source};
 use crate::discover::{Discovery, Layout, Problem};
 
-const K3S_TLS: &str = "/var/lib/rancher/k3s/server/tls";
-const K3S_AGENT: &str = "/var/lib/rancher/k3s/agent";
-
-/// Flags k3s gives each component (server side for the control plane, agent side for the
-/// kubelet and kube-proxy).
-fn builtin(kind: ComponentKind) -> Vec<(&'static str, String)> {
-    let tls = |f: &str| format!("{K3S_TLS}/{f}");
-    let agent = |f: &str| format!("{K3S_AGENT}/{f}");
+/// Flags k3s (or RKE2, whose agent is k3s's) gives each component (server side for the control
+/// plane, agent side for the kubelet and kube-proxy); `distro` is `k3s` or `rke2`, which only
+/// changes the data directory.
+fn builtin(kind: ComponentKind, distro: &str) -> Vec<(&'static str, String)> {
+    let k3s_tls = format!("/var/lib/rancher/{distro}/server/tls");
+    let k3s_agent = format!("/var/lib/rancher/{distro}/agent");
+    let tls = |f: &str| format!("{k3s_tls}/{f}");
+    let agent = |f: &str| format!("{k3s_agent}/{f}");
     match kind {
         ComponentKind::ApiServer => vec![
             ("anonymous-auth", "false".into()),
@@ -70,18 +70,21 @@ fn builtin(kind: ComponentKind) -> Vec<(&'static str, String)> {
         ComponentKind::Etcd => vec![
             ("client-cert-auth", "true".into()),
             ("peer-client-cert-auth", "true".into()),
-            ("cert-file", format!("{K3S_TLS}/etcd/server-client.crt")),
-            ("key-file", format!("{K3S_TLS}/etcd/server-client.key")),
+            ("cert-file", format!("{k3s_tls}/etcd/server-client.crt")),
+            ("key-file", format!("{k3s_tls}/etcd/server-client.key")),
             (
                 "peer-cert-file",
-                format!("{K3S_TLS}/etcd/peer-server-client.crt"),
+                format!("{k3s_tls}/etcd/peer-server-client.crt"),
             ),
             (
                 "peer-key-file",
-                format!("{K3S_TLS}/etcd/peer-server-client.key"),
+                format!("{k3s_tls}/etcd/peer-server-client.key"),
             ),
-            ("trusted-ca-file", format!("{K3S_TLS}/etcd/server-ca.crt")),
-            ("data-dir", "/var/lib/rancher/k3s/server/db/etcd".into()),
+            ("trusted-ca-file", format!("{k3s_tls}/etcd/server-ca.crt")),
+            (
+                "data-dir",
+                format!("/var/lib/rancher/{distro}/server/db/etcd"),
+            ),
         ],
     }
 }
@@ -154,18 +157,40 @@ pub(crate) fn discover(d: &mut Discovery) {
         return;
     };
     let server = d.k3s_role.unwrap_or(true);
-    if distro == "rke2" {
-        // RKE2's control plane is static pods, already read; its config.yaml only feeds them.
-        d.layout = Layout::Rke2;
-        return;
-    }
-    d.layout = Layout::K3s;
     let disabled = |key: &str| {
         layers
             .iter()
             .any(|(_, root)| root.get(key).and_then(Node::bool_intent) == Some(true))
     };
     let mut kinds = vec![ComponentKind::Kubelet];
+    if distro == "rke2" {
+        // RKE2 runs the control plane, etcd and kube-proxy as static pods (already read), their
+        // command lines rendered from config.yaml: point each flag that config.yaml gives at
+        // its `*-arg` entry, the line to edit (RKE2 rewrites the manifests at every start).
+        d.layout = Layout::Rke2;
+        for c in &mut d.components {
+            let given = arg_flags(c.kind, &layers);
+            for f in &mut c.flags {
+                if let Some(g) = given
+                    .iter()
+                    .rev()
+                    .find(|g| g.name == f.name && g.value == f.value)
+                {
+                    f.source = g.source.clone();
+                }
+            }
+        }
+        // Only the kubelet runs inside the rke2 process.
+        add_components(d, "rke2", &kinds, &layers);
+        if layers.is_empty() {
+            d.problems.push(Problem::note(
+                "/etc/rancher/rke2/config.yaml",
+                "RKE2 found without a config.yaml: only its built-in kubelet settings are known",
+            ));
+        }
+        return;
+    }
+    d.layout = Layout::K3s;
     if !disabled("disable-kube-proxy") {
         kinds.push(ComponentKind::KubeProxy);
     }
@@ -187,53 +212,54 @@ pub(crate) fn discover(d: &mut Discovery) {
             kinds.push(ComponentKind::Etcd);
         }
     }
+    add_components(d, "k3s", &kinds, &layers);
+    if layers.is_empty() {
+        d.problems.push(Problem::note(
+            "/etc/rancher/k3s/config.yaml",
+            "k3s found without a config.yaml: only its built-in settings are known",
+        ));
+    }
+}
+
+/// Adds the components a k3s/RKE2 process runs itself, with its built-in flags and the
+/// `*-arg` entries of config.yaml (which come after, and so win).
+fn add_components(
+    d: &mut Discovery,
+    distro: &'static str,
+    kinds: &[ComponentKind],
+    layers: &[(Arc<str>, Node)],
+) {
+    let distro_name: &'static str = if distro == "rke2" { "RKE2" } else { "k3s" };
+    let cis_profile = layers.iter().any(|(_, root)| {
+        root.get("profile")
+            .and_then(Node::as_str)
+            .is_some_and(|p| p.starts_with("cis"))
+    });
     let config_path: Arc<str> = layers
         .first()
         .map(|(p, _)| Arc::clone(p))
-        .unwrap_or_else(|| Arc::from("/etc/rancher/k3s/config.yaml"));
-    for kind in kinds {
+        .unwrap_or_else(|| Arc::from(format!("/etc/rancher/{distro}/config.yaml")));
+    for &kind in kinds {
         if d.components.iter().any(|c| c.kind == kind) {
             continue;
         }
-        let mut flags: Vec<Flag> = builtin(kind)
+        let mut flags: Vec<Flag> = builtin(kind, distro)
             .into_iter()
             .map(|(name, value)| Flag {
                 name: name.to_owned(),
                 value: Some(value),
-                source: Source::Distribution { name: "k3s" },
+                source: Source::Distribution { name: distro_name },
             })
             .collect();
-        for (path, root) in &layers {
-            let Some(node) = root.get(arg_key(kind)) else {
-                continue;
-            };
-            let items: Vec<&Node> = match node.as_seq() {
-                Some(items) => items.iter().collect(),
-                None => vec![node],
-            };
-            for (i, item) in items.into_iter().enumerate() {
-                let Some(text) = item.as_str() else { continue };
-                let text = text.trim_start_matches('-');
-                let (name, value) = match text.split_once('=') {
-                    Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-                    None => (text.to_owned(), None),
-                };
-                let pointer = if node.as_seq().is_some() {
-                    format!("/{}/{i}", arg_key(kind))
-                } else {
-                    format!("/{}", arg_key(kind))
-                };
-                flags.push(Flag {
-                    name,
-                    value,
-                    source: Source::Config {
-                        path: Arc::clone(path),
-                        span: item.span,
-                        pointer,
-                    },
-                });
-            }
+        if kind == ComponentKind::Kubelet && cis_profile {
+            // `profile: cis` makes RKE2 (and k3s's hardening guide) protect kernel defaults.
+            flags.push(Flag {
+                name: "protect-kernel-defaults".into(),
+                value: Some("true".into()),
+                source: Source::Distribution { name: distro_name },
+            });
         }
+        flags.extend(arg_flags(kind, layers));
         d.components.push(Component {
             kind,
             version: KubeVersion::LATEST,
@@ -250,12 +276,55 @@ pub(crate) fn discover(d: &mut Discovery) {
             referenced: Vec::new(),
             problems: Vec::new(),
             running: false,
+            pid: None,
+            mounts: Vec::new(),
         });
     }
-    if layers.is_empty() {
-        d.problems.push(Problem {
-            path: "/etc/rancher/k3s/config.yaml".into(),
-            message: "k3s found without a config.yaml: only its built-in settings are known".into(),
-        });
+}
+
+/// The flags `config.yaml` files give a component (`kube-apiserver-arg: ["name=value"]`), in
+/// the order the files apply. As in k3s/RKE2, a later file's `kubelet-arg` replaces the list the
+/// earlier files built, and `kubelet-arg+` appends to it.
+fn arg_flags(kind: ComponentKind, layers: &[(Arc<str>, Node)]) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    for (path, root) in layers {
+        for (key, append) in [
+            (arg_key(kind).to_owned(), false),
+            (format!("{}+", arg_key(kind)), true),
+        ] {
+            let Some(node) = root.get(&key) else {
+                continue;
+            };
+            if !append {
+                flags.clear();
+            }
+            let items: Vec<&Node> = match node.as_seq() {
+                Some(items) => items.iter().collect(),
+                None => vec![node],
+            };
+            for (i, item) in items.into_iter().enumerate() {
+                let Some(text) = item.as_str() else { continue };
+                let text = text.trim_start_matches('-');
+                let (name, value) = match text.split_once('=') {
+                    Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+                    None => (text.to_owned(), None),
+                };
+                let pointer = if node.as_seq().is_some() {
+                    format!("/{key}/{i}")
+                } else {
+                    format!("/{key}")
+                };
+                flags.push(Flag {
+                    name,
+                    value,
+                    source: Source::Config {
+                        path: Arc::clone(path),
+                        span: item.span,
+                        pointer,
+                    },
+                });
+            }
+        }
     }
+    flags
 }

@@ -182,3 +182,90 @@ pub fn audit_policy_rules(c: &Component) -> Option<Result<usize, String>> {
             .map(|l| l.root.get("rules").map(Node::items).unwrap_or(&[]).len()),
     )
 }
+
+/// The ImagePolicyWebhook admission plugin as the API server would run it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImagePolicy {
+    /// The plugin is not in `--enable-admission-plugins`.
+    NotEnabled,
+    /// Enabled, but its configuration could not be read (with why).
+    Unknown(String),
+    /// Enabled without a configuration (the API server refuses to start).
+    NotConfigured(Option<Effective>),
+    /// Enabled and configured.
+    Configured {
+        /// `kubeConfigFile`, as the API server names it, with its place.
+        kubeconfig: Option<(String, Source)>,
+        /// `defaultAllow` (the plugin's default is `false`), with its place when set.
+        default_allow: (bool, Option<Source>),
+    },
+}
+
+/// The ImagePolicyWebhook configuration: inline in the admission configuration
+/// (`configuration.imagePolicy`) or in the plugin's own file (`path:`).
+pub fn image_policy(c: &Component) -> ImagePolicy {
+    let enabled = admission_enabled(c);
+    if !enabled
+        .as_ref()
+        .is_some_and(|e| e.has("ImagePolicyWebhook"))
+    {
+        return ImagePolicy::NotEnabled;
+    }
+    let layer = match c.referenced("admission-control-config-file") {
+        None => return ImagePolicy::NotConfigured(enabled),
+        Some(Err(e)) => return ImagePolicy::Unknown(e.to_owned()),
+        Some(Ok(l)) => l,
+    };
+    let plugins = layer.root.get("plugins").map(Node::items).unwrap_or(&[]);
+    let Some((i, plugin)) = plugins
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.get("name").and_then(Node::as_str) == Some("ImagePolicyWebhook"))
+    else {
+        return ImagePolicy::NotConfigured(enabled);
+    };
+    // (file, root, pointer of the object holding kubeConfigFile/defaultAllow)
+    let (path, root, base) = if plugin.get("configuration").is_some() {
+        (
+            Arc::clone(&layer.path),
+            &layer.root,
+            format!("/plugins/{i}/configuration"),
+        )
+    } else {
+        let key = format!("{}ImagePolicyWebhook", crate::discover::PLUGIN_FILE);
+        match c.referenced(&key) {
+            Some(Ok(l)) => (Arc::clone(&l.path), &l.root, String::new()),
+            Some(Err(e)) => return ImagePolicy::Unknown(e.to_owned()),
+            None => return ImagePolicy::NotConfigured(enabled),
+        }
+    };
+    // The file is an ImagePolicyWebhookConfiguration (`imagePolicy:` inside) or, in older
+    // setups, the `imagePolicy` object's fields directly.
+    let (node, _) = root.lookup(&base);
+    let base = if node.get("imagePolicy").is_some() {
+        format!("{base}/imagePolicy")
+    } else {
+        base
+    };
+    let (policy, _) = root.lookup(&base);
+    let kubeconfig = policy
+        .get("kubeConfigFile")
+        .and_then(Node::as_str)
+        .map(|k| {
+            (
+                k.to_owned(),
+                config_source(&path, root, &format!("{base}/kubeConfigFile")),
+            )
+        });
+    let default_allow = match policy.get("defaultAllow").and_then(Node::bool_intent) {
+        Some(b) => (
+            b,
+            Some(config_source(&path, root, &format!("{base}/defaultAllow"))),
+        ),
+        None => (false, None),
+    };
+    ImagePolicy::Configured {
+        kubeconfig,
+        default_allow,
+    }
+}

@@ -10,6 +10,9 @@
 //! finding CP501 PATH          a CP501 finding located in PATH (a node path)
 //! source KL603 TEXT           a KL603 finding whose message mentions TEXT
 //! no-finding CP503            no CP503 finding
+//! kube-bench 1.2.6 FAIL       what kube-bench cis-1.12 would report (its audit and test applied
+//!                             by hand to the fixture's files); `differs` at the end marks a
+//!                             deliberate difference, which docs/cis-mapping.md must list
 //! ```
 
 use std::os::unix::fs::PermissionsExt;
@@ -87,6 +90,7 @@ fn check_fixture(name: &str) {
         root: root.path().to_owned(),
         proc: None,
         kubernetes_version: None,
+        run_binaries: false,
     });
     let expected = std::fs::read_to_string(fixture_dir(name).join("expected.txt")).unwrap();
     let mut checked = 0;
@@ -142,6 +146,44 @@ fn check_fixture(name: &str) {
                     "{name} {id}: {:?}",
                     row.evidence
                 );
+            }
+            "kube-bench" => {
+                // What kube-bench cis-1.12 would report; `differs` marks a deliberate
+                // difference, which docs/cis-mapping.md must list.
+                let parts: Vec<&str> = rest.split_whitespace().collect();
+                let (id, theirs, differs) = match parts.as_slice() {
+                    [id, v] => (*id, *v, false),
+                    [id, v, "differs"] => (*id, *v, true),
+                    _ => panic!("{name}: bad kube-bench line `{line}`"),
+                };
+                let row = report.benchmark.row(id).unwrap();
+                let ours = match row.observed {
+                    Some(palisade_node::rules::Verdict::Pass) => "PASS",
+                    Some(palisade_node::rules::Verdict::Fail) => "FAIL",
+                    other => panic!("{name} {id}: no verdict to compare ({other:?})"),
+                };
+                if differs {
+                    assert_ne!(ours, theirs, "{name} {id}: marked as differing but agrees");
+                    let docs = std::fs::read_to_string(
+                        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cis-mapping.md"),
+                    )
+                    .unwrap();
+                    let section = docs
+                        .split("## Where Palisade deliberately differs from kube-bench")
+                        .nth(1)
+                        .expect("docs/cis-mapping.md lists the differences");
+                    assert!(
+                        section.contains(id),
+                        "{name} {id}: differs from kube-bench, but docs/cis-mapping.md does not \
+                         say so"
+                    );
+                } else {
+                    assert_eq!(
+                        ours, theirs,
+                        "{name} {id}: kube-bench would say {theirs}: {:?}",
+                        row.evidence
+                    );
+                }
             }
             "evidence" => {
                 let (id, text) = rest.split_once(' ').unwrap();
@@ -210,6 +252,11 @@ fn k3s_server() {
 }
 
 #[test]
+fn rke2_server() {
+    check_fixture("rke2-server");
+}
+
+#[test]
 fn garbage_config_files() {
     check_fixture("garbage");
 }
@@ -225,6 +272,7 @@ fn never_pass_without_evidence() {
             root: root.path().to_owned(),
             proc: None,
             kubernetes_version: None,
+            run_binaries: false,
         });
         assert_eq!(report.benchmark.rows.len(), palisade_node::cis::ITEMS.len());
         for row in &report.benchmark.rows {
@@ -254,6 +302,7 @@ fn processes_override_files_and_keep_file_provenance() {
         root: root.path().to_owned(),
         proc: Some(proc.path().to_owned()),
         kubernetes_version: Some(palisade_core::KubeVersion::v1(30)),
+        run_binaries: false,
     });
     let api = report
         .inventory

@@ -60,24 +60,19 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         ..palisade_cluster::Options::default()
     };
-    let (inventory, probe, source) = read_live(&opts)?;
+    let (inventory, source) = read_live(&opts)?;
     if let Some(path) = &args.save_inventory {
-        let source = args.context.as_deref().unwrap_or("cluster");
-        palisade_cluster::snapshot::save(path, source, &inventory)?;
+        palisade_cluster::snapshot::save(path, &source, &inventory)?;
     }
-    let anonymous = anonymous_findings(&session, &source, &probe);
-    report(&session, &inventory, anonymous)
+    report(&session, &inventory, Vec::new())
 }
 
 /// Reads a live cluster (with a progress bar on a terminal) and probes its API server without
-/// credentials: what `palisade cluster` and `palisade harden --cluster` start from.
+/// credentials (the answer is kept in the inventory): what `palisade cluster` and
+/// `palisade harden --cluster` start from. Also returns the connection's name for findings.
 pub fn read_live(
     opts: &palisade_cluster::Options,
-) -> Result<(
-    palisade_cluster::Inventory,
-    palisade_cluster::AnonymousProbe,
-    std::sync::Arc<str>,
-)> {
+) -> Result<(palisade_cluster::Inventory, std::sync::Arc<str>)> {
     palisade_cluster::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -96,7 +91,7 @@ pub fn read_live(
     } else {
         ProgressBar::hidden()
     };
-    let (inventory, probe, source) = runtime.block_on(async {
+    let (mut inventory, probe, source) = runtime.block_on(async {
         let conn = palisade_cluster::connect(opts).await?;
         let inventory = palisade_cluster::read(&conn, opts, &|name| {
             bar.set_message(name.to_owned());
@@ -107,7 +102,193 @@ pub fn read_live(
         Ok::<_, palisade_cluster::ClusterError>((inventory, probe, conn.source.clone()))
     })?;
     bar.finish_and_clear();
-    Ok((inventory, probe, source))
+    // The probe is part of what was read: saved with the objects, so that `scan --inventory`
+    // gives the same EX701 finding.
+    inventory.anonymous = Some(probe);
+    Ok((inventory, source))
+}
+
+/// The name findings use for the cluster: the origin of the objects read.
+fn cluster_source(inventory: &palisade_cluster::Inventory) -> std::sync::Arc<str> {
+    match inventory.objects.first().map(|o| &o.origin) {
+        Some(palisade_core::Origin::Api { source }) => std::sync::Arc::clone(source),
+        _ => std::sync::Arc::from("cluster"),
+    }
+}
+
+/// The node rules on what the API shows: control-plane mirror pods (CP rules) and each
+/// kubelet's `/configz` (KL rules), with what could not be seen as not evaluated.
+fn node_audit(
+    session: &Session,
+    inventory: &palisade_cluster::Inventory,
+    source: &std::sync::Arc<str>,
+) -> (
+    Vec<palisade_core::Finding>,
+    Vec<NotEvaluated>,
+    Vec<&'static palisade_core::RuleMeta>,
+) {
+    use palisade_core::ObjectRef;
+    use palisade_node::api::{self, ApiNode};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let metas: Vec<&'static palisade_core::RuleMeta> = palisade_node::rules::metas()
+        .into_iter()
+        .filter(|m| session.selection.includes(m))
+        .collect();
+    let cp_rule = |code: &str| code.starts_with("CP");
+    let mut reasons: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+    type Reasons = BTreeMap<&'static str, BTreeSet<String>>;
+    fn ne(
+        reasons: &mut Reasons,
+        metas: &[&'static palisade_core::RuleMeta],
+        pred: &dyn Fn(&str) -> bool,
+        why: &str,
+    ) {
+        for m in metas.iter().filter(|m| pred(m.code)) {
+            reasons.entry(m.code).or_default().insert(why.to_owned());
+        }
+    }
+    let control_plane = palisade_cluster::facts::control_plane(
+        &inventory.server_version,
+        &inventory.objects,
+        inventory.kube_system_read(),
+    );
+    let mut nodes: BTreeMap<String, ApiNode<'_>> = BTreeMap::new();
+    match control_plane.not_evaluated() {
+        Some(why) => ne(&mut reasons, &metas, &|c| cp_rule(c), &why),
+        None => {
+            for pod in inventory
+                .objects
+                .iter()
+                .filter(|o| api::is_control_plane_mirror_pod(o))
+            {
+                let name = api::node_name(pod).unwrap_or("").to_owned();
+                let node = nodes.entry(name.clone()).or_default();
+                node.name = name;
+                node.pods.push(pod);
+            }
+        }
+    }
+    if let Some(u) = inventory.unreadable.iter().find(|u| u.resource == "nodes") {
+        ne(
+            &mut reasons,
+            &metas,
+            &|c| !cp_rule(c),
+            &format!("cannot read nodes: {}", u.reason),
+        );
+    }
+    for (name, answer) in &inventory.configz {
+        let kubelet_version = inventory
+            .objects
+            .iter()
+            .find(|o| o.kind() == "Node" && o.name() == Some(name.as_str()))
+            .and_then(|o| o.node.path(&["status", "nodeInfo", "kubeletVersion"]))
+            .and_then(|v| v.as_str())
+            .and_then(|v| v.parse().ok());
+        let n = nodes.entry(name.clone()).or_default();
+        n.name = name.clone();
+        n.configz = Some(answer.clone());
+        n.kubelet_version = kubelet_version;
+    }
+    let mut findings = Vec::new();
+    let mut ran: BTreeSet<&'static str> = BTreeSet::new();
+    for node in nodes.values() {
+        let has_cp = !node.pods.is_empty();
+        let has_kubelet = matches!(node.configz, Some(Ok(_)));
+        if let Some(Err(why)) = &node.configz {
+            ne(
+                &mut reasons,
+                &metas,
+                &|c| !cp_rule(c),
+                &format!("node {}: {why}", node.name),
+            );
+        }
+        let inv = api::inventory(source, node, inventory.version);
+        if has_kubelet
+            && inv
+                .component(palisade_node::ComponentKind::Kubelet)
+                .is_none()
+        {
+            if let Some(p) = inv.problems.first() {
+                ne(
+                    &mut reasons,
+                    &metas,
+                    &|c| !cp_rule(c),
+                    &format!("node {}: {}", node.name, p.message),
+                );
+            }
+        }
+        let wanted = |m: &palisade_core::RuleMeta| {
+            session.selection.includes(m) && if cp_rule(m.code) { has_cp } else { has_kubelet }
+        };
+        let report = palisade_node::check_selected(inv, &wanted);
+        for item in report
+            .items
+            .iter()
+            .filter(|i| i.verdict == palisade_node::rules::Verdict::NotEvaluated)
+        {
+            reasons
+                .entry(item.code)
+                .or_default()
+                .insert(format!("node {}: {}", node.name, item.evidence));
+        }
+        for mut f in report.findings {
+            ran.insert(f.code);
+            let kind = f
+                .object
+                .as_ref()
+                .map(|o| o.kind.clone())
+                .unwrap_or_default();
+            let pod = node
+                .pods
+                .iter()
+                .find(|p| p.name().is_some_and(|n| n.starts_with(&format!("{kind}-"))));
+            f.object = Some(match pod {
+                Some(p) => ObjectRef {
+                    api_version: "v1".into(),
+                    kind: "Pod".into(),
+                    namespace: p.namespace().map(str::to_owned),
+                    name: p.name().map(str::to_owned),
+                },
+                None => ObjectRef {
+                    api_version: "v1".into(),
+                    kind: "Node".into(),
+                    namespace: None,
+                    name: Some(node.name.clone()),
+                },
+            });
+            if let Some(e) = session
+                .config
+                .exemptions
+                .iter()
+                .find(|e| e.matches_finding(&f))
+            {
+                f.suppressed = Some(e.reason.clone());
+            }
+            findings.push(f);
+        }
+        ran.extend(report.items.iter().map(|i| i.code));
+    }
+    let not_evaluated = reasons
+        .into_iter()
+        .map(|(code, why)| {
+            let mut list: Vec<String> = why.into_iter().collect();
+            if list.len() > 3 {
+                let more = list.len() - 3;
+                list.truncate(3);
+                list.push(format!("and {more} more"));
+            }
+            NotEvaluated {
+                code,
+                reason: list.join("; "),
+            }
+        })
+        .collect::<Vec<_>>();
+    let rules = metas
+        .into_iter()
+        .filter(|m| ran.contains(m.code) || not_evaluated.iter().any(|n| n.code == m.code))
+        .collect();
+    (findings, not_evaluated, rules)
 }
 
 /// EX701 from the unauthenticated probe of the API server.
@@ -201,11 +382,20 @@ pub fn report(
     let engine = session.engine(inventory.version);
     let (mut findings, mut not_evaluated) = engine.check_all(&inventory.objects);
     let mut rules = engine.metas();
+    let source = cluster_source(inventory);
+    let mut extra = extra;
+    if let Some(probe) = &inventory.anonymous {
+        extra.extend(anonymous_findings(session, &source, probe));
+    }
     if !extra.is_empty() {
         rules.push(&palisade_rules::exposure::anonymous_api::META);
     }
     findings.extend(extra);
     not_evaluated.extend(unreadable_rules(&engine, inventory));
+    let (node_findings, node_not_evaluated, node_rules) = node_audit(session, inventory, &source);
+    findings.extend(node_findings);
+    not_evaluated.extend(node_not_evaluated);
+    rules.extend(node_rules);
     findings.sort_by(|a, b| {
         (a.object.as_ref(), a.code, a.location.pointer()).cmp(&(
             b.object.as_ref(),

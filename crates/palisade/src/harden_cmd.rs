@@ -138,7 +138,7 @@ fn read(args: &HardenArgs) -> Result<(Vec<Object>, Option<KubeVersion>, String)>
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
             ..palisade_cluster::Options::default()
         };
-        let (inv, _probe, source) = crate::cluster_cmd::read_live(&opts)?;
+        let (inv, source) = crate::cluster_cmd::read_live(&opts)?;
         if !inv.unreadable.is_empty() {
             let names: Vec<&str> = inv.unreadable.iter().map(|u| u.resource.as_str()).collect();
             eprintln!(
@@ -243,6 +243,8 @@ fn audit_tree(dir: &Path, bundle: &Bundle) -> Result<NodeCheck> {
         root: dir.to_owned(),
         proc: None,
         kubernetes_version: Some(bundle.version),
+        // A generated tree: there is no binary to ask.
+        run_binaries: false,
     });
     let rules = palisade_node::rules::all()
         .iter()

@@ -13,7 +13,12 @@ use palisade_node::cis::{Benchmark, Status, BENCHMARK};
 use palisade_node::{NodeReport, Options};
 use palisade_report::{Format, RenderOptions};
 
+use palisade_core::config::{self, Config};
+use palisade_core::suppress::code_matches;
+use palisade_rules::Selection;
+
 use crate::cli::ColorChoice;
+use crate::session::EXIT_ERROR;
 
 #[derive(Args, Debug)]
 pub struct NodeArgs {
@@ -45,6 +50,23 @@ pub struct NodeArgs {
     /// Colour in text output
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Run only these node rules: codes, prefixes (CP5, KL6) or names, comma-separated
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Skip these node rules: codes, prefixes or names, comma-separated
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Config file (its select, ignore and exemptions apply) [default: palisade.yaml in this
+    /// directory or a parent]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read any config file
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -84,11 +106,55 @@ pub fn run(args: NodeArgs) -> Result<u8> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let report = palisade_node::audit(&Options {
+    let config = if args.no_config {
+        Config::default()
+    } else {
+        match args.config.clone().or_else(|| {
+            std::env::current_dir()
+                .ok()
+                .and_then(|d| config::discover(&d))
+        }) {
+            Some(p) => config::load(&p)?,
+            None => Config::default(),
+        }
+    };
+    // The same selection as `scan`: config patterns, then the command line's. A shared
+    // palisade.yaml may select manifest rules only (`select: [PS]`): its patterns that name no
+    // node rule do not narrow the node audit; the command line's must name one.
+    let metas = palisade_node::rules::metas();
+    let names_node_rule = |p: &String| metas.iter().any(|m| code_matches(p, m.code, m.name));
+    for p in args.select.iter().chain(&args.ignore) {
+        if !names_node_rule(p) {
+            bail!("no node rule matches `{p}` (`palisade rules` lists every code)");
+        }
+    }
+    let selection = Selection {
+        select: config
+            .select
+            .iter()
+            .filter(|p| names_node_rule(p))
+            .chain(&args.select)
+            .cloned()
+            .collect(),
+        ignore: [config.ignore.clone(), args.ignore.clone()].concat(),
+    };
+    let local = args.root == std::path::Path::new("/");
+    let inventory = palisade_node::discover(&Options {
         root: args.root.clone(),
         proc,
         kubernetes_version,
+        run_binaries: local,
     });
+    let mut report = palisade_node::check_selected(inventory, &|m| selection.includes(m));
+    for f in &mut report.findings {
+        if let Some(e) = config.exemptions.iter().find(|e| e.matches_finding(f)) {
+            f.suppressed = Some(e.reason.clone());
+        }
+    }
+    let invalid_input = report.inventory.problems.iter().any(|p| p.invalid);
+    for p in report.inventory.problems.iter().filter(|p| p.invalid) {
+        eprintln!("error: {}", clean(&p.message));
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let code = match args.benchmark {
         Some(BenchmarkChoice::Cis) => {
@@ -114,7 +180,9 @@ pub fn run(args: NodeArgs) -> Result<u8> {
         }
     };
     out.flush().context("cannot write the report")?;
-    Ok(code)
+    // A manifest or config file that does not parse is an input error, as in `scan`: the rest
+    // was audited and reported, and the run exits 2.
+    Ok(if invalid_input { EXIT_ERROR } else { code })
 }
 
 /// The findings as a scan report, so every reporter (text, JSON, SARIF) shows them.
@@ -127,7 +195,7 @@ fn scan_report(report: &NodeReport, fail_on: Severity) -> ScanReport {
             .iter()
             .map(|p| InputProblem {
                 path: p.path.as_str().into(),
-                pos: None,
+                pos: p.pos,
                 message: p.message.clone(),
             })
             .collect(),

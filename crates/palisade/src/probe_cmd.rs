@@ -268,10 +268,13 @@ fn audit_node(
         bail!("--node-root {dir}: not a directory");
     }
     let proc = (root == std::path::Path::new("/")).then(|| PathBuf::from("/proc"));
+    // The machine itself (as `palisade node` without --root): its binaries may tell their version.
+    let run_binaries = proc.is_some();
     let audit = palisade_node::audit(&palisade_node::Options {
         root,
         proc,
         kubernetes_version: None,
+        run_binaries,
     });
     Ok(palisade_probe::correlate::from_findings(
         format!("--root {dir}"),

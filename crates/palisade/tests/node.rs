@@ -146,3 +146,174 @@ fn special_files_do_not_hang_and_are_reported() {
         "the rest is audited"
     );
 }
+
+/// A manifest that does not parse: exit 2, the file and line on stderr, and the rest of the node
+/// still audited and reported.
+#[test]
+fn unparsable_manifest_exits_2_and_reports_the_rest() {
+    let out = palisade()
+        .args(["node", "--no-config", "--format", "json", "--root"])
+        .arg(fixture("garbage"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("/etc/kubernetes/manifests/kube-apiserver.yaml:1:"),
+        "{err}"
+    );
+    assert!(err.contains("/var/lib/kubelet/config.yaml:1:"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.is_object());
+}
+
+fn config_file(dir: &std::path::Path, text: &str) -> PathBuf {
+    let p = dir.join("palisade.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn codes(out: &std::process::Output) -> Vec<(String, bool)> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["suppressed"] == true,
+            )
+        })
+        .collect()
+}
+
+/// `--select`/`--ignore` and palisade.yaml exemptions apply to node findings as to `scan`'s.
+#[test]
+fn selection_and_exemptions_apply_to_node_findings() {
+    let root = fixture("kubeadm-1.24-insecure");
+    let all = palisade()
+        .args(["node", "--no-config", "--format", "json", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let all = codes(&all);
+    assert!(all.iter().any(|(c, _)| c == "CP501"));
+    assert!(all.iter().any(|(c, _)| c.starts_with("KL")));
+
+    let out = palisade()
+        .args(["node", "--no-config", "--format", "json", "--select", "CP5"])
+        .args(["--ignore", "apiserver-authorization-mode", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let some = codes(&out);
+    assert!(!some.is_empty());
+    assert!(some
+        .iter()
+        .all(|(c, _)| c.starts_with("CP5") && c != "CP501"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_file(
+        dir.path(),
+        "exemptions:\n- codes: [CP501]\n  kind: kube-apiserver\n  reason: lab cluster\n\
+         - codes: [KL6]\n  name: not-a-node-object\n  reason: matches nothing\n",
+    );
+    let out = palisade()
+        .args(["node", "--format", "json", "--config"])
+        .arg(&cfg)
+        .arg("--root")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let exempted = codes(&out);
+    assert!(exempted.iter().any(|(c, s)| c == "CP501" && *s));
+    assert!(exempted.iter().all(|(c, s)| c == "CP501" || !*s));
+
+    let out = palisade()
+        .args(["node", "--no-config", "--select", "PS101", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no node rule matches `PS101`"));
+}
+
+/// A file the audit may not read (permission denied: the run is under an unprivileged uid, as
+/// root reads everything) makes the items that need it NOT EVALUATED with the reason, never
+/// PASS, and is not an input error.
+#[test]
+fn permission_denied_is_not_evaluated() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("palisade-perm")
+        .tempdir()
+        .unwrap();
+    let root = dir.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let unit = root.join("etc/systemd/system");
+    std::fs::create_dir_all(&unit).unwrap();
+    for d in [
+        "etc",
+        "etc/systemd",
+        "etc/systemd/system",
+        "var",
+        "var/lib",
+        "var/lib/kubelet",
+    ] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+        std::fs::set_permissions(root.join(d), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::write(
+        unit.join("kubelet.service"),
+        "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        unit.join("kubelet.service"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let cfg = root.join("var/lib/kubelet/config.yaml");
+    std::fs::write(&cfg, "kind: KubeletConfiguration\nreadOnlyPort: 0\n").unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("palisade");
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&bin)
+        .args([
+            "node",
+            "--no-config",
+            "--benchmark",
+            "cis",
+            "--format",
+            "json",
+        ])
+        .arg("--root")
+        .arg(root)
+        .output()
+        .expect("setpriv (util-linux) runs the audit as an unprivileged user");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(2), "{stderr}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let item = |id: &str| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    // 4.2.4 (read-only port) lives in the unreadable config file.
+    let ro = item("4.2.4");
+    assert_eq!(ro["status"], "NOT EVALUATED", "{ro}");
+    assert!(
+        ro["evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("/var/lib/kubelet/config.yaml: permission denied"),
+        "{ro}"
+    );
+}

@@ -34,6 +34,10 @@ pub struct Spec {
     pub anonymous_auth: bool,
     /// Paths served to anonymous requests (others: 403) when `anonymous_auth` is on.
     pub anonymous_allowed: Vec<String>,
+    /// `/api/v1/nodes/NAME/proxy/configz` answers by node name (the kubelet's configuration).
+    pub configz: HashMap<String, Value>,
+    /// Whether `nodes/proxy` is refused (403), as without the opt-in role.
+    pub configz_forbidden: bool,
 }
 
 /// One request the server saw.
@@ -183,6 +187,22 @@ async fn handle(
             json!({"major": major, "minor": minor, "gitVersion": git, "platform": "linux/amd64"}),
         )
         .into_response();
+    }
+    if let Some(node) = path
+        .strip_prefix("/api/v1/nodes/")
+        .and_then(|p| p.strip_suffix("/proxy/configz"))
+    {
+        if state.spec.configz_forbidden {
+            return status(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                &format!("nodes \"{node}\" is forbidden: User \"test\" cannot get resource \"nodes/proxy\""),
+            );
+        }
+        return match state.spec.configz.get(node) {
+            Some(v) => axum::Json(v.clone()).into_response(),
+            None => status(StatusCode::NOT_FOUND, "NotFound", "no kubelet answers"),
+        };
     }
     if state.spec.forbidden.contains(&path) {
         return status(

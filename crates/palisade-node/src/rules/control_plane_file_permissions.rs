@@ -67,7 +67,11 @@ impl NodeRule for Rule {
                     &META,
                     id,
                     Verdict::NotEvaluated,
-                    format!("no static pod manifest for {kind}"),
+                    if inv.layout == crate::discover::Layout::Api {
+                        format!("static pod manifest of {kind}: {}", crate::api::NO_FILES)
+                    } else {
+                        format!("no static pod manifest for {kind}")
+                    },
                 ),
             }
         }

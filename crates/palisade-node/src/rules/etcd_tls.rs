@@ -22,7 +22,9 @@ static META: RuleMeta = RuleMeta {
            `--auto-tls=true` (2.3), `--peer-cert-file`/`--peer-key-file` (2.4), \
            `--peer-client-cert-auth=true` (2.5), no `--peer-auto-tls=true` (2.6), and \
            `--trusted-ca-file` (2.7, Manual: a CA for etcd only). Flags are read from the static \
-           pod, process or unit; `ETCD_*` environment variables are not read yet.",
+           pod, process or unit, and from `ETCD_*` environment variables (static pod `env`, \
+           unit `Environment=`/`EnvironmentFile=`, process environment); as in etcd, a flag on \
+           the command line wins over its variable.",
     why: "etcd holds every Secret of the cluster. Without client certificate authentication \
           anyone who reaches port 2379 reads and writes the whole cluster state.",
     example: "# fails\n- --client-cert-auth=false\n# passes\n- --client-cert-auth=true\n\
@@ -50,6 +52,12 @@ impl NodeRule for Rule {
         let Some(c) = require(inv, ComponentKind::Etcd, &META, CIS, out) else {
             return;
         };
+        if c.flag("config-file").is_some() && c.config.is_empty() {
+            // etcd takes every setting from that file, which could not be read.
+            let why = format!("etcd --config-file not readable: {}", c.problems.join("; "));
+            out.not_evaluated(&META, CIS, &why);
+            return;
+        }
         for (id, flags) in [
             ("2.1", &["cert-file", "key-file"][..]),
             ("2.4", &["peer-cert-file", "peer-key-file"][..]),

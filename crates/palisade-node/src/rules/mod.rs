@@ -17,17 +17,23 @@ mod apiserver_anonymous;
 mod apiserver_audit_log;
 mod apiserver_authorization;
 mod apiserver_credentials;
+mod apiserver_tls_ciphers;
 mod audit_log_retention;
+mod cni_file_ownership;
+mod cni_file_permissions;
+mod cni_files;
 mod control_plane_file_ownership;
 mod control_plane_file_permissions;
 mod controller_manager_credentials;
 mod deny_escalating_exec;
 mod encryption_at_rest;
 mod etcd_tls;
+mod image_policy_webhook;
 mod insecure_port;
 mod kube_proxy_bind;
 mod kubelet_anonymous;
 mod kubelet_authorization;
+mod kubelet_cadvisor_port;
 mod kubelet_hardening;
 mod kubelet_read_only_port;
 mod loopback_bind;
@@ -81,6 +87,11 @@ pub fn all() -> Vec<&'static dyn NodeRule> {
         &kube_proxy_bind::RULE,
         &node_file_permissions::RULE,
         &node_file_ownership::RULE,
+        &image_policy_webhook::RULE,
+        &apiserver_tls_ciphers::RULE,
+        &cni_file_permissions::RULE,
+        &cni_file_ownership::RULE,
+        &kubelet_cadvisor_port::RULE,
     ];
     rules.sort_by_key(|r| r.meta().code);
     rules
@@ -214,7 +225,15 @@ pub fn require<'i>(
     match inventory.component(kind) {
         Some(c) => Some(c),
         None => {
-            let why = if kind.is_control_plane() && !inventory.has_control_plane() {
+            let why = if inventory.layout == crate::discover::Layout::Api {
+                if kind == ComponentKind::KubeProxy {
+                    "kube-proxy runs from a DaemonSet whose configuration (ConfigMap \
+                     kube-system/kube-proxy) is not read through the API"
+                        .to_owned()
+                } else {
+                    format!("no {kind} visible through the Kubernetes API")
+                }
+            } else if kind.is_control_plane() && !inventory.has_control_plane() {
                 format!(
                     "no {kind} on this node (a worker node, or a managed control plane: \
                      audit the control plane where it runs)"
@@ -272,12 +291,7 @@ pub fn file_mode(
             }
         }
         Some(Err(e)) => out.item(meta, cis, Verdict::NotEvaluated, e.to_string()),
-        None => out.item(
-            meta,
-            cis,
-            Verdict::NotEvaluated,
-            format!("{path}: not read"),
-        ),
+        None => out.item(meta, cis, Verdict::NotEvaluated, not_read(inventory, path)),
     }
 }
 
@@ -317,12 +331,7 @@ pub fn file_owner(
             }
         }
         Some(Err(e)) => out.item(meta, cis, Verdict::NotEvaluated, e.to_string()),
-        None => out.item(
-            meta,
-            cis,
-            Verdict::NotEvaluated,
-            format!("{path}: not read"),
-        ),
+        None => out.item(meta, cis, Verdict::NotEvaluated, not_read(inventory, path)),
     }
 }
 
@@ -353,4 +362,13 @@ pub fn kubelet_config_unreadable(c: &Component) -> Option<String> {
         "kubelet configuration not readable: {}",
         c.problems.join("; ")
     ))
+}
+
+/// Why a file's mode or owner is not known.
+fn not_read(inventory: &Inventory, path: &str) -> String {
+    if inventory.layout == crate::discover::Layout::Api {
+        format!("{path}: {}", crate::api::NO_FILES)
+    } else {
+        format!("{path}: not read")
+    }
 }

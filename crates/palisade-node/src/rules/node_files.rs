@@ -26,7 +26,9 @@ pub fn node_files(inv: &Inventory) -> Vec<NodeFiles> {
     let kubelet = inv.component(ComponentKind::Kubelet);
     let proxy = inv.component(ComponentKind::KubeProxy);
     let none = |what: &str| format!("no {what} found on this node");
+    let api = inv.layout == crate::discover::Layout::Api;
     let of = |c: Option<&Component>, f: &dyn Fn(&Component) -> Vec<String>, what: &str| match c {
+        _ if api => Err(format!("{what}: {}", crate::api::NO_FILES)),
         None => Err(none(what)),
         Some(c) => {
             let files = f(c);
