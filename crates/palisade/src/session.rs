@@ -100,6 +100,7 @@ impl Session {
         let settings = Settings {
             kubernetes_version: self.version.or(detected).unwrap_or_default(),
             allowed_registries: self.allowed_registries.clone(),
+            ..Settings::default()
         };
         Engine::new(
             settings,

@@ -106,6 +106,7 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
                 pointer: annotation_pointer(pod, key),
                 message: format!("annotation {key} sets AppArmor profile {}", q(value)),
                 container: Some(container.to_owned()),
+                fix: None,
             });
         }
     }

@@ -45,7 +45,8 @@ use std::str::FromStr;
 
 use palisade_core::yaml::{escape_pointer, Node};
 use palisade_core::{
-    Container, Context, Emitter, KubeVersion, Object, PodTemplate, Rule, RuleMeta, VersionRange,
+    Container, Context, Emitter, Fix, KubeVersion, Object, PodTemplate, Rule, RuleMeta,
+    VersionRange,
 };
 
 mod allow_privilege_escalation;
@@ -125,6 +126,8 @@ pub struct Violation {
     pub message: String,
     /// The container, for per-container violations.
     pub container: Option<String>,
+    /// The change that removes the violation, when the check declares one.
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Violation {
@@ -134,6 +137,7 @@ impl Violation {
             pointer,
             message,
             container: None,
+            fix: None,
         }
     }
 
@@ -143,7 +147,14 @@ impl Violation {
             pointer,
             message,
             container: Some(c.name.to_owned()),
+            fix: None,
         }
+    }
+
+    /// The same violation with a fix.
+    pub(crate) fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(Box::new(fix));
+        self
     }
 }
 
@@ -264,6 +275,7 @@ pub fn emit(check: &PssCheck, violations: Vec<Violation>, out: &mut Emitter<'_>)
     for v in violations {
         let f = out.report(&v.pointer, v.message);
         f.container = v.container;
+        f.fix = v.fix;
     }
 }
 
