@@ -2,8 +2,11 @@
 //! every decision is testable without a server, and the server stays a thin shell.
 //!
 //! `/validate` and `/mutate` run the same [`Engine`] as `palisade scan` on a one-object inventory
-//! (per-object `check` only: cross-object rules see nothing else at admission, so their
-//! provisional verdicts are what the request gets). The image policy is three rules of that
+//! (per-object `check`). Cross-object rules (those with an [`palisade_core::InventoryRule`]
+//! form) do not run at `/validate`: alone, their provisional verdicts say what one object cannot
+//! rule out ("no NetworkPolicy is known to select …"), and their inventory stage would judge the
+//! whole namespace from one object. `/mutate` runs RB201's provisional check, which stands alone
+//! (the pod mounts a token unless its ServiceAccount says otherwise). The image policy is three rules of that
 //! engine (IM403 allowed registries, IM404 digests, IM405 denied tags), so `/imagepolicy`,
 //! `/validate` and a scan with the same settings agree.
 
@@ -82,9 +85,16 @@ impl Policy {
     /// Compiles a config (its `webhook:` section, or the defaults).
     pub fn new(config: &Config) -> Result<Policy, PolicyError> {
         let wh = config.webhook.clone().unwrap_or_default();
+        let mut ignore = config.ignore.clone();
+        ignore.extend(
+            palisade_rules::registry::all()
+                .into_iter()
+                .filter(|r| r.inventory().is_some())
+                .map(|r| r.meta().code.to_owned()),
+        );
         let selection = Selection {
             select: config.select.clone(),
-            ignore: config.ignore.clone(),
+            ignore,
         };
         let base = Settings {
             kubernetes_version: config.kubernetes_version.unwrap_or_default(),
