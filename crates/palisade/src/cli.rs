@@ -76,6 +76,9 @@ pub enum Command {
     Rbac(crate::rbac_cmd::RbacArgs),
     /// NetworkPolicy analysis: may one pod reach another, and which policy decides
     Netpol(crate::netpol_cmd::NetpolArgs),
+    /// Admission webhook: the scan's rules at admission, JSONPatch fixes, exec guard,
+    /// ImagePolicyWebhook; `webhook manifests` prints what deploys it
+    Webhook(Box<crate::webhook_cmd::WebhookArgs>),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Explain a rule: what it checks, why it matters, an example, how to fix it

@@ -14,6 +14,7 @@ mod node_cmd;
 mod rbac_cmd;
 mod scan;
 mod session;
+mod webhook_cmd;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
         Command::Rbac(args) => rbac_cmd::run(args),
         Command::Netpol(args) => netpol_cmd::run(args),
+        Command::Webhook(args) => webhook_cmd::run(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
