@@ -11,6 +11,7 @@
 //!   namespaces:                   # per-namespace modes, like Pod Security Admission's labels
 //!     - names: [legacy, staging]
 //!       mode: warn
+//!   annotation-exemptions: false  # honour palisade.dev/ignore annotations on the object
 //!   exempt:                       # never judged (the request is allowed untouched)
 //!     namespaces: [kube-system]
 //!     usernames: ["system:serviceaccount:kube-system:replicaset-controller"]
@@ -183,6 +184,10 @@ pub struct WebhookConfig {
     /// The mode of namespaces not listed in `namespaces`.
     pub mode: AdmissionMode,
     pub namespaces: Vec<NamespaceMode>,
+    /// Whether `palisade.dev/ignore` / `container.palisade.dev/*` annotations on the request's
+    /// object exempt its findings. Off by default: whoever creates the object would exempt
+    /// themselves. Config exemptions always apply.
+    pub annotation_exemptions: bool,
     pub exempt: AdmissionExemptions,
     pub mutate: Mutations,
     pub exec_guard: ExecGuard,
@@ -195,6 +200,7 @@ impl Default for WebhookConfig {
             fail_on: Severity::High,
             mode: AdmissionMode::Enforce,
             namespaces: Vec::new(),
+            annotation_exemptions: false,
             exempt: AdmissionExemptions::default(),
             mutate: Mutations::default(),
             exec_guard: ExecGuard::default(),
@@ -278,6 +284,7 @@ pub fn parse(node: &Node) -> Result<WebhookConfig, Error> {
             "fail-on",
             "mode",
             "namespaces",
+            "annotation-exemptions",
             "exempt",
             "mutate",
             "exec-guard",
@@ -323,6 +330,7 @@ pub fn parse(node: &Node) -> Result<WebhookConfig, Error> {
                         });
                     }
                 }
+                "annotation-exemptions" => c.annotation_exemptions = boolean(v, key, at)?,
                 "exempt" => fields(
                     v,
                     "exempt",
@@ -473,7 +481,7 @@ mod tests {
     fn defaults_and_every_setting() {
         assert_eq!(p("webhook: {}\n").unwrap(), WebhookConfig::default());
         let c = p("webhook:\n  fail-on: medium\n  mode: warn\n  namespaces:\n    - names: [a, b]\n      mode: audit\n  \
-                   exempt:\n    namespaces: [kube-system]\n    usernames: [admin]\n    runtime-class-names: [kata]\n  \
+                   annotation-exemptions: true\n  exempt:\n    namespaces: [kube-system]\n    usernames: [admin]\n    runtime-class-names: [kata]\n  \
                    mutate:\n    image-pull-policy-always: false\n    automount-service-account-token-false: true\n  \
                    exec-guard:\n    failure: open\n    cache-ttl-seconds: 10\n  \
                    image-policy:\n    require-digest: true\n    denied-tags: [latest, dev]\n    allowed-registries: [ghcr.io/x]\n    \
@@ -483,6 +491,7 @@ mod tests {
         assert_eq!(c.mode_of("a"), AdmissionMode::Audit);
         assert_eq!(c.mode_of("zzz"), AdmissionMode::Warn);
         assert_eq!(c.exempt.runtime_class_names, ["kata"]);
+        assert!(c.annotation_exemptions);
         assert!(!c.mutate.image_pull_policy_always);
         assert!(c.mutate.automount_service_account_token_false);
         assert!(c.mutate.seccomp_runtime_default);

@@ -216,6 +216,18 @@ impl Policy {
                 denied_by: Vec::new(),
             }));
         }
+        // PSA's rule: an UPDATE that leaves the spec as it was (labels, annotations, status of an
+        // existing object) is not judged again, or legacy objects could not even be relabelled.
+        if req.operation == "UPDATE" {
+            let old_spec = req.old_object.as_ref().and_then(|o| o.0.get("spec"));
+            if old_spec.is_some() && old_spec == node.get("spec") {
+                return Err(Box::new(Verdict::allow(uid)));
+            }
+        }
+        let mut node = node;
+        if !self.config.annotation_exemptions {
+            strip_waivers(&mut node);
+        }
         let mut object = Object {
             origin: Origin::Api {
                 source: Arc::clone(&self.source),
@@ -452,6 +464,47 @@ fn pod_of_images(
             source: Arc::clone(source),
         },
         node,
+    }
+}
+
+/// Removes exemption annotations from the object and its pod template.
+fn strip_waivers(node: &mut Node) {
+    let is_waiver = |k: &str| {
+        k == palisade_core::suppress::OBJECT_ANNOTATION
+            || k.starts_with(palisade_core::suppress::CONTAINER_ANNOTATION_PREFIX)
+    };
+    let paths: [&[&str]; 4] = [
+        &["metadata", "annotations"],
+        &["spec", "template", "metadata", "annotations"],
+        &["template", "metadata", "annotations"],
+        &[
+            "spec",
+            "jobTemplate",
+            "spec",
+            "template",
+            "metadata",
+            "annotations",
+        ],
+    ];
+    for path in paths {
+        if let Some(entries) = map_at(node, path) {
+            entries.retain(|e| !is_waiver(&e.key));
+        }
+    }
+}
+
+/// The entries of the mapping at `path`, when there is one.
+fn map_at<'a>(node: &'a mut Node, path: &[&str]) -> Option<&'a mut Vec<Entry>> {
+    let mut n = node;
+    for key in path {
+        n = match &mut n.value {
+            Value::Map(entries) => &mut entries.iter_mut().find(|e| &*e.key == *key)?.value,
+            _ => return None,
+        };
+    }
+    match &mut n.value {
+        Value::Map(entries) => Some(entries),
+        _ => None,
     }
 }
 

@@ -156,7 +156,7 @@ pub struct AdmissionRequest {
     pub operation: String,
     pub user_info: UserInfo,
     pub object: Option<JsonNode>,
-    pub old_object: Option<IgnoredAny>,
+    pub old_object: Option<JsonNode>,
     pub dry_run: Option<bool>,
     pub options: Option<IgnoredAny>,
 }

@@ -124,12 +124,22 @@ async fn allow_deny_warn_update_dry_run_unknown_kind() {
     // UPDATE of a workload that became privileged.
     let mut d = clean_deployment();
     d["spec"]["template"]["spec"]["containers"][0]["securityContext"]["privileged"] = json!(true);
-    let r = response(&post(&w, "/validate", &review("u-4", "UPDATE", d.clone())).await);
+    let mut update = review("u-4", "UPDATE", d.clone());
+    update["request"]["oldObject"] = clean_deployment();
+    let r = response(&post(&w, "/validate", &update).await);
     assert_eq!(r["allowed"], false, "{r}");
     assert!(r["status"]["message"]
         .as_str()
         .unwrap()
         .contains("Deployment shop/web"));
+
+    // An UPDATE that leaves the spec alone (relabelling a legacy object) is not judged again.
+    let mut relabel = review("u-4b", "UPDATE", d.clone());
+    relabel["request"]["object"]["metadata"]["labels"] = json!({"team": "a"});
+    assert_eq!(
+        response(&post(&w, "/validate", &relabel).await)["allowed"],
+        true
+    );
 
     // Dry run: the same verdict (the webhook has no side effects to skip).
     let mut dry = review("u-5", "CREATE", d);
@@ -159,7 +169,7 @@ async fn allow_deny_warn_update_dry_run_unknown_kind() {
         "{m}"
     );
     assert!(
-        m.contains("palisade_webhook_review_duration_seconds_count{endpoint=\"validate\"} 7"),
+        m.contains("palisade_webhook_review_duration_seconds_count{endpoint=\"validate\"} 8"),
         "{m}"
     );
     assert_eq!(request(&w, "GET", "/healthz", b"").await.status, 200);
@@ -209,6 +219,21 @@ async fn modes_and_exemptions() {
         response(&post(&w, "/validate", &in_ns("shop")).await)["allowed"],
         false
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn annotation_exemptions_only_when_configured() {
+    let mut waived = privileged_pod("w");
+    waived["metadata"]["annotations"] = json!({"palisade.dev/ignore": "PS101 — I said so"});
+    let w = start("", |_| {}).await;
+    let r = response(&post(&w, "/validate", &review("a", "CREATE", waived.clone())).await);
+    assert_eq!(
+        r["allowed"], false,
+        "the requester cannot exempt itself: {r}"
+    );
+    let w = start("webhook:\n  annotation-exemptions: true\n", |_| {}).await;
+    let r = response(&post(&w, "/validate", &review("a", "CREATE", waived)).await);
+    assert_eq!(r["allowed"], true, "{r}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,7 +329,7 @@ async fn mutations_are_switchable() {
         .unwrap()
         .remove("imagePullPolicy");
     let mut original = d.clone();
-    let r = response(&post(&w, "/mutate", &review("s-1", "UPDATE", d)).await);
+    let r = response(&post(&w, "/mutate", &review("s-1", "CREATE", d)).await);
     let patch: json_patch::Patch = serde_json::from_slice(
         &base64::engine::general_purpose::STANDARD
             .decode(r["patch"].as_str().unwrap())
