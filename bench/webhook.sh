@@ -21,7 +21,11 @@ BODY=bench/webhook/deployment-review.json
 WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-command -v "$OHA" >/dev/null || { echo "oha not found at $OHA (set OHA=...)" >&2; exit 2; }
+# wrk (Debian) is the fallback for the saturated HTTP/1.1 run; it cannot hold a fixed rate.
+if ! command -v "$OHA" >/dev/null; then
+  command -v wrk >/dev/null || { echo "neither oha ($OHA) nor wrk found" >&2; exit 2; }
+  OHA=""
+fi
 
 cargo build --release -p palisade --quiet
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
@@ -42,6 +46,13 @@ run() { "$OHA" --no-tui --insecure -m POST -H 'Content-Type: application/json' -
 summary() { grep -E 'Success rate|Requests/sec|Slowest|Fastest|Average|50.00%|90.00%|99.00%|99.90%|\[200\]|Error' || true; }
 
 echo "RSS at start: $(rss)"
+if [ -z "$OHA" ]; then
+  echo "== saturated, HTTP/1.1 (wrk), $CONNECTIONS connections, ${DURATION}s"
+  BODY="$BODY" wrk -t2 -c "$CONNECTIONS" -d "${DURATION}s" --latency -s bench/webhook/post.lua "$URL"
+  echo "RSS at end: $(rss)"
+  echo "(install oha for the HTTP/2, fixed-rate and soak phases)"
+  exit 0
+fi
 echo "== saturated, HTTP/1.1, $CONNECTIONS connections, ${DURATION}s"
 run -z "${DURATION}s" -c "$CONNECTIONS" | summary
 echo "== saturated, HTTP/2, $CONNECTIONS connections, ${DURATION}s"

@@ -29,6 +29,7 @@
 //!     allowed-registries: [registry.example.com]   # default: the top-level allowed-registries
 //!     require-digest: false
 //!     denied-tags: [latest]
+//!     break-glass: false          # ImageReview: `<x>.image-policy.k8s.io/break-glass: "true"` allows
 //!     namespaces:
 //!       - names: [prod]
 //!         require-digest: true
@@ -162,6 +163,10 @@ pub struct ImagePolicy {
     pub allowed_registries: Option<Vec<String>>,
     pub require_digest: bool,
     pub denied_tags: Vec<String>,
+    /// `/imagepolicy` allows (and audits) a pod annotated
+    /// `<anything>.image-policy.k8s.io/break-glass: "true"`, the emergency override
+    /// ImagePolicyWebhook's documentation describes. Off by default.
+    pub break_glass: bool,
     pub namespaces: Vec<NamespaceImagePolicy>,
 }
 
@@ -171,6 +176,7 @@ impl Default for ImagePolicy {
             allowed_registries: None,
             require_digest: false,
             denied_tags: vec!["latest".to_owned()],
+            break_glass: false,
             namespaces: Vec::new(),
         }
     }
@@ -419,11 +425,13 @@ fn image_policy(node: &Node) -> Result<ImagePolicy, Error> {
             "allowed-registries",
             "require-digest",
             "denied-tags",
+            "break-glass",
             "namespaces",
         ],
         |k, v, at| {
             match k {
                 "allowed-registries" => p.allowed_registries = Some(list(v, k, at)?),
+                "break-glass" => p.break_glass = boolean(v, k, at)?,
                 "require-digest" => p.require_digest = boolean(v, k, at)?,
                 "denied-tags" => p.denied_tags = list(v, k, at)?,
                 _ => {

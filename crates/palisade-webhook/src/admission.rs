@@ -367,6 +367,21 @@ impl Policy {
                 Vec::new(),
             );
         }
+        if self.config.image_policy.break_glass {
+            let glass = spec.annotations.iter().find(|(k, v)| {
+                k.ends_with(".image-policy.k8s.io/break-glass") && v.as_str() == "true"
+            });
+            if let Some((key, _)) = glass {
+                let mut status = ImageReviewStatus {
+                    allowed: true,
+                    ..Default::default()
+                };
+                status
+                    .audit_annotations
+                    .insert("break-glass".to_owned(), key.clone());
+                return (status, Vec::new());
+            }
+        }
         let pod = pod_of_images(&spec.namespace, &spec.containers, &self.source);
         let findings: Vec<Finding> = self
             .engines(&spec.namespace)

@@ -7,7 +7,7 @@
 //! `request.object` is read straight into the span-carrying [`Node`] rules read, and
 //! `oldObject`/`options` are skipped without being built.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use palisade_core::yaml::{Entry, Node, Scalar, ScalarKind, Span, Value};
@@ -100,16 +100,36 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let mut entries: Vec<Entry> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        // Keys seen, indexed once a mapping is large: a linear search per key would make a
+        // hostile body of many distinct keys quadratic.
+        let mut index: Option<HashMap<Box<str>, usize>> = None;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let value = map.next_value_seed(NodeSeed)?;
+            if index.is_none() && entries.len() >= INDEX_FROM {
+                index = Some(
+                    entries
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| (e.key.clone(), i))
+                        .collect(),
+                );
+            }
             // JSON from the API server has no duplicate keys; if a client sends some, the last
             // wins, as the API server's decoder does.
-            if let Some(e) = entries.iter_mut().find(|e| *e.key == *key) {
-                e.value = value;
+            let seen = match &index {
+                Some(ix) => ix.get(&*key).copied(),
+                None => entries.iter().position(|e| *e.key == *key),
+            };
+            if let Some(i) = seen {
+                entries[i].value = value;
                 continue;
             }
+            let key: Box<str> = key.into();
+            if let Some(ix) = &mut index {
+                ix.insert(key.clone(), entries.len());
+            }
             entries.push(Entry {
-                key: key.into(),
+                key,
                 key_span: Span::default(),
                 value,
             });
@@ -117,6 +137,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(node(Value::Map(entries)))
     }
 }
+
+/// Mapping size from which keys are indexed for the duplicate check.
+const INDEX_FROM: usize = 16;
 
 /// `group`/`version`/`kind` of the request.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -361,6 +384,20 @@ mod tests {
         assert!(n.get("d").unwrap().is_null());
         assert_eq!(n.get("e").unwrap().items().len(), 2);
         assert_eq!(n.path(&["f", "g"]).unwrap().as_str(), Some("x"));
+    }
+
+    #[test]
+    fn large_mappings_keep_the_last_duplicate() {
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!("\"k{i}\":{i},"));
+        }
+        text.push_str("\"k3\":\"last\",\"k39\":null}");
+        let n: JsonNode = serde_json::from_str(&text).unwrap();
+        assert_eq!(n.0.entries().len(), 40);
+        assert_eq!(n.0.get("k3").unwrap().as_str(), Some("last"));
+        assert!(n.0.get("k39").unwrap().is_null());
+        assert_eq!(n.0.entries()[39].key.as_ref(), "k39");
     }
 
     #[test]

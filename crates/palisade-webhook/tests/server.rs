@@ -483,6 +483,21 @@ async fn image_policy_endpoint_and_validate_agree() {
         .unwrap()
         .contains("IM404 image-digest-required"));
 
+    // Break glass: off by default, honoured when configured, and audited.
+    let mut glass = image_review("shop", &["nginx"]);
+    glass["spec"]["annotations"] = json!({"mycluster.image-policy.k8s.io/break-glass": "true"});
+    assert_eq!(
+        post(&w, "/imagepolicy", &glass).await.json()["status"]["allowed"],
+        false
+    );
+    let w2 = start("webhook:\n  image-policy:\n    break-glass: true\n", |_| {}).await;
+    let v = post(&w2, "/imagepolicy", &glass).await.json();
+    assert_eq!(v["status"]["allowed"], true, "{v}");
+    assert_eq!(
+        v["status"]["auditAnnotations"]["break-glass"],
+        "mycluster.image-policy.k8s.io/break-glass"
+    );
+
     let bad = post(
         &w,
         "/imagepolicy",
