@@ -42,10 +42,24 @@ for _ in $(seq 50); do curl -sk "https://127.0.0.1:$PORT/healthz" >/dev/null && 
 URL="https://127.0.0.1:$PORT/validate"
 curl -sk -H 'Content-Type: application/json' --data-binary @"$BODY" "$URL" | head -c 300; echo
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$SERVER/status"; }
+# CPU seconds the server has used (user + system), to tell its cost from the load generator's
+# and from other load on the machine.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$SERVER/stat"; }
+served() { curl -sk "https://127.0.0.1:$PORT/metrics" | awk '/_duration_seconds_count/ {n += $2} END {print n + 0}'; }
+phase() { # phase NAME oha-args...: runs oha, then prints the server's CPU per review
+  local name=$1; shift
+  echo "== $name"
+  local c0 n0 c1 n1
+  c0=$(cpu); n0=$(served)
+  run "$@" | summary
+  c1=$(cpu); n1=$(served)
+  awk -v c="$c1" -v d="$c0" -v n="$n1" -v m="$n0" \
+    'BEGIN { if (n > m) printf "  server CPU: %.1f µs per review (%.1f s for %d reviews)\n", (c - d) / (n - m) * 1e6, c - d, n - m }'
+}
 run() { "$OHA" --no-tui --insecure -m POST -H 'Content-Type: application/json' -D "$BODY" "$@" "$URL"; }
 summary() { grep -E 'Success rate|Requests/sec|Slowest|Fastest|Average|50.00%|90.00%|99.00%|99.90%|\[200\]|Error' || true; }
 
-echo "RSS at start: $(rss)"
+echo "RSS at start: $(rss); load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 if [ -z "$OHA" ]; then
   echo "== saturated, HTTP/1.1 (wrk), $CONNECTIONS connections, ${DURATION}s"
   BODY="$BODY" wrk -t2 -c "$CONNECTIONS" -d "${DURATION}s" --latency -s bench/webhook/post.lua "$URL"
@@ -53,16 +67,13 @@ if [ -z "$OHA" ]; then
   echo "(install oha for the HTTP/2, fixed-rate and soak phases)"
   exit 0
 fi
-echo "== saturated, HTTP/1.1, $CONNECTIONS connections, ${DURATION}s"
-run -z "${DURATION}s" -c "$CONNECTIONS" | summary
-echo "== saturated, HTTP/2, $CONNECTIONS connections, ${DURATION}s"
-run -z "${DURATION}s" -c "$CONNECTIONS" --http2 | summary
-echo "== fixed rate 2000/s, HTTP/1.1, 32 connections, ${DURATION}s"
-run -z "${DURATION}s" -c 32 -q 2000 | summary
-echo "== soak: 60 s at 2000/s; RSS every 5 s"
+phase "saturated, HTTP/1.1, $CONNECTIONS connections, ${DURATION}s" -z "${DURATION}s" -c "$CONNECTIONS"
+phase "saturated, HTTP/2, 8 connections x 8 streams, ${DURATION}s" -z "${DURATION}s" -c 8 -p 8 --http2
+phase "fixed rate 2000/s, HTTP/1.1, 32 connections, ${DURATION}s" -z "${DURATION}s" -c 32 -q 2000 --latency-correction
+echo "== soak: 60 s at 2000/s; RSS every 5 s (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 ( for i in $(seq 12); do sleep 5; echo "  t=$((i * 5))s RSS $(rss)"; done ) &
 SAMPLER=$!
-run -z 60s -c 32 -q 2000 | summary
+run -z 60s -c 32 -q 2000 --latency-correction | summary
 wait "$SAMPLER"
 echo "RSS at end: $(rss)"
-curl -sk "https://127.0.0.1:$PORT/metrics" | grep -E 'reviews_total|duration_seconds_count'
+curl -sk "https://127.0.0.1:$PORT/metrics" | grep -E 'reviews_total\{|duration_seconds_(count|sum)'

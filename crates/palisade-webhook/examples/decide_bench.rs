@@ -36,6 +36,9 @@ fn main() {
     time("parse (direct to Node)", &mut || {
         std::hint::black_box(parse_admission(&body).unwrap());
     });
+    time("parse (serde_json::Value only, for scale)", &mut || {
+        std::hint::black_box(serde_json::from_slice::<serde_json::Value>(&body).unwrap());
+    });
     time("parse (serde_json::Value + YAML loader)", &mut || {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let text = v["request"]["object"].to_string();
