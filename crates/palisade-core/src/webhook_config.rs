@@ -111,8 +111,8 @@ pub struct Mutations {
     pub allow_privilege_escalation_false: bool,
     /// PS124: pod-level seccomp `RuntimeDefault` when no container sets a profile.
     pub seccomp_runtime_default: bool,
-    /// RB201: `automountServiceAccountToken: false` where unset. Off by default: a pod that
-    /// calls the API with its token breaks.
+    /// RB201: `automountServiceAccountToken: false` where unset, on pods of the `default`
+    /// ServiceAccount only. Off by default: a pod that calls the API with its token breaks.
     pub automount_service_account_token_false: bool,
 }
 

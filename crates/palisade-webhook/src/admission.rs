@@ -327,9 +327,15 @@ impl Policy {
             return Verdict::allow(uid);
         }
         let findings = engine.check_object(&object);
+        // A pod that runs as a dedicated ServiceAccount most likely has it to call the API: the
+        // token is only taken away from pods of the namespace's `default` account.
+        let dedicated_account = object.pod_template().is_some_and(|p| {
+            palisade_rules::workload::token_mount(&p).service_account != "default"
+        });
         let ops: Vec<&FixOp> = findings
             .iter()
             .filter(|f| f.suppressed.is_none())
+            .filter(|f| !(f.code == "RB201" && dedicated_account))
             .filter_map(|f| f.fix.as_deref())
             .flat_map(|fix| fix.ops.iter())
             .collect();
@@ -344,6 +350,7 @@ impl Policy {
                 findings
                     .iter()
                     .filter(|f| f.fix.is_some() && f.suppressed.is_none())
+                    .filter(|f| !(f.code == "RB201" && dedicated_account))
                     .map(|f| f.code),
             );
             response

@@ -342,6 +342,15 @@ async fn mutations_are_switchable() {
         original["spec"]["template"]["spec"]["automountServiceAccountToken"],
         false
     );
+    // A dedicated ServiceAccount is taken to be there for API calls: no token mutation.
+    let mut own_sa = clean_deployment();
+    let tpl = &mut own_sa["spec"]["template"]["spec"];
+    tpl.as_object_mut()
+        .unwrap()
+        .remove("automountServiceAccountToken");
+    tpl["serviceAccountName"] = json!("web");
+    let r = response(&post(&w, "/mutate", &review("s-2", "CREATE", own_sa)).await);
+    assert!(r.get("patch").is_none(), "{r}");
     assert!(original["spec"]["template"]["spec"]["containers"][0]
         .get("imagePullPolicy")
         .is_none());
