@@ -599,6 +599,15 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
     .await
     .expect("closed");
 
+    // A TCP connection that never starts the TLS handshake is closed after the timeout.
+    let mut idle = tokio::net::TcpStream::connect(w.addr).await.unwrap();
+    let closed = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_to_end(&mut idle, &mut sink),
+    )
+    .await;
+    assert!(closed.is_ok(), "a silent connection is disconnected");
+
     // Slow-loris: half a header line, then nothing. Closed after the header timeout, while
     // another client is served meanwhile.
     let mut slow = tls(&w).await;
