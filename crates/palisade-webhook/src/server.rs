@@ -167,19 +167,20 @@ pub async fn start(
         })?;
     let policy = load_policy(opts.config.as_deref())?;
     let g = policy.config.exec_guard;
-    let client = if g.enabled {
-        let cluster = palisade_cluster::Options {
-            kubeconfig: opts.kubeconfig.clone(),
-            request_timeout: Duration::from_secs(3),
-            ..Default::default()
-        };
-        palisade_cluster::connect(&cluster)
-            .await
-            .map(|c| c.client)
-            .map_err(|e| e.to_string())
-    } else {
-        Err("the exec guard is disabled".to_owned())
+    // Connected even when the guard is off, so that a config reload can turn it on. Building
+    // the client sends nothing; a missing kubeconfig is reported when a pod is first needed.
+    let cluster = palisade_cluster::Options {
+        kubeconfig: opts.kubeconfig.clone(),
+        request_timeout: Duration::from_secs(3),
+        ..Default::default()
     };
+    let client = palisade_cluster::connect(&cluster)
+        .await
+        .map(|c| c.client)
+        .map_err(|e| e.to_string());
+    if let (true, Err(e)) = (g.enabled, &client) {
+        eprintln!("palisade webhook: the exec guard cannot reach the API: {e}");
+    }
     let state = Arc::new(AppState {
         guard: ExecGuard::new(
             client,
