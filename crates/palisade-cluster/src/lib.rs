@@ -12,8 +12,8 @@ pub mod resources;
 pub mod snapshot;
 
 pub use read::{
-    connect, probe_anonymous, read, Access, AnonymousProbe, ClusterError, Connection, Inventory,
-    Options, Unreadable,
+    connect, node_addresses, probe_anonymous, read, Access, AnonymousProbe, ClusterError,
+    Connection, Inventory, NodeAddress, Options, Unreadable,
 };
 
 /// Installs rustls' ring crypto provider for the process (idempotent). kube, and any other TLS

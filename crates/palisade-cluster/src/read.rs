@@ -419,3 +419,55 @@ pub async fn probe_anonymous(conn: &Connection) -> AnonymousProbe {
         namespaces: get("/api/v1/namespaces?limit=1").await,
     }
 }
+
+/// One address of a Node, from its `status.addresses`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeAddress {
+    /// The Node's name.
+    pub node: String,
+    /// `InternalIP` or `ExternalIP`.
+    pub kind: String,
+    pub address: String,
+}
+
+/// The `InternalIP` and `ExternalIP` addresses of every Node (for `palisade probe
+/// --from-cluster`). Read-only: one paginated `list nodes`.
+pub async fn node_addresses(
+    conn: &Connection,
+    opts: &Options,
+) -> Result<Vec<NodeAddress>, ClusterError> {
+    let nodes = RESOURCES
+        .iter()
+        .find(|r| r.kind == "Node" && r.group.is_empty())
+        .expect("nodes are in the resource table");
+    let items = list_all(conn, opts, nodes).await.map_err(|f| match f {
+        ListFailure::Forbidden(reason) => ClusterError::List {
+            resource: nodes.name(),
+            reason,
+        },
+        ListFailure::Fatal(e) => classify(&conn.url, &nodes.name(), e),
+    })?;
+    let mut out = Vec::new();
+    for item in &items {
+        let name = item
+            .pointer("/metadata/name")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let addresses = item.pointer("/status/addresses").and_then(|v| v.as_array());
+        for a in addresses.into_iter().flatten() {
+            let kind = a.get("type").and_then(|v| v.as_str()).unwrap_or_default();
+            let address = a
+                .get("address")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            if matches!(kind, "InternalIP" | "ExternalIP") && !address.is_empty() {
+                out.push(NodeAddress {
+                    node: name.to_owned(),
+                    kind: kind.to_owned(),
+                    address: address.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}

@@ -121,3 +121,54 @@ impl fmt::Display for Fix {
         write!(f, "{} ({})", self.description, self.safety.as_str())
     }
 }
+
+/// The object of `objects` (loaded from the finding's file) that `finding` is about: same
+/// reference, its base a prefix of the finding's pointer (an item of a `List`), and, when several
+/// remain (one name written twice), the one whose span holds the finding's position.
+pub fn object_of<'o>(
+    objects: &'o [crate::Object],
+    finding: &crate::Finding,
+) -> Option<&'o crate::Object> {
+    let reference = finding.object.as_ref()?;
+    let crate::Location::File { pointer, pos, .. } = &finding.location else {
+        return None;
+    };
+    let mut candidates = objects.iter().filter(|o| {
+        let base = match &o.origin {
+            crate::Origin::File { base, .. } => base.as_str(),
+            crate::Origin::Api { .. } => return false,
+        };
+        reference.is(o)
+            && pointer.starts_with(base)
+            && pointer[base.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == '/')
+    });
+    let first = candidates.next()?;
+    let within = |o: &crate::Object| o.node.span.start <= *pos && *pos <= o.node.span.end;
+    if within(first) {
+        return Some(first);
+    }
+    Some(candidates.find(|o| within(o)).unwrap_or(first))
+}
+
+/// The text edits of one finding's fix on its own (for reports that show each fix separately,
+/// such as SARIF `fixes`): `None` when the finding has no fix, its object is not in `objects`, or
+/// the fix cannot be applied in one step (skipped, already satisfied, or operations that need
+/// two rounds).
+pub fn edits_of(
+    editor: &crate::yaml::edit::Editor<'_>,
+    objects: &[crate::Object],
+    finding: &crate::Finding,
+) -> Option<Vec<crate::yaml::edit::TextEdit>> {
+    let fix = finding.fix.as_deref()?;
+    let object = object_of(objects, finding)?;
+    let edits = editor.edits(&object.node, fix).ok()?;
+    let independent = edits.iter().enumerate().all(|(i, a)| {
+        edits[i + 1..]
+            .iter()
+            .all(|b| !crate::yaml::edit::conflict(a, b))
+    });
+    (!edits.is_empty() && independent).then_some(edits)
+}

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use palisade_core::finding::{Finding, Location};
 use palisade_core::report::{InputProblem, NotEvaluated, ScanReport};
-use palisade_core::{ObjectRef, Severity};
+use palisade_core::{Fix, FixOp, FixValue, ObjectRef, Severity};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -116,6 +116,67 @@ struct JsonFinding<'a> {
     help: &'a str,
     suppressed: bool,
     suppression_reason: Option<&'a str>,
+    fix: Option<JsonFix<'a>>,
+}
+
+/// A finding's fix, as the rule declared it (see `palisade_core::fix`).
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    description: &'a str,
+    safety: &'static str,
+    ops: Vec<JsonFixOp<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFixOp<'a> {
+    op: &'static str,
+    pointer: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<serde_json::Value>,
+}
+
+fn fix_value(v: &FixValue) -> serde_json::Value {
+    match v {
+        FixValue::Bool(b) => (*b).into(),
+        FixValue::Int(i) => (*i).into(),
+        FixValue::Str(s) => s.as_str().into(),
+        FixValue::List(items) => items.iter().map(fix_value).collect(),
+        FixValue::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| (k.clone(), fix_value(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+    }
+}
+
+impl<'a> From<&'a Fix> for JsonFix<'a> {
+    fn from(f: &'a Fix) -> Self {
+        JsonFix {
+            description: &f.description,
+            safety: f.safety.as_str(),
+            ops: f
+                .ops
+                .iter()
+                .map(|op| match op {
+                    FixOp::Set { pointer, value } => JsonFixOp {
+                        op: "set",
+                        pointer,
+                        value: Some(fix_value(value)),
+                    },
+                    FixOp::Remove { pointer } => JsonFixOp {
+                        op: "remove",
+                        pointer,
+                        value: None,
+                    },
+                    FixOp::Append { pointer, value } => JsonFixOp {
+                        op: "append",
+                        pointer,
+                        value: Some(fix_value(value)),
+                    },
+                })
+                .collect(),
+        }
+    }
 }
 
 impl<'a> From<&'a Finding> for JsonFinding<'a> {
@@ -142,6 +203,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             help: &f.help,
             suppressed: f.suppressed.is_some(),
             suppression_reason: f.suppressed.as_deref(),
+            fix: f.fix.as_deref().map(JsonFix::from),
         }
     }
 }

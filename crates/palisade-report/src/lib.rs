@@ -187,7 +187,9 @@ impl Format {
         match self {
             Format::Text => Box::new(TextReporter::new(options.color, options.source)),
             Format::Json => Box::new(JsonReporter::new(options.tool.clone())),
-            Format::Sarif => Box::new(SarifReporter::new(options.tool.clone())),
+            Format::Sarif => {
+                Box::new(SarifReporter::new(options.tool.clone()).with_source(options.source))
+            }
             Format::Junit => Box::new(JunitReporter),
             Format::Html => Box::new(HtmlReporter::new(options.tool.clone())),
         }

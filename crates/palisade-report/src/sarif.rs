@@ -19,12 +19,13 @@ use std::io::{self, Write};
 
 use palisade_core::finding::{Finding, Location};
 use palisade_core::report::{InputProblem, NotEvaluated, ScanReport};
+use palisade_core::yaml::edit::{pos_of, Editor};
 use palisade_core::yaml::Pos;
 use palisade_core::{RuleMeta, Severity};
 use serde::Serialize;
 
 use crate::paths::{artifact_uri, normalize};
-use crate::{family, Reporter, ToolInfo};
+use crate::{family, Reporter, SourceText, ToolInfo};
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The `partialFingerprints` key. Versioned: if what the hash covers ever changes, the key
@@ -32,18 +33,90 @@ const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const FINGERPRINT_KEY: &str = "palisade/v1";
 
 /// Writes a SARIF 2.1.0 log with one run.
-#[derive(Clone, Debug)]
-pub struct SarifReporter {
+#[derive(Clone)]
+pub struct SarifReporter<'s> {
     tool: ToolInfo,
+    /// The scanned files' texts: findings whose rule declares a fix get SARIF `fixes` (text
+    /// replacements), which need the text the fix edits.
+    source: Option<&'s dyn SourceText>,
 }
 
-impl SarifReporter {
+impl<'s> SarifReporter<'s> {
     pub fn new(tool: ToolInfo) -> Self {
-        SarifReporter { tool }
+        SarifReporter { tool, source: None }
+    }
+
+    /// With the scanned texts, so fixes can be reported as replacements.
+    pub fn with_source(mut self, source: Option<&'s dyn SourceText>) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// SARIF `fixes` for each finding (by index) whose fix applies in one step to its file's text
+    /// as given: the same edits `palisade fix` makes, computed on the same spans.
+    fn fixes(&self, report: &ScanReport) -> HashMap<usize, Vec<SarifFix>> {
+        let mut out = HashMap::new();
+        let Some(source) = self.source else {
+            return out;
+        };
+        let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, f) in report.findings.iter().enumerate() {
+            if let (Some(_), Location::File { path, .. }) = (&f.fix, &f.location) {
+                by_file.entry(path).or_default().push(i);
+            }
+        }
+        for (path, indexes) in by_file {
+            let Some(text) = source.text(path) else {
+                continue;
+            };
+            let objects = palisade_core::source::objects_from_str(path, text).objects;
+            let editor = Editor::new(text);
+            let (uri, relative) = artifact_uri(path);
+            for i in indexes {
+                let f = &report.findings[i];
+                let Some(edits) = palisade_core::fix::edits_of(&editor, &objects, f) else {
+                    continue;
+                };
+                let fix = f.fix.as_deref().expect("selected on fixes");
+                let replacements = edits
+                    .iter()
+                    .map(|e| {
+                        let (start, end) = (pos_of(text, e.start), pos_of(text, e.end));
+                        Replacement {
+                            deleted_region: Region {
+                                start_line: start.line,
+                                start_column: start.col,
+                                end_line: Some(end.line),
+                                end_column: Some(end.col),
+                            },
+                            inserted_content: (!e.text.is_empty()).then(|| Content {
+                                text: e.text.clone(),
+                            }),
+                        }
+                    })
+                    .collect();
+                out.insert(
+                    i,
+                    vec![SarifFix {
+                        description: NotificationMessage {
+                            text: format!("{} ({})", fix.description, fix.safety.as_str()),
+                        },
+                        artifact_changes: vec![ArtifactChange {
+                            artifact_location: ArtifactLocation {
+                                uri: uri.clone(),
+                                uri_base_id: relative.then_some("%SRCROOT%"),
+                            },
+                            replacements,
+                        }],
+                    }],
+                );
+            }
+        }
+        out
     }
 }
 
-impl Reporter for SarifReporter {
+impl Reporter for SarifReporter<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, &self.log(report))?;
         out.write_all(b"\n")
@@ -123,20 +196,24 @@ impl Fnv64 {
     }
 }
 
-impl SarifReporter {
+impl SarifReporter<'_> {
     fn log<'r>(&'r self, report: &'r ScanReport) -> Log<'r> {
         let (rules, index) = rules(report);
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut fixes = self.fixes(report);
         let results = report
             .findings
             .iter()
-            .map(|f| {
+            .enumerate()
+            .map(|(i, f)| {
                 // Two findings with the same identity (one rule, one field, reported twice) get
                 // `:1`, `:2`, … so code scanning keeps both, as its own line hashes do.
                 let hash = fingerprint(f);
                 let n = seen.entry(hash.clone()).or_insert(0);
                 *n += 1;
-                result(f, index[f.code], format!("{hash}:{n}"))
+                let mut r = result(f, index[f.code], format!("{hash}:{n}"));
+                r.fixes = fixes.remove(&i).unwrap_or_default();
+                r
             })
             .collect();
         Log {
@@ -242,6 +319,7 @@ fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult<'_
                 }]
             })
             .unwrap_or_default(),
+        fixes: Vec::new(),
         properties: ResultProperties {
             severity: f.severity.as_str(),
             pss_check: f.pss_check,
@@ -529,6 +607,37 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression<'a>>,
     properties: ResultProperties<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A proposed fix: replacements in the finding's file (SARIF `fix`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: NotificationMessage,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+/// Text between the region's start and end (exclusive; equal for an insertion) is replaced.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inserted_content: Option<Content>,
+}
+
+#[derive(Serialize)]
+struct Content {
+    text: String,
 }
 
 #[derive(Serialize)]

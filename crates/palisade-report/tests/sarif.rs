@@ -284,3 +284,90 @@ fn repeated_identities_are_numbered() {
     assert_eq!(a[..16], b[..16]);
     assert!(a.ends_with(":1") && b.ends_with(":2"), "{a} {b}");
 }
+
+/// A finding whose rule declares a fix gets SARIF `fixes`: the replacements `palisade fix` would
+/// make, computed from the file's text (a scalar replaced, a key inserted).
+#[test]
+fn fixes_are_replacements_in_the_file() {
+    use palisade_core::{Fix, FixOp, FixSafety, FixValue};
+    let mut report = common::report();
+    let c0 = "/spec/template/spec/containers/0";
+    for f in &mut report.findings {
+        match f.code {
+            "PS101" => {
+                f.fix = Some(Box::new(Fix::set(
+                    FixSafety::Unsafe,
+                    "set privileged: false",
+                    format!("{c0}/securityContext/privileged"),
+                    FixValue::Bool(false),
+                )))
+            }
+            "PS105" => {
+                f.fix = Some(Box::new(Fix::safe(
+                    "set allowPrivilegeEscalation: false and runAsNonRoot: true",
+                    vec![
+                        FixOp::Set {
+                            pointer: format!("{c0}/securityContext/allowPrivilegeEscalation"),
+                            value: FixValue::Bool(false),
+                        },
+                        FixOp::Set {
+                            pointer: format!("{c0}/securityContext/runAsNonRoot"),
+                            value: FixValue::Bool(true),
+                        },
+                    ],
+                )))
+            }
+            _ => {}
+        }
+    }
+    let files = std::collections::HashMap::from([(common::WEB, common::WEB_YAML)]);
+    let options = RenderOptions::default()
+        .with_tool(common::tool())
+        .with_source(&files);
+    let mut out = Vec::new();
+    render(Format::Sarif, &report, &options, &mut out).unwrap();
+    let log: Value = serde_json::from_slice(&out).unwrap();
+    assert_valid(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let fixes = |code: &str| {
+        results
+            .iter()
+            .find(|r| r["ruleId"] == code)
+            .map(|r| r["fixes"].clone())
+            .unwrap()
+    };
+    let privileged = fixes("PS101");
+    assert_eq!(
+        privileged[0]["description"]["text"],
+        "set privileged: false (unsafe)"
+    );
+    let change = &privileged[0]["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], common::WEB);
+    assert_eq!(
+        change["replacements"][0],
+        serde_json::json!({
+            "deletedRegion": {"startLine": 14, "startColumn": 25, "endLine": 14, "endColumn": 29},
+            "insertedContent": {"text": "false"}
+        })
+    );
+    let escalation = fixes("PS105");
+    let replacements = escalation[0]["artifactChanges"][0]["replacements"]
+        .as_array()
+        .unwrap();
+    assert_eq!(replacements.len(), 2);
+    // An insertion: an empty region at the start of the line after the mapping's last key.
+    assert_eq!(
+        replacements[1],
+        serde_json::json!({
+            "deletedRegion": {"startLine": 16, "startColumn": 1, "endLine": 16, "endColumn": 1},
+            "insertedContent": {"text": "            runAsNonRoot: true\n"}
+        })
+    );
+    // Without the text there is nothing to replace in: no fixes, still valid.
+    let plain = sarif(&report);
+    assert!(plain["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r.get("fixes").is_none()));
+}

@@ -21,6 +21,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         palisade scan --pod-security restricted:v1.30 k8s/\n  \
         palisade cluster --context prod             audit a live cluster, read-only\n  \
         palisade node --benchmark cis               CIS report for the node it runs on\n  \
+        palisade probe 10.0.1.0/24                  which of the guide's ports answer, and to whom\n  \
         palisade rules                              list every rule\n  \
         palisade explain PS101                      what a rule checks and how to fix it\n\n\
         Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, input or config error."
@@ -72,10 +73,88 @@ pub enum Command {
         palisade node --benchmark cis --format junit    CIS report for CI\n\n\
         Exit codes: 0 nothing at or above --fail-on (benchmark: no FAIL), 1 otherwise, 2 usage error.")]
     Node(Box<crate::node_cmd::NodeArgs>),
+    /// Apply the fixes rules declare to manifest files, as minimal edits (`--diff` to preview)
+    #[command(
+        long_about = "Apply the fixes that rules declare to manifest files, in place, as minimal \
+                      text edits: comments, key order, quoting, indentation and line endings stay \
+                      as they were, and a diff shows only the fixes. Fixes that may change what a \
+                      workload does (runAsNonRoot, dropping capabilities, removing host ports or \
+                      host namespaces, enforcing a Pod Security level) are unsafe and applied only \
+                      with --unsafe-fixes. A field written under a YAML anchor used elsewhere, or \
+                      brought in by a `<<` merge key, is never edited (that would change the other \
+                      places too). Every fixed file is re-parsed and refused if it would lose a \
+                      document or stop parsing; files are replaced atomically.\n\n\
+                      The fixed files are scanned again (fixes run in rounds until nothing \
+                      changes), and the exit code judges what remains.",
+        after_help = "Examples:\n  \
+            palisade fix k8s/ --diff                     show what would change, write nothing\n  \
+            palisade fix k8s/                            apply the safe fixes in place\n  \
+            palisade fix k8s/ --unsafe-fixes --select PS  also the fixes that change behaviour\n  \
+            kustomize build . | palisade fix - > fixed.yaml\n\n\
+            A summary of fixes applied and not applied (unsafe, through an anchor, …) per rule \
+            goes to stderr.\n\n\
+            Exit codes: 0 no finding at or above --fail-on remains after fixing (with --diff: \
+            would remain), 1 some remain, 2 usage or input error (also when a file's fixes were \
+            refused or it could not be written)."
+    )]
+    Fix(Box<crate::fix_cmd::FixArgs>),
+    /// Probe hosts for the guide's exposed ports: kubelet, etcd, API server, health ports, SSH
+    #[command(
+        long_about = "Probe the hosts you name for the ports the guide says to firewall (kubelet \
+                      10250/10255, etcd 2379-2380, API server 6443 and 8080, kube-proxy 10256, \
+                      Calico 9099, cAdvisor 4149/4194, controller manager 10257, scheduler 10259, \
+                      the Dashboard, SSH) and ask each open port, without credentials, what it \
+                      serves: the kubelet's /pods, the API server's namespaces, etcd without a \
+                      client certificate. Only the targets you name are touched; a CIDR range \
+                      larger than a /24 needs --max-hosts. Findings are located at host:port and \
+                      quote the evidence; with --node-report they quote the node setting behind \
+                      them.",
+        after_help = "Examples:\n  \
+            palisade probe 10.0.0.5 10.0.0.6               the default ports on two nodes\n  \
+            palisade probe 10.0.1.0/24 --nodeports         a subnet, NodePorts included\n  \
+            palisade probe --from-cluster --bastion 10.0.0.1\n  \
+            palisade probe --targets-file nodes.txt --format sarif -o json=probe.json\n  \
+            palisade probe 10.0.0.5 --ports 22,6443,kubelet=20250   a kubelet on a custom port\n  \
+            palisade node --format json > node.json; palisade probe 10.0.0.5 --node-report 10.0.0.5=node.json\n\n\
+            Run it from where an attacker would stand (the Internet, another tenant's network): \
+            what answers there is what is exposed.\n\n\
+            Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error \
+            (bad target, port or option)."
+    )]
+    Probe(Box<crate::probe_cmd::ProbeArgs>),
     /// Ask the RBAC objects in manifests: `rbac can-i`, `rbac who-can`
     Rbac(crate::rbac_cmd::RbacArgs),
     /// NetworkPolicy analysis: may one pod reach another, and which policy decides
     Netpol(crate::netpol_cmd::NetpolArgs),
+    /// Generate the hardening bundle for manifests or a cluster, and prove it breaks nothing
+    #[command(
+        long_about = "Generate the changes the guide asks for, from what runs (manifests, a saved \
+                      inventory or a live cluster), for the target Kubernetes version: per \
+                      namespace default-deny ingress and egress NetworkPolicies with the \
+                      allowances the workloads need (DNS, each Service's clients, the outside \
+                      addresses their configuration names), the deny-dashboard policy, Pod \
+                      Security Admission labels at the strictest level every workload already \
+                      passes (warn/audit one level stricter, version pinned), the default \
+                      ServiceAccount without token automounting; before 1.25 the guide's \
+                      PodSecurityPolicy pair and its RBAC; and kube-apiserver, controller-manager, \
+                      scheduler, etcd and kubelet settings under node/. Every object names the rules \
+                      it satisfies (palisade.dev/satisfies) and what it assumed.\n\n\
+                      The bundle is then applied to the inventory in memory and re-scanned \
+                      (before/after counts by severity), its NetworkPolicies are checked connection \
+                      by connection (DNS and every Service's clients still work, the rest is \
+                      blocked), its Pod Security levels against every workload, and its node \
+                      settings with the node rules on a kubeadm node.",
+        after_help = "Examples:\n  \
+            palisade harden k8s/ > hardening.yaml             one stream (node settings as comments)\n  \
+            palisade harden k8s/ --out hardening/             kustomize directory: kubectl apply -k hardening/\n  \
+            palisade harden --inventory prod.json --kubernetes-version 1.24 --out psp-era/\n  \
+            palisade harden --cluster --context prod --out hardening/\n  \
+            palisade harden k8s/ --check                      CI: fail if the bundle would break a workload\n\n\
+            Exit codes: 0 bundle written (--check: nothing would break), 1 --check found a \
+            workload the bundle would break, 2 usage or input error (unreadable input produces no \
+            bundle: one built without some workloads could cut them off)."
+    )]
+    Harden(Box<crate::harden_cmd::HardenArgs>),
     /// Admission webhook: the scan's rules at admission, JSONPatch fixes, exec guard,
     /// ImagePolicyWebhook; `webhook manifests` prints what deploys it
     Webhook(Box<crate::webhook_cmd::WebhookArgs>),

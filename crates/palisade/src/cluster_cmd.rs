@@ -60,6 +60,24 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         ..palisade_cluster::Options::default()
     };
+    let (inventory, probe, source) = read_live(&opts)?;
+    if let Some(path) = &args.save_inventory {
+        let source = args.context.as_deref().unwrap_or("cluster");
+        palisade_cluster::snapshot::save(path, source, &inventory)?;
+    }
+    let anonymous = anonymous_findings(&session, &source, &probe);
+    report(&session, &inventory, anonymous)
+}
+
+/// Reads a live cluster (with a progress bar on a terminal) and probes its API server without
+/// credentials: what `palisade cluster` and `palisade harden --cluster` start from.
+pub fn read_live(
+    opts: &palisade_cluster::Options,
+) -> Result<(
+    palisade_cluster::Inventory,
+    palisade_cluster::AnonymousProbe,
+    std::sync::Arc<str>,
+)> {
     palisade_cluster::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -79,8 +97,8 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
         ProgressBar::hidden()
     };
     let (inventory, probe, source) = runtime.block_on(async {
-        let conn = palisade_cluster::connect(&opts).await?;
-        let inventory = palisade_cluster::read(&conn, &opts, &|name| {
+        let conn = palisade_cluster::connect(opts).await?;
+        let inventory = palisade_cluster::read(&conn, opts, &|name| {
             bar.set_message(name.to_owned());
             bar.inc(1);
         })
@@ -89,12 +107,7 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
         Ok::<_, palisade_cluster::ClusterError>((inventory, probe, conn.source.clone()))
     })?;
     bar.finish_and_clear();
-    if let Some(path) = &args.save_inventory {
-        let source = args.context.as_deref().unwrap_or("cluster");
-        palisade_cluster::snapshot::save(path, source, &inventory)?;
-    }
-    let anonymous = anonymous_findings(&session, &source, &probe);
-    report(&session, &inventory, anonymous)
+    Ok((inventory, probe, source))
 }
 
 /// EX701 from the unauthenticated probe of the API server.

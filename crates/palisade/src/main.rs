@@ -9,8 +9,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod catalogue;
 mod cli;
 mod cluster_cmd;
+mod fix_cmd;
+mod harden_cmd;
 mod netpol_cmd;
 mod node_cmd;
+mod probe_cmd;
 mod rbac_cmd;
 mod scan;
 mod session;
@@ -39,10 +42,13 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(*args),
         Command::Cluster(args) => cluster_cmd::run(*args),
         Command::Node(args) => node_cmd::run(*args),
+        Command::Probe(args) => probe_cmd::run(*args),
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
+        Command::Fix(args) => fix_cmd::run(*args),
         Command::Rbac(args) => rbac_cmd::run(args),
         Command::Netpol(args) => netpol_cmd::run(args),
+        Command::Harden(args) => harden_cmd::run(*args),
         Command::Webhook(args) => webhook_cmd::run(*args),
     };
     match result {
@@ -81,7 +87,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
             max_file_bytes: args.max_file_size,
             ..SourceLimits::default()
         },
-        keep_sources: session.wants_text(),
+        keep_sources: session.wants_source(),
         progress: std::io::stderr().is_terminal(),
     };
     let (mut report, sources) = scan::run(&engine, inputs, &opts);

@@ -89,9 +89,11 @@ impl Session {
         })
     }
 
-    /// Whether any report is text (which wants source text for code frames).
-    pub fn wants_text(&self) -> bool {
-        self.stdout_format == Format::Text || self.outputs.iter().any(|(f, _)| *f == Format::Text)
+    /// Whether any report reads the scanned texts: text (code frames) or SARIF (fixes as
+    /// replacements).
+    pub fn wants_source(&self) -> bool {
+        let reads = |f: Format| matches!(f, Format::Text | Format::Sarif);
+        reads(self.stdout_format) || self.outputs.iter().any(|(f, _)| reads(*f))
     }
 
     /// The engine for a target version: `--kubernetes-version` (or the config's) wins over
@@ -169,7 +171,7 @@ fn load_config(args: &ReportArgs) -> Result<Config> {
 
 /// A `--select`/`--ignore` pattern that matches no rule is a typo, not a request for nothing.
 fn check_patterns(selection: &Selection) -> Result<()> {
-    let catalogue = palisade_rules::registry::catalogue();
+    let catalogue = crate::catalogue::catalogue();
     for p in selection.select.iter().chain(&selection.ignore) {
         let known = catalogue
             .iter()

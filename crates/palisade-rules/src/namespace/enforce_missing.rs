@@ -6,7 +6,9 @@
 //! whose Namespace object is not in it are listed as not evaluated by PS164, which keeps the
 //! workloads anyway; keeping them here too would double the memory of a large scan.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Fix, FixSafety, FixValue, Object, Rule, RuleMeta, Severity, VersionRange,
+};
 
 use super::{describe, is_namespace, label, label_pointer, ENFORCE, PSA_SINCE};
 
@@ -78,6 +80,18 @@ impl Rule for EnforceMissing {
                 reporting_only.join("/")
             ));
         }
-        out.report(&label_pointer(ENFORCE), message);
+        // Unsafe: pods that baseline forbids are then rejected (PS164 names them).
+        out.report(&label_pointer(ENFORCE), message).fix = Some(Box::new(enforce_baseline()));
     }
+}
+
+/// Enforce `baseline`: the level the guide's "default" policy corresponds to, which every pod
+/// that needs no host access passes. (PS162 then pins its version.)
+pub(super) fn enforce_baseline() -> Fix {
+    Fix::set(
+        FixSafety::Unsafe,
+        format!("set label {ENFORCE}: baseline"),
+        label_pointer(ENFORCE),
+        FixValue::str("baseline"),
+    )
 }

@@ -47,7 +47,7 @@ impl Rule for EnforcePrivileged {
 
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if is_namespace(object) && label(object, ENFORCE) == Some("privileged") {
-            out.report(
+            let f = out.report(
                 &label_pointer(ENFORCE),
                 format!(
                     "{} enforces the privileged Pod Security level: any pod is admitted, \
@@ -55,6 +55,7 @@ impl Rule for EnforcePrivileged {
                     describe(object)
                 ),
             );
+            f.fix = Some(Box::new(super::enforce_missing::enforce_baseline()));
         }
     }
 }

@@ -2,7 +2,9 @@
 //! API server cannot parse, or a key under `pod-security.kubernetes.io/` that it does not read.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Fix, FixSafety, FixValue, Object, Rule, RuleMeta, Severity, VersionRange,
+};
 
 use super::{
     describe, is_namespace, label_pointer, parse_version, KNOWN_LABELS, LABEL_PREFIX, PSA_SINCE,
@@ -72,7 +74,7 @@ impl Rule for LabelInvalid {
                 );
             } else if mode.ends_with("-version") {
                 if parse_version(value).is_err() {
-                    out.report(
+                    let f = out.report(
                         &pointer,
                         format!(
                             "{ns} sets {} to {value:?}, which is not \"latest\" or \"v1.N\": \
@@ -81,6 +83,7 @@ impl Rule for LabelInvalid {
                             &*e.key
                         ),
                     );
+                    f.fix = meant_version(value).map(|v| Box::new(relabel(&e.key, &pointer, v)));
                 }
             } else if value.parse::<Level>().is_err() {
                 let fallback = if mode == "enforce" {
@@ -88,6 +91,11 @@ impl Rule for LabelInvalid {
                 } else {
                     "falls back to privileged for this mode and reports nothing"
                 };
+                let meant = value.trim().to_ascii_lowercase();
+                let fix = meant
+                    .parse::<Level>()
+                    .is_ok()
+                    .then(|| Box::new(relabel(&e.key, &pointer, meant)));
                 out.report(
                     &pointer,
                     format!(
@@ -96,8 +104,36 @@ impl Rule for LabelInvalid {
                          namespace {fallback}",
                         &*e.key
                     ),
-                );
+                )
+                .fix = fix;
             }
         }
     }
+}
+
+/// The `v1.N` a mistyped version label most likely means (`1.30`, `v1.30.2`, ` V1.30 `).
+fn meant_version(value: &str) -> Option<String> {
+    let v = value.trim().trim_start_matches(['v', 'V']);
+    let mut parts = v.split('.');
+    let (major, minor) = (parts.next()?, parts.next()?);
+    if major != "1" || minor.is_empty() || !minor.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if parts.any(|p| !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let meant = format!("v1.{}", minor.parse::<u32>().ok()?);
+    parse_version(&meant).is_ok().then_some(meant)
+}
+
+/// Writes the value the author evidently meant. Unsafe: the namespace was admitting pods under
+/// the fallback (restricted for an invalid `enforce`, latest for a version), and the corrected
+/// label may admit or reject different pods.
+fn relabel(key: &str, pointer: &str, value: String) -> Fix {
+    Fix::set(
+        FixSafety::Unsafe,
+        format!("set label {key}: {value}"),
+        pointer,
+        FixValue::Str(value),
+    )
 }

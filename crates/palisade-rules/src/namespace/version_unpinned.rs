@@ -1,7 +1,9 @@
 //! PS162 `namespace-pod-security-version-unpinned`: a namespace enforces baseline or restricted
 //! without pinning the policy version, so each cluster upgrade may change what it rejects.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Fix, FixSafety, FixValue, Object, Rule, RuleMeta, Severity, VersionRange,
+};
 
 use super::{
     describe, is_namespace, label, label_pointer, parse_version, ENFORCE, ENFORCE_VERSION,
@@ -59,29 +61,34 @@ impl Rule for VersionUnpinned {
         };
         let target = cx.settings.kubernetes_version;
         let suggestion = format!("v{}.{}", target.major, target.minor);
-        match label(object, ENFORCE_VERSION) {
-            None => {
-                out.report(
-                    &label_pointer(ENFORCE),
-                    format!(
-                        "{} enforces {level} without {ENFORCE_VERSION}: the level is evaluated \
+        // Safe: without a pin (or with `latest`) the API server evaluates at its own version, and
+        // a pin at or above it evaluates the same (newer versions clamp to the server's).
+        let fix = Fix::set(
+            FixSafety::Safe,
+            format!("set label {ENFORCE_VERSION}: {suggestion}"),
+            label_pointer(ENFORCE_VERSION),
+            FixValue::str(suggestion.clone()),
+        );
+        let f = match label(object, ENFORCE_VERSION) {
+            None => out.report(
+                &label_pointer(ENFORCE),
+                format!(
+                    "{} enforces {level} without {ENFORCE_VERSION}: the level is evaluated \
                          at the API server's version and changes with every upgrade (pin e.g. \
                          {suggestion})",
-                        describe(object)
-                    ),
-                );
-            }
-            Some(v) if parse_version(v) == Ok(None) => {
-                out.report(
-                    &label_pointer(ENFORCE_VERSION),
-                    format!(
-                        "{} enforces {level} at version \"latest\": the level changes with \
+                    describe(object)
+                ),
+            ),
+            Some(v) if parse_version(v) == Ok(None) => out.report(
+                &label_pointer(ENFORCE_VERSION),
+                format!(
+                    "{} enforces {level} at version \"latest\": the level changes with \
                          every upgrade (pin e.g. {suggestion})",
-                        describe(object)
-                    ),
-                );
-            }
-            Some(_) => {}
-        }
+                    describe(object)
+                ),
+            ),
+            Some(_) => return,
+        };
+        f.fix = Some(Box::new(fix));
     }
 }

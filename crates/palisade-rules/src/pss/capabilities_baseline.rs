@@ -5,7 +5,7 @@
 //! Names are compared exactly as upstream compares them: `CAP_SYS_ADMIN` or `sys_admin` is not
 //! in the allow-list and is reported.
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{
     container_security_context, present_path, q, Level, PssCheck, VersionedCheck, Violation,
@@ -76,13 +76,27 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
         for (i, cap) in add.items().iter().enumerate() {
             let name = cap.as_str().unwrap_or("");
             if !ALLOWED_1_0.contains(&name) {
-                out.push(Violation::container(
-                    &c,
-                    format!("{sc_ptr}/capabilities/add/{i}"),
-                    format!("container {} sets capabilities.add: {name}", q(c.name)),
-                ));
+                out.push(
+                    Violation::container(
+                        &c,
+                        format!("{sc_ptr}/capabilities/add/{i}"),
+                        format!("container {} sets capabilities.add: {name}", q(c.name)),
+                    )
+                    .with_fix(remove_capability(&sc_ptr, i, name)),
+                );
             }
         }
     }
     out
+}
+
+/// Removes one item of `capabilities.add`. Unsafe: the program may need the capability (and fail
+/// at the call that needs it, not at start).
+pub(super) fn remove_capability(sc_ptr: &str, index: usize, name: &str) -> Fix {
+    Fix::unsafe_(
+        format!("remove {name} from capabilities.add"),
+        vec![FixOp::Remove {
+            pointer: format!("{sc_ptr}/capabilities/add/{index}"),
+        }],
+    )
 }

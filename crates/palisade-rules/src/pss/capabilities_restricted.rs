@@ -9,7 +9,7 @@
 //! Before 1.22 the check does not exist and restricted uses `capabilities_baseline`. Names are
 //! compared exactly, as upstream does: `drop: [all]` does not drop ALL.
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixOp, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{
     container_security_context, is_windows, present, present_path, q, Level, PssCheck,
@@ -67,11 +67,23 @@ fn v1_22(pod: &PodTemplate<'_>) -> Vec<Violation> {
             .and_then(|caps| present(caps, "drop"))
             .is_some_and(|drop| drop.items().iter().any(|d| d.as_str() == Some("ALL")));
         if !drops_all {
-            out.push(Violation::container(
-                &c,
-                format!("{sc_ptr}/capabilities/drop"),
-                format!("container {} does not drop ALL capabilities", q(c.name)),
-            ));
+            // Unsafe: a process that starts as root and relies on the runtime's default
+            // capabilities (chown, setuid to drop privileges) fails.
+            let fix = Fix::unsafe_(
+                "add ALL to capabilities.drop",
+                vec![FixOp::Append {
+                    pointer: format!("{sc_ptr}/capabilities/drop"),
+                    value: FixValue::str("ALL"),
+                }],
+            );
+            out.push(
+                Violation::container(
+                    &c,
+                    format!("{sc_ptr}/capabilities/drop"),
+                    format!("container {} does not drop ALL capabilities", q(c.name)),
+                )
+                .with_fix(fix),
+            );
         }
         let Some(add) = caps.and_then(|caps| present_path(caps, &["add"])) else {
             continue;
@@ -79,15 +91,20 @@ fn v1_22(pod: &PodTemplate<'_>) -> Vec<Violation> {
         for (i, cap) in add.items().iter().enumerate() {
             let name = cap.as_str().unwrap_or("");
             if name != "NET_BIND_SERVICE" {
-                out.push(Violation::container(
-                    &c,
-                    format!("{sc_ptr}/capabilities/add/{i}"),
-                    format!(
-                        "container {} sets capabilities.add: {name} (only NET_BIND_SERVICE may \
-                         be added)",
-                        q(c.name)
-                    ),
-                ));
+                out.push(
+                    Violation::container(
+                        &c,
+                        format!("{sc_ptr}/capabilities/add/{i}"),
+                        format!(
+                            "container {} sets capabilities.add: {name} (only NET_BIND_SERVICE \
+                             may be added)",
+                            q(c.name)
+                        ),
+                    )
+                    .with_fix(super::capabilities_baseline::remove_capability(
+                        &sc_ptr, i, name,
+                    )),
+                );
             }
         }
     }

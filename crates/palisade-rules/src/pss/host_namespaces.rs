@@ -2,7 +2,7 @@
 //! namespace (`spec.hostNetwork`, `spec.hostPID`, `spec.hostIPC`; allowed: absent or `false`).
 //! One policy version (1.0).
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{Level, PssCheck, VersionedCheck, Violation};
 
@@ -55,10 +55,20 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
         .iter()
         .filter(|(field, _)| pod.spec.get(field).and_then(|n| n.bool_intent()) == Some(true))
         .map(|(field, what)| {
+            let pointer = format!("{}/{field}", pod.spec_pointer);
+            // Unsafe: a pod on the host network changes address and loses the node's ports; one
+            // that reads host processes or shared memory stops seeing them.
+            let fix = Fix::set(
+                FixSafety::Unsafe,
+                format!("set {field}: false"),
+                pointer.clone(),
+                FixValue::Bool(false),
+            );
             Violation::pod(
-                format!("{}/{field}", pod.spec_pointer),
+                pointer,
                 format!("pod sets {field}: true and shares the node's {what} namespace"),
             )
+            .with_fix(fix)
         })
         .collect()
 }

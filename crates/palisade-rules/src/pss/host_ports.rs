@@ -5,7 +5,7 @@
 //! upstream also reports those ports. This check reads the manifest as written and does not
 //! invent them: such a pod is already reported by `hostNamespaces` for the root cause.
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{present, q, Level, PssCheck, VersionedCheck, Violation};
 
@@ -55,11 +55,22 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
                 continue;
             };
             if host_port != 0 {
-                out.push(Violation::container(
-                    &c,
-                    format!("{}/ports/{j}/hostPort", c.pointer),
-                    format!("container {} uses hostPort {host_port}", q(c.name)),
-                ));
+                let pointer = format!("{}/ports/{j}/hostPort", c.pointer);
+                // Unsafe: clients that reach the pod through the node's port lose it.
+                let fix = Fix::unsafe_(
+                    format!("remove hostPort {host_port}"),
+                    vec![FixOp::Remove {
+                        pointer: pointer.clone(),
+                    }],
+                );
+                out.push(
+                    Violation::container(
+                        &c,
+                        pointer,
+                        format!("container {} uses hostPort {host_port}", q(c.name)),
+                    )
+                    .with_fix(fix),
+                );
             }
         }
     }

@@ -126,7 +126,8 @@ pub struct Violation {
     pub message: String,
     /// The container, for per-container violations.
     pub container: Option<String>,
-    /// The change that removes the violation, when the check declares one.
+    /// The change that removes the violation, when one is well-defined (see
+    /// [`palisade_core::fix`]); reported as the finding's fix.
     pub fix: Option<Box<Fix>>,
 }
 

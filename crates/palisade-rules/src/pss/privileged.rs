@@ -1,6 +1,6 @@
 //! `privileged` (baseline): no container may run privileged.
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{container_security_context, q, Level, PssCheck, VersionedCheck, Violation};
 
@@ -46,11 +46,20 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
             let (sc, sc_ptr) = container_security_context(&c);
             let field = sc?.get("privileged")?;
             (field.bool_intent() == Some(true)).then(|| {
+                let pointer = format!("{sc_ptr}/privileged");
+                // Unsafe: whatever needed the node's devices or all capabilities stops working.
+                let fix = Fix::set(
+                    FixSafety::Unsafe,
+                    "set privileged: false",
+                    pointer.clone(),
+                    FixValue::Bool(false),
+                );
                 Violation::container(
                     &c,
-                    format!("{sc_ptr}/privileged"),
+                    pointer,
                     format!("container {} runs privileged", q(c.name)),
                 )
+                .with_fix(fix)
             })
         })
         .collect()

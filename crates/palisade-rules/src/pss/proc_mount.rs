@@ -12,7 +12,7 @@
 //! restricted level `procMount_restricted` overrides this check from 1.35 on, so restricted stays
 //! strict.
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{
     container_security_context, in_user_namespace, present, q, text, Level, PssCheck,
@@ -69,11 +69,21 @@ pub(super) fn strict(pod: &PodTemplate<'_>) -> Vec<Violation> {
             let (sc, sc_ptr) = container_security_context(&c);
             let value = text(Some(present(sc?, "procMount")?));
             (value != "Default").then(|| {
+                let pointer = format!("{sc_ptr}/procMount");
+                // Unsafe: what asked for an unmasked /proc (nested container runtimes, image
+                // builders) loses it.
+                let fix = Fix::set(
+                    FixSafety::Unsafe,
+                    "set procMount: Default",
+                    pointer.clone(),
+                    FixValue::str("Default"),
+                );
                 Violation::container(
                     &c,
-                    format!("{sc_ptr}/procMount"),
+                    pointer,
                     format!("container {} sets procMount: {}", q(c.name), q(value)),
                 )
+                .with_fix(fix)
             })
         })
         .collect()

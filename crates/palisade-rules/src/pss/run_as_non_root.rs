@@ -15,7 +15,7 @@
 //! container).
 
 use palisade_core::yaml::Node;
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{
     container_security_context, in_user_namespace, pod_security_context, present, q, Level,
@@ -77,10 +77,13 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
     let (psc, psc_ptr) = pod_security_context(pod);
     let pod_value = value(psc);
     if pod_value == Some(false) {
-        out.push(Violation::pod(
-            format!("{psc_ptr}/runAsNonRoot"),
-            "pod sets runAsNonRoot: false".to_owned(),
-        ));
+        out.push(
+            Violation::pod(
+                format!("{psc_ptr}/runAsNonRoot"),
+                "pod sets runAsNonRoot: false".to_owned(),
+            )
+            .with_fix(non_root(format!("{psc_ptr}/runAsNonRoot"))),
+        );
     }
     for c in pod.containers() {
         let (sc, sc_ptr) = container_security_context(&c);
@@ -94,11 +97,10 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
                 q(c.name)
             ),
         };
-        out.push(Violation::container(
-            &c,
-            format!("{sc_ptr}/runAsNonRoot"),
-            message,
-        ));
+        out.push(
+            Violation::container(&c, format!("{sc_ptr}/runAsNonRoot"), message)
+                .with_fix(non_root(format!("{sc_ptr}/runAsNonRoot"))),
+        );
     }
     out
 }
@@ -108,4 +110,15 @@ fn v1_35(pod: &PodTemplate<'_>) -> Vec<Violation> {
         return Vec::new();
     }
     v1_0(pod)
+}
+
+/// `runAsNonRoot: true`. Unsafe: an image whose user is root (or is named, not numeric) no longer
+/// starts.
+fn non_root(pointer: String) -> Fix {
+    Fix::set(
+        FixSafety::Unsafe,
+        "set runAsNonRoot: true",
+        pointer,
+        FixValue::Bool(true),
+    )
 }

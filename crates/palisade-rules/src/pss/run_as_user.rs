@@ -11,7 +11,7 @@
 //! the alpha (off by default) `UserNamespacesPodSecurityStandards` feature gate.
 
 use palisade_core::yaml::Node;
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{
     container_security_context, in_user_namespace, pod_security_context, present, q, Level,
@@ -69,19 +69,25 @@ fn v1_23(pod: &PodTemplate<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     let (psc, psc_ptr) = pod_security_context(pod);
     if is_root(psc) {
-        out.push(Violation::pod(
-            format!("{psc_ptr}/runAsUser"),
-            "pod sets runAsUser: 0".to_owned(),
-        ));
+        out.push(
+            Violation::pod(
+                format!("{psc_ptr}/runAsUser"),
+                "pod sets runAsUser: 0".to_owned(),
+            )
+            .with_fix(not_root(format!("{psc_ptr}/runAsUser"))),
+        );
     }
     for c in pod.containers() {
         let (sc, sc_ptr) = container_security_context(&c);
         if is_root(sc) {
-            out.push(Violation::container(
-                &c,
-                format!("{sc_ptr}/runAsUser"),
-                format!("container {} sets runAsUser: 0", q(c.name)),
-            ));
+            out.push(
+                Violation::container(
+                    &c,
+                    format!("{sc_ptr}/runAsUser"),
+                    format!("container {} sets runAsUser: 0", q(c.name)),
+                )
+                .with_fix(not_root(format!("{sc_ptr}/runAsUser"))),
+            );
         }
     }
     out
@@ -92,4 +98,10 @@ fn v1_35(pod: &PodTemplate<'_>) -> Vec<Violation> {
         return Vec::new();
     }
     v1_23(pod)
+}
+
+/// Removes `runAsUser: 0`, so the image's own user applies. Unsafe: the process no longer starts as
+/// root, which is the point, and what needed root fails.
+fn not_root(pointer: String) -> Fix {
+    Fix::unsafe_("remove runAsUser: 0", vec![FixOp::Remove { pointer }])
 }

@@ -14,7 +14,7 @@
 //! `check_sysctls.go` available while writing this predates it, so that row is the one to
 //! re-check against a 1.37 release.
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{pod_security_context, present, q, text, Level, PssCheck, VersionedCheck, Violation};
 
@@ -136,13 +136,23 @@ fn check(pod: &PodTemplate<'_>, allowed: &[&[&str]], version: &str) -> Vec<Viola
             if allowed.iter().any(|list| list.contains(&name)) {
                 return None;
             }
-            Some(Violation::pod(
-                format!("{psc_ptr}/sysctls/{i}/name"),
-                format!(
-                    "pod sets sysctl {}, which is not in the safe set of policy v{version}",
-                    q(name)
-                ),
-            ))
+            // Unsafe: the kernel setting the workload asked for no longer applies.
+            let fix = Fix::unsafe_(
+                format!("remove sysctl {name}"),
+                vec![FixOp::Remove {
+                    pointer: format!("{psc_ptr}/sysctls/{i}"),
+                }],
+            );
+            Some(
+                Violation::pod(
+                    format!("{psc_ptr}/sysctls/{i}/name"),
+                    format!(
+                        "pod sets sysctl {}, which is not in the safe set of policy v{version}",
+                        q(name)
+                    ),
+                )
+                .with_fix(fix),
+            )
         })
         .collect()
 }

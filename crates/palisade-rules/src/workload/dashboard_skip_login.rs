@@ -2,7 +2,7 @@
 //! the "SKIP" button of the guide's Dashboard item.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Fix, FixOp, Object, Rule, RuleMeta, Severity, VersionRange};
 
 use super::describe;
 use crate::dashboard::{go_bool, go_flag};
@@ -63,20 +63,22 @@ impl Rule for DashboardSkipLogin {
             return;
         };
         for c in pod.containers() {
-            let mut last: Option<(bool, String)> = None;
+            // (value, pointer of the item, whether the item is the flag alone)
+            let mut last: Option<(bool, String, bool)> = None;
             for field in ["command", "args"] {
                 let items = c.node.get(field).map(Node::items).unwrap_or(&[]);
                 for (i, item) in items.iter().enumerate() {
                     let Some(text) = item.as_str() else { continue };
                     for word in text.split_whitespace() {
                         if let Some(v) = flag_value(word) {
-                            last = Some((v, format!("{}/{field}/{i}", c.pointer)));
+                            let alone = text.trim() == word;
+                            last = Some((v, format!("{}/{field}/{i}", c.pointer), alone));
                         }
                     }
                 }
             }
-            if let Some((true, pointer)) = last {
-                out.report_container(
+            if let Some((true, pointer, alone)) = last {
+                let f = out.report_container(
                     &c,
                     &pointer,
                     format!(
@@ -85,6 +87,15 @@ impl Rule for DashboardSkipLogin {
                         describe(&c)
                     ),
                 );
+                // Only an argument that is the flag alone is removed; inside a shell string
+                // the edit is the user's. Safe: the Dashboard runs as before, and its users
+                // sign in (the default) instead of skipping.
+                if alone {
+                    f.fix = Some(Box::new(Fix::safe(
+                        "remove the --enable-skip-login argument",
+                        vec![FixOp::Remove { pointer }],
+                    )));
+                }
             }
         }
     }

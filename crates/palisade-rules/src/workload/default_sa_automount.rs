@@ -3,7 +3,8 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, KubeVersion, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Fix, FixSafety, FixValue, KubeVersion, Object, Rule, RuleMeta, Severity,
+    VersionRange,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -70,6 +71,13 @@ impl Rule for DefaultServiceAccount {
                  so every pod that does not opt out mounts its API token"
             ),
         };
-        out.report("/automountServiceAccountToken", message);
+        // Unsafe: pods using the default ServiceAccount that call the API lose their token
+        // unless their own spec opts back in (`automountServiceAccountToken: true`).
+        out.report("/automountServiceAccountToken", message).fix = Some(Box::new(Fix::set(
+            FixSafety::Unsafe,
+            "set automountServiceAccountToken: false on the default ServiceAccount",
+            "/automountServiceAccountToken",
+            FixValue::Bool(false),
+        )));
     }
 }

@@ -1,0 +1,235 @@
+//! `palisade harden` end to end: the directory and stream outputs, the bundle read back by
+//! `palisade scan`, saved inventories, `--check` and bad input.
+
+#[path = "../../palisade-cluster/tests/support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+
+fn palisade() -> Command {
+    let mut c = Command::cargo_bin("palisade").expect("binary built");
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Unsuppressed finding codes of a JSON scan.
+fn scan_codes(paths: &[&Path]) -> Vec<String> {
+    let out = palisade()
+        .arg("scan")
+        .args(paths)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"] != Value::Bool(true))
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn directory_bundle_scans_clean_of_what_it_claims() {
+    let out = tempfile::tempdir().unwrap();
+    let examples = repo().join("examples");
+    let run = palisade()
+        .args(["harden", "--out"])
+        .arg(out.path())
+        .arg(&examples)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        report.contains("Proof (inventory → inventory + bundle"),
+        "{report}"
+    );
+    assert!(report.contains("0 would break, 0 leak"), "{report}");
+    // Every file kustomization.yaml names exists, and node settings are beside them.
+    let kustomization = std::fs::read_to_string(out.path().join("kustomization.yaml")).unwrap();
+    for line in kustomization.lines().filter_map(|l| l.strip_prefix("- ")) {
+        assert!(out.path().join(line).is_file(), "{line} listed but missing");
+    }
+    assert!(out.path().join("node/kube-apiserver.flags").is_file());
+    let saved = std::fs::read_to_string(out.path().join("palisade-report.txt")).unwrap();
+    assert!(report.starts_with(&saved), "{saved}\n---\n{report}");
+    let key = std::fs::read_to_string(out.path().join("node/encryption-config.yaml")).unwrap();
+    assert!(!key.contains("REPLACE"), "a real key is generated: {key}");
+    // The ordinary scan of workloads + bundle no longer reports what the bundle claims.
+    let before = scan_codes(&[&examples]);
+    let after = scan_codes(&[&examples, out.path()]);
+    for code in ["NP301", "NP302", "RB202"] {
+        assert!(
+            before.iter().any(|c| c == code),
+            "{code} before: {before:?}"
+        );
+    }
+    // (The examples hold no Namespace objects: PS160/PS162 speak only once the bundle adds them.
+    // RB202 stays on the example's own `default` ServiceAccount file, which a scan of both
+    // directories still reads; applying replaces it, which the in-memory proof checks.)
+    for code in ["NP301", "NP302", "NP303", "PS160", "PS162", "PS164"] {
+        assert!(!after.iter().any(|c| c == code), "{code} after: {after:?}");
+    }
+}
+
+#[test]
+fn stream_reads_back_and_report_goes_to_stderr() {
+    let run = palisade()
+        .arg("harden")
+        .arg(repo().join("examples/insecure-app"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("palisade harden:"));
+    let scan = palisade()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(run.stdout)
+        .output()
+        .unwrap();
+    assert_ne!(
+        scan.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+    let v: Value = serde_json::from_slice(&scan.stdout).unwrap();
+    assert!(
+        v["summary"]["problems"]
+            .as_array()
+            .is_none_or(|p| p.is_empty()),
+        "{v}"
+    );
+}
+
+#[test]
+fn saved_inventory_before_1_25_gets_the_psp_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.json");
+    let inventory = json!({
+        "apiVersion": "palisade.dev/v1alpha1",
+        "kind": "Inventory",
+        "source": "test",
+        "serverVersion": "v1.24.17",
+        "items": [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},
+            {"apiVersion": "apps/v1", "kind": "Deployment",
+             "metadata": {"name": "web", "namespace": "shop"},
+             "spec": {"selector": {"matchLabels": {"app": "web"}},
+                      "template": {"metadata": {"labels": {"app": "web"}},
+                                   "spec": {"containers": [{"name": "web", "image": "nginx:1.25"}]}}}}
+        ]
+    });
+    std::fs::write(&path, inventory.to_string()).unwrap();
+    let run = palisade()
+        .args(["harden", "--inventory"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stream = String::from_utf8_lossy(&run.stdout);
+    assert!(stream.contains("for Kubernetes v1.24"), "{stream}");
+    assert!(stream.contains("kind: PodSecurityPolicy"), "{stream}");
+    assert!(stream.contains("name: privileged-psp-nodes"), "{stream}");
+    assert!(
+        stream.contains("pod-security.kubernetes.io/enforce: baseline"),
+        "{stream}"
+    );
+}
+
+#[test]
+fn check_passes_on_the_examples() {
+    let run = palisade()
+        .args(["harden", "--check"])
+        .arg(repo().join("examples"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("breaks no running workload"));
+}
+
+#[test]
+fn bad_input_exits_2_without_a_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "apiVersion: v1\nkind: Pod\nmetadata: [oops\n").unwrap();
+    let run = palisade().arg("harden").arg(&broken).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stdout.is_empty());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("broken.yaml:"), "{err}");
+
+    let run = palisade().arg("harden").output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let run = palisade()
+        .args(["harden", "--kubernetes-version", "one.two"])
+        .arg(repo().join("examples"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+}
+
+/// `--cluster` reads the loopback API server with the real client, and the target version comes
+/// from the cluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_cluster_bundle() {
+    const CLUSTER: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\n\
+        apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n\
+        spec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      \
+        labels: {app: web}\n    spec:\n      containers:\n      - name: app\n        \
+        image: nginx:1.27\n";
+    let server = support::start(support::spec_from_yaml(("1", "31"), CLUSTER)).await;
+    let kubeconfig = server.kubeconfig.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("palisade")
+            .unwrap()
+            .args(["harden", "--cluster", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stream = String::from_utf8_lossy(&out.stdout);
+    assert!(stream.contains("for Kubernetes v1.31"), "{stream}");
+    assert!(
+        stream.contains("pod-security.kubernetes.io/enforce: baseline"),
+        "{stream}"
+    );
+    assert!(
+        stream.contains("name: palisade-default-deny-egress"),
+        "{stream}"
+    );
+    assert!(stderr.contains("0 would break, 0 leak"), "{stderr}");
+}
