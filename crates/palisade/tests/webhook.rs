@@ -154,3 +154,31 @@ fn manifests_print_objects_and_write_apiserver_files() {
         .assert()
         .success();
 }
+
+#[test]
+fn scan_applies_the_webhook_image_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = dir.path().join("pod.yaml");
+    std::fs::write(
+        &pod,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    let scan = |config: &str| {
+        let path = dir.path().join("palisade.yaml");
+        std::fs::write(&path, config).unwrap();
+        let out = palisade()
+            .arg("scan")
+            .arg(&pod)
+            .arg("--config")
+            .arg(&path)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(!scan("fail-on: high\n").contains("IM404"));
+    let out =
+        scan("webhook:\n  image-policy:\n    require-digest: true\n    denied-tags: [\"1.27\"]\n");
+    assert!(out.contains("IM404") && out.contains("IM405"), "{out}");
+}
