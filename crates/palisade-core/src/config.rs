@@ -15,6 +15,9 @@
 //!     namespace: kube-system
 //!     name: node-exporter
 //!     reason: node exporter publishes its metrics port on the host
+//! webhook:                      # `palisade webhook` only; see [`crate::webhook_config`]
+//!   fail-on: high
+//!   mode: enforce               # enforce | warn | audit
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -82,6 +85,8 @@ pub struct Config {
     pub ignore: Vec<String>,
     pub allowed_registries: Vec<String>,
     pub exemptions: Vec<Exemption>,
+    /// The admission webhook's settings (`webhook:`); `None` when the section is absent.
+    pub webhook: Option<crate::webhook_config::WebhookConfig>,
 }
 
 /// A config file that cannot be used, with the line it is about.
@@ -172,12 +177,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                         .push(exemption(item).map_err(|(p, m)| err(Some(p), m))?);
                 }
             }
+            "webhook" => {
+                config.webhook = Some(
+                    crate::webhook_config::parse(v)
+                        .map_err(|(p, m)| err(Some(p), format!("webhook: {m}")))?,
+                )
+            }
             other => {
                 return Err(err(
                     at,
                     format!(
                         "unknown setting `{other}` (known: fail-on, kubernetes-version, select, \
-                         ignore, allowed-registries, exemptions)"
+                         ignore, allowed-registries, exemptions, webhook)"
                     ),
                 ))
             }
@@ -186,13 +197,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-fn string(v: &Node) -> Option<String> {
+pub(crate) fn string(v: &Node) -> Option<String> {
     v.as_scalar()
         .filter(|_| !v.is_null())
         .map(|s| s.text.to_string())
 }
 
-fn strings(v: &Node) -> Result<Vec<String>, String> {
+pub(crate) fn strings(v: &Node) -> Result<Vec<String>, String> {
     if let Some(s) = string(v) {
         return Ok(s
             .split(',')
@@ -207,7 +218,7 @@ fn strings(v: &Node) -> Result<Vec<String>, String> {
         .collect()
 }
 
-fn exemption(item: &Node) -> Result<Exemption, (Pos, String)> {
+pub(crate) fn exemption(item: &Node) -> Result<Exemption, (Pos, String)> {
     let at = item.span.start;
     let entries = item
         .as_map()

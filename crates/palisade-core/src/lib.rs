@@ -11,6 +11,7 @@ pub mod rule;
 pub mod source;
 pub mod suppress;
 pub mod version;
+pub mod webhook_config;
 pub mod yaml;
 
 pub use finding::{Finding, Location, Severity};
@@ -21,3 +22,4 @@ pub use rule::{
     check_objects, evaluate_objects, Context, Emitter, InventoryRule, Rule, RuleMeta, Settings,
 };
 pub use version::{KubeVersion, VersionRange};
+pub use webhook_config::{AdmissionMode, WebhookConfig};

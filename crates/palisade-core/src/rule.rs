@@ -47,6 +47,10 @@ pub struct Settings {
     /// Registries images may come from (`registry.example.com`, `ghcr.io/org`). Empty: no
     /// allow-list configured, the rule does not run.
     pub allowed_registries: Vec<String>,
+    /// Images must name a digest (`@sha256:…`); IM404. Off unless configured.
+    pub require_image_digest: bool,
+    /// Tags images may not use (`latest`); IM405. Empty: the rule does not run.
+    pub denied_image_tags: Vec<String>,
 }
 
 /// What a rule sees besides the object.

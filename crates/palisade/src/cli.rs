@@ -155,6 +155,9 @@ pub enum Command {
             bundle: one built without some workloads could cut them off)."
     )]
     Harden(Box<crate::harden_cmd::HardenArgs>),
+    /// Admission webhook: the scan's rules at admission, JSONPatch fixes, exec guard,
+    /// ImagePolicyWebhook; `webhook manifests` prints what deploys it
+    Webhook(Box<crate::webhook_cmd::WebhookArgs>),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Explain a rule: what it checks, why it matters, an example, how to fix it

@@ -17,6 +17,7 @@ mod probe_cmd;
 mod rbac_cmd;
 mod scan;
 mod session;
+mod webhook_cmd;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Rbac(args) => rbac_cmd::run(args),
         Command::Netpol(args) => netpol_cmd::run(args),
         Command::Harden(args) => harden_cmd::run(*args),
+        Command::Webhook(args) => webhook_cmd::run(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -99,10 +99,20 @@ impl Session {
     /// The engine for a target version: `--kubernetes-version` (or the config's) wins over
     /// `detected` (a cluster's own version), then the newest version Palisade knows.
     pub fn engine(&self, detected: Option<KubeVersion>) -> Engine {
-        let settings = Settings {
+        let mut settings = Settings {
             kubernetes_version: self.version.or(detected).unwrap_or_default(),
             allowed_registries: self.allowed_registries.clone(),
+            ..Settings::default()
         };
+        // The admission webhook's image policy (its default for all namespaces) applies to scans
+        // too, so that what passes in CI passes at admission.
+        if let Some(policy) = self.config.webhook.as_ref().map(|w| &w.image_policy) {
+            settings.require_image_digest = policy.require_digest;
+            settings.denied_image_tags = policy.denied_tags.clone();
+            if settings.allowed_registries.is_empty() {
+                settings.allowed_registries = policy.allowed_registries.clone().unwrap_or_default();
+            }
+        }
         Engine::new(
             settings,
             self.selection.clone(),

@@ -8,7 +8,8 @@
 //!
 //! Before 1.8 the check does not exist.
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::yaml::Node;
+use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::{
     container_security_context, is_windows, present, q, Level, PssCheck, VersionedCheck, Violation,
@@ -63,26 +64,53 @@ fn v1_8(pod: &PodTemplate<'_>) -> Vec<Violation> {
             let value = sc
                 .and_then(|sc| present(sc, "allowPrivilegeEscalation"))
                 .map(|n| n.bool_intent());
-            let message = match value {
+            let pointer = format!("{sc_ptr}/allowPrivilegeEscalation");
+            let (message, safety) = match value {
                 Some(Some(false)) => return None,
-                Some(Some(true)) => {
+                Some(Some(true)) => (
                     format!(
                         "container {} sets allowPrivilegeEscalation: true",
                         q(c.name)
-                    )
-                }
-                _ => format!(
-                    "container {} does not set allowPrivilegeEscalation: false",
-                    q(c.name)
+                    ),
+                    // Someone asked for escalation: a setuid program may depend on it.
+                    FixSafety::Unsafe,
+                ),
+                _ => (
+                    format!(
+                        "container {} does not set allowPrivilegeEscalation: false",
+                        q(c.name)
+                    ),
+                    FixSafety::Safe,
                 ),
             };
-            Some(Violation::container(
-                &c,
-                format!("{sc_ptr}/allowPrivilegeEscalation"),
-                message,
-            ))
+            let violation = Violation::container(&c, pointer.clone(), message);
+            // The API server rejects `allowPrivilegeEscalation: false` next to `privileged: true`
+            // or an added CAP_SYS_ADMIN, so no fix is offered there (PS101/PS102 are the fix).
+            if escalation_forced(sc) {
+                return Some(violation);
+            }
+            Some(violation.with_fix(Fix::set(
+                safety,
+                "set allowPrivilegeEscalation: false",
+                pointer,
+                FixValue::Bool(false),
+            )))
         })
         .collect()
+}
+
+/// Whether the container's settings imply privilege escalation (validation then forbids
+/// `allowPrivilegeEscalation: false`).
+fn escalation_forced(sc: Option<&Node>) -> bool {
+    let Some(sc) = sc else { return false };
+    let privileged = present(sc, "privileged").and_then(Node::bool_intent) == Some(true);
+    let sys_admin = sc
+        .path(&["capabilities", "add"])
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .any(|c| c.as_str() == Some("SYS_ADMIN") || c.as_str() == Some("CAP_SYS_ADMIN"));
+    privileged || sys_admin
 }
 
 fn v1_25(pod: &PodTemplate<'_>) -> Vec<Violation> {

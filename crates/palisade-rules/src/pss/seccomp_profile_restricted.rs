@@ -15,7 +15,7 @@
 //! with no profile is reported at its own `seccompProfile/type` only when the pod sets none;
 //! when the pod sets a bad one, the pod-level finding covers it.
 
-use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
+use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use super::seccomp_profile_baseline::bad_type;
 use super::{
@@ -73,34 +73,63 @@ fn v1_19(pod: &PodTemplate<'_>) -> Vec<Violation> {
     let (psc, psc_ptr) = pod_security_context(pod);
     let pod_set = psc.and_then(|sc| present(sc, "seccompProfile")).is_some();
     if let Some(t) = bad_type(psc) {
-        out.push(Violation::pod(
-            format!("{psc_ptr}/seccompProfile/type"),
-            format!("pod sets seccompProfile.type {}", q(t)),
-        ));
+        let pointer = format!("{psc_ptr}/seccompProfile/type");
+        out.push(
+            Violation::pod(
+                pointer.clone(),
+                format!("pod sets seccompProfile.type {}", q(t)),
+            )
+            .with_fix(runtime_default_type(pointer)),
+        );
     }
+    // One fix for every container without a profile: the pod-level profile they all inherit.
+    // Containers that set their own keep it (a container's profile wins over the pod's).
+    let pod_fix = Fix::set(
+        FixSafety::Safe,
+        "set the pod's securityContext.seccompProfile.type: RuntimeDefault",
+        format!("{psc_ptr}/seccompProfile"),
+        FixValue::Map(vec![("type".to_owned(), FixValue::str("RuntimeDefault"))]),
+    );
     for c in pod.containers() {
         let (sc, sc_ptr) = container_security_context(&c);
         let pointer = format!("{sc_ptr}/seccompProfile/type");
         if sc.and_then(|sc| present(sc, "seccompProfile")).is_some() {
             if let Some(t) = bad_type(sc) {
-                out.push(Violation::container(
-                    &c,
-                    pointer,
-                    format!("container {} sets seccompProfile.type {}", q(c.name), q(t)),
-                ));
+                out.push(
+                    Violation::container(
+                        &c,
+                        pointer.clone(),
+                        format!("container {} sets seccompProfile.type {}", q(c.name), q(t)),
+                    )
+                    .with_fix(runtime_default_type(pointer)),
+                );
             }
         } else if !pod_set {
-            out.push(Violation::container(
-                &c,
-                pointer,
-                format!(
-                    "container {} has no seccomp profile, and the pod sets none",
-                    q(c.name)
-                ),
-            ));
+            out.push(
+                Violation::container(
+                    &c,
+                    pointer,
+                    format!(
+                        "container {} has no seccomp profile, and the pod sets none",
+                        q(c.name)
+                    ),
+                )
+                .with_fix(pod_fix.clone()),
+            );
         }
     }
     out
+}
+
+/// Replacing a profile someone chose (`Unconfined`) can break a program that needs a blocked
+/// system call: unsafe.
+fn runtime_default_type(pointer: String) -> Fix {
+    Fix::set(
+        FixSafety::Unsafe,
+        "set seccompProfile.type: RuntimeDefault",
+        pointer,
+        FixValue::str("RuntimeDefault"),
+    )
 }
 
 fn v1_25(pod: &PodTemplate<'_>) -> Vec<Violation> {

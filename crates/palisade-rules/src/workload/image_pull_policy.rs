@@ -2,7 +2,9 @@
 //! without the registry being asked, which is what the guide's AlwaysPullImages item prevents.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Fix, FixSafety, FixValue, Object, Rule, RuleMeta, Severity, VersionRange,
+};
 
 use super::image::{default_pull_policy, ImageRef};
 use super::{describe, image_of};
@@ -102,7 +104,18 @@ impl Rule for ImagePullPolicy {
                     )
                 }
             };
-            out.report_container(&c, &pointer, message);
+            // `Never` (and an invalid value) is a deliberate choice for an image that may exist
+            // only on the node: forcing a pull can stop the pod from starting.
+            let safety = match written {
+                None | Some("IfNotPresent") => FixSafety::Safe,
+                Some(_) => FixSafety::Unsafe,
+            };
+            out.report_container(&c, &pointer, message).fix = Some(Box::new(Fix::set(
+                safety,
+                "set imagePullPolicy: Always",
+                pointer.clone(),
+                FixValue::str("Always"),
+            )));
         }
     }
 }

@@ -12,9 +12,11 @@ pub mod image;
 mod dashboard_skip_login;
 mod default_sa_automount;
 mod field_types;
+mod image_digest;
 mod image_pull_policy;
 mod image_registry;
 mod image_tag;
+mod image_tag_denied;
 mod readonly_root;
 mod resource_limits;
 mod runtime_socket;
@@ -35,6 +37,8 @@ pub static RULES: &[&dyn Rule] = &[
     &image_pull_policy::RULE,
     &image_tag::RULE,
     &image_registry::RULE,
+    &image_digest::RULE,
+    &image_tag_denied::RULE,
     &runtime_socket::RULE,
     &readonly_root::RULE,
     &resource_limits::RULE,

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, ObjectRef, PodTemplate, Rule,
-    RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, Fix, FixSafety, FixValue, InventoryRule, KubeVersion, Object,
+    ObjectRef, PodTemplate, Rule, RuleMeta, Severity, VersionRange,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -155,10 +155,17 @@ impl Rule for ServiceAccountToken {
         }
         let mount = token_mount(&pod);
         if let Some(message) = verdict(mount, Account::Unknown) {
-            let f = out.report(
-                &format!("{}/automountServiceAccountToken", pod.spec_pointer),
-                message,
-            );
+            let pointer = format!("{}/automountServiceAccountToken", pod.spec_pointer);
+            let f = out.report(&pointer, message);
+            // Unsafe: from the pod alone nothing tells whether a container calls the API with
+            // the token (client-go's in-cluster config reads exactly this file), and such a pod
+            // fails once the token is gone.
+            f.fix = Some(Box::new(Fix::set(
+                FixSafety::Unsafe,
+                "set automountServiceAccountToken: false on the pod",
+                pointer,
+                FixValue::Bool(false),
+            )));
             if mount.pod_decision.is_none() {
                 f.related = Some(ObjectRef {
                     api_version: "v1".to_owned(),

@@ -1,0 +1,6 @@
+-- wrk script: POST the review body named by the BODY environment variable.
+local f = assert(io.open(os.getenv("BODY"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"

@@ -1,0 +1,214 @@
+//! `palisade webhook`: the admission webhook (serve), and `palisade webhook manifests`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use palisade_webhook::manifests::{self, ManifestOptions};
+
+#[derive(Args, Debug)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    long_about = "Run the admission webhook: the rules of `palisade scan`, enforced when objects \
+                  are created or updated. One HTTPS server (HTTP/1.1 and HTTP/2) with:\n\n  \
+                  /validate     AdmissionReview: deny findings at or above `fail-on` (codes and \
+                  help in the message), warn about the rest; per-namespace enforce/warn/audit\n  \
+                  /mutate       JSONPatch from the rules' fixes (imagePullPolicy: Always, \
+                  allowPrivilegeEscalation: false, seccomp RuntimeDefault, optionally \
+                  automountServiceAccountToken: false); never overwrites a value that is set\n  \
+                  /exec         the exec guard: CONNECT pods/exec and pods/attach denied into \
+                  privileged or host-namespace pods (DenyEscalatingExec)\n  \
+                  /imagepolicy  ImagePolicyWebhook backend (ImageReview): allowed registries, \
+                  required digests, denied tags\n  \
+                  /healthz /readyz /metrics\n\n\
+                  Certificate, key and config are reloaded when they change; SIGTERM drains \
+                  in-flight reviews. Settings live under `webhook:` in the config file.",
+    after_help = "Examples:\n  \
+        palisade webhook --tls-cert tls.crt --tls-key tls.key --config palisade.yaml\n  \
+        palisade webhook manifests --namespace palisade-system | kubectl apply -f -\n  \
+        palisade webhook manifests --ca-bundle ca.crt --failure-policy Ignore --apiserver-dir /etc/kubernetes/palisade\n\n\
+        Config (palisade.yaml):\n  \
+        webhook:\n    \
+          fail-on: high\n    \
+          mode: enforce                      # enforce | warn | audit\n    \
+          namespaces: [{names: [legacy], mode: warn}]\n    \
+          exempt: {namespaces: [kube-system], usernames: [], runtime-class-names: []}\n    \
+          mutate: {automount-service-account-token-false: true}\n    \
+          exec-guard: {failure: closed, cache-ttl-seconds: 5}\n    \
+          image-policy: {require-digest: true, denied-tags: [latest]}\n\n\
+        Exit codes: 0 stopped cleanly, 2 usage, certificate or config error."
+)]
+pub struct WebhookArgs {
+    #[command(subcommand)]
+    pub command: Option<WebhookCommand>,
+
+    /// Serving certificate (PEM, with its chain)
+    #[arg(long, value_name = "FILE", required = true)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key of the serving certificate (PEM)
+    #[arg(long, value_name = "FILE", required = true)]
+    pub tls_key: Option<PathBuf>,
+
+    /// Address and port to listen on (HTTPS only)
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
+    pub listen: SocketAddr,
+
+    /// Config file with a `webhook:` section [default: built-in defaults]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Kubeconfig for the exec guard's pod reads [default: in-cluster service account, then
+    /// $KUBECONFIG, ~/.kube/config]
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Open connections at most; more are closed at once
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    pub max_connections: usize,
+
+    /// Seconds between checks of certificate, key and config for changes
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub reload_interval: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebhookCommand {
+    /// Print the Kubernetes objects that deploy the webhook, and the API server's
+    /// ImagePolicyWebhook files
+    #[command(after_help = "Examples:\n  \
+        palisade webhook manifests | kubectl apply -f -\n  \
+        palisade webhook manifests --namespace sec --ca-bundle ca.crt --failure-policy Ignore\n  \
+        palisade webhook manifests --apiserver-dir /etc/kubernetes/palisade   # also write the API server files\n\n\
+        The serving certificate goes in Secret <namespace>/palisade-webhook-tls, for DNS name \
+        palisade-webhook.<namespace>.svc. Without --ca-bundle the webhook configurations ask \
+        cert-manager to inject the CA. `palisade scan` of the output reports nothing above low.")]
+    Manifests(ManifestsArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailurePolicy {
+    /// Reject requests when the webhook cannot be reached
+    Fail,
+    /// Allow requests when the webhook cannot be reached
+    Ignore,
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestsArgs {
+    /// Namespace the webhook runs in (excluded from its own webhooks, as is kube-system)
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        default_value = "palisade-system"
+    )]
+    pub namespace: String,
+
+    /// PEM file of the CA that signed the serving certificate, for caBundle
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    /// What the API server does when the webhook cannot answer
+    #[arg(long, value_enum, default_value = "Fail", ignore_case = true)]
+    pub failure_policy: FailurePolicy,
+
+    /// Container image of palisade
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = "ghcr.io/palisade-dev/palisade:0.1.0"
+    )]
+    pub image: String,
+
+    /// Replicas (at least 2)
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub replicas: u32,
+
+    /// Seconds the API server waits for an answer (1-30)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub timeout_seconds: u32,
+
+    /// Write admission-config.yaml and imagepolicy.kubeconfig for the API server into DIR
+    /// (otherwise they are printed as comments after the objects)
+    #[arg(long, value_name = "DIR")]
+    pub apiserver_dir: Option<PathBuf>,
+}
+
+pub fn run(args: WebhookArgs) -> Result<u8> {
+    if let Some(WebhookCommand::Manifests(m)) = args.command {
+        return print_manifests(m);
+    }
+    let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) else {
+        anyhow::bail!("--tls-cert and --tls-key are required");
+    };
+    let mut opts = palisade_webhook::Options::new(args.listen, cert, key);
+    opts.config = args.config;
+    opts.kubeconfig = args.kubeconfig;
+    opts.max_connections = args.max_connections.max(1);
+    opts.reload_interval = Duration::from_secs(args.reload_interval.max(1));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(palisade_webhook::run(opts))?;
+    Ok(0)
+}
+
+fn print_manifests(args: ManifestsArgs) -> Result<u8> {
+    let ca_bundle = match &args.ca_bundle {
+        Some(p) => {
+            let pem = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read --ca-bundle {}", p.display()))?;
+            anyhow::ensure!(
+                pem.contains("-----BEGIN CERTIFICATE-----"),
+                "--ca-bundle {}: not a PEM certificate",
+                p.display()
+            );
+            Some(pem)
+        }
+        None => None,
+    };
+    let m = manifests::generate(&ManifestOptions {
+        namespace: args.namespace,
+        ca_bundle,
+        failure_policy: match args.failure_policy {
+            FailurePolicy::Fail => "Fail",
+            FailurePolicy::Ignore => "Ignore",
+        }
+        .to_owned(),
+        image: args.image,
+        replicas: args.replicas,
+        timeout_seconds: args.timeout_seconds,
+    });
+    print!("{}", m.objects);
+    match &args.apiserver_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for (name, text) in [
+                ("admission-config.yaml", &m.admission_config),
+                ("imagepolicy.kubeconfig", &m.imagepolicy_kubeconfig),
+            ] {
+                let path = dir.join(name);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+        }
+        None => {
+            println!(
+                "\n# ---- API server files (not objects; write them with --apiserver-dir) ----\n\
+                 # {}/admission-config.yaml",
+                manifests::APISERVER_DIR
+            );
+            print!("{}", manifests::commented(&m.admission_config));
+            println!("# {}/imagepolicy.kubeconfig", manifests::APISERVER_DIR);
+            print!("{}", manifests::commented(&m.imagepolicy_kubeconfig));
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,184 @@
+//! `palisade webhook` as a process: usage and config errors exit 2, SIGTERM stops it cleanly,
+//! `webhook manifests` prints objects and writes the API server files.
+
+use std::net::TcpStream;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use assert_cmd::Command;
+
+fn palisade() -> Command {
+    Command::cargo_bin("palisade").expect("binary built")
+}
+
+fn cert(dir: &std::path::Path) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    std::fs::write(dir.join("tls.crt"), cert.pem()).unwrap();
+    std::fs::write(dir.join("tls.key"), key.serialize_pem()).unwrap();
+}
+
+#[test]
+fn errors_exit_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = palisade().arg("webhook").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-cert"));
+
+    let out = palisade()
+        .args([
+            "webhook",
+            "--tls-cert",
+            "missing.crt",
+            "--tls-key",
+            "missing.key",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot load the TLS certificate missing.crt"),
+        "{err}"
+    );
+
+    cert(dir.path());
+    let config = dir.path().join("palisade.yaml");
+    std::fs::write(&config, "webhook:\n  mode: strict\n").unwrap();
+    let out = palisade()
+        .arg("webhook")
+        .arg("--tls-cert")
+        .arg(dir.path().join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.path().join("tls.key"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("palisade.yaml:2:9: webhook: mode: unknown mode `strict`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    cert(dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::cargo_bin("palisade")
+        .unwrap()
+        .arg("webhook")
+        .arg("--tls-cert")
+        .arg(dir.path().join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.path().join("tls.key"))
+        .arg("--kubeconfig")
+        .arg(dir.path().join("none"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: kill(2) on the child's pid, which we own and have not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("draining in-flight reviews"), "{err}");
+}
+
+#[test]
+fn manifests_print_objects_and_write_apiserver_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = palisade()
+        .args([
+            "webhook",
+            "manifests",
+            "-n",
+            "sec",
+            "--failure-policy",
+            "ignore",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("kind: ValidatingWebhookConfiguration"));
+    assert!(text.contains("failurePolicy: Ignore"));
+    assert!(
+        text.contains("# kind: AdmissionConfiguration"),
+        "API server files as comments"
+    );
+
+    let ca = dir.path().join("ca.crt");
+    std::fs::write(&ca, "not a certificate").unwrap();
+    let out = palisade()
+        .args(["webhook", "manifests", "--ca-bundle"])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let files = dir.path().join("apiserver");
+    let out = palisade()
+        .args(["webhook", "manifests", "--apiserver-dir"])
+        .arg(&files)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let config = std::fs::read_to_string(files.join("admission-config.yaml")).unwrap();
+    assert!(config.contains("ImagePolicyWebhook") && config.contains("defaultAllow: false"));
+    assert!(files.join("imagepolicy.kubeconfig").is_file());
+    // The printed objects pass the scan.
+    let objects = dir.path().join("objects.yaml");
+    std::fs::write(&objects, &out.stdout).unwrap();
+    palisade()
+        .arg("scan")
+        .arg(&objects)
+        .args(["--fail-on", "medium", "--no-config"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn scan_applies_the_webhook_image_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = dir.path().join("pod.yaml");
+    std::fs::write(
+        &pod,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    let scan = |config: &str| {
+        let path = dir.path().join("palisade.yaml");
+        std::fs::write(&path, config).unwrap();
+        let out = palisade()
+            .arg("scan")
+            .arg(&pod)
+            .arg("--config")
+            .arg(&path)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(!scan("fail-on: high\n").contains("IM404"));
+    let out =
+        scan("webhook:\n  image-policy:\n    require-digest: true\n    denied-tags: [\"1.27\"]\n");
+    assert!(out.contains("IM404") && out.contains("IM405"), "{out}");
+}
