@@ -16,7 +16,9 @@ pub mod yaml;
 
 pub use finding::{Finding, Location, Severity};
 pub use fix::{Fix, FixOp, FixSafety, FixValue};
-pub use object::{Container, ContainerKind, Object, ObjectRef, Origin, PodTemplate};
+pub use object::{
+    Container, ContainerKind, ContainerPointer, Object, ObjectRef, Origin, PodTemplate, SubPointer,
+};
 pub use report::NotEvaluated;
 pub use rule::{
     check_objects, evaluate_objects, Context, Emitter, InventoryRule, Rule, RuleMeta, Settings,

@@ -1,5 +1,6 @@
 //! Kubernetes objects as found in documents, and the pod templates inside workloads.
 
+use std::fmt;
 use std::sync::Arc;
 
 use crate::yaml::{Node, Span};
@@ -242,9 +243,38 @@ impl ContainerKind {
 pub struct Container<'a> {
     pub node: &'a Node,
     pub kind: ContainerKind,
-    /// JSON pointer of the container inside the object.
-    pub pointer: String,
+    /// JSON pointer of the container inside the object (written out when displayed).
+    pub pointer: ContainerPointer,
     pub name: &'a str,
+}
+
+/// The JSON pointer of a container (`/spec/template/spec/containers/1`), formatted only when a
+/// finding needs it: every rule walks every container of every object, few report, and building
+/// these strings eagerly was a large share of an admission review's time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContainerPointer {
+    spec: &'static str,
+    kind: ContainerKind,
+    index: usize,
+}
+
+impl fmt::Display for ContainerPointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.spec, self.kind.field(), self.index)
+    }
+}
+
+/// `{base}/{key}`, written out when displayed (see [`ContainerPointer`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SubPointer<B> {
+    pub base: B,
+    pub key: &'static str,
+}
+
+impl<B: fmt::Display> fmt::Display for SubPointer<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.base, self.key)
+    }
 }
 
 impl<'a> PodTemplate<'a> {
@@ -273,7 +303,11 @@ impl<'a> PodTemplate<'a> {
                 .map(move |(i, node)| Container {
                     node,
                     kind,
-                    pointer: format!("{}/{}/{}", self.spec_pointer, kind.field(), i),
+                    pointer: ContainerPointer {
+                        spec: self.spec_pointer,
+                        kind,
+                        index: i,
+                    },
                     name: node.get("name").and_then(Node::as_str).unwrap_or(""),
                 })
         })

@@ -1219,7 +1219,7 @@ pub fn pod_components(
                 kind,
                 version,
                 version_source,
-                defined_in: defined_in(c.node, &c.pointer),
+                defined_in: defined_in(c.node, &c.pointer.to_string()),
                 files: Vec::new(),
                 flags,
                 config: Vec::new(),

@@ -19,10 +19,14 @@ fn main() {
         .unwrap_or_else(|| "bench/webhook/deployment-review.json".to_owned());
     let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let policy = Policy::new(&Config::default()).expect("default policy");
-    let n = 50_000;
+    // Fewer rounds for a profiler run: DECIDE_BENCH_N=2000 valgrind --tool=callgrind …
+    let n = std::env::var("DECIDE_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50_000);
 
     let time = |name: &str, f: &mut dyn FnMut()| {
-        for _ in 0..1000 {
+        for _ in 0..n.min(1000) {
             f();
         }
         let start = Instant::now();

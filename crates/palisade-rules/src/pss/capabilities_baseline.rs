@@ -82,7 +82,7 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
                         format!("{sc_ptr}/capabilities/add/{i}"),
                         format!("container {} sets capabilities.add: {name}", q(c.name)),
                     )
-                    .with_fix(remove_capability(&sc_ptr, i, name)),
+                    .with_fix(remove_capability(sc_ptr, i, name)),
                 );
             }
         }
@@ -92,7 +92,7 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
 
 /// Removes one item of `capabilities.add`. Unsafe: the program may need the capability (and fail
 /// at the call that needs it, not at start).
-pub(super) fn remove_capability(sc_ptr: &str, index: usize, name: &str) -> Fix {
+pub(super) fn remove_capability(sc_ptr: impl std::fmt::Display, index: usize, name: &str) -> Fix {
     Fix::unsafe_(
         format!("remove {name} from capabilities.add"),
         vec![FixOp::Remove {

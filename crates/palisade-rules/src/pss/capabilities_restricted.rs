@@ -102,7 +102,7 @@ fn v1_22(pod: &PodTemplate<'_>) -> Vec<Violation> {
                         ),
                     )
                     .with_fix(super::capabilities_baseline::remove_capability(
-                        &sc_ptr, i, name,
+                        sc_ptr, i, name,
                     )),
                 );
             }

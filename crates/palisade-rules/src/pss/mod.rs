@@ -45,8 +45,8 @@ use std::str::FromStr;
 
 use palisade_core::yaml::{escape_pointer, Node};
 use palisade_core::{
-    Container, Context, Emitter, Fix, KubeVersion, Object, PodTemplate, Rule, RuleMeta,
-    VersionRange,
+    Container, ContainerPointer, Context, Emitter, Fix, KubeVersion, Object, PodTemplate, Rule,
+    RuleMeta, SubPointer, VersionRange,
 };
 
 mod allow_privilege_escalation;
@@ -342,19 +342,29 @@ pub(crate) fn text(node: Option<&Node>) -> &str {
     node.and_then(Node::as_str).unwrap_or("")
 }
 
-/// The pod-level `securityContext` and its pointer.
-pub(crate) fn pod_security_context<'a>(pod: &PodTemplate<'a>) -> (Option<&'a Node>, String) {
+/// The pod-level `securityContext` and its pointer (written out only if a violation needs it).
+pub(crate) fn pod_security_context<'a>(
+    pod: &PodTemplate<'a>,
+) -> (Option<&'a Node>, SubPointer<&'static str>) {
     (
         present(pod.spec, "securityContext"),
-        format!("{}/securityContext", pod.spec_pointer),
+        SubPointer {
+            base: pod.spec_pointer,
+            key: "securityContext",
+        },
     )
 }
 
-/// A container's `securityContext` and its pointer.
-pub(crate) fn container_security_context<'a>(c: &Container<'a>) -> (Option<&'a Node>, String) {
+/// A container's `securityContext` and its pointer (written out only if a violation needs it).
+pub(crate) fn container_security_context<'a>(
+    c: &Container<'a>,
+) -> (Option<&'a Node>, SubPointer<ContainerPointer>) {
     (
         present(c.node, "securityContext"),
-        format!("{}/securityContext", c.pointer),
+        SubPointer {
+            base: c.pointer,
+            key: "securityContext",
+        },
     )
 }
 

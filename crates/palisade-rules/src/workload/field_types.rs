@@ -141,7 +141,7 @@ fn mismatch(node: &Node, ty: Ty) -> Option<String> {
 /// Checks `fields` under `base` (a node and its pointer), reporting with `owner` as the subject.
 fn check_fields(
     base: &Node,
-    pointer: &str,
+    pointer: &dyn std::fmt::Display,
     owner: &str,
     fields: &[(&[&str], Ty)],
     report: &mut dyn FnMut(String, String),
@@ -184,7 +184,7 @@ impl Rule for FieldTypes {
         if object.kind() == "ServiceAccount" && object.group().is_empty() {
             check_fields(
                 &object.node,
-                "",
+                &"",
                 "ServiceAccount field",
                 &[(&["automountServiceAccountToken"], Ty::Bool)],
                 &mut |p, m| {
@@ -198,7 +198,7 @@ impl Rule for FieldTypes {
         };
         check_fields(
             pod.spec,
-            pod.spec_pointer,
+            &pod.spec_pointer,
             "pod field",
             POD_FIELDS,
             &mut |p, m| {
