@@ -188,22 +188,7 @@ pub fn quote(s: &str) -> String {
     if is_plain_safe(s) {
         return s.to_owned();
     }
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    palisade_core::yaml::scalar::double_quoted(s)
 }
 
 /// Letters first, then letters, digits, `.`, `_`, `/`, `-`; and not one of YAML 1.1's words for
