@@ -148,6 +148,25 @@ fn is_yaml_float(text: &str) -> bool {
     i == b.len()
 }
 
+/// `s` as a double-quoted scalar, valid both as YAML and as a JSON string: what the fix editor and
+/// the hardening bundle write when a plain scalar could be misread.
+pub fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,23 +210,4 @@ mod tests {
         assert_eq!(resolve_tagged("bool", "on"), ScalarKind::Bool(true));
         assert_eq!(resolve_tagged("int", "12"), ScalarKind::Int(12));
     }
-}
-
-/// `s` as a double-quoted scalar, valid both as YAML and as a JSON string: what the fix editor and
-/// the hardening bundle write when a plain scalar could be misread.
-pub fn double_quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
