@@ -34,6 +34,17 @@ pub struct Stats {
     pub objects: usize,
     /// Documents that are not Kubernetes objects (no apiVersion/kind, or empty).
     pub skipped_documents: usize,
+    /// What `objects` counts when it is not Kubernetes objects (a node audit counts components,
+    /// a probe host:port pairs); `None` for objects.
+    pub subject: Option<Subject>,
+}
+
+/// How a summary names what a command looked at: `Audited 5 components in 14 files`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subject {
+    pub verb: &'static str,
+    pub one: &'static str,
+    pub many: &'static str,
 }
 
 /// The whole result of a scan.

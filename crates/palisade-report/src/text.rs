@@ -241,8 +241,18 @@ fn problem(s: &mut String, paint: Paint, p: &InputProblem) {
 
 fn summary(s: &mut String, paint: Paint, report: &ScanReport) {
     let st = &report.stats;
+    if let Some(subject) = st.subject {
+        let _ = write!(
+            s,
+            "{} {}",
+            subject.verb,
+            plural(st.objects, subject.one, subject.many)
+        );
+        if st.files > 0 {
+            let _ = write!(s, " in {}", plural(st.files, "file", "files"));
+        }
     // A cluster or admission scan reads objects, not files: say only what applies.
-    if st.files == 0 && st.objects > 0 {
+    } else if st.files == 0 && st.objects > 0 {
         let _ = write!(s, "Scanned {}", plural(st.objects, "object", "objects"));
     } else {
         let _ = write!(
@@ -708,6 +718,25 @@ mod tests {
         assert!(out.starts_with(
             "cluster: Pod kube-system/agent  💥 critical  PS101 privileged-container  runs privileged\n  at /spec/containers/0/securityContext/privileged\n  help: drop it\n"
         ), "{out}");
+    }
+
+    #[test]
+    fn summary_names_what_a_command_looked_at() {
+        let mut report = report_with(cluster_finding("x"));
+        report.stats.objects = 4096;
+        report.stats.subject = Some(palisade_core::report::Subject {
+            verb: "Probed",
+            one: "host:port pair",
+            many: "host:port pairs",
+        });
+        assert!(
+            text_of(&report).contains("Probed 4096 host:port pairs."),
+            "{}",
+            text_of(&report)
+        );
+        report.stats.objects = 1;
+        report.stats.files = 3;
+        assert!(text_of(&report).contains("Probed 1 host:port pair in 3 files."));
     }
 
     #[test]

@@ -204,6 +204,11 @@ fn scan_report(report: &NodeReport, fail_on: Severity) -> ScanReport {
             documents: 0,
             objects: inv.components.len(),
             skipped_documents: 0,
+            subject: Some(palisade_core::report::Subject {
+                verb: "Audited",
+                one: "component",
+                many: "components",
+            }),
         },
         rules: palisade_node::rules::metas(),
         fail_on: Some(fail_on),

@@ -205,6 +205,11 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
         findings,
         stats: Stats {
             objects: c.probed,
+            subject: Some(palisade_core::report::Subject {
+                verb: "Probed",
+                one: "host:port pair",
+                many: "host:port pairs",
+            }),
             ..Stats::default()
         },
         rules: metas,

@@ -235,6 +235,7 @@ pub fn report() -> ScanReport {
             documents: 3,
             objects: 2,
             skipped_documents: 1,
+            subject: None,
         },
         rules: vec![
             &PRIVILEGED,
