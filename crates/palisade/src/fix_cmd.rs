@@ -458,25 +458,22 @@ fn plural(n: usize) -> &'static str {
 
 /// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
 /// reader never sees half a file; the file keeps its permissions. A symbolic link is followed
-/// (the file it names is replaced, the link stays).
+/// (the file it names is replaced, the link stays). The temporary file comes from `tempfile`
+/// (random name, created exclusively): a predictable name in a directory others can write to
+/// could be a planted symbolic link.
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let target = std::fs::canonicalize(path).with_context(|| format!("{}", path.display()))?;
     let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let permissions = std::fs::metadata(&target)?.permissions();
-    let tmp = dir.join(format!(".{name}.palisade-fix.{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::set_permissions(&tmp, permissions)?;
-        std::fs::rename(&tmp, &target)
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".palisade-fix.")
+            .tempfile_in(dir)?;
+        tmp.write_all(text.as_bytes())?;
+        tmp.as_file().sync_all()?;
+        std::fs::set_permissions(tmp.path(), permissions)?;
+        // On failure the temporary file is removed when `tmp` is dropped.
+        tmp.persist(&target).map(drop).map_err(|e| e.error)
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
     result.with_context(|| format!("{}", target.display()))
 }

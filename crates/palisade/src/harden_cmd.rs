@@ -216,16 +216,13 @@ struct NodeCheck {
 /// Lays the node settings over a kubeadm node of the target version in a temporary directory
 /// (modes 0600, as kubeadm writes them) and audits it with every node rule.
 fn check_node(bundle: &Bundle) -> Result<NodeCheck> {
-    let dir = std::env::temp_dir().join(format!(
-        "palisade-harden-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    let result = audit_tree(&dir, bundle);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    // `tempfile` makes the directory with a random name, exclusively (a predictable path under
+    // /tmp could be planted), and removes it when dropped.
+    let dir = tempfile::Builder::new()
+        .prefix("palisade-harden-")
+        .tempdir()
+        .context("creating a temporary directory for the node check")?;
+    audit_tree(dir.path(), bundle)
 }
 
 fn audit_tree(dir: &Path, bundle: &Bundle) -> Result<NodeCheck> {
