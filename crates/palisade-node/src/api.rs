@@ -195,6 +195,7 @@ pub fn inventory(
         sources: BTreeMap::new(),
         cni_files: Vec::new(),
         cni_dirs: Vec::new(),
+        looked_in: Vec::new(),
     }
 }
 

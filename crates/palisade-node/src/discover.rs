@@ -13,6 +13,7 @@ use crate::component::{Component, ComponentKind, ConfigLayer, Flag, Mount, Resol
 use crate::flags::{self, Word};
 use crate::fs::{self, FileMeta, FsError, NodeFs};
 use crate::k3s;
+use crate::trust::{self, Claim, HostFacts, ProcFacts, StaticPod};
 
 /// Where static pod manifests live (kubeadm; RKE2).
 pub const MANIFEST_DIRS: &[&str] = &[
@@ -20,8 +21,26 @@ pub const MANIFEST_DIRS: &[&str] = &[
     "/var/lib/rancher/rke2/agent/pod-manifests",
 ];
 
+/// Where the kubelet keeps pod logs, one directory per pod named `NAMESPACE_NAME_UID`: how a
+/// container process's pod (its cgroup names the UID) is told to be a static pod.
+pub const POD_LOG_DIR: &str = "/var/log/pods";
+
+/// The systemd services the audit reads (components, then k3s/RKE2).
+pub const SERVICES: &[&str] = &[
+    "kubelet",
+    "kube-proxy",
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "k3s",
+    "k3s-agent",
+    "rke2-server",
+    "rke2-agent",
+];
+
 /// Where systemd looks for units, most specific first.
-const UNIT_DIRS: &[&str] = &[
+pub const UNIT_DIRS: &[&str] = &[
     "/etc/systemd/system",
     "/run/systemd/system",
     "/usr/local/lib/systemd/system",
@@ -106,7 +125,13 @@ pub struct Options {
     pub kubernetes_version: Option<KubeVersion>,
     /// Ask a component's binary for its version (`kubelet --version`) when no image tag gives
     /// it. Only for an audit of the machine the audit runs on: a binary of a `--root` tree is
-    /// never executed (it is someone else's file, possibly for another architecture).
+    /// never executed (it is someone else's file, possibly for another architecture). Even
+    /// then only two kinds of file are run, and only when only root could have written them
+    /// (`NodeFs::root_only`: owned by root, not group- or world-writable, nor any directory
+    /// above): the `ExecStart` binary of a component's systemd unit, and the executable of a
+    /// trusted process ([`crate::trust`]) of the audit's own mount namespace, checked to be
+    /// the very file the process runs. Never a file reached through a process of another mount
+    /// namespace (a container's `/proc/PID/exe`).
     pub run_binaries: bool,
 }
 
@@ -133,6 +158,8 @@ pub struct Inventory {
     pub cni_files: Vec<String>,
     /// The CNI directories looked in, and why one could not be read (other than absence).
     pub cni_dirs: Vec<(String, Option<String>)>,
+    /// Where components were looked for (for "no Kubernetes component found … (looked in …)").
+    pub looked_in: Vec<String>,
 }
 
 impl Inventory {
@@ -179,6 +206,7 @@ pub fn discover(options: &Options) -> Inventory {
         k3s_role: None,
         proc: options.proc.clone(),
         binaries: Vec::new(),
+        static_pod_facts: Vec::new(),
     };
     d.static_pods();
     if let Some(proc) = &options.proc {
@@ -238,6 +266,7 @@ pub fn discover(options: &Options) -> Inventory {
         files.insert(f.clone(), d.fs.stat(f));
     }
     let (users, groups) = d.names();
+    let looked_in = looked_in(options);
     Inventory {
         layout: d.layout,
         components: d.components,
@@ -250,7 +279,47 @@ pub fn discover(options: &Options) -> Inventory {
         sources: d.sources,
         cni_files,
         cni_dirs,
+        looked_in,
     }
+}
+
+/// Where [`discover`] looks for components, as a user would check by hand.
+fn looked_in(options: &Options) -> Vec<String> {
+    let root = options.root.display().to_string();
+    let under = if root == "/" {
+        String::new()
+    } else {
+        format!(" under {}", root.trim_end_matches('/'))
+    };
+    let mut out: Vec<String> = MANIFEST_DIRS
+        .iter()
+        .map(|d| format!("{d}{under}"))
+        .collect();
+    out.push(format!(
+        "the systemd units {} in {}{under}",
+        SERVICES
+            .iter()
+            .map(|s| format!("{s}.service"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        UNIT_DIRS.join(", ")
+    ));
+    out.push(format!("/etc/rancher/k3s and /etc/rancher/rke2{under}"));
+    out.push(match &options.proc {
+        Some(p) => format!("the processes in {}", p.display()),
+        None => "no processes (no proc tree given: --proc)".into(),
+    });
+    out
+}
+
+/// A binary that may be asked for its version.
+#[derive(Clone, Debug)]
+struct Binary {
+    kind: ComponentKind,
+    /// The node path: a unit's `ExecStart` binary, or a trusted process's executable.
+    path: String,
+    /// The process it was found through (live /proc only): it must still be that file.
+    pid: Option<u32>,
 }
 
 /// State while reading a node.
@@ -266,9 +335,11 @@ pub struct Discovery {
     pub(crate) k3s_role: Option<bool>,
     /// The proc tree processes are read from.
     proc: Option<std::path::PathBuf>,
-    /// Host paths of the binaries components run from (process `exe`, unit `ExecStart`), for
-    /// `--version` when no image tag tells the version.
-    binaries: Vec<(ComponentKind, String)>,
+    /// The binaries components run from (trusted process executables of the audit's own mount
+    /// namespace, unit `ExecStart`), for `--version` when no image tag tells the version.
+    binaries: Vec<Binary>,
+    /// The static pods read, for telling their containers' processes from impostors.
+    static_pod_facts: Vec<StaticPod>,
 }
 
 /// A placeholder version source, replaced once the node's version is known.
@@ -286,7 +357,8 @@ impl Discovery {
             | FsError::TooLarge(p)
             | FsError::NotText(p)
             | FsError::LinkLoop(p)
-            | FsError::Other(p, _) => p.clone(),
+            | FsError::Other(p, _)
+            | FsError::NotRootOnly(p, _) => p.clone(),
         };
         self.problems.push(Problem::note(path, e.to_string()));
     }
@@ -382,7 +454,21 @@ impl Discovery {
                 end: c.span.end,
                 pointer: pointer.to_owned(),
             };
-            for (mut component, image_version) in pod_components(object, &place, &defined_in) {
+            let components = pod_components(object, &place, &defined_in);
+            if object.kind() == "Pod" {
+                self.static_pod_facts.push(StaticPod {
+                    manifest: path.to_owned(),
+                    namespace: object.namespace().unwrap_or("default").to_owned(),
+                    name: object.name().unwrap_or("").to_owned(),
+                    uid: object
+                        .node
+                        .path(&["metadata", "uid"])
+                        .and_then(Node::as_str)
+                        .map(str::to_owned),
+                    kinds: components.iter().map(|(c, _)| c.kind).collect(),
+                });
+            }
+            for (mut component, image_version) in components {
                 component.files = vec![path.to_owned()];
                 if self.image_version.is_none() {
                     self.image_version = image_version;
@@ -404,6 +490,11 @@ impl Discovery {
                 return;
             }
         };
+        let live = is_live(proc);
+        let own_mnt = live
+            .then(|| ns_link(std::path::Path::new("/proc/self/ns/mnt")))
+            .flatten();
+        let mut host: Option<HostFacts> = None;
         for pid in pids.iter().filter_map(|p| p.parse::<u32>().ok()) {
             let Ok(bytes) = pfs.read_bytes(&format!("/{pid}/cmdline")) else {
                 continue;
@@ -425,13 +516,23 @@ impl Discovery {
                             None => continue,
                         },
                         ("k3s" | "rke2", Some("server" | "agent")) => {
-                            k3s::note_process(self, base, sub.unwrap_or(""), pid);
+                            let name = if base == "k3s" { "k3s" } else { "rke2" };
+                            let host = host.get_or_insert_with(|| self.host_facts(proc, live));
+                            let facts = self.proc_facts(proc, pid, live);
+                            if self.believe(Claim::Distribution(name), &facts, host, proc) {
+                                k3s::note_process(self, base, sub.unwrap_or(""), pid);
+                            }
                             continue;
                         }
                         _ => continue,
                     }
                 }
             };
+            let host = host.get_or_insert_with(|| self.host_facts(proc, live));
+            let facts = self.proc_facts(proc, pid, live);
+            if !self.believe(Claim::Component(kind), &facts, host, proc) {
+                continue;
+            }
             let path: Arc<str> = Arc::from(format!("{}/{pid}/cmdline", proc.display()));
             let words: Vec<Word> = rest
                 .iter()
@@ -466,13 +567,127 @@ impl Discovery {
                     flags = with_etcd_env(vars, flags);
                 }
             }
-            if proc == std::path::Path::new("/proc") {
-                // The kernel's handle on the very binary the process runs (the path it was
-                // started as may not exist on the host, e.g. inside a container). Only asked on
-                // the live /proc, never from a copied proc tree.
-                self.binaries.push((kind, format!("/proc/{pid}/exe")));
+            // Its executable may be asked for its version only when it is a node file only root
+            // could have written (checked in `proc_facts`) and the process shares the audit's
+            // mount namespace, so that the path names the same file here. Never through
+            // `/proc/PID/exe` of another mount namespace: that is a container's binary.
+            if let (Some(own), Ok(exe)) = (&own_mnt, &facts.exe) {
+                if facts.mnt_ns.as_ref() == Some(own) {
+                    self.binaries.push(Binary {
+                        kind,
+                        path: exe.clone(),
+                        pid: Some(pid),
+                    });
+                }
             }
             self.merge_process(kind, flags, &path, pid);
+        }
+    }
+
+    /// Whether the audit believes process `facts.pid` is what it claims ([`trust::trust`]);
+    /// when not, says so once, as a note on its command line.
+    fn believe(
+        &mut self,
+        claim: Claim,
+        facts: &ProcFacts,
+        host: &HostFacts,
+        proc: &std::path::Path,
+    ) -> bool {
+        match trust::trust(claim, facts, host) {
+            Ok(_) => true,
+            Err(why) => {
+                let pid = facts.pid;
+                self.problems.push(Problem::note(
+                    format!("{}/{pid}/cmdline", proc.display()),
+                    format!("process {pid} calls itself {claim} but {why}: ignored"),
+                ));
+                false
+            }
+        }
+    }
+
+    /// What the node says it runs, for [`trust::trust`]: the host's namespaces (PID 1's of the
+    /// proc tree; on the live /proc, the audit's own when PID 1's cannot be read: the audit
+    /// then runs on the host, or inside the only container it can see), the component and
+    /// k3s/RKE2 units with a unit file, the static pods read, and the pods the kubelet keeps
+    /// log directories for.
+    fn host_facts(&self, proc: &std::path::Path, live: bool) -> HostFacts {
+        let ns = |name: &str| {
+            ns_link(&proc.join("1/ns").join(name)).or_else(|| {
+                live.then(|| ns_link(&std::path::Path::new("/proc/self/ns").join(name)))
+                    .flatten()
+            })
+        };
+        let units = SERVICES
+            .iter()
+            .filter(|s| {
+                UNIT_DIRS
+                    .iter()
+                    .any(|d| self.fs.exists(&format!("{d}/{s}.service")))
+            })
+            .map(|s| (*s).to_owned())
+            .collect();
+        // A log directory someone else than the node's owner could write to proves nothing
+        // (the owner of the node's `/`: root on a node, whoever copied a node tree).
+        let mut pod_dirs = BTreeMap::new();
+        let owner = self.fs.stat("/").map(|m| m.uid);
+        let root_only_dir = self
+            .fs
+            .stat(POD_LOG_DIR)
+            .is_ok_and(|m| m.is_dir && Ok(m.uid) == owner && m.mode & 0o022 == 0);
+        if root_only_dir {
+            for name in self.fs.list(POD_LOG_DIR).unwrap_or_default() {
+                if let [ns, pod, uid] = name.split('_').collect::<Vec<_>>()[..] {
+                    pod_dirs.insert(uid.to_owned(), (ns.to_owned(), pod.to_owned()));
+                }
+            }
+        }
+        HostFacts {
+            mnt_ns: ns("mnt"),
+            pid_ns: ns("pid"),
+            units,
+            static_pods: self.static_pod_facts.clone(),
+            pod_dirs,
+        }
+    }
+
+    /// What `PROC/PID` tells about a process. Its executable is checked as a node file (in the
+    /// host's mount namespace, which is where [`trust::trust`] looks at it): only root may have
+    /// written it, and on the live /proc it must be the very file the process runs.
+    fn proc_facts(&self, proc: &std::path::Path, pid: u32, live: bool) -> ProcFacts {
+        let dir = proc.join(pid.to_string());
+        let pfs = NodeFs::new(proc);
+        let uids = pfs.read(&format!("/{pid}/status")).ok().and_then(|t| {
+            let line = t.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+            let mut ids = line.split_whitespace().map(|w| w.parse::<u32>().ok());
+            Some((ids.next()??, ids.next()??))
+        });
+        let exe = match std::fs::read_link(dir.join("exe")) {
+            Err(e) => Err(format!("its executable cannot be read ({e})")),
+            Ok(target) => {
+                let path = target.to_string_lossy().into_owned();
+                match self.fs.root_only(&path) {
+                    Err(e) => Err(format!("its executable {e}")),
+                    Ok(resolved) => {
+                        let host = self.fs.root().join(resolved.trim_start_matches('/'));
+                        if live && !same_file(&dir.join("exe"), &host) {
+                            Err(format!(
+                                "its executable is not the node's file {path} (replaced, deleted                                  or in another mount namespace)"
+                            ))
+                        } else {
+                            Ok(resolved)
+                        }
+                    }
+                }
+            }
+        };
+        ProcFacts {
+            pid,
+            mnt_ns: ns_link(&dir.join("ns/mnt")),
+            pid_ns: ns_link(&dir.join("ns/pid")),
+            uids,
+            cgroup: pfs.read(&format!("/{pid}/cgroup")).ok(),
+            exe,
         }
     }
 
@@ -598,7 +813,11 @@ impl Discovery {
             flags = with_etcd_env(service.env.iter().cloned(), flags);
         }
         if first.text.starts_with('/') {
-            self.binaries.push((kind, first.text.clone()));
+            self.binaries.push(Binary {
+                kind,
+                path: first.text.clone(),
+                pid: None,
+            });
         }
         let defined_in = first.source.location().unwrap_or(Location::Path {
             path: Arc::from(files[0].as_str()),
@@ -830,24 +1049,54 @@ impl Discovery {
 
     /// The Kubernetes version a component's binary reports (`kubelet --version` prints
     /// `Kubernetes v1.29.3`), from the first binary that answers. etcd's own version is not a
-    /// Kubernetes version and is not asked.
-    fn binary_version(&self) -> Option<(KubeVersion, Source)> {
-        self.binaries
-            .iter()
-            .filter(|(k, _)| *k != ComponentKind::Etcd)
-            .find_map(|(_, path)| {
-                let output = run_version(std::path::Path::new(path), VERSION_TIMEOUT)?;
-                let v = output
-                    .split_whitespace()
-                    .find_map(|w| w.parse::<KubeVersion>().ok())?;
-                Some((
-                    v,
-                    Source::Binary {
-                        path: path.clone(),
-                        output: output.trim().to_owned(),
-                    },
-                ))
-            })
+    /// Kubernetes version and is not asked. A binary is run only when only root could have
+    /// written it (checked again here, just before running it; the path run is the one the
+    /// check resolved links to), and one found through a process only while that process still
+    /// runs that very file; a binary refused is noted.
+    fn binary_version(&mut self) -> Option<(KubeVersion, Source)> {
+        let live_proc = self.proc.clone().filter(|p| is_live(p));
+        let mut refused: Vec<(String, String)> = Vec::new();
+        let mut found = None;
+        for b in self.binaries.clone() {
+            if b.kind == ComponentKind::Etcd {
+                continue;
+            }
+            let resolved = match self.fs.root_only(&b.path) {
+                Ok(r) => r,
+                Err(e) => {
+                    refused.push((b.path.clone(), format!("{e}: not run to ask its version")));
+                    continue;
+                }
+            };
+            let host = self.fs.root().join(resolved.trim_start_matches('/'));
+            if let (Some(pid), Some(proc)) = (b.pid, &live_proc) {
+                if !same_file(&proc.join(pid.to_string()).join("exe"), &host) {
+                    continue;
+                }
+            }
+            let Some(output) = run_version(&host, VERSION_TIMEOUT) else {
+                continue;
+            };
+            let Some(v) = output
+                .split_whitespace()
+                .find_map(|w| w.parse::<KubeVersion>().ok())
+            else {
+                continue;
+            };
+            found = Some((
+                v,
+                Source::Binary {
+                    path: resolved,
+                    output: output.trim().to_owned(),
+                },
+            ));
+            break;
+        }
+        refused.dedup();
+        for (path, why) in refused {
+            self.problems.push(Problem::note(path, why));
+        }
+        found
     }
 
     /// The CNI files CIS 1.1.9/1.1.10 look at. kube-bench reads the kubelet's `--cni-conf-dir`
@@ -1233,6 +1482,20 @@ pub fn pod_components(
         ));
     }
     out
+}
+
+/// Whether `proc` is the live proc file system of the audit's own PID namespace (its `self`
+/// names the audit's process), not a copied proc tree.
+fn is_live(proc: &std::path::Path) -> bool {
+    std::fs::read_link(proc.join("self"))
+        .is_ok_and(|t| t == std::path::Path::new(&std::process::id().to_string()))
+}
+
+/// The target of a `/proc/PID/ns/*` link (`mnt:[4026531841]`); `None` when it cannot be read.
+fn ns_link(path: &std::path::Path) -> Option<String> {
+    std::fs::read_link(path)
+        .ok()
+        .map(|t| t.to_string_lossy().into_owned())
 }
 
 /// Whether two paths are the same directory (a process whose `/proc/PID/root` is the host's

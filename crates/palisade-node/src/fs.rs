@@ -32,6 +32,10 @@ pub enum FsError {
     LinkLoop(String),
     #[error("{0}: {1}")]
     Other(String, String),
+    /// A file the audit would execute that a non-root user could have written (it, or a
+    /// directory above it, is not owned by root or is group- or world-writable).
+    #[error("{0}: {1}, so a non-root user could have written it")]
+    NotRootOnly(String, String),
 }
 
 impl FsError {
@@ -75,6 +79,22 @@ impl NodeFs {
 
     /// The host path of a node path, symbolic links resolved inside the root.
     pub fn resolve(&self, node_path: &str) -> Result<PathBuf, FsError> {
+        self.resolve_visiting(node_path, &mut |_, _| Ok(()))
+            .map(|(host, _)| host)
+    }
+
+    /// Resolves a node path as [`NodeFs::resolve`] does, calling `visit` with the node path and
+    /// metadata (not following links) of the root and of every directory and link walked
+    /// through, in order; an error from `visit` stops the walk. Returns the host path and the
+    /// node path it resolved to.
+    fn resolve_visiting(
+        &self,
+        node_path: &str,
+        visit: &mut dyn FnMut(&str, &std::fs::Metadata) -> Result<(), FsError>,
+    ) -> Result<(PathBuf, String), FsError> {
+        let root_meta =
+            std::fs::symlink_metadata(&self.root).map_err(|e| FsError::from_io("/", &e))?;
+        visit("/", &root_meta)?;
         let mut current = normalize(node_path);
         for _ in 0..MAX_LINKS {
             // Resolve links in every parent directory too: walk component by component.
@@ -86,7 +106,13 @@ impl NodeFs {
                 walked.push('/');
                 walked.push_str(part);
                 host.push(part);
-                match std::fs::symlink_metadata(&host) {
+                let meta = std::fs::symlink_metadata(&host);
+                if let Ok(m) = &meta {
+                    if i + 1 < parts.len() || m.file_type().is_symlink() {
+                        visit(&walked, m)?;
+                    }
+                }
+                match meta {
                     Ok(m) if m.file_type().is_symlink() => {
                         let target = std::fs::read_link(&host)
                             .map_err(|e| FsError::from_io(&current, &e))?;
@@ -111,10 +137,58 @@ impl NodeFs {
             }
             match restart {
                 Some(next) => current = next,
-                None => return Ok(host),
+                None => return Ok((host, current)),
             }
         }
         Err(FsError::LinkLoop(node_path.to_owned()))
+    }
+
+    /// Checks that only root could have written a node file the audit is about to execute: it
+    /// is a regular file owned by root and not group- or world-writable, and so is every
+    /// directory on the way to it (the root included, and the directories holding any
+    /// symbolic link followed, whose target someone else could otherwise re-point). Returns the
+    /// node path the file resolved to: that path, not a link, is what may be executed, so a
+    /// link swapped after the check changes nothing.
+    pub fn root_only(&self, node_path: &str) -> Result<String, FsError> {
+        use std::os::unix::fs::MetadataExt;
+        let why = |m: &std::fs::Metadata| {
+            if m.uid() != 0 {
+                Some(format!("owned by uid {}", m.uid()))
+            } else if m.mode() & 0o002 != 0 {
+                Some("world-writable".to_owned())
+            } else if m.mode() & 0o020 != 0 {
+                Some("group-writable".to_owned())
+            } else {
+                None
+            }
+        };
+        let (host, resolved) = self.resolve_visiting(node_path, &mut |at, m| {
+            if m.file_type().is_symlink() {
+                // A link's own mode means nothing; its directory was checked before it.
+                return Ok(());
+            }
+            match why(m) {
+                Some(w) => Err(FsError::NotRootOnly(
+                    node_path.to_owned(),
+                    format!("the directory {at} is {w}"),
+                )),
+                None => Ok(()),
+            }
+        })?;
+        let m = std::fs::metadata(&host).map_err(|e| FsError::from_io(node_path, &e))?;
+        if !m.is_file() {
+            return Err(FsError::Other(
+                node_path.to_owned(),
+                "is not a regular file".into(),
+            ));
+        }
+        if let Some(w) = why(&m) {
+            return Err(FsError::NotRootOnly(
+                node_path.to_owned(),
+                format!("it is {w}"),
+            ));
+        }
+        Ok(resolved)
     }
 
     /// Opens a regular file. Anything else is refused before `open`: opening a FIFO blocks until

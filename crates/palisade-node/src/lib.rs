@@ -22,6 +22,7 @@ pub mod fs;
 mod k3s;
 pub mod rules;
 pub mod structured;
+pub mod trust;
 
 pub use component::{Component, ComponentKind, Effective, Source};
 pub use discover::{discover, Inventory, Layout, Options, Problem};

@@ -227,30 +227,60 @@ fn script(dir: &Path, name: &str, body: &str) -> String {
 }
 
 /// Without an image tag, the version comes from the binary's `--version` — only when the audit
-/// may run binaries (the local machine), never for a `--root` tree.
+/// may run binaries (the local machine), never for a `--root` tree, and only a binary that only
+/// root could have written. (The binary run is the node file `ExecStart` names, under the root:
+/// the CLI allows running binaries only when the root is `/`.)
 #[test]
 fn version_from_the_binary_only_when_allowed() {
-    let bin = tempfile::tempdir().unwrap();
-    let marker = bin.path().join("ran");
-    let kubelet = script(
-        bin.path(),
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let marker = root.join("ran");
+    std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+    for d in ["usr", "usr/bin"] {
+        std::fs::set_permissions(root.join(d), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    script(
+        &root.join("usr/bin"),
         "kubelet",
         &format!(
             "touch {}\n[ \"$1\" = --version ] && echo 'Kubernetes v1.27.4'",
             marker.display()
         ),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
     write(
         root,
         "/etc/systemd/system/kubelet.service",
-        &format!("[Service]\nExecStart={kubelet} --read-only-port=0\n"),
+        "[Service]\nExecStart=/usr/bin/kubelet --read-only-port=0\n",
     );
     let inv = discover(&options(root));
     assert!(!marker.exists(), "a --root tree's binary was executed");
     assert_ne!(inv.version.to_string(), "v1.27");
 
+    // A directory on the way that anyone may write to: anyone could have put the binary there.
+    std::fs::set_permissions(root.join("usr/bin"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let inv = discover(&Options {
+        run_binaries: true,
+        ..options(root)
+    });
+    assert!(
+        !marker.exists(),
+        "a world-writable directory's binary was executed"
+    );
+    assert_ne!(inv.version.to_string(), "v1.27");
+    assert!(
+        inv.problems.iter().any(|p| p.path == "/usr/bin/kubelet"
+            && p.message
+                .contains("the directory /usr/bin is world-writable")
+            && p.message.contains("not run")),
+        "{:?}",
+        inv.problems
+    );
+    std::fs::set_permissions(root.join("usr/bin"), std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    if !is_root() {
+        eprintln!("skipped the rest of version_from_the_binary_only_when_allowed: not root, so no file here is root's");
+        return;
+    }
     let inv = discover(&Options {
         run_binaries: true,
         ..options(root)
@@ -274,6 +304,13 @@ fn version_from_the_binary_only_when_allowed() {
         ..options(root)
     });
     assert_eq!(inv.version.to_string(), "v1.25");
+}
+
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // A file this process creates is owned by its effective uid.
+    let f = tempfile::NamedTempFile::new().unwrap();
+    f.as_file().metadata().unwrap().uid() == 0
 }
 
 /// A binary that does not answer is killed after the time limit and the version stays unknown.
@@ -369,9 +406,11 @@ fn kube_proxy_config_inside_its_container() {
     );
 }
 
-/// A kube-proxy seen only as a process (kubeadm runs it from a DaemonSet): its config file is
-/// read inside the process's root in the proc tree; when the proc tree has none and the node
-/// has no such file, the reason names the ConfigMap.
+/// A kube-proxy seen as a process. kubeadm runs it from a DaemonSet, a pod like any other:
+/// anyone who may create a pod can call a process kube-proxy, so such a process is ignored (a
+/// note says so) and nothing is read through it. As a static pod's container (its cgroup names
+/// the pod, the kubelet's log directory ties the pod to the manifest), its config file is read
+/// inside the process's root in the proc tree.
 #[test]
 fn kube_proxy_process_config_through_proc_root() {
     let dir = tempfile::tempdir().unwrap();
@@ -383,25 +422,62 @@ fn kube_proxy_process_config_through_proc_root() {
         "/4242/cmdline",
         "/usr/local/bin/kube-proxy\0--config=/var/lib/kube-proxy/config.conf\0",
     );
-    let opts = Options {
-        proc: Some(proc.path().to_owned()),
-        ..options(root)
-    };
-    let report = audit(&opts);
-    let row = report.benchmark.row("4.3.1").unwrap();
-    assert_eq!(row.status.as_str(), "NOT EVALUATED");
-    assert!(
-        row.evidence[0].contains("ConfigMap kube-system/kube-proxy"),
-        "{:?}",
-        row.evidence
-    );
-
     write(
         proc.path(),
         "/4242/root/var/lib/kube-proxy/config.conf",
         "kind: KubeProxyConfiguration\nmetricsBindAddress: 127.0.0.1:10249\n",
     );
+    // A pod the API server made (an RFC 4122 UID), with the kubelet's log directory for it.
+    let api_uid = "0f6c3b1e-2d4a-4c8e-9f10-1a2b3c4d5e6f";
+    write(
+        proc.path(),
+        "/4242/cgroup",
+        &format!("0::/kubepods/besteffort/pod{api_uid}/6d1f\n"),
+    );
+    std::fs::create_dir_all(root.join(format!(
+        "var/log/pods/kube-system_kube-proxy-x7k2p_{api_uid}"
+    )))
+    .unwrap();
+    let opts = Options {
+        proc: Some(proc.path().to_owned()),
+        ..options(root)
+    };
     let report = audit(&opts);
+    assert!(report
+        .inventory
+        .component(ComponentKind::KubeProxy)
+        .is_none());
+    assert!(
+        report.inventory.problems.iter().any(|p| p.message
+            == "process 4242 calls itself kube-proxy but runs in a container that is not a \
+                static pod: ignored"),
+        "{:?}",
+        report.inventory.problems
+    );
+    assert!(!report.inventory.sources.keys().any(|k| k.contains("4242")));
+
+    // The same process as the container of a static pod.
+    let static_uid = "9a8b7c6d5e4f30211203948576afbecd";
+    write(
+        root,
+        "/etc/kubernetes/manifests/kube-proxy.yaml",
+        &KUBE_PROXY_POD.replace("VOLUME", "hostPath:\n      path: /srv/kube-proxy"),
+    );
+    std::fs::create_dir_all(root.join(format!(
+        "var/log/pods/kube-system_kube-proxy-node1_{static_uid}"
+    )))
+    .unwrap();
+    write(
+        proc.path(),
+        "/4242/cgroup",
+        &format!("0::/kubepods/besteffort/pod{static_uid}/6d1f\n"),
+    );
+    let report = audit(&opts);
+    assert!(report
+        .inventory
+        .problems
+        .iter()
+        .all(|p| !p.message.contains("ignored")));
     let row = report.benchmark.row("4.3.1").unwrap();
     assert_eq!(
         row.observed.map(|v| format!("{v:?}")).as_deref(),

@@ -284,10 +284,19 @@ fn never_pass_without_evidence() {
 }
 
 /// A running process is what counts; where its flag matches the manifest, the manifest's line is
-/// kept as the place to edit.
+/// kept as the place to edit. The process is the container of the static pod (its cgroup names
+/// the pod's UID, which the kubelet's pod log directory ties to the manifest's pod).
 #[test]
 fn processes_override_files_and_keep_file_provenance() {
     let root = materialize("kubeadm-1.29-default");
+    let uid = "3f1d9a64c2b84e0f9d1e7a5b6c4d2e10";
+    std::fs::create_dir_all(
+        root.path()
+            .join("var/log/pods")
+            .join(format!("kube-system_kube-apiserver-node1_{uid}"))
+            .join("kube-apiserver"),
+    )
+    .unwrap();
     let proc = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(proc.path().join("4242")).unwrap();
     let argv = [
@@ -296,6 +305,11 @@ fn processes_override_files_and_keep_file_provenance() {
         "--profiling=false",
     ];
     std::fs::write(proc.path().join("4242/cmdline"), argv.join("\0") + "\0").unwrap();
+    std::fs::write(
+        proc.path().join("4242/cgroup"),
+        format!("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{uid}.slice/cri-containerd-1f2e.scope\n"),
+    )
+    .unwrap();
     std::fs::create_dir_all(proc.path().join("self")).unwrap();
     std::fs::write(proc.path().join("77"), "not a directory").unwrap();
     let report = audit(&Options {
