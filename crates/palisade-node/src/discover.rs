@@ -295,13 +295,10 @@ fn looked_in(options: &Options) -> Vec<String> {
         .iter()
         .map(|d| format!("{d}{under}"))
         .collect();
+    // The units `systemd` and `k3s::discover` read.
     out.push(format!(
-        "the systemd units {} in {}{under}",
-        SERVICES
-            .iter()
-            .map(|s| format!("{s}.service"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        "the systemd units kubelet, kube-proxy, etcd, k3s, k3s-server, k3s-agent, rke2, \
+         rke2-server and rke2-agent (with drop-ins) in {}{under}",
         UNIT_DIRS.join(", ")
     ));
     out.push(format!("/etc/rancher/k3s and /etc/rancher/rke2{under}"));

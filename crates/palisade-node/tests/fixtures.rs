@@ -345,3 +345,148 @@ fn processes_override_files_and_keep_file_provenance() {
         "PASS"
     );
 }
+
+/// Writes a copied proc tree with processes that call themselves components but are not what
+/// the node runs, each forging settings: pods, another mount namespace, a non-root user, a
+/// binary in a world-writable directory. PID 1 gives the host's namespaces.
+fn impostors(root: &std::path::Path) -> tempfile::TempDir {
+    use std::os::unix::fs::symlink;
+    let proc = tempfile::tempdir().unwrap();
+    let p = proc.path();
+    let process = |pid: u32, argv: &[&str], mnt: &str, uid: u32, cgroup: &str, exe: &str| {
+        let dir = p.join(pid.to_string());
+        std::fs::create_dir_all(dir.join("ns")).unwrap();
+        std::fs::write(dir.join("cmdline"), argv.join("\0") + "\0").unwrap();
+        symlink(mnt, dir.join("ns/mnt")).unwrap();
+        symlink("pid:[4026531836]", dir.join("ns/pid")).unwrap();
+        std::fs::write(
+            dir.join("status"),
+            format!("Name:\tx\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("cgroup"), format!("0::{cgroup}\n")).unwrap();
+        symlink(exe, dir.join("exe")).unwrap();
+    };
+    let host = "mnt:[4026531841]";
+    let pod = "/kubepods/besteffort/pod0f6c3b1e-2d4a-4c8e-9f10-1a2b3c4d5e6f/6d1f";
+    process(1, &["/sbin/init"], host, 0, "/init.scope", "/sbin/init");
+    let secure_kubelet = [
+        "kubelet",
+        "--anonymous-auth=false",
+        "--authorization-mode=Webhook",
+        "--read-only-port=0",
+        "--protect-kernel-defaults=true",
+    ];
+    let open_kubelet = ["kubelet", "--anonymous-auth=true", "--read-only-port=10255"];
+    process(501, &secure_kubelet, "mnt:[4026532501]", 0, pod, "/kubelet");
+    process(502, &open_kubelet, "mnt:[4026532502]", 0, "/", "/kubelet");
+    process(
+        503,
+        &[
+            "kube-apiserver",
+            "--anonymous-auth=true",
+            "--authorization-mode=AlwaysAllow",
+        ],
+        "mnt:[4026532503]",
+        0,
+        "/system.slice/containerd.service",
+        "/usr/local/bin/kube-apiserver",
+    );
+    process(
+        504,
+        &["/usr/local/bin/k3s", "agent"],
+        "mnt:[4026532504]",
+        0,
+        pod,
+        "/bin/k3s",
+    );
+    process(
+        505,
+        &["hyperkube", "kubelet", "--anonymous-auth=false"],
+        host,
+        1000,
+        "/user.slice/user-1000.slice/session-2.scope",
+        "/usr/bin/hyperkube",
+    );
+    std::fs::create_dir_all(root.join("tmp")).unwrap();
+    std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::write(root.join("tmp/etcd"), "").unwrap();
+    process(
+        506,
+        &["etcd", "--client-cert-auth=false"],
+        host,
+        0,
+        "/user.slice/user-0.slice/session-2.scope",
+        "/tmp/etcd",
+    );
+    proc
+}
+
+/// Processes that call themselves components change no verdict on kubeadm, k3s and RKE2 nodes
+/// (their flags are not the components'), and each is named once in a note.
+#[test]
+fn impostor_processes_change_no_verdict() {
+    for name in [
+        "kubeadm-1.24-insecure",
+        "kubeadm-1.33-hardened",
+        "k3s-server",
+        "rke2-server",
+    ] {
+        let root = materialize(name);
+        let options = Options {
+            root: root.path().to_owned(),
+            proc: None,
+            kubernetes_version: None,
+            run_binaries: false,
+        };
+        let before = audit(&options);
+        let proc = impostors(root.path());
+        let after = audit(&Options {
+            proc: Some(proc.path().to_owned()),
+            ..options
+        });
+        let verdicts = |r: &palisade_node::NodeReport| {
+            r.benchmark
+                .rows
+                .iter()
+                .map(|row| (row.item.id, row.status, row.evidence.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(verdicts(&before), verdicts(&after), "{name}");
+        let findings = |r: &palisade_node::NodeReport| {
+            r.findings
+                .iter()
+                .map(|f| format!("{} {} {}", f.code, f.location, f.message))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(findings(&before), findings(&after), "{name}");
+        assert_eq!(before.inventory.layout, after.inventory.layout, "{name}");
+        assert!(after.inventory.components.iter().all(|c| c.pid.is_none()));
+        let notes: Vec<&str> = after
+            .inventory
+            .problems
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect();
+        let container = "runs in a container that is not a static pod: ignored";
+        for expected in [
+            format!("process 501 calls itself kubelet but {container}"),
+            format!("process 502 calls itself kubelet but {container}"),
+            format!("process 503 calls itself kube-apiserver but {container}"),
+            format!("process 504 calls itself k3s but {container}"),
+            "process 505 calls itself kubelet but is not run by root: ignored".to_owned(),
+        ] {
+            assert_eq!(
+                notes.iter().filter(|n| **n == expected).count(),
+                1,
+                "{name}: {expected} in {notes:#?}"
+            );
+        }
+        assert!(
+            notes.iter().any(|n| n
+                .starts_with("process 506 calls itself etcd but its executable /tmp/etcd:")
+                && n.ends_with("so a non-root user could have written it: ignored")),
+            "{name}: {notes:#?}"
+        );
+    }
+}

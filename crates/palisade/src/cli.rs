@@ -67,11 +67,34 @@ pub enum Command {
     Cluster(Box<crate::cluster_cmd::ClusterArgs>),
     /// Audit a node's Kubernetes components (flags, config files, file permissions) and print
     /// the CIS benchmark report with --benchmark cis
-    #[command(after_help = "Examples:\n  \
+    #[command(
+        long_about = "Audit a node's Kubernetes components (flags, config files, file permissions) \
+                      and print the CIS benchmark report with --benchmark cis. Components are \
+                      found in static pod manifests, systemd units, k3s/RKE2 config.yaml and \
+                      running processes; nothing on the node is written.\n\n\
+                      A process is believed to be a component only when the node says it runs it: \
+                      it is the process of the host's systemd unit for that component, the \
+                      container of a static pod of the kubelet's manifest directory (its cgroup \
+                      names the pod, /var/log/pods ties the pod to the manifest), the k3s or RKE2 \
+                      process of their unit, or a root process of the host's mount and PID \
+                      namespaces whose executable only root could have written. Any other \
+                      process calling itself kubelet, kube-apiserver, ... (a pod can) is ignored \
+                      and named in a note.\n\n\
+                      What may be executed: nothing with --root. Without --root, and only when \
+                      neither --kubernetes-version nor a static pod's image tag gives the \
+                      version, `BINARY --version` (no environment, 2 s limit) of the kubelet's or \
+                      kube-proxy's systemd unit ExecStart binary, or of a believed process's \
+                      executable in palisade's own mount namespace (checked to be that very \
+                      file) - and only when the file and every directory above it are owned by \
+                      root and not group- or world-writable. A binary seen through a process of \
+                      another mount namespace (a container) is never executed.",
+        after_help = "Examples:\n  \
         palisade node                                   audit the machine it runs on\n  \
         palisade node --root /mnt/node1                 audit a node's file system mounted there\n  \
         palisade node --benchmark cis --format junit    CIS report for CI\n\n\
-        Exit codes: 0 nothing at or above --fail-on (benchmark: no FAIL), 1 otherwise, 2 usage error.")]
+        Exit codes: 0 nothing at or above --fail-on (benchmark: no FAIL), 1 otherwise, 2 usage \
+        error, an input file that does not parse, or no Kubernetes component found."
+    )]
     Node(Box<crate::node_cmd::NodeArgs>),
     /// Apply the fixes rules declare to manifest files, as minimal edits (`--diff` to preview)
     #[command(

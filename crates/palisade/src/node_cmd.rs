@@ -138,6 +138,21 @@ pub fn run(args: NodeArgs) -> Result<u8> {
             .collect(),
         ignore: [config.ignore.clone(), args.ignore.clone()].concat(),
     };
+    // Formats are checked before the audit: a usage error is one whatever the node holds.
+    let format = match args.benchmark {
+        Some(BenchmarkChoice::Cis) => {
+            let f = args.format.to_ascii_lowercase();
+            if !matches!(f.as_str(), "text" | "json" | "junit") {
+                bail!("--format: `{f}` is not a benchmark format (text, json, junit)");
+            }
+            None
+        }
+        None => Some(
+            args.format
+                .parse::<Format>()
+                .map_err(|e| anyhow!("--format: {e}"))?,
+        ),
+    };
     let local = args.root == std::path::Path::new("/");
     let inventory = palisade_node::discover(&Options {
         root: args.root.clone(),
@@ -145,6 +160,19 @@ pub fn run(args: NodeArgs) -> Result<u8> {
         kubernetes_version,
         run_binaries: local,
     });
+    if inventory.components.is_empty() {
+        // Nothing audited is not a pass: no report (which would say "Passed" or list every
+        // item NOT EVALUATED), but an error naming where the audit looked, after what it
+        // noticed on the way (unreadable directories, processes it did not believe).
+        for p in &inventory.problems {
+            let level = if p.invalid { "error" } else { "note" };
+            eprintln!("{level}: {}", clean(&p.message));
+        }
+        bail!(
+            "no Kubernetes component found on this node (looked in {})",
+            inventory.looked_in.join("; ")
+        );
+    }
     let mut report = palisade_node::check_selected(inventory, &|m| selection.includes(m));
     for f in &mut report.findings {
         if let Some(e) = config.exemptions.iter().find(|e| e.matches_finding(f)) {
@@ -156,18 +184,16 @@ pub fn run(args: NodeArgs) -> Result<u8> {
         eprintln!("error: {}", clean(&p.message));
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let code = match args.benchmark {
-        Some(BenchmarkChoice::Cis) => {
+    let code = match format {
+        None => {
             match args.format.to_ascii_lowercase().as_str() {
                 "text" => benchmark_text(&report, color, &mut out)?,
                 "json" => benchmark_json(&report, &mut out)?,
-                "junit" => benchmark_junit(&report, &mut out)?,
-                other => bail!("--format: `{other}` is not a benchmark format (text, json, junit)"),
+                _ => benchmark_junit(&report, &mut out)?,
             }
             u8::from(report.benchmark.counts().1 > 0)
         }
-        None => {
-            let format: Format = args.format.parse().map_err(|e| anyhow!("--format: {e}"))?;
+        Some(format) => {
             let scan = scan_report(&report, fail_on);
             if format == Format::Text {
                 inventory_text(&report, &mut out)?;
@@ -226,9 +252,6 @@ fn inventory_text(report: &NodeReport, out: &mut dyn Write) -> Result<()> {
         "Node: {:?} layout, Kubernetes {} ({})",
         inv.layout, inv.version, inv.version_source
     )?;
-    if inv.components.is_empty() {
-        writeln!(out, "  no Kubernetes component found")?;
-    }
     for c in &inv.components {
         writeln!(
             out,

@@ -317,3 +317,216 @@ fn permission_denied_is_not_evaluated() {
         "{ro}"
     );
 }
+
+/// Nothing found is not a pass: exit 2 naming where the audit looked, in every format, with no
+/// report saying "Passed".
+#[test]
+fn no_component_found_exits_2_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc/kubernetes")).unwrap();
+    let runs: Vec<Vec<&str>> = ["text", "json", "sarif", "junit", "html"]
+        .iter()
+        .map(|f| vec!["--format", f])
+        .chain(
+            ["text", "json", "junit"]
+                .iter()
+                .map(|f| vec!["--benchmark", "cis", "--format", f]),
+        )
+        .collect();
+    for args in runs {
+        let out = palisade()
+            .args(["node", "--no-config"])
+            .args(&args)
+            .arg("--root")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "error: no Kubernetes component found on this node (looked in \
+                 /etc/kubernetes/manifests under {}",
+                dir.path().display()
+            )) && stderr.contains("/etc/rancher/k3s")
+                && stderr.contains("kubelet, kube-proxy, etcd")
+                && stderr.contains("no processes"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            !stdout.contains("Passed") && !stdout.contains("PASS"),
+            "{args:?}: {stdout}"
+        );
+    }
+}
+
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Kills and reaps the impostor however the test ends.
+struct Reap(std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A process in its own mount namespace (as a container's are) calling itself `kubelet`, with
+/// flags that would pass the kubelet's checks, and a binary that leaves a marker when asked
+/// `--version`: `palisade node` on the live /proc must neither run that binary nor take its
+/// flags as the kubelet's, and must say it ignored it.
+#[test]
+fn impostor_in_its_own_mount_namespace_is_neither_run_nor_believed() {
+    if effective_uid() != Some(0) {
+        eprintln!("skipped: the impostor test needs root (unshare --mount, reading /proc/PID/ns)");
+        return;
+    }
+    let can_unshare = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !can_unshare {
+        eprintln!("skipped: `unshare --mount` is not available here");
+        return;
+    }
+    // A directory only root may write to: the binary is refused for its mount namespace alone.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let marker = dir.path().join("version-was-asked");
+    let source = dir.path().join("fake.rs");
+    std::fs::write(
+        &source,
+        format!(
+            "fn main() {{\n\
+             if std::env::args().any(|a| a == \"--version\") {{\n\
+             std::fs::write({:?}, \"ran\").unwrap();\n\
+             println!(\"Kubernetes v1.20.0\");\n\
+             return;\n\
+             }}\n\
+             std::thread::sleep(std::time::Duration::from_secs(600));\n\
+             }}\n",
+            marker
+        ),
+    )
+    .unwrap();
+    let fake = dir.path().join("kubelet-impostor");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let built = std::process::Command::new(&rustc)
+        .arg("-o")
+        .arg(&fake)
+        .arg(&source)
+        .status()
+        .expect("rustc builds the impostor's binary");
+    assert!(built.success());
+
+    let child = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "--", "bash", "-c"])
+        .arg("exec -a kubelet \"$0\" \"$@\"")
+        .arg(&fake)
+        .args([
+            "--anonymous-auth=false",
+            "--authorization-mode=Webhook",
+            "--read-only-port=0",
+        ])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let impostor = Reap(child);
+    let pid = impostor.0.id();
+    // unshare and bash exec in place: the impostor keeps this PID. Wait until it calls itself
+    // kubelet (a bounded wait for the exec, not a timing assertion).
+    let cmdline = format!("/proc/{pid}/cmdline");
+    let mut started = false;
+    for _ in 0..1000 {
+        if std::fs::read(&cmdline).is_ok_and(|c| c.starts_with(b"kubelet\0")) {
+            started = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(started, "the impostor did not start");
+    let note = format!(
+        "process {pid} calls itself kubelet but runs in a container that is not a static pod: \
+         ignored"
+    );
+
+    // The machine itself: binaries may be run here, but not this one.
+    let out = palisade()
+        .args(["node", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !marker.exists(),
+        "the impostor's binary was executed: {all}"
+    );
+    assert!(all.contains(&note), "{all}");
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+        let findings = v["findings"].to_string();
+        assert!(!findings.contains(&format!("process {pid}")), "{findings}");
+    }
+
+    // A node whose kubelet unit leaves anonymous access on: the impostor's
+    // `--anonymous-auth=false` does not turn that FAIL into a PASS.
+    let root = tempfile::tempdir().unwrap();
+    let unit = root.path().join("etc/systemd/system/kubelet.service");
+    std::fs::create_dir_all(unit.parent().unwrap()).unwrap();
+    std::fs::write(
+        &unit,
+        "[Service]\nExecStart=/usr/bin/kubelet --anonymous-auth=true --authorization-mode=AlwaysAllow\n",
+    )
+    .unwrap();
+    let out = palisade()
+        .args([
+            "node",
+            "--no-config",
+            "--format",
+            "json",
+            "--proc",
+            "/proc",
+            "--root",
+        ])
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert!(!marker.exists());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let errors = v["errors"].to_string();
+    assert_eq!(errors.matches(&note).count(), 1, "{errors}");
+    let findings = v["findings"].as_array().unwrap();
+    let anonymous = findings
+        .iter()
+        .find(|f| f["code"] == "KL601")
+        .unwrap_or_else(|| panic!("KL601 not reported: {findings:#?}"));
+    assert!(
+        anonymous
+            .to_string()
+            .contains("/etc/systemd/system/kubelet.service"),
+        "{anonymous}"
+    );
+    assert!(
+        !v["findings"]
+            .to_string()
+            .contains(&format!("process {pid}")),
+        "{findings:#?}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    drop(impostor);
+    assert!(
+        !std::path::Path::new(&cmdline).exists() || {
+            // The PID may be reused by now; it is no longer the impostor.
+            !std::fs::read(&cmdline).is_ok_and(|c| c.starts_with(b"kubelet\0"))
+        }
+    );
+}
