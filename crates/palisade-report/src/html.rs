@@ -70,6 +70,7 @@ fn page_context(report: &ScanReport, tool: &ToolInfo) -> minijinja::Value {
             "message": f.message,
             "help": f.help,
             "suppressed": f.suppressed,
+            "baselined": f.baselined,
         }));
     }
     let files: Vec<Value> = files
@@ -116,6 +117,9 @@ fn page_context(report: &ScanReport, tool: &ToolInfo) -> minijinja::Value {
         "tool": format!("{} {}", tool.name, tool.version),
         "counts": counts,
         "suppressed": report.suppressed(),
+        "baseline": report.baseline.as_ref().map(|b| json!({
+            "file": b.source, "new": b.new, "unchanged": b.unchanged, "absent": b.absent,
+        })),
         "problems": problems,
         "files": files,
         "rules": rules,

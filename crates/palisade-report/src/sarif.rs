@@ -212,6 +212,9 @@ impl SarifReporter<'_> {
                 let n = seen.entry(hash.clone()).or_insert(0);
                 *n += 1;
                 let mut r = result(f, index[f.code], format!("{hash}:{n}"));
+                if report.baseline.is_some() {
+                    r.baseline_state = Some(if f.baselined { "unchanged" } else { "new" });
+                }
                 r.fixes = fixes.remove(&i).unwrap_or_default();
                 r
             })
@@ -320,6 +323,7 @@ fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult<'_
             })
             .unwrap_or_default(),
         fixes: Vec::new(),
+        baseline_state: None,
         properties: ResultProperties {
             severity: f.severity.as_str(),
             pss_check: f.pss_check,
@@ -606,6 +610,9 @@ struct SarifResult<'a> {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression<'a>>,
+    /// `new` or `unchanged` against the `--baseline` report, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     properties: ResultProperties<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<SarifFix>,
@@ -735,6 +742,7 @@ mod tests {
             message: "container \"app\" runs privileged".to_owned(),
             help: String::new(),
             suppressed: None,
+            baselined: false,
             fix: None,
         }
     }
