@@ -79,3 +79,21 @@ pub fn one_container(extra: &str) -> String {
         "  containers:\n  - name: c\n    image: nginx:1.27\n{extra}"
     ))
 }
+
+/// What a rule's inventory stage says it could not evaluate over the objects of `objects`, as
+/// an engine asks it (over the kept projections).
+pub fn not_evaluated_of(code: &str, objects: &[Object]) -> Option<String> {
+    let inventory = rule(code).inventory()?;
+    let kept: Vec<Object> = objects.iter().filter_map(|o| inventory.keep(o)).collect();
+    let refs: Vec<&Object> = kept.iter().collect();
+    inventory.not_evaluated(
+        &Context {
+            settings: &Settings::default(),
+        },
+        &refs,
+    )
+}
+
+pub fn not_evaluated(code: &str, yaml: &str) -> Option<String> {
+    not_evaluated_of(code, &objects(yaml))
+}
