@@ -33,12 +33,15 @@ pub fn check(code: &str, yaml: &str) -> Vec<Finding> {
 
 /// Runs a rule the way an engine holding all objects does (inventory form when there is one).
 pub fn check_all(code: &str, yaml: &str) -> Vec<Finding> {
+    check_all_with(code, &Settings::default(), yaml)
+}
+
+/// [`check_all`] with settings (a target Kubernetes version, say).
+pub fn check_all_with(code: &str, settings: &Settings, yaml: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     check_objects(
         rule(code),
-        &Context {
-            settings: &Settings::default(),
-        },
+        &Context { settings },
         &objects(yaml),
         &mut findings,
     );
