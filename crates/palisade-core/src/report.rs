@@ -66,6 +66,9 @@ pub struct ScanReport {
     pub pod_security: Option<String>,
     /// Rules that could not be (fully) evaluated for lack of data, by code.
     pub not_evaluated: Vec<NotEvaluated>,
+    /// What is worth knowing about the input but is no error (an object given twice: which copy
+    /// counts). Reported, never a reason to fail.
+    pub notes: Vec<InputProblem>,
     /// What a baseline (`--baseline`) made of the findings, when one was given.
     pub baseline: Option<BaselineSummary>,
 }

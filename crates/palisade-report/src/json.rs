@@ -40,6 +40,7 @@ impl Reporter for JsonReporter {
             },
             findings: Vec::new(),
             errors: report.problems.iter().map(JsonError::from).collect(),
+            notes: report.notes.iter().map(JsonError::from).collect(),
             summary: Summary::of(report),
         };
         // The findings are most of the document (a scan of 100,000 objects has hundreds of
@@ -90,6 +91,8 @@ struct Document<'a> {
     tool: Tool<'a>,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    /// Same shape as errors; never a failure.
+    notes: Vec<JsonError<'a>>,
     summary: Summary<'a>,
 }
 

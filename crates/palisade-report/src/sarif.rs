@@ -239,7 +239,8 @@ impl SarifReporter<'_> {
                     tool_execution_notifications: report
                         .problems
                         .iter()
-                        .map(notification)
+                        .map(|p| notification(p, "error"))
+                        .chain(report.notes.iter().map(|p| notification(p, "note")))
                         .chain(
                             report
                                 .not_evaluated
@@ -355,9 +356,10 @@ fn physical(path: &str, pos: Option<Pos>, end: Option<Pos>) -> PhysicalLocation 
     }
 }
 
-fn notification(p: &InputProblem) -> Notification<'_> {
+/// An input problem (`error`) or a note about the input (`note`), at its place.
+fn notification<'a>(p: &'a InputProblem, level: &'static str) -> Notification<'a> {
     Notification {
-        level: "error",
+        level,
         message: NotificationMessage {
             text: p.message.clone(),
         },

@@ -74,6 +74,12 @@ impl Reporter for TextReporter<'_> {
                 s.push('\n');
             }
         }
+        for n in &report.notes {
+            note(&mut s, paint, n);
+        }
+        if !report.notes.is_empty() {
+            s.push('\n');
+        }
         summary(&mut s, paint, report);
         out.write_all(s.as_bytes())
     }
@@ -237,6 +243,21 @@ fn problem(s: &mut String, paint: Paint, p: &InputProblem) {
         "{}  {}  {}",
         paint.paint(BOLD, &location),
         paint.paint(BOLD_RED, "error"),
+        clean(&p.message)
+    );
+}
+
+/// Something about the input worth knowing that is no error: one line.
+fn note(s: &mut String, paint: Paint, p: &InputProblem) {
+    let location = match p.pos {
+        Some(pos) if pos.line > 0 => format!("{}:{pos}", clean(&p.path)),
+        _ => clean(&p.path).into_owned(),
+    };
+    let _ = writeln!(
+        s,
+        "{}  {}  {}",
+        paint.paint(BOLD, &location),
+        paint.paint(CYAN, "note"),
         clean(&p.message)
     );
 }

@@ -104,9 +104,10 @@ fn directory_bundle_scans_clean_of_what_it_claims() {
         );
     }
     // (The examples hold no Namespace objects: PS160/PS162 speak only once the bundle adds them.
-    // RB202 stays on the example's own `default` ServiceAccount file, which a scan of both
-    // directories still reads; applying replaces it, which the in-memory proof checks.)
-    for code in ["NP301", "NP302", "NP303", "PS160", "PS162", "PS164"] {
+    // The bundle's `default` ServiceAccount replaces the example's own, as applying both would.)
+    for code in [
+        "NP301", "NP302", "NP303", "PS160", "PS162", "PS164", "RB202",
+    ] {
         assert!(!after.iter().any(|c| c == code), "{code} after: {after:?}");
     }
 }
