@@ -144,6 +144,9 @@ pub struct Finding {
     pub help: String,
     /// Set when an exemption covers this finding: the reason given.
     pub suppressed: Option<String>,
+    /// Set when a baseline (`--baseline`) already holds this finding: it is reported but does not
+    /// count towards `--fail-on`. See [`crate::baseline`].
+    pub baselined: bool,
     /// The change that would make this finding go away, when the rule knows one (boxed: most
     /// findings have none, and findings are many).
     pub fix: Option<Box<Fix>>,

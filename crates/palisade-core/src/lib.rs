@@ -2,6 +2,7 @@
 //! and the rule interface. This crate does no network I/O and must never depend on kube,
 //! k8s-openapi, tokio, hyper or rustls: it is compiled into every test and into the fast scan path.
 
+pub mod baseline;
 pub mod config;
 pub mod finding;
 pub mod fix;

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::baseline::BaselineSummary;
 use crate::finding::{Finding, Severity};
 use crate::rule::RuleMeta;
 use crate::yaml::Pos;
@@ -65,32 +66,40 @@ pub struct ScanReport {
     pub pod_security: Option<String>,
     /// Rules that could not be (fully) evaluated for lack of data, by code.
     pub not_evaluated: Vec<NotEvaluated>,
+    /// What is worth knowing about the input but is no error (an object given twice: which copy
+    /// counts). Reported, never a reason to fail.
+    pub notes: Vec<InputProblem>,
+    /// What a baseline (`--baseline`) made of the findings, when one was given.
+    pub baseline: Option<BaselineSummary>,
 }
 
 impl ScanReport {
-    /// Unsuppressed findings at or above the threshold.
+    /// Findings that need attention: neither suppressed nor already in the baseline.
+    pub fn open(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && !f.baselined)
+    }
+
+    /// Open findings at or above the threshold.
     pub fn failing(&self) -> usize {
         match self.fail_on {
-            Some(t) => self
-                .findings
-                .iter()
-                .filter(|f| f.suppressed.is_none() && f.severity >= t)
-                .count(),
+            Some(t) => self.open().filter(|f| f.severity >= t).count(),
             None => 0,
         }
     }
 
-    /// Unsuppressed findings of each severity, most severe first.
+    /// Open findings of each severity, most severe first.
     pub fn counts(&self) -> [(Severity, usize); 4] {
-        Severity::ALL.map(|s| {
-            (
-                s,
-                self.findings
-                    .iter()
-                    .filter(|f| f.suppressed.is_none() && f.severity == s)
-                    .count(),
-            )
-        })
+        Severity::ALL.map(|s| (s, self.open().filter(|f| f.severity == s).count()))
+    }
+
+    /// Unsuppressed findings the baseline already held.
+    pub fn baselined(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && f.baselined)
+            .count()
     }
 
     pub fn suppressed(&self) -> usize {

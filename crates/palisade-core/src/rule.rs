@@ -202,6 +202,7 @@ impl<'a> Emitter<'a> {
             message: message.into(),
             help: self.meta.help.to_owned(),
             suppressed: None,
+            baselined: false,
             fix: None,
         });
         self.out.last_mut().expect("just pushed")

@@ -70,6 +70,7 @@ fn page_context(report: &ScanReport, tool: &ToolInfo) -> minijinja::Value {
             "message": f.message,
             "help": f.help,
             "suppressed": f.suppressed,
+            "baselined": f.baselined,
         }));
     }
     let files: Vec<Value> = files
@@ -96,14 +97,12 @@ fn page_context(report: &ScanReport, tool: &ToolInfo) -> minijinja::Value {
         .iter()
         .map(|(s, n)| json!({"severity": s.as_str(), "emoji": emoji(*s), "count": n}))
         .collect();
-    let problems: Vec<Value> = report
-        .problems
-        .iter()
-        .map(|p| {
-            let at = p.pos.map(|pos| format!(":{pos}")).unwrap_or_default();
-            json!({"where": format!("{}{at}", p.path), "message": p.message})
-        })
-        .collect();
+    let placed = |p: &palisade_core::report::InputProblem| {
+        let at = p.pos.map(|pos| format!(":{pos}")).unwrap_or_default();
+        json!({"where": format!("{}{at}", p.path), "message": p.message})
+    };
+    let problems: Vec<Value> = report.problems.iter().map(placed).collect();
+    let notes: Vec<Value> = report.notes.iter().map(placed).collect();
     minijinja::Value::from(minijinja::value::Serde(json!({
         "verdict": verdict,
         "failing": failing > 0 || !report.problems.is_empty(),
@@ -116,7 +115,11 @@ fn page_context(report: &ScanReport, tool: &ToolInfo) -> minijinja::Value {
         "tool": format!("{} {}", tool.name, tool.version),
         "counts": counts,
         "suppressed": report.suppressed(),
+        "baseline": report.baseline.as_ref().map(|b| json!({
+            "file": b.source, "new": b.new, "unchanged": b.unchanged, "absent": b.absent,
+        })),
         "problems": problems,
+        "notes": notes,
         "files": files,
         "rules": rules,
     })))

@@ -6,11 +6,12 @@
 
 use std::io::{self, Write};
 
+use palisade_core::baseline::{Baseline, Fingerprint, FingerprintParts};
 use palisade_core::finding::{Finding, Location};
 use palisade_core::report::{InputProblem, NotEvaluated, ScanReport};
 use palisade_core::{Fix, FixOp, FixValue, ObjectRef, Severity};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{severity_count, Reporter, ToolInfo};
 
@@ -39,6 +40,7 @@ impl Reporter for JsonReporter {
             },
             findings: Vec::new(),
             errors: report.problems.iter().map(JsonError::from).collect(),
+            notes: report.notes.iter().map(JsonError::from).collect(),
             summary: Summary::of(report),
         };
         // The findings are most of the document (a scan of 100,000 objects has hundreds of
@@ -89,6 +91,8 @@ struct Document<'a> {
     tool: Tool<'a>,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    /// Same shape as errors; never a failure.
+    notes: Vec<JsonError<'a>>,
     summary: Summary<'a>,
 }
 
@@ -116,6 +120,7 @@ struct JsonFinding<'a> {
     help: &'a str,
     suppressed: bool,
     suppression_reason: Option<&'a str>,
+    baselined: bool,
     fix: Option<JsonFix<'a>>,
 }
 
@@ -203,6 +208,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             help: &f.help,
             suppressed: f.suppressed.is_some(),
             suppression_reason: f.suppressed.as_deref(),
+            baselined: f.baselined,
             fix: f.fix.as_deref().map(JsonFix::from),
         }
     }
@@ -256,12 +262,23 @@ struct Summary<'a> {
     skipped_documents: usize,
     counts: Counts,
     suppressed: usize,
+    baselined: usize,
     errors: usize,
     failing: usize,
     fail_on: Option<&'a str>,
     kubernetes_version: &'a str,
     pod_security: Option<&'a str>,
     not_evaluated: Vec<JsonNotEvaluated<'a>>,
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+/// What `--baseline` made of the findings.
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    new: usize,
+    unchanged: usize,
+    absent: usize,
 }
 
 #[derive(Serialize)]
@@ -299,6 +316,7 @@ impl<'a> Summary<'a> {
                 low: severity_count(report, Severity::Low),
             },
             suppressed: report.suppressed(),
+            baselined: report.baselined(),
             errors: report.problems.len(),
             failing: report.failing(),
             fail_on: report.fail_on.map(Severity::as_str),
@@ -309,8 +327,83 @@ impl<'a> Summary<'a> {
                 .iter()
                 .map(|n| JsonNotEvaluated::of(report, n))
                 .collect(),
+            baseline: report.baseline.as_ref().map(|b| JsonBaseline {
+                file: &b.source,
+                new: b.new,
+                unchanged: b.unchanged,
+                absent: b.absent,
+            }),
         }
     }
+}
+
+/// A saved JSON report could not be used as a baseline.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("not a Palisade JSON report: {0}")]
+    Invalid(#[from] serde_json::Error),
+    #[error(
+        "written with JSON report schema {found}; this Palisade reads schema {SCHEMA_VERSION} \
+         (write the baseline again with --write-baseline)"
+    )]
+    Schema { found: u32 },
+}
+
+/// What a baseline needs of a saved report: the schema version and each finding's identity.
+/// Unknown fields are ignored, so reports that gained fields in later releases still read.
+#[derive(Deserialize)]
+struct SavedReport {
+    schema_version: u32,
+    findings: Vec<SavedFinding>,
+}
+
+#[derive(Deserialize)]
+struct SavedFinding {
+    code: String,
+    file: Option<String>,
+    pointer: Option<String>,
+    object: Option<SavedObject>,
+    container: Option<String>,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct SavedObject {
+    #[serde(rename = "apiVersion")]
+    api_version: String,
+    kind: String,
+    namespace: Option<String>,
+    name: Option<String>,
+}
+
+/// Reads a JSON report written by `--format json`, `--output json=FILE` or `--write-baseline`
+/// as a baseline; `source` names it in messages.
+pub fn read_baseline(text: &[u8], source: &str) -> Result<Baseline, BaselineError> {
+    let saved: SavedReport = serde_json::from_slice(text)?;
+    if saved.schema_version != SCHEMA_VERSION {
+        return Err(BaselineError::Schema {
+            found: saved.schema_version,
+        });
+    }
+    let mut baseline = Baseline::new(source);
+    for f in &saved.findings {
+        baseline.insert(Fingerprint::new(FingerprintParts {
+            code: &f.code,
+            object: f.object.as_ref().map(|o| {
+                (
+                    o.api_version.as_str(),
+                    o.kind.as_str(),
+                    o.namespace.as_deref(),
+                    o.name.as_deref(),
+                )
+            }),
+            container: f.container.as_deref(),
+            pointer: f.pointer.as_deref(),
+            file: f.file.as_deref(),
+            message: &f.message,
+        }));
+    }
+    Ok(baseline)
 }
 
 #[derive(Serialize)]
@@ -359,6 +452,7 @@ mod tests {
             message: format!("container \"c{i}\" runs privileged \u{2014} \"quoted\"\nnewline"),
             help: "remove it".to_owned(),
             suppressed: (i % 7 == 0).then(|| "reason".to_owned()),
+            baselined: i % 5 == 0,
             fix: None,
         }
     }

@@ -75,7 +75,8 @@ fn case(report: &ScanReport, f: &Finding) -> TestCase {
         .map(|p| format!(" at {p}"))
         .unwrap_or_default();
     let name = format!("{} {}{pos}", f.code, f.rule);
-    let failing = f.suppressed.is_none() && report.fail_on.is_some_and(|t| f.severity >= t);
+    let failing =
+        f.suppressed.is_none() && !f.baselined && report.fail_on.is_some_and(|t| f.severity >= t);
     let detail = format!(
         "{}: {} {} {}: {}\nhelp: {}",
         f.location, f.severity, f.code, f.rule, f.message, f.help
@@ -84,6 +85,11 @@ fn case(report: &ScanReport, f: &Finding) -> TestCase {
         (Some(reason), _) => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(format!("suppressed: {reason}"));
+            s
+        }
+        (None, _) if f.baselined => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message("baselined: already in the baseline");
             s
         }
         (None, true) => {
@@ -99,7 +105,7 @@ fn case(report: &ScanReport, f: &Finding) -> TestCase {
     if let Some(o) = &f.object {
         case.set_classname(o.to_string());
     }
-    if f.suppressed.is_none() && !failing {
+    if f.suppressed.is_none() && !f.baselined && !failing {
         case.set_system_out(detail);
     }
     case.add_property(("severity", f.severity.as_str()));

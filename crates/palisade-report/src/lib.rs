@@ -40,7 +40,7 @@ mod sarif;
 mod text;
 
 pub use html::HtmlReporter;
-pub use json::{JsonReporter, SCHEMA_VERSION};
+pub use json::{read_baseline, BaselineError, JsonReporter, SCHEMA_VERSION};
 pub use junit::JunitReporter;
 pub use sarif::{fingerprint, security_severity, severity_level, SarifReporter};
 pub use text::TextReporter;

@@ -212,6 +212,9 @@ impl SarifReporter<'_> {
                 let n = seen.entry(hash.clone()).or_insert(0);
                 *n += 1;
                 let mut r = result(f, index[f.code], format!("{hash}:{n}"));
+                if report.baseline.is_some() {
+                    r.baseline_state = Some(if f.baselined { "unchanged" } else { "new" });
+                }
                 r.fixes = fixes.remove(&i).unwrap_or_default();
                 r
             })
@@ -236,7 +239,8 @@ impl SarifReporter<'_> {
                     tool_execution_notifications: report
                         .problems
                         .iter()
-                        .map(notification)
+                        .map(|p| notification(p, "error"))
+                        .chain(report.notes.iter().map(|p| notification(p, "note")))
                         .chain(
                             report
                                 .not_evaluated
@@ -320,6 +324,7 @@ fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult<'_
             })
             .unwrap_or_default(),
         fixes: Vec::new(),
+        baseline_state: None,
         properties: ResultProperties {
             severity: f.severity.as_str(),
             pss_check: f.pss_check,
@@ -351,9 +356,10 @@ fn physical(path: &str, pos: Option<Pos>, end: Option<Pos>) -> PhysicalLocation 
     }
 }
 
-fn notification(p: &InputProblem) -> Notification<'_> {
+/// An input problem (`error`) or a note about the input (`note`), at its place.
+fn notification<'a>(p: &'a InputProblem, level: &'static str) -> Notification<'a> {
     Notification {
-        level: "error",
+        level,
         message: NotificationMessage {
             text: p.message.clone(),
         },
@@ -606,6 +612,9 @@ struct SarifResult<'a> {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression<'a>>,
+    /// `new` or `unchanged` against the `--baseline` report, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     properties: ResultProperties<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<SarifFix>,
@@ -735,6 +744,7 @@ mod tests {
             message: "container \"app\" runs privileged".to_owned(),
             help: String::new(),
             suppressed: None,
+            baselined: false,
             fix: None,
         }
     }

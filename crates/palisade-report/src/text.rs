@@ -66,13 +66,19 @@ impl Reporter for TextReporter<'_> {
                 s.push('\n');
             }
             for f in &items.findings {
-                if f.suppressed.is_some() {
+                if f.suppressed.is_some() || f.baselined {
                     suppressed(&mut s, paint, f);
                 } else {
                     finding(&mut s, paint, f, lines.as_ref());
                 }
                 s.push('\n');
             }
+        }
+        for n in &report.notes {
+            note(&mut s, paint, n);
+        }
+        if !report.notes.is_empty() {
+            s.push('\n');
         }
         summary(&mut s, paint, report);
         out.write_all(s.as_bytes())
@@ -208,19 +214,21 @@ fn finding(s: &mut String, paint: Paint, f: &Finding, lines: Option<&LineIndex<'
     }
 }
 
+/// A finding nobody has to act on now: exempted, or already in the baseline.
 fn suppressed(s: &mut String, paint: Paint, f: &Finding) {
+    let (label, why) = match &f.suppressed {
+        Some(reason) => ("suppressed", clean(reason)),
+        None => ("baselined", Cow::Borrowed("already in the baseline")),
+    };
     let head = format!(
-        "{}  (suppressed) {}  {} {}  {}",
+        "{}  ({label}) {}  {} {}  {}",
         location_label(f),
         severity_label(f.severity),
         f.code,
         f.rule,
         clean(&f.message)
     );
-    let why = format!(
-        "  suppressed: {}",
-        clean(f.suppressed.as_deref().unwrap_or_default())
-    );
+    let why = format!("  {label}: {why}");
     let _ = writeln!(s, "{}", paint.paint(DIM, &head));
     let _ = writeln!(s, "{}", paint.paint(DIM, &why));
 }
@@ -235,6 +243,21 @@ fn problem(s: &mut String, paint: Paint, p: &InputProblem) {
         "{}  {}  {}",
         paint.paint(BOLD, &location),
         paint.paint(BOLD_RED, "error"),
+        clean(&p.message)
+    );
+}
+
+/// Something about the input worth knowing that is no error: one line.
+fn note(s: &mut String, paint: Paint, p: &InputProblem) {
+    let location = match p.pos {
+        Some(pos) if pos.line > 0 => format!("{}:{pos}", clean(&p.path)),
+        _ => clean(&p.path).into_owned(),
+    };
+    let _ = writeln!(
+        s,
+        "{}  {}  {}",
+        paint.paint(BOLD, &location),
+        paint.paint(CYAN, "note"),
         clean(&p.message)
     );
 }
@@ -297,6 +320,17 @@ fn summary(s: &mut String, paint: Paint, report: &ScanReport) {
         report.suppressed(),
         plural(report.problems.len(), "input error", "input errors"),
     );
+
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            s,
+            "Baseline {}: {} new, {} unchanged (baselined), {} fixed since.",
+            clean(&b.source),
+            plural(b.new, "finding", "findings"),
+            b.unchanged,
+            b.absent,
+        );
+    }
 
     not_evaluated(s, paint, report);
 
@@ -708,6 +742,7 @@ mod tests {
             message: message.to_owned(),
             help: "drop it".to_owned(),
             suppressed: None,
+            baselined: false,
             fix: None,
         }
     }

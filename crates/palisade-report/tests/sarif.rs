@@ -76,6 +76,7 @@ fn cluster_finding_without_file_is_valid_sarif() {
         message: "container \"agent\" runs privileged".to_owned(),
         help: String::new(),
         suppressed: None,
+        baselined: false,
         fix: None,
     });
     let log = sarif(&report);
@@ -370,4 +371,31 @@ fn fixes_are_replacements_in_the_file() {
         .unwrap()
         .iter()
         .all(|r| r.get("fixes").is_none()));
+}
+
+#[test]
+fn a_baseline_gives_every_result_a_baseline_state() {
+    let mut report = common::report();
+    // Without a baseline, no result claims a state.
+    let log = sarif(&report);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r.get("baselineState").is_none()));
+
+    // A baseline holding the first finding only.
+    let mut baseline = palisade_core::baseline::Baseline::new("base.json");
+    baseline.insert(palisade_core::baseline::Fingerprint::of(
+        &report.findings[0],
+    ));
+    baseline.apply(&mut report);
+    let log = sarif(&report);
+    assert_valid(&log);
+    let states: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
+    let mut expected = vec!["new"; report.findings.len()];
+    expected[0] = "unchanged";
+    assert_eq!(states, expected);
 }

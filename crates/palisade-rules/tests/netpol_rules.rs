@@ -31,6 +31,10 @@ fn np(name: &str, ns: &str, spec: &str) -> String {
     )
 }
 
+fn namespace(name: &str) -> String {
+    format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n---\n")
+}
+
 fn line(f: &Finding) -> u32 {
     match &f.location {
         Location::File { pos, .. } => pos.line,
@@ -47,10 +51,16 @@ const DENY_EGRESS_BUT_DNS: &str = "  podSelector: {}\n  policyTypes: [Egress]\n 
 
 #[test]
 fn np301_one_finding_per_namespace_without_default_deny() {
+    // An egress-only policy puts "shop" in scope without touching ingress.
     let yaml = format!(
-        "{}{}{}{}",
+        "{}{}{}{}{}",
         app("web", "shop"),
         app("api", "shop"),
+        np(
+            "out",
+            "shop",
+            "  podSelector: {}\n  policyTypes: [Egress]\n"
+        ),
         app("site", "blog"),
         np("deny", "blog", DENY_INGRESS)
     );
@@ -104,7 +114,12 @@ fn np301_what_counts_as_default_deny() {
         assert_eq!(f.is_empty(), *covered, "{spec}: {:?}", messages(&f));
     }
     // A policy in another namespace does not count, and hostNetwork pods are not counted.
-    let yaml = format!("{}{}", app("web", "shop"), np("p", "other", DENY_INGRESS));
+    let yaml = format!(
+        "{}{}{}",
+        namespace("shop"),
+        app("web", "shop"),
+        np("p", "other", DENY_INGRESS)
+    );
     assert_eq!(check_all("NP301", &yaml).len(), 1);
     let host = deployment(
         "agent",
@@ -217,7 +232,12 @@ fn np305_metadata_endpoint() {
     // (2) A namespace without any egress restriction: once.
     let f = check_all(
         "NP305",
-        &format!("{}{}", app("web", "shop"), app("api", "shop")),
+        &format!(
+            "{}{}{}",
+            namespace("shop"),
+            app("web", "shop"),
+            app("api", "shop")
+        ),
     );
     assert_eq!(f.len(), 1, "{:#?}", messages(&f));
     assert!(
@@ -396,11 +416,18 @@ fn unset_namespaces_are_grouped_by_directory() {
         "{}",
         same[0].message
     );
-    // Different directories: unrelated, so the namespace-level rule speaks instead.
+    // Different directories: unrelated. The namespace-level rule cannot speak either: nothing
+    // of web's namespace but web is in the scan.
     assert!(run("NP303", &[("a/web.yaml", web), ("b/np.yaml", policy)]).is_empty());
-    assert_eq!(
-        run("NP301", &[("a/web.yaml", web), ("b/np.yaml", policy)]).len(),
-        1
+    assert!(run("NP301", &[("a/web.yaml", web), ("b/np.yaml", policy)]).is_empty());
+    let objects: Vec<_> = [("a/web.yaml", web), ("b/np.yaml", policy)]
+        .iter()
+        .flat_map(|(path, text)| objects_from_str(path, text).objects)
+        .collect();
+    let why = not_evaluated_of("NP301", &objects).expect("not evaluated");
+    assert!(
+        why.contains("objects without metadata.namespace in a"),
+        "{why}"
     );
 }
 
@@ -454,4 +481,87 @@ fn dashboard_repository_reports_the_dashboard() {
             f.message
         );
     }
+}
+
+/// A hardened pod scanned alone says nothing about its namespace's policies: the namespace-level
+/// rules are not evaluated, and say why; per-pod facts still are findings.
+#[test]
+fn namespace_verdicts_need_the_namespace_in_the_scan() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: app\nspec:\n  \
+               containers:\n  - name: c\n    image: nginx:1.27\n";
+    for code in ["NP301", "NP302", "NP305"] {
+        assert!(check_all(code, pod).is_empty(), "{code}");
+        let why = not_evaluated(code, pod).unwrap_or_else(|| panic!("{code}: no reason"));
+        assert!(
+            why.contains("namespace \"app\" (1 workload (Pod web))")
+                && why.contains("neither the Namespace object nor any NetworkPolicy"),
+            "{code}: {why}"
+        );
+    }
+    // With the Namespace object, or any policy of the namespace, the verdict is the scan's.
+    for with in [namespace("app"), np("out", "app", DENY_EGRESS_BUT_DNS)] {
+        let yaml = format!("{with}{pod}");
+        assert_eq!(check_all("NP301", &yaml).len(), 1, "{yaml}");
+        assert_eq!(not_evaluated("NP301", &yaml), None);
+    }
+    // A hostNetwork pod reaches the metadata endpoint whatever its namespace has: still a finding.
+    let host = pod.replace("spec:\n", "spec:\n  hostNetwork: true\n");
+    assert_eq!(check_all("NP305", &host).len(), 1);
+
+    // A live cluster holds every policy there is: no Namespace object needed.
+    let from_cluster: Vec<palisade_core::Object> = objects(pod)
+        .into_iter()
+        .map(|o| palisade_core::Object {
+            origin: palisade_core::Origin::Api {
+                source: "cluster".into(),
+            },
+            node: o.node,
+        })
+        .collect();
+    let mut out = Vec::new();
+    palisade_core::check_objects(
+        rule("NP301"),
+        &palisade_core::Context {
+            settings: &palisade_core::Settings::default(),
+        },
+        &from_cluster,
+        &mut out,
+    );
+    assert_eq!(out.len(), 1);
+    assert!(
+        out[0].message.contains("in the cluster"),
+        "{}",
+        out[0].message
+    );
+    assert_eq!(not_evaluated_of("NP301", &from_cluster), None);
+}
+
+/// Every workload already selected by an ingress policy: the gap is only the catch-all default
+/// deny a future workload would need, and that is what is said, at low.
+#[test]
+fn np301_without_catch_all_when_every_workload_is_selected() {
+    let yaml = format!(
+        "{}{}{}{}",
+        app("web", "shop"),
+        app("api", "shop"),
+        np("web", "shop", "  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - podSelector: {}\n"),
+        np("api", "shop", "  podSelector:\n    matchLabels:\n      app: api\n  policyTypes: [Ingress]\n"),
+    );
+    let f = check_all("NP301", &yaml);
+    assert_eq!(f.len(), 1, "{:#?}", messages(&f));
+    assert_eq!(f[0].severity, palisade_core::Severity::Low);
+    assert!(
+        f[0].message.contains("no catch-all default-deny ingress")
+            && f[0].message.contains("a workload added later"),
+        "{}",
+        f[0].message
+    );
+    // One workload left unselected: the namespace really is open, at the rule's severity.
+    let open = format!("{yaml}{}", app("db", "shop"));
+    let f = check_all("NP301", &open);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, palisade_core::Severity::Medium);
+    assert!(f[0]
+        .message
+        .contains("a pod no policy selects accepts connections"));
 }

@@ -283,23 +283,46 @@ fn rb216_workload_create() {
 
 #[test]
 fn rb217_exec_attach_portforward() {
+    // `get pods/exec` opens an exec stream (a WebSocket GET) on API servers before 1.35 only.
+    let get_exec = [
+        role(
+            "shop",
+            "exec",
+            "- {apiGroups: [''], resources: [pods/exec], verbs: [get]}\n",
+        ),
+        rb("shop", "exec", "Role", "exec", SA),
+    ]
+    .concat();
+    let at = |version: &str| {
+        let settings = palisade_core::Settings {
+            kubernetes_version: version.parse().unwrap(),
+            ..Default::default()
+        };
+        check_all_with("RB217", &settings, &get_exec)
+    };
+    let m = at("1.34");
+    assert_eq!(m.len(), 1);
+    assert!(
+        m[0].message.contains("get pods/exec") && m[0].message.contains("DenyEscalatingExec"),
+        "{}",
+        m[0].message
+    );
+    assert!(at("1.35").is_empty());
+    assert!(at("1.37").is_empty());
+    // `create` grants it on every version.
     let m = expect(
         "RB217",
         &[
             role(
                 "shop",
                 "exec",
-                "- {apiGroups: [''], resources: [pods/exec], verbs: [get]}\n",
+                "- {apiGroups: [''], resources: [pods/exec], verbs: [get, create]}\n",
             ),
             rb("shop", "exec", "Role", "exec", SA),
         ],
         &["/subjects/0"],
     );
-    assert!(
-        m[0].contains("get pods/exec") && m[0].contains("DenyEscalatingExec"),
-        "{}",
-        m[0]
-    );
+    assert!(m[0].contains("create pods/exec"), "{}", m[0]);
     let m = expect(
         "RB217",
         &[

@@ -268,6 +268,16 @@ pub struct ReportArgs {
     /// Exit 1 when a rule could not be evaluated for lack of data (CI demanding full coverage)
     #[arg(long)]
     pub fail_on_not_evaluated: bool,
+
+    /// Count only findings that are new since this earlier JSON report towards --fail-on; the
+    /// others are reported as baselined. Findings match by rule, object and field, not by line
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Also write this run's findings to FILE as a baseline (a JSON report) for a later
+    /// --baseline: the first step of adopting Palisade in an existing repository
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

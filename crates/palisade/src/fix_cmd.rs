@@ -113,6 +113,8 @@ pub fn run(args: FixArgs) -> Result<u8> {
         no_config: args.no_config,
         color: ColorChoice::Never,
         fail_on_not_evaluated: false,
+        baseline: None,
+        write_baseline: None,
     };
     let session = Session::new(&report_args, Mode::Rules)?;
     let engine = session.engine(None);

@@ -241,6 +241,8 @@ fn scan_report(report: &NodeReport, fail_on: Severity) -> ScanReport {
         kubernetes_version: inv.version.to_string(),
         pod_security: None,
         not_evaluated: Vec::new(),
+        notes: Vec::new(),
+        baseline: None,
     }
 }
 

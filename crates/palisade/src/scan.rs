@@ -89,12 +89,56 @@ fn display(p: &Path) -> Arc<str> {
     Arc::from(p.to_string_lossy().as_ref())
 }
 
+/// One object of an input and what its own checks gave, kept apart until the whole scan is read:
+/// a later input may hold the same object, and then this copy's findings do not count.
+struct Checked {
+    /// Group, kind, namespace and name; `None` for an object without a name (`generateName`),
+    /// which is never the same object as another.
+    identity: Option<Identity>,
+    /// `Deployment shop/web` and where this copy is, for the note when it is replaced.
+    describe: String,
+    pos: palisade_core::yaml::Pos,
+    findings: Vec<Finding>,
+    /// What cross-object rules keep of it (see `Engine::keep`).
+    context: Vec<(usize, Arc<Object>)>,
+}
+
+/// What makes two objects the same object to the API server.
+type Identity = (String, String, Option<String>, String);
+
+impl Checked {
+    fn new(engine: &Engine, o: &Object) -> Checked {
+        let identity = o.name().filter(|n| !n.is_empty()).map(|name| {
+            (
+                o.group().to_owned(),
+                o.kind().to_owned(),
+                o.namespace().filter(|n| !n.is_empty()).map(str::to_owned),
+                name.to_owned(),
+            )
+        });
+        let describe = match (o.namespace(), o.name()) {
+            (Some(ns), Some(n)) if !ns.is_empty() => format!("{} {ns}/{n}", o.kind()),
+            (_, Some(n)) => format!("{} {n}", o.kind()),
+            _ => o.kind().to_owned(),
+        };
+        Checked {
+            identity,
+            describe,
+            pos: o.node.span.start,
+            findings: engine.check_object(o),
+            context: engine.keep(o),
+        }
+    }
+}
+
 /// What one input gave.
 #[derive(Default)]
 struct FileResult {
+    /// The input's display name.
+    path: Arc<str>,
+    /// Findings about the file rather than one object (duplicate keys).
     findings: Vec<Finding>,
-    /// What cross-object rules keep (see `Engine::keep`).
-    context: Vec<(usize, Arc<Object>)>,
+    checked: Vec<Checked>,
     problems: Vec<InputProblem>,
     documents: usize,
     objects: usize,
@@ -107,7 +151,7 @@ struct FileResult {
 #[derive(Default)]
 struct ChunkOutcome {
     findings: Vec<Finding>,
-    context: Vec<(usize, Arc<Object>)>,
+    checked: Vec<Checked>,
     documents: usize,
     objects: usize,
     skipped: usize,
@@ -162,8 +206,14 @@ pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanRepo
     let mut sources = Sources::default();
     let mut stats = Stats::default();
     let mut context = Vec::new();
-    for r in results {
-        context.extend(r.context);
+    let replaced = replaced_copies(&results, &mut report.notes);
+    for (file, r) in results.into_iter().enumerate() {
+        for (i, c) in r.checked.into_iter().enumerate() {
+            if !replaced.contains(&(file, i)) {
+                report.findings.extend(c.findings);
+                context.extend(c.context);
+            }
+        }
         stats.files += 1;
         stats.documents += r.documents;
         stats.objects += r.objects;
@@ -180,6 +230,47 @@ pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanRepo
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     (report, sources)
+}
+
+/// The objects given more than once (same group, kind, namespace and name) whose copy a later one
+/// replaces, as (input index, object index). Later wins, in the order `kubectl apply -f a -f b`
+/// applies them: inputs in argument order, a directory's files in walk order, a file's documents
+/// in order. Each replaced copy gets a note naming both places.
+fn replaced_copies(
+    results: &[FileResult],
+    notes: &mut Vec<InputProblem>,
+) -> std::collections::HashSet<(usize, usize)> {
+    let mut last: HashMap<&Identity, (usize, usize)> = HashMap::new();
+    for (file, r) in results.iter().enumerate() {
+        for (i, c) in r.checked.iter().enumerate() {
+            if let Some(id) = &c.identity {
+                last.insert(id, (file, i));
+            }
+        }
+    }
+    let mut replaced = std::collections::HashSet::new();
+    for (file, r) in results.iter().enumerate() {
+        for (i, c) in r.checked.iter().enumerate() {
+            let Some(&(lf, li)) = c.identity.as_ref().and_then(|id| last.get(id)) else {
+                continue;
+            };
+            if (lf, li) == (file, i) {
+                continue;
+            }
+            replaced.insert((file, i));
+            let winner = &results[lf];
+            notes.push(InputProblem {
+                path: r.path.clone(),
+                pos: Some(c.pos),
+                message: format!(
+                    "{} is given again at {}:{}; the later copy is the one checked, as \
+                     `kubectl apply` would leave it (findings of this copy are dropped)",
+                    c.describe, winner.path, winner.checked[li].pos
+                ),
+            });
+        }
+    }
+    replaced
 }
 
 fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult {
@@ -199,10 +290,13 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
     } else {
         chunks.iter().enumerate().map(check).collect()
     };
-    let mut r = FileResult::default();
+    let mut r = FileResult {
+        path: path.clone(),
+        ..FileResult::default()
+    };
     for o in outcomes {
         r.findings.extend(o.findings);
-        r.context.extend(o.context);
+        r.checked.extend(o.checked);
         r.documents += o.documents;
         r.objects += o.objects;
         r.skipped += o.skipped;
@@ -214,7 +308,8 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
             });
         }
     }
-    if opts.keep_sources && (!r.findings.is_empty() || !r.problems.is_empty()) {
+    let has_findings = !r.findings.is_empty() || r.checked.iter().any(|c| !c.findings.is_empty());
+    if opts.keep_sources && (has_findings || !r.problems.is_empty()) {
         r.text = Some((path.clone(), Arc::from(text)));
     }
     r
@@ -323,6 +418,7 @@ fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
 
 fn problem(path: &Arc<str>, e: &InputError) -> FileResult {
     FileResult {
+        path: path.clone(),
         problems: vec![InputProblem {
             path: path.clone(),
             pos: e.pos(),
@@ -354,10 +450,8 @@ fn check_chunk(
         match object::objects_of_document(path, ordinal + doc.index, doc.root) {
             Some(objects) => {
                 out.objects += objects.len();
-                for o in &objects {
-                    out.findings.extend(engine.check_object(o));
-                    out.context.extend(engine.keep(o));
-                }
+                out.checked
+                    .extend(objects.iter().map(|o| Checked::new(engine, o)));
             }
             None => out.skipped += 1,
         }

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context as _, Result};
+use palisade_core::baseline::Baseline;
 use palisade_core::config::{self, Config};
 use palisade_core::report::ScanReport;
 use palisade_core::{KubeVersion, Settings, Severity};
@@ -31,6 +32,10 @@ pub struct Session {
     pub color: bool,
     /// Rules not evaluated for lack of data fail the run (`--fail-on-not-evaluated`).
     pub fail_on_not_evaluated: bool,
+    /// `--baseline`: findings it holds do not count towards `--fail-on`.
+    pub baseline: Option<Baseline>,
+    /// `--write-baseline`: where this run's findings are saved as the next baseline.
+    pub write_baseline: Option<PathBuf>,
 }
 
 impl Session {
@@ -86,6 +91,8 @@ impl Session {
             outputs,
             color,
             fail_on_not_evaluated: args.fail_on_not_evaluated,
+            baseline: args.baseline.as_deref().map(load_baseline).transpose()?,
+            write_baseline: args.write_baseline.clone(),
         })
     }
 
@@ -125,6 +132,9 @@ impl Session {
     /// above the threshold, 0 otherwise.
     pub fn finish(&self, mut report: ScanReport, sources: &dyn SourceText) -> Result<u8> {
         report.fail_on = Some(self.fail_on);
+        if let Some(baseline) = &self.baseline {
+            baseline.apply(&mut report);
+        }
         if let Mode::PodSecurity { level, version } = self.mode {
             report.pod_security = Some(format!("{level}:{version}"));
         }
@@ -146,6 +156,23 @@ impl Session {
         palisade_report::render(self.stdout_format, &report, &options, &mut stdout)
             .and_then(|()| stdout.flush())
             .context("cannot write the report")?;
+        if let Some(path) = &self.write_baseline {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write the baseline {}", path.display()))?,
+            );
+            palisade_report::render(Format::Json, &report, &RenderOptions::default(), &mut file)
+                .and_then(|()| file.flush())
+                .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+            eprintln!(
+                "Wrote a baseline of {} to {}; pass it as --baseline to fail only on new findings.",
+                match report.findings.len() {
+                    1 => "1 finding".to_owned(),
+                    n => format!("{n} findings"),
+                },
+                path.display()
+            );
+        }
         let code = if !report.problems.is_empty() {
             EXIT_ERROR
         } else if report.failing() > 0
@@ -160,6 +187,27 @@ impl Session {
         std::mem::forget(report);
         Ok(code)
     }
+}
+
+/// The largest baseline read: a JSON report of a very large repository is tens of megabytes.
+const MAX_BASELINE_BYTES: u64 = 512 * 1024 * 1024;
+
+fn load_baseline(path: &std::path::Path) -> Result<Baseline> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("--baseline: cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BASELINE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("--baseline: cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_BASELINE_BYTES {
+        bail!(
+            "--baseline: {} is larger than {MAX_BASELINE_BYTES} bytes",
+            path.display()
+        );
+    }
+    palisade_report::read_baseline(&bytes, &path.display().to_string())
+        .with_context(|| format!("--baseline: {}", path.display()))
 }
 
 fn load_config(args: &ReportArgs) -> Result<Config> {

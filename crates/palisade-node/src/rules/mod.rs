@@ -155,6 +155,7 @@ impl Outcomes {
             message: message.into(),
             help: meta.help.to_owned(),
             suppressed: None,
+            baselined: false,
             fix: None,
         });
     }

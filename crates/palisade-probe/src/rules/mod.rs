@@ -170,6 +170,7 @@ impl Findings<'_> {
             message,
             help: meta.help.to_owned(),
             suppressed: None,
+            baselined: false,
             fix: None,
         });
     }

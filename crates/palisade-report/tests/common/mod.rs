@@ -161,6 +161,7 @@ fn finding(meta: &'static RuleMeta, location: Location, message: &str) -> Findin
         message: message.to_owned(),
         help: meta.help.to_owned(),
         suppressed: None,
+        baselined: false,
         fix: None,
     }
 }
@@ -221,6 +222,7 @@ pub fn report() -> ScanReport {
             .to_owned(),
         help: "set `metadata.namespace`".to_owned(),
         suppressed: None,
+        baselined: false,
         fix: None,
     };
     ScanReport {
@@ -260,6 +262,7 @@ pub fn report() -> ScanReport {
                 reason: "no NetworkPolicy in the scanned files".to_owned(),
             },
         ],
+        baseline: None,
     }
 }
 

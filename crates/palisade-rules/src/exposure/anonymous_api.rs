@@ -53,6 +53,7 @@ pub fn finding(source: &Arc<str>, path: &str, severity: Severity, message: Strin
         message,
         help: META.help.to_owned(),
         suppressed: None,
+        baselined: false,
         fix: None,
     }
 }

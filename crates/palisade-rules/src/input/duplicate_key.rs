@@ -48,6 +48,7 @@ pub fn finding(path: &Arc<str>, dup: &DuplicateKey) -> Finding {
         ),
         help: META.help.to_owned(),
         suppressed: None,
+        baselined: false,
         fix: None,
     }
 }

@@ -71,4 +71,8 @@ impl InventoryRule for DefaultDenyEgress {
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         super::refine_default_deny(Direction::Egress, &META, cx, kept, findings);
     }
+
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+        super::namespaces_out_of_scope(kept, "a default-deny egress policy exists")
+    }
 }

@@ -75,4 +75,8 @@ impl InventoryRule for DefaultDenyIngress {
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         super::refine_default_deny(Direction::Ingress, &META, cx, kept, findings);
     }
+
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+        super::namespaces_out_of_scope(kept, "a default-deny ingress policy exists")
+    }
 }

@@ -153,6 +153,9 @@ impl InventoryRule for MetadataEgress {
                 }
                 continue;
             }
+            if !super::namespace_in_scope(&namespace, kept, &list) {
+                continue;
+            }
             let Some((object, pointer)) = anchor(&namespace, kept, &list) else {
                 continue;
             };
@@ -181,5 +184,12 @@ impl InventoryRule for MetadataEgress {
                 ),
             );
         }
+    }
+
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+        super::namespaces_out_of_scope(
+            kept,
+            "a NetworkPolicy restricts their egress to the cloud metadata endpoint",
+        )
     }
 }

@@ -311,8 +311,64 @@ fn count_workloads(list: &[&Workload<'_>]) -> String {
     )
 }
 
+/// Whether the inventory can speak about a namespace as a whole: a live cluster holds every
+/// object; a set of files only when it holds the namespace itself (its Namespace object) or a
+/// NetworkPolicy in it (even one the API server would reject: the files then hold what the
+/// namespace is meant to have). A lone Deployment in `shop` says nothing about the policies
+/// `shop` has elsewhere, so a namespace-level verdict about it would be a guess.
+fn namespace_in_scope(key: &str, kept: &[&Object], list: &[&Workload<'_>]) -> bool {
+    let from_cluster = list
+        .iter()
+        .any(|w| matches!(w.object.origin, Origin::Api { .. }));
+    from_cluster
+        || kept.iter().any(|o| {
+            (policy::is_network_policy(o) && namespace_key(o, true) == key)
+                || (o.kind() == "Namespace"
+                    && o.group().is_empty()
+                    && o.name() == Some(namespace_name(key)))
+        })
+}
+
+/// NP301, NP302, NP305: the namespaces whose workloads the scan holds but which are out of scope
+/// (see [`namespace_in_scope`]), as a "not evaluated" reason saying `what` is unknown.
+fn namespaces_out_of_scope(kept: &[&Object], what: &str) -> Option<String> {
+    let workloads = workloads(kept);
+    let out: Vec<String> = by_namespace(&workloads)
+        .into_iter()
+        .filter(|(ns, list)| !namespace_in_scope(ns, kept, list))
+        .map(|(ns, list)| format!("{} ({})", show_namespace(&ns), count_workloads(&list)))
+        .collect();
+    if out.is_empty() {
+        return None;
+    }
+    let (first, rest) = (
+        out.iter().take(5).cloned().collect::<Vec<_>>(),
+        out.len().saturating_sub(5),
+    );
+    let more = if rest > 0 {
+        format!(" and {rest} more")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{} {}{more}: neither the Namespace object nor any NetworkPolicy of {} is in the scanned \
+         files, so whether {what} is unknown (scan the namespace's manifests together, or the \
+         cluster)",
+        if out.len() == 1 {
+            "namespace"
+        } else {
+            "namespaces"
+        },
+        first.join(", "),
+        if out.len() == 1 { "it" } else { "them" },
+    ))
+}
+
 /// NP301/NP302: one finding per namespace that has (non-hostNetwork) workloads but no policy that
-/// isolates all its pods for `direction` without allowing everything back.
+/// isolates all its pods for `direction` without allowing everything back. Namespaces the scan
+/// does not hold are not judged (`not_evaluated`). Where every present workload is already
+/// isolated by some policy, what is missing is only the catch-all: a future workload would be
+/// open. That is said, at low.
 fn refine_default_deny(
     direction: Direction,
     meta: &'static palisade_core::RuleMeta,
@@ -323,6 +379,9 @@ fn refine_default_deny(
     let network = Network::new(kept.iter().copied(), rule_options(cx));
     let workloads = workloads(kept);
     for (namespace, list) in by_namespace(&workloads) {
+        if !namespace_in_scope(&namespace, kept, &list) {
+            continue;
+        }
         let in_namespace: Vec<&Policy<'_>> = network
             .policies
             .iter()
@@ -334,6 +393,29 @@ fn refine_default_deny(
         let Some((object, pointer)) = anchor(&namespace, kept, &list) else {
             continue;
         };
+        let all_isolated = list
+            .iter()
+            .all(|w| !network.isolating(&w.pod, direction).is_empty());
+        if all_isolated {
+            let mut emitter = palisade_core::Emitter::new(object, meta, findings);
+            let finding = emitter.report(
+                pointer,
+                format!(
+                    "namespace {} has no catch-all default-deny {} NetworkPolicy {} \
+                     (podSelector: {{}} with policyType {}): each of its {} is selected by a \
+                     policy restricting {}, but a workload added later that no policy selects \
+                     would be open",
+                    show_namespace(&namespace),
+                    direction.as_str(),
+                    scope(object),
+                    direction.policy_type(),
+                    count_workloads(&list),
+                    direction.as_str(),
+                ),
+            );
+            finding.severity = palisade_core::Severity::Low;
+            continue;
+        }
         let partial = in_namespace.iter().filter(|p| p.affects(direction)).count();
         let consequence = match direction {
             Direction::Ingress => "a pod no policy selects accepts connections from every pod of the cluster and from outside",

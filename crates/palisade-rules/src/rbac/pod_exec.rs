@@ -22,8 +22,12 @@ static META: RuleMeta = RuleMeta {
     summary: "A subject may exec into, attach to or port-forward to pods",
     what: "Bindings are resolved to their rules; each subject that may `create` or `get` \
            `pods/exec`, `pods/attach` or `pods/portforward` is reported (control-plane \
-           identities excepted; full control is RB210). `get` counts because exec over a \
-           WebSocket is an HTTP GET, which API servers before 1.35 authorize as `get`.",
+           identities excepted; full control is RB210). Before Kubernetes 1.35 `get` counts too: \
+           exec over a WebSocket is an HTTP GET, which those API servers authorize as `get`; \
+           from 1.35 (`--kubernetes-version`, default the newest) they also require `create`, so \
+           `get` alone is not reported. A 1.35+ cluster that turned the \
+           `AuthorizePodWebsocketUpgradeCreatePermission` feature gate off should be judged \
+           with `--kubernetes-version 1.34`.",
     why: "Exec runs a command in a container: with its service account token, its Secrets and, \
           for a privileged or host-namespace pod, root on the node. The guide's \
           DenyEscalatingExec admission plugin refused exec into such pods; it was removed in \
@@ -43,6 +47,7 @@ pub struct PodExec;
 
 pub static RULE: PodExec = PodExec;
 
+/// Before 1.35: `create`, and `get` (a WebSocket upgrade is an HTTP GET, authorized as `get`).
 const PROBES: &[Probe] = &[
     Probe::new("create", "", "pods").sub("exec"),
     Probe::new("get", "", "pods").sub("exec"),
@@ -51,6 +56,18 @@ const PROBES: &[Probe] = &[
     Probe::new("create", "", "pods").sub("portforward"),
     Probe::new("get", "", "pods").sub("portforward"),
 ];
+
+/// From 1.35 the API server also asks for `create` on WebSocket upgrades
+/// (`AuthorizePodWebsocketUpgradeCreatePermission`, on by default): `get` alone no longer
+/// opens a stream.
+const PROBES_CREATE: &[Probe] = &[
+    Probe::new("create", "", "pods").sub("exec"),
+    Probe::new("create", "", "pods").sub("attach"),
+    Probe::new("create", "", "pods").sub("portforward"),
+];
+
+/// The first version whose API server needs `create` for every exec, attach and port-forward.
+const CREATE_ONLY_SINCE: KubeVersion = KubeVersion::new(1, 35);
 
 fn what(perms: &[Probe]) -> String {
     format!(
@@ -86,12 +103,17 @@ impl InventoryRule for PodExec {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+        let probes = if cx.settings.kubernetes_version >= CREATE_ONLY_SINCE {
+            PROBES_CREATE
+        } else {
+            PROBES
+        };
         report_probes(
             &META,
             kept,
             findings,
-            PROBES,
+            probes,
             Subjects::Ordinary,
             &what,
             NOTE,

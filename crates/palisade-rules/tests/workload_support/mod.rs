@@ -33,12 +33,15 @@ pub fn check(code: &str, yaml: &str) -> Vec<Finding> {
 
 /// Runs a rule the way an engine holding all objects does (inventory form when there is one).
 pub fn check_all(code: &str, yaml: &str) -> Vec<Finding> {
+    check_all_with(code, &Settings::default(), yaml)
+}
+
+/// [`check_all`] with settings (a target Kubernetes version, say).
+pub fn check_all_with(code: &str, settings: &Settings, yaml: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     check_objects(
         rule(code),
-        &Context {
-            settings: &Settings::default(),
-        },
+        &Context { settings },
         &objects(yaml),
         &mut findings,
     );
@@ -78,4 +81,22 @@ pub fn one_container(extra: &str) -> String {
     pod(&format!(
         "  containers:\n  - name: c\n    image: nginx:1.27\n{extra}"
     ))
+}
+
+/// What a rule's inventory stage says it could not evaluate over the objects of `objects`, as
+/// an engine asks it (over the kept projections).
+pub fn not_evaluated_of(code: &str, objects: &[Object]) -> Option<String> {
+    let inventory = rule(code).inventory()?;
+    let kept: Vec<Object> = objects.iter().filter_map(|o| inventory.keep(o)).collect();
+    let refs: Vec<&Object> = kept.iter().collect();
+    inventory.not_evaluated(
+        &Context {
+            settings: &Settings::default(),
+        },
+        &refs,
+    )
+}
+
+pub fn not_evaluated(code: &str, yaml: &str) -> Option<String> {
+    not_evaluated_of(code, &objects(yaml))
 }
