@@ -160,7 +160,7 @@ pub async fn connect(opts: &Options) -> Result<Connection, ClusterError> {
     config.read_timeout = Some(opts.request_timeout);
     config.connect_timeout = Some(opts.request_timeout);
     let url = config.cluster_url.to_string();
-    let client = Client::try_from(config.clone()).map_err(|e| ClusterError::Connect {
+    let client = crate::tls::client(&config).map_err(|e| ClusterError::Connect {
         url: url.clone(),
         reason: e.to_string(),
     })?;
@@ -419,13 +419,30 @@ fn classify(url: &str, what: &str, e: kube::Error) -> ClusterError {
         },
         e @ (kube::Error::HyperError(_) | kube::Error::Service(_)) => ClusterError::Connect {
             url: url.to_owned(),
-            reason: e.to_string(),
+            reason: causes(&e),
         },
         other => ClusterError::List {
             resource: what.to_owned(),
             reason: other.to_string(),
         },
     }
+}
+
+/// An error and its causes, `: `-separated, each said once: hyper's own message is only
+/// `client error (Connect)`, the reason (`invalid peer certificate: certificate expired`,
+/// `Connection refused`) is further down the chain.
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 /// Kinds whose controlled objects are skipped: the workloads Palisade reads itself.
@@ -480,7 +497,7 @@ pub struct AnonymousProbe {
 pub async fn probe_anonymous(conn: &Connection) -> AnonymousProbe {
     let mut config = conn.config.clone();
     config.auth_info = kube::config::AuthInfo::default();
-    let Ok(client) = Client::try_from(config) else {
+    let Ok(client) = crate::tls::client(&config) else {
         let unknown = Access::Unknown("cannot build an unauthenticated client".into());
         return AnonymousProbe {
             version: unknown.clone(),
