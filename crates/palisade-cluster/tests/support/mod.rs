@@ -40,6 +40,18 @@ pub struct Spec {
     pub configz_forbidden: bool,
     /// Serve a self-signed certificate instead of one signed by a test CA.
     pub self_signed: Option<SelfSigned>,
+    /// Collection paths whose first page is served and every later page (`continue=`) fails,
+    /// every time: a list that breaks mid-pagination and stays broken.
+    pub broken_after_first_page: HashMap<String, Breakage>,
+}
+
+/// How a broken list fails.
+#[derive(Clone, Copy, Debug)]
+pub enum Breakage {
+    /// `500 Internal Server Error` with a Status body.
+    Status500,
+    /// The connection is cut in the middle of the answer (headers sent, body short).
+    Drop,
 }
 
 /// A self-signed API server certificate (a CA certificate itself, as `rcgen` and kubeadm-style
@@ -283,6 +295,30 @@ async fn handle(
                 "TooManyRequests",
                 "slow down",
             );
+        }
+    }
+    if let Some(breakage) = state.spec.broken_after_first_page.get(&path) {
+        if query.contains("continue=") {
+            return match breakage {
+                Breakage::Status500 => status(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    "etcdserver: request timed out",
+                ),
+                // The body breaks after its first bytes: hyper cuts the connection there.
+                Breakage::Drop => {
+                    let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
+                        Ok("{\"kind\":\"List\",\"items\":["),
+                        Err(std::io::Error::other("connection cut by the test server")),
+                    ];
+                    (
+                        StatusCode::OK,
+                        [(header::CONTENT_TYPE, "application/json")],
+                        Body::from_stream(futures::stream::iter(chunks)),
+                    )
+                        .into_response()
+                }
+            };
         }
     }
     let Some(items) = state.spec.objects.get(&path) else {
