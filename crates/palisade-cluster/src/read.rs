@@ -181,7 +181,10 @@ pub async fn read(
     opts: &Options,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Inventory, ClusterError> {
-    let info = with_retries(opts, || conn.client.apiserver_version())
+    // The first request: a server that cannot be reached at all (wrong address, filtered port)
+    // is reported at once, not after every attempt has timed out. Statuses are retried.
+    let answered = |e: &kube::Error| matches!(e, kube::Error::Api(_)) && retryable(e);
+    let info = with_retries_if(opts, answered, || conn.client.apiserver_version())
         .await
         .map_err(|e| classify(&conn.url, "the server version", e))?;
     let version = format!("{}.{}", info.major, info.minor)
@@ -416,7 +419,20 @@ fn failure(e: kube::Error) -> ListFailure {
 
 /// Runs `call` until it succeeds, is refused for good, or the attempts run out. Throttling (429),
 /// server errors (5xx) and broken connections back off exponentially.
-async fn with_retries<T, F, Fut>(opts: &Options, mut call: F) -> Result<T, kube::Error>
+async fn with_retries<T, F, Fut>(opts: &Options, call: F) -> Result<T, kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, kube::Error>>,
+{
+    with_retries_if(opts, retryable, call).await
+}
+
+/// [`with_retries`], retrying only the failures `retry` accepts.
+async fn with_retries_if<T, F, Fut>(
+    opts: &Options,
+    retry: impl Fn(&kube::Error) -> bool,
+    mut call: F,
+) -> Result<T, kube::Error>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, kube::Error>>,
@@ -425,7 +441,7 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
-            Err(e) if retryable(&e) && attempt < opts.attempts => {
+            Err(e) if retry(&e) && attempt < opts.attempts => {
                 tokio::time::sleep(delay).await;
                 delay *= 2;
                 attempt += 1;
