@@ -11,6 +11,7 @@ pub mod facts;
 pub mod read;
 pub mod resources;
 pub mod snapshot;
+pub mod tls;
 
 pub use read::{
     connect, node_addresses, probe_anonymous, read, Access, AnonymousProbe, ClusterError,

@@ -31,7 +31,10 @@ pub struct Options {
     pub page_size: u32,
     /// Lists in flight at once.
     pub concurrency: usize,
-    /// Attempts for one page when the server throttles (429) or fails (5xx, timeout).
+    /// Attempts for one request when the server throttles (429), fails (5xx) or the connection
+    /// breaks or times out (never when TLS refuses the server's certificate: that is no accident).
+    /// A list still failing after them is recorded as unreadable (its rules NOT EVALUATED) and the
+    /// audit goes on with the other resources.
     pub attempts: u32,
     /// First back-off delay; doubled on each retry.
     pub backoff: Duration,
@@ -160,7 +163,7 @@ pub async fn connect(opts: &Options) -> Result<Connection, ClusterError> {
     config.read_timeout = Some(opts.request_timeout);
     config.connect_timeout = Some(opts.request_timeout);
     let url = config.cluster_url.to_string();
-    let client = Client::try_from(config.clone()).map_err(|e| ClusterError::Connect {
+    let client = crate::tls::client(&config).map_err(|e| ClusterError::Connect {
         url: url.clone(),
         reason: e.to_string(),
     })?;
@@ -178,7 +181,10 @@ pub async fn read(
     opts: &Options,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Inventory, ClusterError> {
-    let info = with_retries(opts, || conn.client.apiserver_version())
+    // The first request: a server that cannot be reached at all (wrong address, filtered port)
+    // is reported at once, not after every attempt has timed out. Statuses are retried.
+    let answered = |e: &kube::Error| matches!(e, kube::Error::Api(_)) && retryable(e);
+    let info = with_retries_if(opts, answered, || conn.client.apiserver_version())
         .await
         .map_err(|e| classify(&conn.url, "the server version", e))?;
     let version = format!("{}.{}", info.major, info.minor)
@@ -206,15 +212,39 @@ pub async fn read(
     let mut by_order: Vec<_> = results;
     // Keep a stable order (the table's), whatever order the lists finished in.
     by_order.sort_by_key(|(r, _)| RESOURCES.iter().position(|x| x == *r));
+    let mut listed = 0;
+    let mut failed: Vec<(&Resource, kube::Error)> = Vec::new();
     for (r, result) in by_order {
         match result {
-            Ok(list) => items.extend(list),
+            Ok(list) => {
+                listed += 1;
+                items.extend(list);
+            }
             Err(ListFailure::Forbidden(reason)) => inventory.unreadable.push(Unreadable {
                 resource: r.name(),
                 reason,
             }),
-            Err(ListFailure::Fatal(e)) => return Err(classify(&conn.url, &r.name(), e)),
+            // A list that broke, even after its retries, costs that resource (its rules are NOT
+            // EVALUATED, what it gave before breaking is dropped: half a list would make
+            // cross-object rules speak of objects as missing), not the audit.
+            Err(ListFailure::Fatal(e)) => {
+                inventory.unreadable.push(Unreadable {
+                    resource: r.name(),
+                    reason: list_failure(opts, &e),
+                });
+                failed.push((r, e));
+            }
         }
+    }
+    // Except when the credentials were refused (every request will be), or nothing could be
+    // listed at all: there is no audit to report then, only the error.
+    let fatal = failed
+        .iter()
+        .position(|(_, e)| matches!(e, kube::Error::Api(s) if s.code == 401))
+        .or((listed == 0 && !failed.is_empty()).then_some(0));
+    if let Some(i) = fatal {
+        let (r, e) = failed.swap_remove(i);
+        return Err(classify(&conn.url, &r.name(), e));
     }
     let owners = owner_kinds();
     for item in &items {
@@ -387,9 +417,22 @@ fn failure(e: kube::Error) -> ListFailure {
     }
 }
 
-/// Runs `call` until it succeeds, is refused for good, or the attempts run out. Throttling (429)
-/// and server errors (5xx) back off exponentially.
-async fn with_retries<T, F, Fut>(opts: &Options, mut call: F) -> Result<T, kube::Error>
+/// Runs `call` until it succeeds, is refused for good, or the attempts run out. Throttling (429),
+/// server errors (5xx) and broken connections back off exponentially.
+async fn with_retries<T, F, Fut>(opts: &Options, call: F) -> Result<T, kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, kube::Error>>,
+{
+    with_retries_if(opts, retryable, call).await
+}
+
+/// [`with_retries`], retrying only the failures `retry` accepts.
+async fn with_retries_if<T, F, Fut>(
+    opts: &Options,
+    retry: impl Fn(&kube::Error) -> bool,
+    mut call: F,
+) -> Result<T, kube::Error>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, kube::Error>>,
@@ -398,15 +441,54 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
-            Err(kube::Error::Api(s))
-                if (s.code == 429 || s.code >= 500) && attempt < opts.attempts =>
-            {
+            Err(e) if retry(&e) && attempt < opts.attempts => {
                 tokio::time::sleep(delay).await;
                 delay *= 2;
                 attempt += 1;
             }
             other => return other,
         }
+    }
+}
+
+/// Whether a failed request may succeed when sent again: throttled (429), a server error (5xx),
+/// or a connection that broke or timed out. A TLS refusal (the server's certificate is not
+/// trusted) is not retried: it will not change, and retrying only delays the error.
+fn retryable(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::Api(s) => s.code == 429 || s.code >= 500,
+        kube::Error::HyperError(_) | kube::Error::Service(_) => !is_tls_refusal(e),
+        _ => false,
+    }
+}
+
+/// Whether rustls is somewhere in the error's causes (inside an `io::Error`, as hyper-rustls
+/// passes it on).
+fn is_tls_refusal(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let inner = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|i| i as &(dyn std::error::Error + 'static));
+        if err.is::<rustls::Error>() || inner.is_some_and(|i| i.is::<rustls::Error>()) {
+            return true;
+        }
+        next = err.source();
+    }
+    false
+}
+
+/// Why a list failed for good, for the NOT EVALUATED entries of its rules.
+fn list_failure(opts: &Options, e: &kube::Error) -> String {
+    let what = match e {
+        kube::Error::Api(s) => format!("HTTP {}: {}", s.code, s.message),
+        other => causes(other),
+    };
+    if retryable(e) && opts.attempts > 1 {
+        format!("{what} (still failing after {} attempts)", opts.attempts)
+    } else {
+        what
     }
 }
 
@@ -419,13 +501,30 @@ fn classify(url: &str, what: &str, e: kube::Error) -> ClusterError {
         },
         e @ (kube::Error::HyperError(_) | kube::Error::Service(_)) => ClusterError::Connect {
             url: url.to_owned(),
-            reason: e.to_string(),
+            reason: causes(&e),
         },
         other => ClusterError::List {
             resource: what.to_owned(),
             reason: other.to_string(),
         },
     }
+}
+
+/// An error and its causes, `: `-separated, each said once: hyper's own message is only
+/// `client error (Connect)`, the reason (`invalid peer certificate: certificate expired`,
+/// `Connection refused`) is further down the chain.
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 /// Kinds whose controlled objects are skipped: the workloads Palisade reads itself.
@@ -480,7 +579,7 @@ pub struct AnonymousProbe {
 pub async fn probe_anonymous(conn: &Connection) -> AnonymousProbe {
     let mut config = conn.config.clone();
     config.auth_info = kube::config::AuthInfo::default();
-    let Ok(client) = Client::try_from(config) else {
+    let Ok(client) = crate::tls::client(&config) else {
         let unknown = Access::Unknown("cannot build an unauthenticated client".into());
         return AnonymousProbe {
             version: unknown.clone(),
@@ -558,4 +657,33 @@ pub async fn node_addresses(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_connections_are_retried_tls_refusals_are_not() {
+        let refused = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
+        );
+        let tls = kube::Error::Service(Box::new(refused));
+        assert!(!retryable(&tls));
+        let cut = std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "peer closed connection without sending TLS close_notify",
+        );
+        assert!(retryable(&kube::Error::Service(Box::new(cut))));
+        let status = |code| {
+            kube::Error::Api(
+                kube::core::Status::failure("x", "y")
+                    .with_code(code)
+                    .boxed(),
+            )
+        };
+        assert!(retryable(&status(500)) && retryable(&status(429)));
+        assert!(!retryable(&status(400)) && !retryable(&status(401)));
+    }
 }

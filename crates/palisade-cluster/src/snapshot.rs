@@ -65,16 +65,12 @@ pub fn save(path: &Path, source: &str, inventory: &Inventory) -> Result<(), Snap
 /// Reads an inventory saved by [`save`]. Objects come back with the saved cluster as their origin.
 pub fn load(path: &Path, max_bytes: usize) -> Result<Inventory, SnapshotError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| SnapshotError::Io {
-        path: shown.clone(),
-        reason: e.to_string(),
+    let bytes = palisade_core::source::read_bounded(path, max_bytes as u64).map_err(|e| {
+        SnapshotError::Io {
+            path: shown.clone(),
+            reason: e.to_string(),
+        }
     })?;
-    if bytes.len() > max_bytes {
-        return Err(SnapshotError::Io {
-            path: shown,
-            reason: format!("{} bytes, over the {max_bytes}-byte limit", bytes.len()),
-        });
-    }
     let format = |reason: String| SnapshotError::Format {
         path: shown.clone(),
         reason,
@@ -154,5 +150,29 @@ fn access_of(v: Option<&Value>) -> Access {
         "forbidden" => Access::Forbidden,
         "unauthenticated" => Access::Unauthenticated,
         other => Access::Unknown(other.strip_prefix("unknown: ").unwrap_or(other).to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_inventory_is_refused_without_reading_it_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.json");
+        std::fs::write(&path, vec![b' '; 2048]).unwrap();
+        let err = load(&path, 1024).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{}: 2048 bytes, over the 1024-byte limit", path.display())
+        );
+        // A device without a size, read at most one byte past the limit (not until memory runs
+        // out).
+        let zero = Path::new("/dev/zero");
+        if zero.exists() {
+            let err = load(zero, 1 << 20).unwrap_err().to_string();
+            assert_eq!(err, "/dev/zero: over the 1048576-byte limit");
+        }
     }
 }

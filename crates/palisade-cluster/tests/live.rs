@@ -233,6 +233,79 @@ async fn forbidden_lists_are_recorded_and_throttling_is_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_that_breaks_mid_pagination_costs_that_resource_not_the_audit() {
+    let mut spec = spec_from_yaml(("1", "37"), FIXTURE);
+    let pods = collection("v1", "pods");
+    let accounts = collection("v1", "serviceaccounts");
+    for i in 0..4 {
+        spec.objects
+            .get_mut(&accounts)
+            .unwrap()
+            .push(serde_json::json!({
+                "apiVersion": "v1", "kind": "ServiceAccount",
+                "metadata": {"name": format!("sa{i}"), "namespace": "shop"},
+            }));
+        spec.objects
+            .get_mut(&pods)
+            .unwrap()
+            .push(serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("p{i}"), "namespace": "shop"},
+                "spec": {"containers": [{"name": "c", "image": "x:1"}]},
+            }));
+    }
+    // Pods: the connection is cut on every page after the first. ServiceAccounts: 500s.
+    spec.broken_after_first_page
+        .insert(pods.clone(), support::Breakage::Drop);
+    spec.broken_after_first_page
+        .insert(accounts.clone(), support::Breakage::Status500);
+    let server = start(spec).await;
+    let opts = options(&server);
+    let conn = palisade_cluster::connect(&opts).await.unwrap();
+    let inventory = read(&conn, &opts, &|_| {}).await.unwrap();
+
+    let unreadable: Vec<_> = inventory
+        .unreadable
+        .iter()
+        .map(|u| u.resource.as_str())
+        .collect();
+    // In the resource table's order.
+    assert_eq!(unreadable, ["serviceaccounts", "pods"]);
+    let accounts_reason = &inventory.unreadable[0].reason;
+    assert!(
+        accounts_reason.contains("HTTP 500: etcdserver: request timed out")
+            && accounts_reason.contains("after 5 attempts"),
+        "{accounts_reason}"
+    );
+    assert!(
+        inventory.unreadable[1].reason.contains("after 5 attempts"),
+        "{}",
+        inventory.unreadable[1].reason
+    );
+    // What the broken lists gave before breaking is not reported as if it were all there is.
+    assert!(!inventory
+        .objects
+        .iter()
+        .any(|o| matches!(o.kind(), "Pod" | "ServiceAccount")));
+    // The rest of the audit went on.
+    for kind in ["Namespace", "Deployment", "Secret"] {
+        assert!(
+            inventory.objects.iter().any(|o| o.kind() == kind),
+            "{kind} missing"
+        );
+    }
+    // Each broken page was retried as configured: the first page once, the second 5 times.
+    let seen = server.seen.lock().unwrap().clone();
+    for path in [&pods, &accounts] {
+        let continued = seen
+            .iter()
+            .filter(|s| &s.path == path && s.query.contains("continue="))
+            .count();
+        assert_eq!(continued, 5, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn old_clusters_are_read_with_their_resources() {
     let mut spec = spec_from_yaml(("1", "24"), FIXTURE);
     spec.objects.insert(

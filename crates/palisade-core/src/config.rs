@@ -105,13 +105,19 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
         .find_map(|dir| FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()))
 }
 
+/// Largest config file read: far more than any real one (a config with thousands of
+/// exemptions is well under 1 MiB), small enough that a wrong path (`--config /dev/zero`, a disk
+/// image) is refused instead of read into memory.
+pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        path: path.to_owned(),
-        pos: None,
-        message: format!("cannot read: {e}"),
-    })?;
+    let text =
+        crate::source::read_text_bounded(path, MAX_CONFIG_BYTES).map_err(|e| ConfigError {
+            path: path.to_owned(),
+            pos: None,
+            message: e.to_string(),
+        })?;
     parse(path, &text)
 }
 
@@ -274,6 +280,30 @@ mod tests {
 
     fn p(text: &str) -> Result<Config, ConfigError> {
         parse(Path::new("palisade.yaml"), text)
+    }
+
+    #[test]
+    fn an_oversized_config_is_refused_naming_the_file_and_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".palisade.yaml");
+        // 5 MiB of comments: valid YAML, over the 4 MiB limit.
+        let text = format!("fail-on: high\n{}", "# padding\n".repeat(512 * 1024));
+        std::fs::write(&path, &text).unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: {} bytes, over the 4194304-byte limit",
+                path.display(),
+                text.len()
+            )
+        );
+        // Something without a size is not read without end either.
+        let zero = Path::new("/dev/zero");
+        if zero.exists() {
+            let err = load(zero).unwrap_err().to_string();
+            assert_eq!(err, "/dev/zero: over the 4194304-byte limit");
+        }
     }
 
     #[test]

@@ -66,6 +66,57 @@ pub struct Loaded {
     pub errors: Vec<InputError>,
 }
 
+/// Why a file named by the user (a manifest, a config, a saved inventory or report) could not be
+/// read whole. The caller's error names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(
+        "{}over the {limit}-byte limit",
+        size.map(|s| format!("{s} bytes, ")).unwrap_or_default()
+    )]
+    TooLarge {
+        /// The file's size when it is a regular file (a pipe or device has none).
+        size: Option<u64>,
+        limit: u64,
+    },
+    #[error("not UTF-8 text (invalid byte at offset {0})")]
+    NotUtf8(usize),
+}
+
+/// Reads a whole file, but never more than `limit` bytes: a larger regular file is refused before
+/// any read, and what has no size (a pipe, `/dev/zero`, a file growing while read) is read at most
+/// one byte past the limit. Every file Palisade reads because a user named it goes through here,
+/// so none can make it allocate without bound.
+pub fn read_bounded(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let size = meta.is_file().then_some(meta.len());
+    if let Some(size) = size.filter(|&s| s > limit) {
+        return Err(ReadError::TooLarge {
+            size: Some(size),
+            limit,
+        });
+    }
+    let mut buf = Vec::with_capacity(size.unwrap_or(0) as usize);
+    file.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            size: size.map(|s| s.max(buf.len() as u64)),
+            limit,
+        });
+    }
+    Ok(buf)
+}
+
+/// [`read_bounded`] for a text file (UTF-8).
+pub fn read_text_bounded(path: &std::path::Path, limit: u64) -> Result<String, ReadError> {
+    String::from_utf8(read_bounded(path, limit)?)
+        .map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+}
+
 /// Checks size, binary content and encoding; strips a UTF-8 BOM. On success the text is returned.
 pub fn decode<'a>(bytes: &'a [u8], limits: &SourceLimits) -> Result<&'a str, InputError> {
     if bytes.len() > limits.max_file_bytes {
@@ -161,4 +212,33 @@ fn looks_like_helm(text: &str, pos: Pos) -> bool {
 /// Objects of a YAML or JSON text; for tests and for callers that already hold the text.
 pub fn objects_from_str(path: &str, text: &str) -> Loaded {
     load_text(&Arc::from(path), text, &SourceLimits::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_with_its_size_and_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.yaml");
+        std::fs::write(&path, vec![b'#'; 1000]).unwrap();
+        let err = read_bounded(&path, 999).unwrap_err();
+        assert_eq!(err.to_string(), "1000 bytes, over the 999-byte limit");
+        assert_eq!(read_bounded(&path, 1000).unwrap().len(), 1000);
+        std::fs::write(&path, b"caf\xe9").unwrap();
+        let err = read_text_bounded(&path, 1000).unwrap_err();
+        assert_eq!(err.to_string(), "not UTF-8 text (invalid byte at offset 3)");
+    }
+
+    #[test]
+    fn what_has_no_size_is_read_at_most_one_byte_past_the_limit() {
+        let zero = std::path::Path::new("/dev/zero");
+        if !zero.exists() {
+            eprintln!("skipped: no /dev/zero");
+            return;
+        }
+        let err = read_bounded(zero, 1 << 20).unwrap_err();
+        assert_eq!(err.to_string(), "over the 1048576-byte limit");
+    }
 }

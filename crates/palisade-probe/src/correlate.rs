@@ -83,14 +83,8 @@ pub fn load(spec: &str, resolver: &dyn Resolver) -> Result<NodeReport, ProbeErro
         path: path.to_owned(),
         reason,
     };
-    let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
-    if meta.len() > MAX_REPORT_BYTES {
-        return Err(err(format!(
-            "{} bytes, larger than the {MAX_REPORT_BYTES}-byte limit",
-            meta.len()
-        )));
-    }
-    let text = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let text = palisade_core::source::read_bounded(std::path::Path::new(path), MAX_REPORT_BYTES)
+        .map_err(|e| err(e.to_string()))?;
     let findings = parse(&text).map_err(err)?;
     Ok(NodeReport {
         path: path.to_owned(),
@@ -238,6 +232,20 @@ mod tests {
         assert_eq!(annotate("EX703", ip, &[report(Some("10.0.0.6"))]), None);
         assert!(annotate("EX703", ip, &[report(Some("10.0.0.5"))]).is_some());
         assert_eq!(annotate("EX715", ip, &[report(None)]), None);
+    }
+
+    #[test]
+    fn a_report_without_a_size_is_read_only_up_to_the_limit() {
+        let zero = "/dev/zero";
+        if !std::path::Path::new(zero).exists() {
+            eprintln!("skipped: no /dev/zero");
+            return;
+        }
+        let err = load(zero, &crate::target::SystemResolver).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--node-report /dev/zero: over the 67108864-byte limit"
+        );
     }
 
     #[test]

@@ -127,13 +127,8 @@ pub fn read_file(path: &Path) -> Result<Vec<String>, ProbeError> {
     if !meta.is_file() {
         return Err(err("not a regular file".into()));
     }
-    if meta.len() > MAX_TARGETS_FILE {
-        return Err(err(format!(
-            "{} bytes, larger than the {MAX_TARGETS_FILE}-byte limit",
-            meta.len()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let text = palisade_core::source::read_text_bounded(path, MAX_TARGETS_FILE)
+        .map_err(|e| err(e.to_string()))?;
     Ok(text
         .lines()
         .map(|l| l.split('#').next().unwrap_or(""))

@@ -79,6 +79,19 @@ impl Options {
     }
 }
 
+/// Largest TLS certificate chain or key file read: a chain of a few certificates is a few KiB.
+pub const MAX_TLS_FILE_BYTES: u64 = 1 << 20;
+
+/// The PEM texts of the serving certificate and key, each read bounded (a wrong path such as a
+/// device is refused, not read into memory); the error names the file and the limit.
+fn read_tls_pair(cert: &Path, key: &Path) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let read = |p: &Path| {
+        palisade_core::source::read_bounded(p, MAX_TLS_FILE_BYTES)
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
+    Ok((read(cert)?, read(key)?))
+}
+
 /// Why the server cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -158,13 +171,15 @@ pub async fn start(
     listener: Option<std::net::TcpListener>,
 ) -> Result<Running, ServeError> {
     palisade_cluster::install_crypto_provider();
-    let tls = RustlsConfig::from_pem_file(&opts.tls_cert, &opts.tls_key)
+    let tls_error = |reason: String| ServeError::Tls {
+        cert: opts.tls_cert.clone(),
+        key: opts.tls_key.clone(),
+        reason,
+    };
+    let (cert, key) = read_tls_pair(&opts.tls_cert, &opts.tls_key).map_err(tls_error)?;
+    let tls = RustlsConfig::from_pem(cert, key)
         .await
-        .map_err(|e| ServeError::Tls {
-            cert: opts.tls_cert.clone(),
-            key: opts.tls_key.clone(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| tls_error(e.to_string()))?;
     let policy = load_policy(opts.config.as_deref())?;
     let g = policy.config.exec_guard;
     // Connected even when the guard is off, so that a config reload can turn it on. Building
@@ -275,10 +290,15 @@ async fn reload_loop(opts: Options, tls: RustlsConfig, state: Arc<AppState>) {
         if now != tls_seen {
             // A certificate and its key are often written one after the other: a pair that does
             // not load yet is retried on the next tick.
-            match tls
-                .reload_from_pem_file(&opts.tls_cert, &opts.tls_key)
-                .await
-            {
+            let pair = read_tls_pair(&opts.tls_cert, &opts.tls_key);
+            let reloaded = match pair {
+                Ok((cert, key)) => tls
+                    .reload_from_pem(cert, key)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match reloaded {
                 Ok(()) => {
                     tls_seen = now;
                     state.metrics.reload("certificate", true);

@@ -880,3 +880,25 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The serving certificate and key are read bounded: a path to something without end (a wrong
+/// mount, a device) is a clear error naming it and the limit, not a read until memory runs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_certificate_file_is_refused_with_the_limit() {
+    let zero = std::path::Path::new("/dev/zero");
+    if !zero.exists() {
+        eprintln!("skipped: no /dev/zero");
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let opts = palisade_webhook::Options::new(addr, zero.to_owned(), zero.to_owned());
+    let err = match palisade_webhook::start(opts, Some(listener)).await {
+        Ok(_) => panic!("started with /dev/zero as its certificate"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.ends_with(": /dev/zero: over the 1048576-byte limit"),
+        "{err}"
+    );
+}

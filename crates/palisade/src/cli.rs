@@ -196,7 +196,8 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH", required_unless_present = "inventory")]
     pub paths: Vec<PathBuf>,
 
-    /// Audit an inventory saved by `palisade cluster --save-inventory` instead of files
+    /// Audit an inventory saved by `palisade cluster --save-inventory` instead of files (at most
+    /// 1 GiB)
     #[arg(long, value_name = "FILE", conflicts_with = "paths")]
     pub inventory: Option<PathBuf>,
 
@@ -253,7 +254,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "REGISTRIES", value_delimiter = ',')]
     pub allowed_registries: Vec<String>,
 
-    /// Config file [default: palisade.yaml in this directory or a parent]
+    /// Config file, at most 4 MiB [default: palisade.yaml in this directory or a parent]
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
 

@@ -31,7 +31,7 @@ pub struct ProbeArgs {
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
 
-    /// Also probe the targets in FILE (whitespace-separated, `#` comments)
+    /// Also probe the targets in FILE (whitespace-separated, `#` comments; at most 4 MiB)
     #[arg(long, value_name = "FILE")]
     pub targets_file: Option<PathBuf>,
 
@@ -82,7 +82,7 @@ pub struct ProbeArgs {
     pub bastion: Option<String>,
 
     /// A saved node audit (`palisade node --format json > node.json`) to tie findings to the
-    /// settings behind them; `HOST=FILE` applies it to one host only (repeatable)
+    /// settings behind them; `HOST=FILE` applies it to one host only (repeatable; at most 64 MiB)
     #[arg(long, value_name = "[HOST=]FILE")]
     pub node_report: Vec<String>,
 

@@ -327,9 +327,24 @@ pub fn read_input(input: &Input, limits: &SourceLimits) -> RawInput {
             let read = std::io::stdin().lock().take(limit).read_to_end(&mut buf);
             (Arc::from(STDIN), read.map(|_| buf))
         }
-        Input::File(p) => (display(p), read_bounded(p, limits.max_file_bytes)),
+        Input::File(p) => {
+            let read = source::read_bounded(p, limits.max_file_bytes as u64);
+            return (display(p), read.map_err(|e| input_error(e, limits)));
+        }
     };
     (path, bytes.map_err(|e| InputError::Io(e.to_string())))
+}
+
+/// A bounded read's failure as an input problem (the size one with its `--max-file-size` hint).
+fn input_error(e: source::ReadError, limits: &SourceLimits) -> InputError {
+    match e {
+        source::ReadError::Io(e) => InputError::Io(e.to_string()),
+        source::ReadError::TooLarge { size, limit } => InputError::TooLarge {
+            size: size.unwrap_or(limit.saturating_add(1)),
+            limit: limits.max_file_bytes,
+        },
+        other => InputError::Io(other.to_string()),
+    }
 }
 
 /// The objects of the documents of one input that `wanted` selects, and the input's problems.
@@ -399,21 +414,6 @@ pub fn load_objects(
         problems.extend(p);
     }
     (objects, problems)
-}
-
-/// Reads a file, refusing (without reading it all) one larger than the limit.
-fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
-    if size > limit as u64 {
-        // Leave the size check (and its message) to `source::decode` without reading gigabytes.
-        let mut head = Vec::with_capacity(limit + 1);
-        file.take(limit as u64 + 1).read_to_end(&mut head)?;
-        return Ok(head);
-    }
-    let mut buf = Vec::with_capacity(size as usize);
-    (&file).read_to_end(&mut buf)?;
-    Ok(buf)
 }
 
 fn problem(path: &Arc<str>, e: &InputError) -> FileResult {

@@ -45,7 +45,7 @@ pub struct WebhookArgs {
     #[command(subcommand)]
     pub command: Option<WebhookCommand>,
 
-    /// Serving certificate (PEM, with its chain)
+    /// Serving certificate (PEM, with its chain; at most 1 MiB, as the key)
     #[arg(long, value_name = "FILE", required = true)]
     pub tls_cert: Option<PathBuf>,
 
@@ -108,7 +108,7 @@ pub struct ManifestsArgs {
     )]
     pub namespace: String,
 
-    /// PEM file of the CA that signed the serving certificate, for caBundle
+    /// PEM file of the CA that signed the serving certificate, for caBundle (at most 1 MiB)
     #[arg(long, value_name = "FILE")]
     pub ca_bundle: Option<PathBuf>,
 
@@ -161,8 +161,11 @@ pub fn run(args: WebhookArgs) -> Result<u8> {
 fn print_manifests(args: ManifestsArgs) -> Result<u8> {
     let ca_bundle = match &args.ca_bundle {
         Some(p) => {
-            let pem = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read --ca-bundle {}", p.display()))?;
+            let pem = palisade_core::source::read_text_bounded(
+                p,
+                palisade_webhook::server::MAX_TLS_FILE_BYTES,
+            )
+            .with_context(|| format!("--ca-bundle {}", p.display()))?;
             anyhow::ensure!(
                 pem.contains("-----BEGIN CERTIFICATE-----"),
                 "--ca-bundle {}: not a PEM certificate",

@@ -239,3 +239,48 @@ async fn managed_control_plane_is_not_evaluated() {
         .iter()
         .all(|c| !c.starts_with("CP") && !c.starts_with("KL")));
 }
+
+/// A list that keeps failing mid-pagination (after the retries) costs its resource, reported
+/// NOT EVALUATED with the reason, and the rest of the audit is reported as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_list_is_not_evaluated_and_the_audit_goes_on() {
+    let mut spec = support::spec_from_yaml(("1", "33"), FIXTURE);
+    let policies = support::collection("networking.k8s.io/v1", "networkpolicies");
+    // One more than a page (500), so the list needs a second page, which fails every time.
+    for i in 0..501 {
+        spec.objects
+            .get_mut(&policies)
+            .unwrap()
+            .push(serde_json::json!({
+                "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": format!("np{i}"), "namespace": "shop"},
+                "spec": {"podSelector": {}},
+            }));
+    }
+    spec.broken_after_first_page
+        .insert(policies, support::Breakage::Status500);
+    let server = support::start(spec).await;
+    let kubeconfig = server.kubeconfig.clone();
+    let out = tokio::task::spawn_blocking(move || run_cluster(kubeconfig, &[]))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot read networkpolicies.networking.k8s.io: HTTP 500"),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        codes(&v).iter().any(|c| c == "PS101 \"web\""),
+        "{:?}",
+        codes(&v)
+    );
+    let reasons = not_evaluated(&v, "NP303");
+    assert_eq!(reasons.len(), 1, "{v}");
+    assert!(
+        reasons[0].starts_with("cannot read networkpolicies.networking.k8s.io: HTTP 500")
+            && reasons[0].contains("after 5 attempts"),
+        "{reasons:?}"
+    );
+}

@@ -19,11 +19,6 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Unsuppressed finding codes of a JSON scan.
-fn scan_codes(paths: &[&Path]) -> Vec<String> {
-    scan_codes_and_not_evaluated(paths).0
-}
-
 /// Unsuppressed finding codes of a JSON scan, and the codes of rules it could not evaluate.
 fn scan_codes_and_not_evaluated(paths: &[&Path]) -> (Vec<String>, Vec<String>) {
     let out = palisade()

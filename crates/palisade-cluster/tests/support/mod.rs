@@ -38,6 +38,54 @@ pub struct Spec {
     pub configz: HashMap<String, Value>,
     /// Whether `nodes/proxy` is refused (403), as without the opt-in role.
     pub configz_forbidden: bool,
+    /// Serve a self-signed certificate instead of one signed by a test CA.
+    pub self_signed: Option<SelfSigned>,
+    /// Collection paths whose first page is served and every later page (`continue=`) fails,
+    /// every time: a list that breaks mid-pagination and stays broken.
+    pub broken_after_first_page: HashMap<String, Breakage>,
+}
+
+/// How a broken list fails.
+#[derive(Clone, Copy, Debug)]
+pub enum Breakage {
+    /// `500 Internal Server Error` with a Status body.
+    Status500,
+    /// The connection is cut in the middle of the answer (headers sent, body short).
+    Drop,
+}
+
+/// A self-signed API server certificate (a CA certificate itself, as `rcgen` and kubeadm-style
+/// tooling make them), given to the client as the kubeconfig's `certificate-authority-data`.
+pub struct SelfSigned {
+    /// Its subject alternative names.
+    pub names: Vec<String>,
+    /// Valid only in 2020 (long expired).
+    pub expired: bool,
+    /// The kubeconfig trusts a different self-signed certificate (same names), not the served one.
+    pub kubeconfig_trusts_another: bool,
+}
+
+impl Default for SelfSigned {
+    fn default() -> Self {
+        SelfSigned {
+            names: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
+            expired: false,
+            kubeconfig_trusts_another: false,
+        }
+    }
+}
+
+/// A self-signed CA certificate for `names` and its key, in PEM.
+fn self_signed_ca(names: &[String], expired: bool) -> (String, String) {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(names.to_vec()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), key.serialize_pem())
 }
 
 /// One request the server saw.
@@ -72,15 +120,32 @@ struct AppState {
 /// Starts the server on 127.0.0.1 (random port) and writes a kubeconfig for it.
 pub async fn start(spec: Spec) -> Server {
     palisade_cluster::install_crypto_provider();
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let server_key = KeyPair::generate().unwrap();
-    let server_params =
-        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
-    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+    // (the server's certificate and key, the CA the kubeconfig names)
+    let inline_ca = spec.self_signed.is_some();
+    let (server_cert_pem, server_key_pem, ca_pem) = match &spec.self_signed {
+        None => {
+            let ca_key = KeyPair::generate().unwrap();
+            let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+            let issuer = Issuer::new(ca_params, ca_key);
+            let server_key = KeyPair::generate().unwrap();
+            let server_params =
+                CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+                    .unwrap();
+            let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+            (server_cert.pem(), server_key.serialize_pem(), ca_cert.pem())
+        }
+        Some(s) => {
+            let (cert, key) = self_signed_ca(&s.names, s.expired);
+            let trusted = if s.kubeconfig_trusts_another {
+                self_signed_ca(&s.names, s.expired).0
+            } else {
+                cert.clone()
+            };
+            (cert, key, trusted)
+        }
+    };
 
     let seen = Arc::new(Mutex::new(Vec::new()));
     let state = Arc::new(AppState {
@@ -90,8 +155,8 @@ pub async fn start(spec: Spec) -> Server {
     });
     let app = Router::new().fallback(handle).with_state(state);
     let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
-        server_cert.pem().into_bytes(),
-        server_key.serialize_pem().into_bytes(),
+        server_cert_pem.into_bytes(),
+        server_key_pem.into_bytes(),
     )
     .await
     .unwrap();
@@ -105,16 +170,26 @@ pub async fn start(spec: Spec) -> Server {
 
     let dir = tempfile::tempdir().unwrap();
     let ca_path = dir.path().join("ca.crt");
-    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
+    std::fs::write(&ca_path, &ca_pem).unwrap();
+    // A self-signed server certificate comes inline, as `certificate-authority-data` (how k3s and
+    // most generated kubeconfigs carry it); a CA-signed one by file.
+    let ca_line = if inline_ca {
+        use base64::Engine as _;
+        format!(
+            "certificate-authority-data: {}",
+            base64::engine::general_purpose::STANDARD.encode(&ca_pem)
+        )
+    } else {
+        format!("certificate-authority: {}", ca_path.display())
+    };
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(
         &kubeconfig,
         format!(
             "apiVersion: v1\nkind: Config\ncurrent-context: test\nclusters:\n- name: test\n  cluster:\n    \
-             server: https://127.0.0.1:{}\n    certificate-authority: {}\ncontexts:\n- name: test\n  context:\n    \
+             server: https://127.0.0.1:{}\n    {ca_line}\ncontexts:\n- name: test\n  context:\n    \
              cluster: test\n    user: test\nusers:\n- name: test\n  user:\n    token: {TOKEN}\n",
             addr.port(),
-            ca_path.display()
         ),
     )
     .unwrap();
@@ -220,6 +295,30 @@ async fn handle(
                 "TooManyRequests",
                 "slow down",
             );
+        }
+    }
+    if let Some(breakage) = state.spec.broken_after_first_page.get(&path) {
+        if query.contains("continue=") {
+            return match breakage {
+                Breakage::Status500 => status(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    "etcdserver: request timed out",
+                ),
+                // The body breaks after its first bytes: hyper cuts the connection there.
+                Breakage::Drop => {
+                    let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
+                        Ok("{\"kind\":\"List\",\"items\":["),
+                        Err(std::io::Error::other("connection cut by the test server")),
+                    ];
+                    (
+                        StatusCode::OK,
+                        [(header::CONTENT_TYPE, "application/json")],
+                        Body::from_stream(futures::stream::iter(chunks)),
+                    )
+                        .into_response()
+                }
+            };
         }
     }
     let Some(items) = state.spec.objects.get(&path) else {
