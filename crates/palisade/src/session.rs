@@ -193,19 +193,8 @@ impl Session {
 const MAX_BASELINE_BYTES: u64 = 512 * 1024 * 1024;
 
 fn load_baseline(path: &std::path::Path) -> Result<Baseline> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("--baseline: cannot read {}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BASELINE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("--baseline: cannot read {}", path.display()))?;
-    if bytes.len() as u64 > MAX_BASELINE_BYTES {
-        bail!(
-            "--baseline: {} is larger than {MAX_BASELINE_BYTES} bytes",
-            path.display()
-        );
-    }
+    let bytes = palisade_core::source::read_bounded(path, MAX_BASELINE_BYTES)
+        .with_context(|| format!("--baseline {}", path.display()))?;
     palisade_report::read_baseline(&bytes, &path.display().to_string())
         .with_context(|| format!("--baseline: {}", path.display()))
 }
