@@ -413,3 +413,55 @@ fn pa903_messages() {
         &["/spec/template/spec/hostNetwork"],
     );
 }
+
+#[test]
+fn ps154_secrets_taken_as_environment_variables() {
+    let ptr = |rest: &str| format!("/spec/containers/0/{rest}");
+    let cases: Vec<(&str, String, Vec<String>)> = vec![
+        (
+            "secretKeyRef",
+            env("    - name: LOG_LEVEL\n      value: info\n    - name: DB_PASSWORD\n      valueFrom:\n        secretKeyRef: {name: db, key: password}\n"),
+            vec![ptr("env/1/valueFrom/secretKeyRef")],
+        ),
+        (
+            "envFrom secretRef",
+            one_container("    envFrom:\n    - configMapRef: {name: settings}\n    - secretRef: {name: api-keys}\n"),
+            vec![ptr("envFrom/1/secretRef")],
+        ),
+        (
+            "both: one finding per container, at the first",
+            one_container("    envFrom:\n    - secretRef: {name: api-keys}\n    env:\n    - name: TOKEN\n      valueFrom:\n        secretKeyRef: {name: t, key: t}\n"),
+            vec![ptr("env/0/valueFrom/secretKeyRef")],
+        ),
+        // Hardened twins: the same values from a ConfigMap, a field, or a mounted Secret.
+        (
+            "configMapKeyRef",
+            env("    - name: MODE\n      valueFrom:\n        configMapKeyRef: {name: c, key: mode}\n"),
+            vec![],
+        ),
+        (
+            "fieldRef",
+            env("    - name: POD_NAME\n      valueFrom:\n        fieldRef: {fieldPath: metadata.name}\n"),
+            vec![],
+        ),
+        (
+            "secret volume",
+            one_container("    volumeMounts:\n    - {name: db, mountPath: /run/secrets/db, readOnly: true}\n  volumes:\n  - name: db\n    secret: {secretName: db}\n"),
+            vec![],
+        ),
+    ];
+    for (name, yaml, expected) in cases {
+        let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+        assert_pointers(name, &check("PS154", &yaml), &expected);
+    }
+    let f = check(
+        "PS154",
+        &env("    - name: DB_PASSWORD\n      valueFrom:\n        secretKeyRef: {name: db, key: password}\n"),
+    );
+    assert_eq!(f[0].severity, palisade_core::Severity::Low);
+    assert!(
+        f[0].message.contains("\"DB_PASSWORD\" (Secret \"db\")"),
+        "{}",
+        f[0].message
+    );
+}

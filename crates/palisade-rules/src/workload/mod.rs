@@ -22,6 +22,7 @@ mod resource_limits;
 mod runtime_socket;
 mod sa_token;
 mod secret_env;
+mod secret_env_ref;
 mod token_secret;
 
 pub use runtime_socket::socket_under;
@@ -43,6 +44,7 @@ pub static RULES: &[&dyn Rule] = &[
     &readonly_root::RULE,
     &resource_limits::RULE,
     &secret_env::RULE,
+    &secret_env_ref::RULE,
     &field_types::RULE,
 ];
 
