@@ -520,6 +520,14 @@ fn rb223_wildcards_in_custom_roles() {
     assert!(m[0].contains("bound by RoleBinding \"shop/w\""), "{}", m[0]);
     let boot = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: cluster-admin\n  labels: {kubernetes.io/bootstrapping: rbac-defaults}\nrules:\n- {apiGroups: ['*'], resources: ['*'], verbs: ['*']}\n".to_owned();
     expect("RB223", &[boot], &[]);
+    // A wildcard API group: `pods` of every group, CRDs of that name included.
+    let groups = role(
+        "shop",
+        "g",
+        "- {apiGroups: ['*'], resources: [pods], verbs: [get]}\n- {apiGroups: ['', apps], resources: [pods, deployments], verbs: [get]}\n",
+    );
+    let m = expect("RB223", &[groups], &["/rules/0/apiGroups"]);
+    assert!(m[0].contains("wildcard in apiGroups"), "{}", m[0]);
 }
 
 #[test]

@@ -19,10 +19,11 @@ static META: RuleMeta = RuleMeta {
         "CIS Kubernetes Benchmark (v1.8) 5.1.3: Minimize wildcard use in Roles and ClusterRoles",
         "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#least-privilege",
     ],
-    summary: "A custom role uses `*` for verbs or resources",
+    summary: "A custom role uses `*` for verbs, resources or API groups",
     what: "Every Role and ClusterRole (except the API server's own bootstrap roles, and \
            aggregated roles whose rules the controller writes) is checked for rules with `*` \
-           in `verbs` or `resources`. When the whole input is known, the message also says \
+           in `verbs`, `resources` or `apiGroups` (one finding per rule, naming the first of \
+           these that has it). When the whole input is known, the message also says \
            which bindings use the role.",
     why: "A wildcard grants what exists today and whatever is added tomorrow: a new \
           subresource, a CRD holding credentials, a verb such as `escalate` or `impersonate`. \
@@ -57,6 +58,9 @@ impl Rule for WildcardRole {
                 "verbs"
             } else if rule.resources.contains(&"*") {
                 "resources"
+            } else if rule.api_groups.contains(&"*") {
+                // `pods` in every group: today's core pods and any CRD of that name tomorrow.
+                "apiGroups"
             } else {
                 continue;
             };
