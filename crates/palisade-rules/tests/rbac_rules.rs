@@ -96,6 +96,28 @@ fn rb210_cluster_admin() {
         "{}",
         m[0]
     );
+    // Full control to a subject the input does not identify is still full control.
+    let m = expect(
+        "RB210",
+        &[
+            cluster_role(
+                "god",
+                "- {apiGroups: ['*'], resources: ['*'], verbs: ['*']}\n",
+            ),
+            crb(
+                "tpl",
+                "god",
+                "- {kind: '', name: ''}\n- {kind: ServiceAccount, name: deployer}\n",
+            ),
+        ],
+        &["/subjects/0", "/subjects/1"],
+    );
+    assert!(
+        m[0].contains("does not identify") && m[0].contains("full control of the cluster"),
+        "{}",
+        m[0]
+    );
+    assert!(m[1].contains("ServiceAccount \"deployer\" (no namespace)"), "{}", m[1]);
     // `*` verbs on one group is not full control (RB223 reports the wildcard).
     expect(
         "RB210",

@@ -84,18 +84,32 @@ impl InventoryRule for ClusterAdminBinding {
             let rule = rbac
                 .binding_allows(b, &super::full_control())
                 .expect("checked above");
+            let power = if binding.cluster {
+                "full control of the cluster".to_owned()
+            } else {
+                format!(
+                    "full control of namespace \"{}\", its Secrets and RBAC included",
+                    binding.namespace
+                )
+            };
             for s in &binding.subjects {
-                if !is_real(s, binding) || is_control_plane(s) {
+                if !is_real(s, binding) {
+                    // A subject the input does not pin down (an unknown kind, a ServiceAccount
+                    // without its namespace, as a template left empty renders them): whoever it
+                    // names once filled in gets the grant, so the grant is the finding.
+                    let message = format!(
+                        "{} gives {power} through {} to {}, a subject the input does not \
+                         identify: whoever it turns out to name is cluster-admin by another name",
+                        binding.describe(),
+                        rbac.describe_grant(b, rule),
+                        s.describe(binding.namespace),
+                    );
+                    report_subject(&META, findings, &rbac, b, s.index, message);
                     continue;
                 }
-                let power = if binding.cluster {
-                    "full control of the cluster".to_owned()
-                } else {
-                    format!(
-                        "full control of namespace \"{}\", its Secrets and RBAC included",
-                        binding.namespace
-                    )
-                };
+                if is_control_plane(s) {
+                    continue;
+                }
                 let mut message = format!(
                     "{} has {power} through {}",
                     s.describe(binding.namespace),
