@@ -5,6 +5,7 @@
 pub mod config;
 pub mod finding;
 pub mod fix;
+pub mod names;
 pub mod object;
 pub mod report;
 pub mod rule;
