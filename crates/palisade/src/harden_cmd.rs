@@ -215,11 +215,18 @@ fn check_names(objects: &[Object]) -> Result<()> {
             }
             palisade_core::Origin::Api { source } => source.to_string(),
         };
-        eprintln!("{at}: {} {}: {}", o.kind(), bad.pointer, bad.error);
+        // Kind and pointer (label keys) come from the input: escaped, they cannot forge lines.
+        eprintln!(
+            "{at}: {} {}: {}",
+            o.kind().escape_debug(),
+            bad.pointer.escape_debug(),
+            bad.error
+        );
     }
     if !invalid.is_empty() {
         bail!(
-            "{} invalid name(s) in the input: the API server would reject these objects, and the              bundle would copy the names into what it generates",
+            "{} invalid name(s) in the input: the API server would reject these objects, and the \
+             bundle would copy the names into what it generates",
             invalid.len()
         );
     }
