@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod config;
 pub mod finding;
 pub mod fix;
+pub mod names;
 pub mod object;
 pub mod report;
 pub mod rule;

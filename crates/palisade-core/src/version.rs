@@ -22,6 +22,24 @@ impl KubeVersion {
     pub const fn v1(minor: u32) -> Self {
         KubeVersion::new(1, minor)
     }
+
+    /// A version a user typed (`--kubernetes-version`): `latest` or `[v]MAJOR.MINOR[.PATCH]` in
+    /// digits, nothing else. [`FromStr`] is lenient for what servers report (`v1.31+`,
+    /// `v1.31.2-eks-1`); a flag with anything around the digits is a mistake (or an attempt to
+    /// smuggle text into generated files) and is refused.
+    pub fn parse_exact(s: &str) -> Result<Self, InvalidVersion> {
+        let t = s.strip_prefix(['v', 'V']).unwrap_or(s);
+        let parts: Vec<&str> = t.split('.').collect();
+        let digits =
+            |p: &&str| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit());
+        if s.eq_ignore_ascii_case("latest")
+            || (matches!(parts.len(), 2 | 3) && parts.iter().all(digits))
+        {
+            s.parse()
+        } else {
+            Err(InvalidVersion(s.to_owned()))
+        }
+    }
 }
 
 impl Default for KubeVersion {
@@ -110,6 +128,29 @@ impl fmt::Display for VersionRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_exact_takes_digits_only() {
+        for (s, v) in [("1.30", (1, 30)), ("v1.31.2", (1, 31)), ("latest", (1, 37))] {
+            assert_eq!(
+                KubeVersion::parse_exact(s),
+                Ok(KubeVersion::new(v.0, v.1)),
+                "{s}"
+            );
+        }
+        for s in [
+            "1.30\nkind: X",
+            "1.31+",
+            "1",
+            "1.",
+            "1.2.3.4",
+            " 1.30",
+            "v1.31-eks",
+            "",
+        ] {
+            assert!(KubeVersion::parse_exact(s).is_err(), "{s:?}");
+        }
+    }
 
     #[test]
     fn parses_common_spellings() {

@@ -92,6 +92,134 @@ fn set_namespace(root: &mut Node, namespace: &str) {
     }
 }
 
+/// A field of a scanned object that the bundle copies into what it generates (a namespace, a
+/// Service name, a label, a named port, a ServiceAccount) holding a value the API server would
+/// reject there.
+///
+/// The bundle writes such a value safely (every string goes through the one quoting writer), but
+/// an object with it was never accepted by a cluster: the input is wrong (or hostile), and a bundle
+/// built on it would name objects that cannot exist. The caller reports these and stops.
+#[derive(Clone, Debug)]
+pub struct InvalidName {
+    /// Index into the objects given.
+    pub object: usize,
+    /// JSON pointer of the field (`/metadata/namespace`, `/metadata/labels/app`).
+    pub pointer: String,
+    pub span: Span,
+    pub error: palisade_core::names::NameError,
+}
+
+/// Every [`InvalidName`] of `objects`, checked as the API server validates each field.
+pub fn invalid_names(objects: &[Object]) -> Vec<InvalidName> {
+    use palisade_core::names;
+    let mut out = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        let mut check_key = Vec::new();
+        let mut check = |node: Option<&Node>, pointer: String, valid: NameRule| {
+            out.extend(invalid(i, node, pointer, valid));
+        };
+        let root = &o.node;
+        check(
+            root.path(&["metadata", "namespace"]),
+            "/metadata/namespace".to_owned(),
+            names::dns1123_label,
+        );
+        let name_rule: Option<NameRule> = match (o.group(), o.kind()) {
+            ("", "Namespace") => Some(names::dns1123_label),
+            ("", "Service") => Some(names::dns1035_label),
+            ("", "ServiceAccount") => Some(names::dns1123_subdomain),
+            _ => None,
+        };
+        if let Some(rule) = name_rule {
+            check(
+                root.path(&["metadata", "name"]),
+                "/metadata/name".to_owned(),
+                rule,
+            );
+        }
+        let mut label_maps: Vec<(Option<&Node>, String)> = vec![(
+            root.path(&["metadata", "labels"]),
+            "/metadata/labels".to_owned(),
+        )];
+        if let Some(pod) = o.pod_template() {
+            if pod.meta_pointer != "/metadata" {
+                label_maps.push((
+                    pod.metadata.and_then(|m| m.get("labels")),
+                    format!("{}/labels", pod.meta_pointer),
+                ));
+            }
+            check(
+                pod.spec.get("serviceAccountName"),
+                format!("{}/serviceAccountName", pod.spec_pointer),
+                names::dns1123_subdomain,
+            );
+        }
+        label_maps.push((
+            root.path(&["spec", "selector", "matchLabels"]),
+            "/spec/selector/matchLabels".to_owned(),
+        ));
+        if o.kind() == "Service" && o.group().is_empty() {
+            label_maps.push((
+                root.path(&["spec", "selector"]),
+                "/spec/selector".to_owned(),
+            ));
+            for (j, port) in root
+                .path(&["spec", "ports"])
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                if let Some(t) = port.get("targetPort") {
+                    if matches!(&t.value, Value::Scalar(s) if s.kind == ScalarKind::Str) {
+                        check(
+                            Some(t),
+                            format!("/spec/ports/{j}/targetPort"),
+                            names::port_name,
+                        );
+                    }
+                }
+            }
+        }
+        for (map, pointer) in label_maps {
+            for e in map.map(Node::entries).unwrap_or_default() {
+                let at = format!("{pointer}/{}", palisade_core::yaml::escape_pointer(&e.key));
+                if let Err(error) = names::label_key(&e.key) {
+                    check_key.push(InvalidName {
+                        object: i,
+                        pointer: at.clone(),
+                        span: e.key_span,
+                        error,
+                    });
+                }
+                check(Some(&e.value), at, names::label_value);
+            }
+        }
+        out.extend(check_key);
+    }
+    out
+}
+
+type NameRule = fn(&str) -> Result<(), palisade_core::names::NameError>;
+
+/// The [`InvalidName`] of field `node` of object `object`, if its text breaks `valid`. Absent,
+/// null and empty fields are the API server's defaults, not names.
+fn invalid(
+    object: usize,
+    node: Option<&Node>,
+    pointer: String,
+    valid: NameRule,
+) -> Option<InvalidName> {
+    let node = node?;
+    let text = node.as_str().filter(|t| !t.is_empty())?;
+    valid(text).err().map(|error| InvalidName {
+        object,
+        pointer,
+        span: node.span,
+        error,
+    })
+}
+
 /// A workload (or bare pod) that no other object of the inventory controls.
 #[derive(Clone, Debug)]
 pub struct Workload {

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use palisade_core::source::objects_from_str;
 use palisade_core::{Finding, KubeVersion, Object, Severity};
 
-pub use inventory::{normalize, Inventory};
+pub use inventory::{invalid_names, normalize, InvalidName, Inventory};
 pub use verify::{Check, Proof};
 use yaml::Y;
 
@@ -37,8 +37,10 @@ pub const SATISFIES: &str = "palisade.dev/satisfies";
 pub struct Options {
     /// Target Kubernetes version.
     pub version: KubeVersion,
-    /// Base64 of 32 random bytes for the encryption configuration; `None` writes a placeholder.
-    pub encryption_key: Option<String>,
+    /// The AES-CBC key of the encryption-at-rest configuration (32 bytes from the OS random
+    /// source; the caller draws them, this crate does no I/O). Bytes, not text: the key is encoded
+    /// here, so nothing but base64 can reach the YAML. `None` writes a placeholder.
+    pub encryption_key: Option<[u8; 32]>,
 }
 
 /// One generated object.
@@ -252,7 +254,7 @@ pub fn harden(objects: Vec<Object>, options: &Options) -> Bundle {
     files.retain(|f| !f.objects.is_empty());
     Bundle {
         version,
-        node: node::files(version, options.encryption_key.as_deref()),
+        node: node::files(version, options.encryption_key.as_ref()),
         inventory: inv,
         files,
         network,

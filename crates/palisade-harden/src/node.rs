@@ -169,9 +169,18 @@ const TLS_CIPHER_SUITES: &[&str] = &[
     "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
 ];
 
-/// Every node file of the bundle for version `v`. `encryption_key` is a base64 32-byte key for
-/// the encryption configuration; `None` writes a placeholder the user must replace.
-pub fn files(v: KubeVersion, encryption_key: Option<&str>) -> Vec<NodeFile> {
+/// The node file that holds key material: the caller writes it readable by its owner only.
+pub const ENCRYPTION_CONFIG: &str = "node/encryption-config.yaml";
+
+/// Every node file of the bundle for version `v`. `encryption_key` is the 32-byte key of the
+/// encryption configuration (written in standard base64, whose alphabet needs no YAML quoting);
+/// `None` writes a placeholder the user must replace.
+pub fn files(v: KubeVersion, encryption_key: Option<&[u8; 32]>) -> Vec<NodeFile> {
+    use base64::Engine as _;
+    let key = encryption_key.map_or_else(
+        || KEY_PLACEHOLDER.to_owned(),
+        |k| base64::engine::general_purpose::STANDARD.encode(k),
+    );
     let f = flags(v);
     let mut out = vec![
         flag_file(
@@ -228,7 +237,7 @@ pub fn files(v: KubeVersion, encryption_key: Option<&str>) -> Vec<NodeFile> {
                 .to_owned(),
         },
         NodeFile {
-            name: "node/encryption-config.yaml".to_owned(),
+            name: ENCRYPTION_CONFIG.to_owned(),
             target: ENCRYPTION_PATH.to_owned(),
             text: format!(
                 "# CP511: Secrets encrypted at rest. Keep this file readable by root only (0600);\n\
@@ -238,7 +247,7 @@ pub fn files(v: KubeVersion, encryption_key: Option<&str>) -> Vec<NodeFile> {
                  resources:\n\
                  - resources:\n  - secrets\n  providers:\n  - aescbc:\n      keys:\n      - name: palisade-1\n        \
                  secret: {}\n  - identity: {{}}\n",
-                encryption_key.unwrap_or(KEY_PLACEHOLDER)
+                key
             ),
         },
     ];

@@ -4,10 +4,13 @@
 //! parsed back with Palisade's own loader before anything else uses them: the re-scan then reads
 //! exactly the text the user applies, so a rendering mistake cannot hide behind an in-memory model.
 
+use palisade_core::yaml::scalar::plain_or_quoted as quote;
 use palisade_core::yaml::{Node, ScalarKind, Value};
 
-/// A YAML value. Strings are quoted whenever a YAML 1.1 reader (Kubernetes) could read them as
-/// anything but that string.
+/// A YAML value. Strings and keys are written by `palisade_core::yaml::scalar::plain_or_quoted`,
+/// quoted whenever a YAML 1.1 reader (Kubernetes) could read them as anything but that string:
+/// values the bundle copies from scanned objects (which a tenant may control) cannot leave their
+/// position.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Y {
     Str(String),
@@ -180,30 +183,6 @@ fn write_seq(items: &[Y], indent: usize, out: &mut String) {
             (None, _) => unreachable!("only collections are not inline"),
         }
     }
-}
-
-/// A string as a YAML scalar: plain when no YAML 1.1 reader could take it for something else,
-/// double-quoted otherwise.
-pub fn quote(s: &str) -> String {
-    if is_plain_safe(s) {
-        return s.to_owned();
-    }
-    palisade_core::yaml::scalar::double_quoted(s)
-}
-
-/// Letters first, then letters, digits, `.`, `_`, `/`, `-`; and not one of YAML 1.1's words for
-/// booleans and null (`yes`, `off`, `y`, `null`, …).
-fn is_plain_safe(s: &str) -> bool {
-    const WORDS: [&str; 12] = [
-        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "nan", "inf",
-    ];
-    let mut chars = s.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    first.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
-        && !WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 #[cfg(test)]

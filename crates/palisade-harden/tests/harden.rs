@@ -281,8 +281,7 @@ fn node_settings_pass_the_node_rules() {
     use std::os::unix::fs::PermissionsExt;
     for minor in [16, 19, 20, 21, 23, 24, 25, 29, 30, 31, 32, 33, 34, 37] {
         let v = KubeVersion::v1(minor);
-        let files =
-            palisade_harden::node::files(v, Some("dGVzdC1rZXktb2YtMzItYnl0ZXMtZm9yLXRlc3RzISE="));
+        let files = palisade_harden::node::files(v, Some(b"test-key-of-32-bytes-for-tests!!"));
         let audit = |tree: Vec<(String, String)>| {
             let dir = tempfile::tempdir().unwrap();
             for (path, text) in tree {
@@ -409,4 +408,63 @@ fn generated_names_are_unique() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), all);
+}
+
+/// Values a tenant controls (namespace names, labels, annotations, Service and port names of the
+/// scanned objects) stay in their YAML position: every generated object reads back from the
+/// rendered text as exactly the tree that was generated, and nothing else appears. The same
+/// inventory is what `invalid_names` reports, field by field.
+#[test]
+fn hostile_inventory_values_never_leave_their_position() {
+    let hostile = "x\nkind: ClusterRoleBinding";
+    let text = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  labels: {{team: {lv}}}\n  \
+         annotations: {{note: {ann}}}\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\nspec:\n  \
+         selector:\n    matchLabels: {{{lk}: {lv}}}\n  template:\n    metadata:\n      labels: {{{lk}: {lv}}}\n    \
+         spec:\n      serviceAccountName: {sa}\n      containers:\n      - name: c\n        image: nginx\n        \
+         ports: [{{name: {pn}, containerPort: 80}}]\n        env: [{{name: DB, value: db}}]\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: {svc}\n  namespace: {ns}\nspec:\n  \
+         selector: {{{lk}: {lv}}}\n  ports: [{{port: 80, targetPort: {pn}}}]\n",
+        ns = palisade_core::yaml::scalar::double_quoted(hostile),
+        lv = palisade_core::yaml::scalar::double_quoted("v: {a: b}\n- c"),
+        lk = palisade_core::yaml::scalar::double_quoted("k: #x"),
+        ann = palisade_core::yaml::scalar::double_quoted("'\"\\\u{2028}---\n..."),
+        sa = palisade_core::yaml::scalar::double_quoted("sa\n  namespace: kube-system"),
+        pn = palisade_core::yaml::scalar::double_quoted("http\n    port: 1"),
+        svc = palisade_core::yaml::scalar::double_quoted("db\n  namespace: kube-system"),
+    );
+    let loaded = objects_from_str("hostile.yaml", &text);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let fields: Vec<String> = palisade_harden::invalid_names(&loaded.objects)
+        .into_iter()
+        .map(|i| format!("{} {}", loaded.objects[i.object].kind(), i.pointer))
+        .collect();
+    for expected in [
+        "Namespace /metadata/name",
+        "Namespace /metadata/labels/team",
+        "Deployment /metadata/namespace",
+        "Deployment /spec/template/metadata/labels/k: #x",
+        "Deployment /spec/template/spec/serviceAccountName",
+        "Deployment /spec/selector/matchLabels/k: #x",
+        "Service /metadata/name",
+        "Service /spec/selector/k: #x",
+        "Service /spec/ports/0/targetPort",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == expected),
+            "{expected} not in {fields:?}"
+        );
+    }
+    // Unvalidated, through the library: quoting alone keeps every value in place.
+    for minor in [24, 33] {
+        let b = bundle(loaded.objects.clone(), minor);
+        assert!(b.inventory.namespaces.iter().any(|n| n == hostile));
+        let generated: Vec<&palisade_harden::Generated> = b.objects().collect();
+        let parsed = b.parsed().unwrap();
+        assert_eq!(parsed.len(), generated.len());
+        for (g, p) in generated.iter().zip(&parsed) {
+            assert_eq!(palisade_harden::yaml::Y::from_node(&p.node), g.value);
+        }
+    }
 }

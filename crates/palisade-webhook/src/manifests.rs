@@ -12,8 +12,13 @@
 use std::fmt::Write as _;
 
 use base64::Engine as _;
+use palisade_core::names::{self, NameError};
+use palisade_core::yaml::scalar::{
+    double_quoted, plain_or_quoted as q, plain_or_quoted_reference as q_ref,
+};
 
-/// What to generate.
+/// What to generate. Every string here ends up in YAML: [`generate`] validates each as the API
+/// server would validate its field, and writes it through the one quoting writer.
 #[derive(Clone, Debug)]
 pub struct ManifestOptions {
     pub namespace: String,
@@ -73,13 +78,40 @@ const WORKLOAD_RULES: &str = "    - apiGroups: [\"\"]
       scope: Namespaced
 ";
 
-/// Builds the manifests.
-pub fn generate(o: &ManifestOptions) -> Manifests {
+/// An option the manifests cannot carry.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ManifestError {
+    /// Namespaces are DNS-1123 labels; the name also becomes part of the Service's DNS name.
+    #[error("namespace: {0}")]
+    Namespace(NameError),
+    #[error("image: {0}")]
+    Image(NameError),
+    #[error("failure policy {0:?}: must be Fail or Ignore")]
+    FailurePolicy(String),
+}
+
+/// Checks every string option; see [`ManifestError`].
+pub fn validate(o: &ManifestOptions) -> Result<(), ManifestError> {
+    names::dns1123_label(&o.namespace).map_err(ManifestError::Namespace)?;
+    names::image_reference(&o.image).map_err(ManifestError::Image)?;
+    if !matches!(o.failure_policy.as_str(), "Fail" | "Ignore") {
+        return Err(ManifestError::FailurePolicy(o.failure_policy.clone()));
+    }
+    Ok(())
+}
+
+/// Builds the manifests, after [`validate`]. Values go into the YAML through
+/// `palisade_core::yaml::scalar` (plain when that reads back as the same string, quoted
+/// otherwise), so even a value that passed validation cannot leave its position; the names in
+/// comments are only ever validated DNS labels.
+pub fn generate(o: &ManifestOptions) -> Result<Manifests, ManifestError> {
+    validate(o)?;
     let ns = &o.namespace;
+    let ns_y = q(ns);
     let ca_field = match &o.ca_bundle {
         Some(pem) => format!(
             "      caBundle: {}\n",
-            base64::engine::general_purpose::STANDARD.encode(pem)
+            q_ref(&base64::engine::general_purpose::STANDARD.encode(pem))
         ),
         None => String::new(),
     };
@@ -87,14 +119,16 @@ pub fn generate(o: &ManifestOptions) -> Manifests {
         format!(
             "  annotations:\n    # No --ca-bundle given: cert-manager's CA injector fills in caBundle from\n    \
              # the Certificate that issues Secret {NAME}-tls.\n    \
-             cert-manager.io/inject-ca-from: {ns}/{NAME}\n"
+             cert-manager.io/inject-ca-from: {}\n",
+            q(&format!("{ns}/{NAME}"))
         )
     } else {
         String::new()
     };
     let selector = format!(
         "    namespaceSelector:\n      matchExpressions:\n      - key: kubernetes.io/metadata.name\n        \
-         operator: NotIn\n        values: [\"{ns}\", \"kube-system\"]\n"
+         operator: NotIn\n        values: [{}, \"kube-system\"]\n",
+        double_quoted(ns)
     );
     // Pods that controllers create from templates were judged as their workload already.
     let match_conditions = "    matchConditions:
@@ -107,10 +141,11 @@ pub fn generate(o: &ManifestOptions) -> Manifests {
 ";
     let common = |path: &str| {
         format!(
-            "    clientConfig:\n      service:\n        name: {NAME}\n        namespace: {ns}\n        \
+            "    clientConfig:\n      service:\n        name: {NAME}\n        namespace: {ns_y}\n        \
              path: {path}\n        port: 443\n{ca_field}    sideEffects: None\n    \
              admissionReviewVersions: [\"v1\"]\n    timeoutSeconds: {}\n    failurePolicy: {}\n",
-            o.timeout_seconds, o.failure_policy
+            o.timeout_seconds,
+            q(&o.failure_policy)
         )
     };
     let mut y = String::new();
@@ -121,7 +156,7 @@ pub fn generate(o: &ManifestOptions) -> Manifests {
 apiVersion: v1
 kind: Namespace
 metadata:
-  name: {ns}
+  name: {ns_y}
   labels:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/enforce-version: latest
@@ -130,7 +165,7 @@ apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: {NAME}
-  namespace: {ns}
+  namespace: {ns_y}
 # The exec guard reads the pod of every `kubectl exec`/`attach`; nothing else needs the API.
 automountServiceAccountToken: true
 ---
@@ -154,13 +189,13 @@ roleRef:
 subjects:
 - kind: ServiceAccount
   name: {NAME}
-  namespace: {ns}
+  namespace: {ns_y}
 ---
 apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {NAME}-config
-  namespace: {ns}
+  namespace: {ns_y}
 data:
   palisade.yaml: |
     # Reloaded on change (the kubelet refreshes the mounted file within a minute).
@@ -168,7 +203,7 @@ data:
       fail-on: high
       mode: enforce
       exempt:
-        namespaces: [{ns}, kube-system]
+        namespaces: [{ns_y}, kube-system]
       exec-guard:
         failure: closed
 ---
@@ -176,7 +211,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: default-deny
-  namespace: {ns}
+  namespace: {ns_y}
 spec:
   podSelector: {{}}
   policyTypes: [Ingress, Egress]
@@ -185,7 +220,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: {NAME}
-  namespace: {ns}
+  namespace: {ns_y}
 spec:
   podSelector:
     matchLabels:
@@ -231,7 +266,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {NAME}
-  namespace: {ns}
+  namespace: {ns_y}
   labels:
     app.kubernetes.io/name: {NAME}
 spec:
@@ -323,7 +358,7 @@ apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
   name: {NAME}
-  namespace: {ns}
+  namespace: {ns_y}
 spec:
   minAvailable: 1
   selector:
@@ -334,7 +369,7 @@ apiVersion: v1
 kind: Service
 metadata:
   name: {NAME}
-  namespace: {ns}
+  namespace: {ns_y}
 spec:
   type: ClusterIP
   selector:
@@ -370,7 +405,7 @@ metadata:
       scope: Namespaced
 ",
         replicas = o.replicas.max(2),
-        image = o.image,
+        image = q_ref(&o.image),
         mutate_common = common("/mutate"),
         validate_common = common("/validate"),
         exec_common = common("/exec"),
@@ -397,10 +432,11 @@ plugins:
     let ca_data = match &o.ca_bundle {
         Some(pem) => format!(
             "    certificate-authority-data: {}\n",
-            base64::engine::general_purpose::STANDARD.encode(pem)
+            q_ref(&base64::engine::general_purpose::STANDARD.encode(pem))
         ),
         None => format!("    certificate-authority: {APISERVER_DIR}/ca.crt\n"),
     };
+    let server = q_ref(&format!("https://{NAME}.{ns}.svc:443/imagepolicy"));
     let imagepolicy_kubeconfig = format!(
         "# The kubeconfig ImagePolicyWebhook uses: `clusters` is the webhook, `users` the API server.
 apiVersion: v1
@@ -408,7 +444,7 @@ kind: Config
 clusters:
 - name: palisade-imagepolicy
   cluster:
-    server: https://{NAME}.{ns}.svc:443/imagepolicy
+    server: {server}
 {ca_data}users:
 - name: kube-apiserver
   user: {{}}
@@ -420,11 +456,11 @@ contexts:
 current-context: default
 "
     );
-    Manifests {
+    Ok(Manifests {
         objects: y,
         admission_config,
         imagepolicy_kubeconfig,
-    }
+    })
 }
 
 /// `text` with every line commented out, for printing API server files next to objects.

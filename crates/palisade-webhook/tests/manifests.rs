@@ -5,7 +5,7 @@ use palisade_core::source::objects_from_str;
 use palisade_core::yaml::Node;
 use palisade_core::{Settings, Severity};
 use palisade_rules::engine::{Engine, Mode, Selection};
-use palisade_webhook::manifests::{generate, ManifestOptions};
+use palisade_webhook::manifests::{generate, ManifestError, ManifestOptions};
 
 fn scan(text: &str) -> Vec<palisade_core::Finding> {
     let loaded = objects_from_str("manifests.yaml", text);
@@ -33,7 +33,7 @@ fn scan_of_the_manifests_reports_nothing_above_low() {
             ..Default::default()
         },
     ] {
-        let m = generate(&opts);
+        let m = generate(&opts).unwrap();
         let findings = scan(&m.objects);
         let above: Vec<String> = findings
             .iter()
@@ -58,7 +58,8 @@ fn webhook_configurations() {
         ca_bundle: Some("PEM".into()),
         failure_policy: "Ignore".into(),
         ..Default::default()
-    });
+    })
+    .unwrap();
     let loaded = objects_from_str("m.yaml", &m.objects);
     let kinds: Vec<&str> = loaded.objects.iter().map(|o| o.kind()).collect();
     for k in [
@@ -135,5 +136,108 @@ fn webhook_configurations() {
     // Both API server files are YAML.
     for f in [&m.admission_config, &m.imagepolicy_kubeconfig] {
         assert!(objects_from_str("f.yaml", f).errors.is_empty());
+    }
+}
+
+/// A value that is not what its field allows is refused, whatever it would do to the YAML.
+#[test]
+fn hostile_options_are_refused() {
+    for ns in [
+        "x\nkind: ClusterRoleBinding",
+        "x: y",
+        "\"x",
+        "x}",
+        "Sec",
+        "a.b",
+        "",
+        &"a".repeat(64),
+    ] {
+        let r = generate(&ManifestOptions {
+            namespace: ns.into(),
+            ..Default::default()
+        });
+        assert!(matches!(r, Err(ManifestError::Namespace(_))), "{ns:?}");
+    }
+    for image in [
+        "app\n        securityContext: {privileged: true}",
+        "app #x",
+        "app:1 ",
+        "App",
+        "",
+        "app@sha256:short",
+    ] {
+        let r = generate(&ManifestOptions {
+            image: image.into(),
+            ..Default::default()
+        });
+        assert!(matches!(r, Err(ManifestError::Image(_))), "{image:?}");
+    }
+    let r = generate(&ManifestOptions {
+        failure_policy: "Fail\nx: y".into(),
+        ..Default::default()
+    });
+    assert!(matches!(r, Err(ManifestError::FailurePolicy(_))));
+}
+
+/// Valid values that a careless template would misread (a namespace that looks like a number or
+/// a boolean, a digest) come back from the generated text as exactly themselves.
+#[test]
+fn valid_values_read_back_in_their_place() {
+    let image = format!(
+        "[::1]:5000/team/app:v1@sha256:{}",
+        "0123456789abcdef".repeat(4)
+    );
+    let objects =
+        |m: &palisade_webhook::manifests::Manifests| objects_from_str("m.yaml", &m.objects);
+    let usual = objects(&generate(&ManifestOptions::default()).unwrap())
+        .objects
+        .len();
+    for ns in ["123", "yes", "0x1f", "1e3", "null"] {
+        let m = generate(&ManifestOptions {
+            namespace: ns.into(),
+            image: image.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+        let loaded = objects(&m);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        assert_eq!(loaded.objects.len(), usual, "{ns}");
+        for o in &loaded.objects {
+            let Some(got) = o.node.path(&["metadata", "namespace"]) else {
+                continue;
+            };
+            assert_eq!(
+                got.as_scalar().map(|s| s.kind),
+                Some(palisade_core::yaml::ScalarKind::Str)
+            );
+            assert_eq!(got.as_str(), Some(ns));
+        }
+        let ns_object = &loaded.objects[0];
+        assert_eq!(ns_object.name(), Some(ns));
+        let deployment = loaded
+            .objects
+            .iter()
+            .find(|o| o.kind() == "Deployment")
+            .unwrap();
+        let container = deployment
+            .node
+            .path(&["spec", "template", "spec", "containers"])
+            .unwrap();
+        assert_eq!(
+            container.items()[0].get("image").unwrap().as_str(),
+            Some(image.as_str())
+        );
+        let kubeconfig = objects_from_str("k.yaml", &m.imagepolicy_kubeconfig);
+        let server = kubeconfig.objects[0]
+            .node
+            .path(&["clusters"])
+            .unwrap()
+            .items()[0]
+            .path(&["cluster", "server"])
+            .unwrap();
+        assert_eq!(
+            server.as_str().unwrap(),
+            format!("https://palisade-webhook.{ns}.svc:443/imagepolicy")
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! cluster), written as a kustomize directory or one YAML stream, with the proof that it works.
 
 use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use palisade_core::{KubeVersion, Object};
 use palisade_harden::{harden, node, Bundle, Options, Proof};
 use rayon::prelude::*;
 
+use crate::files::{self, Access};
 use crate::scan;
 
 #[derive(Args, Debug)]
@@ -51,7 +53,9 @@ pub struct HardenArgs {
     pub kubernetes_version: Option<String>,
 
     /// Write the bundle as a directory (YAML files, kustomization.yaml, node/, and the report as
-    /// palisade-report.txt) instead of one stream on stdout
+    /// palisade-report.txt) instead of one stream on stdout. Only then is an encryption key
+    /// generated (from the OS random source), in node/encryption-config.yaml: node/ is made 0700
+    /// and its files 0600 from the start; the stream carries a placeholder instead
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -71,18 +75,26 @@ pub fn run(args: HardenArgs) -> Result<u8> {
         .kubernetes_version
         .as_deref()
         .map(|v| {
-            v.parse::<KubeVersion>()
-                .map_err(|e| anyhow!("--kubernetes-version: {e}"))
+            KubeVersion::parse_exact(v).map_err(|_| {
+                anyhow!("--kubernetes-version: {v:?} is not a Kubernetes version (1.N, v1.N.P or latest)")
+            })
         })
         .transpose()?;
     let (objects, detected, source) = read(&args)?;
+    check_names(&objects)?;
     let version = flag_version.or(detected).unwrap_or_default();
     let started = std::time::Instant::now();
     let bundle = harden(
         objects,
         &Options {
             version,
-            encryption_key: if args.check { None } else { random_key() },
+            // Only a bundle written with --out gets a real key: it goes into a 0600 file. A
+            // stream ends up in terminals, CI logs and files of any mode, so it carries the
+            // placeholder and says how to make a key.
+            encryption_key: match (&args.out, args.check) {
+                (Some(_), false) => Some(random_key()?),
+                _ => None,
+            },
         },
     );
     let proof = bundle.proof()?;
@@ -108,9 +120,11 @@ pub fn run(args: HardenArgs) -> Result<u8> {
         Some(dir) => {
             write_dir(dir, &bundle)?;
             // The proof travels with the bundle, for whoever reviews it.
-            let path = dir.join("palisade-report.txt");
-            std::fs::write(&path, &report)
-                .with_context(|| format!("writing {}", path.display()))?;
+            files::write(
+                &dir.join("palisade-report.txt"),
+                report.as_bytes(),
+                Access::Shared,
+            )?;
             print!("{report}");
             println!("wrote {} ({elapsed:.1?})", dir.display());
         }
@@ -177,34 +191,46 @@ fn read(args: &HardenArgs) -> Result<(Vec<Object>, Option<KubeVersion>, String)>
     Ok((objects, None, names.join(" ")))
 }
 
-/// Base64 of 32 bytes from the kernel's random source, for the encryption configuration; `None`
-/// (a placeholder in the file) when there is none.
-fn random_key() -> Option<String> {
-    use std::io::Read as _;
-    let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .ok()?;
-    Some(base64(&bytes))
+/// 32 bytes from the OS random source (`getrandom(2)`), for the encryption configuration.
+///
+/// `getrandom` 0.4 because the binary already builds it (for `tempfile`'s random names): no second
+/// version compiled. It blocks until the kernel's pool is seeded and never falls back to a weaker
+/// source; failing that, the bundle is not written rather than written with a guessable key.
+fn random_key() -> Result<[u8; 32]> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key)
+        .map_err(|e| anyhow!("cannot read the OS random source for the encryption key: {e}"))?;
+    Ok(key)
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
+/// Refuses an inventory with names the API server would reject in a field the bundle copies
+/// (see [`palisade_harden::InvalidName`]): printed with their file and line, exit 2.
+fn check_names(objects: &[Object]) -> Result<()> {
+    let invalid = palisade_harden::invalid_names(objects);
+    for bad in &invalid {
+        let o = &objects[bad.object];
+        let at = match &o.origin {
+            palisade_core::Origin::File { path, .. } => {
+                format!("{path}:{}:{}", bad.span.start.line, bad.span.start.col)
             }
-        }
+            palisade_core::Origin::Api { source } => source.to_string(),
+        };
+        // Kind and pointer (label keys) come from the input: escaped, they cannot forge lines.
+        eprintln!(
+            "{at}: {} {}: {}",
+            o.kind().escape_debug(),
+            bad.pointer.escape_debug(),
+            bad.error
+        );
     }
-    out
+    if !invalid.is_empty() {
+        bail!(
+            "{} invalid name(s) in the input: the API server would reject these objects, and the \
+             bundle would copy the names into what it generates",
+            invalid.len()
+        );
+    }
+    Ok(())
 }
 
 /// What the node rules said about a kubeadm node carrying the bundle's node settings.
@@ -218,23 +244,24 @@ struct NodeCheck {
 fn check_node(bundle: &Bundle) -> Result<NodeCheck> {
     // `tempfile` makes the directory with a random name, exclusively (a predictable path under
     // /tmp could be planted), and removes it when dropped.
+    // Private (0700): the tree holds the encryption key. tempfile makes directories with the
+    // umask's mode unless told.
     let dir = tempfile::Builder::new()
         .prefix("palisade-harden-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir()
         .context("creating a temporary directory for the node check")?;
     audit_tree(dir.path(), bundle)
 }
 
 fn audit_tree(dir: &Path, bundle: &Bundle) -> Result<NodeCheck> {
-    use std::os::unix::fs::PermissionsExt as _;
     for (path, text) in node::verification_tree(bundle.version, &bundle.node) {
         let target = dir.join(&path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::write(&target, text).with_context(|| format!("writing {}", target.display()))?;
-        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))?;
+        files::write(&target, text.as_bytes(), Access::Private)?;
     }
     let report = palisade_node::audit(&palisade_node::Options {
         root: dir.to_owned(),
@@ -259,16 +286,17 @@ fn audit_tree(dir: &Path, bundle: &Bundle) -> Result<NodeCheck> {
     Ok(NodeCheck { rules, findings })
 }
 
+/// Writes the bundle under `dir`: the objects and kustomization.yaml as ordinary files, `node/`
+/// private (a 0700 directory of 0600 files: the encryption configuration holds the key, and the
+/// rest are API server and kubelet configuration that kubeadm keeps 0600 too).
 fn write_dir(dir: &Path, bundle: &Bundle) -> Result<()> {
-    std::fs::create_dir_all(dir.join("node"))
-        .with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    files::private_dir(&dir.join("node"))?;
     for (name, text) in bundle.render() {
-        let path = dir.join(&name);
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        files::write(&dir.join(&name), text.as_bytes(), Access::Shared)?;
     }
     for f in &bundle.node {
-        let path = dir.join(&f.name);
-        std::fs::write(&path, &f.text).with_context(|| format!("writing {}", path.display()))?;
+        files::write(&dir.join(&f.name), f.text.as_bytes(), Access::Private)?;
     }
     Ok(())
 }
@@ -399,23 +427,5 @@ fn write_report(
     );
     for f in &node_check.findings {
         let _ = writeln!(out, "    {f}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(super::base64(input.as_bytes()), expected);
-        }
     }
 }

@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod catalogue;
 mod cli;
 mod cluster_cmd;
+mod files;
 mod fix_cmd;
 mod harden_cmd;
 mod netpol_cmd;

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use palisade_webhook::manifests::{self, ManifestOptions};
+use palisade_webhook::manifests::{self, ManifestError, ManifestOptions};
+
+use crate::files::{self, Access};
 
 #[derive(Args, Debug)]
 #[command(
@@ -99,7 +101,8 @@ pub enum FailurePolicy {
 
 #[derive(Args, Debug)]
 pub struct ManifestsArgs {
-    /// Namespace the webhook runs in (excluded from its own webhooks, as is kube-system)
+    /// Namespace the webhook runs in (excluded from its own webhooks, as is kube-system); a
+    /// DNS-1123 label, as the API server requires
     #[arg(
         long,
         short = 'n',
@@ -116,7 +119,8 @@ pub struct ManifestsArgs {
     #[arg(long, value_enum, default_value = "Fail", ignore_case = true)]
     pub failure_policy: FailurePolicy,
 
-    /// Container image of palisade
+    /// Container image of palisade: [host[:port]/]path[:tag][@digest], checked by the grammar
+    /// container runtimes parse (github.com/distribution/reference)
     #[arg(
         long,
         value_name = "IMAGE",
@@ -133,7 +137,8 @@ pub struct ManifestsArgs {
     pub timeout_seconds: u32,
 
     /// Write admission-config.yaml and imagepolicy.kubeconfig for the API server into DIR
-    /// (otherwise they are printed as comments after the objects)
+    /// (otherwise they are printed as comments after the objects). The files are created 0600;
+    /// a missing DIR is created 0700
     #[arg(long, value_name = "DIR")]
     pub apiserver_dir: Option<PathBuf>,
 }
@@ -186,23 +191,31 @@ fn print_manifests(args: ManifestsArgs) -> Result<u8> {
         image: args.image,
         replicas: args.replicas,
         timeout_seconds: args.timeout_seconds,
-    });
-    print!("{}", m.objects);
+    })
+    .map_err(|e| match e {
+        // The flag, then the library's reason (which quotes the value with escapes).
+        ManifestError::Namespace(e) => anyhow::anyhow!("--namespace: {e}"),
+        ManifestError::Image(e) => anyhow::anyhow!("--image: {e}"),
+        ManifestError::FailurePolicy(_) => anyhow::anyhow!("--failure-policy: {e}"),
+    })?;
     match &args.apiserver_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            // API server configuration: root's, like kubeadm's 0600 files in /etc/kubernetes
+            // (CIS 1.1.x); the kubeconfig is where client credentials for the webhook would go.
+            // Neither holds a secret today, so an existing directory keeps its mode.
+            files::create_private_dir(dir)?;
             for (name, text) in [
                 ("admission-config.yaml", &m.admission_config),
                 ("imagepolicy.kubeconfig", &m.imagepolicy_kubeconfig),
             ] {
                 let path = dir.join(name);
-                std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                files::write(&path, text.as_bytes(), Access::Private)?;
                 eprintln!("wrote {}", path.display());
             }
+            print!("{}", m.objects);
         }
         None => {
+            print!("{}", m.objects);
             println!(
                 "\n# ---- API server files (not objects; write them with --apiserver-dir) ----\n\
                  # {}/admission-config.yaml",

@@ -248,3 +248,158 @@ async fn live_cluster_bundle() {
     );
     assert!(stderr.contains("0 would break, 0 leak"), "{stderr}");
 }
+
+/// `--out` writes node/ as a 0700 directory of 0600 files (the encryption configuration holds the
+/// key), the key is 32 bytes of base64, and a second run into the same directory narrows a node/
+/// someone opened up and replaces the files, never writing through a symlink.
+#[test]
+fn out_writes_key_material_private() {
+    use base64::Engine as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+    let out = tempfile::tempdir().unwrap();
+    let examples = repo().join("examples/insecure-app");
+    let run = || {
+        palisade()
+            .args(["harden", "--out"])
+            .arg(out.path())
+            .arg(&examples)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let node = out.path().join("node");
+    let check = || {
+        assert_eq!(mode(&node), 0o700);
+        let mut names = Vec::new();
+        for e in std::fs::read_dir(&node).unwrap() {
+            let e = e.unwrap();
+            assert_eq!(mode(&e.path()), 0o600, "{:?}", e.file_name());
+            names.push(e.file_name());
+        }
+        assert!(
+            names.iter().any(|n| n == "encryption-config.yaml"),
+            "{names:?}"
+        );
+        let config = std::fs::read_to_string(node.join("encryption-config.yaml")).unwrap();
+        let secret = config
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("secret: "))
+            .expect("a secret line");
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(secret)
+            .unwrap();
+        assert_eq!(key.len(), 32, "{secret}");
+        key
+    };
+    let key1 = check();
+    std::fs::set_permissions(&node, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let decoy = out.path().join("decoy");
+    std::fs::write(&decoy, "decoy").unwrap();
+    let target = node.join("encryption-config.yaml");
+    std::fs::remove_file(&target).unwrap();
+    std::os::unix::fs::symlink(&decoy, &target).unwrap();
+    let second = run();
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let key2 = check();
+    assert_ne!(key1, key2, "a fresh key each run");
+    assert_eq!(std::fs::read_to_string(&decoy).unwrap(), "decoy");
+
+    // A node/ that is a symlink is refused: the key would land wherever it points.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out2 = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), out2.path().join("node")).unwrap();
+    let run = palisade()
+        .args(["harden", "--out"])
+        .arg(out2.path())
+        .arg(&examples)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+}
+
+/// The stream (stdout: terminals, CI logs, files of any mode) carries no key, only the
+/// placeholder.
+#[test]
+fn stream_carries_no_key() {
+    let run = palisade()
+        .arg("harden")
+        .arg(repo().join("examples/insecure-app"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&run.stdout);
+    let secret = text
+        .lines()
+        .find_map(|l| l.split_once("secret: ").map(|(_, s)| s))
+        .expect("the encryption configuration is in the stream");
+    assert_eq!(secret, palisade_harden::node::KEY_PLACEHOLDER);
+}
+
+/// Names the API server would reject, in fields the bundle copies, exit 2 naming file, line and
+/// field, with no bundle; so does every generator flag with a hostile value.
+#[test]
+fn hostile_names_and_flags_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (doc, field) in [
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: \"x\\nkind: ClusterRoleBinding\"\nspec:\n  containers: [{name: c, image: nginx}]\n",
+            "/metadata/namespace",
+        ),
+        (
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \"shop: {}\"\n",
+            "/metadata/name",
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"1db\"\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n",
+            "/metadata/name",
+        ),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: \"web\\n    hostNetwork: true\"}\n    spec:\n      containers: [{name: c, image: nginx}]\n",
+            "/spec/template/metadata/labels/app",
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  selector: {\"app: x\": db}\n  ports: [{port: 5432, targetPort: \"pg\\nx\"}]\n",
+            "/spec/selector/app: x",
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  serviceAccountName: \"a/b\"\n  containers: [{name: c, image: nginx}]\n",
+            "/spec/serviceAccountName",
+        ),
+    ] {
+        let file = dir.path().join("hostile.yaml");
+        std::fs::write(&file, doc).unwrap();
+        let run = palisade().arg("harden").arg(&file).output().unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{doc}\n{err}");
+        assert!(run.stdout.is_empty(), "{doc}");
+        assert!(err.contains("hostile.yaml:") && err.contains(field), "{field}: {err}");
+    }
+    let examples = repo().join("examples/insecure-app");
+    for flag in [
+        vec!["--kubernetes-version", "1.30\nkind: ClusterRoleBinding"],
+        vec!["--max-file-size", "1\nx: y"],
+        vec!["--request-timeout", "x: y"],
+    ] {
+        let run = palisade()
+            .arg("harden")
+            .args(&flag)
+            .arg(&examples)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2), "{flag:?}");
+        assert!(run.stdout.is_empty(), "{flag:?}");
+    }
+}

@@ -182,3 +182,97 @@ fn scan_applies_the_webhook_image_policy() {
         scan("webhook:\n  image-policy:\n    require-digest: true\n    denied-tags: [\"1.27\"]\n");
     assert!(out.contains("IM404") && out.contains("IM405"), "{out}");
 }
+
+/// Every generator flag of `webhook manifests` with a hostile value exits 2, names the flag, and
+/// prints no objects; the namespace that would add a ClusterRoleBinding is the example.
+#[test]
+fn manifests_refuse_hostile_values_for_every_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("ca.txt");
+    std::fs::write(&not_pem, "x\nkind: ClusterRoleBinding\n").unwrap();
+    let a_file = dir.path().join("file");
+    std::fs::write(&a_file, "").unwrap();
+    let cases: Vec<(Vec<std::ffi::OsString>, &str)> = vec![
+        (
+            vec!["--namespace".into(), "x\nkind: ClusterRoleBinding".into()],
+            "--namespace",
+        ),
+        (vec!["-n".into(), "x: y".into()], "--namespace"),
+        (vec!["-n".into(), "Palisade".into()], "--namespace"),
+        (vec!["-n".into(), "a".repeat(64).into()], "--namespace"),
+        (
+            vec![
+                "--image".into(),
+                "app\n        securityContext: {privileged: true}".into(),
+            ],
+            "--image",
+        ),
+        (vec!["--image".into(), "app:v1 # x".into()], "--image"),
+        (vec!["--image".into(), "\"app\"".into()], "--image"),
+        (
+            vec!["--failure-policy".into(), "Fail\nx: y".into()],
+            "--failure-policy",
+        ),
+        (vec!["--replicas".into(), "2\nx: y".into()], "--replicas"),
+        (vec!["--replicas=-1".into()], "--replicas"),
+        (
+            vec!["--timeout-seconds".into(), "5\nx: y".into()],
+            "--timeout-seconds",
+        ),
+        (
+            vec!["--timeout-seconds".into(), "31".into()],
+            "--timeout-seconds",
+        ),
+        (vec!["--ca-bundle".into(), not_pem.into()], "--ca-bundle"),
+        (
+            vec!["--apiserver-dir".into(), a_file.clone().into()],
+            "file",
+        ),
+    ];
+    for (args, flag) in cases {
+        let out = palisade()
+            .args(["webhook", "manifests"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("kind:"),
+            "{args:?}: objects printed"
+        );
+    }
+    // The error quotes the value escaped: one line, no forged `kind:` line.
+    let out = palisade()
+        .args(["webhook", "manifests", "-n", "x\nkind: ClusterRoleBinding"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(
+            "error: --namespace: \"x\\nkind: ClusterRoleBinding\" is not a valid DNS-1123 label"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// The API server files are created 0600 in a new 0700 directory.
+#[test]
+fn apiserver_files_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("etc/palisade");
+    let out = palisade()
+        .args(["webhook", "manifests", "--apiserver-dir"])
+        .arg(&files)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&files), 0o700);
+    for name in ["admission-config.yaml", "imagepolicy.kubeconfig"] {
+        assert_eq!(mode(&files.join(name)), 0o600, "{name}");
+    }
+}

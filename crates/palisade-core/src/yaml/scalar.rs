@@ -150,6 +150,11 @@ fn is_yaml_float(text: &str) -> bool {
 
 /// `s` as a double-quoted scalar, valid both as YAML and as a JSON string: what the fix editor and
 /// the hardening bundle write when a plain scalar could be misread.
+///
+/// Escaped besides `"` and `\`: control characters (a raw line break would end the scalar's
+/// line), U+2028/U+2029 (YAML 1.1 line breaks: a reader folds them into a space, changing the
+/// value), U+FEFF (a byte-order mark some readers drop) and U+FFFE/U+FFFF (not allowed in a YAML
+/// stream at all: go-yaml rejects the file).
 pub fn double_quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -159,12 +164,60 @@ pub fn double_quoted(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ) =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+/// `s` as a YAML scalar that every reader takes for exactly this string, wherever it stands (a
+/// mapping key or value, block or flow context): plain when that is unambiguous, double-quoted
+/// otherwise. This is the one place generated YAML gets its strings from; a value written through
+/// it can never leave its position (a newline, `: `, `#`, `{` or a quote in it is escaped inside
+/// the quotes).
+///
+/// Plain means: an ASCII letter first (no indicator, number, timestamp or `.inf` can start that
+/// way), then letters, digits and `.` `_` `/` `-`, and not one of YAML 1.1's words for booleans
+/// and null (`yes`, `off`, `y`, `null`, …). Everything else is quoted, `system:nodes` included:
+/// this is what the hardening bundle has always written.
+pub fn plain_or_quoted(s: &str) -> String {
+    quoted_unless_plain(s, &[])
+}
+
+/// [`plain_or_quoted`] for image references, URLs and base64, which also stay plain with `:` `@`
+/// `+` `=` inside (`registry:5000/app:v1@sha256:…`): none of those can make a plain scalar that
+/// starts with a letter mean anything else, as long as it does not end in `:` (a `:` separates a
+/// key only before a space, a line end or a flow indicator). What the webhook manifests have
+/// always written.
+pub fn plain_or_quoted_reference(s: &str) -> String {
+    quoted_unless_plain(s, &[':', '@', '+', '='])
+}
+
+fn quoted_unless_plain(s: &str, also: &[char]) -> String {
+    const WORDS: [&str; 12] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "nan", "inf",
+    ];
+    let mut chars = s.chars();
+    let plain = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-') || also.contains(&c)
+        })
+        && !s.ends_with(':')
+        && !WORDS.iter().any(|w| w.eq_ignore_ascii_case(s));
+    if plain {
+        s.to_owned()
+    } else {
+        double_quoted(s)
+    }
 }
 
 #[cfg(test)]
@@ -200,6 +253,95 @@ mod tests {
         assert_eq!(resolve_plain("1.2.3"), ScalarKind::Str);
         assert_eq!(resolve_plain("-"), ScalarKind::Str);
         assert_eq!(resolve_plain("="), ScalarKind::Str);
+    }
+
+    /// Hostile strings, as a mapping key and value in block and flow context, read back as
+    /// exactly themselves and add nothing to the document.
+    #[test]
+    fn plain_or_quoted_never_leaves_its_position() {
+        for s in [
+            "web",
+            "registry.example.com:5000/app:v1@sha256:0123",
+            "LS0tLS1CRUdJTiBDRVJU+/==",
+            "a+b=c",
+            "x\nkind: ClusterRoleBinding",
+            "a: b",
+            "a:",
+            "#x",
+            "a #b",
+            "[a, b]",
+            "{a: b}",
+            "- a",
+            "? a",
+            "& a",
+            "*a",
+            "!!bool yes",
+            "|\n  a",
+            "'",
+            "\"",
+            "\\",
+            "yes",
+            "Off",
+            "~",
+            "null",
+            "0777",
+            "1e3",
+            ".inf",
+            "",
+            " a ",
+            "a\r\nb",
+            "line\u{2028}sep\u{2029}x",
+            "bom\u{feff}x",
+            "nel\u{85}x",
+            "del\u{7f}x",
+            "nonchar\u{fffe}\u{ffff}",
+            "---",
+            "...",
+            "%YAML 1.1",
+            "a\tb",
+            "\u{0}",
+            "<<",
+            "=",
+        ] {
+            for q in [plain_or_quoted(s), plain_or_quoted_reference(s)] {
+                let text =
+                format!("apiVersion: v1\nkind: T\nk: {q}\n{q}: v\nl:\n- {q}\nf: [{q}, x]\nm: {{{q}: {q}}}\n");
+                let loaded = crate::source::objects_from_str("t.yaml", &text);
+                assert!(
+                    loaded.errors.is_empty(),
+                    "{s:?}: {:?}\n{text}",
+                    loaded.errors
+                );
+                assert_eq!(loaded.objects.len(), 1, "{s:?}\n{text}");
+                let node = &loaded.objects[0].node;
+                assert_eq!(node.entries().len(), 7, "{s:?}\n{text}");
+                let str_of = |n: &crate::yaml::Node| match &n.value {
+                    crate::yaml::Value::Scalar(sc) => {
+                        assert_eq!(sc.kind, ScalarKind::Str, "{s:?}\n{text}");
+                        sc.text.to_string()
+                    }
+                    other => panic!("{s:?}: {other:?}\n{text}"),
+                };
+                assert_eq!(str_of(node.get("k").unwrap()), s, "{text}");
+                assert_eq!(str_of(node.get(s).expect("the key reads back")), "v");
+                let l = node.get("l").unwrap();
+                assert_eq!(str_of(&l.as_seq().unwrap()[0]), s);
+                let f = node.get("f").unwrap();
+                assert_eq!(str_of(&f.as_seq().unwrap()[0]), s);
+                assert_eq!(str_of(&f.as_seq().unwrap()[1]), "x");
+                let m = node.get("m").unwrap();
+                assert_eq!(m.entries().len(), 1);
+                assert_eq!(str_of(m.get(s).unwrap()), s);
+            }
+        }
+        assert_eq!(plain_or_quoted("palisade-system"), "palisade-system");
+        assert_eq!(plain_or_quoted("system:nodes"), "\"system:nodes\"");
+        assert_eq!(
+            plain_or_quoted_reference("ghcr.io/palisade-dev/palisade:0.1.0"),
+            "ghcr.io/palisade-dev/palisade:0.1.0"
+        );
+        assert_eq!(plain_or_quoted_reference("a:"), "\"a:\"");
+        assert_eq!(plain_or_quoted("a\u{2028}"), "\"a\\u2028\"");
     }
 
     #[test]
