@@ -323,9 +323,16 @@ impl Effective {
 }
 
 impl Component {
-    /// The last occurrence of `--name`.
+    /// The last occurrence of `--name`, unless it gives an empty value: `--tls-private-key-file=`
+    /// leaves a string flag at its default (empty), which is "not set" for every check. Taking it
+    /// as set would pass CIS items on a broken configuration, and read `--root` itself as the
+    /// file named by `--encryption-provider-config=`.
     pub fn flag(&self, name: &str) -> Option<&Flag> {
-        self.flags.iter().rev().find(|f| f.name == name)
+        self.flags
+            .iter()
+            .rev()
+            .find(|f| f.name == name)
+            .filter(|f| f.value.as_deref() != Some(""))
     }
 
     /// A value from the config file layers: the last layer that sets `path` wins (drop-ins merge

@@ -601,3 +601,50 @@ fn image_policy_webhook_inline_default_allow() {
     let r = audit(&options(root));
     assert!(r.findings.iter().all(|f| f.code != "CP520"));
 }
+
+/// An empty flag value (`--tls-private-key-file=`) leaves the flag at its default, not set: CIS
+/// items that want it set fail, and `--encryption-provider-config=` does not read the root.
+#[test]
+fn empty_flag_values_are_not_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let apiserver = |extra: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\n\
+             spec:\n  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.33.1\n\
+             \x20   command:\n    - kube-apiserver\n    - --tls-cert-file=/etc/kubernetes/pki/apiserver.crt\n{extra}"
+        )
+    };
+    let verdict = |report: &palisade_node::NodeReport, id: &str| {
+        report
+            .items
+            .iter()
+            .filter(|i| i.cis == id)
+            .map(|i| format!("{:?}", i.verdict))
+            .collect::<Vec<_>>()
+    };
+    write(
+        root,
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        &apiserver("    - --tls-private-key-file=\n    - --encryption-provider-config=\n"),
+    );
+    let empty = audit(&options(root));
+    assert_eq!(verdict(&empty, "1.2.24"), ["Fail"], "{:#?}", empty.items);
+    assert_eq!(verdict(&empty, "1.2.27"), ["Fail"]);
+    assert!(
+        empty
+            .findings
+            .iter()
+            .any(|f| f.code == "CP511" && f.message.contains("not set")),
+        "{:#?}",
+        empty.findings
+    );
+    // The same flags with values pass 1.2.24 and read the named file.
+    write(
+        root,
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        &apiserver("    - --tls-private-key-file=/etc/kubernetes/pki/apiserver.key\n"),
+    );
+    let set = audit(&options(root));
+    assert_eq!(verdict(&set, "1.2.24"), ["Pass"], "{:#?}", set.items);
+}
