@@ -479,6 +479,7 @@ mod tests {
                 },
                 findings: report.findings.iter().map(JsonFinding::from).collect(),
                 errors: Vec::new(),
+                notes: Vec::new(),
                 summary: Summary::of(&report),
             };
             let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";

@@ -399,3 +399,31 @@ fn a_baseline_gives_every_result_a_baseline_state() {
     expected[0] = "unchanged";
     assert_eq!(states, expected);
 }
+
+#[test]
+fn notes_are_note_notifications_and_the_run_still_succeeds() {
+    let mut report = common::report();
+    report.problems.clear();
+    report.notes.push(palisade_core::report::InputProblem {
+        path: "app/ns.yaml".into(),
+        pos: Some(palisade_core::yaml::Pos { line: 1, col: 1 }),
+        message: "Namespace shop is given again at bundle/ns.yaml:1:1".to_owned(),
+    });
+    let log = sarif(&report);
+    assert_valid(&log);
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    let notes: Vec<&Value> = invocation["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| {
+            n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("given again")
+        })
+        .collect();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["level"], "note");
+}

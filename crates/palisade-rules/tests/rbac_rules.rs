@@ -117,7 +117,11 @@ fn rb210_cluster_admin() {
         "{}",
         m[0]
     );
-    assert!(m[1].contains("ServiceAccount \"deployer\" (no namespace)"), "{}", m[1]);
+    assert!(
+        m[1].contains("ServiceAccount \"deployer\" (no namespace)"),
+        "{}",
+        m[1]
+    );
     // `*` verbs on one group is not full control (RB223 reports the wildcard).
     expect(
         "RB210",

@@ -262,6 +262,7 @@ pub fn report() -> ScanReport {
                 reason: "no NetworkPolicy in the scanned files".to_owned(),
             },
         ],
+        notes: Vec::new(),
         baseline: None,
     }
 }

@@ -66,7 +66,10 @@ impl Rule for SecretEnvRef {
                 let Some(secret) = var.path(&["valueFrom", "secretKeyRef"]) else {
                     continue;
                 };
-                let name = var.get("name").and_then(Node::as_str).unwrap_or("(unnamed)");
+                let name = var
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or("(unnamed)");
                 let from = secret.get("name").and_then(Node::as_str).unwrap_or("?");
                 taken.push((
                     format!("{}/env/{i}/valueFrom/secretKeyRef", c.pointer),
