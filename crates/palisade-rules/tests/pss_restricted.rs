@@ -518,3 +518,29 @@ fn bare_pod_at_every_version() {
     t.push(case("everything, privileged", worst, P, v(37), &[]));
     run(&t);
 }
+
+/// `drop: [all]` fails the check (upstream compares exactly) although the runtime drops every
+/// capability: the message says that, not "does not drop ALL".
+#[test]
+fn lower_case_all_is_named_in_the_message() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: x:1\n    securityContext:\n      capabilities:\n        drop: [all]\n";
+    let loaded = palisade_core::source::objects_from_str("t.yaml", yaml);
+    let rule = palisade_rules::registry::by_code("PS125").unwrap();
+    let mut findings = Vec::new();
+    palisade_core::check_objects(
+        rule,
+        &palisade_core::Context {
+            settings: &palisade_core::Settings::default(),
+        },
+        &loaded.objects,
+        &mut findings,
+    );
+    assert_eq!(findings.len(), 1);
+    let m = &findings[0].message;
+    assert!(
+        m.contains("drops \"all\"")
+            && m.contains("wants exactly \"ALL\"")
+            && !m.contains("does not drop"),
+        "{m}"
+    );
+}

@@ -63,9 +63,17 @@ fn v1_22(pod: &PodTemplate<'_>) -> Vec<Violation> {
     for c in pod.containers() {
         let (sc, sc_ptr) = container_security_context(&c);
         let caps = sc.and_then(|sc| present(sc, "capabilities"));
-        let drops_all = caps
-            .and_then(|caps| present(caps, "drop"))
-            .is_some_and(|drop| drop.items().iter().any(|d| d.as_str() == Some("ALL")));
+        let drop = caps.and_then(|caps| present(caps, "drop"));
+        let drops_all =
+            drop.is_some_and(|drop| drop.items().iter().any(|d| d.as_str() == Some("ALL")));
+        // `all` in another case: the runtime drops everything (it upper-cases names), but Pod
+        // Security Admission compares exactly and rejects the pod. The message must say which.
+        let other_case = drop.and_then(|drop| {
+            drop.items()
+                .iter()
+                .filter_map(|d| d.as_str())
+                .find(|d| d.eq_ignore_ascii_case("ALL"))
+        });
         if !drops_all {
             // Unsafe: a process that starts as root and relies on the runtime's default
             // capabilities (chown, setuid to drop privileges) fails.
@@ -80,7 +88,15 @@ fn v1_22(pod: &PodTemplate<'_>) -> Vec<Violation> {
                 Violation::container(
                     &c,
                     format!("{sc_ptr}/capabilities/drop"),
-                    format!("container {} does not drop ALL capabilities", q(c.name)),
+                    match other_case {
+                        Some(written) => format!(
+                            "container {} drops {written:?}: the container runtime drops every \
+                             capability, but Pod Security Admission wants exactly \"ALL\" and \
+                             rejects the pod at the restricted level",
+                            q(c.name)
+                        ),
+                        None => format!("container {} does not drop ALL capabilities", q(c.name)),
+                    },
                 )
                 .with_fix(fix),
             );
