@@ -218,12 +218,32 @@ fn rb213_default_service_account() {
         "{}",
         m[0]
     );
-    // Reading ConfigMaps is neither a write nor a Secret read.
+    // Reading ConfigMaps is neither a write nor a Secret read: only CIS 5.1.5's "default is
+    // not used", at low.
+    let docs = [
+        role("shop", "cm", "- {apiGroups: [''], resources: [configmaps], verbs: [get, list]}\n- {apiGroups: [authentication.k8s.io], resources: [tokenreviews], verbs: [create]}\n"),
+        rb("shop", "cm", "Role", "cm", "- {kind: ServiceAccount, name: default}\n"),
+    ];
+    let f = check_all("RB213", &docs.concat());
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, palisade_core::Severity::Low);
+    assert!(
+        f[0].message.contains("CIS 5.1.5") && f[0].message.contains("Role \"cm\""),
+        "{}",
+        f[0].message
+    );
+    // The hardened twin: the same role bound to a dedicated account.
     expect(
         "RB213",
         &[
-            role("shop", "cm", "- {apiGroups: [''], resources: [configmaps], verbs: [get, list]}\n- {apiGroups: [authentication.k8s.io], resources: [tokenreviews], verbs: [create]}\n"),
-            rb("shop", "cm", "Role", "cm", "- {kind: ServiceAccount, name: default}\n"),
+            docs[0].clone(),
+            rb(
+                "shop",
+                "cm",
+                "Role",
+                "cm",
+                "- {kind: ServiceAccount, name: reader}\n",
+            ),
         ],
         &[],
     );

@@ -29,7 +29,9 @@ static META: RuleMeta = RuleMeta {
            (`system:serviceaccounts:NS`, which includes `default`), is reported when it gets a \
            write verb (`create`, `update`, `patch`, `delete`, `deletecollection`, `escalate`, \
            `bind`, `impersonate`, `approve` or `*`) on any resource other than access reviews, \
-           or may read Secrets. Full control is RB210's finding and not repeated.",
+           or may read Secrets. Full control is RB210's finding and not repeated. Any other \
+           binding of a namespace's `default` ServiceAccount is reported at low (CIS 5.1.5: \
+           default service accounts should not be used).",
     why: "Every pod that does not name a service account runs as `default` and, unless \
           automounting is off, carries its token. Rights given to `default` are therefore \
           given to every such pod of the namespace, including ones written later by people \
@@ -126,6 +128,7 @@ impl InventoryRule for DefaultServiceAccountPermissions {
                 .filter(|r| writes_or_reads_secrets(rbac.rule(*r)))
                 .collect();
             if rules.is_empty() {
+                low_binding_to_default(&rbac, b, findings);
                 continue;
             }
             for s in &binding.subjects {
@@ -156,6 +159,37 @@ impl InventoryRule for DefaultServiceAccountPermissions {
                 );
                 report_subject(&META, findings, &rbac, b, s.index, message);
             }
+        }
+    }
+}
+
+/// CIS 5.1.5: the `default` ServiceAccount should not be used at all, so a binding that names
+/// it is worth a look even when what it grants is harmless (reads, or a role the input does not
+/// hold): low. Bindings granting more are the finding above, at the rule's severity.
+fn low_binding_to_default(rbac: &Rbac<'_>, b: usize, findings: &mut Vec<Finding>) {
+    let binding = &rbac.bindings[b];
+    for s in &binding.subjects {
+        if s.kind != SubjectKind::ServiceAccount || s.name != "default" {
+            continue;
+        }
+        let Some(ns) = s.service_account_namespace(binding.namespace) else {
+            continue;
+        };
+        let message = format!(
+            "{} binds {} to {}, the identity of every pod in \"{ns}\" that names no service \
+             account (CIS 5.1.5: default service accounts should not be used); bind a \
+             dedicated ServiceAccount instead",
+            binding.describe(),
+            match binding.role_kind {
+                Some(kind) => format!("{} \"{}\"", kind.as_str(), binding.role_name),
+                None => format!("role \"{}\"", binding.role_name),
+            },
+            s.describe(binding.namespace),
+        );
+        let before = findings.len();
+        report_subject(&META, findings, rbac, b, s.index, message);
+        for f in &mut findings[before..] {
+            f.severity = Severity::Low;
         }
     }
 }
