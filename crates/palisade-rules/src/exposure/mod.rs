@@ -3,11 +3,12 @@
 
 pub mod anonymous_api;
 pub mod node_external_ip;
+pub mod service_exposed;
 
 use palisade_core::{Rule, RuleMeta};
 
 /// Every exposure rule.
-pub static RULES: &[&dyn Rule] = &[&node_external_ip::RULE];
+pub static RULES: &[&dyn Rule] = &[&node_external_ip::RULE, &service_exposed::RULE];
 
 /// Declarations of exposure rules reported by a source rather than run per object.
 pub static METAS: &[&RuleMeta] = &[&anonymous_api::META];

@@ -35,7 +35,7 @@ static META: RuleMeta = RuleMeta {
           while the container runs. A Secret mounted as a file is read only by the process \
           that opens it, can be limited by file mode, and is updated in place when the Secret \
           is rotated.",
-    example: "# reported\nenv:\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, \
+    example: "# fails\nenv:\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, \
               key: password}\n# passes\nvolumeMounts:\n- {name: db, mountPath: /run/secrets/db, \
               readOnly: true}\nvolumes:\n- name: db\n  secret: {secretName: db}",
     fix: "Mount the Secret as a volume (`secret.secretName`, `readOnly: true`) and point the \
