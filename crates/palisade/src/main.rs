@@ -82,7 +82,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         return cluster_cmd::report(&session, &inventory, Vec::new());
     }
     let engine = session.engine(None);
-    let (inputs, mut problems) = scan::expand(&args.paths);
+    let (inputs, mut problems) = scan::expand_by_argument(&args.paths);
     let opts = scan::ScanOptions {
         limits: SourceLimits {
             max_file_bytes: args.max_file_size,

@@ -33,11 +33,18 @@ pub enum Input {
 /// Expands command-line paths: directories recursively (`.yaml`, `.yml`, `.json`, skipping hidden
 /// directories such as `.git`), files as given, `-` as stdin. Paths that do not exist are problems.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputProblem>) {
+    let (inputs, problems) = expand_by_argument(paths);
+    (inputs.into_iter().map(|(_, i)| i).collect(), problems)
+}
+
+/// [`expand`], each input with the index of the argument it came from (see [`run`]: an object
+/// given again in a later argument replaces the earlier copy).
+pub fn expand_by_argument(paths: &[PathBuf]) -> (Vec<(usize, Input)>, Vec<InputProblem>) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
-    for p in paths {
+    for (argument, p) in paths.iter().enumerate() {
         if p.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+            inputs.push((argument, Input::Stdin));
         } else if p.is_dir() {
             let walker = walkdir::WalkDir::new(p)
                 .follow_links(false)
@@ -55,7 +62,7 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputProblem>) {
                             || (e.path_is_symlink() && e.path().is_file()))
                             && is_manifest(e.path()) =>
                     {
-                        inputs.push(Input::File(e.into_path()))
+                        inputs.push((argument, Input::File(e.into_path())))
                     }
                     Ok(_) => {}
                     Err(e) => problems.push(InputProblem {
@@ -66,7 +73,7 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputProblem>) {
                 }
             }
         } else if p.exists() {
-            inputs.push(Input::File(p.clone()));
+            inputs.push((argument, Input::File(p.clone())));
         } else {
             problems.push(InputProblem {
                 path: display(p),
@@ -136,6 +143,8 @@ impl Checked {
 struct FileResult {
     /// The input's display name.
     path: Arc<str>,
+    /// The command-line argument it was found under.
+    argument: usize,
     /// Findings about the file rather than one object (duplicate keys).
     findings: Vec<Finding>,
     checked: Vec<Checked>,
@@ -175,8 +184,13 @@ pub struct ScanOptions {
     pub progress: bool,
 }
 
-/// Scans every input with `engine`.
-pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanReport, Sources) {
+/// Scans every input with `engine`; each input comes with the index of the command-line argument
+/// it was found under ([`expand_by_argument`]).
+pub fn run(
+    engine: &Engine,
+    inputs: Vec<(usize, Input)>,
+    opts: &ScanOptions,
+) -> (ScanReport, Sources) {
     let bar = if opts.progress && inputs.len() >= 200 {
         let bar =
             ProgressBar::with_draw_target(Some(inputs.len() as u64), ProgressDrawTarget::stderr());
@@ -190,8 +204,9 @@ pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanRepo
     };
     let results: Vec<FileResult> = inputs
         .into_par_iter()
-        .map(|input| {
-            let r = scan_input(engine, &input, opts);
+        .map(|(argument, input)| {
+            let mut r = scan_input(engine, &input, opts);
+            r.argument = argument;
             bar.inc(1);
             r
         })
@@ -233,39 +248,52 @@ pub fn run(engine: &Engine, inputs: Vec<Input>, opts: &ScanOptions) -> (ScanRepo
 }
 
 /// The objects given more than once (same group, kind, namespace and name) whose copy a later one
-/// replaces, as (input index, object index). Later wins, in the order `kubectl apply -f a -f b`
-/// applies them: inputs in argument order, a directory's files in walk order, a file's documents
-/// in order. Each replaced copy gets a note naming both places.
+/// replaces, as (input index, object index). Later wins, as `kubectl apply -f a -f b` applies
+/// them: a copy in a later command-line argument replaces every copy in earlier ones, and a later
+/// document of the same file replaces an earlier one. Two files found under one directory
+/// argument do not replace each other: a repository often keeps alternative manifests of one
+/// application side by side (`recommended.yaml`, `alternative.yaml`) that are never applied
+/// together, and dropping one's findings on a guess would hide them. Each replaced copy gets a
+/// note naming both places.
 fn replaced_copies(
     results: &[FileResult],
     notes: &mut Vec<InputProblem>,
 ) -> std::collections::HashSet<(usize, usize)> {
+    // The last copy overall, and the last copy within each file.
     let mut last: HashMap<&Identity, (usize, usize)> = HashMap::new();
+    let mut last_in_file: HashMap<(usize, &Identity), usize> = HashMap::new();
     for (file, r) in results.iter().enumerate() {
         for (i, c) in r.checked.iter().enumerate() {
             if let Some(id) = &c.identity {
                 last.insert(id, (file, i));
+                last_in_file.insert((file, id), i);
             }
         }
     }
     let mut replaced = std::collections::HashSet::new();
     for (file, r) in results.iter().enumerate() {
         for (i, c) in r.checked.iter().enumerate() {
-            let Some(&(lf, li)) = c.identity.as_ref().and_then(|id| last.get(id)) else {
+            let Some(id) = &c.identity else {
                 continue;
             };
-            if (lf, li) == (file, i) {
-                continue;
-            }
+            let (lf, li) = last[id];
+            let by = if results[lf].argument > r.argument {
+                (lf, li)
+            } else {
+                match last_in_file[&(file, id)] {
+                    later if later > i => (file, later),
+                    _ => continue,
+                }
+            };
             replaced.insert((file, i));
-            let winner = &results[lf];
+            let winner = &results[by.0];
             notes.push(InputProblem {
                 path: r.path.clone(),
                 pos: Some(c.pos),
                 message: format!(
                     "{} is given again at {}:{}; the later copy is the one checked, as \
                      `kubectl apply` would leave it (findings of this copy are dropped)",
-                    c.describe, winner.path, winner.checked[li].pos
+                    c.describe, winner.path, winner.checked[by.1].pos
                 ),
             });
         }

@@ -98,3 +98,19 @@ apiVersion: example.com/v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  name
     );
     assert_eq!(v["summary"]["objects"], 4);
 }
+
+/// Two files under one directory argument are alternatives a repository keeps side by side, not
+/// one application applied twice: both are judged, neither hides the other.
+#[test]
+fn alternatives_in_one_directory_are_both_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("repo")).unwrap();
+    // `alternative.yaml` sorts first; `recommended.yaml` would replace it if files replaced
+    // each other.
+    std::fs::write(dir.path().join("repo/alternative.yaml"), APP).unwrap();
+    std::fs::write(dir.path().join("repo/recommended.yaml"), BUNDLE).unwrap();
+    let (code, v) = scan(dir.path(), &["repo"]);
+    assert_eq!(code, Some(1));
+    assert!(v["notes"].as_array().unwrap().is_empty(), "{:#}", v["notes"]);
+    assert!(codes(&v).contains(&"PS160"), "{:?}", codes(&v));
+}
