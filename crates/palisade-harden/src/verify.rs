@@ -47,6 +47,11 @@ pub struct Proof {
     pub after: [(Severity, usize); 4],
     /// `(code, before, after)` for every code whose count changed or that the bundle claims.
     pub per_code: Vec<(&'static str, usize, usize)>,
+    /// Rules the inventory alone could not evaluate (a namespace without its Namespace object
+    /// or any policy) that the bundle lets evaluate, with their findings after applying.
+    pub now_evaluated: Vec<(&'static str, usize)>,
+    /// Rules still not evaluated after applying.
+    pub still_not_evaluated: Vec<&'static str>,
     pub claimed: Vec<&'static str>,
     /// Findings of claimed codes still reported after applying, other than those the bundle
     /// cannot reach (NP305 on hostNetwork pods, which NetworkPolicies do not govern).
@@ -96,8 +101,8 @@ fn probe(namespace: &str, role: &str) -> Endpoint {
 pub(crate) fn prove(bundle: &Bundle) -> Result<Proof, HardenError> {
     let applied = bundle.applied()?;
     let engine = engine(bundle);
-    let (before, _) = engine.check_all(&bundle.inventory.objects);
-    let (after, _) = engine.check_all(&applied);
+    let (before, unknown_before) = engine.check_all(&bundle.inventory.objects);
+    let (after, unknown_after) = engine.check_all(&applied);
     let claimed = bundle.claimed();
     let (b, a) = (by_code(&before), by_code(&after));
     let codes: BTreeSet<&'static str> = b.keys().chain(a.keys()).copied().collect();
@@ -111,6 +116,22 @@ pub(crate) fn prove(bundle: &Bundle) -> Result<Proof, HardenError> {
             )
         })
         .filter(|(c, x, y)| x != y || claimed.contains(c))
+        .collect();
+    let unknown =
+        |list: &[palisade_core::NotEvaluated], code: &str| list.iter().any(|n| n.code == code);
+    let now_evaluated = unknown_before
+        .iter()
+        .map(|n| n.code)
+        .filter(|c| !unknown(&unknown_after, c))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|c| (c, a.get(c).copied().unwrap_or(0)))
+        .collect();
+    let still_not_evaluated = unknown_after
+        .iter()
+        .map(|n| n.code)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
         .collect();
     let unresolved = after
         .iter()
@@ -127,6 +148,8 @@ pub(crate) fn prove(bundle: &Bundle) -> Result<Proof, HardenError> {
         before: counts(&before),
         after: counts(&after),
         per_code,
+        now_evaluated,
+        still_not_evaluated,
         claimed,
         unresolved,
         breakages: Vec::new(),

@@ -115,12 +115,16 @@ fn insecure_app() {
         .iter()
         .map(|(c, b, a)| (*c, (*b, *a)))
         .collect();
-    assert_eq!(per_code["NP301"], (1, 0));
-    assert_eq!(per_code["NP302"], (1, 0));
+    // The example holds no Namespace object nor any policy of its namespace: the namespace-level
+    // NetworkPolicy rules cannot judge it until the bundle adds both, and then find nothing.
+    let now: std::collections::HashMap<_, _> = proof.now_evaluated.iter().copied().collect();
+    assert_eq!(now["NP301"], 0);
+    assert_eq!(now["NP302"], 0);
+    assert!(!proof.still_not_evaluated.contains(&"NP301"));
     assert_eq!(per_code["RB202"], (1, 0));
     assert_eq!(per_code["PS161"], (0, 1));
     // NP305 stays for the hostNetwork Deployment only: NetworkPolicies do not govern it.
-    assert_eq!(per_code["NP305"], (2, 1));
+    assert_eq!(per_code["NP305"], (1, 1));
 }
 
 #[test]
@@ -271,7 +275,8 @@ fn allowances_follow_the_configuration() {
         .map(|(c, b, a)| (*c, (*b, *a)))
         .collect();
     assert_eq!(before["NP306"], (1, 0));
-    assert_eq!(before["NP301"].1, 0);
+    assert!(!before.contains_key("NP301") || before["NP301"].1 == 0);
+    assert!(!proof.still_not_evaluated.contains(&"NP301"));
 }
 
 /// The node settings, laid over a kubeadm node of each version, pass every node rule about

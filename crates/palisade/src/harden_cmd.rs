@@ -394,6 +394,24 @@ fn write_report(
         };
         let _ = writeln!(out, "  {code}: {b} → {a}{mark}");
     }
+    for (code, a) in &proof.now_evaluated {
+        let mark = if proof.claimed.contains(code) {
+            " (claimed)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {code}: not evaluated (the inventory does not hold its namespaces) → {a}{mark}"
+        );
+    }
+    if !proof.still_not_evaluated.is_empty() {
+        let _ = writeln!(
+            out,
+            "  still not evaluated: {}",
+            proof.still_not_evaluated.join(", ")
+        );
+    }
     for f in proof.unresolved.iter().take(10) {
         let _ = writeln!(out, "  still reported: {} {}", f.code, f.message);
     }

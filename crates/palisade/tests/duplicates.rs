@@ -111,6 +111,10 @@ fn alternatives_in_one_directory_are_both_judged() {
     std::fs::write(dir.path().join("repo/recommended.yaml"), BUNDLE).unwrap();
     let (code, v) = scan(dir.path(), &["repo"]);
     assert_eq!(code, Some(1));
-    assert!(v["notes"].as_array().unwrap().is_empty(), "{:#}", v["notes"]);
+    assert!(
+        v["notes"].as_array().unwrap().is_empty(),
+        "{:#}",
+        v["notes"]
+    );
     assert!(codes(&v).contains(&"PS160"), "{:?}", codes(&v));
 }
