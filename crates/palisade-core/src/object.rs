@@ -181,6 +181,10 @@ impl Object {
             | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
             | ("apps", "StatefulSet")
             | ("batch", "Job") => WORKLOAD,
+            // Workloads of widespread controllers with a pod template at `spec.template`:
+            // OpenShift's DeploymentConfig (also under the legacy core `v1`) and Argo Rollouts.
+            // A Rollout that points at a Deployment (`workloadRef`) has no template of its own.
+            ("apps.openshift.io" | "", "DeploymentConfig") | ("argoproj.io", "Rollout") => WORKLOAD,
             ("batch", "CronJob") => CRON_JOB,
             _ => return None,
         };

@@ -26,6 +26,8 @@ const NAMESPACED: &[&str] = &[
     "StatefulSet",
     "Job",
     "CronJob",
+    "DeploymentConfig",
+    "Rollout",
     "Service",
     "ServiceAccount",
     "ConfigMap",

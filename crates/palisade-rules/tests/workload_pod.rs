@@ -465,3 +465,33 @@ fn ps154_secrets_taken_as_environment_variables() {
         f[0].message
     );
 }
+
+/// Pod templates of OpenShift DeploymentConfigs and Argo Rollouts are checked like a
+/// Deployment's (Checkov and Kubescape scan them too); a Rollout that only points at a
+/// Deployment has no template of its own.
+#[test]
+fn deployment_configs_and_rollouts_are_workloads() {
+    let workload = |api: &str, kind: &str, sc: &str| {
+        format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: w\nspec:\n  template:\n    spec:\n      \
+             containers:\n      - name: c\n        image: x:1\n        securityContext: {sc}\n"
+        )
+    };
+    for (api, kind) in [
+        ("apps.openshift.io/v1", "DeploymentConfig"),
+        ("v1", "DeploymentConfig"),
+        ("argoproj.io/v1alpha1", "Rollout"),
+    ] {
+        let bad = check("PS101", &workload(api, kind, "{privileged: true}"));
+        assert_eq!(
+            pointers(&bad),
+            ["/spec/template/spec/containers/0/securityContext/privileged"],
+            "{kind}"
+        );
+        assert!(check("PS101", &workload(api, kind, "{privileged: false}")).is_empty());
+    }
+    // Same kind name, another group: not a workload Palisade knows.
+    assert!(check("PS101", &workload("example.com/v1", "Rollout", "{privileged: true}")).is_empty());
+    let by_reference = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: r\nspec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n";
+    assert!(check("PS101", by_reference).is_empty());
+}
