@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use palisade_core::yaml::{self, Limits, Node};
-use palisade_core::{KubeVersion, Location, Object};
+use palisade_core::{KubeVersion, Location, Object, Origin};
 
 use crate::component::{Component, ComponentKind, ConfigLayer, Source};
 use crate::discover::{pod_components, unknown_version, Inventory, Layout, API_SERVER_FILES};
@@ -71,46 +71,7 @@ pub fn inventory(
     node: &ApiNode<'_>,
     cluster_version: Option<KubeVersion>,
 ) -> Inventory {
-    let mut components = Vec::new();
-    let mut image_version = None;
-    for pod in &node.pods {
-        let namespace = pod.namespace().unwrap_or("").to_owned();
-        let name = pod.name().unwrap_or("").to_owned();
-        let place = |_: &Node, pointer: String| Source::Pod {
-            namespace: namespace.clone(),
-            name: name.clone(),
-            field: pointer
-                .rsplit('/')
-                .find(|p| p.parse::<usize>().is_err())
-                .unwrap_or("spec")
-                .to_owned(),
-        };
-        let defined_in = |_: &Node, pointer: &str| Location::Object {
-            source: Arc::clone(source),
-            pointer: pointer.to_owned(),
-        };
-        for (mut c, v) in pod_components(pod, &place, &defined_in) {
-            if image_version.is_none() {
-                image_version = v;
-            }
-            for flag in API_SERVER_FILES {
-                if c.kind == ComponentKind::ApiServer {
-                    if let Some(f) = c.flag(flag) {
-                        let path = f.text().to_owned();
-                        c.referenced
-                            .push(((*flag).to_owned(), Err(format!("{path}: {NO_FILES}"))));
-                    }
-                }
-            }
-            if c.kind == ComponentKind::Etcd {
-                if let Some(f) = c.flag("config-file") {
-                    c.problems
-                        .push(format!("etcd --config-file {}: {NO_FILES}", f.text()));
-                }
-            }
-            components.push(c);
-        }
-    }
+    let (mut components, image_version) = pod_inventory(&node.pods, PodsFrom::Api(source));
     let mut problems = Vec::new();
     match &node.configz {
         None => {}
@@ -161,6 +122,110 @@ pub fn inventory(
             )),
         },
     }
+    assemble(components, problems, image_version, cluster_version)
+}
+
+/// Where control-plane pods were read from, for the provenance of their settings.
+enum PodsFrom<'s> {
+    /// A live cluster's mirror pods (`source` names the cluster).
+    Api(&'s Arc<str>),
+    /// Static pod manifests among scanned files: their settings keep file, line and column.
+    Manifests,
+}
+
+/// The components of control-plane pods, and the Kubernetes version an image tag gives. The
+/// files their flags name are on a node, which neither source reads: those settings are "not
+/// evaluated" with that reason.
+fn pod_inventory(
+    pods: &[&Object],
+    from: PodsFrom<'_>,
+) -> (Vec<Component>, Option<(KubeVersion, Source)>) {
+    let no_files = match from {
+        PodsFrom::Api(_) => NO_FILES,
+        PodsFrom::Manifests => NO_FILES_IN_MANIFESTS,
+    };
+    let mut components = Vec::new();
+    let mut image_version = None;
+    for pod in pods {
+        let found = match (&from, &pod.origin) {
+            (PodsFrom::Api(source), _) => {
+                let namespace = pod.namespace().unwrap_or("").to_owned();
+                let name = pod.name().unwrap_or("").to_owned();
+                let place = |_: &Node, pointer: String| Source::Pod {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    field: pointer
+                        .rsplit('/')
+                        .find(|p| p.parse::<usize>().is_err())
+                        .unwrap_or("spec")
+                        .to_owned(),
+                };
+                let defined_in = |_: &Node, pointer: &str| Location::Object {
+                    source: Arc::clone(source),
+                    pointer: pointer.to_owned(),
+                };
+                pod_components(pod, &place, &defined_in)
+            }
+            (PodsFrom::Manifests, Origin::File { path, .. }) => {
+                let place = |node: &Node, pointer: String| Source::Manifest {
+                    path: Arc::clone(path),
+                    span: node.span,
+                    pointer,
+                };
+                let defined_in = |c: &Node, pointer: &str| Location::File {
+                    path: Arc::clone(path),
+                    pos: c.span.start,
+                    end: c.span.end,
+                    pointer: pointer.to_owned(),
+                };
+                pod_components(pod, &place, &defined_in)
+            }
+            (PodsFrom::Manifests, Origin::Api { .. }) => continue,
+        };
+        for (mut c, v) in found {
+            if image_version.is_none() {
+                image_version = v;
+            }
+            if c.kind == ComponentKind::ApiServer {
+                for flag in API_SERVER_FILES {
+                    if let Some(f) = c.flag(flag) {
+                        let path = f.text().to_owned();
+                        c.referenced
+                            .push(((*flag).to_owned(), Err(format!("{path}: {no_files}"))));
+                    }
+                }
+            }
+            if c.kind == ComponentKind::Etcd {
+                if let Some(f) = c.flag("config-file") {
+                    c.problems
+                        .push(format!("etcd --config-file {}: {no_files}", f.text()));
+                }
+            }
+            components.push(c);
+        }
+    }
+    (components, image_version)
+}
+
+/// Why a node's files are not part of a scan of manifests.
+pub const NO_FILES_IN_MANIFESTS: &str =
+    "a file on the node: a scan of manifests does not read node files (run `palisade node` there)";
+
+/// The inventory of control-plane static pod manifests found among scanned files (kubeadm's
+/// `/etc/kubernetes/manifests`, Talos or GitOps copies): the node rules judge their flags as
+/// they would on the node, with the manifests' file, line and column as provenance.
+pub fn manifest_inventory(pods: &[&Object], version: Option<KubeVersion>) -> Inventory {
+    let (components, image_version) = pod_inventory(pods, PodsFrom::Manifests);
+    assemble(components, Vec::new(), image_version, version)
+}
+
+/// Fills in versions and builds the inventory of components seen without a node's files.
+fn assemble(
+    mut components: Vec<Component>,
+    problems: Vec<crate::discover::Problem>,
+    image_version: Option<(KubeVersion, Source)>,
+    cluster_version: Option<KubeVersion>,
+) -> Inventory {
     let (version, version_source) = match (image_version, cluster_version) {
         (Some((v, s)), _) => (v, s),
         (None, Some(v)) => (

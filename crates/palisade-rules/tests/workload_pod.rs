@@ -491,7 +491,11 @@ fn deployment_configs_and_rollouts_are_workloads() {
         assert!(check("PS101", &workload(api, kind, "{privileged: false}")).is_empty());
     }
     // Same kind name, another group: not a workload Palisade knows.
-    assert!(check("PS101", &workload("example.com/v1", "Rollout", "{privileged: true}")).is_empty());
+    assert!(check(
+        "PS101",
+        &workload("example.com/v1", "Rollout", "{privileged: true}")
+    )
+    .is_empty());
     let by_reference = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: r\nspec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n";
     assert!(check("PS101", by_reference).is_empty());
 }

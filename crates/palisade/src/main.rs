@@ -91,10 +91,69 @@ fn scan(args: ScanArgs) -> Result<u8> {
         keep_sources: session.wants_source(),
         progress: std::io::stderr().is_terminal(),
     };
-    let (mut report, sources) = scan::run(&engine, inputs, &opts);
+    let (mut report, sources, control_plane) = scan::run(&engine, inputs, &opts);
+    if session.mode == Mode::Rules && !control_plane.is_empty() {
+        control_plane_rules(&session, &control_plane, &mut report);
+    }
     problems.append(&mut report.problems);
     report.problems = problems;
     session.finish(report, &sources)
+}
+
+/// The node rules about the control plane (CP5xx) on static pod manifests found among the
+/// scanned files, as `palisade node` judges them on a node and `palisade cluster` on mirror pods.
+/// Their findings are placed in the manifest and belong to the Pod; settings that live in files
+/// on the node are not part of a scan of manifests and give no finding.
+fn control_plane_rules(
+    session: &Session,
+    pods: &[palisade_core::Object],
+    report: &mut palisade_core::report::ScanReport,
+) {
+    let refs: Vec<&palisade_core::Object> = pods.iter().collect();
+    let inventory = palisade_node::api::manifest_inventory(&refs, session.version);
+    let wanted =
+        |m: &palisade_core::RuleMeta| m.code.starts_with("CP") && session.selection.includes(m);
+    let node = palisade_node::check_selected(inventory, &wanted);
+    for mut f in node.findings {
+        // A node finding names its component (`kube-apiserver`); the Pod running it is the
+        // object users exempt, baseline and look up.
+        let component = f
+            .object
+            .as_ref()
+            .map(|o| o.kind.clone())
+            .unwrap_or_default();
+        if let Some(pod) = pods.iter().find(|p| {
+            p.pod_template().is_some_and(|t| {
+                t.containers().any(|c| {
+                    c.node
+                        .get("command")
+                        .map(palisade_core::yaml::Node::items)
+                        .and_then(|i| i.first())
+                        .and_then(palisade_core::yaml::Node::as_str)
+                        .is_some_and(|b| b.rsplit('/').next() == Some(component.as_str()))
+                })
+            })
+        }) {
+            f.object = Some(pod.reference());
+        }
+        if let Some(e) = session
+            .config
+            .exemptions
+            .iter()
+            .find(|e| e.matches_finding(&f))
+        {
+            f.suppressed = Some(e.reason.clone());
+        }
+        report.findings.push(f);
+    }
+    for meta in palisade_node::rules::metas() {
+        if wanted(meta) && !report.rules.iter().any(|m| m.code == meta.code) {
+            report.rules.push(meta);
+        }
+    }
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
 impl palisade_report::SourceText for scan::Sources {

@@ -108,6 +108,31 @@ struct Checked {
     findings: Vec<Finding>,
     /// What cross-object rules keep of it (see `Engine::keep`).
     context: Vec<(usize, Arc<Object>)>,
+    /// The object itself when it is a control-plane static pod (see [`is_control_plane_pod`]).
+    control_plane: Option<Object>,
+}
+
+/// A Pod whose container runs `kube-apiserver`, `kube-controller-manager`, `kube-scheduler` or
+/// `etcd`: a static pod manifest as kubeadm, Talos or a GitOps repository keep them. The node
+/// rules (CP5xx) judge its flags, as `palisade node` and `palisade cluster` do.
+fn is_control_plane_pod(o: &Object) -> bool {
+    if o.kind() != "Pod" || !o.group().is_empty() {
+        return false;
+    }
+    o.pod_template().is_some_and(|t| {
+        t.containers().any(|c| {
+            let first = c
+                .node
+                .get("command")
+                .map(palisade_core::yaml::Node::items)
+                .and_then(|items| items.first())
+                .and_then(palisade_core::yaml::Node::as_str)
+                .unwrap_or("");
+            let binary = first.rsplit('/').next().unwrap_or(first);
+            palisade_node::ComponentKind::from_binary(binary)
+                .is_some_and(palisade_node::ComponentKind::is_control_plane)
+        })
+    })
 }
 
 /// What makes two objects the same object to the API server.
@@ -134,6 +159,7 @@ impl Checked {
             pos: o.node.span.start,
             findings: engine.check_object(o),
             context: engine.keep(o),
+            control_plane: is_control_plane_pod(o).then(|| o.clone()),
         }
     }
 }
@@ -186,11 +212,13 @@ pub struct ScanOptions {
 
 /// Scans every input with `engine`; each input comes with the index of the command-line argument
 /// it was found under ([`expand_by_argument`]).
+/// Besides the report and the texts, it returns the control-plane static pods among the objects
+/// (not replaced by a later copy), for the node rules.
 pub fn run(
     engine: &Engine,
     inputs: Vec<(usize, Input)>,
     opts: &ScanOptions,
-) -> (ScanReport, Sources) {
+) -> (ScanReport, Sources, Vec<Object>) {
     let bar = if opts.progress && inputs.len() >= 200 {
         let bar =
             ProgressBar::with_draw_target(Some(inputs.len() as u64), ProgressDrawTarget::stderr());
@@ -222,11 +250,13 @@ pub fn run(
     let mut stats = Stats::default();
     let mut context = Vec::new();
     let replaced = replaced_copies(&results, &mut report.notes);
+    let mut control_plane = Vec::new();
     for (file, r) in results.into_iter().enumerate() {
         for (i, c) in r.checked.into_iter().enumerate() {
             if !replaced.contains(&(file, i)) {
                 report.findings.extend(c.findings);
                 context.extend(c.context);
+                control_plane.extend(c.control_plane);
             }
         }
         stats.files += 1;
@@ -244,7 +274,7 @@ pub fn run(
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    (report, sources)
+    (report, sources, control_plane)
 }
 
 /// The objects given more than once (same group, kind, namespace and name) whose copy a later one
