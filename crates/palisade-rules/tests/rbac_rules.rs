@@ -603,3 +603,72 @@ fn binding_without_namespace_says_so() {
         m[0]
     );
 }
+
+fn deployment_with(sa: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  \
+         template:\n    spec:\n      serviceAccountName: {sa}\n{extra}      containers:\n      - name: c\n        \
+         image: x:1\n---\n"
+    )
+}
+
+/// kubernetes-goat's scenario: the pod's own token reads every Secret of its namespace.
+#[test]
+fn rb224_workload_mounts_a_powerful_token() {
+    let reader = role(
+        "shop",
+        "secret-reader",
+        "- {apiGroups: [''], resources: [secrets], verbs: [get, list]}\n",
+    );
+    let bound = rb(
+        "shop",
+        "web-secrets",
+        "Role",
+        "secret-reader",
+        "- {kind: ServiceAccount, name: web, namespace: shop}\n",
+    );
+    let docs = [reader.clone(), bound.clone(), deployment_with("web", "")];
+    let f = check_all("RB224", &docs.concat());
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(pointer(&f[0]), "/spec/template/spec/serviceAccountName");
+    assert_eq!(f[0].severity, palisade_core::Severity::High);
+    assert!(
+        f[0].message.contains("Deployment shop/web mounts the token of ServiceAccount \"shop/web\", which reads Secrets")
+            && f[0].message.contains("RoleBinding \"shop/web-secrets\""),
+        "{}",
+        f[0].message
+    );
+    // Hardened twins: the pod or the account does not mount the token; another account.
+    for twin in [
+        deployment_with("web", "      automountServiceAccountToken: false\n"),
+        deployment_with("other", ""),
+    ] {
+        let docs = [reader.clone(), bound.clone(), twin];
+        assert!(check_all("RB224", &docs.concat()).is_empty());
+    }
+    let no_automount = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: shop\nautomountServiceAccountToken: false\n---\n";
+    let docs = [reader, bound, no_automount.to_owned(), deployment_with("web", "")];
+    assert!(check_all("RB224", &docs.concat()).is_empty());
+
+    // Full control is critical, also through the group of the namespace's accounts.
+    let docs = [
+        crb(
+            "ns-admins",
+            "cluster-admin",
+            "- {kind: Group, name: 'system:serviceaccounts:shop'}\n",
+        ),
+        deployment_with("web", ""),
+    ];
+    let f = check_all("RB224", &docs.concat());
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, palisade_core::Severity::Critical);
+    assert!(f[0].message.contains("has full control"), "{}", f[0].message);
+
+    // Rights given to every authenticated user are RB212's, not repeated per workload.
+    let docs = [
+        cluster_role("r", "- {apiGroups: [''], resources: [secrets], verbs: [get]}\n"),
+        crb("everyone", "r", "- {kind: Group, name: 'system:authenticated'}\n"),
+        deployment_with("web", ""),
+    ];
+    assert!(check_all("RB224", &docs.concat()).is_empty());
+}

@@ -29,6 +29,7 @@ mod service_account_secrets;
 mod token_create;
 mod wildcard_role;
 mod workload_create;
+mod workload_token;
 
 pub use authorizer::{service_account_of, Decision, Grant, Rbac, RuleRef, UserInfo};
 pub use model::{
@@ -55,6 +56,7 @@ pub static RULES: &[&dyn Rule] = &[
     &csr_approval::RULE,
     &admission_webhook_write::RULE,
     &wildcard_role::RULE,
+    &workload_token::RULE,
 ];
 
 /// What every RBAC rule keeps: the RBAC objects, whole (they are small).
