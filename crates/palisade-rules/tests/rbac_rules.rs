@@ -482,6 +482,70 @@ fn rb220_token_create() {
     );
 }
 
+/// Writing Secrets in kube-system mints tokens for its accounts (a service-account-token Secret
+/// naming one is filled in); the same right in an application namespace does not reach them.
+#[test]
+fn rb220_secret_writes_in_kube_system_mint_tokens() {
+    let writer = "- {apiGroups: [''], resources: [secrets], verbs: [create]}\n";
+    let m = expect(
+        "RB220",
+        &[
+            role("kube-system", "w", writer),
+            rb(
+                "kube-system",
+                "w",
+                "Role",
+                "w",
+                "- {kind: User, name: ci}\n",
+            ),
+        ],
+        &["/subjects/0"],
+    );
+    assert!(
+        m[0].contains("may create Secrets in kube-system (create secrets)")
+            && m[0].contains("mint a token"),
+        "{}",
+        m[0]
+    );
+    // Cluster-wide includes kube-system.
+    expect(
+        "RB220",
+        &[
+            cluster_role("w", writer),
+            crb("w", "w", "- {kind: User, name: ci}\n"),
+        ],
+        &["/subjects/0"],
+    );
+    // Updating cannot change a Secret's type: no token from it.
+    expect(
+        "RB220",
+        &[
+            role(
+                "kube-system",
+                "u",
+                "- {apiGroups: [''], resources: [secrets], verbs: [update, patch]}\n",
+            ),
+            rb(
+                "kube-system",
+                "u",
+                "Role",
+                "u",
+                "- {kind: User, name: ci}\n",
+            ),
+        ],
+        &[],
+    );
+    // The twin: the same Role in an application namespace.
+    expect(
+        "RB220",
+        &[
+            role("shop", "w", writer),
+            rb("shop", "w", "Role", "w", "- {kind: User, name: ci}\n"),
+        ],
+        &[],
+    );
+}
+
 #[test]
 fn rb221_csr_approval_needs_both_rights() {
     let approval = "- {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]}\n";
@@ -647,7 +711,12 @@ fn rb224_workload_mounts_a_powerful_token() {
         assert!(check_all("RB224", &docs.concat()).is_empty());
     }
     let no_automount = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: shop\nautomountServiceAccountToken: false\n---\n";
-    let docs = [reader, bound, no_automount.to_owned(), deployment_with("web", "")];
+    let docs = [
+        reader,
+        bound,
+        no_automount.to_owned(),
+        deployment_with("web", ""),
+    ];
     assert!(check_all("RB224", &docs.concat()).is_empty());
 
     // Full control is critical, also through the group of the namespace's accounts.
@@ -662,12 +731,23 @@ fn rb224_workload_mounts_a_powerful_token() {
     let f = check_all("RB224", &docs.concat());
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].severity, palisade_core::Severity::Critical);
-    assert!(f[0].message.contains("has full control"), "{}", f[0].message);
+    assert!(
+        f[0].message.contains("has full control"),
+        "{}",
+        f[0].message
+    );
 
     // Rights given to every authenticated user are RB212's, not repeated per workload.
     let docs = [
-        cluster_role("r", "- {apiGroups: [''], resources: [secrets], verbs: [get]}\n"),
-        crb("everyone", "r", "- {kind: Group, name: 'system:authenticated'}\n"),
+        cluster_role(
+            "r",
+            "- {apiGroups: [''], resources: [secrets], verbs: [get]}\n",
+        ),
+        crb(
+            "everyone",
+            "r",
+            "- {kind: Group, name: 'system:authenticated'}\n",
+        ),
         deployment_with("web", ""),
     ];
     assert!(check_all("RB224", &docs.concat()).is_empty());

@@ -280,10 +280,27 @@ fn report_probes(
     what: &dyn Fn(&[Probe]) -> String,
     note: &str,
 ) {
+    report_probes_where(meta, kept, findings, probes, subjects, what, note, &|_| {
+        true
+    });
+}
+
+/// [`report_probes`] on the bindings `applies` accepts only (those reaching one namespace, say).
+#[allow(clippy::too_many_arguments)]
+fn report_probes_where(
+    meta: &'static RuleMeta,
+    kept: &[&Object],
+    findings: &mut Vec<Finding>,
+    probes: &[Probe],
+    subjects: Subjects,
+    what: &dyn Fn(&[Probe]) -> String,
+    note: &str,
+    applies: &dyn Fn(&Binding<'_>) -> bool,
+) {
     let rbac = Rbac::new(kept.iter().copied());
     for b in 0..rbac.bindings.len() {
         let binding = &rbac.bindings[b];
-        if is_bootstrap(binding.object) || grants_full_control(&rbac, b) {
+        if is_bootstrap(binding.object) || grants_full_control(&rbac, b) || !applies(binding) {
             continue;
         }
         if subjects == Subjects::NamespacedServiceAccounts && binding.cluster {

@@ -5,7 +5,7 @@ use palisade_core::{
     VersionRange,
 };
 
-use super::{keep_rbac, report_probes, Probe, Subjects};
+use super::{keep_rbac, report_probes, report_probes_where, Probe, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB220",
@@ -20,8 +20,10 @@ static META: RuleMeta = RuleMeta {
     ],
     summary: "A subject may create tokens for service accounts (serviceaccounts/token)",
     what: "Bindings are resolved to their rules; each subject that may `create` \
-           `serviceaccounts/token` is reported (control-plane identities excepted; full \
-           control is RB210).",
+           `serviceaccounts/token` is reported, and each that may create \
+           Secrets in `kube-system` (through a ClusterRoleBinding or a RoleBinding there): a \
+           Secret of type `kubernetes.io/service-account-token` naming an account is filled \
+           in with its token. Control-plane identities are excepted; full control is RB210.",
     why: "The TokenRequest API issues a token for any service account the holder may name: \
           with this right one acts as every service account in scope, the most privileged \
           controller included.",
@@ -38,6 +40,22 @@ pub struct TokenCreate;
 pub static RULE: TokenCreate = TokenCreate;
 
 const PROBES: &[Probe] = &[Probe::new("create", "", "serviceaccounts").sub("token")];
+
+/// Where the controllers' highly privileged service accounts live.
+const PRIVILEGED_NAMESPACE: &str = "kube-system";
+
+/// Only `create`: a Secret's `type` is immutable, and the token controller checks the account's
+/// UID annotation, so updating an existing Secret mints nothing.
+const SECRET_PROBES: &[Probe] = &[Probe::new("create", "", "secrets")];
+
+fn what_secrets(perms: &[Probe]) -> String {
+    format!(
+        "may create Secrets in kube-system ({}), and with a Secret of type \
+         kubernetes.io/service-account-token naming one of its accounts mint a token for the \
+         control plane's own controllers",
+        super::labels(perms)
+    )
+}
 
 fn what(perms: &[Probe]) -> String {
     format!(
@@ -70,5 +88,18 @@ impl InventoryRule for TokenCreate {
 
     fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
         report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
+        // A Secret of type kubernetes.io/service-account-token naming an account is filled in
+        // with a token for it by the control plane: writing Secrets where the control plane's
+        // own accounts live mints their tokens.
+        report_probes_where(
+            &META,
+            kept,
+            findings,
+            SECRET_PROBES,
+            Subjects::Ordinary,
+            &what_secrets,
+            "",
+            &|b| b.cluster || b.namespace == PRIVILEGED_NAMESPACE,
+        );
     }
 }
