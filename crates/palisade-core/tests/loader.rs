@@ -311,3 +311,18 @@ fn projections_keep_only_the_named_fields_with_positions() {
     assert_eq!(containers[0].path(&["ports"]).unwrap().items().len(), 1);
     assert!(containers[1].get("ports").is_none());
 }
+
+/// Found by the `yaml_loader` fuzz target (fuzz/regressions/yaml_loader/block_at_eof.yaml): a block
+/// scalar ending the file without a final line break ended, by its span, on a line past the end
+/// of the file (3:1 of a 2-line file), which the fix editor read as the start of the last line.
+#[test]
+fn a_block_scalar_at_the_end_of_a_file_without_a_line_break_ends_within_it() {
+    let text = "last: |\n  no final newline";
+    let r = root(text);
+    let value = r.get("last").unwrap();
+    assert_eq!(value.span.end, Pos { line: 2, col: 19 });
+    assert_eq!(r.span.end, Pos { line: 2, col: 19 });
+    // With the line break, the span ends at the start of the (empty) line after it, as before.
+    let r = root("last: |\n  x\n");
+    assert_eq!(r.get("last").unwrap().span.end, Pos { line: 3, col: 1 });
+}
