@@ -212,6 +212,31 @@ fn end_pos(piece: &str, first_line: u32) -> Pos {
     }
 }
 
+/// Line starts (character indexes) of a text with a lone CR, `None` for any other text.
+///
+/// YAML counts a CR not followed by LF as a line break, and so do the parser's markers; every
+/// other part of Palisade (document cuts, code frames, the fix editor) counts LFs. In such a text
+/// positions are computed from the marker's character index instead, so a line number always
+/// names the same line everywhere.
+fn line_starts_if_lone_cr(text: &str) -> Option<Vec<usize>> {
+    let bytes = text.as_bytes();
+    let lone_cr = bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    if !lone_cr {
+        return None;
+    }
+    let mut starts = vec![0];
+    starts.extend(
+        text.chars()
+            .enumerate()
+            .filter(|&(_, c)| c == '\n')
+            .map(|(i, _)| i + 1),
+    );
+    Some(starts)
+}
+
 fn parse_piece(
     piece: &str,
     first_line: u32,
@@ -221,6 +246,7 @@ fn parse_piece(
 ) -> ChunkResult {
     let mut builder = Builder {
         first_line,
+        line_starts: line_starts_if_lone_cr(piece),
         end,
         padding,
         limits,
@@ -276,6 +302,9 @@ enum Frame {
 
 struct Builder<'a> {
     first_line: u32,
+    /// Character index of the start of each line of the parsed text, when it has a lone CR (see
+    /// [`line_starts_if_lone_cr`]).
+    line_starts: Option<Vec<usize>>,
     /// Just past the piece's last character: no position lies beyond it.
     end: Pos,
     padding: &'a repair::Padding,
@@ -298,10 +327,17 @@ impl Builder<'_> {
     /// does not exist. Such a position is the end of the input, so that every span lies within
     /// the text (the fix editor turns spans into byte offsets).
     fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
-        let line = m.line() as u32 + self.first_line - 1;
+        let (line, col) = match &self.line_starts {
+            None => (m.line(), m.col()),
+            Some(starts) => {
+                let i = starts.partition_point(|&s| s <= m.index());
+                (i, m.index() - starts[i - 1])
+            }
+        };
+        let line = line as u32 + self.first_line - 1;
         let pos = Pos {
             line,
-            col: self.padding.to_source_col(line, m.col() as u32 + 1),
+            col: self.padding.to_source_col(line, col as u32 + 1),
         };
         pos.min(self.end)
     }
