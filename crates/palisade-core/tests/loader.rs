@@ -311,3 +311,44 @@ fn projections_keep_only_the_named_fields_with_positions() {
     assert_eq!(containers[0].path(&["ports"]).unwrap().items().len(), 1);
     assert!(containers[1].get("ports").is_none());
 }
+
+/// Found by the `yaml_loader` fuzz target (fuzz/regressions/yaml_loader/block_at_eof.yaml): a block
+/// scalar ending the file without a final line break ended, by its span, on a line past the end
+/// of the file (3:1 of a 2-line file), which the fix editor read as the start of the last line.
+#[test]
+fn a_block_scalar_at_the_end_of_a_file_without_a_line_break_ends_within_it() {
+    let text = "last: |\n  no final newline";
+    let r = root(text);
+    let value = r.get("last").unwrap();
+    assert_eq!(value.span.end, Pos { line: 2, col: 19 });
+    assert_eq!(r.span.end, Pos { line: 2, col: 19 });
+    // With the line break, the span ends at the start of the (empty) line after it, as before.
+    let r = root("last: |\n  x\n");
+    assert_eq!(r.get("last").unwrap().span.end, Pos { line: 3, col: 1 });
+}
+
+/// Found by the `yaml_loader` fuzz target (fuzz/regressions/yaml_loader/lone_cr*): YAML counts a
+/// CR not followed by LF as a line break, and positions after one were on the parser's lines, not
+/// on the file's LF-separated lines that code frames and the fix editor count (columns past the
+/// end of a line, or the wrong line).
+#[test]
+fn positions_after_a_lone_carriage_return_count_lf_lines() {
+    let text = "a: 1\rb: 2\nc: 3\n";
+    let r = root(text);
+    assert_eq!(
+        r.get("b").unwrap().as_i64(),
+        Some(2),
+        "a lone CR still breaks lines"
+    );
+    assert_eq!(
+        r.entry("b").unwrap().key_span.start,
+        Pos { line: 1, col: 6 }
+    );
+    assert_eq!(
+        r.entry("c").unwrap().key_span.start,
+        Pos { line: 2, col: 1 }
+    );
+    let (_, errors) = yaml::load_str("a: 1\rb: [\nc: 3\n", &Limits::default());
+    let pos = errors[0].pos;
+    assert!(pos.line == 2 || (pos.line == 1 && pos.col <= 10), "{pos}");
+}

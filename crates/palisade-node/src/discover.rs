@@ -1242,7 +1242,9 @@ impl Inventory {
 /// etcd's settings from `ETCD_*` environment variables (`ETCD_CLIENT_CERT_AUTH=true` is
 /// `--client-cert-auth=true`), placed before the command-line flags: etcd applies a variable
 /// only when the flag is not on the command line, and the last occurrence of a flag wins here.
-fn with_etcd_env(
+/// Public for the fuzz targets (`palisade-fuzz`) only.
+#[doc(hidden)]
+pub fn with_etcd_env(
     vars: impl IntoIterator<Item = (String, String, Source)>,
     flags: Vec<Flag>,
 ) -> Vec<Flag> {
@@ -1354,7 +1356,9 @@ pub fn run_version(binary: &std::path::Path, timeout: std::time::Duration) -> Op
 /// The settings of an etcd configuration file (`--config-file`) as the flags they stand for:
 /// top-level keys are flag names (`data-dir`), and the TLS sections map to the `--*` and
 /// `--peer-*` certificate flags (`client-transport-security.cert-file` is `--cert-file`).
-fn etcd_config_flags(layer: &ConfigLayer) -> Vec<Flag> {
+/// Public for the fuzz targets (`palisade-fuzz`) only.
+#[doc(hidden)]
+pub fn etcd_config_flags(layer: &ConfigLayer) -> Vec<Flag> {
     let mut out = Vec::new();
     let mut push = |name: String, node: &Node, pointer: String| {
         if node.is_null() || node.as_map().is_some() {

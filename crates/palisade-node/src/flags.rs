@@ -99,11 +99,24 @@ pub struct Service {
 #[derive(Clone, Debug)]
 struct Directive {
     path: Arc<str>,
-    line: u32,
-    /// Column of the value's first character.
-    col: u32,
     key: String,
     value: String,
+    /// Where the value's pieces are in the file: (character offset in `value`, 1-based line,
+    /// 1-based column of that character), one per source line the value spans, in order. A
+    /// value continued with `\` at the end of a line goes on at the next line's first
+    /// non-blank character.
+    places: Vec<(usize, u32, u32)>,
+}
+
+impl Directive {
+    /// Line and column of the character at `offset` (in characters) of the value.
+    fn place(&self, offset: usize) -> (u32, u32) {
+        let i = self
+            .places
+            .partition_point(|&(start, _, _)| start <= offset);
+        let (start, line, col) = self.places[i.saturating_sub(1)];
+        (line, col + offset.saturating_sub(start) as u32)
+    }
 }
 
 /// `[Service]` directives of a unit file, continuation lines joined.
@@ -112,12 +125,17 @@ fn service_directives(path: &Arc<str>, text: &str, out: &mut Vec<Directive>) {
     let mut lines = text.lines().enumerate().peekable();
     while let Some((n, raw)) = lines.next() {
         let mut line = raw.trim_end().to_owned();
+        // (character offset in `line`, source line, column) where each source line's text starts.
+        let mut pieces = vec![(0usize, n as u32 + 1, 1u32)];
         while line.ends_with('\\') {
             line.pop();
             match lines.next() {
-                Some((_, next)) => {
+                Some((m, next)) => {
                     line.push(' ');
-                    line.push_str(next.trim());
+                    let rest = next.trim_start();
+                    let indent = next[..next.len() - rest.len()].chars().count();
+                    pieces.push((line.chars().count(), m as u32 + 1, indent as u32 + 1));
+                    line.push_str(rest.trim_end());
                 }
                 None => break,
             }
@@ -134,15 +152,26 @@ fn service_directives(path: &Arc<str>, text: &str, out: &mut Vec<Directive>) {
             continue;
         }
         if let Some((k, v)) = t.split_once('=') {
-            let indent = line.len() - t.len();
             let value = v.trim_start();
-            let col = indent + k.len() + 1 + (v.len() - value.len()) + 1;
+            // The value is a suffix of the joined line: where it starts, in characters.
+            let start = line.chars().count() - value.chars().count();
+            let first = pieces.partition_point(|&(s, _, _)| s <= start) - 1;
+            let places = pieces[first..]
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, l, c))| {
+                    if i == 0 {
+                        (0, l, c + (start - s) as u32)
+                    } else {
+                        (s - start, l, c)
+                    }
+                })
+                .collect();
             out.push(Directive {
                 path: Arc::clone(path),
-                line: n as u32 + 1,
-                col: col as u32,
                 key: k.trim().to_owned(),
                 value: value.trim_end().to_owned(),
+                places,
             });
         }
     }
@@ -244,16 +273,19 @@ pub fn read_service(
     // Environment= first, then EnvironmentFile= (whose values override), as systemd does.
     let mut env: HashMap<String, EnvValue> = HashMap::new();
     for d in directives.iter().filter(|d| d.key == "Environment") {
-        let line_text = format!("{}{}", " ".repeat(d.col as usize - 1), d.value);
-        for (_, assignment) in split_words(&d.value) {
+        for (at, assignment) in split_words(&d.value) {
             if let Some((k, v)) = assignment.split_once('=') {
+                let (line, col) = d.place(at);
+                // The assignment as written (quotes included) from its first character on, at
+                // its column, to find the column of each of its words.
+                let written: String = d.value.chars().skip(at).collect();
                 env.insert(
                     k.to_owned(),
                     EnvValue {
                         value: v.to_owned(),
                         path: Arc::clone(&d.path),
-                        line: d.line,
-                        line_text: line_text.clone(),
+                        line,
+                        line_text: format!("{}{written}", " ".repeat(col as usize - 1)),
                     },
                 );
             }
@@ -281,9 +313,9 @@ pub fn read_service(
     if let Some(d) = exec {
         let value = d.value.trim_start_matches(['@', '-', ':', '+', '!']);
         let skipped = d.value.len() - value.len();
-        for (col, word) in split_words(value) {
-            let col = d.col + (skipped + col) as u32;
-            expand_word(d, col, &word, &env, &mut service.exec);
+        for (at, word) in split_words(value) {
+            let place = d.place(skipped + at);
+            expand_word(d, place, &word, &env, &mut service.exec);
         }
     }
     let mut vars: Vec<(String, String, Source)> = env
@@ -308,10 +340,11 @@ pub fn read_service(
 }
 
 /// Expands one ExecStart word: `$VAR` alone becomes the variable's words, `${VAR}` is
-/// substituted in place; each resulting word remembers the line that defined it.
+/// substituted in place; each resulting word remembers the line that defined it. `(line, col)`
+/// is where the word is in the unit.
 fn expand_word(
     d: &Directive,
-    col: u32,
+    (line, col): (u32, u32),
     word: &str,
     env: &HashMap<String, EnvValue>,
     out: &mut Vec<Word>,
@@ -319,7 +352,7 @@ fn expand_word(
     let literal = |text: String| Word {
         source: Source::Unit {
             path: Arc::clone(&d.path),
-            span: line_span(d.line, col, text.chars().count()),
+            span: line_span(line, col, text.chars().count()),
             var: None,
         },
         text,
@@ -486,5 +519,53 @@ mod tests {
                 "--v=2"
             ]
         );
+    }
+
+    /// Found by the `node_parsers` fuzz target (fuzz/seeds/node_parsers/systemd_worker): words of
+    /// an `ExecStart=` continued over several lines (`\` at the end of a line) were placed on the
+    /// directive's first line, at columns past its end; a non-ASCII character before the value
+    /// shifted them too (bytes counted as columns).
+    #[test]
+    fn words_of_continued_lines_are_placed_on_their_own_line() {
+        let unit = "[Service]\n\
+            Environment=\"A=1\" \\\n\
+            \x20 B=2\n\
+            ExecStart=/usr/bin/kubelet \\\n\
+            \x20   --anonymous-auth=false \\\n\
+            \t--read-only-port=0 $B\n\
+            é=x\n";
+        let s = read_service(
+            &[(
+                Arc::from("/etc/systemd/system/kubelet.service"),
+                unit.into(),
+            )],
+            &|p| Err(crate::fs::FsError::NotFound(p.to_owned())),
+        );
+        let places: Vec<(&str, u32, u32)> = s
+            .exec
+            .iter()
+            .map(|w| match &w.source {
+                Source::Unit { span, .. } => (w.text.as_str(), span.start.line, span.start.col),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            places,
+            vec![
+                ("/usr/bin/kubelet", 4, 11),
+                ("--anonymous-auth=false", 5, 5),
+                ("--read-only-port=0", 6, 2),
+                ("2", 3, 5),
+            ]
+        );
+        let env: Vec<(&str, u32, u32)> = s
+            .env
+            .iter()
+            .map(|(k, _, source)| match source {
+                Source::Unit { span, .. } => (k.as_str(), span.start.line, span.start.col),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(env, vec![("A", 2, 14), ("B", 3, 3)]);
     }
 }

@@ -154,7 +154,8 @@ pub struct ChunkResult {
 /// Loads every document of one chunk of `text`.
 pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
     let piece = &text[chunk.start..chunk.end];
-    let mut result = parse_piece(piece, chunk.line, &repair::Padding::default(), limits);
+    let end = end_pos(piece, chunk.line);
+    let mut result = parse_piece(piece, chunk.line, end, &repair::Padding::default(), limits);
     // saphyr-parser rejects quoted scalars whose continuation lines are indented less than it
     // expects, which go-yaml (and so Kubernetes) accepts. Indenting those lines changes nothing in
     // the scalar's value (leading white space of a continuation line is folded away), so we do that
@@ -177,7 +178,7 @@ pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
         };
         match repair::indent_quoted_scalar(&current, local, chunk.line, padding) {
             Some((fixed, padding)) => {
-                result = parse_piece(&fixed, chunk.line, &padding, limits);
+                result = parse_piece(&fixed, chunk.line, end, &padding, limits);
                 repaired = Some((fixed, padding));
             }
             None => break,
@@ -202,14 +203,51 @@ pub fn load_str(text: &str, limits: &Limits) -> (Vec<Document>, Vec<LoadError>) 
     (docs, errors)
 }
 
+/// The position just past the last character of `piece`, whose first line is `first_line`.
+fn end_pos(piece: &str, first_line: u32) -> Pos {
+    let last_line = piece.rsplit('\n').next().unwrap_or("");
+    Pos {
+        line: first_line + piece.bytes().filter(|&b| b == b'\n').count() as u32,
+        col: last_line.chars().count() as u32 + 1,
+    }
+}
+
+/// Line starts (character indexes) of a text with a lone CR, `None` for any other text.
+///
+/// YAML counts a CR not followed by LF as a line break, and so do the parser's markers; every
+/// other part of Palisade (document cuts, code frames, the fix editor) counts LFs. In such a text
+/// positions are computed from the marker's character index instead, so a line number always
+/// names the same line everywhere.
+fn line_starts_if_lone_cr(text: &str) -> Option<Vec<usize>> {
+    let bytes = text.as_bytes();
+    let lone_cr = bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    if !lone_cr {
+        return None;
+    }
+    let mut starts = vec![0];
+    starts.extend(
+        text.chars()
+            .enumerate()
+            .filter(|&(_, c)| c == '\n')
+            .map(|(i, _)| i + 1),
+    );
+    Some(starts)
+}
+
 fn parse_piece(
     piece: &str,
     first_line: u32,
+    end: Pos,
     padding: &repair::Padding,
     limits: &Limits,
 ) -> ChunkResult {
     let mut builder = Builder {
         first_line,
+        line_starts: line_starts_if_lone_cr(piece),
+        end,
         padding,
         limits,
         stack: Vec::new(),
@@ -264,6 +302,11 @@ enum Frame {
 
 struct Builder<'a> {
     first_line: u32,
+    /// Character index of the start of each line of the parsed text, when it has a lone CR (see
+    /// [`line_starts_if_lone_cr`]).
+    line_starts: Option<Vec<usize>>,
+    /// Just past the piece's last character: no position lies beyond it.
+    end: Pos,
     padding: &'a repair::Padding,
     limits: &'a Limits,
     stack: Vec<Frame>,
@@ -279,12 +322,24 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// The source position of a parser marker. A block scalar that ends the input without a
+    /// final line break ends, for the parser, after the line break it implies: on a line that
+    /// does not exist. Such a position is the end of the input, so that every span lies within
+    /// the text (the fix editor turns spans into byte offsets).
     fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
-        let line = m.line() as u32 + self.first_line - 1;
-        Pos {
+        let (line, col) = match &self.line_starts {
+            None => (m.line(), m.col()),
+            Some(starts) => {
+                let i = starts.partition_point(|&s| s <= m.index());
+                (i, m.index() - starts[i - 1])
+            }
+        };
+        let line = line as u32 + self.first_line - 1;
+        let pos = Pos {
             line,
-            col: self.padding.to_source_col(line, m.col() as u32 + 1),
-        }
+            col: self.padding.to_source_col(line, col as u32 + 1),
+        };
+        pos.min(self.end)
     }
 
     fn span(&self, s: &saphyr_parser::Span) -> Span {
