@@ -14,8 +14,8 @@
 //! on the line after its key, a whole mapping replaced by another) are skipped with
 //! [`Skip::Layout`], never guessed at.
 //!
-//! The caller checks the result: [`verify`] re-parses it and refuses a text that lost a document
-//! or no longer parses.
+//! The caller checks the result: [`verify`] re-loads it and refuses a text whose documents are not
+//! the old ones with exactly the planned operations applied, or that lost a comment.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -25,6 +25,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use super::node::{Entry, Node, Pos, ScalarKind, Value};
 use super::scalar::resolve_plain;
 use crate::fix::{Fix, FixOp, FixValue};
+use crate::{Object, Origin};
+
+pub use super::verify::{verify, verify_documents, Change, VerifyError};
 
 /// Replace `start..end` (byte offsets) with `text`; an insertion when `start == end`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -74,6 +77,19 @@ pub struct Editor<'t> {
     /// The file is JSON (starts with `{` or `[`): inserted keys and strings are double-quoted,
     /// so it stays JSON.
     json: bool,
+    /// The block scalar the text ends in, when it ends without a line break (see
+    /// [`Editor::insertion`]).
+    eof_block: Option<EofBlock>,
+}
+
+/// A block scalar whose content runs to the end of a text that has no final line break.
+struct EofBlock {
+    /// Offset just after its `|` or `>`.
+    indicator_end: usize,
+    /// Its chomping indicator (`+` or `-`) and the indicator's offset, if written.
+    chomp: Option<(usize, char)>,
+    /// Its value (as loaded) ends with a line break.
+    ends_with_break: bool,
 }
 
 impl<'t> Editor<'t> {
@@ -95,7 +111,9 @@ impl<'t> Editor<'t> {
             nl,
             shared: Vec::new(),
             json: text.trim_start().starts_with(['{', '[']),
+            eof_block: None,
         };
+        editor.eof_block = editor.find_eof_block();
         for chunk in super::split_documents(text) {
             let piece = &text[chunk.start..chunk.end];
             // Aliases need anchors (`&`), merges need `<<`: most documents have neither.
@@ -115,8 +133,17 @@ impl<'t> Editor<'t> {
     /// each other (two operations creating the same missing parent); the planner applies them in
     /// separate rounds.
     pub fn edits(&self, object: &Node, fix: &Fix) -> Result<Vec<TextEdit>, Skip> {
+        Ok(self
+            .op_edits(object, fix)?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect())
+    }
+
+    /// [`Editor::edits`] with the index in `fix.ops` of the operation each edit carries out.
+    pub fn op_edits(&self, object: &Node, fix: &Fix) -> Result<Vec<(usize, TextEdit)>, Skip> {
         let mut out = Vec::new();
-        for op in &fix.ops {
+        for (i, op) in fix.ops.iter().enumerate() {
             if let Some(e) = self.op_edit(object, op)? {
                 let hits = |&(a, b): &(usize, usize)| {
                     (e.node_at >= a && e.node_at < b)
@@ -126,7 +153,7 @@ impl<'t> Editor<'t> {
                 if self.shared.iter().any(hits) {
                     return Err(Skip::Shared);
                 }
-                out.push(e.edit);
+                out.push((i, e.edit));
             }
         }
         Ok(out)
@@ -157,6 +184,71 @@ impl<'t> Editor<'t> {
                 self.remove(&steps[steps.len() - 2], last)
             }
         }
+    }
+
+    /// The block scalar the text ends in, if it ends without a line break inside one.
+    fn find_eof_block(&self) -> Option<EofBlock> {
+        if self.text.is_empty() || self.text.ends_with(['\n', '\r']) {
+            return None;
+        }
+        let chunk = *super::split_documents(self.text).last()?;
+        let loaded = super::load_chunk(self.text, chunk, &super::Limits::default());
+        // The scalar that ends last.
+        let mut last: Option<&Node> = None;
+        let mut stack: Vec<&Node> = loaded.documents.iter().map(|d| &d.root).collect();
+        while let Some(n) = stack.pop() {
+            match &n.value {
+                Value::Scalar(_) => {
+                    if last.is_none_or(|l| n.span.end > l.span.end) {
+                        last = Some(n);
+                    }
+                }
+                Value::Seq(items) => stack.extend(items),
+                Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            }
+        }
+        let node = last?;
+        let Value::Scalar(s) = &node.value else {
+            return None;
+        };
+        if !s.quoted || self.offset(node.span.end) != self.text.len() {
+            return None;
+        }
+        // Block scalar content starts on a line of its own, below its header (possibly after
+        // blank lines): `key: |+2 # comment`.
+        if !self.text_before(node.span.start).trim().is_empty() {
+            return None;
+        }
+        let header_line = (1..node.span.start.line)
+            .rev()
+            .find(|&l| !self.line(l).trim().is_empty())?;
+        let line = self.line(header_line);
+        let code = match line.find(" #").or_else(|| line.find("\t#")) {
+            Some(i) => &line[..i],
+            None => line,
+        }
+        .trim_end();
+        let token_start = code.rfind([' ', '\t']).map_or(0, |i| i + 1);
+        let token = &code[token_start..];
+        let rest = token.strip_prefix(['|', '>'])?;
+        let valid = rest.len() <= 2
+            && rest.chars().filter(|c| matches!(c, '+' | '-')).count() <= 1
+            && rest.chars().filter(|c| c.is_ascii_digit()).count() <= 1
+            && rest
+                .chars()
+                .all(|c| matches!(c, '+' | '-') || ('1'..='9').contains(&c));
+        if !valid {
+            return None;
+        }
+        let at = self.line_starts[header_line as usize - 1] + token_start;
+        Some(EofBlock {
+            indicator_end: at + 1,
+            chomp: rest
+                .char_indices()
+                .find(|(_, c)| matches!(c, '+' | '-'))
+                .map(|(i, c)| (at + 1 + i, c)),
+            ends_with_break: s.text.ends_with('\n'),
+        })
     }
 
     // ----- positions -----
@@ -194,6 +286,54 @@ impl<'t> Editor<'t> {
         }
     }
 
+    /// The edit inserting `lines` at `at`, after a line break when `break_first` (the file's last
+    /// line has none). When that last line ends a block scalar, the line break would become part
+    /// of its value (`|` keeps one final line break, `|+` all of them): the scalar's header is
+    /// changed to strip (`|-`) in the same edit when that keeps its value, and the fix is skipped
+    /// when nothing can.
+    fn insertion(
+        &self,
+        at: usize,
+        break_first: bool,
+        lines: String,
+        node_at: usize,
+    ) -> Result<Option<OpEdit>, Skip> {
+        let edit = |start: usize, text: String| {
+            Ok(Some(OpEdit {
+                edit: TextEdit {
+                    start,
+                    end: at,
+                    text,
+                },
+                node_at,
+            }))
+        };
+        if !break_first {
+            return edit(at, lines);
+        }
+        let plain = format!("{}{lines}", self.nl);
+        let Some(block) = &self.eof_block else {
+            return edit(at, plain);
+        };
+        let strip_from = match block.chomp {
+            Some((_, '-')) => return edit(at, plain),
+            // Clip keeps one final line break: if the value has one, it keeps it.
+            None if block.ends_with_break => return edit(at, plain),
+            None => block.indicator_end,
+            Some((_, _)) if block.ends_with_break => {
+                return Err(Skip::Layout(
+                    "a `|+` block scalar ends the file without a final line break",
+                ))
+            }
+            Some((plus, _)) => plus,
+        };
+        let skip = usize::from(block.chomp.is_some());
+        edit(
+            strip_from,
+            format!("-{}{plain}", &self.text[strip_from + skip..at]),
+        )
+    }
+
     fn char_at(&self, offset: usize) -> Option<char> {
         self.text[offset..].chars().next()
     }
@@ -226,7 +366,11 @@ impl<'t> Editor<'t> {
                 }
                 self.content_end_line(&items[last])?
             }
-            Value::Scalar(_) => {
+            Value::Scalar(s) => {
+                // A block scalar ends where the next token (or comment) starts, after its
+                // trailing blank lines. Those lines are its value's when it keeps them (`|+`: the
+                // value ends with two line breaks or more); otherwise the content ends before
+                // them. A line of spaces deeper than the content's indentation is content.
                 let end = node.span.end;
                 let mut line = end.line;
                 let before_end = self
@@ -236,8 +380,12 @@ impl<'t> Editor<'t> {
                     .all(char::is_whitespace);
                 if line > node.span.start.line && before_end {
                     line -= 1;
-                    while line > node.span.start.line && self.line(line).trim().is_empty() {
-                        line -= 1;
+                    let indent = node.span.start.col as usize - 1;
+                    let empty = |l: &str| l.len() <= indent && l.bytes().all(|b| b == b' ');
+                    if !s.text.ends_with("\n\n") {
+                        while line > node.span.start.line && empty(self.line(line)) {
+                            line -= 1;
+                        }
                     }
                 }
                 line
@@ -334,8 +482,16 @@ impl<'t> Editor<'t> {
             }
             (Value::Scalar(_), _) => {
                 let (start, end) = self.scalar_extent(node, step.in_flow)?;
-                let text = match value {
-                    FixValue::List(_) | FixValue::Map(_) => flow(value, self.json),
+                // A string replacing a quoted string keeps its quotes: double quotes can write
+                // anything, single quotes anything printable on one line. Other values (a
+                // boolean replacing `"true"`) must not be quoted.
+                let text = match (value, self.char_at(start)) {
+                    (FixValue::Str(s), Some('"')) => super::scalar::double_quoted(s),
+                    (FixValue::Str(s), Some('\'')) if !s.chars().any(char::is_control) => {
+                        format!("'{}'", s.replace('\'', "''"))
+                    }
+                    (FixValue::Str(s), Some('\'')) => super::scalar::double_quoted(s),
+                    (FixValue::List(_) | FixValue::Map(_), _) => flow(value, self.json),
                     _ => scalar(value, self.json),
                 };
                 Ok(Some(OpEdit {
@@ -382,18 +538,8 @@ impl<'t> Editor<'t> {
                 };
                 let (at_off, break_first) = self.after_line(line);
                 let mut text = String::new();
-                if break_first {
-                    text.push_str(self.nl);
-                }
                 self.block_entry(&mut text, &key, &nested, indent);
-                Ok(Some(OpEdit {
-                    edit: TextEdit {
-                        start: at_off,
-                        end: at_off,
-                        text,
-                    },
-                    node_at: self.offset(node.span.start),
-                }))
+                self.insertion(at_off, break_first, text, self.offset(node.span.start))
             }
             Value::Scalar(_) if is_empty_null(node) => {
                 let entry = at.entry.ok_or(Skip::Layout("empty sequence item"))?;
@@ -430,9 +576,6 @@ impl<'t> Editor<'t> {
         let indent = entry.key_span.start.col as usize - 1 + 2;
         let (at, break_first) = self.after_line(entry.key_span.start.line);
         let mut text = String::new();
-        if break_first {
-            text.push_str(self.nl);
-        }
         match value {
             FixValue::Map(entries) if !entries.is_empty() => {
                 for (k, v) in entries {
@@ -456,14 +599,7 @@ impl<'t> Editor<'t> {
                 }));
             }
         }
-        Ok(Some(OpEdit {
-            edit: TextEdit {
-                start: at,
-                end: at,
-                text,
-            },
-            node_at: colon,
-        }))
+        self.insertion(at, break_first, text, colon)
     }
 
     /// Inserts `item` (already rendered in flow style) before the closing bracket of a flow
@@ -520,18 +656,8 @@ impl<'t> Editor<'t> {
                 let indent = self.text[line_start..dash_at].chars().count();
                 let (at, break_first) = self.after_line(self.content_end_line(node)?);
                 let mut text = String::new();
-                if break_first {
-                    text.push_str(self.nl);
-                }
                 self.block_item(&mut text, value, indent);
-                Ok(Some(OpEdit {
-                    edit: TextEdit {
-                        start: at,
-                        end: at,
-                        text,
-                    },
-                    node_at: first,
-                }))
+                self.insertion(at, break_first, text, first)
             }
             Value::Scalar(s) if s.kind == ScalarKind::Null => {
                 self.set_existing(step, &FixValue::List(vec![value.clone()]))
@@ -1010,15 +1136,38 @@ pub enum Outcome {
     Skipped(Skip),
 }
 
+/// The edits of one round on one text, each with the operation it carries out (for [`verify`]),
+/// and what became of each fix.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// One per fix given to [`plan`], in order.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Plan {
+    /// The text edits to [`apply`].
+    pub fn edits(&self) -> Vec<TextEdit> {
+        self.changes.iter().map(|c| c.edit.clone()).collect()
+    }
+}
+
 /// Plans one round of fixes on one text: each fix's edits are taken whole when they do not
 /// overlap edits already taken (an identical edit, two rules asking for the same change, counts
 /// once), and deferred otherwise. Deferring rather than merging keeps every edit computed from
 /// spans of the text it applies to; the caller applies the plan, re-reads the text and plans again.
-pub fn plan(editor: &Editor<'_>, fixes: &[(&Node, &Fix)]) -> (Vec<TextEdit>, Vec<Outcome>) {
-    let mut taken: Vec<TextEdit> = Vec::new();
+/// The objects must have been loaded from the editor's text.
+pub fn plan(editor: &Editor<'_>, fixes: &[(&Object, &Fix)]) -> Plan {
+    let mut taken: Vec<Change> = Vec::new();
     let mut outcomes = Vec::with_capacity(fixes.len());
-    for (node, fix) in fixes {
-        let edits = match editor.edits(node, fix) {
+    for (object, fix) in fixes {
+        let Origin::File { document, base, .. } = &object.origin else {
+            outcomes.push(Outcome::Skipped(Skip::Layout(
+                "object not read from a file",
+            )));
+            continue;
+        };
+        let edits = match editor.op_edits(&object.node, fix) {
             Ok(e) => e,
             Err(skip) => {
                 outcomes.push(Outcome::Skipped(skip));
@@ -1032,21 +1181,29 @@ pub fn plan(editor: &Editor<'_>, fixes: &[(&Node, &Fix)]) -> (Vec<TextEdit>, Vec
         // The fix's own operations may collide (two of them creating one missing parent): take
         // the ones that fit now, the rest comes back with the next round's findings.
         let mut partial = false;
-        let mut mine: Vec<TextEdit> = Vec::new();
-        for e in edits {
-            if mine.iter().any(|m| conflict(m, &e)) {
+        let mut mine: Vec<(usize, TextEdit)> = Vec::new();
+        for (op, e) in edits {
+            if mine.iter().any(|(_, m)| conflict(m, &e)) {
                 partial = true;
             } else {
-                mine.push(e);
+                mine.push((op, e));
             }
         }
-        if mine.iter().any(|e| taken.iter().any(|t| conflict(t, e))) {
+        if mine
+            .iter()
+            .any(|(_, e)| taken.iter().any(|t| conflict(&t.edit, e)))
+        {
             outcomes.push(Outcome::Deferred);
             continue;
         }
-        for e in mine {
-            if !taken.contains(&e) {
-                taken.push(e);
+        for (op, e) in mine {
+            if !taken.iter().any(|t| t.edit == e) {
+                taken.push(Change {
+                    document: *document,
+                    base: base.clone(),
+                    op: fix.ops[op].clone(),
+                    edit: e,
+                });
             }
         }
         outcomes.push(if partial {
@@ -1055,61 +1212,10 @@ pub fn plan(editor: &Editor<'_>, fixes: &[(&Node, &Fix)]) -> (Vec<TextEdit>, Vec
             Outcome::Applied
         });
     }
-    (taken, outcomes)
-}
-
-/// Why an edited text was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
-    #[error("the fixed text does not parse ({0}); nothing was written")]
-    Parse(String),
-    #[error("the fixed text has {after} documents instead of {before}; nothing was written")]
-    Documents { before: usize, after: usize },
-    #[error("document {index} changed kind ({before} → {after}); nothing was written")]
-    Kind {
-        index: usize,
-        before: String,
-        after: String,
-    },
-}
-
-/// Checks an edited text against the original: it parses wherever the original did, and has the
-/// same documents of the same kinds.
-pub fn verify(before: &str, after: &str) -> Result<(), VerifyError> {
-    let limits = super::Limits::default();
-    let (old_docs, old_errors) = super::load_str(before, &limits);
-    let (new_docs, new_errors) = super::load_str(after, &limits);
-    if new_errors.len() > old_errors.len() {
-        let e = new_errors
-            .iter()
-            .find(|e| !old_errors.contains(e))
-            .unwrap_or(&new_errors[0]);
-        return Err(VerifyError::Parse(e.to_string()));
+    Plan {
+        changes: taken,
+        outcomes,
     }
-    if old_docs.len() != new_docs.len() {
-        return Err(VerifyError::Documents {
-            before: old_docs.len(),
-            after: new_docs.len(),
-        });
-    }
-    let kind = |n: &Node| {
-        format!(
-            "{} {}",
-            n.get("apiVersion").and_then(Node::as_str).unwrap_or(""),
-            n.get("kind").and_then(Node::as_str).unwrap_or("")
-        )
-    };
-    for (i, (a, b)) in old_docs.iter().zip(&new_docs).enumerate() {
-        let (ka, kb) = (kind(&a.root), kind(&b.root));
-        if ka != kb {
-            return Err(VerifyError::Kind {
-                index: i,
-                before: ka,
-                after: kb,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// The position (1-based line, column in code points) of a byte offset of `text`.
