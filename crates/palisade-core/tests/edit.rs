@@ -680,7 +680,12 @@ fn removing_the_last_item_leaves_a_null_that_verify_accepts() {
     let (out, _) = fix(
         text,
         0,
-        vec![remove("/spec/containers/0/securityContext/capabilities/add/0")],
+        vec![remove(
+            "/spec/containers/0/securityContext/capabilities/add/0",
+        )],
     );
-    assert!(out.ends_with("      capabilities:\n        add:\n"), "{out}");
+    assert!(
+        out.ends_with("      capabilities:\n        add:\n"),
+        "{out}"
+    );
 }
