@@ -80,6 +80,9 @@ pub struct Editor<'t> {
     /// The block scalar the text ends in, when it ends without a line break (see
     /// [`Editor::insertion`]).
     eof_block: Option<EofBlock>,
+    /// Positions of keys written a second time in their mapping (the loader keeps the last one),
+    /// found on the first removal that needs them.
+    duplicates: std::sync::OnceLock<HashSet<Pos>>,
 }
 
 /// A block scalar whose content runs to the end of a text that has no final line break.
@@ -112,6 +115,7 @@ impl<'t> Editor<'t> {
             shared: Vec::new(),
             json: text.trim_start().starts_with(['{', '[']),
             eof_block: None,
+            duplicates: std::sync::OnceLock::new(),
         };
         editor.eof_block = editor.find_eof_block();
         for chunk in super::split_documents(text) {
@@ -686,6 +690,19 @@ impl<'t> Editor<'t> {
                 Value::Map(entries) => {
                     let own = own_entries(pnode, entries);
                     let entry = target.entry.expect("a mapping's child has an entry");
+                    // Removing the last of a key written twice would bring the first one back.
+                    let duplicates = self.duplicates.get_or_init(|| {
+                        super::load_str(self.text, &super::Limits::default())
+                            .0
+                            .iter()
+                            .flat_map(|d| d.duplicate_keys.iter().map(|k| k.second.start))
+                            .collect()
+                    });
+                    if duplicates.contains(&entry.key_span.start) {
+                        return Err(Skip::Layout(
+                            "key written twice in its mapping (removing one brings back the other)",
+                        ));
+                    }
                     let i = own
                         .iter()
                         .position(|e| std::ptr::eq(*e, entry))
@@ -1110,8 +1127,10 @@ pub fn apply(text: &str, edits: &[TextEdit]) -> String {
     out
 }
 
-/// Whether two edits cannot both be applied: overlapping ranges, or insertions at one point
-/// (whose order would matter).
+/// Whether two edits cannot both be applied: overlapping ranges, insertions at one point (whose
+/// order would matter), or an insertion at either end of a replaced range: text inserted where a
+/// removed block ends was computed for a parent that the removal may take away (inserting a key
+/// into `metadata.labels` while removing `metadata`), so it waits for the next round.
 pub fn conflict(a: &TextEdit, b: &TextEdit) -> bool {
     if a == b {
         return false;
@@ -1120,8 +1139,8 @@ pub fn conflict(a: &TextEdit, b: &TextEdit) -> bool {
         return a.start == b.start;
     }
     a.start < b.end && b.start < a.end
-        || (a.start == a.end && a.start > b.start && a.start < b.end)
-        || (b.start == b.end && b.start > a.start && b.start < a.end)
+        || (a.start == a.end && a.start >= b.start && a.start <= b.end)
+        || (b.start == b.end && b.start >= a.start && b.start <= a.end)
 }
 
 /// What became of one fix in a round of [`plan`].

@@ -1,0 +1,83 @@
+//! Inputs the `fix_editor` fuzz target (`fuzz/fuzz_targets/fix_editor.rs`) found, as regression
+//! tests: one round of fixes (one fix per operation) planned on document 0, applied, and checked
+//! with `verify` exactly as the target checks it. The reproducers themselves are kept in
+//! `fuzz/regressions/fix_editor/`.
+
+use std::sync::Arc;
+
+use palisade_core::yaml::edit::{apply, plan, verify, Editor};
+use palisade_core::yaml::{load_str, Limits};
+use palisade_core::{Fix, FixOp, FixValue, Object, Origin};
+
+/// Plans `ops` on document 0 of `text`, applies them and verifies; returns the edited text.
+fn round(text: &str, ops: Vec<FixOp>) -> String {
+    let (docs, _) = load_str(text, &Limits::default());
+    let object = Object {
+        origin: Origin::File {
+            path: Arc::from("fuzz.yaml"),
+            document: 0,
+            base: String::new(),
+        },
+        node: docs[0].root.clone(),
+    };
+    let fixes: Vec<Fix> = ops.into_iter().map(|op| Fix::safe("t", vec![op])).collect();
+    let items: Vec<(&Object, &Fix)> = fixes.iter().map(|f| (&object, f)).collect();
+    let planned = plan(&Editor::new(text), &items);
+    let after = apply(text, &planned.edits());
+    if let Err(e) = verify(text, &after, &planned.changes) {
+        panic!("{e}\n--- before\n{text}\n--- after\n{after}");
+    }
+    after
+}
+
+fn set(p: &str, v: FixValue) -> FixOp {
+    FixOp::Set {
+        pointer: p.into(),
+        value: v,
+    }
+}
+
+fn remove(p: &str) -> FixOp {
+    FixOp::Remove { pointer: p.into() }
+}
+
+/// An operation may change `apiVersion` or `kind`: the trees are compared, not the kinds.
+#[test]
+fn an_operation_may_change_the_kind() {
+    let text = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n";
+    let out = round(
+        text,
+        vec![
+            set("/apiVersion", FixValue::str("line\nbreak")),
+            set("/added", FixValue::str("yes")),
+        ],
+    );
+    assert!(out.starts_with("apiVersion: \"line\\nbreak\"\n"), "{out}");
+}
+
+/// A key inserted below a mapping that another fix of the round removes: the insertion lands
+/// where the removed block ended and would join the wrong parent. It waits for the next round.
+#[test]
+fn no_insertion_where_a_removed_block_ends() {
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n    owner: x\n";
+    let out = round(
+        text,
+        vec![
+            set("/metadata/labels/parent/added", FixValue::str("1.30")),
+            remove("/metadata"),
+        ],
+    );
+    assert_eq!(
+        out,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n    owner: x\n    parent:\n      added: \"1.30\"\n"
+    );
+}
+
+/// Removing a key written twice (the loader keeps the last) would bring back the first: skipped.
+#[test]
+fn no_removal_of_a_duplicated_key() {
+    let text =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec: {}\nmetadata:\n  name: b\n";
+    let out = round(text, vec![remove("/metadata")]);
+    assert_eq!(out, text);
+}
