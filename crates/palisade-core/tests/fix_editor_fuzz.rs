@@ -81,3 +81,18 @@ fn no_removal_of_a_duplicated_key() {
     let out = round(text, vec![remove("/metadata")]);
     assert_eq!(out, text);
 }
+
+/// Removing the only key of a list item leaves `{}`; a key set below the removed one the same
+/// round would land under it. Operations on nested pointers wait for the next round.
+#[test]
+fn no_edit_below_a_removed_node_in_the_same_round() {
+    let text = "kind: Ingress\nspec:\n  rules:\n  - http:\n      paths:\n      - path: /\n        backend: {}\n";
+    let out = round(
+        text,
+        vec![
+            remove("/spec/rules/0/http"),
+            set("/spec/rules/0/http/paths/0/added", FixValue::Bool(true)),
+        ],
+    );
+    assert_eq!(out, "kind: Ingress\nspec:\n  rules:\n  - {}\n");
+}

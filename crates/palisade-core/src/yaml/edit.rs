@@ -1127,6 +1127,15 @@ pub fn apply(text: &str, edits: &[TextEdit]) -> String {
     out
 }
 
+/// Whether one pointer names the other or a node below it. Two operations on nested nodes of
+/// one object (removing `http` and setting a key below `http/paths/0`) never go in one round:
+/// each edit was computed for the text the other changes.
+fn nested(a: &str, b: &str) -> bool {
+    let below =
+        |x: &str, y: &str| x.len() > y.len() && x.starts_with(y) && x.as_bytes()[y.len()] == b'/';
+    a == b || below(a, b) || below(b, a)
+}
+
 /// Whether two edits cannot both be applied: overlapping ranges, insertions at one point (whose
 /// order would matter), or an insertion at either end of a replaced range: text inserted where a
 /// removed block ends was computed for a parent that the removal may take away (inserting a key
@@ -1201,16 +1210,26 @@ pub fn plan(editor: &Editor<'_>, fixes: &[(&Object, &Fix)]) -> Plan {
         // the ones that fit now, the rest comes back with the next round's findings.
         let mut partial = false;
         let mut mine: Vec<(usize, TextEdit)> = Vec::new();
+        let full = |op: usize| format!("{base}{}", fix.ops[op].pointer());
         for (op, e) in edits {
-            if mine.iter().any(|(_, m)| conflict(m, &e)) {
+            if mine
+                .iter()
+                .any(|(o, m)| conflict(m, &e) || nested(&full(*o), &full(op)))
+            {
                 partial = true;
             } else {
                 mine.push((op, e));
             }
         }
+        let clash = |t: &Change, op: usize, e: &TextEdit| {
+            t.edit != *e
+                && (conflict(&t.edit, e)
+                    || (t.document == *document
+                        && nested(&format!("{}{}", t.base, t.op.pointer()), &full(op))))
+        };
         if mine
             .iter()
-            .any(|(_, e)| taken.iter().any(|t| conflict(&t.edit, e)))
+            .any(|(op, e)| taken.iter().any(|t| clash(t, *op, e)))
         {
             outcomes.push(Outcome::Deferred);
             continue;
