@@ -96,3 +96,29 @@ fn no_edit_below_a_removed_node_in_the_same_round() {
     );
     assert_eq!(out, "kind: Ingress\nspec:\n  rules:\n  - {}\n");
 }
+
+/// Removing the only key of a document would leave an empty document, which disappears.
+#[test]
+fn no_removal_of_a_documents_only_key() {
+    let text = "apiTeMn: ap\n";
+    assert_eq!(round(text, vec![remove("/apiTeMn")]), text);
+}
+
+/// A plain scalar continued on the next lines reads as one line (its breaks fold into spaces):
+/// replacing its first line only would leave the rest.
+#[test]
+fn no_replacement_of_a_multi_line_plain_scalar() {
+    let text = "kind: ConfigMap\nmetadata:\n  name: a b\n    c d\n";
+    assert_eq!(
+        round(text, vec![set("/metadata/name", FixValue::Bool(false))]),
+        text
+    );
+}
+
+/// YAML reads a lone CR as a line break; the editor counts lines by LF, so it does not edit such
+/// a text (it used to index past its line table).
+#[test]
+fn no_edit_of_a_text_with_lone_cr_line_breaks() {
+    let text = "a: b\rc: d";
+    assert_eq!(round(text, vec![set("/c", FixValue::Bool(false))]), text);
+}

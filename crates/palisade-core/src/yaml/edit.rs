@@ -80,6 +80,8 @@ pub struct Editor<'t> {
     /// The block scalar the text ends in, when it ends without a line break (see
     /// [`Editor::insertion`]).
     eof_block: Option<EofBlock>,
+    /// The text has a CR not followed by LF (an old Mac line break): not edited.
+    lone_cr: bool,
     /// Positions of keys written a second time in their mapping (the loader keeps the last one),
     /// found on the first removal that needs them.
     duplicates: std::sync::OnceLock<HashSet<Pos>>,
@@ -115,6 +117,11 @@ impl<'t> Editor<'t> {
             shared: Vec::new(),
             json: text.trim_start().starts_with(['{', '[']),
             eof_block: None,
+            lone_cr: text
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0] == b'\r' && w[1] != b'\n')
+                || text.ends_with('\r'),
             duplicates: std::sync::OnceLock::new(),
         };
         editor.eof_block = editor.find_eof_block();
@@ -146,6 +153,10 @@ impl<'t> Editor<'t> {
 
     /// [`Editor::edits`] with the index in `fix.ops` of the operation each edit carries out.
     pub fn op_edits(&self, object: &Node, fix: &Fix) -> Result<Vec<(usize, TextEdit)>, Skip> {
+        // YAML reads a lone CR as a line break, so the loader's line numbers would not be ours.
+        if self.lone_cr {
+            return Err(Skip::Layout("line breaks written as a lone CR"));
+        }
         let mut out = Vec::new();
         for (i, op) in fix.ops.iter().enumerate() {
             if let Some(e) = self.op_edit(object, op)? {
@@ -184,6 +195,9 @@ impl<'t> Editor<'t> {
             FixOp::Remove { .. } => {
                 if steps.len() < 2 {
                     return Err(Skip::Layout("cannot remove a whole object"));
+                }
+                if steps.len() == 2 && root.entries().len() == 1 {
+                    return Err(Skip::Layout("would leave an empty document"));
                 }
                 self.remove(&steps[steps.len() - 2], last)
             }
@@ -268,7 +282,7 @@ impl<'t> Editor<'t> {
 
     /// The text of a line without its line break.
     fn line(&self, line: u32) -> &'t str {
-        let i = line as usize - 1;
+        let i = (line.max(1) as usize - 1).min(self.line_starts.len() - 1);
         let start = self.line_starts[i];
         let end = self
             .line_starts
@@ -422,7 +436,9 @@ impl<'t> Editor<'t> {
                 "value not on its key's line, or with a tag, anchor or block indicator",
             ));
         }
-        if s.text.contains('\n') {
+        // A plain scalar folds its line breaks into spaces: its span tells it runs on.
+        let plain = !matches!(self.char_at(self.offset(node.span.start)), Some('"' | '\''));
+        if s.text.contains('\n') || (plain && node.span.end.line != node.span.start.line) {
             return Err(Skip::Layout("multi-line value"));
         }
         let start = self.offset(node.span.start);
