@@ -122,3 +122,78 @@ fn no_edit_of_a_text_with_lone_cr_line_breaks() {
     let text = "a: b\rc: d";
     assert_eq!(round(text, vec![set("/c", FixValue::Bool(false))]), text);
 }
+
+fn append(p: &str, v: FixValue) -> FixOp {
+    FixOp::Append {
+        pointer: p.into(),
+        value: v,
+    }
+}
+
+/// A block sequence whose first item is a flow mapping (`- {}`) starts where that item starts:
+/// it is not a flow collection, and removing it takes only its own lines.
+#[test]
+fn a_block_sequence_of_flow_items_is_block() {
+    let text = "kind: NetworkPolicy\nspec:\n  egress:\n  - {}\n  ingress:\n  - from: []\n";
+    assert_eq!(
+        round(text, vec![remove("/spec/egress")]),
+        "kind: NetworkPolicy\nspec:\n  ingress:\n  - from: []\n"
+    );
+}
+
+/// A complex key (`? a: b`) spans lines; it is not edited as `key:` (slicing the text from its
+/// end to the end of its first line used to panic).
+#[test]
+fn a_complex_key_is_not_an_empty_key_layout() {
+    let text = "kind: X\nlabels:\n  ? a: b\n---\nkind: Y\n";
+    assert_eq!(
+        round(
+            text,
+            vec![set("/labels/<complex key>/added", FixValue::Bool(true))]
+        ),
+        text
+    );
+}
+
+/// The whole document is never replaced; a document that is a list can be appended to.
+#[test]
+fn whole_documents() {
+    assert_eq!(
+        round("just text\n", vec![set("", FixValue::Bool(true))]),
+        "just text\n"
+    );
+    assert_eq!(
+        round("- a\n- b\n", vec![append("", FixValue::Int(0))]),
+        "- a\n- b\n- 0\n"
+    );
+}
+
+/// Two removals of top-level keys may together empty the document: one per round.
+#[test]
+fn one_top_level_removal_per_round() {
+    assert_eq!(
+        round("a: 1\nb: 2\n", vec![remove("/a"), remove("/b")]),
+        "b: 2\n"
+    );
+}
+
+/// Removing the only key of a list item writes `- {}` with the line break: a key inserted after
+/// the item touches that edit and waits for the next round (below `- {}` it would not parse).
+#[test]
+fn no_insertion_below_an_emptied_item() {
+    let text = "kind: S\nspec:\n  ports:\n  - protocol: TCP\n";
+    assert_eq!(
+        round(
+            text,
+            vec![
+                set("/spec/ports/0/parent/added", FixValue::Bool(true)),
+                remove("/spec/ports/0/protocol"),
+            ]
+        ),
+        format!("{text}    parent:\n      added: true\n")
+    );
+    assert_eq!(
+        round(text, vec![remove("/spec/ports/0/protocol")]),
+        "kind: S\nspec:\n  ports:\n  - {}\n"
+    );
+}

@@ -180,6 +180,9 @@ impl<'t> Editor<'t> {
         for i in 1..steps.len() {
             steps[i].in_flow = self.is_flow(steps[i - 1].node);
         }
+        if segs.is_empty() && !matches!(op, FixOp::Append { .. }) {
+            return Err(Skip::Layout("cannot replace or remove a whole document"));
+        }
         let found = steps.len() == segs.len() + 1;
         let last = steps.last().expect("the root is always a step");
         match op {
@@ -196,7 +199,7 @@ impl<'t> Editor<'t> {
                 if steps.len() < 2 {
                     return Err(Skip::Layout("cannot remove a whole object"));
                 }
-                if steps.len() == 2 && root.entries().len() == 1 {
+                if steps.len() == 2 && root.entries().len() + root.items().len() == 1 {
                     return Err(Skip::Layout("would leave an empty document"));
                 }
                 self.remove(&steps[steps.len() - 2], last)
@@ -356,11 +359,16 @@ impl<'t> Editor<'t> {
         self.text[offset..].chars().next()
     }
 
+    /// Whether a collection is written in flow style. A block collection's span starts at its
+    /// first item or key, which may itself be a flow collection (`- {}`): flow style is an
+    /// opening bracket that is not where the first child starts.
     fn is_flow(&self, node: &Node) -> bool {
-        match &node.value {
-            Value::Scalar(_) => false,
-            _ => matches!(self.char_at(self.offset(node.span.start)), Some('[' | '{')),
-        }
+        let (open, first) = match &node.value {
+            Value::Scalar(_) => return false,
+            Value::Seq(items) => ('[', items.first().map(|i| i.span.start)),
+            Value::Map(entries) => ('{', entries.first().map(|e| e.key_span.start)),
+        };
+        self.char_at(self.offset(node.span.start)) == Some(open) && first != Some(node.span.start)
     }
 
     /// The last line holding content of `node` (block collections end where the next token
@@ -587,7 +595,10 @@ impl<'t> Editor<'t> {
         let key_end = self.offset(entry.key_span.end);
         let line = self.line(entry.key_span.start.line);
         let line_start = self.line_starts[entry.key_span.start.line as usize - 1];
-        let after_key = &self.text[key_end..line_start + line.len()];
+        // A key whose span runs past its line (a multi-line quoted key) is no `key:` layout.
+        let Some(after_key) = self.text.get(key_end..line_start + line.len()) else {
+            return Err(Skip::Layout("empty value in an unusual place"));
+        };
         let colon = after_key.find(':').map(|i| key_end + i + 1);
         let rest = after_key.split_once(':').map_or("x", |(_, r)| r.trim());
         let Some(colon) = colon.filter(|_| rest.is_empty() || rest.starts_with('#')) else {
@@ -781,8 +792,13 @@ impl<'t> Editor<'t> {
         match next {
             Some(n) if !is_seq => edit(s, self.offset(n), ""),
             _ if !is_seq => {
-                let end = self.line_starts[last_line as usize - 1] + self.line(last_line).len();
-                edit(s, end, "{}")
+                // The replaced range takes the line break too (written back as it was), so that
+                // an insertion after these lines touches it and waits for the next round: a key
+                // inserted below `- {}` would not parse.
+                let line_end =
+                    self.line_starts[last_line as usize - 1] + self.line(last_line).len();
+                let (end, _) = self.after_line(last_line);
+                edit(s, end, &format!("{{}}{}", &self.text[line_end..end]))
             }
             _ => Err(Skip::Layout("nested sequence on one line")),
         }
@@ -1227,11 +1243,14 @@ pub fn plan(editor: &Editor<'_>, fixes: &[(&Object, &Fix)]) -> Plan {
         let mut partial = false;
         let mut mine: Vec<(usize, TextEdit)> = Vec::new();
         let full = |op: usize| format!("{base}{}", fix.ops[op].pointer());
+        // Two removals of top-level keys of one object may together empty its document.
+        let top_removal = |op: &FixOp| matches!(op, FixOp::Remove { pointer } if pointer.matches('/').count() == 1);
         for (op, e) in edits {
-            if mine
-                .iter()
-                .any(|(o, m)| conflict(m, &e) || nested(&full(*o), &full(op)))
-            {
+            if mine.iter().any(|(o, m)| {
+                conflict(m, &e)
+                    || nested(&full(*o), &full(op))
+                    || (top_removal(&fix.ops[*o]) && top_removal(&fix.ops[op]))
+            }) {
                 partial = true;
             } else {
                 mine.push((op, e));
@@ -1240,6 +1259,10 @@ pub fn plan(editor: &Editor<'_>, fixes: &[(&Object, &Fix)]) -> Plan {
         let clash = |t: &Change, op: usize, e: &TextEdit| {
             t.edit != *e
                 && (conflict(&t.edit, e)
+                    || (t.document == *document
+                        && t.base == *base
+                        && top_removal(&t.op)
+                        && top_removal(&fix.ops[op]))
                     || (t.document == *document
                         && nested(&format!("{}{}", t.base, t.op.pointer()), &full(op))))
         };

@@ -266,7 +266,20 @@ fn split(pointer: &str) -> Vec<String> {
 /// one-item list, `Remove` takes out a key or an item.
 fn apply<'a>(root: &mut Want<'a>, segs: &[String], op: &'a FixOp) -> Result<(), &'static str> {
     let Some((last, parents)) = segs.split_last() else {
-        return Err("the operation names the whole object");
+        // The whole document: only appending to a document that is a list names it.
+        return match op {
+            FixOp::Append { value, .. } => {
+                root.open()?;
+                match root {
+                    Want::Seq(items) => {
+                        items.push(Want::New(value));
+                        Ok(())
+                    }
+                    _ => Err("appending to something that is not a list"),
+                }
+            }
+            _ => Err("the operation names the whole object"),
+        };
     };
     let create = !matches!(op, FixOp::Remove { .. });
     let mut at = root;
