@@ -197,3 +197,35 @@ fn no_insertion_below_an_emptied_item() {
         "kind: S\nspec:\n  ports:\n  - {}\n"
     );
 }
+
+/// A key with an empty value last in an anchored mapping: the insertion below it is inside the
+/// anchor's text, which an alias shares. Skipped.
+#[test]
+fn no_insertion_below_an_empty_key_of_an_anchored_mapping() {
+    let text =
+        "kind: S\nmetadata:\n  labels: &labels\n    aec:\n  name: x\nspec:\n  selector: *labels\n";
+    assert_eq!(
+        round(
+            text,
+            vec![set("/metadata/labels/aec/parent/added", FixValue::str("v"))]
+        ),
+        text
+    );
+}
+
+/// An empty value can be a zero-width span at the next token (an empty block scalar, a complex
+/// key's missing value before `---`): its key's lines end before that token.
+#[test]
+fn an_empty_value_ends_on_its_keys_line() {
+    let text = "kind: C\ndata:\n  404: |\nother: |\n  x\n";
+    assert_eq!(
+        round(text, vec![remove("/data/404")]),
+        "kind: C\ndata:\nother: |\n  x\n"
+    );
+    let text = "kind: X\n? a\n---\nkind: Y\n";
+    assert_eq!(
+        round(text, vec![append("/list", FixValue::Int(0))]),
+        // After the last key written at the mapping's column (`? a` is not: its key is at 3).
+        "kind: X\nlist:\n  - 0\n? a\n---\nkind: Y\n"
+    );
+}

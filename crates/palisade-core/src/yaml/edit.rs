@@ -160,8 +160,10 @@ impl<'t> Editor<'t> {
         let mut out = Vec::new();
         for (i, op) in fix.ops.iter().enumerate() {
             if let Some(e) = self.op_edit(object, op)? {
+                // Inclusive at the end: a region ends where its last content ends, which is
+                // where an empty value's colon is (`key:` last in an anchored mapping).
                 let hits = |&(a, b): &(usize, usize)| {
-                    (e.node_at >= a && e.node_at < b)
+                    (e.node_at >= a && e.node_at <= b)
                         || (e.edit.start < b && e.edit.end > a)
                         || (e.edit.start == e.edit.end && e.edit.start > a && e.edit.start < b)
                 };
@@ -404,12 +406,16 @@ impl<'t> Editor<'t> {
                     .chars()
                     .take(end.col as usize - 1)
                     .all(char::is_whitespace);
-                if line > node.span.start.line && before_end {
+                // An empty value (`key:` then a less indented line, `- |` with no content) can
+                // be a zero-width span at the next token: its content, nothing, ends before it.
+                let empty_at_next = node.span.start == end && end.line > 1;
+                if (line > node.span.start.line || empty_at_next) && before_end {
                     line -= 1;
+                    let floor = node.span.start.line.min(line);
                     let indent = node.span.start.col as usize - 1;
                     let empty = |l: &str| l.len() <= indent && l.bytes().all(|b| b == b' ');
                     if !s.text.ends_with("\n\n") {
-                        while line > node.span.start.line && empty(self.line(line)) {
+                        while line > floor && empty(self.line(line)) {
                             line -= 1;
                         }
                     }
@@ -604,6 +610,9 @@ impl<'t> Editor<'t> {
         let Some(colon) = colon.filter(|_| rest.is_empty() || rest.starts_with('#')) else {
             return Err(Skip::Layout("empty value in an unusual place"));
         };
+        // The edit changes the key's value: checked against shared regions at the key (the
+        // empty value's span can lie just past an anchored mapping's last content).
+        let key_start = self.offset(entry.key_span.start);
         let indent = entry.key_span.start.col as usize - 1 + 2;
         let (at, break_first) = self.after_line(entry.key_span.start.line);
         let mut text = String::new();
@@ -626,11 +635,11 @@ impl<'t> Editor<'t> {
                         end: colon,
                         text: format!(" {}", flow(value, self.json)),
                     },
-                    node_at: colon,
+                    node_at: key_start,
                 }));
             }
         }
-        self.insertion(at, break_first, text, colon)
+        self.insertion(at, break_first, text, key_start)
     }
 
     /// Inserts `item` (already rendered in flow style) before the closing bracket of a flow
