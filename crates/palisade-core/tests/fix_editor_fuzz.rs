@@ -222,10 +222,25 @@ fn an_empty_value_ends_on_its_keys_line() {
         round(text, vec![remove("/data/404")]),
         "kind: C\ndata:\nother: |\n  x\n"
     );
+}
+
+/// A mapping with an explicit key (`? a`) has no column to insert at that the editor can trust:
+/// skipped (a key was inserted at the explicit key's column, inside the next document).
+#[test]
+fn no_insertion_into_a_mapping_with_explicit_keys() {
     let text = "kind: X\n? a\n---\nkind: Y\n";
+    assert_eq!(round(text, vec![append("/list", FixValue::Int(0))]), text);
+    let text = "      ? a\n---\nkind: Y\n";
+    assert_eq!(round(text, vec![append("/list", FixValue::Int(0))]), text);
+}
+
+/// A block scalar's last line of spaces (deeper than its indentation) at the end of a text
+/// without a final line break is content: a key is inserted after it, not before.
+#[test]
+fn a_last_line_of_spaces_is_block_scalar_content() {
+    let text = "kind: C\ndata:\n  404: |\n    x\n       ";
     assert_eq!(
-        round(text, vec![append("/list", FixValue::Int(0))]),
-        // After the last key written at the mapping's column (`? a` is not: its key is at 3).
-        "kind: X\nlist:\n  - 0\n? a\n---\nkind: Y\n"
+        round(text, vec![set("/data/added", FixValue::Int(1))]),
+        "kind: C\ndata:\n  404: |-\n    x\n       \n  added: 1\n"
     );
 }

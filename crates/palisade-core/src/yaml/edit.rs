@@ -409,7 +409,10 @@ impl<'t> Editor<'t> {
                 // An empty value (`key:` then a less indented line, `- |` with no content) can
                 // be a zero-width span at the next token: its content, nothing, ends before it.
                 let empty_at_next = node.span.start == end && end.line > 1;
-                if (line > node.span.start.line || empty_at_next) && before_end {
+                // At the end of a text without a final line break, the last line (spaces
+                // deeper than the indentation included) is the scalar's own.
+                let at_eof = self.offset(end) == self.text.len() && !self.text.ends_with('\n');
+                if (line > node.span.start.line || empty_at_next) && before_end && !at_eof {
                     line -= 1;
                     let floor = node.span.start.line.min(line);
                     let indent = node.span.start.col as usize - 1;
@@ -562,6 +565,12 @@ impl<'t> Editor<'t> {
                 let first = own
                     .first()
                     .ok_or(Skip::Layout("mapping of merged keys only"))?;
+                // `? key` (an explicit key): its column is the key's, not the mapping's.
+                let explicit =
+                    |e: &Entry| self.text_before(e.key_span.start).trim_end().ends_with('?');
+                if entries.iter().any(explicit) {
+                    return Err(Skip::Layout("mapping with explicit `?` keys"));
+                }
                 let indent = first.key_span.start.col as usize - 1;
                 let last = own.last().expect("non-empty");
                 let line = if last.value.span.start < last.key_span.end {
