@@ -244,3 +244,12 @@ fn a_last_line_of_spaces_is_block_scalar_content() {
         "kind: C\ndata:\n  404: |-\n    x\n       \n  added: 1\n"
     );
 }
+
+/// A key the parser places on a line past the last line break (`?` then a line of spaces) does
+/// not make the editor index past its line table.
+#[test]
+fn a_key_past_the_last_line_break() {
+    let text = "?\n ";
+    round(text, vec![set("/added", FixValue::Bool(true))]);
+    round(text, vec![set("//added", FixValue::Bool(true))]);
+}

@@ -263,7 +263,7 @@ impl<'t> Editor<'t> {
         if !valid {
             return None;
         }
-        let at = self.line_starts[header_line as usize - 1] + token_start;
+        let at = self.line_start(header_line) + token_start;
         Some(EofBlock {
             indicator_end: at + 1,
             chomp: rest
@@ -283,6 +283,12 @@ impl<'t> Editor<'t> {
         rest.char_indices()
             .nth(pos.col.max(1) as usize - 1)
             .map_or(self.text.len(), |(i, _)| start + i)
+    }
+
+    /// Offset of the start of `line`, clamped like [`Editor::line`]: the parser can report a
+    /// line past the last line break (a key at the very end of the text).
+    fn line_start(&self, line: u32) -> usize {
+        self.line_starts[(line.max(1) as usize - 1).min(self.line_starts.len() - 1)]
     }
 
     /// The text of a line without its line break.
@@ -609,7 +615,7 @@ impl<'t> Editor<'t> {
         // `key:` then nothing but an optional comment on the key's line.
         let key_end = self.offset(entry.key_span.end);
         let line = self.line(entry.key_span.start.line);
-        let line_start = self.line_starts[entry.key_span.start.line as usize - 1];
+        let line_start = self.line_start(entry.key_span.start.line);
         // A key whose span runs past its line (a multi-line quoted key) is no `key:` layout.
         let Some(after_key) = self.text.get(key_end..line_start + line.len()) else {
             return Err(Skip::Layout("empty value in an unusual place"));
@@ -694,7 +700,7 @@ impl<'t> Editor<'t> {
                 }
                 let first = self.offset(items[0].span.start);
                 let dash = self.text[..first].trim_end_matches([' ', '\t']);
-                let line_start = self.line_starts[items[0].span.start.line as usize - 1];
+                let line_start = self.line_start(items[0].span.start.line);
                 if !dash.ends_with('-') || dash.len() <= line_start.saturating_sub(1) {
                     return Err(Skip::Layout("sequence item not introduced by `- `"));
                 }
@@ -791,7 +797,7 @@ impl<'t> Editor<'t> {
                 (None, None) => edit(s, target_end, ""),
             };
         }
-        let line_start = self.line_starts[start.line as usize - 1];
+        let line_start = self.line_start(start.line);
         let before = self.text_before(start);
         let is_seq = matches!(pnode.value, Value::Seq(_));
         let first_on_line = if is_seq {
@@ -813,8 +819,7 @@ impl<'t> Editor<'t> {
                 // The replaced range takes the line break too (written back as it was), so that
                 // an insertion after these lines touches it and waits for the next round: a key
                 // inserted below `- {}` would not parse.
-                let line_end =
-                    self.line_starts[last_line as usize - 1] + self.line(last_line).len();
+                let line_end = self.line_start(last_line) + self.line(last_line).len();
                 let (end, _) = self.after_line(last_line);
                 edit(s, end, &format!("{{}}{}", &self.text[line_end..end]))
             }
