@@ -253,3 +253,17 @@ fn a_key_past_the_last_line_break() {
     round(text, vec![set("/added", FixValue::Bool(true))]);
     round(text, vec![set("//added", FixValue::Bool(true))]);
 }
+
+/// A nested mapping with an explicit key ends where the editor cannot tell: a key inserted into
+/// its parent after it is skipped (it landed before the explicit key, inside the mapping).
+#[test]
+fn no_insertion_after_a_mapping_with_explicit_keys() {
+    let text = "kind: D\nspec:\n  template:\n    metadata:\n      labels: {}\n      ? x: y\n";
+    assert_eq!(
+        round(
+            text,
+            vec![set("/spec/template/added", FixValue::Bool(false))]
+        ),
+        text
+    );
+}

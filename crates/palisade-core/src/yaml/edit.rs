@@ -387,6 +387,9 @@ impl<'t> Editor<'t> {
             return Ok(node.span.end.line);
         }
         Ok(match &node.value {
+            Value::Map(entries) if self.no_explicit_keys(entries).is_err() => {
+                return Err(Skip::Layout("mapping with explicit `?` keys"))
+            }
             Value::Map(entries) => match own_entries(node, entries).last() {
                 Some(e) if e.value.span.start < e.key_span.end => e.key_span.end.line,
                 Some(e) => self.content_end_line(&e.value)?.max(e.key_span.end.line),
@@ -432,6 +435,17 @@ impl<'t> Editor<'t> {
                 line
             }
         })
+    }
+
+    /// `? key` (an explicit key) is written at another column than the mapping's keys, which
+    /// is where the editor finds a mapping's own entries and last line: such mappings are not
+    /// edited.
+    fn no_explicit_keys(&self, entries: &[Entry]) -> Result<(), Skip> {
+        let explicit = |e: &Entry| self.text_before(e.key_span.start).trim_end().ends_with('?');
+        if entries.iter().any(explicit) {
+            return Err(Skip::Layout("mapping with explicit `?` keys"));
+        }
+        Ok(())
     }
 
     /// The text of `pos`'s line before it.
@@ -571,12 +585,7 @@ impl<'t> Editor<'t> {
                 let first = own
                     .first()
                     .ok_or(Skip::Layout("mapping of merged keys only"))?;
-                // `? key` (an explicit key): its column is the key's, not the mapping's.
-                let explicit =
-                    |e: &Entry| self.text_before(e.key_span.start).trim_end().ends_with('?');
-                if entries.iter().any(explicit) {
-                    return Err(Skip::Layout("mapping with explicit `?` keys"));
-                }
+                self.no_explicit_keys(entries)?;
                 let indent = first.key_span.start.col as usize - 1;
                 let last = own.last().expect("non-empty");
                 let line = if last.value.span.start < last.key_span.end {
@@ -739,6 +748,7 @@ impl<'t> Editor<'t> {
         let (start, last_line, next, prev_end): (Pos, u32, Option<Pos>, Option<Pos>) =
             match &pnode.value {
                 Value::Map(entries) => {
+                    self.no_explicit_keys(entries)?;
                     let own = own_entries(pnode, entries);
                     let entry = target.entry.expect("a mapping's child has an entry");
                     // Removing the last of a key written twice would bring the first one back.
