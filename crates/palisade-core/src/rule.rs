@@ -102,6 +102,14 @@ pub trait InventoryRule: Send + Sync {
     /// Revises the findings with what was kept.
     fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>);
 
+    /// Whether [`Rule::check`] alone already gives the final verdicts, the inventory stage only
+    /// refining what they carry (PS160/PS161 choose their fix's level from the namespace's
+    /// workloads). Such rules also run where no inventory exists (the admission webhook's
+    /// `/validate`); the others' single-object findings are provisional there.
+    fn single_object_verdicts(&self) -> bool {
+        false
+    }
+
     /// Why the rule could not reach a verdict on (part of) the inventory, given what it kept: the
     /// objects it needs were not there (`no Namespace object in the scanned files for namespace
     /// "shop"`). `None` (the default) means the rule's findings say everything. Reports list these

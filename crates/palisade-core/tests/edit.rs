@@ -1,7 +1,7 @@
 //! The text editor behind `palisade fix`: every edit keeps the rest of the file byte for byte.
 
 use palisade_core::source::objects_from_str;
-use palisade_core::yaml::edit::{apply, plan, verify, Editor, Outcome, Skip};
+use palisade_core::yaml::edit::{apply, plan, verify, verify_documents, Editor, Outcome, Skip};
 use palisade_core::{Fix, FixOp, FixValue};
 
 fn set(p: &str, v: FixValue) -> FixOp {
@@ -23,7 +23,8 @@ fn append(p: &str, v: FixValue) -> FixOp {
 }
 
 /// Applies `ops` (one fix per op) to object `index` of `text`, round after round as `palisade
-/// fix` does, and checks the result parses with the same documents.
+/// fix` does, and checks each round's result with `verify` (the old tree plus exactly the
+/// operations, every comment kept).
 fn fix(text: &str, index: usize, ops: Vec<FixOp>) -> (String, Vec<Outcome>) {
     let mut fixes: Vec<Fix> = ops
         .into_iter()
@@ -34,10 +35,11 @@ fn fix(text: &str, index: usize, ops: Vec<FixOp>) -> (String, Vec<Outcome>) {
     for _ in 0..8 {
         let loaded = objects_from_str("t.yaml", &current);
         assert!(loaded.errors.is_empty(), "{:?}\n{current}", loaded.errors);
-        let node = &loaded.objects[index].node;
+        let object = &loaded.objects[index];
         let editor = Editor::new(&current);
-        let items: Vec<_> = fixes.iter().map(|f| (node, f)).collect();
-        let (edits, outcomes) = plan(&editor, &items);
+        let items: Vec<_> = fixes.iter().map(|f| (object, f)).collect();
+        let planned = plan(&editor, &items);
+        let (edits, outcomes) = (planned.edits(), planned.outcomes);
         // Only deferred fixes come back (a real run re-scans, and fixed findings are gone).
         fixes = fixes
             .iter()
@@ -50,7 +52,9 @@ fn fix(text: &str, index: usize, ops: Vec<FixOp>) -> (String, Vec<Outcome>) {
             break;
         }
         let next = apply(&current, &edits);
-        verify(&current, &next).unwrap();
+        if let Err(e) = verify(&current, &next, &planned.changes) {
+            panic!("{e}\n--- before\n{current}\n--- after\n{next}");
+        }
         current = next;
     }
     (current, first.unwrap())
@@ -423,9 +427,9 @@ fn strings_that_would_read_as_something_else_are_quoted() {
 #[test]
 fn verify_refuses_a_broken_or_shorter_text() {
     let text = "a: 1\n---\nb: 2\n";
-    assert!(verify(text, "a: 1\n---\nb: [\n").is_err());
-    assert!(verify(text, "a: 1\n").is_err());
-    assert!(verify(text, "a: 2\n---\nb: 2\n").is_ok());
+    assert!(verify_documents(text, "a: 1\n---\nb: [\n").is_err());
+    assert!(verify_documents(text, "a: 1\n").is_err());
+    assert!(verify_documents(text, "a: 2\n---\nb: 2\n").is_ok());
 }
 
 #[test]
@@ -500,4 +504,188 @@ fn a_block_scalar_before_the_insertion_point_stays_whole() {
         .unwrap()
         .to_owned();
     assert_eq!(script, "echo start\n# not a YAML comment\n");
+}
+
+/// Loads `text`, plans `ops` as one fix on object 0 and returns the plan's changes (for calling
+/// `verify` on a hand-made "after").
+fn changes_of(text: &str, ops: Vec<FixOp>) -> Vec<palisade_core::yaml::edit::Change> {
+    let loaded = objects_from_str("t.yaml", text);
+    let fix = Fix::safe("test", ops);
+    plan(&Editor::new(text), &[(&loaded.objects[0], &fix)]).changes
+}
+
+#[test]
+fn verify_refuses_anything_but_the_operations() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x # keep me\n  labels: {a: \"1\"}\nspec:\n  hostNetwork: true\n";
+    let ops = vec![set("/spec/hostNetwork", FixValue::Bool(false))];
+    let changes = changes_of(text, ops);
+    let good = text.replace("hostNetwork: true", "hostNetwork: false");
+    assert_eq!(apply(text, &[changes[0].edit.clone()]), good);
+    verify(text, &good, &changes).unwrap();
+    // Anything else changed, even in a way that keeps the document's kind and count.
+    for bad in [
+        // The fix's value, but the wrong type.
+        text.replace("hostNetwork: true", "hostNetwork: \"false\""),
+        // A string that became a number.
+        good.replace("{a: \"1\"}", "{a: 1}"),
+        // A key more, a key less.
+        good.replace("spec:\n", "spec:\n  hostPID: true\n"),
+        good.replace("  labels: {a: \"1\"}\n", ""),
+        // A comment lost or changed.
+        good.replace(" # keep me", ""),
+        good.replace("# keep me", "# kept"),
+        // A comment added.
+        good.replace("spec:\n", "spec: # new\n"),
+        // Nothing done at all.
+        text.to_owned(),
+    ] {
+        assert!(verify(text, &bad, &changes).is_err(), "accepted:\n{bad}");
+    }
+    // A removal may take the comments of the text it removes.
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  hostPID: true # debug\n  hostIPC: true\n";
+    let changes = changes_of(text, vec![remove("/spec/hostPID")]);
+    verify(
+        text,
+        &text.replace("  hostPID: true # debug\n", ""),
+        &changes,
+    )
+    .unwrap();
+}
+
+/// A block scalar that ends the file without a line break has no final line break in its value
+/// (libyaml and go-yaml: `|` then `echo hi` at the end of the file is "echo hi"). A key inserted
+/// after it must not give it one.
+#[test]
+fn an_edit_after_a_block_scalar_at_the_end_of_the_file_keeps_its_value() {
+    let loaded = objects_from_str("t.yaml", "a: |\n  echo hi\n  x");
+    assert!(loaded.errors.is_empty());
+    let (docs, _) = palisade_core::yaml::load_str(
+        "a: |\n  echo hi\n  x",
+        &palisade_core::yaml::Limits::default(),
+    );
+    assert_eq!(
+        docs[0].root.get("a").and_then(|n| n.as_str()),
+        Some("echo hi\nx")
+    );
+
+    for (header, want) in [
+        ("|", "|-"),
+        ("|2", "|-2"),
+        (">", ">-"),
+        ("|+", "|-"),
+        ("|-", "|-"),
+    ] {
+        let text = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: a\n    args:\n    - {header}\n      echo hi\n      exit 0"
+        );
+        let (out, outcomes) = fix(
+            &text,
+            0,
+            vec![set(
+                "/spec/containers/0/securityContext/runAsNonRoot",
+                FixValue::Bool(true),
+            )],
+        );
+        assert_eq!(outcomes, vec![Outcome::Applied], "{header}");
+        assert_eq!(
+            out,
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: a\n    args:\n    - {want}\n      echo hi\n      exit 0\n    securityContext:\n      runAsNonRoot: true\n"
+            ),
+            "{header}"
+        );
+    }
+    // With a final line break nothing needs to change.
+    let text =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  run.sh: |\n    echo hi\n";
+    let (out, _) = fix(text, 0, vec![set("/immutable", FixValue::Bool(true))]);
+    assert_eq!(out, format!("{text}immutable: true\n"));
+}
+
+/// `|+` keeps the blank lines after its content: a key inserted after it goes after them.
+#[test]
+fn a_keep_block_scalar_keeps_its_trailing_blank_lines() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    note: |+\n      two blank lines follow\n\n\n  labels:\n    app: x\n";
+    let (out, outcomes) = fix(
+        text,
+        0,
+        vec![set("/metadata/annotations/owner", FixValue::str("web"))],
+    );
+    assert_eq!(outcomes, vec![Outcome::Applied]);
+    assert_eq!(
+        out,
+        text.replace("follow\n\n\n", "follow\n\n\n    owner: web\n")
+    );
+    // A clipped scalar's blank lines are not its value: the key goes right after the content.
+    let clip = text.replace("|+", "|");
+    let (out, _) = fix(
+        &clip,
+        0,
+        vec![set("/metadata/annotations/owner", FixValue::str("web"))],
+    );
+    assert_eq!(out, clip.replace("follow\n", "follow\n    owner: web\n"));
+    // A line of spaces deeper than the block's indentation is content, even when clipped.
+    let spaces = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    note: |\n      text\n        \n  labels: {}\n";
+    let (out, _) = fix(
+        spaces,
+        0,
+        vec![set("/metadata/annotations/owner", FixValue::str("web"))],
+    );
+    assert_eq!(
+        out,
+        spaces.replace("        \n", "        \n    owner: web\n")
+    );
+}
+
+/// A replaced string keeps the quotes it had when the new value can be written in them.
+#[test]
+fn a_replaced_string_keeps_its_quoting() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  securityContext:\n    seccompProfile:\n      type: \"Unconfined\"\n    appArmorProfile:\n      type: 'Unconfined' # for now\n  containers:\n  - name: a\n    securityContext:\n      procMount: 'Unmasked'\n      privileged: \"true\"\n";
+    let (out, _) = fix(
+        text,
+        0,
+        vec![
+            set(
+                "/spec/securityContext/seccompProfile/type",
+                FixValue::str("RuntimeDefault"),
+            ),
+            set(
+                "/spec/securityContext/appArmorProfile/type",
+                FixValue::str("RuntimeDefault"),
+            ),
+            // Not representable in single quotes: double quotes.
+            set(
+                "/spec/containers/0/securityContext/procMount",
+                FixValue::str("Default\n"),
+            ),
+            // A boolean cannot be quoted: the quotes go.
+            set(
+                "/spec/containers/0/securityContext/privileged",
+                FixValue::Bool(false),
+            ),
+        ],
+    );
+    assert_eq!(
+        out,
+        text.replace("type: \"Unconfined\"", "type: \"RuntimeDefault\"")
+            .replace("type: 'Unconfined'", "type: 'RuntimeDefault'")
+            .replace("procMount: 'Unmasked'", "procMount: \"Default\\n\"")
+            .replace("privileged: \"true\"", "privileged: false")
+    );
+}
+
+#[test]
+fn removing_the_last_item_leaves_a_null_that_verify_accepts() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        add:\n        - NET_ADMIN\n";
+    let (out, _) = fix(
+        text,
+        0,
+        vec![remove(
+            "/spec/containers/0/securityContext/capabilities/add/0",
+        )],
+    );
+    assert!(
+        out.ends_with("      capabilities:\n        add:\n"),
+        "{out}"
+    );
 }

@@ -352,3 +352,30 @@ fn positions_after_a_lone_carriage_return_count_lf_lines() {
     let pos = errors[0].pos;
     assert!(pos.line == 2 || (pos.line == 1 && pos.col <= 10), "{pos}");
 }
+
+/// Block scalars that run to the end of a text without a final line break read as libyaml and
+/// go-yaml read them (checked against PyYAML): no line break is added at the end.
+#[test]
+fn block_scalars_at_the_end_of_the_text() {
+    for (text, want) in [
+        ("a: |\n  echo hi\n  x", "echo hi\nx"),
+        ("a: |\n  x\n  ", "x\n"),
+        ("a: |+\n  x\n\n  y", "x\n\ny"),
+        ("a: |+\n  x\n\n  ", "x\n\n"),
+        ("a: >\n  x\n  y", "x y"),
+        ("a: |\n  x\n  # c", "x\n# c"),
+        ("a: |\n  x\n    ", "x\n  "),
+        ("a: |2\n   x", " x"),
+        ("a: |\n  x\n# c", "x\n"),
+        ("a: |-\n  x", "x"),
+        ("a: |\n  x\n", "x\n"),
+    ] {
+        let (docs, errors) = palisade_core::yaml::load_str(text, &Limits::default());
+        assert!(errors.is_empty(), "{text:?}");
+        assert_eq!(
+            docs[0].root.get("a").and_then(|n| n.as_str()),
+            Some(want),
+            "{text:?}"
+        );
+    }
+}

@@ -10,6 +10,7 @@
 //! panics, or when an invariant the code promises does not hold (an `assert!` here is a finding).
 
 pub mod admission;
+pub mod fix;
 pub mod node;
 pub mod yaml;
 
@@ -34,6 +35,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "node_parsers",
         run: node::node_parsers,
+    },
+    Target {
+        name: "fix_editor",
+        run: fix::fix_editor,
     },
 ];
 

@@ -347,6 +347,7 @@ impl FuzzNode {
             sources: self.sources,
             cni_files: Vec::new(),
             cni_dirs: Vec::new(),
+            looked_in: Vec::new(),
         };
         let report = palisade_node::check(inventory);
         for f in &report.findings {

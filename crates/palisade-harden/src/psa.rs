@@ -7,7 +7,7 @@
 
 use palisade_core::{KubeVersion, Object};
 use palisade_rules::namespace::{self, PSA_SINCE};
-use palisade_rules::pss::{self, Level, LATEST_POLICY};
+use palisade_rules::pss::Level;
 
 use crate::inventory::Inventory;
 
@@ -35,14 +35,13 @@ pub struct Choice {
     pub system: bool,
 }
 
-/// The namespace the guide's privileged policy is for. Whatever the inventory shows of it, the
-/// control plane, the network plugin and kube-proxy run there too, so it is never labelled
-/// stricter than `privileged` (warn and audit still report at `baseline`).
-pub const SYSTEM_NAMESPACE: &str = "kube-system";
+/// The namespace the guide's privileged policy is for: never labelled stricter than `privileged`
+/// (warn and audit still report at `baseline`). See [`namespace::SYSTEM_NAMESPACE`].
+pub const SYSTEM_NAMESPACE: &str = namespace::SYSTEM_NAMESPACE;
 
 /// The policy version the labels pin: the target version, or the newest the engine knows.
 pub fn pinned(version: KubeVersion) -> KubeVersion {
-    version.min(LATEST_POLICY)
+    namespace::policy_version(version)
 }
 
 fn stricter(l: Level) -> Level {
@@ -52,17 +51,9 @@ fn stricter(l: Level) -> Level {
     }
 }
 
-/// Upstream check IDs `object`'s pods fail at `level`.
+/// Upstream check IDs `object`'s pods fail at `level` (shared with the PS160/PS161 fixes).
 pub fn failing(object: &Object, level: Level, version: KubeVersion) -> Vec<&'static str> {
-    let Some(pod) = object.pod_template() else {
-        return Vec::new();
-    };
-    let mut ids: Vec<&'static str> = pss::evaluate(level, version, &pod)
-        .into_iter()
-        .map(|(c, _)| c.id())
-        .collect();
-    ids.dedup();
-    ids
+    namespace::failing(object, level, version)
 }
 
 /// Chooses the labels of every namespace. Empty before Kubernetes 1.23 (no Pod Security
@@ -78,26 +69,18 @@ pub fn choose(inv: &Inventory, version: KubeVersion) -> Vec<Choice> {
             // Every pod-bearing object, controlled ones included: a live cluster's mirror pods
             // of static control-plane pods have a Node as controller, and are admitted too.
             let workloads: Vec<usize> = pod_objects(inv, ns);
-            let passes = |level: Level| {
-                workloads
-                    .iter()
-                    .all(|&w| failing(&inv.objects[w], level, at).is_empty())
-            };
-            let mut enforce = [Level::Restricted, Level::Baseline]
-                .into_iter()
-                .find(|&l| passes(l))
-                .unwrap_or(Level::Privileged);
+            // The same choice as the PS160/PS161 fixes make.
+            let mut enforce =
+                namespace::enforce_level(ns, workloads.iter().map(|&w| &inv.objects[w]), at);
             let existing = inv
                 .namespace_objects
                 .get(ns)
                 .and_then(|&i| namespace::enforced(&inv.objects[i], version));
             let mut kept_existing = None;
             let system = ns == SYSTEM_NAMESPACE;
-            if system {
-                // Components no manifest shows run here (static control-plane pods, CNI and
-                // kube-proxy DaemonSets): the guide keeps the privileged policy for kube-system.
-                enforce = Level::Privileged;
-            } else if let Some(e) = existing.filter(|e| e.level > enforce) {
+            // kube-system is always privileged (`enforce_level` says so): components no manifest
+            // shows run there (static control-plane pods, CNI and kube-proxy DaemonSets).
+            if let Some(e) = existing.filter(|e| !system && e.level > enforce) {
                 enforce = e.level;
                 kept_existing = Some(blockers(inv, &workloads, enforce, at));
             }

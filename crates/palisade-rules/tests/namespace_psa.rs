@@ -586,3 +586,72 @@ fn pss_projection_keeps_what_the_checks_read() {
     assert!(pods >= 5, "only {pods} pods evaluated");
     eprintln!("projection equivalence checked on {pods} pods");
 }
+
+/// A Deployment in `ns` whose container has `security` (YAML lines at the container's indent).
+fn named_deployment(ns: &str, name: &str, security: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.27\n{security}"
+    )
+}
+
+const RESTRICTED_OK: &str = "        securityContext:\n          runAsNonRoot: true\n          allowPrivilegeEscalation: false\n          seccompProfile: {type: RuntimeDefault}\n          capabilities: {drop: [ALL]}\n";
+const BASELINE_OK: &str = "";
+
+/// The PS160/PS161 fix enforces the strictest level the namespace's own workloads pass (what
+/// `harden` labels it with), never one that rejects them (PS164 would go up).
+#[test]
+fn ps160_ps161_fix_enforces_the_level_the_workloads_pass() {
+    let privileged_label = [(ENFORCE, "privileged")];
+    for (code, labels) in [("PS160", &[][..]), ("PS161", &privileged_label[..])] {
+        for (security, want) in [
+            (RESTRICTED_OK, Some("restricted")),
+            (BASELINE_OK, Some("baseline")),
+            (PRIVILEGED, None),
+        ] {
+            let yaml = format!(
+                "{}---\n{}---\n{}",
+                namespace("shop", labels),
+                named_deployment("shop", "web", security),
+                // Another namespace's workloads do not count.
+                named_deployment("other", "agent", PRIVILEGED)
+            );
+            let (f, _) = run(code, &at(37), &yaml);
+            assert_eq!(f.len(), 1, "{code}");
+            let level = f[0].fix.as_ref().map(|fix| match &fix.ops[0] {
+                palisade_core::FixOp::Set {
+                    value: palisade_core::FixValue::Str(s),
+                    ..
+                } => s.clone(),
+                op => panic!("{op:?}"),
+            });
+            assert_eq!(level.as_deref(), want, "{code} {security}");
+            if want.is_none() {
+                assert!(
+                    f[0].message.contains("no fix offered")
+                        && f[0].message.contains("Deployment web (privileged)"),
+                    "{}",
+                    f[0].message
+                );
+            }
+            // Never the level that rejects the workload: PS164 stays silent after the fix.
+            if let Some(level) = want {
+                let fixed = yaml.replacen(
+                    "  name: shop\n",
+                    &format!("  name: shop\n  labels:\n    {ENFORCE}: {level}\n"),
+                    1,
+                );
+                let fixed = if labels.is_empty() {
+                    fixed
+                } else {
+                    namespace("shop", &[(ENFORCE, level)])
+                        + &yaml[namespace("shop", labels).len()..]
+                };
+                assert_pointers("after the fix", &run("PS164", &at(37), &fixed).0, &[]);
+            }
+        }
+    }
+    // kube-system stays privileged, as harden keeps it.
+    let (f, _) = run("PS160", &at(37), &namespace("kube-system", &[]));
+    assert!(f[0].fix.is_none());
+    assert!(f[0].message.contains("kube-system"), "{}", f[0].message);
+}

@@ -89,7 +89,7 @@ impl Policy {
         ignore.extend(
             palisade_rules::registry::all()
                 .into_iter()
-                .filter(|r| r.inventory().is_some())
+                .filter(|r| r.inventory().is_some_and(|i| !i.single_object_verdicts()))
                 .map(|r| r.meta().code.to_owned()),
         );
         let selection = Selection {

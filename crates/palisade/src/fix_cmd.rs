@@ -6,8 +6,10 @@
 //! nothing (at most [`MAX_ROUNDS`]). Re-scanning instead of applying every fix at once means each
 //! edit is computed from the spans of the text it applies to: two fixes that both create a
 //! missing `securityContext` land in two rounds, and a fix whose pointer names the third item of a
-//! list still names it after another fix removed the first. Every edited text is re-parsed and
-//! refused if it lost a document or no longer parses; files are written atomically.
+//! list still names it after another fix removed the first. Every edited text is re-loaded and
+//! refused unless each document is the old one with exactly the round's operations applied at
+//! their pointers and every comment is kept ([`edit::verify`]): the file is then left as it was.
+//! Files are written atomically.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -19,7 +21,7 @@ use clap::Args;
 use palisade_core::fix::object_of;
 use palisade_core::report::InputProblem;
 use palisade_core::source::{self, SourceLimits};
-use palisade_core::yaml::edit::{self, Editor, Outcome, Skip};
+use palisade_core::yaml::edit::{self, Change, Editor, Outcome, Skip};
 use palisade_core::{Finding, FixSafety, Location, Object};
 use palisade_rules::{Engine, Mode};
 use rayon::prelude::*;
@@ -30,6 +32,9 @@ use crate::session::{Session, EXIT_ERROR};
 
 /// What became of each fix of a file in one round, by rule code (`Err`: not tried, and why).
 type Outcomes = Vec<(&'static str, Result<Outcome, String>)>;
+
+/// A round's edited text of one file and the changes it carries out (for [`edit::verify`]).
+type Edited = (String, Vec<Change>);
 
 /// Rounds of scan → edit; real fixes settle in two or three (a parent created, then its
 /// siblings; a label set, then its version pinned).
@@ -310,7 +315,7 @@ fn fix_files(
                 by_file.entry(path).or_default().push(f);
             }
         }
-        let plans: Vec<(usize, Option<String>, Outcomes)> = files
+        let plans: Vec<(usize, Option<Edited>, Outcomes)> = files
             .par_iter()
             .enumerate()
             .filter(|(_, f)| !f.refused)
@@ -347,9 +352,11 @@ fn fix_files(
         }
         let mut changed = Vec::new();
         for (i, text, outcomes) in plans {
-            let Some(text) = text else { continue };
+            let Some((text, changes)) = text else {
+                continue;
+            };
             let file = &mut files[i];
-            if let Err(e) = edit::verify(&file.current, &text) {
+            if let Err(e) = edit::verify(&file.current, &text, &changes) {
                 file.refused = true;
                 file.current = file.original.clone();
                 changed.push(i);
@@ -375,13 +382,14 @@ fn fix_files(
     }
 }
 
-/// One round for one file: the edited text (when anything changed) and what became of each fix.
+/// One round for one file: the edited text with the changes it carries out (when anything
+/// changed), and what became of each fix.
 fn plan_file(
     file: &File,
     objects: &[Object],
     findings: &[&Finding],
     unsafe_fixes: bool,
-) -> (Option<String>, Outcomes) {
+) -> (Option<Edited>, Outcomes) {
     let editor = Editor::new(&file.current);
     let mut outcomes: Outcomes = Vec::new();
     let mut items = Vec::new();
@@ -394,15 +402,18 @@ fn plan_file(
         }
         match object_of(objects, f) {
             Some(o) => {
-                items.push((&o.node, fix));
+                items.push((o, fix));
                 codes.push(f.code);
             }
             None => outcomes.push((f.code, Err(Skip::Layout("object not found").to_string()))),
         }
     }
-    let (edits, planned) = edit::plan(&editor, &items);
-    outcomes.extend(codes.into_iter().zip(planned.into_iter().map(Ok)));
-    let text = (!edits.is_empty()).then(|| edit::apply(&file.current, &edits));
+    let planned = edit::plan(&editor, &items);
+    outcomes.extend(codes.into_iter().zip(planned.outcomes.into_iter().map(Ok)));
+    let text = (!planned.changes.is_empty()).then(|| {
+        let edits: Vec<_> = planned.changes.iter().map(|c| c.edit.clone()).collect();
+        (edit::apply(&file.current, &edits), planned.changes)
+    });
     (text, outcomes)
 }
 

@@ -14,8 +14,8 @@
 //! on the line after its key, a whole mapping replaced by another) are skipped with
 //! [`Skip::Layout`], never guessed at.
 //!
-//! The caller checks the result: [`verify`] re-parses it and refuses a text that lost a document
-//! or no longer parses.
+//! The caller checks the result: [`verify`] re-loads it and refuses a text whose documents are not
+//! the old ones with exactly the planned operations applied, or that lost a comment.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -25,6 +25,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use super::node::{Entry, Node, Pos, ScalarKind, Value};
 use super::scalar::resolve_plain;
 use crate::fix::{Fix, FixOp, FixValue};
+use crate::{Object, Origin};
+
+pub use super::verify::{verify, verify_documents, Change, VerifyError};
 
 /// Replace `start..end` (byte offsets) with `text`; an insertion when `start == end`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -74,6 +77,24 @@ pub struct Editor<'t> {
     /// The file is JSON (starts with `{` or `[`): inserted keys and strings are double-quoted,
     /// so it stays JSON.
     json: bool,
+    /// The block scalar the text ends in, when it ends without a line break (see
+    /// [`Editor::insertion`]).
+    eof_block: Option<EofBlock>,
+    /// The text has a CR not followed by LF (an old Mac line break): not edited.
+    lone_cr: bool,
+    /// Positions of keys written a second time in their mapping (the loader keeps the last one),
+    /// found on the first removal that needs them.
+    duplicates: std::sync::OnceLock<HashSet<Pos>>,
+}
+
+/// A block scalar whose content runs to the end of a text that has no final line break.
+struct EofBlock {
+    /// Offset just after its `|` or `>`.
+    indicator_end: usize,
+    /// Its chomping indicator (`+` or `-`) and the indicator's offset, if written.
+    chomp: Option<(usize, char)>,
+    /// Its value (as loaded) ends with a line break.
+    ends_with_break: bool,
 }
 
 impl<'t> Editor<'t> {
@@ -95,7 +116,15 @@ impl<'t> Editor<'t> {
             nl,
             shared: Vec::new(),
             json: text.trim_start().starts_with(['{', '[']),
+            eof_block: None,
+            lone_cr: text
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0] == b'\r' && w[1] != b'\n')
+                || text.ends_with('\r'),
+            duplicates: std::sync::OnceLock::new(),
         };
+        editor.eof_block = editor.find_eof_block();
         for chunk in super::split_documents(text) {
             let piece = &text[chunk.start..chunk.end];
             // Aliases need anchors (`&`), merges need `<<`: most documents have neither.
@@ -115,18 +144,33 @@ impl<'t> Editor<'t> {
     /// each other (two operations creating the same missing parent); the planner applies them in
     /// separate rounds.
     pub fn edits(&self, object: &Node, fix: &Fix) -> Result<Vec<TextEdit>, Skip> {
+        Ok(self
+            .op_edits(object, fix)?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect())
+    }
+
+    /// [`Editor::edits`] with the index in `fix.ops` of the operation each edit carries out.
+    pub fn op_edits(&self, object: &Node, fix: &Fix) -> Result<Vec<(usize, TextEdit)>, Skip> {
+        // YAML reads a lone CR as a line break, so the loader's line numbers would not be ours.
+        if self.lone_cr {
+            return Err(Skip::Layout("line breaks written as a lone CR"));
+        }
         let mut out = Vec::new();
-        for op in &fix.ops {
+        for (i, op) in fix.ops.iter().enumerate() {
             if let Some(e) = self.op_edit(object, op)? {
+                // Inclusive at the end: a region ends where its last content ends, which is
+                // where an empty value's colon is (`key:` last in an anchored mapping).
                 let hits = |&(a, b): &(usize, usize)| {
-                    (e.node_at >= a && e.node_at < b)
+                    (e.node_at >= a && e.node_at <= b)
                         || (e.edit.start < b && e.edit.end > a)
                         || (e.edit.start == e.edit.end && e.edit.start > a && e.edit.start < b)
                 };
                 if self.shared.iter().any(hits) {
                     return Err(Skip::Shared);
                 }
-                out.push(e.edit);
+                out.push((i, e.edit));
             }
         }
         Ok(out)
@@ -137,6 +181,9 @@ impl<'t> Editor<'t> {
         let mut steps = walk(root, &segs);
         for i in 1..steps.len() {
             steps[i].in_flow = self.is_flow(steps[i - 1].node);
+        }
+        if segs.is_empty() && !matches!(op, FixOp::Append { .. }) {
+            return Err(Skip::Layout("cannot replace or remove a whole document"));
         }
         let found = steps.len() == segs.len() + 1;
         let last = steps.last().expect("the root is always a step");
@@ -154,9 +201,77 @@ impl<'t> Editor<'t> {
                 if steps.len() < 2 {
                     return Err(Skip::Layout("cannot remove a whole object"));
                 }
+                if steps.len() == 2 && root.entries().len() + root.items().len() == 1 {
+                    return Err(Skip::Layout("would leave an empty document"));
+                }
                 self.remove(&steps[steps.len() - 2], last)
             }
         }
+    }
+
+    /// The block scalar the text ends in, if it ends without a line break inside one.
+    fn find_eof_block(&self) -> Option<EofBlock> {
+        if self.text.is_empty() || self.text.ends_with(['\n', '\r']) {
+            return None;
+        }
+        let chunk = *super::split_documents(self.text).last()?;
+        let loaded = super::load_chunk(self.text, chunk, &super::Limits::default());
+        // The scalar that ends last.
+        let mut last: Option<&Node> = None;
+        let mut stack: Vec<&Node> = loaded.documents.iter().map(|d| &d.root).collect();
+        while let Some(n) = stack.pop() {
+            match &n.value {
+                Value::Scalar(_) => {
+                    if last.is_none_or(|l| n.span.end > l.span.end) {
+                        last = Some(n);
+                    }
+                }
+                Value::Seq(items) => stack.extend(items),
+                Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            }
+        }
+        let node = last?;
+        let Value::Scalar(s) = &node.value else {
+            return None;
+        };
+        if !s.quoted || self.offset(node.span.end) != self.text.len() {
+            return None;
+        }
+        // Block scalar content starts on a line of its own, below its header (possibly after
+        // blank lines): `key: |+2 # comment`.
+        if !self.text_before(node.span.start).trim().is_empty() {
+            return None;
+        }
+        let header_line = (1..node.span.start.line)
+            .rev()
+            .find(|&l| !self.line(l).trim().is_empty())?;
+        let line = self.line(header_line);
+        let code = match line.find(" #").or_else(|| line.find("\t#")) {
+            Some(i) => &line[..i],
+            None => line,
+        }
+        .trim_end();
+        let token_start = code.rfind([' ', '\t']).map_or(0, |i| i + 1);
+        let token = &code[token_start..];
+        let rest = token.strip_prefix(['|', '>'])?;
+        let valid = rest.len() <= 2
+            && rest.chars().filter(|c| matches!(c, '+' | '-')).count() <= 1
+            && rest.chars().filter(|c| c.is_ascii_digit()).count() <= 1
+            && rest
+                .chars()
+                .all(|c| matches!(c, '+' | '-') || ('1'..='9').contains(&c));
+        if !valid {
+            return None;
+        }
+        let at = self.line_start(header_line) + token_start;
+        Some(EofBlock {
+            indicator_end: at + 1,
+            chomp: rest
+                .char_indices()
+                .find(|(_, c)| matches!(c, '+' | '-'))
+                .map(|(i, c)| (at + 1 + i, c)),
+            ends_with_break: s.text.ends_with('\n'),
+        })
     }
 
     // ----- positions -----
@@ -170,9 +285,15 @@ impl<'t> Editor<'t> {
             .map_or(self.text.len(), |(i, _)| start + i)
     }
 
+    /// Offset of the start of `line`, clamped like [`Editor::line`]: the parser can report a
+    /// line past the last line break (a key at the very end of the text).
+    fn line_start(&self, line: u32) -> usize {
+        self.line_starts[(line.max(1) as usize - 1).min(self.line_starts.len() - 1)]
+    }
+
     /// The text of a line without its line break.
     fn line(&self, line: u32) -> &'t str {
-        let i = line as usize - 1;
+        let i = (line.max(1) as usize - 1).min(self.line_starts.len() - 1);
         let start = self.line_starts[i];
         let end = self
             .line_starts
@@ -194,15 +315,68 @@ impl<'t> Editor<'t> {
         }
     }
 
+    /// The edit inserting `lines` at `at`, after a line break when `break_first` (the file's last
+    /// line has none). When that last line ends a block scalar, the line break would become part
+    /// of its value (`|` keeps one final line break, `|+` all of them): the scalar's header is
+    /// changed to strip (`|-`) in the same edit when that keeps its value, and the fix is skipped
+    /// when nothing can.
+    fn insertion(
+        &self,
+        at: usize,
+        break_first: bool,
+        lines: String,
+        node_at: usize,
+    ) -> Result<Option<OpEdit>, Skip> {
+        let edit = |start: usize, text: String| {
+            Ok(Some(OpEdit {
+                edit: TextEdit {
+                    start,
+                    end: at,
+                    text,
+                },
+                node_at,
+            }))
+        };
+        if !break_first {
+            return edit(at, lines);
+        }
+        let plain = format!("{}{lines}", self.nl);
+        let Some(block) = &self.eof_block else {
+            return edit(at, plain);
+        };
+        let strip_from = match block.chomp {
+            Some((_, '-')) => return edit(at, plain),
+            // Clip keeps one final line break: if the value has one, it keeps it.
+            None if block.ends_with_break => return edit(at, plain),
+            None => block.indicator_end,
+            Some((_, _)) if block.ends_with_break => {
+                return Err(Skip::Layout(
+                    "a `|+` block scalar ends the file without a final line break",
+                ))
+            }
+            Some((plus, _)) => plus,
+        };
+        let skip = usize::from(block.chomp.is_some());
+        edit(
+            strip_from,
+            format!("-{}{plain}", &self.text[strip_from + skip..at]),
+        )
+    }
+
     fn char_at(&self, offset: usize) -> Option<char> {
         self.text[offset..].chars().next()
     }
 
+    /// Whether a collection is written in flow style. A block collection's span starts at its
+    /// first item or key, which may itself be a flow collection (`- {}`): flow style is an
+    /// opening bracket that is not where the first child starts.
     fn is_flow(&self, node: &Node) -> bool {
-        match &node.value {
-            Value::Scalar(_) => false,
-            _ => matches!(self.char_at(self.offset(node.span.start)), Some('[' | '{')),
-        }
+        let (open, first) = match &node.value {
+            Value::Scalar(_) => return false,
+            Value::Seq(items) => ('[', items.first().map(|i| i.span.start)),
+            Value::Map(entries) => ('{', entries.first().map(|e| e.key_span.start)),
+        };
+        self.char_at(self.offset(node.span.start)) == Some(open) && first != Some(node.span.start)
     }
 
     /// The last line holding content of `node` (block collections end where the next token
@@ -213,6 +387,9 @@ impl<'t> Editor<'t> {
             return Ok(node.span.end.line);
         }
         Ok(match &node.value {
+            Value::Map(entries) if self.no_explicit_keys(entries).is_err() => {
+                return Err(Skip::Layout("mapping with explicit `?` keys"))
+            }
             Value::Map(entries) => match own_entries(node, entries).last() {
                 Some(e) if e.value.span.start < e.key_span.end => e.key_span.end.line,
                 Some(e) => self.content_end_line(&e.value)?.max(e.key_span.end.line),
@@ -226,7 +403,11 @@ impl<'t> Editor<'t> {
                 }
                 self.content_end_line(&items[last])?
             }
-            Value::Scalar(_) => {
+            Value::Scalar(s) => {
+                // A block scalar ends where the next token (or comment) starts, after its
+                // trailing blank lines. Those lines are its value's when it keeps them (`|+`: the
+                // value ends with two line breaks or more); otherwise the content ends before
+                // them. A line of spaces deeper than the content's indentation is content.
                 let end = node.span.end;
                 let mut line = end.line;
                 let before_end = self
@@ -234,15 +415,58 @@ impl<'t> Editor<'t> {
                     .chars()
                     .take(end.col as usize - 1)
                     .all(char::is_whitespace);
-                if line > node.span.start.line && before_end {
+                // An empty value (`key:` then a less indented line, `- |` with no content) can
+                // be a zero-width span at the next token: its content, nothing, ends before it.
+                let empty_at_next = node.span.start == end && end.line > 1;
+                // At the end of a text without a final line break, the last line (spaces
+                // deeper than the indentation included) is the scalar's own.
+                let at_eof = self.offset(end) == self.text.len() && !self.text.ends_with('\n');
+                if (line > node.span.start.line || empty_at_next) && before_end && !at_eof {
                     line -= 1;
-                    while line > node.span.start.line && self.line(line).trim().is_empty() {
-                        line -= 1;
+                    let floor = node.span.start.line.min(line);
+                    let indent = node.span.start.col as usize - 1;
+                    let empty = |l: &str| l.len() <= indent && l.bytes().all(|b| b == b' ');
+                    if !s.text.ends_with("\n\n") {
+                        while line > floor && empty(self.line(line)) {
+                            line -= 1;
+                        }
                     }
                 }
                 line
             }
         })
+    }
+
+    /// `? key` (an explicit key) is written at another column than the mapping's keys, which
+    /// is where the editor finds a mapping's own entries and last line: such mappings are not
+    /// edited.
+    fn no_explicit_keys(&self, entries: &[Entry]) -> Result<(), Skip> {
+        if entries.iter().any(|e| self.explicit_key(e)) {
+            return Err(Skip::Layout("mapping with explicit `?` keys"));
+        }
+        Ok(())
+    }
+
+    /// Whether `entry`'s key follows a `?` indicator: on its own line, or (for a key the parser
+    /// places on a later line, such as an empty key) on the last non-blank line before it. A
+    /// value that merely ends in `?` (`a: what?`) is not an indicator.
+    fn explicit_key(&self, entry: &Entry) -> bool {
+        let pos = entry.key_span.start;
+        let before = self.text_before(pos).trim_end();
+        if !before.is_empty() {
+            return before.ends_with('?');
+        }
+        let mut line = pos.line.min(self.line_starts.len() as u32);
+        while line > 1 {
+            line -= 1;
+            let l = self.line(line).trim_end();
+            if l.trim_start().is_empty() {
+                continue;
+            }
+            let l = l.trim_start().trim_start_matches(['-', ' ', '\t']);
+            return l == "?" || l.ends_with(" ?") || l.ends_with("\t?");
+        }
+        false
     }
 
     /// The text of `pos`'s line before it.
@@ -270,7 +494,9 @@ impl<'t> Editor<'t> {
                 "value not on its key's line, or with a tag, anchor or block indicator",
             ));
         }
-        if s.text.contains('\n') {
+        // A plain scalar folds its line breaks into spaces: its span tells it runs on.
+        let plain = !matches!(self.char_at(self.offset(node.span.start)), Some('"' | '\''));
+        if s.text.contains('\n') || (plain && node.span.end.line != node.span.start.line) {
             return Err(Skip::Layout("multi-line value"));
         }
         let start = self.offset(node.span.start);
@@ -334,8 +560,16 @@ impl<'t> Editor<'t> {
             }
             (Value::Scalar(_), _) => {
                 let (start, end) = self.scalar_extent(node, step.in_flow)?;
-                let text = match value {
-                    FixValue::List(_) | FixValue::Map(_) => flow(value, self.json),
+                // A string replacing a quoted string keeps its quotes: double quotes can write
+                // anything, single quotes anything printable on one line. Other values (a
+                // boolean replacing `"true"`) must not be quoted.
+                let text = match (value, self.char_at(start)) {
+                    (FixValue::Str(s), Some('"')) => super::scalar::double_quoted(s),
+                    (FixValue::Str(s), Some('\'')) if !s.chars().any(char::is_control) => {
+                        format!("'{}'", s.replace('\'', "''"))
+                    }
+                    (FixValue::Str(s), Some('\'')) => super::scalar::double_quoted(s),
+                    (FixValue::List(_) | FixValue::Map(_), _) => flow(value, self.json),
                     _ => scalar(value, self.json),
                 };
                 Ok(Some(OpEdit {
@@ -372,6 +606,7 @@ impl<'t> Editor<'t> {
                 let first = own
                     .first()
                     .ok_or(Skip::Layout("mapping of merged keys only"))?;
+                self.no_explicit_keys(entries)?;
                 let indent = first.key_span.start.col as usize - 1;
                 let last = own.last().expect("non-empty");
                 let line = if last.value.span.start < last.key_span.end {
@@ -382,18 +617,8 @@ impl<'t> Editor<'t> {
                 };
                 let (at_off, break_first) = self.after_line(line);
                 let mut text = String::new();
-                if break_first {
-                    text.push_str(self.nl);
-                }
                 self.block_entry(&mut text, &key, &nested, indent);
-                Ok(Some(OpEdit {
-                    edit: TextEdit {
-                        start: at_off,
-                        end: at_off,
-                        text,
-                    },
-                    node_at: self.offset(node.span.start),
-                }))
+                self.insertion(at_off, break_first, text, self.offset(node.span.start))
             }
             Value::Scalar(_) if is_empty_null(node) => {
                 let entry = at.entry.ok_or(Skip::Layout("empty sequence item"))?;
@@ -420,19 +645,22 @@ impl<'t> Editor<'t> {
         // `key:` then nothing but an optional comment on the key's line.
         let key_end = self.offset(entry.key_span.end);
         let line = self.line(entry.key_span.start.line);
-        let line_start = self.line_starts[entry.key_span.start.line as usize - 1];
-        let after_key = &self.text[key_end..line_start + line.len()];
+        let line_start = self.line_start(entry.key_span.start.line);
+        // A key whose span runs past its line (a multi-line quoted key) is no `key:` layout.
+        let Some(after_key) = self.text.get(key_end..line_start + line.len()) else {
+            return Err(Skip::Layout("empty value in an unusual place"));
+        };
         let colon = after_key.find(':').map(|i| key_end + i + 1);
         let rest = after_key.split_once(':').map_or("x", |(_, r)| r.trim());
         let Some(colon) = colon.filter(|_| rest.is_empty() || rest.starts_with('#')) else {
             return Err(Skip::Layout("empty value in an unusual place"));
         };
+        // The edit changes the key's value: checked against shared regions at the key (the
+        // empty value's span can lie just past an anchored mapping's last content).
+        let key_start = self.offset(entry.key_span.start);
         let indent = entry.key_span.start.col as usize - 1 + 2;
         let (at, break_first) = self.after_line(entry.key_span.start.line);
         let mut text = String::new();
-        if break_first {
-            text.push_str(self.nl);
-        }
         match value {
             FixValue::Map(entries) if !entries.is_empty() => {
                 for (k, v) in entries {
@@ -452,18 +680,11 @@ impl<'t> Editor<'t> {
                         end: colon,
                         text: format!(" {}", flow(value, self.json)),
                     },
-                    node_at: colon,
+                    node_at: key_start,
                 }));
             }
         }
-        Ok(Some(OpEdit {
-            edit: TextEdit {
-                start: at,
-                end: at,
-                text,
-            },
-            node_at: colon,
-        }))
+        self.insertion(at, break_first, text, key_start)
     }
 
     /// Inserts `item` (already rendered in flow style) before the closing bracket of a flow
@@ -509,7 +730,7 @@ impl<'t> Editor<'t> {
                 }
                 let first = self.offset(items[0].span.start);
                 let dash = self.text[..first].trim_end_matches([' ', '\t']);
-                let line_start = self.line_starts[items[0].span.start.line as usize - 1];
+                let line_start = self.line_start(items[0].span.start.line);
                 if !dash.ends_with('-') || dash.len() <= line_start.saturating_sub(1) {
                     return Err(Skip::Layout("sequence item not introduced by `- `"));
                 }
@@ -520,18 +741,8 @@ impl<'t> Editor<'t> {
                 let indent = self.text[line_start..dash_at].chars().count();
                 let (at, break_first) = self.after_line(self.content_end_line(node)?);
                 let mut text = String::new();
-                if break_first {
-                    text.push_str(self.nl);
-                }
                 self.block_item(&mut text, value, indent);
-                Ok(Some(OpEdit {
-                    edit: TextEdit {
-                        start: at,
-                        end: at,
-                        text,
-                    },
-                    node_at: first,
-                }))
+                self.insertion(at, break_first, text, first)
             }
             Value::Scalar(s) if s.kind == ScalarKind::Null => {
                 self.set_existing(step, &FixValue::List(vec![value.clone()]))
@@ -558,8 +769,22 @@ impl<'t> Editor<'t> {
         let (start, last_line, next, prev_end): (Pos, u32, Option<Pos>, Option<Pos>) =
             match &pnode.value {
                 Value::Map(entries) => {
+                    self.no_explicit_keys(entries)?;
                     let own = own_entries(pnode, entries);
                     let entry = target.entry.expect("a mapping's child has an entry");
+                    // Removing the last of a key written twice would bring the first one back.
+                    let duplicates = self.duplicates.get_or_init(|| {
+                        super::load_str(self.text, &super::Limits::default())
+                            .0
+                            .iter()
+                            .flat_map(|d| d.duplicate_keys.iter().map(|k| k.second.start))
+                            .collect()
+                    });
+                    if duplicates.contains(&entry.key_span.start) {
+                        return Err(Skip::Layout(
+                            "key written twice in its mapping (removing one brings back the other)",
+                        ));
+                    }
                     let i = own
                         .iter()
                         .position(|e| std::ptr::eq(*e, entry))
@@ -603,7 +828,7 @@ impl<'t> Editor<'t> {
                 (None, None) => edit(s, target_end, ""),
             };
         }
-        let line_start = self.line_starts[start.line as usize - 1];
+        let line_start = self.line_start(start.line);
         let before = self.text_before(start);
         let is_seq = matches!(pnode.value, Value::Seq(_));
         let first_on_line = if is_seq {
@@ -622,8 +847,12 @@ impl<'t> Editor<'t> {
         match next {
             Some(n) if !is_seq => edit(s, self.offset(n), ""),
             _ if !is_seq => {
-                let end = self.line_starts[last_line as usize - 1] + self.line(last_line).len();
-                edit(s, end, "{}")
+                // The replaced range takes the line break too (written back as it was), so that
+                // an insertion after these lines touches it and waits for the next round: a key
+                // inserted below `- {}` would not parse.
+                let line_end = self.line_start(last_line) + self.line(last_line).len();
+                let (end, _) = self.after_line(last_line);
+                edit(s, end, &format!("{{}}{}", &self.text[line_end..end]))
             }
             _ => Err(Skip::Layout("nested sequence on one line")),
         }
@@ -984,8 +1213,19 @@ pub fn apply(text: &str, edits: &[TextEdit]) -> String {
     out
 }
 
-/// Whether two edits cannot both be applied: overlapping ranges, or insertions at one point
-/// (whose order would matter).
+/// Whether one pointer names the other or a node below it. Two operations on nested nodes of
+/// one object (removing `http` and setting a key below `http/paths/0`) never go in one round:
+/// each edit was computed for the text the other changes.
+fn nested(a: &str, b: &str) -> bool {
+    let below =
+        |x: &str, y: &str| x.len() > y.len() && x.starts_with(y) && x.as_bytes()[y.len()] == b'/';
+    a == b || below(a, b) || below(b, a)
+}
+
+/// Whether two edits cannot both be applied: overlapping ranges, insertions at one point (whose
+/// order would matter), or an insertion at either end of a replaced range: text inserted where a
+/// removed block ends was computed for a parent that the removal may take away (inserting a key
+/// into `metadata.labels` while removing `metadata`), so it waits for the next round.
 pub fn conflict(a: &TextEdit, b: &TextEdit) -> bool {
     if a == b {
         return false;
@@ -994,8 +1234,8 @@ pub fn conflict(a: &TextEdit, b: &TextEdit) -> bool {
         return a.start == b.start;
     }
     a.start < b.end && b.start < a.end
-        || (a.start == a.end && a.start > b.start && a.start < b.end)
-        || (b.start == b.end && b.start > a.start && b.start < a.end)
+        || (a.start == a.end && a.start >= b.start && a.start <= b.end)
+        || (b.start == b.end && b.start >= a.start && b.start <= a.end)
 }
 
 /// What became of one fix in a round of [`plan`].
@@ -1010,15 +1250,38 @@ pub enum Outcome {
     Skipped(Skip),
 }
 
+/// The edits of one round on one text, each with the operation it carries out (for [`verify`]),
+/// and what became of each fix.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// One per fix given to [`plan`], in order.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Plan {
+    /// The text edits to [`apply`].
+    pub fn edits(&self) -> Vec<TextEdit> {
+        self.changes.iter().map(|c| c.edit.clone()).collect()
+    }
+}
+
 /// Plans one round of fixes on one text: each fix's edits are taken whole when they do not
 /// overlap edits already taken (an identical edit, two rules asking for the same change, counts
 /// once), and deferred otherwise. Deferring rather than merging keeps every edit computed from
 /// spans of the text it applies to; the caller applies the plan, re-reads the text and plans again.
-pub fn plan(editor: &Editor<'_>, fixes: &[(&Node, &Fix)]) -> (Vec<TextEdit>, Vec<Outcome>) {
-    let mut taken: Vec<TextEdit> = Vec::new();
+/// The objects must have been loaded from the editor's text.
+pub fn plan(editor: &Editor<'_>, fixes: &[(&Object, &Fix)]) -> Plan {
+    let mut taken: Vec<Change> = Vec::new();
     let mut outcomes = Vec::with_capacity(fixes.len());
-    for (node, fix) in fixes {
-        let edits = match editor.edits(node, fix) {
+    for (object, fix) in fixes {
+        let Origin::File { document, base, .. } = &object.origin else {
+            outcomes.push(Outcome::Skipped(Skip::Layout(
+                "object not read from a file",
+            )));
+            continue;
+        };
+        let edits = match editor.op_edits(&object.node, fix) {
             Ok(e) => e,
             Err(skip) => {
                 outcomes.push(Outcome::Skipped(skip));
@@ -1032,21 +1295,46 @@ pub fn plan(editor: &Editor<'_>, fixes: &[(&Node, &Fix)]) -> (Vec<TextEdit>, Vec
         // The fix's own operations may collide (two of them creating one missing parent): take
         // the ones that fit now, the rest comes back with the next round's findings.
         let mut partial = false;
-        let mut mine: Vec<TextEdit> = Vec::new();
-        for e in edits {
-            if mine.iter().any(|m| conflict(m, &e)) {
+        let mut mine: Vec<(usize, TextEdit)> = Vec::new();
+        let full = |op: usize| format!("{base}{}", fix.ops[op].pointer());
+        // Two removals of top-level keys of one object may together empty its document.
+        let top_removal = |op: &FixOp| matches!(op, FixOp::Remove { pointer } if pointer.matches('/').count() == 1);
+        for (op, e) in edits {
+            if mine.iter().any(|(o, m)| {
+                conflict(m, &e)
+                    || nested(&full(*o), &full(op))
+                    || (top_removal(&fix.ops[*o]) && top_removal(&fix.ops[op]))
+            }) {
                 partial = true;
             } else {
-                mine.push(e);
+                mine.push((op, e));
             }
         }
-        if mine.iter().any(|e| taken.iter().any(|t| conflict(t, e))) {
+        let clash = |t: &Change, op: usize, e: &TextEdit| {
+            t.edit != *e
+                && (conflict(&t.edit, e)
+                    || (t.document == *document
+                        && t.base == *base
+                        && top_removal(&t.op)
+                        && top_removal(&fix.ops[op]))
+                    || (t.document == *document
+                        && nested(&format!("{}{}", t.base, t.op.pointer()), &full(op))))
+        };
+        if mine
+            .iter()
+            .any(|(op, e)| taken.iter().any(|t| clash(t, *op, e)))
+        {
             outcomes.push(Outcome::Deferred);
             continue;
         }
-        for e in mine {
-            if !taken.contains(&e) {
-                taken.push(e);
+        for (op, e) in mine {
+            if !taken.iter().any(|t| t.edit == e) {
+                taken.push(Change {
+                    document: *document,
+                    base: base.clone(),
+                    op: fix.ops[op].clone(),
+                    edit: e,
+                });
             }
         }
         outcomes.push(if partial {
@@ -1055,61 +1343,10 @@ pub fn plan(editor: &Editor<'_>, fixes: &[(&Node, &Fix)]) -> (Vec<TextEdit>, Vec
             Outcome::Applied
         });
     }
-    (taken, outcomes)
-}
-
-/// Why an edited text was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
-    #[error("the fixed text does not parse ({0}); nothing was written")]
-    Parse(String),
-    #[error("the fixed text has {after} documents instead of {before}; nothing was written")]
-    Documents { before: usize, after: usize },
-    #[error("document {index} changed kind ({before} → {after}); nothing was written")]
-    Kind {
-        index: usize,
-        before: String,
-        after: String,
-    },
-}
-
-/// Checks an edited text against the original: it parses wherever the original did, and has the
-/// same documents of the same kinds.
-pub fn verify(before: &str, after: &str) -> Result<(), VerifyError> {
-    let limits = super::Limits::default();
-    let (old_docs, old_errors) = super::load_str(before, &limits);
-    let (new_docs, new_errors) = super::load_str(after, &limits);
-    if new_errors.len() > old_errors.len() {
-        let e = new_errors
-            .iter()
-            .find(|e| !old_errors.contains(e))
-            .unwrap_or(&new_errors[0]);
-        return Err(VerifyError::Parse(e.to_string()));
+    Plan {
+        changes: taken,
+        outcomes,
     }
-    if old_docs.len() != new_docs.len() {
-        return Err(VerifyError::Documents {
-            before: old_docs.len(),
-            after: new_docs.len(),
-        });
-    }
-    let kind = |n: &Node| {
-        format!(
-            "{} {}",
-            n.get("apiVersion").and_then(Node::as_str).unwrap_or(""),
-            n.get("kind").and_then(Node::as_str).unwrap_or("")
-        )
-    };
-    for (i, (a, b)) in old_docs.iter().zip(&new_docs).enumerate() {
-        let (ka, kb) = (kind(&a.root), kind(&b.root));
-        if ka != kb {
-            return Err(VerifyError::Kind {
-                index: i,
-                before: ka,
-                after: kb,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// The position (1-based line, column in code points) of a byte offset of `text`.

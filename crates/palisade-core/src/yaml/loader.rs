@@ -258,6 +258,7 @@ fn parse_piece(
         root: None,
         duplicates: Vec::new(),
         documents: Vec::new(),
+        piece_end: (!piece.ends_with(['\n', '\r'])).then(|| piece.chars().count()),
     };
     let mut parser = Parser::new_from_str(piece);
     let mut error = None;
@@ -319,6 +320,9 @@ struct Builder<'a> {
     root: Option<Node>,
     duplicates: Vec<DuplicateKey>,
     documents: Vec<Document>,
+    /// The piece's length in characters when it does not end with a line break (see
+    /// [`Builder::event`] on block scalars).
+    piece_end: Option<usize>,
 }
 
 impl Builder<'_> {
@@ -376,7 +380,16 @@ impl Builder<'_> {
                     });
                 }
             }
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
+                // A block scalar whose last line is the end of the input, with no line break:
+                // libyaml and go-yaml (so Kubernetes) give it no final line break (`|` then `x` at
+                // the end of a file is "x"), saphyr-parser 0.3 adds one. Take it off again.
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && self.piece_end == Some(span.end.index())
+                    && text.ends_with('\n')
+                {
+                    text.to_mut().pop();
+                }
                 let quoted = !matches!(style, ScalarStyle::Plain);
                 let kind = match (&tag, quoted) {
                     (Some(t), _) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {

@@ -5,6 +5,7 @@ pub mod loader;
 pub mod node;
 mod repair;
 pub mod scalar;
+pub mod verify;
 
 pub use loader::{
     load_chunk, load_str, split_documents, Chunk, Document, DuplicateKey, Limits, LoadError,

@@ -2,15 +2,17 @@
 //! `pod-security.kubernetes.io/enforce` label, so nothing in it stops a privileged pod (unless the
 //! cluster's admission configuration sets a stricter default, which manifests do not show).
 //!
-//! The rule reads Namespace objects one at a time. Namespaces that workloads of the scan use but
-//! whose Namespace object is not in it are listed as not evaluated by PS164, which keeps the
-//! workloads anyway; keeping them here too would double the memory of a large scan.
+//! The verdict needs only the Namespace object. The fix (enforce a level) needs the namespace's
+//! workloads: the inventory stage picks the strictest level they all pass, as `harden` does, and
+//! offers no fix when only `privileged` admits them. It keeps what PS164 keeps, shared with it
+//! (one copy per object).
 
 use palisade_core::{
-    Context, Emitter, Fix, FixSafety, FixValue, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity, VersionRange,
 };
 
 use super::{describe, is_namespace, label, label_pointer, ENFORCE, PSA_SINCE};
+use crate::pss::Level;
 
 static META: RuleMeta = RuleMeta {
     code: "PS160",
@@ -80,18 +82,33 @@ impl Rule for EnforceMissing {
                 reporting_only.join("/")
             ));
         }
-        // Unsafe: pods that baseline forbids are then rejected (PS164 names them).
-        out.report(&label_pointer(ENFORCE), message).fix = Some(Box::new(enforce_baseline()));
+        // Provisional: the inventory stage replaces it with the strictest level the namespace's
+        // workloads pass, or drops it ([`super::choose_enforce_fix`]).
+        out.report(&label_pointer(ENFORCE), message).fix =
+            Some(Box::new(super::enforce_fix(Level::Baseline)));
+    }
+
+    fn inventory(&self) -> Option<&dyn InventoryRule> {
+        Some(self)
     }
 }
 
-/// Enforce `baseline`: the level the guide's "default" policy corresponds to, which every pod
-/// that needs no host access passes. (PS162 then pins its version.)
-pub(super) fn enforce_baseline() -> Fix {
-    Fix::set(
-        FixSafety::Unsafe,
-        format!("set label {ENFORCE}: baseline"),
-        label_pointer(ENFORCE),
-        FixValue::str("baseline"),
-    )
+/// The finding is final from [`Rule::check`]; the inventory stage chooses the fix's level from
+/// the namespace's workloads ([`super::choose_enforce_fix`]).
+impl InventoryRule for EnforceMissing {
+    fn keep_group(&self) -> Option<&'static str> {
+        Some(super::KEEP_GROUP)
+    }
+
+    fn keep(&self, o: &Object) -> Option<Object> {
+        super::workload_rejected::RULE.keep(o)
+    }
+
+    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+        super::choose_enforce_fix(cx, kept, findings);
+    }
+
+    fn single_object_verdicts(&self) -> bool {
+        true
+    }
 }

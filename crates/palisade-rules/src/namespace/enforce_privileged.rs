@@ -1,7 +1,11 @@
 //! PS161 `namespace-enforces-privileged`: a namespace explicitly enforces the `privileged` level,
 //! which admits any pod.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity, VersionRange,
+};
+
+use crate::pss::Level;
 
 use super::{describe, is_namespace, label, label_pointer, ENFORCE, PSA_SINCE};
 
@@ -55,7 +59,32 @@ impl Rule for EnforcePrivileged {
                     describe(object)
                 ),
             );
-            f.fix = Some(Box::new(super::enforce_missing::enforce_baseline()));
+            // Provisional: see [`super::choose_enforce_fix`].
+            f.fix = Some(Box::new(super::enforce_fix(Level::Baseline)));
         }
+    }
+
+    fn inventory(&self) -> Option<&dyn InventoryRule> {
+        Some(self)
+    }
+}
+
+/// The finding is final from [`Rule::check`]; the inventory stage chooses the fix's level from
+/// the namespace's workloads ([`super::choose_enforce_fix`]).
+impl InventoryRule for EnforcePrivileged {
+    fn keep_group(&self) -> Option<&'static str> {
+        Some(super::KEEP_GROUP)
+    }
+
+    fn keep(&self, o: &Object) -> Option<Object> {
+        super::workload_rejected::RULE.keep(o)
+    }
+
+    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+        super::choose_enforce_fix(cx, kept, findings);
+    }
+
+    fn single_object_verdicts(&self) -> bool {
+        true
     }
 }

@@ -18,7 +18,7 @@
 //! is where these rules start. Before 1.25 the PodSecurityPolicy rules ([`crate::psp`]) apply.
 
 use palisade_core::yaml::{escape_pointer, Node};
-use palisade_core::{KubeVersion, Object, Rule};
+use palisade_core::{Context, Finding, Fix, FixSafety, FixValue, KubeVersion, Object, Rule};
 
 use crate::pss::Level;
 
@@ -145,6 +145,122 @@ pub fn enforced(ns: &Object, target: KubeVersion) -> Option<Enforced> {
         version,
         label,
     })
+}
+
+/// The namespace the guide's privileged policy is for. Whatever a scan shows of it, the control
+/// plane, the network plugin and kube-proxy run there too, so neither `harden` nor a fix ever
+/// enforces a level stricter than `privileged` on it.
+pub const SYSTEM_NAMESPACE: &str = "kube-system";
+
+/// The policy version Pod Security labels pin for target version `target`: the target, or the
+/// newest version the checks know.
+pub fn policy_version(target: KubeVersion) -> KubeVersion {
+    target.min(crate::pss::LATEST_POLICY)
+}
+
+/// Upstream check IDs `object`'s pods fail at `level` and policy version `version` (none for an
+/// object without a pod template).
+pub fn failing(object: &Object, level: Level, version: KubeVersion) -> Vec<&'static str> {
+    let Some(pod) = object.pod_template() else {
+        return Vec::new();
+    };
+    let mut ids: Vec<&'static str> = crate::pss::evaluate(level, version, &pod)
+        .into_iter()
+        .map(|(c, _)| c.id())
+        .collect();
+    ids.dedup();
+    ids
+}
+
+/// The level to enforce on `namespace` given the pod-bearing objects in it: the strictest level
+/// every one of them passes at policy version `version` (`restricted`, `baseline`, else
+/// `privileged`), and `privileged` for [`SYSTEM_NAMESPACE`]. The one implementation behind
+/// `palisade harden`'s labels and the PS160/PS161 fixes, so both pick the same level.
+pub fn enforce_level<'o>(
+    namespace: &str,
+    workloads: impl IntoIterator<Item = &'o Object>,
+    version: KubeVersion,
+) -> Level {
+    if namespace == SYSTEM_NAMESPACE {
+        return Level::Privileged;
+    }
+    let workloads: Vec<&Object> = workloads.into_iter().collect();
+    [Level::Restricted, Level::Baseline]
+        .into_iter()
+        .find(|&l| workloads.iter().all(|w| failing(w, l, version).is_empty()))
+        .unwrap_or(Level::Privileged)
+}
+
+/// What the rules of the Pod Security Admission group keep for their inventory stage (PS160,
+/// PS161 and PS164 keep the same, once): Namespace objects projected to their labels, and the
+/// Pod Security projection of every workload that some level rejects at some version.
+pub(crate) const KEEP_GROUP: &str = "pod-security-admission";
+
+/// PS160 and PS161: the level their fix enforces on a namespace, chosen in the inventory stage
+/// from the workloads of the scan in that namespace with [`enforce_level`] — the level `harden`
+/// would label it with. Enforcing a level that rejects the namespace's own workloads (PS164)
+/// is no fix: when only `privileged` admits them all, no fix is offered and the finding says
+/// which workloads stand in the way. Kept workloads are those some level rejects; the others
+/// pass every level and change nothing.
+pub(crate) fn choose_enforce_fix(cx: &Context<'_>, kept: &[&Object], findings: &mut [Finding]) {
+    let version = policy_version(cx.settings.kubernetes_version);
+    for f in findings.iter_mut() {
+        let Some(ns) = f.object.as_ref().and_then(|o| o.name.clone()) else {
+            continue;
+        };
+        let workloads: Vec<&Object> = kept
+            .iter()
+            .copied()
+            .filter(|o| !is_namespace(o) && o.namespace() == Some(ns.as_str()))
+            .collect();
+        let level = enforce_level(&ns, workloads.iter().copied(), version);
+        if level != Level::Privileged {
+            f.fix = Some(Box::new(enforce_fix(level)));
+            continue;
+        }
+        f.fix = None;
+        if ns == SYSTEM_NAMESPACE {
+            f.message.push_str(
+                "; no fix offered: kube-system also runs control-plane and node components that \
+                 no manifest shows, and stays privileged",
+            );
+            continue;
+        }
+        let blockers: Vec<String> = workloads
+            .iter()
+            .filter_map(|w| {
+                let checks = failing(w, Level::Baseline, version);
+                (!checks.is_empty()).then(|| {
+                    format!(
+                        "{} {} ({})",
+                        w.kind(),
+                        w.name().unwrap_or("(unnamed)"),
+                        checks.join(", ")
+                    )
+                })
+            })
+            .collect();
+        f.message.push_str(&format!(
+            "; no fix offered: workloads of the scan in it fail baseline ({}), so enforcing a \
+             level would reject their pods (PS164)",
+            name_list(&blockers).replace('"', "")
+        ));
+    }
+}
+
+/// Enforce `level`. Unsafe even when every workload of the scan passes it: pods the scan does
+/// not show may run in the namespace. (PS162 then pins the version.)
+pub(crate) fn enforce_fix(level: Level) -> Fix {
+    Fix::set(
+        FixSafety::Unsafe,
+        format!(
+            "set label {ENFORCE}: {} (the strictest level every workload of the scan in the \
+             namespace passes)",
+            level.as_str()
+        ),
+        label_pointer(ENFORCE),
+        FixValue::str(level.as_str()),
+    )
 }
 
 /// `Namespace "shop"`: how messages name a namespace.

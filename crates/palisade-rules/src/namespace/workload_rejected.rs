@@ -189,6 +189,10 @@ fn message(workload: &Object, ns: &str, policy: &Enforced, found: &[(&str, Strin
 /// With the scan's Namespaces: each kept workload is evaluated at its namespace's enforced level
 /// and version.
 impl InventoryRule for WorkloadRejected {
+    fn keep_group(&self) -> Option<&'static str> {
+        Some(super::KEEP_GROUP)
+    }
+
     fn keep(&self, o: &Object) -> Option<Object> {
         if is_namespace(o) {
             return Some(o.project(&[&["metadata", "labels"]]));

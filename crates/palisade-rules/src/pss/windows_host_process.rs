@@ -53,6 +53,16 @@ fn host_process(sc: Option<&palisade_core::yaml::Node>) -> bool {
         == Some(true)
 }
 
+/// Whether the pod or any of its containers asks for a HostProcess container. The API server then
+/// requires `hostNetwork: true` (a HostProcess pod runs in the node's network namespace), so a fix
+/// must never turn host networking off on such a pod.
+pub(super) fn uses_host_process(pod: &PodTemplate<'_>) -> bool {
+    host_process(pod_security_context(pod).0)
+        || pod
+            .containers()
+            .any(|c| host_process(container_security_context(&c).0))
+}
+
 fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     let (psc, psc_ptr) = pod_security_context(pod);
