@@ -14,7 +14,7 @@ pub mod snapshot;
 pub mod tls;
 
 pub use read::{
-    connect, node_addresses, probe_anonymous, read, Access, AnonymousProbe, ClusterError,
+    connect, node_addresses, probe_anonymous, read, services, Access, AnonymousProbe, ClusterError,
     Connection, Inventory, NodeAddress, Options, Unreadable,
 };
 

@@ -659,6 +659,27 @@ pub async fn node_addresses(
     Ok(out)
 }
 
+/// Every Service of the cluster (for `palisade probe --from-cluster --nodeports`, which names
+/// the Service behind each node port that answers). Read-only: one paginated `list services`.
+pub async fn services(conn: &Connection, opts: &Options) -> Result<Vec<Object>, ClusterError> {
+    let services = RESOURCES
+        .iter()
+        .find(|r| r.kind == "Service" && r.group.is_empty())
+        .expect("services are in the resource table");
+    let items = list_all(conn, opts, services).await.map_err(|f| match f {
+        ListFailure::Forbidden(reason) => ClusterError::List {
+            resource: services.name(),
+            reason,
+        },
+        ListFailure::Fatal(e) => classify(&conn.url, &services.name(), e),
+    })?;
+    let source: Arc<str> = Arc::from(conn.url.as_str());
+    Ok(items
+        .iter()
+        .map(|v| crate::convert::object(&source, v))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,10 @@
 //!     namespace: kube-system
 //!     name: node-exporter
 //!     reason: node exporter publishes its metrics port on the host
+//! pod-templates:                # kinds of custom controllers that hold a pod template
+//!   - group: example.com        # API group ("" or absent: core)
+//!     kind: BatchRun
+//!     template: /spec/podTemplate   # JSON pointer to the template (`metadata` + `spec`); "" = pod-shaped
 //! webhook:                      # `palisade webhook` only; see [`crate::webhook_config`]
 //!   fail-on: high
 //!   mode: enforce               # enforce | warn | audit
@@ -85,6 +89,9 @@ pub struct Config {
     pub ignore: Vec<String>,
     pub allowed_registries: Vec<String>,
     pub exemptions: Vec<Exemption>,
+    /// Further kinds whose objects hold a pod template (`pod-templates:`); apply them with
+    /// [`crate::object::declare_template_kinds`] before scanning.
+    pub pod_templates: Vec<crate::object::TemplateKind>,
     /// The admission webhook's settings (`webhook:`); `None` when the section is absent.
     pub webhook: Option<crate::webhook_config::WebhookConfig>,
 }
@@ -183,6 +190,31 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                         .push(exemption(item).map_err(|(p, m)| err(Some(p), m))?);
                 }
             }
+            "pod-templates" => {
+                let items = v
+                    .as_seq()
+                    .ok_or_else(|| err(at, "pod-templates: expected a list".into()))?;
+                if items.len() > MAX_TEMPLATE_KINDS {
+                    return Err(err(
+                        at,
+                        format!("pod-templates: more than {MAX_TEMPLATE_KINDS} kinds"),
+                    ));
+                }
+                for item in items {
+                    let kind = template_kind(item).map_err(|(p, m)| err(Some(p), m))?;
+                    if config
+                        .pod_templates
+                        .iter()
+                        .any(|k| k.group == kind.group && k.kind == kind.kind)
+                    {
+                        return Err(err(
+                            Some(item.span.start),
+                            format!("pod-templates: {} declared twice", kind.kind),
+                        ));
+                    }
+                    config.pod_templates.push(kind);
+                }
+            }
             "webhook" => {
                 config.webhook = Some(
                     crate::webhook_config::parse(v)
@@ -194,7 +226,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     at,
                     format!(
                         "unknown setting `{other}` (known: fail-on, kubernetes-version, select, \
-                         ignore, allowed-registries, exemptions, webhook)"
+                         ignore, allowed-registries, exemptions, pod-templates, webhook)"
                     ),
                 ))
             }
@@ -222,6 +254,78 @@ pub(crate) fn strings(v: &Node) -> Result<Vec<String>, String> {
         .iter()
         .map(|i| string(i).ok_or_else(|| format!("line {}: expected a string", i.span.start.line)))
         .collect()
+}
+
+/// Most kinds `pod-templates:` may declare; far more than any cluster's custom workloads.
+const MAX_TEMPLATE_KINDS: usize = 256;
+
+fn template_kind(item: &Node) -> Result<crate::object::TemplateKind, (Pos, String)> {
+    let at = item.span.start;
+    let entries = item
+        .as_map()
+        .ok_or((at, "pod-templates: expected a mapping".to_owned()))?;
+    let (mut group, mut kind, mut template) = (String::new(), None, None);
+    for e in entries {
+        let p = e.key_span.start;
+        let text = || {
+            string(&e.value)
+                .or_else(|| e.value.as_scalar().map(|_| String::new()))
+                .ok_or((p, format!("pod-templates `{}`: expected a string", e.key)))
+        };
+        match &*e.key {
+            "group" => group = text()?,
+            "kind" => kind = Some(text()?),
+            "template" => template = Some((p, text()?)),
+            other => {
+                return Err((
+                    p,
+                    format!("unknown pod-templates field `{other}` (known: group, kind, template)"),
+                ))
+            }
+        }
+    }
+    let kind = kind
+        .filter(|k| !k.is_empty())
+        .ok_or((at, "pod-templates: each entry needs a `kind`".to_owned()))?;
+    if !group.is_empty() && crate::names::dns1123_subdomain(&group).is_err() {
+        return Err((at, format!("pod-templates: `{group}` is not an API group")));
+    }
+    if crate::object::is_builtin_template_kind(&group, &kind) {
+        return Err((
+            at,
+            format!("pod-templates: {kind} is a built-in workload; Palisade already checks its pod template"),
+        ));
+    }
+    let (p, pointer) = template.ok_or((
+        at,
+        format!("pod-templates: {kind} needs a `template` pointer (e.g. /spec/template; \"\" when the object is pod-shaped)"),
+    ))?;
+    let template: Vec<String> = match pointer.as_str() {
+        "" | "/" => Vec::new(),
+        s if s.starts_with('/') => s[1..]
+            .split('/')
+            .map(|seg| seg.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+        _ => {
+            return Err((
+                p,
+                format!(
+                    "pod-templates: template `{pointer}` is not a JSON pointer (it starts with /)"
+                ),
+            ))
+        }
+    };
+    if template.len() > 16 || template.iter().any(String::is_empty) {
+        return Err((
+            p,
+            format!("pod-templates: template `{pointer}` has an empty or too many segments"),
+        ));
+    }
+    Ok(crate::object::TemplateKind {
+        group,
+        kind,
+        template,
+    })
 }
 
 pub(crate) fn exemption(item: &Node) -> Result<Exemption, (Pos, String)> {

@@ -1,7 +1,7 @@
 //! Kubernetes objects as found in documents, and the pod templates inside workloads.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::yaml::{Node, Span};
 
@@ -145,49 +145,15 @@ impl Object {
         Some(self.project(&refs))
     }
 
+    /// Where this object's kind keeps its pod template (metadata path, spec path, their JSON
+    /// pointers), whether or not the object holds one of the right shape.
+    pub fn template_paths(&self) -> Option<TemplatePaths> {
+        builtin_template(self.group(), self.kind()).or_else(|| declared(self.group(), self.kind()))
+    }
+
     /// The pod template inside this object, when it is a pod or a workload.
     pub fn pod_template(&self) -> Option<PodTemplate<'_>> {
-        // (metadata path, spec path, their JSON pointers): static, so that the many rules asking
-        // for the template of the same object allocate nothing.
-        type Paths = (
-            &'static [&'static str],
-            &'static [&'static str],
-            &'static str,
-            &'static str,
-        );
-        const POD: Paths = (&["metadata"], &["spec"], "/metadata", "/spec");
-        const POD_TEMPLATE: Paths = (
-            &["template", "metadata"],
-            &["template", "spec"],
-            "/template/metadata",
-            "/template/spec",
-        );
-        const WORKLOAD: Paths = (
-            &["spec", "template", "metadata"],
-            &["spec", "template", "spec"],
-            "/spec/template/metadata",
-            "/spec/template/spec",
-        );
-        const CRON_JOB: Paths = (
-            &["spec", "jobTemplate", "spec", "template", "metadata"],
-            &["spec", "jobTemplate", "spec", "template", "spec"],
-            "/spec/jobTemplate/spec/template/metadata",
-            "/spec/jobTemplate/spec/template/spec",
-        );
-        let (meta_path, spec_path, meta_pointer, spec_pointer) = match (self.group(), self.kind()) {
-            ("", "Pod") => POD,
-            ("", "PodTemplate") => POD_TEMPLATE,
-            ("", "ReplicationController")
-            | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
-            | ("apps", "StatefulSet")
-            | ("batch", "Job") => WORKLOAD,
-            // Workloads of widespread controllers with a pod template at `spec.template`:
-            // OpenShift's DeploymentConfig (also under the legacy core `v1`) and Argo Rollouts.
-            // A Rollout that points at a Deployment (`workloadRef`) has no template of its own.
-            ("apps.openshift.io" | "", "DeploymentConfig") | ("argoproj.io", "Rollout") => WORKLOAD,
-            ("batch", "CronJob") => CRON_JOB,
-            _ => return None,
-        };
+        let (meta_path, spec_path, meta_pointer, spec_pointer) = self.template_paths()?;
         let spec = self.node.path(spec_path)?;
         spec.as_map()?;
         Some(PodTemplate {
@@ -199,6 +165,158 @@ impl Object {
             spec_pointer,
         })
     }
+}
+
+/// A kind outside the built-in workloads whose objects hold a pod template, declared in
+/// `palisade.yaml` (`pod-templates:`): a custom controller's workload that every pod rule should
+/// check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateKind {
+    /// API group (`""` for the core group).
+    pub group: String,
+    pub kind: String,
+    /// Path to the pod template (the mapping holding `metadata` and `spec`), as object keys:
+    /// `["spec", "template"]`; empty when the object itself is pod-shaped.
+    pub template: Vec<String>,
+}
+
+/// The declared kinds with their paths made `'static`, as `pod_template` hands out.
+struct Declared {
+    group: &'static str,
+    kind: &'static str,
+    paths: (
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static str,
+        &'static str,
+    ),
+}
+
+/// Set once per process, before the first scan: pod templates are asked for by every rule, the
+/// webhook and `harden`, none of which should carry the config around for this one lookup. The
+/// strings are leaked once; the config bounds how many there are.
+static DECLARED: OnceLock<Vec<Declared>> = OnceLock::new();
+
+/// Declares kinds whose objects hold a pod template (see [`TemplateKind`]). A process declares
+/// once: declaring the same list again is fine, a different list is an error (the webhook keeps
+/// its earlier config on reload, and says a restart applies it).
+pub fn declare_template_kinds(kinds: &[TemplateKind]) -> Result<(), String> {
+    fn leak(s: &str) -> &'static str {
+        Box::leak(s.to_owned().into_boxed_str())
+    }
+    let same = |declared: &[Declared]| {
+        declared.len() == kinds.len()
+            && declared.iter().zip(kinds).all(|(d, k)| {
+                d.group == k.group
+                    && d.kind == k.kind
+                    && d.paths.1.len() == k.template.len() + 1
+                    && d.paths.1.iter().zip(&k.template).all(|(a, b)| a == b)
+            })
+    };
+    if let Some(declared) = DECLARED.get() {
+        return if same(declared) {
+            Ok(())
+        } else {
+            Err("pod-templates: the kinds declared cannot change while Palisade runs; restart it to apply the new list".into())
+        };
+    }
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    let list = kinds
+        .iter()
+        .map(|k| {
+            let segments: Vec<&'static str> = k.template.iter().map(|s| leak(s)).collect();
+            let with = |last: &'static str| -> &'static [&'static str] {
+                let mut v = segments.clone();
+                v.push(last);
+                Box::leak(v.into_boxed_slice())
+            };
+            let base: String = k
+                .template
+                .iter()
+                .map(|s| format!("/{}", crate::yaml::escape_pointer(s)))
+                .collect();
+            Declared {
+                group: leak(&k.group),
+                kind: leak(&k.kind),
+                paths: (
+                    with("metadata"),
+                    with("spec"),
+                    leak(&format!("{base}/metadata")),
+                    leak(&format!("{base}/spec")),
+                ),
+            }
+        })
+        .collect();
+    // A concurrent first declaration wins; compare with it.
+    let declared = DECLARED.get_or_init(|| list);
+    if same(declared) {
+        Ok(())
+    } else {
+        Err("pod-templates: declared twice with different kinds".into())
+    }
+}
+
+/// Metadata path, spec path and their JSON pointers of a kind's pod template.
+pub type TemplatePaths = (
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+);
+
+fn declared(group: &str, kind: &str) -> Option<TemplatePaths> {
+    DECLARED
+        .get()?
+        .iter()
+        .find(|d| d.group == group && d.kind == kind)
+        .map(|d| d.paths)
+}
+
+/// Where built-in workloads keep their pod template: (metadata path, spec path, their JSON
+/// pointers), static so that the many rules asking for the template of the same object allocate
+/// nothing.
+fn builtin_template(group: &str, kind: &str) -> Option<TemplatePaths> {
+    const POD: TemplatePaths = (&["metadata"], &["spec"], "/metadata", "/spec");
+    const POD_TEMPLATE: TemplatePaths = (
+        &["template", "metadata"],
+        &["template", "spec"],
+        "/template/metadata",
+        "/template/spec",
+    );
+    const WORKLOAD: TemplatePaths = (
+        &["spec", "template", "metadata"],
+        &["spec", "template", "spec"],
+        "/spec/template/metadata",
+        "/spec/template/spec",
+    );
+    const CRON_JOB: TemplatePaths = (
+        &["spec", "jobTemplate", "spec", "template", "metadata"],
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+        "/spec/jobTemplate/spec/template/metadata",
+        "/spec/jobTemplate/spec/template/spec",
+    );
+    Some(match (group, kind) {
+        ("", "Pod") => POD,
+        ("", "PodTemplate") => POD_TEMPLATE,
+        ("", "ReplicationController")
+        | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
+        | ("apps", "StatefulSet")
+        | ("batch", "Job") => WORKLOAD,
+        // Workloads of widespread controllers with a pod template at `spec.template`:
+        // OpenShift's DeploymentConfig (also under the legacy core `v1`) and Argo Rollouts.
+        // A Rollout that points at a Deployment (`workloadRef`) has no template of its own.
+        ("apps.openshift.io" | "", "DeploymentConfig") | ("argoproj.io", "Rollout") => WORKLOAD,
+        ("batch", "CronJob") => CRON_JOB,
+        _ => return None,
+    })
+}
+
+/// Whether objects of this group and kind hold a pod template as a built-in workload (the
+/// declared kinds of `palisade.yaml` may not redeclare them).
+pub fn is_builtin_template_kind(group: &str, kind: &str) -> bool {
+    builtin_template(group, kind).is_some()
 }
 
 /// A pod's metadata and spec, wherever they sit in their object.

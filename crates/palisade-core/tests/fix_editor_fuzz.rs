@@ -267,3 +267,25 @@ fn no_insertion_after_a_mapping_with_explicit_keys() {
         text
     );
 }
+
+/// An empty value whose tag (or anchor) sits on the line below its key: a mapping inserted
+/// between the key and the tag would take the tag, so the editor leaves such a value alone.
+#[test]
+fn no_insertion_under_an_empty_value_with_a_tag_below() {
+    let text = "kind: C\ndata:\n  path:\n    !custom\n";
+    assert_eq!(
+        round(text, vec![set("/data/path/parent/added", FixValue::Int(1))]),
+        text
+    );
+    let text = "kind: C\ndata:\n  path:\n    &anchor\n";
+    assert_eq!(
+        round(text, vec![set("/data/path/added", FixValue::Int(1))]),
+        text
+    );
+    // A comment below the key is no property: the value is written.
+    let text = "kind: C\ndata:\n  path:\n  # note\nnext: 1\n";
+    assert_ne!(
+        round(text, vec![set("/data/path/added", FixValue::Int(1))]),
+        text
+    );
+}

@@ -57,7 +57,9 @@ pub fn normalize(objects: Vec<Object>) -> Vec<Object> {
     objects
         .into_iter()
         .map(|mut o| {
-            if o.namespace().is_none_or(str::is_empty) && NAMESPACED.contains(&o.kind()) {
+            if o.namespace().is_none_or(str::is_empty)
+                && (NAMESPACED.contains(&o.kind()) || o.pod_template().is_some())
+            {
                 set_namespace(&mut o.node, DEFAULT_NAMESPACE);
             }
             o

@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -280,17 +280,32 @@ async fn bastion_and_nodes_and_node_reports() {
     let reports =
         palisade_probe::correlate::load_all(&[spec], &palisade_probe::target::SystemResolver)
             .unwrap();
+    let nodeport = http(ip(37), route("/", StatusCode::OK, "hello"));
     let cx = Context {
         bastion: Some(ip(32)),
         nodes: HashMap::from([(ip(34), "worker-1".to_owned())]),
         reports,
+        node_ports: BTreeMap::from([(
+            nodeport.port(),
+            vec!["Service shop/web port 80/TCP".to_owned()],
+        )]),
     };
     let targets = vec![
         target(&[(ssh_a, Role::Ssh)]),
         target(&[(ssh_b, Role::Ssh)]),
         target(&[(read_only, Role::KubeletReadOnly)]),
+        target(&[(nodeport, Role::NodePort)]),
     ];
     let (_, f) = run(&targets, &cx).await;
+    // The Service that asks for the node port that answers is named.
+    let m = one(&f, nodeport, "EX716");
+    assert!(
+        m.contains(&format!(
+            "{} (plain HTTP, HTTP 200; Service shop/web port 80/TCP)",
+            nodeport.port()
+        )),
+        "{m}"
+    );
     // The bastion answering SSH is expected; the other host is not.
     assert!(at(&f, ssh_a).is_empty());
     let m = one(&f, ssh_b, "EX715");

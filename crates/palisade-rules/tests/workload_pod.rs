@@ -414,6 +414,65 @@ fn pa903_messages() {
     );
 }
 
+/// Fields that hold the structure: a wrong shape hides everything below it from every rule.
+#[test]
+fn pa903_structure() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "spec a list",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n- template: {}\n",
+            &["/spec"],
+        ),
+        (
+            "pod template spec a string",
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec: none\n",
+            &["/spec/jobTemplate/spec/template/spec"],
+        ),
+        (
+            "containers a mapping",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    name: c\n    image: x:1\n    securityContext:\n      privileged: true\n",
+            &["/spec/containers"],
+        ),
+        (
+            "a container that is a string, a securityContext list, capabilities a string",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext: [runAsNonRoot]\n  initContainers:\n  - busybox\n  containers:\n  - name: c\n    image: x:1\n    securityContext:\n      capabilities:\n        drop: ALL\n",
+            &[
+                "/spec/securityContext",
+                "/spec/initContainers/0",
+                "/spec/containers/0/securityContext/capabilities/drop",
+            ],
+        ),
+        (
+            "labels a list, RBAC rules a mapping",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n  labels: [a]\nrules:\n  apiGroups: ['*']\n",
+            &["/metadata/labels", "/rules"],
+        ),
+        (
+            "NetworkPolicy ingress a mapping, Service ports a mapping",
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: n\nspec:\n  podSelector: {}\n  ingress:\n    from: []\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n    port: 80\n",
+            &["/spec/ingress", "/spec/ports"],
+        ),
+        (
+            "well-formed, with nulls and empty lists",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  labels: {}\n  annotations:\nspec:\n  template:\n    metadata:\n    spec:\n      volumes: []\n      containers:\n      - name: c\n        image: x:1\n        env:\n        securityContext:\n          capabilities:\n            drop: [ALL]\n",
+            &[],
+        ),
+    ];
+    for (name, yaml, expected) in cases {
+        assert_pointers(name, &check("PA903", yaml), expected);
+    }
+    let f = check(
+        "PA903",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    name: c\n",
+    );
+    assert!(
+        f[0].message.contains("containers is a mapping, not a list")
+            && f[0].message.contains("nothing below it can be checked"),
+        "{}",
+        f[0].message
+    );
+}
+
 #[test]
 fn ps154_secrets_taken_as_environment_variables() {
     let ptr = |rest: &str| format!("/spec/containers/0/{rest}");

@@ -128,6 +128,10 @@ fn load_policy(path: Option<&Path>) -> Result<Policy, ServeError> {
         Some(p) => config::load(p).map_err(|e| ServeError::Config(e.to_string()))?,
         None => Config::default(),
     };
+    // Kinds declared to hold pod templates are fixed at start: a reload that changes them is
+    // refused (the running policy stays), with the reason in the log.
+    palisade_core::object::declare_template_kinds(&config.pod_templates)
+        .map_err(ServeError::Config)?;
     Policy::new(&config).map_err(|e| {
         ServeError::Config(format!(
             "{}: {e}",

@@ -1,7 +1,7 @@
 //! `palisade probe`: which of the guide's ports answer on the hosts the user names, and what they
 //! answer without credentials; findings tied to the node audit when one is given.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -91,6 +91,12 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "[HOST=]DIR")]
     pub node_root: Vec<String>,
 
+    /// Manifests (files or directories) whose NodePort and LoadBalancer Services name the
+    /// Service behind each node port that answers (repeatable; with --from-cluster the cluster's
+    /// Services are read too)
+    #[arg(long, value_name = "PATH")]
+    pub services: Vec<PathBuf>,
+
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -121,10 +127,22 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
         .context("cannot start the async runtime")?;
     let mut nodes = HashMap::new();
     let mut targets: Vec<Target> = Vec::new();
+    let mut services = load_services(&args.services)?;
     if args.from_cluster {
-        let (found, names) = runtime.block_on(from_cluster(&args, &resolver))?;
+        // The Services are read only when node ports are probed: they name what answers there.
+        let node_ports = opts.ports.iter().any(|p| p.role == Role::NodePort);
+        let (found, names, cluster_services) =
+            runtime.block_on(from_cluster(&args, &resolver, node_ports))?;
         targets.extend(found);
         nodes = names;
+        services.extend(cluster_services);
+    }
+    let mut node_ports: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+    for owner in palisade_rules::exposure::service_exposed::node_port_owners(&services) {
+        node_ports
+            .entry(owner.node_port)
+            .or_default()
+            .push(owner.service);
     }
     if !specs.is_empty() || targets.is_empty() {
         targets.extend(target::expand(&specs, limits, &resolver)?);
@@ -177,6 +195,7 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
         bastion,
         nodes,
         reports,
+        node_ports,
     };
     let include = |m: &palisade_core::RuleMeta| session.selection.includes(m);
     let findings = rules::evaluate(&outcome, &cx, &include);
@@ -311,12 +330,34 @@ fn one_address(host: &str, resolver: &dyn Resolver) -> Result<IpAddr> {
         .ok_or_else(|| anyhow!("cannot resolve `{host}`: no address"))
 }
 
+/// The Services of `--services` manifests; a file that cannot be read or parsed is an error
+/// (exit 2), as in `scan`.
+fn load_services(paths: &[PathBuf]) -> Result<Vec<palisade_core::Object>> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limits = palisade_core::source::SourceLimits::default();
+    let kind = memchr::memmem::Finder::new(b"Service");
+    let (objects, problems) = crate::scan::load_paths(paths, &limits, &|t| kind.find(t).is_some());
+    if let Some(p) = problems.first() {
+        let at = p.pos.map(|pos| format!(":{pos}")).unwrap_or_default();
+        bail!("--services {}{at}: {}", p.path, p.message);
+    }
+    Ok(objects)
+}
+
 /// The cluster's node addresses (every default port) and its API endpoint (that port only, as
-/// an API server), and node names by address.
+/// an API server), node names by address, and its Services when node ports are probed (a
+/// refused `list services` only loses the names: a note, not an error).
 async fn from_cluster(
     args: &ProbeArgs,
     resolver: &dyn Resolver,
-) -> Result<(Vec<Target>, HashMap<IpAddr, String>)> {
+    with_services: bool,
+) -> Result<(
+    Vec<Target>,
+    HashMap<IpAddr, String>,
+    Vec<palisade_core::Object>,
+)> {
     palisade_cluster::install_crypto_provider();
     let opts = palisade_cluster::Options {
         kubeconfig: args.kubeconfig.clone(),
@@ -354,7 +395,18 @@ async fn from_cluster(
             role: Role::ApiServer,
         }]),
     });
-    Ok((targets, names))
+    let services = if with_services {
+        match palisade_cluster::services(&conn, &opts).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("note: the Services behind node ports are not named: {e}");
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    Ok((targets, names, services))
 }
 
 /// Host and port of a server URL (`https://[fd00::1]:6443/` → `fd00::1`, 6443; the scheme's

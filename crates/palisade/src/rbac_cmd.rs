@@ -14,7 +14,6 @@ use palisade_core::report::InputProblem;
 use palisade_core::source::SourceLimits;
 use palisade_core::{Object, Origin};
 use palisade_rules::rbac::{self, Decision, Grant, Rbac, Request, Target, UserInfo};
-use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::scan;
@@ -374,20 +373,14 @@ fn parse_query(q: &Query) -> Result<Parsed> {
 
 /// Every RBAC object of the inputs, and the problems met reading them.
 fn load(paths: &[PathBuf], max_file_bytes: usize) -> (Vec<Object>, Vec<InputProblem>) {
-    let (inputs, mut problems) = scan::expand(paths);
     let limits = SourceLimits {
         max_file_bytes,
         ..SourceLimits::default()
     };
-    let texts: Vec<scan::RawInput> = inputs
-        .par_iter()
-        .map(|i| scan::read_input(i, &limits))
-        .collect();
     // Most files hold no RBAC object: only documents naming the RBAC API group are parsed.
     let group = memchr::memmem::Finder::new(rbac::model::RBAC_GROUP);
     let wanted = |t: &[u8]| group.find(t).is_some();
-    let (objects, more) = scan::load_objects(&texts, &limits, &wanted);
-    problems.extend(more);
+    let (objects, problems) = scan::load_paths(paths, &limits, &wanted);
     (
         objects.into_iter().filter(rbac::is_rbac).collect(),
         problems,

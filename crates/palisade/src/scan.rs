@@ -445,6 +445,21 @@ pub fn objects_in(
     (objects, problems)
 }
 
+/// The objects of the files and directories `paths` name that `wanted` selects (see
+/// [`objects_in`]), read and loaded in parallel, for commands that take manifests besides their
+/// main input (`rbac`, `probe --services`).
+pub fn load_paths(
+    paths: &[PathBuf],
+    limits: &SourceLimits,
+    wanted: &(dyn Fn(&[u8]) -> bool + Sync),
+) -> (Vec<Object>, Vec<InputProblem>) {
+    let (inputs, mut problems) = expand(paths);
+    let texts: Vec<RawInput> = inputs.par_iter().map(|i| read_input(i, limits)).collect();
+    let (objects, more) = load_objects(&texts, limits, wanted);
+    problems.extend(more);
+    (objects, problems)
+}
+
 /// [`objects_in`] over already read inputs, in parallel.
 pub fn load_objects(
     inputs: &[RawInput],

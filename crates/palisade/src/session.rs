@@ -209,10 +209,13 @@ fn load_config(args: &ReportArgs) -> Result<Config> {
             .ok()
             .and_then(|d| config::discover(&d)),
     };
-    match path {
-        Some(p) => Ok(config::load(&p)?),
-        None => Ok(Config::default()),
-    }
+    let config = match path {
+        Some(p) => config::load(&p)?,
+        None => Config::default(),
+    };
+    palisade_core::object::declare_template_kinds(&config.pod_templates)
+        .map_err(anyhow::Error::msg)?;
+    Ok(config)
 }
 
 /// A `--select`/`--ignore` pattern that matches no rule is a typo, not a request for nothing.

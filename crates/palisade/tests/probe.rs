@@ -7,6 +7,7 @@ mod cluster_support;
 mod probe_support;
 
 use assert_cmd::Command;
+use axum::http::StatusCode;
 use probe_support::*;
 use serde_json::Value;
 
@@ -217,8 +218,15 @@ async fn findings_in_json_with_the_node_setting_behind_them() {
 async fn from_cluster_probes_the_nodes_and_the_api_endpoint() {
     let node_ip = ip(44);
     let kubelet = https(node_ip, kubelet_anonymous(), false);
-    let yaml = "apiVersion: v1\nkind: Node\nmetadata:\n  name: worker-1\nstatus:\n  addresses:\n  \
-                - {type: InternalIP, address: 127.0.0.44}\n  - {type: Hostname, address: worker-1}\n";
+    let nodeport = http(node_ip, route("/", StatusCode::OK, "hello"));
+    let yaml = format!(
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: worker-1\nstatus:\n  addresses:\n  \
+         - {{type: InternalIP, address: 127.0.0.44}}\n  - {{type: Hostname, address: worker-1}}\n\
+         ---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  \
+         type: NodePort\n  ports:\n  - port: 80\n    nodePort: {}\n",
+        nodeport.port()
+    );
+    let yaml = yaml.as_str();
     let mut spec = cluster_support::spec_from_yaml(("1", "31"), yaml);
     spec.anonymous_auth = true;
     spec.anonymous_allowed.push("/version".to_owned());
@@ -229,7 +237,7 @@ async fn from_cluster_probes_the_nodes_and_the_api_endpoint() {
         server.kubeconfig.display().to_string(),
         // Only our fake kubelet's port on the node (the API endpoint keeps its own port).
         "--ports".to_owned(),
-        format!("kubelet={}", kubelet.port()),
+        format!("kubelet={},nodeport={}", kubelet.port(), nodeport.port()),
         "--format".to_owned(),
         "json".to_owned(),
     ];
@@ -263,10 +271,23 @@ async fn from_cluster_probes_the_nodes_and_the_api_endpoint() {
         "{a}"
     );
     by_code("EX705");
+    // The cluster's Service behind the node port that answers.
+    let n = by_code("EX716");
+    assert!(
+        n["message"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 200; Service shop/web port 80/TCP)"),
+        "{n}"
+    );
     // Only GET requests without credentials reached the API server besides the node list.
     let seen = server.seen.lock().unwrap();
     assert!(seen.iter().all(|s| s.method == "GET"), "{seen:?}");
     assert!(seen.iter().any(|s| s.path == "/api/v1/nodes"), "{seen:?}");
+    assert!(
+        seen.iter().any(|s| s.path == "/api/v1/services"),
+        "{seen:?}"
+    );
 }
 
 #[test]

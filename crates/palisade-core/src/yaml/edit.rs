@@ -655,6 +655,21 @@ impl<'t> Editor<'t> {
         let Some(colon) = colon.filter(|_| rest.is_empty() || rest.starts_with('#')) else {
             return Err(Skip::Layout("empty value in an unusual place"));
         };
+        // An empty value can still carry a tag or an anchor on the lines below the key
+        // (`key:` then `  !tag`): those lines belong to the value, and text inserted above them
+        // would change what they apply to (found by the fix_editor fuzz target).
+        let key_indent = entry.key_span.start.col as usize - 1;
+        let below = (entry.key_span.start.line + 1..=self.line_starts.len() as u32)
+            .map(|l| self.line(l))
+            .find(|l| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with('#')
+            });
+        if below.is_some_and(|l| l.len() - l.trim_start().len() > key_indent) {
+            return Err(Skip::Layout(
+                "empty value with a tag or anchor below its key",
+            ));
+        }
         // The edit changes the key's value: checked against shared regions at the key (the
         // empty value's span can lie just past an anchored mapping's last content).
         let key_start = self.offset(entry.key_span.start);

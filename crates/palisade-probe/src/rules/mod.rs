@@ -6,7 +6,7 @@
 //! name the node when the cluster told which node owns the address, quote the evidence (status,
 //! first bytes, TLS or not), and carry what a node audit said about the same setting.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -45,6 +45,9 @@ pub struct Context {
     pub nodes: HashMap<IpAddr, String>,
     /// Node audits to correlate with (`--node-report`).
     pub reports: Vec<NodeReport>,
+    /// The Services that ask for each node port, from manifests (`--services`) or the cluster
+    /// (`--from-cluster`): names the Service behind a NodePort that answers.
+    pub node_ports: BTreeMap<u16, Vec<String>>,
 }
 
 /// A rule about what the probe saw.

@@ -23,12 +23,15 @@ pub static META: RuleMeta = RuleMeta {
     summary: "Services answer on the NodePort range of a probed host",
     what: "With `--nodeports` (or ports tagged `nodeport=`), every port of 30000-32767 that \
            accepts a connection is collected; one finding per host lists them (the first 20) \
-           with what each answered.",
+           with what each answered and, given the Services (`--services` manifests, or the \
+           cluster's with `--from-cluster`), which Service asks for that node port — the \
+           other side of NP351, which lists the NodePort Services of manifests.",
     why: "A NodePort Service opens its port on every node's every address. In a private \
           topology only a load balancer should reach them; reachable from where the probe ran, \
           every such Service is exposed there — often without the TLS and authentication its \
           Ingress would have given it.",
-    example: "# reported\n10.0.0.5: 30080 (plain HTTP, HTTP 200), 30443 (TLS, HTTP 404)",
+    example: "# reported\n10.0.0.5: 30080 (plain HTTP, HTTP 200; Service shop/web port 80/TCP), \
+              30443 (TLS, HTTP 404)",
     fix: "Use ClusterIP Services behind an Ingress or a LoadBalancer, firewall 30000-32767 on \
           the nodes to the load balancers' addresses, and review each NodePort Service listed.",
     help: "firewall the NodePort range; expose Services through a load balancer or Ingress",
@@ -40,7 +43,7 @@ const LISTED: usize = 20;
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
-fn describe(obs: &Observation) -> String {
+fn describe(obs: &Observation, cx: &Context) -> String {
     let what = match &obs.state {
         State::Http {
             transport, answers, ..
@@ -52,7 +55,10 @@ fn describe(obs: &Observation) -> String {
         State::Silent => "silent".into(),
         _ => "open".into(),
     };
-    format!("{} ({what})", obs.port.port)
+    match cx.node_ports.get(&obs.port.port) {
+        Some(owners) => format!("{} ({what}; {})", obs.port.port, owners.join(", ")),
+        None => format!("{} ({what})", obs.port.port),
+    }
 }
 
 impl ProbeRule for Rule {
@@ -60,7 +66,7 @@ impl ProbeRule for Rule {
         &META
     }
 
-    fn check(&self, observations: &[Observation], _cx: &Context, out: &mut Findings) {
+    fn check(&self, observations: &[Observation], cx: &Context, out: &mut Findings) {
         let mut by_host: BTreeMap<IpAddr, Vec<&Observation>> = BTreeMap::new();
         for obs in observations
             .iter()
@@ -69,7 +75,7 @@ impl ProbeRule for Rule {
             by_host.entry(obs.target.ip).or_default().push(obs);
         }
         for list in by_host.values() {
-            let shown: Vec<String> = list.iter().take(LISTED).map(|o| describe(o)).collect();
+            let shown: Vec<String> = list.iter().take(LISTED).map(|o| describe(o, cx)).collect();
             let more = match list.len().saturating_sub(LISTED) {
                 0 => String::new(),
                 n => format!(" and {n} more"),

@@ -43,8 +43,8 @@ static META: RuleMeta = RuleMeta {
     fix: "Use `ClusterIP` and expose HTTP through an Ingress or Gateway that authenticates and \
           terminates TLS; where a load balancer is needed, make it internal and set \
           `loadBalancerSourceRanges`. Remove `externalIPs` and enable the \
-          DenyServiceExternalIPs admission plugin. `palisade probe --nodeports` shows which \
-          node ports answer.",
+          DenyServiceExternalIPs admission plugin. `palisade probe --nodeports --services DIR` \
+          shows which node ports answer and names the Service behind each.",
     help: "use ClusterIP behind an Ingress/Gateway, or an internal load balancer with \
            loadBalancerSourceRanges",
 };
@@ -113,6 +113,51 @@ fn ports(spec: &Node, node_ports: bool) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A node port a Service of the input asks for, to name the Service behind a port that
+/// `palisade probe --nodeports` finds answering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodePortOwner {
+    pub node_port: u16,
+    /// `Service shop/web port 443/TCP`.
+    pub service: String,
+}
+
+/// The node ports fixed in the input's NodePort and LoadBalancer Services (ports the cluster
+/// assigns are unknown until it has), for the probe's correlation.
+pub fn node_port_owners<'a>(objects: impl IntoIterator<Item = &'a Object>) -> Vec<NodePortOwner> {
+    let mut out = Vec::new();
+    for object in objects.into_iter().filter(|o| is_service(o)) {
+        let Some(spec) = object.node.get("spec") else {
+            continue;
+        };
+        if !matches!(
+            spec.get("type").and_then(Node::as_str),
+            Some("NodePort" | "LoadBalancer")
+        ) {
+            continue;
+        }
+        for p in spec.get("ports").map(Node::items).unwrap_or(&[]) {
+            let Some(node_port) = p.get("nodePort").and_then(Node::as_i64) else {
+                continue;
+            };
+            let Ok(node_port) = u16::try_from(node_port) else {
+                continue;
+            };
+            out.push(NodePortOwner {
+                node_port,
+                service: format!(
+                    "Service {}/{} port {}/{}",
+                    object.namespace().unwrap_or("default"),
+                    object.name().unwrap_or("(unnamed)"),
+                    p.get("port").and_then(Node::as_str).unwrap_or("?"),
+                    p.get("protocol").and_then(Node::as_str).unwrap_or("TCP")
+                ),
+            });
+        }
+    }
+    out
 }
 
 impl Rule for ServiceExposed {
