@@ -289,3 +289,33 @@ fn no_insertion_under_an_empty_value_with_a_tag_below() {
         text
     );
 }
+
+/// A tab before a key or value (YAML allows it as separation): the editor counts columns, so it
+/// leaves such lines alone rather than indent new keys wrongly.
+#[test]
+fn no_edit_measured_from_a_line_with_a_tab() {
+    // (A key indented by tabs is in fuzz/regressions/fix_editor/tab-indented-keys.)
+    // (A tab after a colon is in fuzz/regressions/fix_editor/tab-after-colon.)
+    // Tabs inside a value are content: the key next to it is still edited.
+    let text = "kind: C\ndata: \"a\\tb\"\nmode: x\n";
+    assert_eq!(
+        round(text, vec![set("/mode", FixValue::str("z"))]),
+        "kind: C\ndata: \"a\\tb\"\nmode: z\n"
+    );
+}
+
+/// A flow mapping holding a collection as a key: no entry of it is removed (the removal left
+/// the complex key dangling).
+#[test]
+fn no_removal_next_to_a_complex_key() {
+    let text = "{\n  \"kind\": \"C\",\n  \"metadata\": {\n    \"name\": \"x\",\n    {\"a\": \"b\"}\n  }\n}\n";
+    assert_eq!(round(text, vec![remove("/metadata/name")]), text);
+}
+
+/// A tagged flow mapping is flow: a new key goes inside its braces, not below it as a block.
+#[test]
+fn a_tagged_flow_mapping_is_flow() {
+    let text = "!  {kind: C}\n";
+    let after = round(text, vec![set("/added", FixValue::Int(1))]);
+    assert!(after.contains('{') && after.contains("added: 1"), "{after}");
+}

@@ -370,13 +370,23 @@ impl<'t> Editor<'t> {
     /// Whether a collection is written in flow style. A block collection's span starts at its
     /// first item or key, which may itself be a flow collection (`- {}`): flow style is an
     /// opening bracket that is not where the first child starts.
+    ///
+    /// A node's span starts at its properties (`!tag`, `&anchor`) when it has any: they are
+    /// skipped first (a tagged flow mapping was taken for a block one; found by fuzzing).
     fn is_flow(&self, node: &Node) -> bool {
         let (open, first) = match &node.value {
             Value::Scalar(_) => return false,
             Value::Seq(items) => ('[', items.first().map(|i| i.span.start)),
             Value::Map(entries) => ('{', entries.first().map(|e| e.key_span.start)),
         };
-        self.char_at(self.offset(node.span.start)) == Some(open) && first != Some(node.span.start)
+        let mut at = self.offset(node.span.start);
+        while let Some('!' | '&') = self.char_at(at) {
+            let rest = &self.text[at..];
+            let token = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let rest = &rest[token..];
+            at += token + (rest.len() - rest.trim_start().len());
+        }
+        self.char_at(at) == Some(open) && first != Some(node.span.start)
     }
 
     /// The last line holding content of `node` (block collections end where the next token
@@ -440,9 +450,25 @@ impl<'t> Editor<'t> {
     /// `? key` (an explicit key) is written at another column than the mapping's keys, which
     /// is where the editor finds a mapping's own entries and last line: such mappings are not
     /// edited.
+    ///
+    /// A complex key (a collection used as a key, as in `{ {a: b}: c }`) is the same case: its
+    /// span is not a key's, and removing an entry next to it can leave the collection dangling
+    /// (found by the fix_editor fuzz target).
     fn no_explicit_keys(&self, entries: &[Entry]) -> Result<(), Skip> {
         if entries.iter().any(|e| self.explicit_key(e)) {
             return Err(Skip::Layout("mapping with explicit `?` keys"));
+        }
+        if entries.iter().any(|e| &*e.key == "<complex key>") {
+            return Err(Skip::Layout("mapping with a collection as a key"));
+        }
+        Ok(())
+    }
+
+    /// A tab before `pos` on its line: the editor measures indentation in columns, which a tab
+    /// (allowed by YAML as separation, and by some parsers in more places) does not have.
+    fn tab_before(&self, pos: Pos) -> Result<(), Skip> {
+        if self.text_before(pos).contains('\t') {
+            return Err(Skip::Layout("tab before the key or value on its line"));
         }
         Ok(())
     }
@@ -485,6 +511,7 @@ impl<'t> Editor<'t> {
         let Value::Scalar(s) = &node.value else {
             return Err(Skip::Layout("not a scalar"));
         };
+        self.tab_before(node.span.start)?;
         let before = self.text_before(node.span.start).trim_end();
         if !(before.ends_with(':')
             || before.ends_with('-')
@@ -607,6 +634,7 @@ impl<'t> Editor<'t> {
                     .first()
                     .ok_or(Skip::Layout("mapping of merged keys only"))?;
                 self.no_explicit_keys(entries)?;
+                self.tab_before(first.key_span.start)?;
                 let indent = first.key_span.start.col as usize - 1;
                 let last = own.last().expect("non-empty");
                 let line = if last.value.span.start < last.key_span.end {
@@ -658,6 +686,7 @@ impl<'t> Editor<'t> {
         // An empty value can still carry a tag or an anchor on the lines below the key
         // (`key:` then `  !tag`): those lines belong to the value, and text inserted above them
         // would change what they apply to (found by the fix_editor fuzz target).
+        self.tab_before(entry.key_span.start)?;
         let key_indent = entry.key_span.start.col as usize - 1;
         let below = (entry.key_span.start.line + 1..=self.line_starts.len() as u32)
             .map(|l| self.line(l))
