@@ -30,13 +30,12 @@ fn the_image_is_set_in_one_place() {
             .unwrap()
             .to_owned()
     };
-    assert_eq!(field("name"), "palisade");
     assert_eq!(
-        format!("{}:{}", field("newName"), field("newTag")),
+        format!("{}:{}", field("name"), field("newTag")),
         DEFAULT_IMAGE,
         "deploy/components/image and `webhook manifests --image` default agree"
     );
-    // Every workload of deploy/ names the symbolic image the component replaces.
+    // Every workload of deploy/ names the image the component sets.
     for file in [
         "deploy/overlays/audit/cronjob.yaml",
         "deploy/overlays/webhook/webhook.yaml",
@@ -48,9 +47,29 @@ fn the_image_is_set_in_one_place() {
             .collect();
         assert!(!images.is_empty(), "{file}");
         for i in images {
-            assert!(i.starts_with("palisade"), "{file}: image {i}");
+            let i = i.split_whitespace().next().unwrap();
+            assert_eq!(i, DEFAULT_IMAGE, "{file}");
         }
     }
+}
+
+/// The CI entry points name the same release as the binary.
+#[test]
+fn ci_entry_points_name_this_release() {
+    let hooks = std::fs::read_to_string(tools::repo().join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(
+        hooks.contains(&format!("entry: {DEFAULT_IMAGE} scan")),
+        "{hooks}"
+    );
+    assert!(hooks.contains("- id: palisade\n"));
+    let gitlab = std::fs::read_to_string(tools::repo().join("ci/palisade.gitlab-ci.yml")).unwrap();
+    assert!(gitlab.contains(&format!(
+        "PALISADE_VERSION: \"{}\"",
+        env!("CARGO_PKG_VERSION")
+    )));
+    let action = std::fs::read_to_string(tools::repo().join("action.yml")).unwrap();
+    assert!(action.contains("github/codeql-action/upload-sarif@"));
+    assert!(action.contains("using: composite"));
 }
 
 /// A digest that names no image is worse than none: it cannot be pulled, and it teaches users to
@@ -85,8 +104,6 @@ fn webhook_overlay_is_the_generated_manifest() {
             "webhook",
             "manifests",
             "--namespace",
-            "palisade",
-            "--image",
             "palisade",
             "--no-namespace",
         ])
