@@ -258,7 +258,8 @@ pub struct ScanArgs {
 /// How findings are chosen, judged and reported: shared by every command that reports findings.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Report format on stdout: text, json, sarif, junit or html
+    /// Report format on stdout: text, json, sarif, junit, html or policyreport (wg-policy
+    /// PolicyReport/ClusterPolicyReport objects)
     #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text")]
     pub format: String,
 

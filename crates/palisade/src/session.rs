@@ -194,14 +194,17 @@ impl Session {
                 std::fs::File::create(path)
                     .with_context(|| format!("cannot write {}", path.display()))?,
             );
-            let options = RenderOptions::default().with_source(sources);
+            let options = RenderOptions::default()
+                .with_source(sources)
+                .with_timestamp(now());
             palisade_report::render(*format, &report, &options, &mut file)
                 .and_then(|()| file.flush())
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         let options = RenderOptions::default()
             .with_color(self.color)
-            .with_source(sources);
+            .with_source(sources)
+            .with_timestamp(now());
         let mut stdout = stdout();
         palisade_report::render(self.stdout_format, &report, &options, &mut stdout)
             .and_then(|()| stdout.flush())
@@ -237,6 +240,13 @@ impl Session {
         std::mem::forget(report);
         Ok(code)
     }
+}
+
+/// Seconds since the epoch, for reports that stamp their results.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The largest baseline read: a JSON report of a very large repository is tens of megabytes.

@@ -241,6 +241,34 @@ fn overlays_render_and_scan_clean() {
         let (code, report) = scan_stdin(&rendered, dir);
         assert_eq!(code, 0, "findings above low in {dir}:\n{report}");
     }
+    // With the policy-reports component: the CronJob writes reports, and may do exactly that.
+    let rendered = render(&kubectl, "deploy/overlays/audit-policy-reports");
+    let text = String::from_utf8_lossy(&rendered);
+    assert!(text.contains("- --write-policy-reports\n"), "{text}");
+    let loaded = palisade_core::source::objects_from_str("rendered", &text);
+    let role = loaded
+        .objects
+        .iter()
+        .find(|o| o.kind() == "ClusterRole" && o.name() == Some("palisade-policy-reports"))
+        .expect("the policy-reports role");
+    let rules = role.node.get("rules").unwrap().items();
+    assert_eq!(rules.len(), 1);
+    let list = |k: &str| -> Vec<&str> {
+        rules[0]
+            .get(k)
+            .unwrap()
+            .items()
+            .iter()
+            .filter_map(|n| n.as_str())
+            .collect()
+    };
+    assert_eq!(list("apiGroups"), ["wgpolicyk8s.io"]);
+    assert_eq!(list("resources"), ["policyreports", "clusterpolicyreports"]);
+    // Server-side apply: `create` when the report is new, `patch` when it exists; nothing else.
+    assert_eq!(list("verbs"), ["create", "patch"]);
+    let (code, report) = scan_stdin(&rendered, "audit-policy-reports");
+    assert_eq!(code, 0, "{report}");
+
     // The base alone renders too (what other overlays build on).
     let base = render(&kubectl, "deploy/base");
     assert!(String::from_utf8_lossy(&base).contains("name: palisade-reader"));
