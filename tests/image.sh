@@ -16,16 +16,20 @@ skip() { echo "SKIP: image test: $*"; exit 0; }
 fail() { echo "FAIL: image test: $*" >&2; exit 1; }
 
 bin=${1:-target/x86_64-unknown-linux-gnu/release/palisade}
+[ -x "$bin" ] || fail "no binary at $bin (cargo build --release)"
+
+# Static: nothing for the dynamic loader to do (a static PIE says "statically linked"). Checked
+# before anything is skipped: it needs only ldd.
+if command -v ldd >/dev/null; then
+  case "$(ldd "$bin" 2>&1 || true)" in
+    *"not a dynamic executable"*|*"statically linked"*) ;;
+    *) fail "$bin is dynamically linked: $(ldd "$bin" 2>&1 | head -3)" ;;
+  esac
+fi
+
 command -v podman >/dev/null || skip "podman not installed (apt-get install podman)"
 [ "$(id -u)" = 0 ] || skip "needs root (unshare --mount, chroot)"
 command -v unshare >/dev/null && command -v chroot >/dev/null || skip "unshare/chroot missing"
-[ -x "$bin" ] || fail "no binary at $bin (cargo build --release)"
-
-# Static: nothing for the dynamic loader to do (a static PIE says "statically linked").
-case "$(ldd "$bin" 2>&1 || true)" in
-  *"not a dynamic executable"*|*"statically linked"*) ;;
-  *) fail "$bin is dynamically linked: $(ldd "$bin" 2>&1 | head -3)" ;;
-esac
 
 work=$(mktemp -d)
 tag="localhost/palisade:image-test-$$"

@@ -106,9 +106,9 @@ pub fn run(args: HardenArgs) -> Result<u8> {
     let broken = !proof.breakages.is_empty();
     let mut stdout = crate::session::stdout();
     if args.check {
-        write!(
+        writeln!(
             stdout,
-            "{report}check: {} ({elapsed:.1?})\n",
+            "{report}check: {} ({elapsed:.1?})",
             if broken {
                 "the bundle would break running workloads (see above)"
             } else {
@@ -128,7 +128,7 @@ pub fn run(args: HardenArgs) -> Result<u8> {
                 report.as_bytes(),
                 Access::Shared,
             )?;
-            write!(stdout, "{report}wrote {} ({elapsed:.1?})\n", dir.display())
+            writeln!(stdout, "{report}wrote {} ({elapsed:.1?})", dir.display())
                 .and_then(|()| stdout.flush())
                 .context("cannot write to stdout")?;
         }

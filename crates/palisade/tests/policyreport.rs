@@ -198,7 +198,7 @@ async fn refused_or_missing_policy_reports_exit_2_with_the_reason() {
     );
     // The report itself is still printed.
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v["findings"].as_array().unwrap().len() > 0);
+    assert!(!v["findings"].as_array().unwrap().is_empty());
 
     let spec = support::spec_from_yaml(("1", "33"), FIXTURE);
     let (_server, out) = run_cluster(spec).await;
