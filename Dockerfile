@@ -5,7 +5,8 @@
 # No shell, no package manager, no libc: the final stage is `scratch` with the statically linked
 # binary (.cargo/config.toml), runs as a numeric non-root user and needs no writable file system
 # (readOnlyRootFilesystem: true). Offline, or from a binary you built yourself, use
-# Containerfile.local (see the README, "Container image").
+# Containerfile.local (see the README, "Container image"). linux/amd64: the build targets
+# x86_64-unknown-linux-gnu (.cargo/config.toml).
 
 ARG RUST_IMAGE=docker.io/library/rust:1.95-bookworm
 
