@@ -107,4 +107,34 @@ grep -qi "read-only\|cannot" "$work/fix.txt.err" || fail "fix on a read-only mou
 run 0 "$work/probe.json" probe api.palisade-image-test --ports 9 --format json --no-config
 grep -q '"errors": \[\]' "$work/probe.json" || fail "probe by host name: $(cat "$work/probe.json.err")"
 
+# DNS too (the kubelet mounts /etc/resolv.conf; in-cluster config names kubernetes.default.svc):
+# in a network namespace of its own, a stub server on 127.0.0.1:53 answers, and a name no
+# /etc/hosts knows resolves through it.
+if command -v python3 >/dev/null && command -v ip >/dev/null; then
+  printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' > "$work/resolv.conf"
+  touch "$work/root/etc/resolv.conf"
+  got=0
+  unshare --net --mount --fork -- sh -c '
+      set -e
+      root=$1 resolv=$2 stub=$3 ready=$4
+      ip link set lo up
+      python3 "$stub" "$ready" & stub_pid=$!
+      for _ in $(seq 50); do [ -s "$ready" ] && break; sleep 0.1; done
+      mount --make-rprivate /
+      mount --bind "$root" "$root"
+      mount -o remount,bind,ro "$root"
+      mount --bind -o ro "$resolv" "$root/etc/resolv.conf"
+      code=0
+      chroot --userspec=65532:65532 "$root" /palisade probe api.dns-only.palisade-test \
+        --ports 9 --format json --no-config || code=$?
+      kill "$stub_pid"
+      exit "$code"
+    ' sh "$work/root" "$work/resolv.conf" "$PWD/tests/dns_stub.py" "$work/ready" \
+    >"$work/dns.json" 2>"$work/dns.err" || got=$?
+  [ "$got" = 0 ] || fail "probe by DNS name exited $got: $(cat "$work/dns.err")"
+  grep -q '"errors": \[\]' "$work/dns.json" || fail "probe by DNS name: $(cat "$work/dns.err")"
+else
+  echo "note: python3 or ip missing: the DNS lookup inside the image is not checked"
+fi
+
 echo "image test passed: $(du -h "$bin" | cut -f1) binary, user $user, entrypoint $entry"
