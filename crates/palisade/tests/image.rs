@@ -24,3 +24,38 @@ fn container_image_runs_its_entrypoint_as_non_root_read_only() {
         "{stdout}"
     );
 }
+
+/// The Dockerfile's final stage and Containerfile.local (which the test above builds) make the
+/// same image: same user, entrypoint, command and files, from scratch.
+#[test]
+fn dockerfile_final_stage_matches_the_tested_containerfile() {
+    let read = |f: &str| std::fs::read_to_string(tools::repo().join(f)).unwrap();
+    let docker = read("Dockerfile");
+    let local = read("Containerfile.local");
+    let final_stage = &docker[docker.rfind("\nFROM ").expect("stages")..];
+    let directives = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| {
+                ["FROM", "USER", "ENTRYPOINT", "CMD"]
+                    .iter()
+                    .any(|d| l.starts_with(d))
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(directives(final_stage), directives(&local));
+    assert!(final_stage.contains("\nFROM scratch\n"));
+    let destinations = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("COPY "))
+            .map(|l| l.rsplit(' ').next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(destinations(final_stage), destinations(&local));
+    assert_eq!(
+        destinations(&local),
+        ["/etc/ssl/certs/ca-certificates.crt", "/palisade"]
+    );
+    assert!(final_stage.contains("USER 65532:65532"));
+}
