@@ -5,7 +5,7 @@
 set -e
 cd "$(dirname "$0")/.."
 cargo build --release -p palisade-probe --example probe_bench
-bin="${CARGO_TARGET_DIR:-target}/release/examples/probe_bench"
+bin="${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-gnu/release/examples/probe_bench"
 if [ $# -gt 0 ]; then
     exec "$bin" "$@"
 fi

@@ -34,7 +34,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir")
     ap.add_argument("--runs", type=int, default=11)
-    ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "palisade"))
+    ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "x86_64-unknown-linux-gnu", "release", "palisade"))
     a, extra = ap.parse_known_args()
     extra = [x for x in extra if x != "--"]
     base = [a.bin, "scan", a.dir, "--no-config", "--format", "json"] + extra

@@ -16,7 +16,7 @@ OHA=${OHA:-/work/tools/bin/oha}
 DURATION=${DURATION:-20}
 CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-18443}
-TARGET=${CARGO_TARGET_DIR:-target}
+TARGET=${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-gnu
 BODY=bench/webhook/deployment-review.json
 WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT

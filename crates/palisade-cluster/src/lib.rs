@@ -8,6 +8,7 @@
 
 pub mod convert;
 pub mod facts;
+pub mod policy_reports;
 pub mod read;
 pub mod resources;
 pub mod snapshot;

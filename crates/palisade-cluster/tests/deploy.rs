@@ -8,9 +8,9 @@ use palisade_core::yaml::Node;
 
 #[test]
 fn reader_role_lists_exactly_the_resources_read() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/palisade.yaml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/base/rbac.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let loaded = palisade_core::source::objects_from_str("palisade.yaml", &text);
+    let loaded = palisade_core::source::objects_from_str("rbac.yaml", &text);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let role = loaded
         .objects

@@ -36,12 +36,14 @@ mod html;
 mod json;
 mod junit;
 mod paths;
+pub mod policyreport;
 mod sarif;
 mod text;
 
 pub use html::HtmlReporter;
 pub use json::{read_baseline, BaselineError, JsonReporter, SCHEMA_VERSION};
 pub use junit::JunitReporter;
+pub use policyreport::PolicyReportReporter;
 pub use sarif::{fingerprint, security_severity, severity_level, SarifReporter};
 pub use text::TextReporter;
 
@@ -119,6 +121,9 @@ pub struct RenderOptions<'a> {
     /// File contents for code frames; `None` shows findings without frames.
     pub source: Option<&'a dyn SourceText>,
     pub tool: ToolInfo,
+    /// Seconds since the epoch, for formats that stamp results (PolicyReport); the caller reads
+    /// the clock, so reporters stay pure.
+    pub timestamp: i64,
 }
 
 impl<'a> RenderOptions<'a> {
@@ -136,6 +141,11 @@ impl<'a> RenderOptions<'a> {
         self.tool = tool;
         self
     }
+
+    pub fn with_timestamp(mut self, seconds: i64) -> Self {
+        self.timestamp = seconds;
+        self
+    }
 }
 
 impl fmt::Debug for RenderOptions<'_> {
@@ -144,6 +154,7 @@ impl fmt::Debug for RenderOptions<'_> {
             .field("color", &self.color)
             .field("source", &self.source.map(|_| ".."))
             .field("tool", &self.tool)
+            .field("timestamp", &self.timestamp)
             .finish()
     }
 }
@@ -161,15 +172,18 @@ pub enum Format {
     Junit,
     /// One self-contained HTML page.
     Html,
+    /// wg-policy `PolicyReport`/`ClusterPolicyReport` objects (`wgpolicyk8s.io/v1alpha2`).
+    PolicyReport,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Text,
         Format::Json,
         Format::Sarif,
         Format::Junit,
         Format::Html,
+        Format::PolicyReport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -179,6 +193,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Html => "html",
+            Format::PolicyReport => "policyreport",
         }
     }
 
@@ -192,6 +207,10 @@ impl Format {
             }
             Format::Junit => Box::new(JunitReporter),
             Format::Html => Box::new(HtmlReporter::new(options.tool.clone())),
+            Format::PolicyReport => Box::new(PolicyReportReporter::new(
+                options.tool.clone(),
+                options.timestamp,
+            )),
         }
     }
 }
@@ -204,7 +223,7 @@ impl fmt::Display for Format {
 
 /// A format name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}` (expected text, json, sarif, junit or html)")]
+#[error("unknown format `{0}` (expected text, json, sarif, junit, html or policyreport)")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {

@@ -28,6 +28,8 @@ pub struct ManifestOptions {
     /// `Fail` or `Ignore`.
     pub failure_policy: String,
     pub image: String,
+    /// Emit the Namespace object (false when it exists already, e.g. from `deploy/base`).
+    pub namespace_object: bool,
     pub replicas: u32,
     /// Seconds the API server waits for a review.
     pub timeout_seconds: u32,
@@ -39,7 +41,8 @@ impl Default for ManifestOptions {
             namespace: "palisade-system".to_owned(),
             ca_bundle: None,
             failure_policy: "Fail".to_owned(),
-            image: "ghcr.io/palisade-dev/palisade:0.1.0".to_owned(),
+            image: DEFAULT_IMAGE.to_owned(),
+            namespace_object: true,
             replicas: 2,
             timeout_seconds: 5,
         }
@@ -55,6 +58,12 @@ pub struct Manifests {
     /// The kubeconfig ImagePolicyWebhook uses to reach `/imagepolicy`.
     pub imagepolicy_kubeconfig: String,
 }
+
+/// The published image of this version: the default of `--image`, and what
+/// `deploy/components/image` sets (a test keeps the two in step). A tag, never a digest made up
+/// before the image exists: pin the digest you verified.
+pub const DEFAULT_IMAGE: &str =
+    concat!("ghcr.io/palisade-dev/palisade:", env!("CARGO_PKG_VERSION"));
 
 const NAME: &str = "palisade-webhook";
 /// Where the API server host keeps the files (the AdmissionConfiguration names the kubeconfig).
@@ -153,15 +162,7 @@ pub fn generate(o: &ManifestOptions) -> Result<Manifests, ManifestError> {
         y,
         "# Palisade admission webhook. Apply with `kubectl apply -f`; the serving certificate goes in
 # Secret {ns}/{NAME}-tls (keys tls.crt, tls.key) for DNS name {NAME}.{ns}.svc.
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: {ns_y}
-  labels:
-    pod-security.kubernetes.io/enforce: restricted
-    pod-security.kubernetes.io/enforce-version: latest
----
-apiVersion: v1
+{namespace_doc}apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: {NAME}
@@ -406,6 +407,16 @@ metadata:
 ",
         replicas = o.replicas.max(2),
         image = q_ref(&o.image),
+        namespace_doc = if o.namespace_object {
+            format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns_y}\n  labels:\n    \
+                 pod-security.kubernetes.io/enforce: restricted\n    \
+                 pod-security.kubernetes.io/enforce-version: {}\n---\n",
+                q(&palisade_rules::pss::LATEST_POLICY.to_string())
+            )
+        } else {
+            String::new()
+        },
         mutate_common = common("/mutate"),
         validate_common = common("/validate"),
         exec_common = common("/exec"),

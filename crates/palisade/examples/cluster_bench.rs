@@ -133,8 +133,8 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let server = support::start(spec()).await;
-        let bin =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/palisade");
+        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/x86_64-unknown-linux-gnu/release/palisade");
         assert!(
             bin.exists(),
             "build the release binary first: cargo build --release"

@@ -36,6 +36,12 @@ pub enum Command {
     /// Scan manifest files, directories or stdin (`-`)
     #[command(
         long_about = "Scan manifest files, directories (recursively: .yaml, .yml, .json) or stdin (`-`).\n\n\
+                      A directory argument holding kustomization.yaml (.yml, Kustomization) is \
+                      rendered with `kustomize build` (or `kubectl kustomize`), one holding \
+                      Chart.yaml with `helm template` (--values), and the result is scanned; a \
+                      note says so, Helm findings name the template that produced them, and a \
+                      missing renderer is an error for that directory (exit 2). --no-render scans \
+                      the files as plain YAML.\n\n\
                       Multi-document YAML, JSON, and `List` kinds are understood; YAML is read the way \
                       Kubernetes reads it (YAML 1.1: `hostNetwork: yes` is true). A file that cannot be \
                       parsed is reported with its line and column, every other file is still scanned, \
@@ -183,6 +189,24 @@ pub enum Command {
     Webhook(Box<crate::webhook_cmd::WebhookArgs>),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    #[command(after_help = "Examples:\n  \
+        palisade completions bash > ~/.local/share/bash-completion/completions/palisade\n  \
+        palisade completions zsh > \"${fpath[1]}/_palisade\"\n  \
+        palisade completions fish > ~/.config/fish/completions/palisade.fish\n  \
+        palisade completions powershell >> $PROFILE")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `palisade man | man -l -`; `--dir DIR` writes one page per
+    /// command (palisade.1, palisade-scan.1, …)
+    Man {
+        /// Write palisade.1 and a page per subcommand into DIR instead of printing palisade.1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Explain a rule: what it checks, why it matters, an example, how to fix it
     Explain {
         /// Rule code (PS101) or name (privileged-container)
@@ -217,6 +241,15 @@ pub struct ScanArgs {
     #[arg(long, hide = true)]
     pub parse_only: bool,
 
+    /// Scan a directory argument holding a kustomization or a Helm chart as its files, instead
+    /// of rendering it (`kustomize build` or `kubectl kustomize`; `helm template`)
+    #[arg(long)]
+    pub no_render: bool,
+
+    /// Helm values file for charts that are rendered (repeatable, in order)
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+
     /// Worker threads [default: one per core]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -225,7 +258,8 @@ pub struct ScanArgs {
 /// How findings are chosen, judged and reported: shared by every command that reports findings.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Report format on stdout: text, json, sarif, junit or html
+    /// Report format on stdout: text, json, sarif, junit, html or policyreport (wg-policy
+    /// PolicyReport/ClusterPolicyReport objects)
     #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text")]
     pub format: String,
 

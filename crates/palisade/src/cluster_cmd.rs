@@ -46,6 +46,13 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     pub save_inventory: Option<PathBuf>,
 
+    /// Also write the findings into the cluster as wg-policy PolicyReports (one per namespace)
+    /// and a ClusterPolicyReport, named `palisade`, by server-side apply (field manager
+    /// `palisade`). The one write Palisade makes: needs create and patch on them
+    /// (deploy/components/policy-reports) and the wgpolicyk8s.io/v1alpha2 CRDs
+    #[arg(long)]
+    pub write_policy_reports: bool,
+
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -64,7 +71,63 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
     if let Some(path) = &args.save_inventory {
         palisade_cluster::snapshot::save(path, &source, &inventory)?;
     }
-    report(&session, &inventory, Vec::new())
+    let mut report = build_report(&session, &inventory, Vec::new());
+    let mut write_failed = false;
+    if args.write_policy_reports {
+        report.fail_on = Some(session.fail_on);
+        write_failed = !write_policy_reports(&opts, &report, &inventory)?;
+    }
+    let no_sources: std::collections::BTreeMap<String, String> = Default::default();
+    let code = session.finish(report, &no_sources)?;
+    Ok(if write_failed {
+        crate::session::EXIT_ERROR
+    } else {
+        code
+    })
+}
+
+/// Applies the reports of `report` to the cluster; false when some could not be written (each
+/// named on stderr).
+fn write_policy_reports(
+    opts: &palisade_cluster::Options,
+    report: &ScanReport,
+    inventory: &palisade_cluster::Inventory,
+) -> Result<bool> {
+    let mut namespaces: Vec<String> = inventory
+        .objects
+        .iter()
+        .filter(|o| o.kind() == "Namespace" && o.group().is_empty())
+        .filter_map(|o| o.name().map(str::to_owned))
+        .collect();
+    if let Some(ns) = &opts.namespace {
+        namespaces.retain(|n| n == ns);
+    }
+    let objects = palisade_report::policyreport::policy_reports(
+        report,
+        &palisade_report::ToolInfo::default(),
+        crate::session::now(),
+        &namespaces,
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let failures = runtime.block_on(async {
+        let conn = palisade_cluster::connect(opts).await?;
+        Ok::<_, palisade_cluster::ClusterError>(
+            palisade_cluster::policy_reports::apply(&conn, &objects).await,
+        )
+    })?;
+    for f in &failures {
+        eprintln!("error: {f}");
+    }
+    eprintln!(
+        "wrote {} of {} policy reports (server-side apply, field manager {})",
+        objects.len() - failures.len(),
+        objects.len(),
+        palisade_cluster::policy_reports::FIELD_MANAGER
+    );
+    Ok(failures.is_empty())
 }
 
 /// Reads a live cluster (with a progress bar on a terminal) and probes its API server without
@@ -373,6 +436,17 @@ pub fn report(
     inventory: &palisade_cluster::Inventory,
     extra: Vec<palisade_core::Finding>,
 ) -> Result<u8> {
+    let report = build_report(session, inventory, extra);
+    let no_sources: std::collections::BTreeMap<String, String> = Default::default();
+    session.finish(report, &no_sources)
+}
+
+/// Every rule on an inventory, as one report.
+fn build_report(
+    session: &Session,
+    inventory: &palisade_cluster::Inventory,
+    extra: Vec<palisade_core::Finding>,
+) -> ScanReport {
     for u in &inventory.unreadable {
         eprintln!(
             "warning: cannot read {}: {}; rules that need it are not evaluated",
@@ -403,7 +477,7 @@ pub fn report(
             b.location.pointer(),
         ))
     });
-    let report = ScanReport {
+    ScanReport {
         findings,
         stats: Stats {
             objects: inventory.objects.len(),
@@ -413,7 +487,5 @@ pub fn report(
         kubernetes_version: engine.settings().kubernetes_version.to_string(),
         not_evaluated,
         ..ScanReport::default()
-    };
-    let no_sources: std::collections::BTreeMap<String, String> = Default::default();
-    session.finish(report, &no_sources)
+    }
 }

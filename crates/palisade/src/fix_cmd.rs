@@ -162,7 +162,7 @@ pub fn run(args: FixArgs) -> Result<u8> {
     let outcome = fix_files(&engine, &mut files, &limits, args.unsafe_fixes);
     problems.extend(outcome.problems);
 
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut stdout = crate::session::stdout();
     let mut changed = 0;
     for f in &files {
         let is_stdin = f.input == Input::Stdin;

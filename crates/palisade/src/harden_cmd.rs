@@ -104,16 +104,19 @@ pub fn run(args: HardenArgs) -> Result<u8> {
     let mut report = String::new();
     write_report(&mut report, &bundle, &proof, &node_check, &source);
     let broken = !proof.breakages.is_empty();
+    let mut stdout = crate::session::stdout();
     if args.check {
-        print!("{report}");
-        println!(
-            "check: {} ({elapsed:.1?})",
+        writeln!(
+            stdout,
+            "{report}check: {} ({elapsed:.1?})",
             if broken {
                 "the bundle would break running workloads (see above)"
             } else {
                 "the bundle breaks no running workload"
             }
-        );
+        )
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")?;
         return Ok(u8::from(broken));
     }
     match &args.out {
@@ -125,12 +128,14 @@ pub fn run(args: HardenArgs) -> Result<u8> {
                 report.as_bytes(),
                 Access::Shared,
             )?;
-            print!("{report}");
-            println!("wrote {} ({elapsed:.1?})", dir.display());
+            writeln!(stdout, "{report}wrote {} ({elapsed:.1?})", dir.display())
+                .and_then(|()| stdout.flush())
+                .context("cannot write to stdout")?;
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bundle.stream().as_bytes())
+            stdout
+                .write_all(bundle.stream().as_bytes())
+                .and_then(|()| stdout.flush())
                 .context("writing the bundle to stdout")?;
             eprint!("{report}");
         }

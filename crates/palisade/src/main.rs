@@ -16,6 +16,7 @@ mod netpol_cmd;
 mod node_cmd;
 mod probe_cmd;
 mod rbac_cmd;
+mod render;
 mod scan;
 mod session;
 mod webhook_cmd;
@@ -24,15 +25,39 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use clap::Parser;
 use palisade_core::source::SourceLimits;
 use palisade_rules::Mode;
 
 use cli::{Cli, Command, ScanArgs};
 use session::{Session, EXIT_ERROR};
 
+/// The name users type: `kubectl palisade` when run as the kubectl plugin `kubectl-palisade`.
+fn command_name() -> &'static str {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let file = std::path::Path::new(&argv0)
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    if file == "kubectl-palisade" || file.starts_with("kubectl-palisade.") {
+        "kubectl palisade"
+    } else {
+        "palisade"
+    }
+}
+
+/// The CLI definition, named as it was invoked.
+fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    Cli::command().bin_name(command_name())
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    quiet_broken_pipe();
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -51,14 +76,82 @@ fn main() -> ExitCode {
         Command::Netpol(args) => netpol_cmd::run(args),
         Command::Harden(args) => harden_cmd::run(*args),
         Command::Webhook(args) => webhook_cmd::run(*args),
+        Command::Completions { shell } => completions(shell).map(|()| 0),
+        Command::Man { dir } => man(dir.as_deref()).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`palisade rules | head -1`): what it wanted it has.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// Whether an error comes from writing to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A closed stdout ends the process quietly with exit 0, as ripgrep does, whatever was writing:
+/// `print!` panics on a write error, and this hook turns exactly that panic into an exit.
+/// SIGPIPE stays ignored (Rust's default), so sockets of the webhook and the probe still see
+/// EPIPE as an error instead of killing the process.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        // std's message: "failed printing to stdout: Broken pipe (os error 32)".
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// `palisade completions SHELL`.
+fn completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut cmd = command();
+    let name = command_name().to_owned();
+    let mut out = session::stdout();
+    clap_complete::generate(shell, &mut cmd, name, &mut out);
+    std::io::Write::flush(&mut out).context("cannot write the completion script")?;
+    Ok(())
+}
+
+/// `palisade man [--dir DIR]`.
+fn man(dir: Option<&std::path::Path>) -> Result<()> {
+    let cmd = command().name("palisade").bin_name("palisade");
+    match dir {
+        None => {
+            let mut out = session::stdout();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .context("cannot write the manual page")?;
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(cmd, dir)
+                .with_context(|| format!("cannot write manual pages to {}", dir.display()))?;
+            eprintln!("wrote manual pages to {}", dir.display());
+        }
+    }
+    Ok(())
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
@@ -82,7 +175,18 @@ fn scan(args: ScanArgs) -> Result<u8> {
         return cluster_cmd::report(&session, &inventory, Vec::new());
     }
     let engine = session.engine(None);
-    let (inputs, mut problems) = scan::expand_by_argument(&args.paths);
+    let render_opts = render::RenderOptions {
+        values: args.values.clone(),
+    };
+    let scan::Expanded {
+        inputs,
+        mut problems,
+        mut notes,
+    } = scan::expand_by_argument(
+        &args.paths,
+        (!args.no_render).then_some(&render_opts),
+        args.max_file_size,
+    );
     let opts = scan::ScanOptions {
         limits: SourceLimits {
             max_file_bytes: args.max_file_size,
@@ -97,6 +201,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
     }
     problems.append(&mut report.problems);
     report.problems = problems;
+    notes.append(&mut report.notes);
+    report.notes = notes;
     session.finish(report, &sources)
 }
 

@@ -331,7 +331,7 @@ fn can_reach(args: CanReachArgs) -> Result<u8> {
             "in the scanned files"
         },
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::session::stdout();
     match args.format {
         Format::Text => write_text(&mut out, &question, &network, &verdict)?,
         Format::Json => {

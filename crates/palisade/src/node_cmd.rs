@@ -183,7 +183,7 @@ pub fn run(args: NodeArgs) -> Result<u8> {
     for p in report.inventory.problems.iter().filter(|p| p.invalid) {
         eprintln!("error: {}", clean(&p.message));
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::session::stdout();
     let code = match format {
         None => {
             match args.format.to_ascii_lowercase().as_str() {

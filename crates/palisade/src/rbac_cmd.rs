@@ -450,7 +450,7 @@ fn can_i(args: CanIArgs) -> Result<u8> {
     let user = UserInfo::new(&args.user, &args.groups);
     let decision = rbac.authorize(&user, &parsed.request());
     let allowed = decision != Decision::Denied;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::session::stdout();
     match args.query.format {
         QueryFormat::Json => {
             let mut v = json!({
@@ -519,7 +519,7 @@ fn who_can(args: WhoCanArgs) -> Result<u8> {
     let (objects, problems) = load(&parsed.paths, args.query.max_file_size);
     let rbac = Rbac::new(&objects);
     let grants = rbac.who_can(&parsed.request());
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::session::stdout();
     match args.query.format {
         QueryFormat::Json => {
             let v = json!({

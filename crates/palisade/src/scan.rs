@@ -28,23 +28,74 @@ const PARALLEL_FILE_BYTES: usize = 128 * 1024;
 pub enum Input {
     File(PathBuf),
     Stdin,
+    /// What a renderer printed for a directory (see [`crate::render`]), under the name findings
+    /// are attributed to.
+    Rendered {
+        name: Arc<str>,
+        bytes: Arc<[u8]>,
+    },
+}
+
+/// What the command-line paths expand to.
+#[derive(Default)]
+pub struct Expanded {
+    /// Each input with the index of the argument it came from.
+    pub inputs: Vec<(usize, Input)>,
+    pub problems: Vec<InputProblem>,
+    /// What was rendered, and how.
+    pub notes: Vec<InputProblem>,
 }
 
 /// Expands command-line paths: directories recursively (`.yaml`, `.yml`, `.json`, skipping hidden
 /// directories such as `.git`), files as given, `-` as stdin. Paths that do not exist are problems.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputProblem>) {
-    let (inputs, problems) = expand_by_argument(paths);
-    (inputs.into_iter().map(|(_, i)| i).collect(), problems)
+    let e = expand_by_argument(paths, None, usize::MAX);
+    (e.inputs.into_iter().map(|(_, i)| i).collect(), e.problems)
 }
 
 /// [`expand`], each input with the index of the argument it came from (see [`run`]: an object
-/// given again in a later argument replaces the earlier copy).
-pub fn expand_by_argument(paths: &[PathBuf]) -> (Vec<(usize, Input)>, Vec<InputProblem>) {
+/// given again in a later argument replaces the earlier copy). With `render`, a directory
+/// argument that is a kustomization or a Helm chart is rendered ([`crate::render`]) and its
+/// output, at most `max_bytes`, is the input.
+pub fn expand_by_argument(
+    paths: &[PathBuf],
+    render: Option<&crate::render::RenderOptions>,
+    max_bytes: usize,
+) -> Expanded {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     for (argument, p) in paths.iter().enumerate() {
+        let renderer = render
+            .filter(|_| p.is_dir())
+            .and_then(|o| crate::render::detect(p).map(|r| (r, o)));
         if p.as_os_str() == "-" {
             inputs.push((argument, Input::Stdin));
+        } else if let Some((renderer, opts)) = renderer {
+            let shown = p.to_string_lossy();
+            match crate::render::render(p, &shown, renderer, opts, max_bytes) {
+                Ok(r) => {
+                    notes.push(InputProblem {
+                        path: display(p),
+                        pos: None,
+                        message: r.note,
+                    });
+                    for (name, bytes) in r.texts {
+                        inputs.push((
+                            argument,
+                            Input::Rendered {
+                                name,
+                                bytes: Arc::from(bytes),
+                            },
+                        ));
+                    }
+                }
+                Err(message) => problems.push(InputProblem {
+                    path: display(p),
+                    pos: None,
+                    message,
+                }),
+            }
         } else if p.is_dir() {
             let walker = walkdir::WalkDir::new(p)
                 .follow_links(false)
@@ -82,7 +133,11 @@ pub fn expand_by_argument(paths: &[PathBuf]) -> (Vec<(usize, Input)>, Vec<InputP
             });
         }
     }
-    (inputs, problems)
+    Expanded {
+        inputs,
+        problems,
+        notes,
+    }
 }
 
 fn is_manifest(p: &Path) -> bool {
@@ -389,6 +444,8 @@ pub fn read_input(input: &Input, limits: &SourceLimits) -> RawInput {
             let read = source::read_bounded(p, limits.max_file_bytes as u64);
             return (display(p), read.map_err(|e| input_error(e, limits)));
         }
+        // Bounded when rendered.
+        Input::Rendered { name, bytes } => return (name.clone(), Ok(bytes.to_vec())),
     };
     (path, bytes.map_err(|e| InputError::Io(e.to_string())))
 }

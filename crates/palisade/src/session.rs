@@ -18,6 +18,57 @@ use crate::cli::{ColorChoice, ReportArgs};
 /// Exit code for usage, input and configuration errors.
 pub const EXIT_ERROR: u8 = 2;
 
+/// Standard output, buffered (it is line-buffered, and reports are written in many small
+/// pieces), that a reader going away does not interrupt: after a broken pipe (`palisade … |
+/// head`) further writes are dropped, and the command goes on to the exit code it would have had
+/// with a reader (1 for findings), printing nothing about the pipe. Every command writes its
+/// output through this.
+pub fn stdout() -> std::io::BufWriter<QuietStdout> {
+    std::io::BufWriter::with_capacity(
+        1 << 16,
+        QuietStdout {
+            inner: std::io::stdout().lock(),
+            closed: false,
+        },
+    )
+}
+
+/// See [`stdout`].
+pub struct QuietStdout {
+    inner: std::io::StdoutLock<'static>,
+    closed: bool,
+}
+
+impl QuietStdout {
+    fn quiet<T>(&mut self, r: std::io::Result<T>, all: T) -> std::io::Result<T> {
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(all)
+            }
+            r => r,
+        }
+    }
+}
+
+impl Write for QuietStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.quiet(r, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.quiet(r, ())
+    }
+}
+
 /// Everything decided before any input is read.
 pub struct Session {
     pub config: Config,
@@ -143,16 +194,18 @@ impl Session {
                 std::fs::File::create(path)
                     .with_context(|| format!("cannot write {}", path.display()))?,
             );
-            let options = RenderOptions::default().with_source(sources);
+            let options = RenderOptions::default()
+                .with_source(sources)
+                .with_timestamp(now());
             palisade_report::render(*format, &report, &options, &mut file)
                 .and_then(|()| file.flush())
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         let options = RenderOptions::default()
             .with_color(self.color)
-            .with_source(sources);
-        // Stdout is line-buffered; a report is written in many small pieces.
-        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            .with_source(sources)
+            .with_timestamp(now());
+        let mut stdout = stdout();
         palisade_report::render(self.stdout_format, &report, &options, &mut stdout)
             .and_then(|()| stdout.flush())
             .context("cannot write the report")?;
@@ -187,6 +240,13 @@ impl Session {
         std::mem::forget(report);
         Ok(code)
     }
+}
+
+/// Seconds since the epoch, for reports that stamp their results.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The largest baseline read: a JSON report of a very large repository is tens of megabytes.

@@ -121,12 +121,12 @@ pub struct ManifestsArgs {
 
     /// Container image of palisade: [host[:port]/]path[:tag][@digest], checked by the grammar
     /// container runtimes parse (github.com/distribution/reference)
-    #[arg(
-        long,
-        value_name = "IMAGE",
-        default_value = "ghcr.io/palisade-dev/palisade:0.1.0"
-    )]
+    #[arg(long, value_name = "IMAGE", default_value = manifests::DEFAULT_IMAGE)]
     pub image: String,
+
+    /// Leave out the Namespace object (it exists already, e.g. from deploy/base)
+    #[arg(long)]
+    pub no_namespace: bool,
 
     /// Replicas (at least 2)
     #[arg(long, value_name = "N", default_value_t = 2)]
@@ -189,6 +189,7 @@ fn print_manifests(args: ManifestsArgs) -> Result<u8> {
         }
         .to_owned(),
         image: args.image,
+        namespace_object: !args.no_namespace,
         replicas: args.replicas,
         timeout_seconds: args.timeout_seconds,
     })

@@ -284,3 +284,36 @@ async fn a_broken_list_is_not_evaluated_and_the_audit_goes_on() {
         "{reasons:?}"
     );
 }
+
+/// The binary is static (glibc's `files`/`dns` lookups built in): a kubeconfig naming the API
+/// server by host name (`localhost`, from /etc/hosts) still connects through kube-rs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_binary_resolves_the_kubeconfig_server_name() {
+    let server = support::start(support::spec_from_yaml(("1", "33"), FIXTURE)).await;
+    let text = std::fs::read_to_string(&server.kubeconfig).unwrap();
+    let by_name = text.replace("https://127.0.0.1:", "https://localhost:");
+    assert_ne!(text, by_name);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, by_name).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("palisade")
+            .unwrap()
+            .args(["cluster", "--no-config", "--format", "json", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(codes(&v).iter().any(|c| c == "PS101 \"web\""), "{v}");
+    assert!(server
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|s| s.path == "/api/v1/pods"));
+}

@@ -1,6 +1,6 @@
 //! A loopback Kubernetes API server for tests: HTTPS with a CA made at test time, bearer-token
-//! auth, `/version`, paginated lists (`limit`/`continue`), PartialObjectMetadata lists, and
-//! injected 403s and 429s. It serves recorded objects; the client under test is the real kube-rs
+//! auth, `/version`, paginated lists (`limit`/`continue`), PartialObjectMetadata lists, injected
+//! 403s and 429s, and server-side apply (`PATCH`) of wg-policy reports, recorded with its body. It serves recorded objects; the client under test is the real kube-rs
 //! client, driven through a real kubeconfig.
 #![allow(dead_code)]
 
@@ -43,6 +43,12 @@ pub struct Spec {
     /// Collection paths whose first page is served and every later page (`continue=`) fails,
     /// every time: a list that breaks mid-pagination and stays broken.
     pub broken_after_first_page: HashMap<String, Breakage>,
+    /// Whether the wgpolicyk8s.io/v1alpha2 CRDs are installed: server-side apply (`PATCH` with
+    /// `application/apply-patch+yaml`) of policyreports and clusterpolicyreports is accepted and
+    /// recorded; otherwise it answers 404.
+    pub policy_reports: bool,
+    /// Whether applying policy reports is refused (403), as without the RBAC for it.
+    pub policy_reports_forbidden: bool,
 }
 
 /// How a broken list fails.
@@ -95,6 +101,9 @@ pub struct Seen {
     pub path: String,
     pub query: String,
     pub accept: String,
+    pub content_type: String,
+    /// The body of a `PATCH`.
+    pub body: String,
 }
 
 pub struct Server {
@@ -227,11 +236,27 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let method = req.method().clone();
+    let body = if method == axum::http::Method::PATCH {
+        let bytes = axum::body::to_bytes(req.into_body(), 16 << 20)
+            .await
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        String::new()
+    };
     state.seen.lock().unwrap().push(Seen {
-        method: req.method().to_string(),
+        method: method.to_string(),
         path: path.clone(),
         query: query.clone(),
         accept: accept.clone(),
+        content_type: content_type.clone(),
+        body: body.clone(),
     });
     let authorized = headers
         .get(header::AUTHORIZATION)
@@ -249,7 +274,35 @@ async fn handle(
             );
         }
     }
-    if req.method() != axum::http::Method::GET {
+    if method == axum::http::Method::PATCH && path.starts_with("/apis/wgpolicyk8s.io/v1alpha2/") {
+        if !state.spec.policy_reports {
+            return status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "the server could not find the requested resource",
+            );
+        }
+        if state.spec.policy_reports_forbidden {
+            return status(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                &format!("user \"test\" cannot patch resource at {path}"),
+            );
+        }
+        if content_type != "application/apply-patch+yaml" {
+            return status(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UnsupportedMediaType",
+                "only server-side apply",
+            );
+        }
+        // The applied object, as the API server would return it (YAML apply bodies that are JSON).
+        return match serde_json::from_str::<Value>(&body) {
+            Ok(v) => (StatusCode::CREATED, axum::Json(v)).into_response(),
+            Err(e) => status(StatusCode::BAD_REQUEST, "BadRequest", &e.to_string()),
+        };
+    }
+    if method != axum::http::Method::GET {
         return status(
             StatusCode::METHOD_NOT_ALLOWED,
             "MethodNotAllowed",
