@@ -39,7 +39,7 @@ fn numbers_and_nulls() {
 }
 
 #[test]
-fn merge_keys_expand_and_explicit_keys_win() {
+fn merge_keys_expand_as_go_yaml_v2_does() {
     let r = root(
         "base: &b\n  hostNetwork: true\n  dnsPolicy: Default\nspec:\n  <<: *b\n  dnsPolicy: ClusterFirst\n",
     );
@@ -51,10 +51,37 @@ fn merge_keys_expand_and_explicit_keys_win() {
     );
     assert!(spec.get("<<").is_none());
     // A list of maps: the earlier map wins.
-    let r = root("a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc:\n  <<: [*a, *b]\n");
+    let r = root("a: &a {x: 1}\nb: &b {x: 2, z: 2}\nc:\n  <<: [*a, *b]\n");
     let c = r.get("c").unwrap();
     assert_eq!(c.get("x").unwrap().as_i64(), Some(1));
-    assert_eq!(c.get("y").unwrap().as_i64(), Some(2));
+    assert_eq!(c.get("z").unwrap().as_i64(), Some(2));
+    // go-yaml v2 fills a mapping in order: a merge replaces the keys written before it, explicit
+    // ones included. Reading `privileged: false` here would hide a privileged container.
+    let r = root(
+        "p: &p {privileged: true}\nsc:\n  privileged: false\n  <<: *p\nafter:\n  <<: *p\n  privileged: false\n",
+    );
+    let sc = r.get("sc").unwrap();
+    assert_eq!(sc.get("privileged").unwrap().as_bool(), Some(true));
+    // The entry points where the value was written: under the anchor.
+    assert_eq!(sc.entry("privileged").unwrap().key_span.start.line, 1);
+    assert_eq!(
+        r.path(&["after", "privileged"]).unwrap().as_bool(),
+        Some(false)
+    );
+}
+
+#[test]
+fn keys_are_named_as_kubernetes_names_them() {
+    // sigs.k8s.io/yaml turns go-yaml's keys into JSON keys.
+    let r = root("m: {y: a, no: b, 0x10: c, 010: d, 1.5: e, 1e7: f, \"yes\": g, ~: h, 1_0: i}\n");
+    let m = r.get("m").unwrap();
+    let keys: Vec<&str> = m.entries().iter().map(|e| &*e.key).collect();
+    assert_eq!(
+        keys,
+        ["true", "false", "16", "8", "1.5", "1e+07", "yes", "~", "10"]
+    );
+    // The key's span is still where it is written.
+    assert_eq!(m.entry("16").unwrap().key_span.start.col, 18);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use super::node::{Entry, Node, Pos, Scalar, ScalarKind, Span, Value};
 use super::repair;
-use super::scalar::{resolve_plain, resolve_tagged};
+use super::scalar::{decode_base64, json_key, resolve_plain, resolve_tagged};
 
 /// Bounds on what one document may make the loader do.
 #[derive(Clone, Copy, Debug)]
@@ -156,10 +156,28 @@ pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
     let piece = &text[chunk.start..chunk.end];
     let end = end_pos(piece, chunk.line);
     let mut result = parse_piece(piece, chunk.line, end, &repair::Padding::default(), limits);
-    // saphyr-parser rejects quoted scalars whose continuation lines are indented less than it
-    // expects, which go-yaml (and so Kubernetes) accepts. Indenting those lines changes nothing in
-    // the scalar's value (leading white space of a continuation line is folded away), so we do that
-    // and parse again, mapping columns back.
+    if !matches!(
+        &result.error,
+        Some(LoadError {
+            kind: LoadErrorKind::Syntax(_),
+            ..
+        })
+    ) {
+        return result;
+    }
+    // saphyr-parser rejects flow collections and quoted scalars whose continuation lines are
+    // indented no deeper than the enclosing block, which libyaml, go-yaml and so Kubernetes
+    // accept (libyaml ignores indentation there). Indenting those lines changes no value, so we
+    // indent all of them at once, parse again (columns mapped back), and keep that reading only
+    // when every indented line turned out to lie inside such a construct.
+    if let Some((fixed, padding, constructs)) = repair::indent_constructs(piece, chunk.line) {
+        let again = parse_piece(&fixed, chunk.line, end, &padding, limits);
+        if again.error.is_none() && constructs_confirmed(piece, chunk.line, &again, &constructs) {
+            return again;
+        }
+    }
+    // Fallback, one quoted scalar at a time where the parser says it failed: the lexer above
+    // can be misled (a quote at the start of a plain scalar's continuation line).
     let mut repaired: Option<(String, repair::Padding)> = None;
     for _ in 0..64 {
         let Some(err) = &result.error else { break };
@@ -185,6 +203,58 @@ pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
         }
     }
     result
+}
+
+/// Whether each construct [`repair::indent_constructs`] indented is, in the documents parsed from
+/// the indented text, a flow collection or a quoted scalar that starts where the construct opens
+/// and ends on its last line: then every indented line lies inside one, where indentation means
+/// nothing to libyaml, and the reading is the original text's.
+fn constructs_confirmed(
+    piece: &str,
+    first_line: u32,
+    result: &ChunkResult,
+    constructs: &[repair::Construct],
+) -> bool {
+    let lines: Vec<&str> = piece.split('\n').collect();
+    // The character at a 1-based source position, and the one before it.
+    let char_at = |p: Pos| -> Option<char> {
+        let line = lines.get(p.line.checked_sub(first_line)? as usize)?;
+        line.chars().nth(p.col.checked_sub(1)? as usize)
+    };
+    let char_before = |p: Pos| -> Option<char> {
+        char_at(Pos {
+            line: p.line,
+            col: p.col.checked_sub(1)?,
+        })
+    };
+    let mut seen: HashMap<(u32, u32), repair::ConstructKind> = HashMap::new();
+    let mut stack: Vec<&Node> = result.documents.iter().map(|d| &d.root).collect();
+    while let Some(n) = stack.pop() {
+        let (start, end) = (n.span.start, n.span.end);
+        let kind = match &n.value {
+            Value::Scalar(s) if s.quoted && start.line < end.line => {
+                matches!(char_at(start), Some('\'' | '"' | '!' | '&'))
+                    .then_some(repair::ConstructKind::Quoted)
+            }
+            Value::Seq(_) | Value::Map(_) if start.line < end.line => {
+                (matches!(char_at(start), Some('[' | '{' | '!' | '&'))
+                    && matches!(char_before(end), Some(']' | '}')))
+                .then_some(repair::ConstructKind::Flow)
+            }
+            _ => None,
+        };
+        if let Some(k) = kind {
+            seen.insert((start.line, end.line), k);
+        }
+        match &n.value {
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            Value::Scalar(_) => {}
+        }
+    }
+    constructs
+        .iter()
+        .all(|c| seen.get(&(c.start.line, c.end_line)) == Some(&c.kind))
 }
 
 /// Loads a whole stream, one chunk after another. Returns documents numbered through the stream
@@ -294,7 +364,8 @@ enum Frame {
     },
     Map {
         first: usize,
-        merges: Vec<Node>,
+        /// `<<` values, each with the number of this mapping's entries written before it.
+        merges: Vec<(usize, Node)>,
         key: Option<(Box<str>, Span, bool)>,
         start: Pos,
         anchor: usize,
@@ -391,12 +462,19 @@ impl Builder<'_> {
                     text.to_mut().pop();
                 }
                 let quoted = !matches!(style, ScalarStyle::Plain);
+                // As go-yaml v2: a core-schema tag resolves (`!!binary` is base64-decoded), any
+                // other tag (`!`, `!local`) leaves a string, as does quoting.
                 let kind = match (&tag, quoted) {
                     (Some(t), _) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {
+                        if &*t.suffix == "binary" {
+                            if let Some(bytes) = decode_base64(&text) {
+                                text = String::from_utf8_lossy(&bytes).into_owned().into();
+                            }
+                        }
                         resolve_tagged(&t.suffix, &text)
                     }
-                    (_, true) => ScalarKind::Str,
-                    (_, false) => resolve_plain(&text),
+                    (Some(_), _) | (_, true) => ScalarKind::Str,
+                    (None, false) => resolve_plain(&text),
                 };
                 let is_merge_key = !quoted && text == "<<";
                 let node = Node {
@@ -510,15 +588,19 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { .. }) => self.items.push(node),
-            Some(Frame::Map { merges, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                merges, key, first, ..
+            }) => match key.take() {
                 None => {
                     let text: Box<str> = match &node.value {
-                        Value::Scalar(s) => s.text.clone(),
+                        Value::Scalar(s) => {
+                            json_key(s.kind).map_or_else(|| s.text.clone(), Into::into)
+                        }
                         _ => "<complex key>".into(),
                     };
                     *key = Some((text, node.span, is_merge_key));
                 }
-                Some((_, _, true)) => merges.push(node),
+                Some((_, _, true)) => merges.push((self.entries.len() - *first, node)),
                 Some((k, key_span, false)) => self.entries.push(Entry {
                     key: k,
                     key_span,
@@ -529,22 +611,47 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Applies `<<` merges (explicit keys win; among merged maps, the earlier wins) and resolves
-    /// duplicate keys (the last one wins, both places are recorded).
-    fn close_map(&mut self, mut entries: Vec<Entry>, merges: Vec<Node>) -> Vec<Entry> {
-        if entries.len() > 1 {
-            self.drop_duplicates(&mut entries);
+    /// Applies `<<` merges and resolves duplicate keys as go-yaml v2 (so Kubernetes) does: the
+    /// mapping is filled in document order, a later key replacing an earlier one, and a merge
+    /// replaces the keys written before it (explicit ones included) while the keys written after
+    /// it replace its own; within a sequence of merged maps the earlier map wins. Duplicate
+    /// explicit keys are recorded (both places).
+    fn close_map(&mut self, mut entries: Vec<Entry>, merges: Vec<(usize, Node)>) -> Vec<Entry> {
+        // The original index of each explicit entry that survives (the last of its key).
+        let kept: Vec<usize> = if entries.len() > 1 {
+            self.drop_duplicates(&mut entries)
+        } else {
+            (0..entries.len()).collect()
+        };
+        if merges.is_empty() {
+            return entries;
         }
-        for merge in merges {
+        // Where each key is, with the original index of the explicit entry it came from (`None`
+        // for a merged key, which a later merge replaces).
+        let mut at: HashMap<Box<str>, (usize, Option<usize>)> = entries
+            .iter()
+            .zip(&kept)
+            .enumerate()
+            .map(|(i, (e, &orig))| (e.key.clone(), (i, Some(orig))))
+            .collect();
+        for (pos, merge) in merges {
             let sources: Vec<Node> = match merge.value {
                 Value::Map(_) => vec![merge],
-                Value::Seq(items) => items,
+                // The earlier map wins: apply them last to first.
+                Value::Seq(items) => items.into_iter().rev().collect(),
                 Value::Scalar(_) => Vec::new(),
             };
             for source in sources {
-                if let Value::Map(merged) = source.value {
-                    for e in merged {
-                        if !entries.iter().any(|x| x.key == e.key) {
+                let Value::Map(merged) = source.value else {
+                    continue;
+                };
+                for e in merged {
+                    match at.get(&e.key) {
+                        // An explicit key written after this merge keeps its value.
+                        Some(&(_, Some(orig))) if orig >= pos => {}
+                        Some(&(i, _)) => entries[i] = e,
+                        None => {
+                            at.insert(e.key.clone(), (entries.len(), None));
                             entries.push(e);
                         }
                     }
@@ -554,7 +661,9 @@ impl Builder<'_> {
         entries
     }
 
-    fn drop_duplicates(&mut self, entries: &mut Vec<Entry>) {
+    /// Drops all but the last entry of each key, recording the duplicates; returns the original
+    /// index of each entry kept.
+    fn drop_duplicates(&mut self, entries: &mut Vec<Entry>) -> Vec<usize> {
         let mut dup_at: Vec<usize> = Vec::new();
         if entries.len() <= 16 {
             for i in 0..entries.len() {
@@ -572,7 +681,7 @@ impl Builder<'_> {
             dup_at.sort_unstable();
         }
         if dup_at.is_empty() {
-            return;
+            return (0..entries.len()).collect();
         }
         for &i in &dup_at {
             let later = entries[i + 1..]
@@ -585,11 +694,15 @@ impl Builder<'_> {
                 second: later.key_span,
             });
         }
+        let kept = (0..entries.len())
+            .filter(|i| dup_at.binary_search(i).is_err())
+            .collect();
         let mut i = 0;
         entries.retain(|_| {
             let keep = dup_at.binary_search(&i).is_err();
             i += 1;
             keep
         });
+        kept
     }
 }
