@@ -341,6 +341,7 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
         Ok(t) => t,
         Err(e) => return problem(&path, &e),
     };
+    let text = &*text;
     let chunks = yaml::split_documents(text);
     let check = |(i, c): (usize, &Chunk)| check_chunk(engine, &path, text, i, *c, opts);
     let outcomes: Vec<ChunkOutcome> = if text.len() > PARALLEL_FILE_BYTES && chunks.len() > 1 {
@@ -419,13 +420,22 @@ pub fn objects_in(
         pos: e.pos(),
         message: e.to_string(),
     };
-    if !wanted(bytes) {
+    // The quick look is at UTF-8 bytes: a UTF-16 or UTF-32 file is decoded first.
+    let utf8 = matches!(
+        source::Encoding::of(bytes),
+        source::Encoding::Utf8 | source::Encoding::Utf8Bom
+    );
+    if utf8 && !wanted(bytes) {
         return (Vec::new(), Vec::new());
     }
     let text = match source::decode(bytes, limits) {
         Ok(t) => t,
         Err(e) => return (Vec::new(), vec![problem(&e)]),
     };
+    let text = &*text;
+    if !utf8 && !wanted(text.as_bytes()) {
+        return (Vec::new(), Vec::new());
+    }
     let mut objects = Vec::new();
     let mut problems = Vec::new();
     for (ordinal, chunk) in yaml::split_documents(text).into_iter().enumerate() {
