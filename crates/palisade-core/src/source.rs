@@ -35,8 +35,8 @@ pub enum InputError {
     Binary(usize),
     #[error("not valid UTF-8 (invalid byte at offset {offset}, line {line}); Kubernetes manifests must be UTF-8 (or UTF-16 with a byte-order mark)")]
     NotUtf8 { offset: usize, line: usize },
-    #[error("not valid UTF-16 or UTF-32 (invalid code unit at byte offset {offset}, line {line})")]
-    NotUtf16 { offset: usize, line: usize },
+    #[error("not valid UTF-32 (invalid code unit at byte offset {offset}, line {line})")]
+    NotUtf32 { offset: usize, line: usize },
     #[error(
         "{0}; this looks like a Helm template: render it first (`helm template … | palisade scan -`)"
     )]
@@ -50,7 +50,7 @@ impl InputError {
     pub fn pos(&self) -> Option<Pos> {
         match self {
             InputError::Yaml(e) | InputError::HelmTemplate(e) => Some(e.pos),
-            InputError::NotUtf8 { line, .. } | InputError::NotUtf16 { line, .. } => Some(Pos {
+            InputError::NotUtf8 { line, .. } | InputError::NotUtf32 { line, .. } => Some(Pos {
                 line: *line as u32,
                 col: 1,
             }),
@@ -224,28 +224,23 @@ pub fn decode<'a>(bytes: &'a [u8], limits: &SourceLimits) -> Result<Cow<'a, str>
         }
         Encoding::Utf16Le | Encoding::Utf16Be => {
             let be = encoding == Encoding::Utf16Be;
+            // As kubectl's decoder: an unpaired surrogate (or an odd last byte) is U+FFFD.
             let units = body.chunks(2).map(|c| match c {
                 [a, b] if be => u16::from_be_bytes([*a, *b]),
                 [a, b] => u16::from_le_bytes([*a, *b]),
-                _ => 0xDC00, // an odd last byte: an unpaired surrogate, refused below
+                _ => 0xFFFD,
             });
             let mut text = String::with_capacity(body.len() / 2 + body.len() / 8);
             let mut offset = mark;
             for r in char::decode_utf16(units) {
-                match r {
-                    // A NUL character is no more text in UTF-16 than in UTF-8.
-                    Ok('\0') => return Err(InputError::Binary(offset)),
-                    Ok(c) => {
-                        text.push(c);
-                        offset += c.len_utf16() * 2;
-                    }
-                    Err(_) => {
-                        return Err(InputError::NotUtf16 {
-                            offset,
-                            line: text.bytes().filter(|&b| b == b'\n').count() + 1,
-                        })
-                    }
+                let units = r.as_ref().map_or(1, |c| c.len_utf16());
+                let c = r.unwrap_or(char::REPLACEMENT_CHARACTER);
+                // A NUL character is no more text in UTF-16 than in UTF-8.
+                if c == '\0' {
+                    return Err(InputError::Binary(offset));
                 }
+                text.push(c);
+                offset += units * 2;
             }
             Cow::Owned(text)
         }
@@ -262,7 +257,7 @@ pub fn decode<'a>(bytes: &'a [u8], limits: &SourceLimits) -> Result<Cow<'a, str>
                     Some('\0') => return Err(InputError::Binary(mark + 4 * i)),
                     Some(c) => text.push(c),
                     None => {
-                        return Err(InputError::NotUtf16 {
+                        return Err(InputError::NotUtf32 {
                             offset: mark + 4 * i,
                             line: text.bytes().filter(|&b| b == b'\n').count() + 1,
                         })

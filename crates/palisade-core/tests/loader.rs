@@ -1,6 +1,8 @@
 //! The YAML loader reads manifests the way Kubernetes does, keeps positions, and stays bounded on
 //! hostile input.
 
+use std::path::Path;
+
 use palisade_core::source::{self, objects_from_str, InputError, SourceLimits};
 use palisade_core::yaml::{self, Limits, LoadErrorKind, Pos, ScalarKind};
 
@@ -405,4 +407,96 @@ fn block_scalars_at_the_end_of_the_text() {
             "{text:?}"
         );
     }
+}
+
+/// UTF-16 with a byte-order mark is read as kubectl reads it: an unpaired surrogate or an odd
+/// last byte becomes U+FFFD (found by the yaml_differential fuzz target), a NUL is still binary.
+#[test]
+fn utf16_is_decoded_as_kubectl_decodes_it() {
+    let limits = SourceLimits::default();
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "a: \"x"
+        .encode_utf16()
+        .chain([0xD83D])
+        .chain("y\"\n".encode_utf16())
+    {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    bytes.push(b'z');
+    let text = source::decode(&bytes, &limits).unwrap();
+    assert_eq!(text, "a: \"x\u{FFFD}y\"\n\u{FFFD}");
+    let mut be = vec![0xFE, 0xFF];
+    for u in "k: v\n".encode_utf16() {
+        be.extend_from_slice(&u.to_be_bytes());
+    }
+    assert_eq!(source::decode(&be, &limits).unwrap(), "k: v\n");
+    let nul = [0xFF, 0xFE, b'a', 0, 0, 0];
+    assert!(matches!(
+        source::decode(&nul, &limits),
+        Err(source::InputError::Binary(4))
+    ));
+    let regression = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions/yaml_differential/utf16_unpaired_surrogate"),
+    )
+    .unwrap();
+    // Its first document (the ConfigMap) reads; its second is broken for libyaml too.
+    let loaded = source::load_bytes(&"r.yaml".into(), &regression, &limits);
+    assert_eq!(loaded.objects.len(), 1, "{:?}", loaded.errors);
+    assert!(loaded.errors.iter().all(|e| e.pos().unwrap().line > 12));
+}
+
+/// Found by the yaml_differential fuzz target: a byte-order mark inside a document is an
+/// ordinary character to libyaml (so to Kubernetes), and stays one in the value.
+#[test]
+fn a_byte_order_mark_inside_a_document_is_a_character() {
+    let r = root("base: &b\n  h\u{FEFF}apiVero\nk: \u{FEFF}x\nq: \"a\u{FEFF}\"\n");
+    assert_eq!(r.get("base").unwrap().as_str(), Some("h\u{FEFF}apiVero"));
+    assert_eq!(r.get("k").unwrap().as_str(), Some("\u{FEFF}x"));
+    assert_eq!(r.get("q").unwrap().as_str(), Some("a\u{FEFF}"));
+    // Columns stay those of the text.
+    let (docs, _) = yaml::load_str("a: \u{FEFF}x\nb: y\n", &Limits::default());
+    let b = docs[0].root.entry("b").unwrap();
+    assert_eq!((b.key_span.start.line, b.value.span.start.col), (2, 4));
+    // A private-use character the text holds is left alone.
+    let r = root("a: \u{E000}\u{FEFF}\n");
+    assert_eq!(r.get("a").unwrap().as_str(), Some("\u{E000}\u{FEFF}"));
+}
+
+/// Found by the yaml_differential fuzz target: kubectl cuts a stream at `---` followed by any
+/// white space Go knows (a vertical tab) or directly by a comment, which YAML does not take for a
+/// document marker.
+#[test]
+fn documents_are_cut_where_kubectl_cuts_them() {
+    for marker in ["---\u{0B}", "---#comment", "---\u{A0}"] {
+        let text = format!("a: 1\n{marker}\nb: 2\n");
+        let (docs, errors) = yaml::load_str(&text, &Limits::default());
+        assert!(errors.is_empty(), "{marker:?}: {errors:?}");
+        assert_eq!(docs.len(), 2, "{marker:?}");
+        assert_eq!(docs[1].root.get("b").unwrap().as_i64(), Some(2));
+        assert_eq!(docs[1].root.span.start.line, 3);
+    }
+    // `---foo` is content, as for kubectl (newer ones refuse it).
+    let (docs, _) = yaml::load_str("a: |\n  x\n---foo: 1\n", &Limits::default());
+    assert_eq!(docs.len(), 1);
+}
+
+/// Found by the yaml_differential fuzz target: a block scalar followed by a last line of blanks
+/// without a line break keeps its final line break (only a scalar whose own last line ends the
+/// file loses it).
+#[test]
+fn a_block_scalar_before_a_blank_last_line_keeps_its_line_break() {
+    let r = root("b: |\n  x\n\n ");
+    assert_eq!(r.get("b").unwrap().as_str(), Some("x\n"));
+    let r = root("b: |\n  x");
+    assert_eq!(r.get("b").unwrap().as_str(), Some("x"));
+}
+
+/// Found by the yaml_differential fuzz target: an odd last byte of a UTF-16 file is U+FFFD on its
+/// own, never the second half of a surrogate pair.
+#[test]
+fn an_odd_last_utf16_byte_pairs_with_nothing() {
+    let bytes = [0xFE, 0xFF, 0, b'a', 0, b':', 0, b' ', 0xDB, 0xDB, 0xDB];
+    let text = source::decode(&bytes, &SourceLimits::default()).unwrap();
+    assert_eq!(text, "a: \u{FFFD}\u{FFFD}");
 }

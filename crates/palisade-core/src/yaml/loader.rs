@@ -96,8 +96,9 @@ pub fn split_documents(text: &str) -> Vec<Chunk> {
     while pos < bytes.len() {
         let end = memchr_newline(bytes, pos);
         let l = &bytes[pos..end];
-        let is_marker =
-            l.starts_with(b"---") && matches!(l.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        let is_marker = l.starts_with(b"---")
+            && (matches!(l.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+                || is_kubectl_marker(&l[3..]));
         if is_marker && pos > chunk_start {
             let (start, start_line) = directives.unwrap_or((pos, line));
             if start > chunk_start {
@@ -128,6 +129,40 @@ pub fn split_documents(text: &str) -> Vec<Chunk> {
     chunks
 }
 
+/// What follows `---` on a line that kubectl's `YAMLReader` takes as a document separator but
+/// YAML does not: nothing but white space as Go's `strings.TrimSpace` knows it (vertical tab,
+/// form feed, NEL, no-break space…), or a comment right after the dashes (`---#`).
+fn is_kubectl_marker(rest: &[u8]) -> bool {
+    let Ok(rest) = std::str::from_utf8(rest) else {
+        return false;
+    };
+    // Go's `unicode.IsSpace` is Unicode's White_Space, as `char::is_whitespace`.
+    let t = rest.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// A piece whose first line is a document separator only to kubectl (see [`is_kubectl_marker`]),
+/// with that line made a plain `---` of the same width, so the parser starts a document there.
+fn plain_marker(piece: &str) -> Option<String> {
+    let end = piece.find('\n').unwrap_or(piece.len());
+    let first = &piece[..end];
+    let b = first.as_bytes();
+    if !first.starts_with("---") || matches!(b.get(3), None | Some(b' ' | b'\t' | b'\r')) {
+        return None;
+    }
+    if !is_kubectl_marker(&b[3..]) {
+        return None;
+    }
+    let body = first.trim_end_matches('\r');
+    let width = body.chars().count();
+    let mut out = String::with_capacity(piece.len());
+    out.push_str("---");
+    out.extend(std::iter::repeat_n(' ', width - 3));
+    out.push_str(&first[body.len()..]);
+    out.push_str(&piece[end..]);
+    Some(out)
+}
+
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
     bytes[from..]
         .iter()
@@ -155,24 +190,36 @@ pub struct ChunkResult {
 pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
     let piece = &text[chunk.start..chunk.end];
     let end = end_pos(piece, chunk.line);
-    let mut result = parse_piece(piece, chunk.line, end, &repair::Padding::default(), limits);
-    if !matches!(
-        &result.error,
-        Some(LoadError {
-            kind: LoadErrorKind::Syntax(_),
-            ..
-        })
-    ) {
+    let marked = plain_marker(piece);
+    let piece = marked.as_deref().unwrap_or(piece);
+    let none = repair::Padding::default();
+    let mut result = parse_piece(piece, chunk.line, end, &none, None, limits);
+    if !is_syntax_error(&result) {
         return result;
+    }
+    // A byte-order mark inside a document is an ordinary character to libyaml (only one at the
+    // start of a line is skipped); saphyr-parser refuses it where a token starts. It is read as a
+    // character the text does not hold, turned back into U+FEFF in the values.
+    let mut work = std::borrow::Cow::Borrowed(piece);
+    let mut sentinel = None;
+    if piece.contains('\u{FEFF}') {
+        if let Some(c) = repair::unused_private_use_char(piece) {
+            work = std::borrow::Cow::Owned(repair::replace_inner_bom(piece, c));
+            sentinel = Some(c);
+            let again = parse_piece(&work, chunk.line, end, &none, sentinel, limits);
+            if !is_syntax_error(&again) {
+                return again;
+            }
+        }
     }
     // saphyr-parser rejects flow collections and quoted scalars whose continuation lines are
     // indented no deeper than the enclosing block, which libyaml, go-yaml and so Kubernetes
     // accept (libyaml ignores indentation there). Indenting those lines changes no value, so we
     // indent all of them at once, parse again (columns mapped back), and keep that reading only
     // when every indented line turned out to lie inside such a construct.
-    if let Some((fixed, padding, constructs)) = repair::indent_constructs(piece, chunk.line) {
-        let again = parse_piece(&fixed, chunk.line, end, &padding, limits);
-        if again.error.is_none() && constructs_confirmed(piece, chunk.line, &again, &constructs) {
+    if let Some((fixed, padding, constructs)) = repair::indent_constructs(&work, chunk.line) {
+        let again = parse_piece(&fixed, chunk.line, end, &padding, sentinel, limits);
+        if again.error.is_none() && constructs_confirmed(&work, chunk.line, &again, &constructs) {
             return again;
         }
     }
@@ -189,20 +236,30 @@ pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
         }
         let (current, padding) = repaired
             .take()
-            .unwrap_or_else(|| (piece.to_owned(), repair::Padding::default()));
+            .unwrap_or_else(|| (work.to_string(), repair::Padding::default()));
         let local = Pos {
             line: err.pos.line - chunk.line + 1,
             col: padding.to_parser_col(err.pos.line, err.pos.col),
         };
         match repair::indent_quoted_scalar(&current, local, chunk.line, padding) {
             Some((fixed, padding)) => {
-                result = parse_piece(&fixed, chunk.line, end, &padding, limits);
+                result = parse_piece(&fixed, chunk.line, end, &padding, sentinel, limits);
                 repaired = Some((fixed, padding));
             }
             None => break,
         }
     }
     result
+}
+
+fn is_syntax_error(r: &ChunkResult) -> bool {
+    matches!(
+        &r.error,
+        Some(LoadError {
+            kind: LoadErrorKind::Syntax(_),
+            ..
+        })
+    )
 }
 
 /// Whether each construct [`repair::indent_constructs`] indented is, in the documents parsed from
@@ -312,9 +369,11 @@ fn parse_piece(
     first_line: u32,
     end: Pos,
     padding: &repair::Padding,
+    sentinel: Option<char>,
     limits: &Limits,
 ) -> ChunkResult {
     let mut builder = Builder {
+        sentinel,
         first_line,
         line_starts: line_starts_if_lone_cr(piece),
         end,
@@ -328,6 +387,7 @@ fn parse_piece(
         root: None,
         duplicates: Vec::new(),
         documents: Vec::new(),
+        piece,
         piece_end: (!piece.ends_with(['\n', '\r'])).then(|| piece.chars().count()),
     };
     let mut parser = Parser::new_from_str(piece);
@@ -380,6 +440,8 @@ struct Builder<'a> {
     /// Just past the piece's last character: no position lies beyond it.
     end: Pos,
     padding: &'a repair::Padding,
+    /// The character that stands for U+FEFF in the parsed text (see [`load_chunk`]).
+    sentinel: Option<char>,
     limits: &'a Limits,
     stack: Vec<Frame>,
     /// Children of the open sequences, innermost last.
@@ -394,9 +456,31 @@ struct Builder<'a> {
     /// The piece's length in characters when it does not end with a line break (see
     /// [`Builder::event`] on block scalars).
     piece_end: Option<usize>,
+    /// The parsed text.
+    piece: &'a str,
 }
 
 impl Builder<'_> {
+    /// Whether the last line of the piece (which has no line break) is a line of the block scalar
+    /// whose content starts on 1-based line `first` of the piece (where the parser's span of a block
+    /// scalar starts): a line with text, or a line of blanks at least as deep as the scalar's
+    /// content (its first non-blank line), for which saphyr-parser adds a line break. A shallower
+    /// line of blanks is not content, and the scalar's last line did end with a line break.
+    fn last_line_is_content(&self, first: usize) -> bool {
+        let last = self.piece.rsplit(['\n', '\r']).next().unwrap_or("");
+        if last.contains(|c: char| c != ' ' && c != '\t') {
+            return true;
+        }
+        let indent = |l: &str| l.chars().take_while(|&c| c == ' ').count();
+        let content = self
+            .piece
+            .split('\n')
+            .skip(first.saturating_sub(1))
+            .find(|l| l.contains(|c: char| !matches!(c, ' ' | '\t' | '\r')))
+            .map_or(0, indent);
+        indent(last) >= content
+    }
+
     /// The source position of a parser marker. A block scalar that ends the input without a
     /// final line break ends, for the parser, after the line break it implies: on a line that
     /// does not exist. Such a position is the end of the input, so that every span lies within
@@ -458,8 +542,12 @@ impl Builder<'_> {
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
                     && self.piece_end == Some(span.end.index())
                     && text.ends_with('\n')
+                    && self.last_line_is_content(span.start.line())
                 {
                     text.to_mut().pop();
+                }
+                if let Some(c) = self.sentinel.filter(|&c| text.contains(c)) {
+                    text = text.replace(c, "\u{FEFF}").into();
                 }
                 let quoted = !matches!(style, ScalarStyle::Plain);
                 // As go-yaml v2: a core-schema tag resolves (`!!binary` is base64-decoded), any

@@ -475,3 +475,33 @@ impl<'a> Lexer<'a> {
         false
     }
 }
+
+/// `text` with every U+FEFF that does not start a line replaced by `with` (a character of the
+/// same width in columns). See `loader::load_chunk`.
+pub fn replace_inner_bom(text: &str, with: char) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut line_start = true;
+    for c in text.chars() {
+        out.push(if c == '\u{FEFF}' && !line_start {
+            with
+        } else {
+            c
+        });
+        line_start = c == '\n' || c == '\r';
+    }
+    out
+}
+
+/// A character of the Private Use Area that `text` does not hold, found in one pass.
+pub fn unused_private_use_char(text: &str) -> Option<char> {
+    const FIRST: u32 = 0xE000;
+    const LAST: u32 = 0xF8FF;
+    let mut used = vec![false; (LAST - FIRST + 1) as usize];
+    for c in text.chars() {
+        if (FIRST..=LAST).contains(&(c as u32)) {
+            used[(c as u32 - FIRST) as usize] = true;
+        }
+    }
+    let i = used.iter().position(|&u| !u)?;
+    char::from_u32(FIRST + i as u32)
+}
