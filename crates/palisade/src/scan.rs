@@ -31,7 +31,8 @@ pub enum Input {
 }
 
 /// Expands command-line paths: directories recursively (`.yaml`, `.yml`, `.json`, skipping hidden
-/// directories such as `.git`), files as given, `-` as stdin. Paths that do not exist are problems.
+/// directories and files such as `.git`), files as given, `-` as stdin. Paths that do not exist, and
+/// directories that give no file to scan, are problems (the run exits 2).
 pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputProblem>) {
     let (inputs, problems) = expand_by_argument(paths);
     (inputs.into_iter().map(|(_, i)| i).collect(), problems)
@@ -46,6 +47,7 @@ pub fn expand_by_argument(paths: &[PathBuf]) -> (Vec<(usize, Input)>, Vec<InputP
         if p.as_os_str() == "-" {
             inputs.push((argument, Input::Stdin));
         } else if p.is_dir() {
+            let before = inputs.len();
             let walker = walkdir::WalkDir::new(p)
                 .follow_links(false)
                 .sort_by_file_name()
@@ -72,6 +74,13 @@ pub fn expand_by_argument(paths: &[PathBuf]) -> (Vec<(usize, Input)>, Vec<InputP
                     }),
                 }
             }
+            if inputs.len() == before {
+                problems.push(InputProblem {
+                    path: display(p),
+                    pos: None,
+                    message: nothing_to_scan(p),
+                });
+            }
         } else if p.exists() {
             inputs.push((argument, Input::File(p.clone())));
         } else {
@@ -83,6 +92,40 @@ pub fn expand_by_argument(paths: &[PathBuf]) -> (Vec<(usize, Input)>, Vec<InputP
         }
     }
     (inputs, problems)
+}
+
+/// Why a directory argument gave no file to scan: none at all, or only below hidden (`.name`)
+/// directories or as hidden files, which the walk skips (`.git`, `.github`, editor state).
+fn nothing_to_scan(dir: &Path) -> String {
+    let hidden: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && is_manifest(e.path()))
+        .map(|e| e.into_path())
+        .collect();
+    if hidden.is_empty() {
+        return "nothing to scan: no .yaml, .yml or .json file in this directory or below it"
+            .into();
+    }
+    // The hidden directories (or files) directly below the argument that hold them.
+    let mut tops: Vec<String> = hidden
+        .iter()
+        .filter_map(|f| f.strip_prefix(dir).ok()?.components().next())
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    tops.dedup();
+    let example = dir.join(&tops[0]);
+    format!(
+        "nothing to scan: the {} manifest file{} below it {} under hidden paths ({}), which a \
+         directory scan skips; name one to scan it (`palisade scan {}`)",
+        hidden.len(),
+        if hidden.len() == 1 { "" } else { "s" },
+        if hidden.len() == 1 { "is" } else { "are all" },
+        tops.join(", "),
+        example.display()
+    )
 }
 
 fn is_manifest(p: &Path) -> bool {
