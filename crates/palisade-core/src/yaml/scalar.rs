@@ -91,7 +91,7 @@ fn go_format_float32_g(f: f64) -> String {
     let exp: i32 = exp.parse().expect("exponent");
     let sign = if mantissa.starts_with('-') { "-" } else { "" };
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         let frac = if digits.len() > 1 {
             format!(".{}", &digits[1..])
         } else {

@@ -514,7 +514,7 @@ pub fn go_format_float32_g(f: f64) -> String {
     let sign = if neg { "-" } else { "" };
     // %e when exp < -4 || exp >= eprec, eprec = 6 for the shortest form (but at least the digit
     // count when that is larger... Go: `if shortest { eprec = 6 }`).
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         let mut s = String::from(sign);
         s.push_str(&digits[..1]);
         if digits.len() > 1 {
@@ -767,10 +767,8 @@ fn go_parse_float(s: &str) -> Option<f64> {
     if lower.starts_with("0x") {
         return go_parse_hex_float(s);
     }
-    if s.contains('_') {
-        if !underscore_ok(s) {
-            return None;
-        }
+    if s.contains('_') && !underscore_ok(s) {
+        return None;
     }
     let cleaned = s.replace('_', "");
     // Go's decimal syntax: digits with at most one point, at least one digit, optional exponent.
@@ -826,7 +824,7 @@ fn underscore_ok(s: &str) -> bool {
         && b[i] == b'0'
         && matches!(b[i + 1].to_ascii_lowercase(), b'b' | b'o' | b'x')
     {
-        hex = b[i + 1].to_ascii_lowercase() == b'x';
+        hex = b[i + 1].eq_ignore_ascii_case(&b'x');
         i += 2;
         saw = b'0';
     }
