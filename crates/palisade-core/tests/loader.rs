@@ -500,3 +500,32 @@ fn an_odd_last_utf16_byte_pairs_with_nothing() {
     let text = source::decode(&bytes, &SourceLimits::default()).unwrap();
     assert_eq!(text, "a: \u{FFFD}\u{FFFD}");
 }
+
+/// The one-pass repair stays linear on hostile shapes: a long line of quotes and indicators, and
+/// thousands of constructs at their key's column in one chunk, each read in one repair.
+#[test]
+fn the_indentation_repair_is_linear_on_hostile_input() {
+    let started = std::time::Instant::now();
+    let mut long = String::from("a: [");
+    for _ in 0..100_000 {
+        long.push_str("\"x\", - ? ");
+    }
+    long.push_str("\nb\n");
+    let _ = yaml::load_str(&long, &Limits::default());
+    let mut many = String::from("m:\n");
+    for i in 0..5_000 {
+        many.push_str(&format!("  k{i}: [\n  {i},\n  ]\n  q{i}: \"a\n  b\"\n"));
+    }
+    let (docs, errors) = yaml::load_str(&many, &Limits::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    let m = docs[0].root.get("m").unwrap();
+    assert_eq!(m.entries().len(), 10_000);
+    assert_eq!(m.get("q4999").unwrap().as_str(), Some("a b"));
+    assert_eq!(
+        m.get("k4999").unwrap().as_seq().unwrap()[0].as_i64(),
+        Some(4999)
+    );
+    // The key's span is still in the file's own columns.
+    assert_eq!(m.entry("q4999").unwrap().key_span.start.col, 3);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+}

@@ -665,6 +665,7 @@ fn a_directory_with_nothing_to_scan_is_an_input_error() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(all.contains("nothing to scan"), "{all}");
+        assert!(!all.contains("Passed:"), "{all}");
         assert!(all.contains(".github, .hidden"), "{all}");
         assert!(all.contains(&dir.path().display().to_string()), "{all}");
     }

@@ -272,11 +272,17 @@ fn constructs_confirmed(
     result: &ChunkResult,
     constructs: &[repair::Construct],
 ) -> bool {
-    let lines: Vec<&str> = piece.split('\n').collect();
+    // Lines, and whether each is ASCII (then a column is a byte index: no scan of a long line).
+    let lines: Vec<(&str, bool)> = piece.split('\n').map(|l| (l, l.is_ascii())).collect();
     // The character at a 1-based source position, and the one before it.
     let char_at = |p: Pos| -> Option<char> {
-        let line = lines.get(p.line.checked_sub(first_line)? as usize)?;
-        line.chars().nth(p.col.checked_sub(1)? as usize)
+        let &(line, ascii) = lines.get(p.line.checked_sub(first_line)? as usize)?;
+        let i = p.col.checked_sub(1)? as usize;
+        if ascii {
+            line.as_bytes().get(i).map(|&b| b as char)
+        } else {
+            line.chars().nth(i)
+        }
     };
     let char_before = |p: Pos| -> Option<char> {
         char_at(Pos {

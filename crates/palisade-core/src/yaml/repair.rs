@@ -215,6 +215,17 @@ pub fn indent_constructs(text: &str, first_line: u32) -> Option<(String, Padding
     Some((out, padding, constructs))
 }
 
+/// What a block scalar's content must be indented deeper than.
+#[derive(Clone, Copy)]
+enum Parent {
+    /// A top-level scalar (`--- |`): any indentation.
+    Top,
+    /// The line's key (`key: |`).
+    Key,
+    /// The `-` or `?` indicator at this byte (`- |`).
+    At(usize),
+}
+
 struct Found {
     kind: ConstructKind,
     /// 0-based line and character column of the opener.
@@ -319,11 +330,11 @@ impl<'a> Lexer<'a> {
             key_col += j - self.i;
         }
         let mut token_start = true;
-        // Column of the indicator just before the current token: a block scalar's parent.
-        let mut parent: i64 = w as i64;
+        // The indicator just before the current token: a block scalar's parent.
+        let mut parent = Parent::Key;
         if self.b[self.i..].starts_with(b"---") && Self::is_ws(self.at(self.i + 3)) {
             self.i += 3;
-            parent = -1;
+            parent = Parent::Top;
         }
         while self.i < self.b.len() && self.b[self.i] != b'\n' {
             let c = self.b[self.i];
@@ -333,12 +344,15 @@ impl<'a> Lexer<'a> {
                     self.skip_to_eol()
                 }
                 b'\'' | b'"' if token_start => {
-                    let (line0, col0) = (self.line, self.col(self.i));
+                    // The column is counted only for a construct that spans lines: counting it
+                    // for every quote of a long line would be quadratic.
+                    let (line0, open, open_line_start) = (self.line, self.i, self.line_start);
                     if !self.quoted(c) {
                         self.skip_to_eol();
                         return None;
                     }
                     if self.line > line0 && line0 == start_line {
+                        let col0 = self.text[open_line_start..open].chars().count() as u32;
                         self.found.push(Found {
                             kind: ConstructKind::Quoted,
                             line0,
@@ -350,12 +364,15 @@ impl<'a> Lexer<'a> {
                     token_start = false;
                 }
                 b'[' | b'{' if token_start => {
-                    let (line0, col0) = (self.line, self.col(self.i));
+                    // The column is counted only for a construct that spans lines: counting it
+                    // for every quote of a long line would be quadratic.
+                    let (line0, open, open_line_start) = (self.line, self.i, self.line_start);
                     if !self.flow() {
                         self.skip_to_eol();
                         return None;
                     }
                     if self.line > line0 && line0 == start_line {
+                        let col0 = self.text[open_line_start..open].chars().count() as u32;
                         self.found.push(Found {
                             kind: ConstructKind::Flow,
                             line0,
@@ -367,14 +384,20 @@ impl<'a> Lexer<'a> {
                     token_start = false;
                 }
                 b'|' | b'>' if token_start => {
+                    let parent = match parent {
+                        Parent::Top => -1,
+                        Parent::Key => key_col as i64,
+                        Parent::At(i) => self.col(i) as i64,
+                    };
                     self.skip_to_eol();
                     return Some(parent);
                 }
                 b'-' | b'?' | b':' if Self::is_ws(self.at(self.i + 1)) => {
+                    // Where the indicator is; its column is counted only for a block scalar.
                     parent = if c == b':' {
-                        key_col as i64
+                        Parent::Key
                     } else {
-                        self.col(self.i) as i64
+                        Parent::At(self.i)
                     };
                     token_start = true;
                     self.i += 1;
