@@ -529,3 +529,26 @@ fn the_indentation_repair_is_linear_on_hostile_input() {
     assert_eq!(m.entry("q4999").unwrap().key_span.start.col, 3);
     assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
 }
+
+/// The istio shape: a flow list whose items and `]` sit at or left of its key's column hid the
+/// privileged container after it. It reads as libyaml reads it, with the file's own positions.
+#[test]
+fn a_flow_list_left_of_its_key_reads_with_the_files_positions() {
+    let text = "containers:\n  - name: csi\n    args: [\n  \"-dir\", \"/sock\",\n    ]\n    securityContext: {privileged: true}\n    env: [\n{name: A,\nvalue: \"1\"}]\n";
+    let (docs, errors) = yaml::load_str(text, &Limits::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    let c = &docs[0].root.get("containers").unwrap().as_seq().unwrap()[0];
+    let args = c.get("args").unwrap().as_seq().unwrap();
+    assert_eq!(args[0].as_str(), Some("-dir"));
+    assert_eq!((args[0].span.start.line, args[0].span.start.col), (4, 3));
+    assert_eq!((args[1].span.start.line, args[1].span.start.col), (4, 11));
+    let sc = c.entry("securityContext").unwrap();
+    assert_eq!((sc.key_span.start.line, sc.key_span.start.col), (6, 5));
+    let p = sc.value.entry("privileged").unwrap();
+    assert_eq!((p.key_span.start.line, p.key_span.start.col), (6, 23));
+    assert_eq!(p.value.as_bool(), Some(true));
+    let env = &c.get("env").unwrap().as_seq().unwrap()[0];
+    let v = env.entry("value").unwrap();
+    assert_eq!((v.key_span.start.line, v.key_span.start.col), (9, 1));
+    assert_eq!(v.value.as_str(), Some("1"));
+}
