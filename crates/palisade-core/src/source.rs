@@ -1,6 +1,7 @@
 //! The manifest source: bytes of a file (or stdin) → objects, with every input problem turned into
 //! a clear error that names the file and position, and nothing lost from the rest of the input.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::object::{objects_of_document, Object};
@@ -32,8 +33,10 @@ pub enum InputError {
     TooLarge { size: u64, limit: usize },
     #[error("not a text file (NUL byte at offset {0})")]
     Binary(usize),
-    #[error("not valid UTF-8 (invalid byte at offset {offset}, line {line}); Kubernetes manifests must be UTF-8")]
+    #[error("not valid UTF-8 (invalid byte at offset {offset}, line {line}); Kubernetes manifests must be UTF-8 (or UTF-16 with a byte-order mark)")]
     NotUtf8 { offset: usize, line: usize },
+    #[error("not valid UTF-32 (invalid code unit at byte offset {offset}, line {line})")]
+    NotUtf32 { offset: usize, line: usize },
     #[error(
         "{0}; this looks like a Helm template: render it first (`helm template … | palisade scan -`)"
     )]
@@ -47,7 +50,7 @@ impl InputError {
     pub fn pos(&self) -> Option<Pos> {
         match self {
             InputError::Yaml(e) | InputError::HelmTemplate(e) => Some(e.pos),
-            InputError::NotUtf8 { line, .. } => Some(Pos {
+            InputError::NotUtf8 { line, .. } | InputError::NotUtf32 { line, .. } => Some(Pos {
                 line: *line as u32,
                 col: 1,
             }),
@@ -117,25 +120,154 @@ pub fn read_text_bounded(path: &std::path::Path, limit: u64) -> Result<String, R
         .map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
-/// Checks size, binary content and encoding; strips a UTF-8 BOM. On success the text is returned.
-pub fn decode<'a>(bytes: &'a [u8], limits: &SourceLimits) -> Result<&'a str, InputError> {
+/// How a file's text is encoded, from its byte-order mark.
+///
+/// kubectl reads files through `unicode.BOMOverride(unicode.UTF8.NewDecoder())`: a UTF-16 mark
+/// switches to UTF-16 (Windows editors and PowerShell's `>` write such files), a UTF-8 mark is
+/// dropped. Palisade does the same, and also reads UTF-32 with a mark (which kubectl does not).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encoding {
+    #[default]
+    Utf8,
+    /// UTF-8 after the mark `EF BB BF`.
+    Utf8Bom,
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+impl Encoding {
+    /// The encoding a file's first bytes announce (UTF-8 without a mark).
+    pub fn of(bytes: &[u8]) -> Encoding {
+        // UTF-32LE's mark starts with UTF-16LE's: test it first.
+        if bytes.starts_with(b"\xFF\xFE\0\0") {
+            Encoding::Utf32Le
+        } else if bytes.starts_with(b"\0\0\xFE\xFF") {
+            Encoding::Utf32Be
+        } else if bytes.starts_with(b"\xFF\xFE") {
+            Encoding::Utf16Le
+        } else if bytes.starts_with(b"\xFE\xFF") {
+            Encoding::Utf16Be
+        } else if bytes.starts_with(b"\xEF\xBB\xBF") {
+            Encoding::Utf8Bom
+        } else {
+            Encoding::Utf8
+        }
+    }
+
+    fn mark_len(self) -> usize {
+        match self {
+            Encoding::Utf8 => 0,
+            Encoding::Utf16Le | Encoding::Utf16Be => 2,
+            Encoding::Utf8Bom => 3,
+            Encoding::Utf32Le | Encoding::Utf32Be => 4,
+        }
+    }
+
+    /// The text in this encoding, with its mark: what `palisade fix` writes back.
+    pub fn encode(self, text: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(text.len() * 2 + 4);
+        match self {
+            Encoding::Utf8 => out.extend_from_slice(text.as_bytes()),
+            Encoding::Utf8Bom => {
+                out.extend_from_slice(b"\xEF\xBB\xBF");
+                out.extend_from_slice(text.as_bytes());
+            }
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let be = self == Encoding::Utf16Be;
+                for u in std::iter::once(0xFEFF).chain(text.encode_utf16()) {
+                    out.extend_from_slice(&if be { u.to_be_bytes() } else { u.to_le_bytes() });
+                }
+            }
+            Encoding::Utf32Le | Encoding::Utf32Be => {
+                let be = self == Encoding::Utf32Be;
+                for c in std::iter::once('\u{FEFF}').chain(text.chars()) {
+                    let u = c as u32;
+                    out.extend_from_slice(&if be { u.to_be_bytes() } else { u.to_le_bytes() });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Checks size, binary content and encoding; strips a byte-order mark and decodes UTF-16 and
+/// UTF-32 (see [`Encoding`]). On success the text is returned.
+///
+/// Positions in a decoded file mean what they mean in a UTF-8 one: the 1-based line and the
+/// 1-based column counted in characters (Unicode scalar values, so a character outside the Basic
+/// Multilingual Plane, two UTF-16 code units, is one column), which is what an editor shows for the
+/// original file too. An offset in an error (`NotUtf8`) is a byte offset of the original file.
+pub fn decode<'a>(bytes: &'a [u8], limits: &SourceLimits) -> Result<Cow<'a, str>, InputError> {
     if bytes.len() > limits.max_file_bytes {
         return Err(InputError::TooLarge {
             size: bytes.len() as u64,
             limit: limits.max_file_bytes,
         });
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Some(i) = bytes.iter().position(|&b| b == 0) {
-        return Err(InputError::Binary(i));
-    }
-    std::str::from_utf8(bytes).map_err(|e| {
-        let offset = e.valid_up_to();
-        InputError::NotUtf8 {
-            offset,
-            line: bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1,
+    let encoding = Encoding::of(bytes);
+    let mark = encoding.mark_len();
+    let body = &bytes[mark..];
+    let text: Cow<'a, str> = match encoding {
+        Encoding::Utf8 | Encoding::Utf8Bom => {
+            if let Some(i) = body.iter().position(|&b| b == 0) {
+                return Err(InputError::Binary(i + mark));
+            }
+            Cow::Borrowed(std::str::from_utf8(body).map_err(|e| {
+                let offset = e.valid_up_to();
+                InputError::NotUtf8 {
+                    offset: offset + mark,
+                    line: body[..offset].iter().filter(|&&b| b == b'\n').count() + 1,
+                }
+            })?)
         }
-    })
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let be = encoding == Encoding::Utf16Be;
+            // As kubectl's decoder: an unpaired surrogate (or an odd last byte) is U+FFFD.
+            let units = body.chunks(2).map(|c| match c {
+                [a, b] if be => u16::from_be_bytes([*a, *b]),
+                [a, b] => u16::from_le_bytes([*a, *b]),
+                _ => 0xFFFD,
+            });
+            let mut text = String::with_capacity(body.len() / 2 + body.len() / 8);
+            let mut offset = mark;
+            for r in char::decode_utf16(units) {
+                let units = r.as_ref().map_or(1, |c| c.len_utf16());
+                let c = r.unwrap_or(char::REPLACEMENT_CHARACTER);
+                // A NUL character is no more text in UTF-16 than in UTF-8.
+                if c == '\0' {
+                    return Err(InputError::Binary(offset));
+                }
+                text.push(c);
+                offset += units * 2;
+            }
+            Cow::Owned(text)
+        }
+        Encoding::Utf32Le | Encoding::Utf32Be => {
+            let be = encoding == Encoding::Utf32Be;
+            let mut text = String::with_capacity(body.len() / 4);
+            for (i, c) in body.chunks(4).enumerate() {
+                let u = match c {
+                    [a, b, c, d] if be => Some(u32::from_be_bytes([*a, *b, *c, *d])),
+                    [a, b, c, d] => Some(u32::from_le_bytes([*a, *b, *c, *d])),
+                    _ => None,
+                };
+                match u.and_then(char::from_u32) {
+                    Some('\0') => return Err(InputError::Binary(mark + 4 * i)),
+                    Some(c) => text.push(c),
+                    None => {
+                        return Err(InputError::NotUtf32 {
+                            offset: mark + 4 * i,
+                            line: text.bytes().filter(|&b| b == b'\n').count() + 1,
+                        })
+                    }
+                }
+            }
+            Cow::Owned(text)
+        }
+    };
+    Ok(text)
 }
 
 /// Turns loaded documents (or a load error) into objects, counting what is skipped.
@@ -187,7 +319,7 @@ pub fn load_text(path: &Arc<str>, text: &str, limits: &SourceLimits) -> Loaded {
 /// Loads bytes of one input: decoding checks, then [`load_text`].
 pub fn load_bytes(path: &Arc<str>, bytes: &[u8], limits: &SourceLimits) -> Loaded {
     match decode(bytes, limits) {
-        Ok(text) => load_text(path, text, limits),
+        Ok(text) => load_text(path, &text, limits),
         Err(e) => Loaded {
             errors: vec![e],
             ..Loaded::default()

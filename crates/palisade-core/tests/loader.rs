@@ -1,6 +1,8 @@
 //! The YAML loader reads manifests the way Kubernetes does, keeps positions, and stays bounded on
 //! hostile input.
 
+use std::path::Path;
+
 use palisade_core::source::{self, objects_from_str, InputError, SourceLimits};
 use palisade_core::yaml::{self, Limits, LoadErrorKind, Pos, ScalarKind};
 
@@ -39,7 +41,7 @@ fn numbers_and_nulls() {
 }
 
 #[test]
-fn merge_keys_expand_and_explicit_keys_win() {
+fn merge_keys_expand_as_go_yaml_v2_does() {
     let r = root(
         "base: &b\n  hostNetwork: true\n  dnsPolicy: Default\nspec:\n  <<: *b\n  dnsPolicy: ClusterFirst\n",
     );
@@ -51,10 +53,37 @@ fn merge_keys_expand_and_explicit_keys_win() {
     );
     assert!(spec.get("<<").is_none());
     // A list of maps: the earlier map wins.
-    let r = root("a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc:\n  <<: [*a, *b]\n");
+    let r = root("a: &a {x: 1}\nb: &b {x: 2, z: 2}\nc:\n  <<: [*a, *b]\n");
     let c = r.get("c").unwrap();
     assert_eq!(c.get("x").unwrap().as_i64(), Some(1));
-    assert_eq!(c.get("y").unwrap().as_i64(), Some(2));
+    assert_eq!(c.get("z").unwrap().as_i64(), Some(2));
+    // go-yaml v2 fills a mapping in order: a merge replaces the keys written before it, explicit
+    // ones included. Reading `privileged: false` here would hide a privileged container.
+    let r = root(
+        "p: &p {privileged: true}\nsc:\n  privileged: false\n  <<: *p\nafter:\n  <<: *p\n  privileged: false\n",
+    );
+    let sc = r.get("sc").unwrap();
+    assert_eq!(sc.get("privileged").unwrap().as_bool(), Some(true));
+    // The entry points where the value was written: under the anchor.
+    assert_eq!(sc.entry("privileged").unwrap().key_span.start.line, 1);
+    assert_eq!(
+        r.path(&["after", "privileged"]).unwrap().as_bool(),
+        Some(false)
+    );
+}
+
+#[test]
+fn keys_are_named_as_kubernetes_names_them() {
+    // sigs.k8s.io/yaml turns go-yaml's keys into JSON keys.
+    let r = root("m: {y: a, no: b, 0x10: c, 010: d, 1.5: e, 1e7: f, \"yes\": g, ~: h, 1_0: i}\n");
+    let m = r.get("m").unwrap();
+    let keys: Vec<&str> = m.entries().iter().map(|e| &*e.key).collect();
+    assert_eq!(
+        keys,
+        ["true", "false", "16", "8", "1.5", "1e+07", "yes", "~", "10"]
+    );
+    // The key's span is still where it is written.
+    assert_eq!(m.entry("16").unwrap().key_span.start.col, 18);
 }
 
 #[test]
@@ -378,4 +407,148 @@ fn block_scalars_at_the_end_of_the_text() {
             "{text:?}"
         );
     }
+}
+
+/// UTF-16 with a byte-order mark is read as kubectl reads it: an unpaired surrogate or an odd
+/// last byte becomes U+FFFD (found by the yaml_differential fuzz target), a NUL is still binary.
+#[test]
+fn utf16_is_decoded_as_kubectl_decodes_it() {
+    let limits = SourceLimits::default();
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "a: \"x"
+        .encode_utf16()
+        .chain([0xD83D])
+        .chain("y\"\n".encode_utf16())
+    {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    bytes.push(b'z');
+    let text = source::decode(&bytes, &limits).unwrap();
+    assert_eq!(text, "a: \"x\u{FFFD}y\"\n\u{FFFD}");
+    let mut be = vec![0xFE, 0xFF];
+    for u in "k: v\n".encode_utf16() {
+        be.extend_from_slice(&u.to_be_bytes());
+    }
+    assert_eq!(source::decode(&be, &limits).unwrap(), "k: v\n");
+    let nul = [0xFF, 0xFE, b'a', 0, 0, 0];
+    assert!(matches!(
+        source::decode(&nul, &limits),
+        Err(source::InputError::Binary(4))
+    ));
+    let regression = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions/yaml_differential/utf16_unpaired_surrogate"),
+    )
+    .unwrap();
+    // Its first document (the ConfigMap) reads; its second is broken for libyaml too.
+    let loaded = source::load_bytes(&"r.yaml".into(), &regression, &limits);
+    assert_eq!(loaded.objects.len(), 1, "{:?}", loaded.errors);
+    assert!(loaded.errors.iter().all(|e| e.pos().unwrap().line > 12));
+}
+
+/// Found by the yaml_differential fuzz target: a byte-order mark inside a document is an
+/// ordinary character to libyaml (so to Kubernetes), and stays one in the value.
+#[test]
+fn a_byte_order_mark_inside_a_document_is_a_character() {
+    let r = root("base: &b\n  h\u{FEFF}apiVero\nk: \u{FEFF}x\nq: \"a\u{FEFF}\"\n");
+    assert_eq!(r.get("base").unwrap().as_str(), Some("h\u{FEFF}apiVero"));
+    assert_eq!(r.get("k").unwrap().as_str(), Some("\u{FEFF}x"));
+    assert_eq!(r.get("q").unwrap().as_str(), Some("a\u{FEFF}"));
+    // Columns stay those of the text.
+    let (docs, _) = yaml::load_str("a: \u{FEFF}x\nb: y\n", &Limits::default());
+    let b = docs[0].root.entry("b").unwrap();
+    assert_eq!((b.key_span.start.line, b.value.span.start.col), (2, 4));
+    // A private-use character the text holds is left alone.
+    let r = root("a: \u{E000}\u{FEFF}\n");
+    assert_eq!(r.get("a").unwrap().as_str(), Some("\u{E000}\u{FEFF}"));
+}
+
+/// Found by the yaml_differential fuzz target: kubectl cuts a stream at `---` followed by any
+/// white space Go knows (a vertical tab) or directly by a comment, which YAML does not take for a
+/// document marker.
+#[test]
+fn documents_are_cut_where_kubectl_cuts_them() {
+    for marker in ["---\u{0B}", "---#comment", "---\u{A0}"] {
+        let text = format!("a: 1\n{marker}\nb: 2\n");
+        let (docs, errors) = yaml::load_str(&text, &Limits::default());
+        assert!(errors.is_empty(), "{marker:?}: {errors:?}");
+        assert_eq!(docs.len(), 2, "{marker:?}");
+        assert_eq!(docs[1].root.get("b").unwrap().as_i64(), Some(2));
+        assert_eq!(docs[1].root.span.start.line, 3);
+    }
+    // `---foo` is content, as for kubectl (newer ones refuse it).
+    let (docs, _) = yaml::load_str("a: |\n  x\n---foo: 1\n", &Limits::default());
+    assert_eq!(docs.len(), 1);
+}
+
+/// Found by the yaml_differential fuzz target: a block scalar followed by a last line of blanks
+/// without a line break keeps its final line break (only a scalar whose own last line ends the
+/// file loses it).
+#[test]
+fn a_block_scalar_before_a_blank_last_line_keeps_its_line_break() {
+    let r = root("b: |\n  x\n\n ");
+    assert_eq!(r.get("b").unwrap().as_str(), Some("x\n"));
+    let r = root("b: |\n  x");
+    assert_eq!(r.get("b").unwrap().as_str(), Some("x"));
+}
+
+/// Found by the yaml_differential fuzz target: an odd last byte of a UTF-16 file is U+FFFD on its
+/// own, never the second half of a surrogate pair.
+#[test]
+fn an_odd_last_utf16_byte_pairs_with_nothing() {
+    let bytes = [0xFE, 0xFF, 0, b'a', 0, b':', 0, b' ', 0xDB, 0xDB, 0xDB];
+    let text = source::decode(&bytes, &SourceLimits::default()).unwrap();
+    assert_eq!(text, "a: \u{FFFD}\u{FFFD}");
+}
+
+/// The one-pass repair stays linear on hostile shapes: a long line of quotes and indicators, and
+/// thousands of constructs at their key's column in one chunk, each read in one repair.
+#[test]
+fn the_indentation_repair_is_linear_on_hostile_input() {
+    let started = std::time::Instant::now();
+    let mut long = String::from("a: [");
+    for _ in 0..100_000 {
+        long.push_str("\"x\", - ? ");
+    }
+    long.push_str("\nb\n");
+    let _ = yaml::load_str(&long, &Limits::default());
+    let mut many = String::from("m:\n");
+    for i in 0..5_000 {
+        many.push_str(&format!("  k{i}: [\n  {i},\n  ]\n  q{i}: \"a\n  b\"\n"));
+    }
+    let (docs, errors) = yaml::load_str(&many, &Limits::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    let m = docs[0].root.get("m").unwrap();
+    assert_eq!(m.entries().len(), 10_000);
+    assert_eq!(m.get("q4999").unwrap().as_str(), Some("a b"));
+    assert_eq!(
+        m.get("k4999").unwrap().as_seq().unwrap()[0].as_i64(),
+        Some(4999)
+    );
+    // The key's span is still in the file's own columns.
+    assert_eq!(m.entry("q4999").unwrap().key_span.start.col, 3);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+}
+
+/// The istio shape: a flow list whose items and `]` sit at or left of its key's column hid the
+/// privileged container after it. It reads as libyaml reads it, with the file's own positions.
+#[test]
+fn a_flow_list_left_of_its_key_reads_with_the_files_positions() {
+    let text = "containers:\n  - name: csi\n    args: [\n  \"-dir\", \"/sock\",\n    ]\n    securityContext: {privileged: true}\n    env: [\n{name: A,\nvalue: \"1\"}]\n";
+    let (docs, errors) = yaml::load_str(text, &Limits::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    let c = &docs[0].root.get("containers").unwrap().as_seq().unwrap()[0];
+    let args = c.get("args").unwrap().as_seq().unwrap();
+    assert_eq!(args[0].as_str(), Some("-dir"));
+    assert_eq!((args[0].span.start.line, args[0].span.start.col), (4, 3));
+    assert_eq!((args[1].span.start.line, args[1].span.start.col), (4, 11));
+    let sc = c.entry("securityContext").unwrap();
+    assert_eq!((sc.key_span.start.line, sc.key_span.start.col), (6, 5));
+    let p = sc.value.entry("privileged").unwrap();
+    assert_eq!((p.key_span.start.line, p.key_span.start.col), (6, 23));
+    assert_eq!(p.value.as_bool(), Some(true));
+    let env = &c.get("env").unwrap().as_seq().unwrap()[0];
+    let v = env.entry("value").unwrap();
+    assert_eq!((v.key_span.start.line, v.key_span.start.col), (9, 1));
+    assert_eq!(v.value.as_str(), Some("1"));
 }

@@ -10,6 +10,7 @@
 //! panics, or when an invariant the code promises does not hold (an `assert!` here is a finding).
 
 pub mod admission;
+pub mod differential;
 pub mod fix;
 pub mod node;
 pub mod yaml;
@@ -39,6 +40,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "fix_editor",
         run: fix::fix_editor,
+    },
+    Target {
+        name: "yaml_differential",
+        run: differential::yaml_differential,
     },
 ];
 

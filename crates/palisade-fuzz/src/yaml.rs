@@ -29,6 +29,7 @@ pub fn yaml_loader(data: &[u8]) {
     let Ok(text) = source::decode(data, &limits) else {
         return;
     };
+    let text = &*text;
     let lines = LineTable::new(text);
 
     let chunks = yaml::split_documents(text);

@@ -342,6 +342,14 @@ fn summary(s: &mut String, paint: Paint, report: &ScanReport) {
                 plural(failing, "finding", "findings")
             );
             let _ = writeln!(s, "{}", paint.paint(BOLD_RED, &text));
+        } else if !report.problems.is_empty() {
+            // Not a pass: what could not be read (or a directory with nothing to scan) was not
+            // checked, and the run exits 2.
+            let text = format!(
+                "Not passed: no findings at or above {threshold}, but {} (see above).",
+                plural(report.problems.len(), "input error", "input errors")
+            );
+            let _ = writeln!(s, "{}", paint.paint(BOLD_RED, &text));
         } else {
             let text = format!("Passed: no findings at or above {threshold}.");
             let _ = writeln!(s, "{}", paint.paint(GREEN, &text));

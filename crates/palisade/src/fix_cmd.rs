@@ -91,8 +91,9 @@ struct File {
     path: Arc<str>,
     original: String,
     current: String,
-    /// The file started with a UTF-8 byte order mark (which the loader strips): written back.
-    bom: bool,
+    /// The file's encoding and byte-order mark (the loader decodes to UTF-8 without a mark):
+    /// written back the same way.
+    encoding: source::Encoding,
     /// The file's fixes were refused (an edit broke it): left as it was.
     refused: bool,
 }
@@ -139,16 +140,16 @@ pub fn run(args: FixArgs) -> Result<u8> {
         }
         let (path, bytes) = scan::read_input(&input, &limits);
         let decoded = bytes.and_then(|b| {
-            let bom = b.starts_with(b"\xEF\xBB\xBF");
-            source::decode(&b, &limits).map(|t| (t.to_owned(), bom))
+            let encoding = source::Encoding::of(&b);
+            source::decode(&b, &limits).map(|t| (t.into_owned(), encoding))
         });
         match decoded {
-            Ok((t, bom)) => files.push(File {
+            Ok((t, encoding)) => files.push(File {
                 input,
                 path,
                 original: t.clone(),
                 current: t,
-                bom,
+                encoding,
                 refused: false,
             }),
             Err(e) => problems.push(InputProblem {
@@ -185,20 +186,12 @@ pub fn run(args: FixArgs) -> Result<u8> {
                 )?;
             }
         } else if is_stdin {
-            if f.bom {
-                stdout.write_all(b"\xEF\xBB\xBF")?;
-            }
-            stdout.write_all(f.current.as_bytes())?;
+            stdout.write_all(&f.encoding.encode(&f.current))?;
         } else if f.current != f.original {
             let Input::File(p) = &f.input else {
                 unreachable!("not stdin")
             };
-            let text = if f.bom {
-                format!("\u{feff}{}", f.current)
-            } else {
-                f.current.clone()
-            };
-            if let Err(e) = write_atomically(p, &text) {
+            if let Err(e) = write_atomically(p, &f.encoding.encode(&f.current)) {
                 problems.push(InputProblem {
                     path: f.path.clone(),
                     pos: None,
@@ -474,7 +467,7 @@ fn plural(n: usize) -> &'static str {
 /// (the file it names is replaced, the link stays). The temporary file comes from `tempfile`
 /// (random name, created exclusively): a predictable name in a directory others can write to
 /// could be a planted symbolic link.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let target = std::fs::canonicalize(path).with_context(|| format!("{}", path.display()))?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let permissions = std::fs::metadata(&target)?.permissions();
@@ -482,7 +475,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
         let mut tmp = tempfile::Builder::new()
             .prefix(".palisade-fix.")
             .tempfile_in(dir)?;
-        tmp.write_all(text.as_bytes())?;
+        tmp.write_all(bytes)?;
         tmp.as_file().sync_all()?;
         std::fs::set_permissions(tmp.path(), permissions)?;
         // On failure the temporary file is removed when `tmp` is dropped.

@@ -47,7 +47,8 @@ pub struct Expanded {
 }
 
 /// Expands command-line paths: directories recursively (`.yaml`, `.yml`, `.json`, skipping hidden
-/// directories such as `.git`), files as given, `-` as stdin. Paths that do not exist are problems.
+/// directories and files such as `.git`), files as given, `-` as stdin. Paths that do not exist, and
+/// directories that give no file to scan, are problems (the run exits 2).
 pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputProblem>) {
     let e = expand_by_argument(paths, None, usize::MAX);
     (e.inputs.into_iter().map(|(_, i)| i).collect(), e.problems)
@@ -97,6 +98,7 @@ pub fn expand_by_argument(
                 }),
             }
         } else if p.is_dir() {
+            let before = inputs.len();
             let walker = walkdir::WalkDir::new(p)
                 .follow_links(false)
                 .sort_by_file_name()
@@ -123,6 +125,13 @@ pub fn expand_by_argument(
                     }),
                 }
             }
+            if inputs.len() == before {
+                problems.push(InputProblem {
+                    path: display(p),
+                    pos: None,
+                    message: nothing_to_scan(p),
+                });
+            }
         } else if p.exists() {
             inputs.push((argument, Input::File(p.clone())));
         } else {
@@ -138,6 +147,40 @@ pub fn expand_by_argument(
         problems,
         notes,
     }
+}
+
+/// Why a directory argument gave no file to scan: none at all, or only below hidden (`.name`)
+/// directories or as hidden files, which the walk skips (`.git`, `.github`, editor state).
+fn nothing_to_scan(dir: &Path) -> String {
+    let hidden: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && is_manifest(e.path()))
+        .map(|e| e.into_path())
+        .collect();
+    if hidden.is_empty() {
+        return "nothing to scan: no .yaml, .yml or .json file in this directory or below it"
+            .into();
+    }
+    // The hidden directories (or files) directly below the argument that hold them.
+    let mut tops: Vec<String> = hidden
+        .iter()
+        .filter_map(|f| f.strip_prefix(dir).ok()?.components().next())
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    tops.dedup();
+    let example = dir.join(&tops[0]);
+    format!(
+        "nothing to scan: the {} manifest file{} below it {} under hidden paths ({}), which a \
+         directory scan skips; name one to scan it (`palisade scan {}`)",
+        hidden.len(),
+        if hidden.len() == 1 { "" } else { "s" },
+        if hidden.len() == 1 { "is" } else { "are all" },
+        tops.join(", "),
+        example.display()
+    )
 }
 
 fn is_manifest(p: &Path) -> bool {
@@ -396,6 +439,7 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
         Ok(t) => t,
         Err(e) => return problem(&path, &e),
     };
+    let text = &*text;
     let chunks = yaml::split_documents(text);
     let check = |(i, c): (usize, &Chunk)| check_chunk(engine, &path, text, i, *c, opts);
     let outcomes: Vec<ChunkOutcome> = if text.len() > PARALLEL_FILE_BYTES && chunks.len() > 1 {
@@ -476,13 +520,22 @@ pub fn objects_in(
         pos: e.pos(),
         message: e.to_string(),
     };
-    if !wanted(bytes) {
+    // The quick look is at UTF-8 bytes: a UTF-16 or UTF-32 file is decoded first.
+    let utf8 = matches!(
+        source::Encoding::of(bytes),
+        source::Encoding::Utf8 | source::Encoding::Utf8Bom
+    );
+    if utf8 && !wanted(bytes) {
         return (Vec::new(), Vec::new());
     }
     let text = match source::decode(bytes, limits) {
         Ok(t) => t,
         Err(e) => return (Vec::new(), vec![problem(&e)]),
     };
+    let text = &*text;
+    if !utf8 && !wanted(text.as_bytes()) {
+        return (Vec::new(), Vec::new());
+    }
     let mut objects = Vec::new();
     let mut problems = Vec::new();
     for (ordinal, chunk) in yaml::split_documents(text).into_iter().enumerate() {

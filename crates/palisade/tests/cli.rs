@@ -637,3 +637,119 @@ fn not_evaluated_rules_can_fail_the_run() {
     assert_eq!(out.status.code(), Some(0), "not evaluated is not a finding");
     assert_eq!(run(&["--fail-on-not-evaluated"]).status.code(), Some(1));
 }
+
+/// A directory whose manifests are all under hidden paths is not a clean scan: nothing was
+/// scanned, and the run says so, naming the argument and why, and exits 2 (in every format).
+#[test]
+fn a_directory_with_nothing_to_scan_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+    std::fs::create_dir_all(dir.path().join(".hidden")).unwrap();
+    write(&dir.path().join(".hidden"), "x.yaml", PRIVILEGED_POD);
+    write(
+        &dir.path().join(".github/workflows"),
+        "ci.yml",
+        "on: push\n",
+    );
+    write(dir.path(), "README.md", "# not a manifest\n");
+    for format in ["text", "json"] {
+        let out = palisade()
+            .args(["scan", "--no-config", "--format", format])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(all.contains("nothing to scan"), "{all}");
+        assert!(!all.contains("Passed:"), "{all}");
+        assert!(all.contains(".github, .hidden"), "{all}");
+        assert!(all.contains(&dir.path().display().to_string()), "{all}");
+    }
+    // Naming the hidden directory scans it.
+    let out = palisade()
+        .args(["scan", "--no-config", "--format", "json"])
+        .arg(dir.path().join(".hidden"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // An empty directory says there is no manifest at all.
+    let empty = tempfile::tempdir().unwrap();
+    let out = palisade()
+        .args(["scan", "--no-config"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("no .yaml, .yml or .json file"), "{all}");
+}
+
+/// A UTF-16 manifest (as Windows tools write them) is scanned as kubectl reads it, with positions
+/// of the original file, and `palisade fix` writes it back in UTF-16.
+#[test]
+fn utf16_manifests_are_scanned_and_fixed_in_their_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("# caf\u{e9} \u{1F600}\n{PRIVILEGED_POD}");
+    for (name, be) in [("le.yaml", false), ("be.yaml", true)] {
+        let mut bytes: Vec<u8> = Vec::new();
+        for u in std::iter::once(0xFEFF).chain(text.encode_utf16()) {
+            bytes.extend_from_slice(&if be { u.to_be_bytes() } else { u.to_le_bytes() });
+        }
+        let path = write(dir.path(), name, &bytes);
+        let out = palisade()
+            .args([
+                "scan",
+                "--no-config",
+                "--format",
+                "json",
+                "--select",
+                "PS101",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = json_of(&out);
+        let f = &v["findings"][0];
+        assert_eq!(f["code"], "PS101");
+        // `privileged: true` is on line 11 of the file, its key at column 7.
+        assert_eq!(f["line"], 11, "{f}");
+        assert_eq!(f["column"], 7, "{f}");
+        let out = palisade()
+            .args(["fix", "--no-config", "--unsafe-fixes", "--select", "PS101"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let fixed = std::fs::read(&path).unwrap();
+        assert_eq!(
+            palisade_core::source::Encoding::of(&fixed),
+            if be {
+                palisade_core::source::Encoding::Utf16Be
+            } else {
+                palisade_core::source::Encoding::Utf16Le
+            }
+        );
+        let decoded = palisade_core::source::decode(&fixed, &Default::default()).unwrap();
+        assert!(decoded.contains("privileged: false"), "{decoded}");
+        assert!(decoded.starts_with("# caf\u{e9} \u{1F600}\n"), "{decoded}");
+    }
+}

@@ -15,7 +15,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use super::node::{Entry, Node, Pos, Scalar, ScalarKind, Span, Value};
 use super::repair;
-use super::scalar::{resolve_plain, resolve_tagged};
+use super::scalar::{decode_base64, json_key, resolve_plain, resolve_tagged};
 
 /// Bounds on what one document may make the loader do.
 #[derive(Clone, Copy, Debug)]
@@ -96,8 +96,9 @@ pub fn split_documents(text: &str) -> Vec<Chunk> {
     while pos < bytes.len() {
         let end = memchr_newline(bytes, pos);
         let l = &bytes[pos..end];
-        let is_marker =
-            l.starts_with(b"---") && matches!(l.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        let is_marker = l.starts_with(b"---")
+            && (matches!(l.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+                || is_kubectl_marker(&l[3..]));
         if is_marker && pos > chunk_start {
             let (start, start_line) = directives.unwrap_or((pos, line));
             if start > chunk_start {
@@ -128,6 +129,40 @@ pub fn split_documents(text: &str) -> Vec<Chunk> {
     chunks
 }
 
+/// What follows `---` on a line that kubectl's `YAMLReader` takes as a document separator but
+/// YAML does not: nothing but white space as Go's `strings.TrimSpace` knows it (vertical tab,
+/// form feed, NEL, no-break space…), or a comment right after the dashes (`---#`).
+fn is_kubectl_marker(rest: &[u8]) -> bool {
+    let Ok(rest) = std::str::from_utf8(rest) else {
+        return false;
+    };
+    // Go's `unicode.IsSpace` is Unicode's White_Space, as `char::is_whitespace`.
+    let t = rest.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// A piece whose first line is a document separator only to kubectl (see [`is_kubectl_marker`]),
+/// with that line made a plain `---` of the same width, so the parser starts a document there.
+fn plain_marker(piece: &str) -> Option<String> {
+    let end = piece.find('\n').unwrap_or(piece.len());
+    let first = &piece[..end];
+    let b = first.as_bytes();
+    if !first.starts_with("---") || matches!(b.get(3), None | Some(b' ' | b'\t' | b'\r')) {
+        return None;
+    }
+    if !is_kubectl_marker(&b[3..]) {
+        return None;
+    }
+    let body = first.trim_end_matches('\r');
+    let width = body.chars().count();
+    let mut out = String::with_capacity(piece.len());
+    out.push_str("---");
+    out.extend(std::iter::repeat_n(' ', width - 3));
+    out.push_str(&first[body.len()..]);
+    out.push_str(&piece[end..]);
+    Some(out)
+}
+
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
     bytes[from..]
         .iter()
@@ -155,11 +190,41 @@ pub struct ChunkResult {
 pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
     let piece = &text[chunk.start..chunk.end];
     let end = end_pos(piece, chunk.line);
-    let mut result = parse_piece(piece, chunk.line, end, &repair::Padding::default(), limits);
-    // saphyr-parser rejects quoted scalars whose continuation lines are indented less than it
-    // expects, which go-yaml (and so Kubernetes) accepts. Indenting those lines changes nothing in
-    // the scalar's value (leading white space of a continuation line is folded away), so we do that
-    // and parse again, mapping columns back.
+    let marked = plain_marker(piece);
+    let piece = marked.as_deref().unwrap_or(piece);
+    let none = repair::Padding::default();
+    let mut result = parse_piece(piece, chunk.line, end, &none, None, limits);
+    if !is_syntax_error(&result) {
+        return result;
+    }
+    // A byte-order mark inside a document is an ordinary character to libyaml (only one at the
+    // start of a line is skipped); saphyr-parser refuses it where a token starts. It is read as a
+    // character the text does not hold, turned back into U+FEFF in the values.
+    let mut work = std::borrow::Cow::Borrowed(piece);
+    let mut sentinel = None;
+    if piece.contains('\u{FEFF}') {
+        if let Some(c) = repair::unused_private_use_char(piece) {
+            work = std::borrow::Cow::Owned(repair::replace_inner_bom(piece, c));
+            sentinel = Some(c);
+            let again = parse_piece(&work, chunk.line, end, &none, sentinel, limits);
+            if !is_syntax_error(&again) {
+                return again;
+            }
+        }
+    }
+    // saphyr-parser rejects flow collections and quoted scalars whose continuation lines are
+    // indented no deeper than the enclosing block, which libyaml, go-yaml and so Kubernetes
+    // accept (libyaml ignores indentation there). Indenting those lines changes no value, so we
+    // indent all of them at once, parse again (columns mapped back), and keep that reading only
+    // when every indented line turned out to lie inside such a construct.
+    if let Some((fixed, padding, constructs)) = repair::indent_constructs(&work, chunk.line) {
+        let again = parse_piece(&fixed, chunk.line, end, &padding, sentinel, limits);
+        if again.error.is_none() && constructs_confirmed(&work, chunk.line, &again, &constructs) {
+            return again;
+        }
+    }
+    // Fallback, one quoted scalar at a time where the parser says it failed: the lexer above
+    // can be misled (a quote at the start of a plain scalar's continuation line).
     let mut repaired: Option<(String, repair::Padding)> = None;
     for _ in 0..64 {
         let Some(err) = &result.error else { break };
@@ -171,20 +236,88 @@ pub fn load_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ChunkResult {
         }
         let (current, padding) = repaired
             .take()
-            .unwrap_or_else(|| (piece.to_owned(), repair::Padding::default()));
+            .unwrap_or_else(|| (work.to_string(), repair::Padding::default()));
         let local = Pos {
             line: err.pos.line - chunk.line + 1,
             col: padding.to_parser_col(err.pos.line, err.pos.col),
         };
         match repair::indent_quoted_scalar(&current, local, chunk.line, padding) {
             Some((fixed, padding)) => {
-                result = parse_piece(&fixed, chunk.line, end, &padding, limits);
+                result = parse_piece(&fixed, chunk.line, end, &padding, sentinel, limits);
                 repaired = Some((fixed, padding));
             }
             None => break,
         }
     }
     result
+}
+
+fn is_syntax_error(r: &ChunkResult) -> bool {
+    matches!(
+        &r.error,
+        Some(LoadError {
+            kind: LoadErrorKind::Syntax(_),
+            ..
+        })
+    )
+}
+
+/// Whether each construct [`repair::indent_constructs`] indented is, in the documents parsed from
+/// the indented text, a flow collection or a quoted scalar that starts where the construct opens
+/// and ends on its last line: then every indented line lies inside one, where indentation means
+/// nothing to libyaml, and the reading is the original text's.
+fn constructs_confirmed(
+    piece: &str,
+    first_line: u32,
+    result: &ChunkResult,
+    constructs: &[repair::Construct],
+) -> bool {
+    // Lines, and whether each is ASCII (then a column is a byte index: no scan of a long line).
+    let lines: Vec<(&str, bool)> = piece.split('\n').map(|l| (l, l.is_ascii())).collect();
+    // The character at a 1-based source position, and the one before it.
+    let char_at = |p: Pos| -> Option<char> {
+        let &(line, ascii) = lines.get(p.line.checked_sub(first_line)? as usize)?;
+        let i = p.col.checked_sub(1)? as usize;
+        if ascii {
+            line.as_bytes().get(i).map(|&b| b as char)
+        } else {
+            line.chars().nth(i)
+        }
+    };
+    let char_before = |p: Pos| -> Option<char> {
+        char_at(Pos {
+            line: p.line,
+            col: p.col.checked_sub(1)?,
+        })
+    };
+    let mut seen: HashMap<(u32, u32), repair::ConstructKind> = HashMap::new();
+    let mut stack: Vec<&Node> = result.documents.iter().map(|d| &d.root).collect();
+    while let Some(n) = stack.pop() {
+        let (start, end) = (n.span.start, n.span.end);
+        let kind = match &n.value {
+            Value::Scalar(s) if s.quoted && start.line < end.line => {
+                matches!(char_at(start), Some('\'' | '"' | '!' | '&'))
+                    .then_some(repair::ConstructKind::Quoted)
+            }
+            Value::Seq(_) | Value::Map(_) if start.line < end.line => {
+                (matches!(char_at(start), Some('[' | '{' | '!' | '&'))
+                    && matches!(char_before(end), Some(']' | '}')))
+                .then_some(repair::ConstructKind::Flow)
+            }
+            _ => None,
+        };
+        if let Some(k) = kind {
+            seen.insert((start.line, end.line), k);
+        }
+        match &n.value {
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            Value::Scalar(_) => {}
+        }
+    }
+    constructs
+        .iter()
+        .all(|c| seen.get(&(c.start.line, c.end_line)) == Some(&c.kind))
 }
 
 /// Loads a whole stream, one chunk after another. Returns documents numbered through the stream
@@ -242,9 +375,11 @@ fn parse_piece(
     first_line: u32,
     end: Pos,
     padding: &repair::Padding,
+    sentinel: Option<char>,
     limits: &Limits,
 ) -> ChunkResult {
     let mut builder = Builder {
+        sentinel,
         first_line,
         line_starts: line_starts_if_lone_cr(piece),
         end,
@@ -258,6 +393,7 @@ fn parse_piece(
         root: None,
         duplicates: Vec::new(),
         documents: Vec::new(),
+        piece,
         piece_end: (!piece.ends_with(['\n', '\r'])).then(|| piece.chars().count()),
     };
     let mut parser = Parser::new_from_str(piece);
@@ -294,7 +430,8 @@ enum Frame {
     },
     Map {
         first: usize,
-        merges: Vec<Node>,
+        /// `<<` values, each with the number of this mapping's entries written before it.
+        merges: Vec<(usize, Node)>,
         key: Option<(Box<str>, Span, bool)>,
         start: Pos,
         anchor: usize,
@@ -309,6 +446,8 @@ struct Builder<'a> {
     /// Just past the piece's last character: no position lies beyond it.
     end: Pos,
     padding: &'a repair::Padding,
+    /// The character that stands for U+FEFF in the parsed text (see [`load_chunk`]).
+    sentinel: Option<char>,
     limits: &'a Limits,
     stack: Vec<Frame>,
     /// Children of the open sequences, innermost last.
@@ -323,9 +462,31 @@ struct Builder<'a> {
     /// The piece's length in characters when it does not end with a line break (see
     /// [`Builder::event`] on block scalars).
     piece_end: Option<usize>,
+    /// The parsed text.
+    piece: &'a str,
 }
 
 impl Builder<'_> {
+    /// Whether the last line of the piece (which has no line break) is a line of the block scalar
+    /// whose content starts on 1-based line `first` of the piece (where the parser's span of a block
+    /// scalar starts): a line with text, or a line of blanks at least as deep as the scalar's
+    /// content (its first non-blank line), for which saphyr-parser adds a line break. A shallower
+    /// line of blanks is not content, and the scalar's last line did end with a line break.
+    fn last_line_is_content(&self, first: usize) -> bool {
+        let last = self.piece.rsplit(['\n', '\r']).next().unwrap_or("");
+        if last.contains(|c: char| c != ' ' && c != '\t') {
+            return true;
+        }
+        let indent = |l: &str| l.chars().take_while(|&c| c == ' ').count();
+        let content = self
+            .piece
+            .split('\n')
+            .skip(first.saturating_sub(1))
+            .find(|l| l.contains(|c: char| !matches!(c, ' ' | '\t' | '\r')))
+            .map_or(0, indent);
+        indent(last) >= content
+    }
+
     /// The source position of a parser marker. A block scalar that ends the input without a
     /// final line break ends, for the parser, after the line break it implies: on a line that
     /// does not exist. Such a position is the end of the input, so that every span lies within
@@ -387,16 +548,27 @@ impl Builder<'_> {
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
                     && self.piece_end == Some(span.end.index())
                     && text.ends_with('\n')
+                    && self.last_line_is_content(span.start.line())
                 {
                     text.to_mut().pop();
                 }
+                if let Some(c) = self.sentinel.filter(|&c| text.contains(c)) {
+                    text = text.replace(c, "\u{FEFF}").into();
+                }
                 let quoted = !matches!(style, ScalarStyle::Plain);
+                // As go-yaml v2: a core-schema tag resolves (`!!binary` is base64-decoded), any
+                // other tag (`!`, `!local`) leaves a string, as does quoting.
                 let kind = match (&tag, quoted) {
                     (Some(t), _) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {
+                        if &*t.suffix == "binary" {
+                            if let Some(bytes) = decode_base64(&text) {
+                                text = String::from_utf8_lossy(&bytes).into_owned().into();
+                            }
+                        }
                         resolve_tagged(&t.suffix, &text)
                     }
-                    (_, true) => ScalarKind::Str,
-                    (_, false) => resolve_plain(&text),
+                    (Some(_), _) | (_, true) => ScalarKind::Str,
+                    (None, false) => resolve_plain(&text),
                 };
                 let is_merge_key = !quoted && text == "<<";
                 let node = Node {
@@ -510,15 +682,19 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { .. }) => self.items.push(node),
-            Some(Frame::Map { merges, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                merges, key, first, ..
+            }) => match key.take() {
                 None => {
                     let text: Box<str> = match &node.value {
-                        Value::Scalar(s) => s.text.clone(),
+                        Value::Scalar(s) => {
+                            json_key(s.kind).map_or_else(|| s.text.clone(), Into::into)
+                        }
                         _ => "<complex key>".into(),
                     };
                     *key = Some((text, node.span, is_merge_key));
                 }
-                Some((_, _, true)) => merges.push(node),
+                Some((_, _, true)) => merges.push((self.entries.len() - *first, node)),
                 Some((k, key_span, false)) => self.entries.push(Entry {
                     key: k,
                     key_span,
@@ -529,22 +705,47 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Applies `<<` merges (explicit keys win; among merged maps, the earlier wins) and resolves
-    /// duplicate keys (the last one wins, both places are recorded).
-    fn close_map(&mut self, mut entries: Vec<Entry>, merges: Vec<Node>) -> Vec<Entry> {
-        if entries.len() > 1 {
-            self.drop_duplicates(&mut entries);
+    /// Applies `<<` merges and resolves duplicate keys as go-yaml v2 (so Kubernetes) does: the
+    /// mapping is filled in document order, a later key replacing an earlier one, and a merge
+    /// replaces the keys written before it (explicit ones included) while the keys written after
+    /// it replace its own; within a sequence of merged maps the earlier map wins. Duplicate
+    /// explicit keys are recorded (both places).
+    fn close_map(&mut self, mut entries: Vec<Entry>, merges: Vec<(usize, Node)>) -> Vec<Entry> {
+        // The original index of each explicit entry that survives (the last of its key).
+        let kept: Vec<usize> = if entries.len() > 1 {
+            self.drop_duplicates(&mut entries)
+        } else {
+            (0..entries.len()).collect()
+        };
+        if merges.is_empty() {
+            return entries;
         }
-        for merge in merges {
+        // Where each key is, with the original index of the explicit entry it came from (`None`
+        // for a merged key, which a later merge replaces).
+        let mut at: HashMap<Box<str>, (usize, Option<usize>)> = entries
+            .iter()
+            .zip(&kept)
+            .enumerate()
+            .map(|(i, (e, &orig))| (e.key.clone(), (i, Some(orig))))
+            .collect();
+        for (pos, merge) in merges {
             let sources: Vec<Node> = match merge.value {
                 Value::Map(_) => vec![merge],
-                Value::Seq(items) => items,
+                // The earlier map wins: apply them last to first.
+                Value::Seq(items) => items.into_iter().rev().collect(),
                 Value::Scalar(_) => Vec::new(),
             };
             for source in sources {
-                if let Value::Map(merged) = source.value {
-                    for e in merged {
-                        if !entries.iter().any(|x| x.key == e.key) {
+                let Value::Map(merged) = source.value else {
+                    continue;
+                };
+                for e in merged {
+                    match at.get(&e.key) {
+                        // An explicit key written after this merge keeps its value.
+                        Some(&(_, Some(orig))) if orig >= pos => {}
+                        Some(&(i, _)) => entries[i] = e,
+                        None => {
+                            at.insert(e.key.clone(), (entries.len(), None));
                             entries.push(e);
                         }
                     }
@@ -554,7 +755,9 @@ impl Builder<'_> {
         entries
     }
 
-    fn drop_duplicates(&mut self, entries: &mut Vec<Entry>) {
+    /// Drops all but the last entry of each key, recording the duplicates; returns the original
+    /// index of each entry kept.
+    fn drop_duplicates(&mut self, entries: &mut Vec<Entry>) -> Vec<usize> {
         let mut dup_at: Vec<usize> = Vec::new();
         if entries.len() <= 16 {
             for i in 0..entries.len() {
@@ -572,7 +775,7 @@ impl Builder<'_> {
             dup_at.sort_unstable();
         }
         if dup_at.is_empty() {
-            return;
+            return (0..entries.len()).collect();
         }
         for &i in &dup_at {
             let later = entries[i + 1..]
@@ -585,11 +788,15 @@ impl Builder<'_> {
                 second: later.key_span,
             });
         }
+        let kept = (0..entries.len())
+            .filter(|i| dup_at.binary_search(i).is_err())
+            .collect();
         let mut i = 0;
         entries.retain(|_| {
             let keep = dup_at.binary_search(&i).is_err();
             i += 1;
             keep
         });
+        kept
     }
 }

@@ -7,7 +7,8 @@
 
 use super::node::ScalarKind;
 
-/// Resolves a plain (unquoted, untagged) scalar.
+/// Resolves a plain (unquoted, untagged) scalar as go-yaml v2.4's `resolve` does (the rules are
+/// listed in `docs/yaml-compatibility.md`).
 pub fn resolve_plain(text: &str) -> ScalarKind {
     if text.is_empty() {
         return ScalarKind::Null;
@@ -24,34 +25,177 @@ pub fn resolve_plain(text: &str) -> ScalarKind {
     if let Some(b) = yaml11_bool(text) {
         return ScalarKind::Bool(b);
     }
-    let first = text.as_bytes()[0];
-    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
-        if let Some(i) = parse_go_int(text) {
-            return ScalarKind::Int(i);
-        }
-        if is_yaml_float(text) {
-            if let Ok(f) = text.replace('_', "").parse::<f64>() {
-                return ScalarKind::Float(f);
+    match text.as_bytes()[0] {
+        // Go's `strconv.ParseFloat` on the text as written.
+        b'.' => go_parse_float(text).map_or(ScalarKind::Str, ScalarKind::Float),
+        b'0'..=b'9' | b'-' | b'+' => {
+            // Timestamps (`2001-12-14`) stay strings, and nothing starting `DDDD-` is a number.
+            let plain = text.replace('_', "");
+            if let Some(i) = parse_go_int(&plain) {
+                return ScalarKind::Int(i);
             }
+            if is_yaml_float(&plain) {
+                if let Some(f) = go_parse_float(&plain) {
+                    return ScalarKind::Float(f);
+                }
+            }
+            ScalarKind::Str
         }
+        _ => ScalarKind::Str,
     }
-    ScalarKind::Str
 }
 
-/// Resolves a scalar carrying an explicit core-schema tag (`!!str`, `!!int`, …). Unknown tags
-/// resolve like a plain scalar.
+/// Resolves a scalar carrying a core-schema tag (`!!str`, `!!int`, …) the way go-yaml v2 does
+/// when the value fits the tag (go-yaml refuses the document otherwise; Palisade then keeps the
+/// text as a string). `!!binary` is a string here; the loader decodes its base64.
 pub fn resolve_tagged(suffix: &str, text: &str) -> ScalarKind {
-    match suffix {
-        "str" | "binary" | "timestamp" => ScalarKind::Str,
-        "null" => ScalarKind::Null,
-        "bool" => yaml11_bool(text).map_or(ScalarKind::Str, ScalarKind::Bool),
-        "int" => parse_go_int(text).map_or(ScalarKind::Str, ScalarKind::Int),
-        "float" => text
-            .replace('_', "")
-            .parse::<f64>()
-            .map_or(ScalarKind::Str, ScalarKind::Float),
-        _ => resolve_plain(text),
+    let plain = resolve_plain(text);
+    match (suffix, plain) {
+        ("null", _) => ScalarKind::Null,
+        ("bool", k @ ScalarKind::Bool(_)) => k,
+        ("int", k @ ScalarKind::Int(_)) => k,
+        ("float", k @ ScalarKind::Float(_)) => k,
+        ("float", ScalarKind::Int(i)) => ScalarKind::Float(i as f64),
+        _ => ScalarKind::Str,
     }
+}
+
+/// A mapping key as Kubernetes names it: `sigs.k8s.io/yaml` turns go-yaml's keys into JSON keys —
+/// a boolean is `true`/`false`, an integer is written in decimal (`0x10:` is the key "16"), a
+/// float with Go's `FormatFloat(f, 'g', -1, 32)`. `None` when the key is its text.
+pub fn json_key(kind: ScalarKind) -> Option<String> {
+    match kind {
+        ScalarKind::Str | ScalarKind::Null => None,
+        ScalarKind::Bool(b) => Some(b.to_string()),
+        ScalarKind::Int(i) => Some(i.to_string()),
+        ScalarKind::Float(f) => Some(go_format_float32_g(f)),
+    }
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`, with `sigs.k8s.io/yaml`'s names for the
+/// infinities and NaN.
+fn go_format_float32_g(f: f64) -> String {
+    let g = f as f32;
+    if g.is_nan() {
+        return ".nan".into();
+    }
+    if g.is_infinite() {
+        return if g > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    if g == 0.0 {
+        return if g.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    // The shortest digits that read back as the same f32, and the decimal exponent.
+    let e = format!("{g:e}");
+    let (mantissa, exp) = e.split_once('e').expect("exponent form");
+    let exp: i32 = exp.parse().expect("exponent");
+    let sign = if mantissa.starts_with('-') { "-" } else { "" };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if !(-4..6).contains(&exp) {
+        let frac = if digits.len() > 1 {
+            format!(".{}", &digits[1..])
+        } else {
+            String::new()
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!(
+            "{sign}{}{frac}e{esign}{:02}",
+            &digits[..1],
+            exp.unsigned_abs()
+        )
+    } else if exp < 0 {
+        format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            format!("{sign}{digits}{}", "0".repeat(int_len - digits.len()))
+        } else {
+            format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
+        }
+    }
+}
+
+/// Go's `strconv.ParseFloat(s, 64)` for decimal text: an optional sign, digits with at most one
+/// point (at least one digit), an optional exponent, underscores only between digits. `None` on
+/// a syntax error or when the value overflows (Go's `ErrRange`).
+fn go_parse_float(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let mut digits = 0;
+    let mut point = false;
+    // `saw`: what came last, for the underscore rule: b'0' digit, b'_' underscore, 0 other.
+    let mut saw = 0u8;
+    while i < b.len() {
+        match b[i] {
+            b'0'..=b'9' => {
+                digits += 1;
+                saw = b'0';
+            }
+            b'_' if saw == b'0' => saw = b'_',
+            b'_' => return None,
+            b'.' if !point && saw != b'_' => {
+                point = true;
+                saw = 0;
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    if digits == 0 || saw == b'_' {
+        return None;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    let f: f64 = s.replace('_', "").parse().ok()?;
+    f.is_finite().then_some(f)
+}
+
+/// Go's `base64.StdEncoding.DecodeString` (padding required, CR and LF ignored): how go-yaml
+/// reads a `!!binary` scalar.
+pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let clean: Vec<u8> = s.bytes().filter(|&b| b != b'\n' && b != b'\r').collect();
+    if clean.len() % 4 != 0 {
+        return None;
+    }
+    let val = |c: u8| -> Option<u32> {
+        Some(u32::from(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        }))
+    };
+    let quads = clean.len() / 4;
+    let mut out = Vec::with_capacity(quads * 3);
+    for (q, chunk) in clean.chunks(4).enumerate() {
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && q + 1 != quads) {
+            return None;
+        }
+        let mut acc = 0u32;
+        for &c in &chunk[..4 - pad] {
+            acc = acc << 6 | val(c)?;
+        }
+        acc <<= 6 * pad as u32;
+        out.extend_from_slice(&acc.to_be_bytes()[1..4 - pad]);
+    }
+    Some(out)
 }
 
 /// The YAML 1.1 boolean spellings go-yaml v2 accepts.
