@@ -302,10 +302,7 @@ fn template_kind(item: &Node) -> Result<crate::object::TemplateKind, (Pos, Strin
     ))?;
     let template: Vec<String> = match pointer.as_str() {
         "" | "/" => Vec::new(),
-        s if s.starts_with('/') => s[1..]
-            .split('/')
-            .map(|seg| seg.replace("~1", "/").replace("~0", "~"))
-            .collect(),
+        s if s.starts_with('/') => yaml::split_pointer(s),
         _ => {
             return Err((
                 p,

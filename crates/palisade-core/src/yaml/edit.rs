@@ -177,7 +177,7 @@ impl<'t> Editor<'t> {
     }
 
     fn op_edit(&self, root: &Node, op: &FixOp) -> Result<Option<OpEdit>, Skip> {
-        let segs = split_pointer(op.pointer());
+        let segs = super::split_pointer(op.pointer());
         let mut steps = walk(root, &segs);
         for i in 1..steps.len() {
             steps[i].in_flow = self.is_flow(steps[i - 1].node);
@@ -1151,18 +1151,6 @@ fn own_entries<'n>(map: &Node, entries: &'n [Entry]) -> Vec<&'n Entry> {
             e.key_span.start >= map.span.start
                 && (e.key_span.start.col == col || e.key_span.start.line == line)
         })
-        .collect()
-}
-
-fn split_pointer(pointer: &str) -> Vec<String> {
-    if pointer.is_empty() {
-        return Vec::new();
-    }
-    pointer
-        .strip_prefix('/')
-        .unwrap_or(pointer)
-        .split('/')
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
         .collect()
 }
 

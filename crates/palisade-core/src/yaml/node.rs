@@ -304,6 +304,19 @@ fn unescape_pointer(seg: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The segments of a JSON pointer (`/spec/a~1b` → `spec`, `a/b`); `""` is the whole document.
+pub fn split_pointer(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer
+        .strip_prefix('/')
+        .unwrap_or(pointer)
+        .split('/')
+        .map(|s| unescape_pointer(s).into_owned())
+        .collect()
+}
+
 /// Escapes one segment for a JSON pointer.
 pub fn escape_pointer(seg: &str) -> std::borrow::Cow<'_, str> {
     if seg.contains(['~', '/']) {

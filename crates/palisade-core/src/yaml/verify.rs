@@ -76,10 +76,12 @@ pub fn verify(before: &str, after: &str, changes: &[Change]) -> Result<(), Verif
         let mut want = Want::Old(&old.root);
         for c in changes.iter().filter(|c| c.document == i) {
             let pointer = format!("{}{}", c.base, c.op.pointer());
-            apply(&mut want, &split(&pointer), &c.op).map_err(|reason| VerifyError::Op {
-                document: i,
-                pointer,
-                reason,
+            apply(&mut want, &super::split_pointer(&pointer), &c.op).map_err(|reason| {
+                VerifyError::Op {
+                    document: i,
+                    pointer,
+                    reason,
+                }
             })?;
         }
         let mut path = String::new();
@@ -247,18 +249,6 @@ impl<'a> Want<'a> {
             _ => unreachable!("opened"),
         }
     }
-}
-
-fn split(pointer: &str) -> Vec<String> {
-    if pointer.is_empty() {
-        return Vec::new();
-    }
-    pointer
-        .strip_prefix('/')
-        .unwrap_or(pointer)
-        .split('/')
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect()
 }
 
 /// Applies one operation to the wanted tree, with the editor's semantics: `Set` and `Append`
