@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use palisade_core::yaml::{self, Limits, Node, Pos};
+use palisade_core::yaml::{self, escape_pointer, Limits, Node, Pos};
 use palisade_core::{KubeVersion, Location};
 
 use crate::component::{Component, ComponentKind, ConfigLayer, Flag, Mount, Resolved, Source};
@@ -1386,11 +1386,17 @@ pub fn etcd_config_flags(layer: &ConfigLayer) -> Vec<Flag> {
                     push(
                         format!("{prefix}{}", t.key),
                         &t.value,
-                        format!("/{}/{}", e.key, t.key),
+                        format!("/{}/{}", escape_pointer(&e.key), escape_pointer(&t.key)),
                     );
                 }
             }
-            key => push(key.to_owned(), &e.value, format!("/{key}")),
+            // A key holding `/` or `~` (no etcd setting does, but the file may) is escaped, so
+            // the pointer finds it again (found by the node_parsers fuzz target).
+            key => push(
+                key.to_owned(),
+                &e.value,
+                format!("/{}", escape_pointer(key)),
+            ),
         }
     }
     out

@@ -648,3 +648,34 @@ fn empty_flag_values_are_not_set() {
     let set = audit(&options(root));
     assert_eq!(verdict(&set, "1.2.24"), ["Pass"], "{:#?}", set.items);
 }
+
+/// A key of etcd's config file holding `/` is named by an escaped pointer that finds it again
+/// (found by the node_parsers fuzz target: the pointer `/a/b-dir` named no key).
+#[test]
+fn etcd_config_keys_with_a_slash_are_escaped_in_their_pointer() {
+    let text = "name: node1\nd/a-dir: /var/lib/etcd\nclient-transport-security:\n  cert~file: /c\n";
+    let (docs, _) = palisade_core::yaml::load_str(text, &palisade_core::yaml::Limits::default());
+    let layer = palisade_node::component::ConfigLayer {
+        path: std::sync::Arc::from("/etc/etcd/etcd.conf.yml"),
+        root: docs.into_iter().next().unwrap().root,
+    };
+    let flags = palisade_node::discover::etcd_config_flags(&layer);
+    let pointers: Vec<&str> = flags
+        .iter()
+        .map(|f| match &f.source {
+            Source::Config { pointer, .. } => pointer.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/name",
+            "/d~1a-dir",
+            "/client-transport-security/cert~0file"
+        ]
+    );
+    for p in pointers {
+        assert!(layer.root.lookup(p).1, "{p}");
+    }
+}
