@@ -49,7 +49,7 @@ fn segments(pointer: &str) -> Vec<&str> {
 }
 
 fn unescape(seg: &str) -> String {
-    seg.replace("~1", "/").replace("~0", "~")
+    palisade_core::yaml::unescape_pointer(seg).into_owned()
 }
 
 /// Walks `segs` from `node`; returns how many segments resolved to a present (non-null) node.

@@ -11,4 +11,7 @@ pub use loader::{
     load_chunk, load_str, split_documents, Chunk, Document, DuplicateKey, Limits, LoadError,
     LoadErrorKind,
 };
-pub use node::{escape_pointer, split_pointer, Entry, Node, Pos, Scalar, ScalarKind, Span, Value};
+pub use node::{
+    escape_pointer, split_pointer, unescape_pointer, Entry, Node, Pos, Scalar, ScalarKind, Span,
+    Value,
+};

@@ -296,7 +296,8 @@ pub(crate) fn graft(from: &Node, to: &mut Node, path: &[&str]) {
     }
 }
 
-fn unescape_pointer(seg: &str) -> std::borrow::Cow<'_, str> {
+/// Unescapes one JSON pointer segment (`~1` → `/`, then `~0` → `~`).
+pub fn unescape_pointer(seg: &str) -> std::borrow::Cow<'_, str> {
     if seg.contains('~') {
         seg.replace("~1", "/").replace("~0", "~").into()
     } else {
