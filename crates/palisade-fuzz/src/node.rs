@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use palisade_core::yaml::{self, Limits, Node, Pos};
+use palisade_core::yaml::{self, Limits, Pos};
 use palisade_core::{KubeVersion, Location};
 use palisade_node::api::{self, ApiNode};
 use palisade_node::component::{ConfigLayer, Flag};
@@ -280,18 +280,7 @@ impl FuzzNode {
         self.file(file, parts[0]);
         let loaded = palisade_core::source::load_text(&arc, parts[0], &Default::default());
         for object in &loaded.objects {
-            let place = |node: &Node, pointer: String| Source::Manifest {
-                path: Arc::clone(&arc),
-                span: node.span,
-                pointer,
-            };
-            let defined_in = |c: &Node, pointer: &str| Location::File {
-                path: Arc::clone(&arc),
-                pos: c.span.start,
-                end: c.span.end,
-                pointer: pointer.to_owned(),
-            };
-            for (c, _) in discover::pod_components(object, &place, &defined_in) {
+            for (c, _) in discover::manifest_pod_components(&arc, object) {
                 for f in &c.flags {
                     self.check_source(&f.source);
                 }

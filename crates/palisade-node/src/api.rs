@@ -167,18 +167,7 @@ fn pod_inventory(
                 pod_components(pod, &place, &defined_in)
             }
             (PodsFrom::Manifests, Origin::File { path, .. }) => {
-                let place = |node: &Node, pointer: String| Source::Manifest {
-                    path: Arc::clone(path),
-                    span: node.span,
-                    pointer,
-                };
-                let defined_in = |c: &Node, pointer: &str| Location::File {
-                    path: Arc::clone(path),
-                    pos: c.span.start,
-                    end: c.span.end,
-                    pointer: pointer.to_owned(),
-                };
-                pod_components(pod, &place, &defined_in)
+                crate::discover::manifest_pod_components(path, pod)
             }
             (PodsFrom::Manifests, Origin::Api { .. }) => continue,
         };

@@ -440,18 +440,7 @@ impl Discovery {
             self.problems.push(Problem::invalid(path, e.pos(), msg));
         }
         for object in &loaded.objects {
-            let place = |node: &Node, pointer: String| Source::Manifest {
-                path: Arc::clone(&arc),
-                span: node.span,
-                pointer,
-            };
-            let defined_in = |c: &Node, pointer: &str| Location::File {
-                path: Arc::clone(&arc),
-                pos: c.span.start,
-                end: c.span.end,
-                pointer: pointer.to_owned(),
-            };
-            let components = pod_components(object, &place, &defined_in);
+            let components = manifest_pod_components(&arc, object);
             if object.kind() == "Pod" {
                 self.static_pod_facts.push(StaticPod {
                     manifest: path.to_owned(),
@@ -1400,6 +1389,26 @@ pub fn etcd_config_flags(layer: &ConfigLayer) -> Vec<Flag> {
         }
     }
     out
+}
+
+/// [`pod_components`] of a pod read from the manifest file `path`: values come from the
+/// manifest's lines, containers are located in it.
+pub fn manifest_pod_components(
+    path: &Arc<str>,
+    object: &palisade_core::Object,
+) -> Vec<(Component, Option<(KubeVersion, Source)>)> {
+    let place = |node: &Node, pointer: String| Source::Manifest {
+        path: Arc::clone(path),
+        span: node.span,
+        pointer,
+    };
+    let defined_in = |c: &Node, pointer: &str| Location::File {
+        path: Arc::clone(path),
+        pos: c.span.start,
+        end: c.span.end,
+        pointer: pointer.to_owned(),
+    };
+    pod_components(object, &place, &defined_in)
 }
 
 /// The components a pod's containers run (a static pod's, or a mirror pod's read through the
