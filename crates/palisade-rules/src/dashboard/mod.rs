@@ -43,6 +43,9 @@ pub const LABELS: [(&str, &str); 2] = [
 /// `kubernetes-dashboard` (`k8s.gcr.io/kubernetes-dashboard-amd64`,
 /// `kubernetes/kubernetes-dashboard-amd64`), or with `dashboard` under `kubernetesui/`
 /// (`kubernetesui/dashboard`, `docker.io/kubernetesui/dashboard-api`); tag and digest ignored.
+/// The metrics scraper (`kubernetesui/dashboard-metrics-scraper`, `metrics-scraper`) ships with
+/// it but serves no UI and no login: it is not the Dashboard. The one test of Dashboard images,
+/// for its rules and for the network rules.
 pub fn is_dashboard_image(image: &str) -> bool {
     let repo = image.split('@').next().unwrap_or("");
     // A tag follows the last `:` after the last `/` (a registry port comes before a `/`).
@@ -53,6 +56,9 @@ pub fn is_dashboard_image(image: &str) -> bool {
     let mut parts = repo.rsplit('/');
     let last = parts.next().unwrap_or("");
     let owner = parts.next().unwrap_or("");
+    if last.contains("metrics") {
+        return false;
+    }
     last.starts_with("kubernetes-dashboard")
         || (owner == "kubernetesui" && last.starts_with("dashboard"))
 }
@@ -225,6 +231,7 @@ mod tests {
         }
         for no in [
             "kubernetesui/metrics-scraper:v1.0.8",
+            "docker.io/kubernetesui/dashboard-metrics-scraper:1.2.2",
             "nginx:1.27",
             "example.com/dashboard:1",
             "grafana/grafana:10",

@@ -228,25 +228,8 @@ pub fn is_dashboard(o: &Object) -> bool {
             c.node
                 .get("image")
                 .and_then(Node::as_str)
-                .is_some_and(is_dashboard_image)
+                .is_some_and(crate::dashboard::is_dashboard_image)
         })
-}
-
-/// Whether an image reference is the Dashboard's web UI or API.
-pub fn is_dashboard_image(image: &str) -> bool {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let name = match without_digest.rfind(':') {
-        Some(i) if !without_digest[i..].contains('/') => &without_digest[..i],
-        _ => without_digest,
-    };
-    let mut parts = name.rsplit('/');
-    let last = parts.next().unwrap_or("");
-    let owner = parts.next().unwrap_or("");
-    if last.contains("metrics") {
-        return false;
-    }
-    (owner == "kubernetesui" && last.starts_with("dashboard"))
-        || last.starts_with("kubernetes-dashboard")
 }
 
 /// Where a namespace-level finding goes: the Namespace object when the inventory has it (its
