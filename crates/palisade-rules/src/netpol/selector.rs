@@ -36,10 +36,16 @@ impl Requirement {
     /// Upstream semantics: `In` needs the key with one of the values; `NotIn` is true when the key
     /// is absent or its value is none of them; `Exists`/`DoesNotExist` look at the key only.
     pub fn matches(&self, labels: &Labels) -> bool {
-        let value = labels.get(&self.key);
+        self.matches_with(&|k| labels.get(k).map(String::as_str))
+    }
+
+    /// [`Requirement::matches`] over any label lookup.
+    pub fn matches_with<'l>(&self, label: &dyn Fn(&str) -> Option<&'l str>) -> bool {
+        let value = label(&self.key);
+        let listed = |v: &str| self.values.iter().any(|x| x == v);
         match self.operator {
-            Operator::In => value.is_some_and(|v| self.values.contains(v)),
-            Operator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
+            Operator::In => value.is_some_and(listed),
+            Operator::NotIn => value.is_none_or(|v| !listed(v)),
             Operator::Exists => value.is_some(),
             Operator::DoesNotExist => value.is_none(),
         }
@@ -71,10 +77,15 @@ impl Selector {
     }
 
     pub fn matches(&self, labels: &Labels) -> bool {
+        self.matches_with(&|k| labels.get(k).map(String::as_str))
+    }
+
+    /// [`Selector::matches`] over any label lookup (RBAC keeps a role's labels as a list).
+    pub fn matches_with<'l>(&self, label: &dyn Fn(&str) -> Option<&'l str>) -> bool {
         self.match_labels
             .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
-            && self.match_expressions.iter().all(|r| r.matches(labels))
+            .all(|(k, v)| label(k) == Some(v.as_str()))
+            && self.match_expressions.iter().all(|r| r.matches_with(label))
     }
 
     /// Reads a selector at `pointer`. A null node is the empty selector (the API server decodes

@@ -222,7 +222,7 @@ pub struct Role<'a> {
     pub rules: Vec<PolicyRule<'a>>,
     /// `aggregationRule.clusterRoleSelectors` of an aggregated ClusterRole: its rules are then
     /// those of the ClusterRoles selected, and its own `rules` are overwritten.
-    pub aggregation: Option<Vec<LabelSelector<'a>>>,
+    pub aggregation: Option<Vec<LabelSelector>>,
     /// One of the default roles Palisade knows (see [`super::builtin`]), not from the input.
     pub builtin: bool,
 }
