@@ -62,7 +62,7 @@ impl Reporter for TextReporter<'_> {
                 .and_then(|src| src.text(group))
                 .map(LineIndex::new);
             for p in &items.problems {
-                problem(&mut s, paint, p);
+                input_line(&mut s, paint, p, ERROR);
                 s.push('\n');
             }
             for f in &items.findings {
@@ -75,7 +75,7 @@ impl Reporter for TextReporter<'_> {
             }
         }
         for n in &report.notes {
-            note(&mut s, paint, n);
+            input_line(&mut s, paint, n, NOTE);
         }
         if !report.notes.is_empty() {
             s.push('\n');
@@ -233,7 +233,9 @@ fn suppressed(s: &mut String, paint: Paint, f: &Finding) {
     let _ = writeln!(s, "{}", paint.paint(DIM, &why));
 }
 
-fn problem(s: &mut String, paint: Paint, p: &InputProblem) {
+/// An input error (`error`, red) or a note about the input that is no error (`note`, cyan):
+/// one line each, at the place it is about.
+fn input_line(s: &mut String, paint: Paint, p: &InputProblem, (label, color): (&str, &str)) {
     let location = match p.pos {
         Some(pos) if pos.line > 0 => format!("{}:{pos}", clean(&p.path)),
         _ => clean(&p.path).into_owned(),
@@ -242,25 +244,13 @@ fn problem(s: &mut String, paint: Paint, p: &InputProblem) {
         s,
         "{}  {}  {}",
         paint.paint(BOLD, &location),
-        paint.paint(BOLD_RED, "error"),
+        paint.paint(color, label),
         clean(&p.message)
     );
 }
 
-/// Something about the input worth knowing that is no error: one line.
-fn note(s: &mut String, paint: Paint, p: &InputProblem) {
-    let location = match p.pos {
-        Some(pos) if pos.line > 0 => format!("{}:{pos}", clean(&p.path)),
-        _ => clean(&p.path).into_owned(),
-    };
-    let _ = writeln!(
-        s,
-        "{}  {}  {}",
-        paint.paint(BOLD, &location),
-        paint.paint(CYAN, "note"),
-        clean(&p.message)
-    );
-}
+const ERROR: (&str, &str) = ("error", BOLD_RED);
+const NOTE: (&str, &str) = ("note", CYAN);
 
 fn summary(s: &mut String, paint: Paint, report: &ScanReport) {
     let st = &report.stats;

@@ -337,8 +337,9 @@ fn load_services(paths: &[PathBuf]) -> Result<Vec<palisade_core::Object>> {
         return Ok(Vec::new());
     }
     let limits = palisade_core::source::SourceLimits::default();
-    let kind = memchr::memmem::Finder::new(b"Service");
-    let (objects, problems) = crate::scan::load_paths(paths, &limits, &|t| kind.find(t).is_some());
+    // Every document is read: a text prefilter could miss a Service written unusually, and the
+    // node ports it names would go unnamed.
+    let (objects, problems) = crate::scan::load_paths(paths, &limits, &|_| true);
     if let Some(p) = problems.first() {
         let at = p.pos.map(|pos| format!(":{pos}")).unwrap_or_default();
         bail!("--services {}{at}: {}", p.path, p.message);
