@@ -6,8 +6,10 @@ pub mod baseline;
 pub mod config;
 pub mod finding;
 pub mod fix;
+pub mod kept;
 pub mod names;
 pub mod object;
+pub mod registry;
 pub mod report;
 pub mod rule;
 pub mod source;
@@ -18,12 +20,15 @@ pub mod yaml;
 
 pub use finding::{Finding, Location, Severity};
 pub use fix::{Fix, FixOp, FixSafety, FixValue};
+pub use kept::{Kept, Model, Models};
 pub use object::{
     Container, ContainerKind, ContainerPointer, Object, ObjectRef, Origin, PodTemplate, SubPointer,
 };
+pub use registry::{Rule, Stage};
 pub use report::NotEvaluated;
 pub use rule::{
-    check_objects, evaluate_objects, Context, Emitter, InventoryRule, Rule, RuleMeta, Settings,
+    check_objects, evaluate_objects, Context, Emitter, InventoryRule, ObjectRule, RuleMeta,
+    Settings,
 };
 pub use version::{KubeVersion, VersionRange};
 pub use webhook_config::{AdmissionMode, WebhookConfig};

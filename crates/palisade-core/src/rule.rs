@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::kept::{Kept, Models};
+use crate::registry::Rule;
+
 use crate::finding::{Finding, Location, Severity};
 use crate::object::{span_of, Container, Object, Origin};
 use crate::report::NotEvaluated;
@@ -58,14 +61,12 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
 }
 
-/// A rule that looks at one object at a time.
-pub trait Rule: Send + Sync {
-    fn meta(&self) -> &'static RuleMeta;
-
-    /// Checks one object. Only called when the target version is in `meta().versions`.
+/// The per-object stage of a rule: what can be said from one object alone.
+pub trait ObjectRule: Send + Sync {
+    /// Checks one object. Only called when the target version is in the rule's versions.
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>);
 
-    /// The cross-object form of this rule, when its verdict on an object can depend on other
+    /// The cross-object stage of this rule, when its verdict on an object can depend on other
     /// objects (a pod's token is not mounted when its ServiceAccount says so). See
     /// [`InventoryRule`].
     fn inventory(&self) -> Option<&dyn InventoryRule> {
@@ -78,13 +79,15 @@ pub trait Rule: Send + Sync {
 /// pod is isolated only if some NetworkPolicy selects it.
 ///
 /// Two stages, so that a scan of 100,000 objects never has to hold them all:
-/// 1. while objects stream through, the engine runs the rule's [`Rule::check`] on each (what can
-///    be said from the object alone: a *provisional* verdict) and keeps what the rule's
-///    [`keep`](InventoryRule::keep) returns for it: a whole small object (a ServiceAccount, a
-///    binding, a NetworkPolicy), a projection of a large one (a workload's namespace, labels and
-///    ports: see [`Object::project`]), or nothing;
-/// 2. after the last object, [`refine`](InventoryRule::refine) gets everything it kept and all
-///    findings so far, and may drop or reword findings of its own code, or add new ones.
+/// 1. while objects stream through, the engine runs the rule's [`ObjectRule::check`] on each (what
+///    can be said from the object alone: a *provisional* verdict; rules registered as
+///    [`Stage::Inventory`] have none) and keeps what the rule's [`keep`](InventoryRule::keep)
+///    returns for it: a whole small object (a ServiceAccount, a binding, a NetworkPolicy), a
+///    projection of a large one (a workload's namespace, labels and ports: see
+///    [`Object::project`]), or nothing;
+/// 2. after the last object, [`refine`](InventoryRule::refine) gets everything it kept (and the
+///    models built from it, see [`Kept::model`]) and all findings of its code so far, and may drop
+///    or reword them, or add new ones.
 ///
 /// A finding that depends on another object names it in [`Finding::related`], which is what
 /// `refine` can read back. The admission webhook, which sees one object, runs both stages on it.
@@ -94,16 +97,17 @@ pub trait InventoryRule: Send + Sync {
 
     /// Rules that keep exactly the same thing (every RBAC rule keeps the RBAC objects, every
     /// NetworkPolicy rule the same projection) name one group here; the engine then calls `keep`
-    /// once per group and object and shares the copy.
+    /// once per group and object, shares the copy, and builds each [`Model`] the group's rules
+    /// ask for once.
     fn keep_group(&self) -> Option<&'static str> {
         None
     }
 
     /// Revises the findings with what was kept.
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>);
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>);
 
-    /// Whether [`Rule::check`] alone already gives the final verdicts, the inventory stage only
-    /// refining what they carry (PS160/PS161 choose their fix's level from the namespace's
+    /// Whether [`ObjectRule::check`] alone already gives the final verdicts, the inventory stage
+    /// only refining what they carry (PS160/PS161 choose their fix's level from the namespace's
     /// workloads). Such rules also run where no inventory exists (the admission webhook's
     /// `/validate`); the others' single-object findings are provisional there.
     fn single_object_verdicts(&self) -> bool {
@@ -115,7 +119,7 @@ pub trait InventoryRule: Send + Sync {
     /// "shop"`). `None` (the default) means the rule's findings say everything. Reports list these
     /// as "not evaluated", which is not "passed". Called after [`InventoryRule::refine`], with the
     /// same objects.
-    fn not_evaluated(&self, cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+    fn not_evaluated(&self, cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         let _ = (cx, kept);
         None
     }
@@ -123,44 +127,42 @@ pub trait InventoryRule: Send + Sync {
 
 /// Runs `rule` over `objects` as an engine does: nothing outside the rule's Kubernetes versions,
 /// `check` on each object, then the inventory stage with what it keeps.
-pub fn check_objects(
-    rule: &dyn Rule,
-    cx: &Context<'_>,
-    objects: &[Object],
-    out: &mut Vec<Finding>,
-) {
+pub fn check_objects(rule: &Rule, cx: &Context<'_>, objects: &[Object], out: &mut Vec<Finding>) {
     evaluate_objects(rule, cx, objects, out);
 }
 
 /// [`check_objects`], also returning what the rule could not evaluate (see
 /// [`InventoryRule::not_evaluated`]).
 pub fn evaluate_objects(
-    rule: &dyn Rule,
+    rule: &Rule,
     cx: &Context<'_>,
     objects: &[Object],
     out: &mut Vec<Finding>,
 ) -> Option<NotEvaluated> {
-    if !rule
-        .meta()
-        .versions
-        .contains(cx.settings.kubernetes_version)
-    {
+    if !rule.meta.versions.contains(cx.settings.kubernetes_version) {
         return None;
     }
     let mut findings = Vec::new();
-    for object in objects {
-        let mut emitter = Emitter::new(object, rule.meta(), &mut findings);
-        rule.check(cx, object, &mut emitter);
+    if let Some(check) = rule.object() {
+        for object in objects {
+            let mut emitter = Emitter::new(object, rule.meta, &mut findings);
+            check.check(cx, object, &mut emitter);
+        }
     }
     let mut not_evaluated = None;
     if let Some(inventory) = rule.inventory() {
-        let kept: Vec<Object> = objects.iter().filter_map(|o| inventory.keep(o)).collect();
-        let kept: Vec<&Object> = kept.iter().collect();
+        let kept: Vec<Arc<Object>> = objects
+            .iter()
+            .filter_map(|o| inventory.keep(o))
+            .map(Arc::new)
+            .collect();
+        let models = Models::default();
+        let kept = Kept::new(&kept, &models);
         inventory.refine(cx, &kept, &mut findings);
         not_evaluated = inventory
             .not_evaluated(cx, &kept)
             .map(|reason| NotEvaluated {
-                code: rule.meta().code,
+                code: rule.meta.code,
                 reason,
             });
     }

@@ -59,7 +59,7 @@ pub fn check_selected(
     selected: &dyn Fn(&palisade_core::RuleMeta) -> bool,
 ) -> NodeReport {
     let mut out = rules::Outcomes::default();
-    for rule in rules::all().into_iter().filter(|r| selected(r.meta())) {
+    for (_, rule) in rules::all().into_iter().filter(|(meta, _)| selected(meta)) {
         rule.check(&inventory, &mut out);
     }
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

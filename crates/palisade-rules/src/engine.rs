@@ -10,8 +10,8 @@ use palisade_core::config::Exemption;
 use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, NotEvaluated, Object, ObjectRef, Origin,
-    Rule, RuleMeta, Settings,
+    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Models, NotEvaluated, Object,
+    ObjectRef, Origin, Rule, RuleMeta, Settings, Stage,
 };
 
 use crate::pss::{self, Level};
@@ -44,7 +44,12 @@ pub enum Mode {
 }
 
 pub struct Engine {
-    rules: Vec<&'static dyn Rule>,
+    /// The selected rules that read objects, by code, then the input rules (`PA9xx`, which the
+    /// engine reports itself).
+    rules: Vec<&'static Rule>,
+    /// For each rule with an inventory stage (in `rules` order), the slot its kept objects and
+    /// models go to: rules of one keep group share a slot.
+    slots: Vec<usize>,
     selection: Selection,
     settings: Settings,
     exemptions: Vec<Exemption>,
@@ -59,15 +64,33 @@ impl Engine {
         mode: Mode,
     ) -> Self {
         let version = settings.kubernetes_version;
-        let rules = match mode {
-            Mode::Rules => registry::all()
-                .into_iter()
-                .filter(|r| selection.includes(r.meta()) && r.meta().versions.contains(version))
+        let mut rules: Vec<&'static Rule> = match mode {
+            Mode::Rules => registry::objects()
+                .filter(|r| selection.includes(r.meta) && r.meta.versions.contains(version))
                 .collect(),
             Mode::PodSecurity { .. } => Vec::new(),
         };
+        // Reports list the input rules last, after the rules that judge the cluster.
+        rules.sort_by_key(|r| (matches!(r.stage, Stage::Input), r.meta.code));
+        let mut groups: Vec<(&'static str, usize)> = Vec::new();
+        let mut slots = Vec::new();
+        for inv in rules.iter().filter_map(|r| r.inventory()) {
+            let fresh = slots.iter().max().map_or(0, |m| m + 1);
+            let slot = match inv.keep_group() {
+                Some(g) => match groups.iter().find(|(n, _)| *n == g) {
+                    Some(&(_, slot)) => slot,
+                    None => {
+                        groups.push((g, fresh));
+                        fresh
+                    }
+                },
+                None => fresh,
+            };
+            slots.push(slot);
+        }
         Engine {
             rules,
+            slots,
             selection,
             settings,
             exemptions,
@@ -78,17 +101,7 @@ impl Engine {
     /// Declarations of every rule this engine can report, for reports and SARIF metadata.
     pub fn metas(&self) -> Vec<&'static RuleMeta> {
         match self.mode {
-            Mode::Rules => self
-                .rules
-                .iter()
-                .map(|r| r.meta())
-                .chain(
-                    input::METAS
-                        .iter()
-                        .copied()
-                        .filter(|m| self.selection.includes(m)),
-                )
-                .collect(),
+            Mode::Rules => self.rules.iter().map(|r| r.meta).collect(),
             Mode::PodSecurity { level, version } => pss::checks_for(level, version)
                 .into_iter()
                 .map(|(c, _)| c.meta)
@@ -104,6 +117,11 @@ impl Engine {
         &self.settings
     }
 
+    /// The selected rules (those the admission webhook runs as well).
+    pub fn rules(&self) -> &[&'static Rule] {
+        &self.rules
+    }
+
     /// All findings for one object, exemptions applied (exempted findings are kept, marked).
     pub fn check_object(&self, object: &Object) -> Vec<Finding> {
         let mut findings = Vec::new();
@@ -113,8 +131,10 @@ impl Engine {
                     settings: &self.settings,
                 };
                 for rule in &self.rules {
-                    let mut out = Emitter::new(object, rule.meta(), &mut findings);
-                    rule.check(&cx, object, &mut out);
+                    if let Some(check) = rule.object() {
+                        let mut out = Emitter::new(object, rule.meta, &mut findings);
+                        check.check(&cx, object, &mut out);
+                    }
                 }
                 self.waivers_without_reason(object, &mut findings);
             }
@@ -134,46 +154,36 @@ impl Engine {
         findings
     }
 
-    /// What cross-object rules keep of `object` for [`Engine::refine`]: (index of the rule among
-    /// this engine's inventory rules, what it keeps). Rules that keep the same thing (every RBAC
-    /// rule keeps the whole Role or binding) share one copy.
+    /// What cross-object rules keep of `object` for [`Engine::refine`]: (slot, what is kept).
+    /// Rules of one keep group share a slot and `keep` runs once per slot; rules that keep equal
+    /// things anyway (every RBAC-reading rule keeps whole Roles and bindings) share one copy.
     pub fn keep(&self, object: &Object) -> Vec<(usize, Arc<Object>)> {
         if self.mode != Mode::Rules {
             return Vec::new();
         }
         let mut kept: Vec<(usize, Arc<Object>)> = Vec::new();
-        let mut groups: Vec<(&'static str, Option<Arc<Object>>)> = Vec::new();
-        for (i, inv) in self.rules.iter().filter_map(|r| r.inventory()).enumerate() {
-            let group = inv.keep_group();
-            let done = group.and_then(|g| groups.iter().find(|(n, _)| *n == g));
-            let shared = match done {
-                Some((_, copy)) => copy.clone(),
-                None => {
-                    let copy = inv.keep(object).map(|o| {
-                        // Different rules may still keep equal things: share those too.
-                        kept.iter()
-                            .find(|(_, k)| k.node == o.node)
-                            .map(|(_, k)| Arc::clone(k))
-                            .unwrap_or_else(|| Arc::new(o))
-                    });
-                    if let Some(g) = group {
-                        groups.push((g, copy.clone()));
-                    }
-                    copy
-                }
-            };
-            if let Some(o) = shared {
-                kept.push((i, o));
+        let inventories = self.rules.iter().filter_map(|r| r.inventory());
+        for (inv, &slot) in inventories.zip(&self.slots) {
+            if kept.iter().any(|(s, _)| *s == slot) {
+                continue;
+            }
+            if let Some(o) = inv.keep(object) {
+                let copy = kept
+                    .iter()
+                    .find(|(_, k)| k.node == o.node)
+                    .map(|(_, k)| Arc::clone(k))
+                    .unwrap_or_else(|| Arc::new(o));
+                kept.push((slot, copy));
             }
         }
         kept
     }
 
     /// The cross-object stage: after every object went through [`Engine::check_object`], rules
-    /// with an inventory form revise the findings using what they kept. Findings they add about
-    /// a kept object get that object's exemptions. Returns the rules that could not be (fully)
-    /// evaluated for lack of data (see [`palisade_core::InventoryRule::not_evaluated`]), in rule
-    /// order.
+    /// with an inventory stage revise the findings using what they kept, and the models built
+    /// from it once per slot. Findings they add about a kept object get that object's
+    /// exemptions. Returns the rules that could not be (fully) evaluated for lack of data (see
+    /// [`palisade_core::InventoryRule::not_evaluated`]), in rule order.
     pub fn refine(
         &self,
         kept: Vec<(usize, Arc<Object>)>,
@@ -186,29 +196,30 @@ impl Engine {
         let cx = Context {
             settings: &self.settings,
         };
-        let mut by_rule: Vec<Vec<&Object>> = Vec::new();
-        for (i, o) in &kept {
-            if by_rule.len() <= *i {
-                by_rule.resize_with(i + 1, Vec::new);
-            }
-            by_rule[*i].push(o);
+        let slot_count = self.slots.iter().max().map_or(0, |m| m + 1);
+        let mut by_slot: Vec<Vec<Arc<Object>>> = vec![Vec::new(); slot_count];
+        for (slot, o) in kept {
+            by_slot[slot].push(o);
         }
+        let models: Vec<Models> = (0..slot_count).map(|_| Models::default()).collect();
         // A rule's `refine` only touches findings of its own code, so each rule gets just those
         // and the rules run in parallel.
-        let inventories: Vec<(&'static RuleMeta, &dyn InventoryRule)> = self
+        let inventories: Vec<(&'static RuleMeta, &dyn InventoryRule, usize)> = self
             .rules
             .iter()
-            .filter_map(|r| r.inventory().map(|inv| (r.meta(), inv)))
+            .filter_map(|r| r.inventory().map(|inv| (r.meta, inv)))
+            .zip(&self.slots)
+            .map(|((meta, inv), &slot)| (meta, inv, slot))
             .collect();
         let mut theirs: Vec<Vec<Finding>> = inventories.iter().map(|_| Vec::new()).collect();
-        let slot: HashMap<&str, usize> = inventories
+        let index: HashMap<&str, usize> = inventories
             .iter()
             .enumerate()
-            .map(|(i, (meta, _))| (meta.code, i))
+            .map(|(i, (meta, _, _))| (meta.code, i))
             .collect();
         let mut rest = Vec::with_capacity(findings.len());
         for f in findings.drain(..) {
-            match slot.get(f.code) {
+            match index.get(f.code) {
                 Some(&i) => theirs[i].push(f),
                 None => rest.push(f),
             }
@@ -216,16 +227,15 @@ impl Engine {
         let results: Vec<(Vec<Finding>, Option<NotEvaluated>)> = inventories
             .par_iter()
             .zip(theirs.into_par_iter())
-            .enumerate()
-            .map(|(i, ((meta, inventory), mut own))| {
-                let mine: &[&Object] = by_rule.get(i).map(Vec::as_slice).unwrap_or(&[]);
+            .map(|((meta, inventory, slot), mut own)| {
+                let mine = Kept::new(&by_slot[*slot], &models[*slot]);
                 let before = own.len();
-                inventory.refine(&cx, mine, &mut own);
+                inventory.refine(&cx, &mine, &mut own);
                 if own.len() > before {
-                    self.exempt_added(mine, &mut own[before..]);
+                    self.exempt_added(&mine, &mut own[before..]);
                 }
                 let skipped = inventory
-                    .not_evaluated(&cx, mine)
+                    .not_evaluated(&cx, &mine)
                     .map(|reason| NotEvaluated {
                         code: meta.code,
                         reason,

@@ -1,44 +1,64 @@
-//! The one table of built-in rules.
+//! The rules of this crate in the one registry ([`palisade_core::registry`]): each rule file
+//! registers itself; this module reads the registry the way the engine needs it.
 
-use palisade_core::Rule;
+use palisade_core::{Rule, RuleMeta};
 
-use crate::{dashboard, exposure, namespace, netpol, psp, pss, rbac, workload};
-
-/// Every built-in rule, Pod Security Standards checks first, then by code. Run each over a scan
-/// with [`palisade_core::check_objects`], which uses a rule's inventory form when it has one.
-pub fn all() -> Vec<&'static dyn Rule> {
-    let mut rules: Vec<&'static dyn Rule> = Vec::new();
-    rules.extend(pss::CHECKS.iter().map(|c| *c as &'static dyn Rule));
-    rules.extend(workload::RULES.iter().copied());
-    rules.extend(exposure::RULES.iter().copied());
-    rules.extend(rbac::RULES.iter().copied());
-    rules.extend(netpol::RULES.iter().copied());
-    rules.extend(namespace::RULES.iter().copied());
-    rules.extend(psp::RULES.iter().copied());
-    rules.extend(dashboard::RULES.iter().copied());
-    rules.sort_by_key(|r| r.meta().code);
-    rules
+/// Every registered rule that reads manifests or cluster objects (including the input rules the
+/// engine reports itself), by code. Node and probe rules, when linked, are left out.
+pub fn objects() -> impl Iterator<Item = &'static Rule> {
+    palisade_core::registry::all()
+        .iter()
+        .copied()
+        .filter(|r| r.reads_objects())
 }
 
-/// The rule with `code`, case-insensitively.
-pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
-    all()
-        .into_iter()
-        .find(|r| r.meta().code.eq_ignore_ascii_case(code))
+/// The rule with `code`, case-insensitively, among the object rules.
+pub fn by_code(code: &str) -> Option<&'static Rule> {
+    objects().find(|r| r.meta.code.eq_ignore_ascii_case(code))
 }
 
-/// Declarations of every rule, including those the engine emits itself (`PA9xx`), by code.
-pub fn catalogue() -> Vec<&'static palisade_core::RuleMeta> {
-    let mut metas: Vec<_> = all().into_iter().map(|r| r.meta()).collect();
-    metas.extend(crate::input::METAS.iter().copied());
-    metas.extend(crate::exposure::METAS.iter().copied());
-    metas.sort_by_key(|m| m.code);
-    metas
+/// Declarations of every registered rule (whatever it reads), by code.
+pub fn catalogue() -> Vec<&'static RuleMeta> {
+    palisade_core::registry::catalogue()
 }
 
-/// The declaration of `code` (case-insensitive), including engine-emitted rules.
-pub fn meta(code: &str) -> Option<&'static palisade_core::RuleMeta> {
-    catalogue()
-        .into_iter()
-        .find(|m| m.code.eq_ignore_ascii_case(code) || m.name == code)
+/// The declaration of `code` (case-insensitive) or name, whatever the rule reads.
+pub fn meta(code: &str) -> Option<&'static RuleMeta> {
+    palisade_core::registry::find(code).map(|r| r.meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Every code declared in this crate's sources is registered: a rule file that forgot
+    /// `register!` (or is not even in the module tree) fails here, whichever test runs.
+    #[test]
+    fn every_rule_file_is_registered() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let declared = palisade_core::registry::declared_codes(&src).expect("read src");
+        assert!(
+            declared.len() > 50,
+            "found only {} declarations",
+            declared.len()
+        );
+        let registered: BTreeSet<&str> = super::objects().map(|r| r.meta.code).collect();
+        let missing: Vec<String> = declared
+            .iter()
+            .filter(|(code, _)| !registered.contains(code.as_str()))
+            .map(|(code, path)| format!("{code} ({})", path.display()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "declared but not registered: {missing:?}"
+        );
+        let mut seen = BTreeSet::new();
+        let twice: Vec<&str> = palisade_core::registry::all()
+            .iter()
+            .map(|r| r.meta.code)
+            .filter(|c| !seen.insert(*c))
+            .collect();
+        assert!(twice.is_empty(), "registered twice: {twice:?}");
+    }
 }

@@ -391,11 +391,26 @@ fn ps164_pinned_version_newer_than_the_cluster_is_the_clusters() {
     let objects = objects(&yaml);
     // PS164 starts at 1.23; call the inventory stage directly to evaluate a 1.18 server.
     let inv = rule.inventory().unwrap();
-    let kept: Vec<_> = objects.iter().filter_map(|o| inv.keep(o)).collect();
-    let kept: Vec<_> = kept.iter().collect();
-    inv.refine(&Context { settings: &at(18) }, &kept, &mut findings);
+    let kept: Vec<_> = objects
+        .iter()
+        .filter_map(|o| inv.keep(o))
+        .map(std::sync::Arc::new)
+        .collect();
+    // Models are built per scan, and a scan has one target version: one set per run.
+    let run = |minor: u32, findings: &mut Vec<Finding>| {
+        let models = palisade_core::Models::default();
+        let kept = palisade_core::Kept::new(&kept, &models);
+        inv.refine(
+            &Context {
+                settings: &at(minor),
+            },
+            &kept,
+            findings,
+        );
+    };
+    run(18, &mut findings);
     assert!(findings.is_empty(), "{findings:#?}");
-    inv.refine(&Context { settings: &at(30) }, &kept, &mut findings);
+    run(30, &mut findings);
     assert_eq!(findings.len(), 1);
     assert!(
         findings[0].message.contains("seccompProfile_restricted"),

@@ -681,13 +681,15 @@ fn as_rules(yaml: &str, minor: u32) -> Vec<Finding> {
         settings: &settings,
     };
     let mut out = Vec::new();
-    for rule in registry::all() {
-        let meta = rule.meta();
+    for rule in registry::objects() {
+        let meta = rule.meta;
         if meta.pss_check.is_none() || !meta.versions.contains(v(minor)) {
             continue;
         }
         let mut emitter = Emitter::new(&object, meta, &mut out);
-        rule.check(&cx, &object, &mut emitter);
+        rule.object()
+            .expect("a PSS check reads objects")
+            .check(&cx, &object, &mut emitter);
     }
     out
 }

@@ -87,10 +87,9 @@ impl Policy {
         let wh = config.webhook.clone().unwrap_or_default();
         let mut ignore = config.ignore.clone();
         ignore.extend(
-            palisade_rules::registry::all()
-                .into_iter()
+            palisade_rules::registry::objects()
                 .filter(|r| r.inventory().is_some_and(|i| !i.single_object_verdicts()))
-                .map(|r| r.meta().code.to_owned()),
+                .map(|r| r.meta.code.to_owned()),
         );
         let selection = Selection {
             select: config.select.clone(),

@@ -8,15 +8,10 @@ use palisade_rules::registry;
 
 use crate::cli::CatalogueFormat;
 
-/// Every rule: the manifest rules of the registry, the node rules of `palisade node` (which read
-/// a node's components, not objects, so they are not in the object registry) and the probe rules
-/// of `palisade probe` (which read what ports answered).
+/// Every rule, whatever it reads (objects, a node's components, probe answers): the one
+/// registry, by code.
 pub fn catalogue() -> Vec<&'static RuleMeta> {
-    let mut metas = registry::catalogue();
-    metas.extend(palisade_node::rules::metas());
-    metas.extend(palisade_probe::rules::metas());
-    metas.sort_by_key(|m| m.code);
-    metas
+    registry::catalogue()
 }
 
 /// Prints every rule.

@@ -362,7 +362,7 @@ fn anonymous_findings(
 ) -> Vec<palisade_core::Finding> {
     use palisade_cluster::Access;
     use palisade_core::Severity;
-    use palisade_rules::exposure::anonymous_api::{finding, META};
+    use palisade_probe::rules::apiserver_anonymous::{finding, META};
     if !session.selection.includes(&META) {
         return Vec::new();
     }
@@ -462,7 +462,7 @@ fn build_report(
         extra.extend(anonymous_findings(session, &source, probe));
     }
     if !extra.is_empty() {
-        rules.push(&palisade_rules::exposure::anonymous_api::META);
+        rules.push(&palisade_probe::rules::apiserver_anonymous::META);
     }
     findings.extend(extra);
     not_evaluated.extend(unreadable_rules(&engine, inventory));

@@ -275,12 +275,9 @@ fn audit_tree(dir: &Path, bundle: &Bundle) -> Result<NodeCheck> {
         // A generated tree: there is no binary to ask.
         run_binaries: false,
     });
-    let rules = palisade_node::rules::all()
+    let rules = palisade_node::rules::metas()
         .iter()
-        .filter(|r| {
-            r.meta().versions.contains(bundle.version)
-                && !node::NOT_SETTINGS.contains(&r.meta().code)
-        })
+        .filter(|m| m.versions.contains(bundle.version) && !node::NOT_SETTINGS.contains(&m.code))
         .count();
     let findings = report
         .findings

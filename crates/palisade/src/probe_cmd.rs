@@ -199,11 +199,7 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
     };
     let include = |m: &palisade_core::RuleMeta| session.selection.includes(m);
     let findings = rules::evaluate(&outcome, &cx, &include);
-    let metas: Vec<_> = rules::all()
-        .into_iter()
-        .map(|r| r.meta())
-        .filter(|m| include(m))
-        .collect();
+    let metas: Vec<_> = rules::metas().into_iter().filter(|m| include(m)).collect();
     let not_evaluated = if outcome.deadline_hit {
         metas
             .iter()

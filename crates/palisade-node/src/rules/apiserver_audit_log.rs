@@ -34,13 +34,14 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
+
 const CIS: &[&str] = &["1.2.16", "3.2.1"];
 
 impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn cis(&self) -> &'static [&'static str] {
         CIS
     }

@@ -40,6 +40,11 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
+
 const CIS: &[&str] = &[
     "1.2.2", "1.2.4", "1.2.5", "1.2.21", "1.2.22", "1.2.23", "1.2.24", "1.2.25", "1.2.26", "1.2.30",
 ];
@@ -59,10 +64,6 @@ const REQUIRED: &[(&str, &[&str])] = &[
 ];
 
 impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn cis(&self) -> &'static [&'static str] {
         CIS
     }

@@ -32,6 +32,11 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
+
 const ITEMS: &[(&str, &str, i64)] = &[
     ("1.2.17", "audit-log-maxage", 30),
     ("1.2.18", "audit-log-maxbackup", 10),
@@ -39,10 +44,6 @@ const ITEMS: &[(&str, &str, i64)] = &[
 ];
 
 impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn cis(&self) -> &'static [&'static str] {
         &["1.2.17", "1.2.18", "1.2.19"]
     }

@@ -34,15 +34,16 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
+
 const CIS: &[&str] = &[
     "1.1.2", "1.1.4", "1.1.6", "1.1.8", "1.1.12", "1.1.14", "1.1.16", "1.1.18", "1.1.19",
 ];
 
 impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn cis(&self) -> &'static [&'static str] {
         CIS
     }

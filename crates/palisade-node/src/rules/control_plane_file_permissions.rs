@@ -33,15 +33,16 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
+
 const CIS: &[&str] = &[
     "1.1.1", "1.1.3", "1.1.5", "1.1.7", "1.1.11", "1.1.13", "1.1.15", "1.1.17", "1.1.20", "1.1.21",
 ];
 
 impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn cis(&self) -> &'static [&'static str] {
         CIS
     }

@@ -40,6 +40,11 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
+
 const CIS: &[&str] = &[
     "4.2.3", "4.2.5", "4.2.6", "4.2.7", "4.2.8", "4.2.9", "4.2.10", "4.2.11", "4.2.12", "4.2.13",
     "4.2.14",
@@ -72,10 +77,6 @@ fn is_zero_duration(v: &str) -> bool {
 }
 
 impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn cis(&self) -> &'static [&'static str] {
         CIS
     }

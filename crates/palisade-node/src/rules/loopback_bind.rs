@@ -33,11 +33,12 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
-impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
 
+impl NodeRule for Rule {
     fn cis(&self) -> &'static [&'static str] {
         &["1.3.7", "1.4.2"]
     }

@@ -45,10 +45,8 @@ mod pod_security_admission;
 mod profiling;
 mod removed_flags;
 
-/// A rule about a node's components.
+/// The stage of a node rule (registered as [`palisade_core::Stage::Node`]).
 pub trait NodeRule: Send + Sync {
-    fn meta(&self) -> &'static RuleMeta;
-
     /// The CIS Kubernetes Benchmark items (cis-1.12 ids) this rule gives verdicts for.
     fn cis(&self) -> &'static [&'static str] {
         &[]
@@ -58,48 +56,17 @@ pub trait NodeRule: Send + Sync {
     fn check(&self, inventory: &Inventory, out: &mut Outcomes);
 }
 
-/// Every node rule, by code.
-pub fn all() -> Vec<&'static dyn NodeRule> {
-    let mut rules: Vec<&'static dyn NodeRule> = vec![
-        &apiserver_authorization::RULE,
-        &apiserver_anonymous::RULE,
-        &insecure_port::RULE,
-        &profiling::RULE,
-        &always_pull_images::RULE,
-        &deny_escalating_exec::RULE,
-        &pod_security_admission::RULE,
-        &admission_basics::RULE,
-        &node_restriction::RULE,
-        &apiserver_audit_log::RULE,
-        &audit_log_retention::RULE,
-        &encryption_at_rest::RULE,
-        &apiserver_credentials::RULE,
-        &controller_manager_credentials::RULE,
-        &loopback_bind::RULE,
-        &etcd_tls::RULE,
-        &control_plane_file_permissions::RULE,
-        &control_plane_file_ownership::RULE,
-        &removed_flags::RULE,
-        &kubelet_anonymous::RULE,
-        &kubelet_authorization::RULE,
-        &kubelet_read_only_port::RULE,
-        &kubelet_hardening::RULE,
-        &kube_proxy_bind::RULE,
-        &node_file_permissions::RULE,
-        &node_file_ownership::RULE,
-        &image_policy_webhook::RULE,
-        &apiserver_tls_ciphers::RULE,
-        &cni_file_permissions::RULE,
-        &cni_file_ownership::RULE,
-        &kubelet_cadvisor_port::RULE,
-    ];
-    rules.sort_by_key(|r| r.meta().code);
-    rules
+/// Every registered node rule, by code.
+pub fn all() -> Vec<(&'static RuleMeta, &'static dyn NodeRule)> {
+    palisade_core::registry::all()
+        .iter()
+        .filter_map(|r| Some((r.meta, *r.downcast::<&'static dyn NodeRule>()?)))
+        .collect()
 }
 
 /// Declarations of every node rule.
 pub fn metas() -> Vec<&'static RuleMeta> {
-    all().into_iter().map(|r| r.meta()).collect()
+    all().into_iter().map(|(meta, _)| meta).collect()
 }
 
 /// The verdict on one CIS item (possibly one of several contributions to it: one per file).

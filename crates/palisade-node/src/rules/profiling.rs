@@ -32,6 +32,11 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
+
 const ITEMS: &[(ComponentKind, &str)] = &[
     (ComponentKind::ApiServer, "1.2.15"),
     (ComponentKind::ControllerManager, "1.3.2"),
@@ -39,10 +44,6 @@ const ITEMS: &[(ComponentKind, &str)] = &[
 ];
 
 impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn cis(&self) -> &'static [&'static str] {
         &["1.2.15", "1.3.2", "1.4.1"]
     }

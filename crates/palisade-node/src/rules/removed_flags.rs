@@ -37,6 +37,11 @@ static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Node(&(&RULE as &'static dyn super::NodeRule)),
+});
+
 /// (component, flag, inert from, removed in, what to use instead)
 const FLAGS: &[(ComponentKind, &str, u32, Option<u32>, &str)] = &[
     (
@@ -80,10 +85,6 @@ const PLUGINS: &[(&str, u32, &str)] = &[
 ];
 
 impl NodeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, inv: &Inventory, out: &mut Outcomes) {
         for &(kind, flag, inert, removed, instead) in FLAGS {
             let Some(c) = inv.component(kind) else {

@@ -44,11 +44,12 @@ fn is_dashboard(a: &Answer) -> bool {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
-impl ProbeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Probe(&(&RULE as &'static dyn super::ProbeRule)),
+});
 
+impl ProbeRule for Rule {
     fn check(&self, observations: &[Observation], _cx: &Context, out: &mut Findings) {
         for obs in observations {
             let Some(a) = obs.answer("/").filter(|a| is_dashboard(a)) else {

@@ -39,11 +39,12 @@ pub static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
-impl ProbeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Probe(&(&RULE as &'static dyn super::ProbeRule)),
+});
 
+impl ProbeRule for Rule {
     fn check(&self, observations: &[Observation], _cx: &Context, out: &mut Findings) {
         for obs in observations.iter().filter(|o| o.port.role == Role::Kubelet) {
             let ok = ok_paths(obs);

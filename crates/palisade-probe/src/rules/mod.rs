@@ -18,7 +18,7 @@ use crate::net::{Answer, Transport};
 use crate::ports::Role;
 use crate::Outcome;
 
-mod apiserver_anonymous;
+pub mod apiserver_anonymous;
 mod apiserver_reachable;
 mod cadvisor_reachable;
 mod calico_health_reachable;
@@ -50,46 +50,23 @@ pub struct Context {
     pub node_ports: BTreeMap<u16, Vec<String>>,
 }
 
-/// A rule about what the probe saw.
+/// The stage of a probe rule (registered as [`palisade_core::Stage::Probe`]).
 pub trait ProbeRule: Send + Sync {
-    fn meta(&self) -> &'static RuleMeta;
     /// Reports findings about the observations (all of them: some rules compare hosts).
     fn check(&self, observations: &[Observation], cx: &Context, out: &mut Findings);
 }
 
-/// Every probe rule, by code (`EX701` included: the probe reports it for the API server).
-pub fn all() -> Vec<&'static dyn ProbeRule> {
-    let mut rules: Vec<&'static dyn ProbeRule> = vec![
-        &apiserver_anonymous::RULE,
-        &kubelet_anonymous::RULE,
-        &kubelet_read_only_port::RULE,
-        &kubelet_reachable::RULE,
-        &apiserver_reachable::RULE,
-        &etcd_without_client_cert::RULE,
-        &etcd_reachable::RULE,
-        &insecure_api_port::RULE,
-        &kube_proxy_health_reachable::RULE,
-        &calico_health_reachable::RULE,
-        &cadvisor_reachable::RULE,
-        &control_plane_anonymous::RULE,
-        &control_plane_reachable::RULE,
-        &dashboard_reachable::RULE,
-        &ssh_without_bastion::RULE,
-        &nodeports_reachable::RULE,
-        &unidentified_port::RULE,
-    ];
-    rules.sort_by_key(|r| r.meta().code);
-    rules
+/// Every registered probe rule, by code.
+pub fn all() -> Vec<(&'static RuleMeta, &'static dyn ProbeRule)> {
+    palisade_core::registry::all()
+        .iter()
+        .filter_map(|r| Some((r.meta, *r.downcast::<&'static dyn ProbeRule>()?)))
+        .collect()
 }
 
-/// The declarations of the rules defined here (`EX702`…), for the catalogue. `EX701` is in the
-/// registry already.
+/// The declarations of the probe rules.
 pub fn metas() -> Vec<&'static RuleMeta> {
-    all()
-        .into_iter()
-        .map(|r| r.meta())
-        .filter(|m| m.code != palisade_rules::exposure::anonymous_api::META.code)
-        .collect()
+    all().into_iter().map(|(meta, _)| meta).collect()
 }
 
 /// Runs every rule `include` selects on what the probe saw.
@@ -102,8 +79,8 @@ pub fn evaluate(
         cx,
         findings: Vec::new(),
     };
-    for rule in all() {
-        if include(rule.meta()) {
+    for (meta, rule) in all() {
+        if include(meta) {
             rule.check(&outcome.observations, cx, &mut out);
         }
     }

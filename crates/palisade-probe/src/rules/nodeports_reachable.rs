@@ -43,6 +43,11 @@ const LISTED: usize = 20;
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Probe(&(&RULE as &'static dyn super::ProbeRule)),
+});
+
 fn describe(obs: &Observation, cx: &Context) -> String {
     let what = match &obs.state {
         State::Http {
@@ -62,10 +67,6 @@ fn describe(obs: &Observation, cx: &Context) -> String {
 }
 
 impl ProbeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, observations: &[Observation], cx: &Context, out: &mut Findings) {
         let mut by_host: BTreeMap<IpAddr, Vec<&Observation>> = BTreeMap::new();
         for obs in observations

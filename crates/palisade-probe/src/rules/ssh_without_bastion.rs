@@ -36,6 +36,11 @@ pub static META: RuleMeta = RuleMeta {
 pub struct Rule;
 pub static RULE: Rule = Rule;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Probe(&(&RULE as &'static dyn super::ProbeRule)),
+});
+
 /// The SSH banner, if the port sent one.
 fn ssh_banner(obs: &Observation) -> Option<String> {
     match &obs.state {
@@ -45,10 +50,6 @@ fn ssh_banner(obs: &Observation) -> Option<String> {
 }
 
 impl ProbeRule for Rule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, observations: &[Observation], cx: &Context, out: &mut Findings) {
         let ssh: Vec<(&Observation, String)> = observations
             .iter()

@@ -2,7 +2,7 @@
 //! with Headlamp as the maintained alternative.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::dashboard_containers;
 
@@ -45,11 +45,12 @@ pub struct Archived;
 
 pub static RULE: Archived = Archived;
 
-impl Rule for Archived {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for Archived {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

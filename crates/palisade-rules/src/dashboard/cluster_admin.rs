@@ -11,8 +11,8 @@ use std::collections::{HashMap, HashSet};
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, ObjectRef, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::{core_ref, dashboard_projection, is_dashboard_name, service_account};
@@ -60,6 +60,11 @@ static META: RuleMeta = RuleMeta {
 pub struct ClusterAdmin;
 
 pub static RULE: ClusterAdmin = ClusterAdmin;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
@@ -142,11 +147,7 @@ fn report(
     f.related = Some(related);
 }
 
-impl Rule for ClusterAdmin {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for ClusterAdmin {
     /// The guide's exact case, from the binding alone: cluster-admin bound to an account with
     /// the Dashboard's upstream name.
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
@@ -183,7 +184,7 @@ impl InventoryRule for ClusterAdmin {
         dashboard_projection(o)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let mut admin: HashSet<&str> = HashSet::from(["cluster-admin"]);
         admin.extend(
             kept.iter()
@@ -232,7 +233,7 @@ impl InventoryRule for ClusterAdmin {
         }
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         if kept.iter().copied().any(is_cluster_role_binding) {
             return None;
         }

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, ObjectRef, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::{core_ref, dashboard_projection, is_dashboard_name, pod_labels, selects};
@@ -54,6 +54,11 @@ static META: RuleMeta = RuleMeta {
 pub struct ExposedByIngress;
 
 pub static RULE: ExposedByIngress = ExposedByIngress;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 fn is_ingress(o: &Object) -> bool {
     o.kind() == "Ingress" && matches!(o.group(), "networking.k8s.io" | "extensions")
@@ -111,11 +116,7 @@ fn message(ingress: &Object, service: &str, why: &str) -> String {
 
 const BY_NAME: &str = "the Kubernetes Dashboard's Service by its name";
 
-impl Rule for ExposedByIngress {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for ExposedByIngress {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_ingress(object) {
             return;
@@ -148,7 +149,7 @@ impl InventoryRule for ExposedByIngress {
         dashboard_projection(o)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let reported: HashSet<(ObjectRef, ObjectRef)> = findings
             .iter()
             .filter(|f| f.code == META.code)

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, ObjectRef, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::{dashboard_projection, has_dashboard_label, pod_labels, selects};
@@ -55,6 +55,11 @@ pub struct ExposedByService;
 
 pub static RULE: ExposedByService = ExposedByService;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 fn is_service(o: &Object) -> bool {
     o.kind() == "Service" && o.group().is_empty()
 }
@@ -86,11 +91,7 @@ fn message(service: &Object, how: &str, target: &str) -> String {
 
 const BY_LABEL: &str = "the Kubernetes Dashboard (its selector carries the Dashboard's labels)";
 
-impl Rule for ExposedByService {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for ExposedByService {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_service(object) || !has_dashboard_label(selector(object)) {
             return;
@@ -119,7 +120,7 @@ impl InventoryRule for ExposedByService {
         dashboard_projection(o)
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let reported: HashSet<ObjectRef> = findings
             .iter()
             .filter(|f| f.code == META.code)

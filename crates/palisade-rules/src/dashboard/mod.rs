@@ -14,7 +14,7 @@
 //! NetworkPolicy rules.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Container, Object, ObjectRef, PodTemplate, Rule};
+use palisade_core::{Container, Object, ObjectRef, PodTemplate};
 
 mod archived;
 mod cluster_admin;
@@ -22,16 +22,6 @@ mod exposed_by_ingress;
 mod exposed_by_service;
 mod plain_http;
 mod settings_authorizer;
-
-/// Every Dashboard rule, by code.
-pub static RULES: &[&dyn Rule] = &[
-    &cluster_admin::RULE,
-    &settings_authorizer::RULE,
-    &plain_http::RULE,
-    &archived::RULE,
-    &exposed_by_service::RULE,
-    &exposed_by_ingress::RULE,
-];
 
 /// Label pairs that mark the Dashboard's pods in its upstream manifests and Helm chart.
 pub const LABELS: [(&str, &str); 2] = [

@@ -2,7 +2,7 @@
 //! (`--enable-insecure-login`) or serves plain HTTP beyond the pod's loopback
 //! (`--insecure-bind-address`).
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{dashboard_containers, go_bool, last_flag};
 
@@ -41,15 +41,16 @@ pub struct PlainHttp;
 
 pub static RULE: PlainHttp = PlainHttp;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 fn is_loopback(address: &str) -> bool {
     address.starts_with("127.") || matches!(address, "::1" | "[::1]" | "localhost")
 }
 
-impl Rule for PlainHttp {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for PlainHttp {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

@@ -1,7 +1,7 @@
 //! RB251 `dashboard-settings-authorizer-disabled`: the Kubernetes Dashboard runs with
 //! `--disable-settings-authorizer`, so its settings page needs no signed-in, authorized user.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{dashboard_containers, go_bool, last_flag};
 
@@ -34,11 +34,12 @@ pub struct SettingsAuthorizer;
 
 pub static RULE: SettingsAuthorizer = SettingsAuthorizer;
 
-impl Rule for SettingsAuthorizer {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for SettingsAuthorizer {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

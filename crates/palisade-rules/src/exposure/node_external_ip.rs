@@ -1,7 +1,7 @@
 //! NP350: a node with a public (ExternalIP) address.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 static META: RuleMeta = RuleMeta {
     code: "NP350",
@@ -37,11 +37,12 @@ pub struct NodeExternalIp;
 
 pub static RULE: NodeExternalIp = NodeExternalIp;
 
-impl Rule for NodeExternalIp {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for NodeExternalIp {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if object.kind() != "Node" || !object.group().is_empty() {
             return;

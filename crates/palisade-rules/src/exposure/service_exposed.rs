@@ -9,7 +9,8 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRule, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::netpol::{namespace_key, pod_in};
@@ -52,6 +53,11 @@ static META: RuleMeta = RuleMeta {
 pub struct ServiceExposed;
 
 pub static RULE: ServiceExposed = ServiceExposed;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 /// Annotations cloud providers read to make a load balancer internal (private addresses only).
 const INTERNAL_LB: &[(&str, &[&str])] = &[
@@ -160,11 +166,7 @@ pub fn node_port_owners<'a>(objects: impl IntoIterator<Item = &'a Object>) -> Ve
     out
 }
 
-impl Rule for ServiceExposed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for ServiceExposed {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_service(object) {
             return;
@@ -282,7 +284,7 @@ impl InventoryRule for ServiceExposed {
     }
 
     /// Names what each exposed Service reaches: the workloads of the input its selector matches.
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let pods: Vec<(&Object, crate::netpol::Pod)> = kept
             .iter()
             .filter(|o| !is_service(o))

@@ -26,6 +26,11 @@ pub static META: RuleMeta = RuleMeta {
     help: "remove one of the two entries; Kubernetes uses the last one",
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Input,
+});
+
 /// The finding for one duplicate key of a document in `path`.
 pub fn finding(path: &Arc<str>, dup: &DuplicateKey) -> Finding {
     Finding {

@@ -3,8 +3,3 @@
 
 pub mod duplicate_key;
 pub mod waiver_without_reason;
-
-use palisade_core::RuleMeta;
-
-/// Declarations of the input rules (they are emitted by the engine, not run per object).
-pub static METAS: &[&RuleMeta] = &[&duplicate_key::META, &waiver_without_reason::META];

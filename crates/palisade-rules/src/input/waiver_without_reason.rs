@@ -20,3 +20,8 @@ pub static META: RuleMeta = RuleMeta {
     fix: "Write the reason after the codes, separated by `—`, `:` or `#`.",
     help: "add the reason after the codes: `PS104 — why this is acceptable`",
 };
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Input,
+});

@@ -8,7 +8,8 @@
 //! (one copy per object).
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRule, RuleMeta, Severity,
+    VersionRange,
 };
 
 use super::{describe, is_namespace, label, label_pointer, ENFORCE, PSA_SINCE};
@@ -57,11 +58,12 @@ pub struct EnforceMissing;
 
 pub static RULE: EnforceMissing = EnforceMissing;
 
-impl Rule for EnforceMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for EnforceMissing {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_namespace(object) || label(object, ENFORCE).is_some() {
             return;
@@ -104,7 +106,7 @@ impl InventoryRule for EnforceMissing {
         super::workload_rejected::RULE.keep(o)
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         super::choose_enforce_fix(cx, kept, findings);
     }
 

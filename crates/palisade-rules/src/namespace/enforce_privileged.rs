@@ -2,7 +2,8 @@
 //! which admits any pod.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRule, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::pss::Level;
@@ -44,11 +45,12 @@ pub struct EnforcePrivileged;
 
 pub static RULE: EnforcePrivileged = EnforcePrivileged;
 
-impl Rule for EnforcePrivileged {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for EnforcePrivileged {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if is_namespace(object) && label(object, ENFORCE) == Some("privileged") {
             let f = out.report(
@@ -80,7 +82,7 @@ impl InventoryRule for EnforcePrivileged {
         super::workload_rejected::RULE.keep(o)
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         super::choose_enforce_fix(cx, kept, findings);
     }
 

@@ -3,7 +3,8 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Fix, FixSafety, FixValue, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Fix, FixSafety, FixValue, Object, ObjectRule, RuleMeta, Severity,
+    VersionRange,
 };
 
 use super::{
@@ -46,11 +47,12 @@ pub struct LabelInvalid;
 
 pub static RULE: LabelInvalid = LabelInvalid;
 
-impl Rule for LabelInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for LabelInvalid {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_namespace(object) {
             return;

@@ -18,7 +18,7 @@
 //! is where these rules start. Before 1.25 the PodSecurityPolicy rules ([`crate::psp`]) apply.
 
 use palisade_core::yaml::{escape_pointer, Node};
-use palisade_core::{Context, Finding, Fix, FixSafety, FixValue, KubeVersion, Object, Rule};
+use palisade_core::{Context, Finding, Fix, FixSafety, FixValue, KubeVersion, Object};
 
 use crate::pss::Level;
 
@@ -29,15 +29,6 @@ mod version_unpinned;
 mod workload_rejected;
 
 pub use workload_rejected::pss_projection;
-
-/// Every namespace rule, by code.
-pub static RULES: &[&dyn Rule] = &[
-    &enforce_missing::RULE,
-    &enforce_privileged::RULE,
-    &version_unpinned::RULE,
-    &label_invalid::RULE,
-    &workload_rejected::RULE,
-];
 
 /// Prefix of every Pod Security Admission label.
 pub const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";

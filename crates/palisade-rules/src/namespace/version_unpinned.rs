@@ -2,7 +2,8 @@
 //! without pinning the policy version, so each cluster upgrade may change what it rejects.
 
 use palisade_core::{
-    Context, Emitter, Fix, FixSafety, FixValue, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Fix, FixSafety, FixValue, Object, ObjectRule, RuleMeta, Severity,
+    VersionRange,
 };
 
 use super::{
@@ -47,11 +48,12 @@ pub struct VersionUnpinned;
 
 pub static RULE: VersionUnpinned = VersionUnpinned;
 
-impl Rule for VersionUnpinned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for VersionUnpinned {
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_namespace(object) {
             return;

@@ -27,7 +27,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, ObjectRef, Rule, RuleMeta,
+    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRef, RuleMeta,
     Severity, VersionRange,
 };
 
@@ -80,6 +80,11 @@ static META: RuleMeta = RuleMeta {
 pub struct WorkloadRejected;
 
 pub static RULE: WorkloadRejected = WorkloadRejected;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 /// Container fields the Pod Security Standards checks read, as paths inside a container: its
 /// name and security context whole, of ports only `hostPort`, of probes and lifecycle hooks only
@@ -147,20 +152,6 @@ fn breakpoints() -> &'static [KubeVersion] {
     })
 }
 
-impl Rule for WorkloadRejected {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing: a workload alone does not say which namespace it runs in, nor what that
-    /// namespace enforces. See [`InventoryRule::refine`].
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 /// How many violations a message lists before "and N more".
 const LISTED: usize = 4;
 
@@ -219,7 +210,7 @@ impl InventoryRule for WorkloadRejected {
             .flatten()
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let target = cx.settings.kubernetes_version;
         let mut namespaces: HashMap<&str, (&Object, Option<Enforced>)> = HashMap::new();
         for ns in kept.iter().copied().filter(|o| is_namespace(o)) {
@@ -263,7 +254,7 @@ impl InventoryRule for WorkloadRejected {
         }
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         let defined: BTreeSet<&str> = kept
             .iter()
             .copied()

@@ -2,8 +2,8 @@
 //! Kubernetes Dashboard (the guide's `deny-dashboard` policy).
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::{describe, scope, workloads, Direction, Network, Peer};
@@ -48,11 +48,12 @@ pub struct DashboardReachable;
 
 pub static RULE: DashboardReachable = DashboardReachable;
 
-impl Rule for DashboardReachable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for DashboardReachable {
     /// Provisional: from the workload alone no policy is known to isolate the Dashboard.
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(w) = workloads(&[object]).into_iter().find(|w| w.dashboard) else {
@@ -82,7 +83,7 @@ impl InventoryRule for DashboardReachable {
         Some("netpol")
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let network = Network::new(kept.iter().copied(), super::rule_options(cx));
         let workloads = workloads(kept);
         let mut added = Vec::new();

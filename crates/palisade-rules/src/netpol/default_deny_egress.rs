@@ -2,8 +2,7 @@
 //! that isolates all its pods for egress.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::Direction;
@@ -46,18 +45,10 @@ pub struct DefaultDenyEgress;
 
 pub static RULE: DefaultDenyEgress = DefaultDenyEgress;
 
-impl Rule for DefaultDenyEgress {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// One object cannot show that a namespace lacks a policy: the verdict is the inventory's.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 impl InventoryRule for DefaultDenyEgress {
     fn keep(&self, object: &Object) -> Option<Object> {
@@ -68,11 +59,11 @@ impl InventoryRule for DefaultDenyEgress {
         Some("netpol")
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         super::refine_default_deny(Direction::Egress, &META, cx, kept, findings);
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         super::namespaces_out_of_scope(kept, "a default-deny egress policy exists")
     }
 }

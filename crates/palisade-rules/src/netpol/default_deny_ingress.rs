@@ -2,8 +2,7 @@
 //! that isolates all its pods for ingress.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::Direction;
@@ -50,18 +49,10 @@ pub struct DefaultDenyIngress;
 
 pub static RULE: DefaultDenyIngress = DefaultDenyIngress;
 
-impl Rule for DefaultDenyIngress {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// One object cannot show that a namespace lacks a policy: the verdict is the inventory's.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 impl InventoryRule for DefaultDenyIngress {
     fn keep(&self, object: &Object) -> Option<Object> {
@@ -72,11 +63,11 @@ impl InventoryRule for DefaultDenyIngress {
         Some("netpol")
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         super::refine_default_deny(Direction::Ingress, &META, cx, kept, findings);
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         super::namespaces_out_of_scope(kept, "a default-deny ingress policy exists")
     }
 }

@@ -1,7 +1,7 @@
 //! NP304 `network-policy-allows-ingress-from-anywhere`: an ingress rule admits every source.
 
 use palisade_core::{
-    Context, Emitter, KubeVersion, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, KubeVersion, Object, ObjectRule, RuleMeta, Severity, VersionRange,
 };
 
 use super::{is_network_policy, parse_policy, Direction, Peer, Policy, PolicyRule};
@@ -42,6 +42,11 @@ static META: RuleMeta = RuleMeta {
 pub struct IngressFromAnywhere;
 
 pub static RULE: IngressFromAnywhere = IngressFromAnywhere;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 /// What "anywhere" a rule admits, and where it says so.
 fn everywhere(rule: &PolicyRule) -> Vec<(String, String)> {
@@ -97,11 +102,7 @@ pub(super) fn targets(policy: &Policy<'_>) -> String {
     }
 }
 
-impl Rule for IngressFromAnywhere {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for IngressFromAnywhere {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_network_policy(object) {
             return;

@@ -1,7 +1,7 @@
 //! NP307 `network-policy-invalid`: a NetworkPolicy the API server would reject, so it does not
 //! protect anything.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{is_network_policy, parse_policy};
 
@@ -39,11 +39,12 @@ pub struct InvalidPolicy;
 
 pub static RULE: InvalidPolicy = InvalidPolicy;
 
-impl Rule for InvalidPolicy {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for InvalidPolicy {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_network_policy(object) {
             return;

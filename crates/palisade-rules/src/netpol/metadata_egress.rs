@@ -2,8 +2,8 @@
 //! 169.254.169.254, which hands out the node's cloud credentials.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::ingress_from_anywhere::targets;
@@ -53,6 +53,11 @@ pub struct MetadataEgress;
 
 pub static RULE: MetadataEgress = MetadataEgress;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 /// What of `rule` admits the metadata endpoint on 80/TCP, with where it says so.
 fn admits_metadata(rule: &PolicyRule, options: Options) -> Option<(String, String)> {
     let port_ok = match &rule.ports {
@@ -83,11 +88,7 @@ fn admits_metadata(rule: &PolicyRule, options: Options) -> Option<(String, Strin
     }
 }
 
-impl Rule for MetadataEgress {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for MetadataEgress {
     /// Case (1), from the policy alone. Cases (2) and (3) need the inventory.
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_network_policy(object) {
@@ -127,7 +128,7 @@ impl InventoryRule for MetadataEgress {
         Some("netpol")
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let network = Network::new(kept.iter().copied(), super::rule_options(cx));
         let workloads = workloads(kept);
         for (namespace, list) in by_namespace(&workloads) {
@@ -186,7 +187,7 @@ impl InventoryRule for MetadataEgress {
         }
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         super::namespaces_out_of_scope(
             kept,
             "a NetworkPolicy restricts their egress to the cloud metadata endpoint",

@@ -11,7 +11,7 @@
 //! `metadata.namespace` are taken to be in `default`, where `kubectl apply` puts them.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Object, Origin, Rule};
+use palisade_core::{Object, Origin};
 
 mod cidr;
 mod eval;
@@ -36,17 +36,6 @@ pub use policy::{
     PortRef, PortSpec, Protocol,
 };
 pub use selector::{Labels, Operator, Requirement, Selector};
-
-/// Every NetworkPolicy rule, by code.
-pub static RULES: &[&dyn Rule] = &[
-    &default_deny_ingress::RULE,
-    &default_deny_egress::RULE,
-    &unselected_workload::RULE,
-    &ingress_from_anywhere::RULE,
-    &metadata_egress::RULE,
-    &dashboard_reachable::RULE,
-    &invalid_policy::RULE,
-];
 
 /// The label the API server puts on every namespace, with its name as value (Kubernetes 1.21+).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";

@@ -2,8 +2,8 @@
 //! NetworkPolicies is selected by none of them.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::{describe, scope, workloads, Network};
@@ -46,11 +46,12 @@ pub struct UnselectedWorkload;
 
 pub static RULE: UnselectedWorkload = UnselectedWorkload;
 
-impl Rule for UnselectedWorkload {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for UnselectedWorkload {
     /// Provisional: from one object, no policy is known to select it. The inventory stage drops
     /// the finding when a policy does, or when its namespace has none at all (NP301/NP302).
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
@@ -81,7 +82,7 @@ impl InventoryRule for UnselectedWorkload {
         Some("netpol")
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let network = Network::new(kept.iter().copied(), super::rule_options(cx));
         let workloads = workloads(kept);
         // Findings are matched to their workload by identity and file, through an index: a scan

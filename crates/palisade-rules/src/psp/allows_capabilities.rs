@@ -2,7 +2,7 @@
 //! the container runtime's default set, or adds them to every pod.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{describe, report, spec_field, Permission, REMOVED_IN};
 use crate::pss::BASELINE_CAPABILITIES;
@@ -42,6 +42,11 @@ pub struct AllowsCapabilities;
 
 pub static RULE: AllowsCapabilities = AllowsCapabilities;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 pub(super) fn found(o: &Object) -> Vec<Permission> {
     let mut out = Vec::new();
     for (field, verb) in [
@@ -67,11 +72,7 @@ pub(super) fn found(o: &Object) -> Vec<Permission> {
     out
 }
 
-impl Rule for AllowsCapabilities {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for AllowsCapabilities {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         report(object, out, found);
     }

@@ -1,7 +1,7 @@
 //! PS171 `psp-allows-host-namespaces`: a PodSecurityPolicy lets pods share the node's network,
 //! process or IPC namespace.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{describe, report, spec_true, Permission, REMOVED_IN};
 
@@ -36,6 +36,11 @@ pub struct AllowsHostNamespaces;
 
 pub static RULE: AllowsHostNamespaces = AllowsHostNamespaces;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 pub(super) fn found(o: &Object) -> Vec<Permission> {
     [
         ("hostNetwork", "the node's network namespace"),
@@ -53,11 +58,7 @@ pub(super) fn found(o: &Object) -> Vec<Permission> {
     .collect()
 }
 
-impl Rule for AllowsHostNamespaces {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for AllowsHostNamespaces {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         report(object, out, found);
     }

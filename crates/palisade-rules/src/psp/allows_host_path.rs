@@ -1,7 +1,7 @@
 //! PS174 `psp-allows-host-path`: a PodSecurityPolicy lets pods mount directories of the node.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{describe, report, spec_field, Permission, REMOVED_IN};
 
@@ -38,6 +38,11 @@ static META: RuleMeta = RuleMeta {
 pub struct AllowsHostPath;
 
 pub static RULE: AllowsHostPath = AllowsHostPath;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 pub(super) fn found(o: &Object) -> Vec<Permission> {
     let volumes = spec_field(o, "volumes").map(Node::items).unwrap_or(&[]);
@@ -79,11 +84,7 @@ pub(super) fn found(o: &Object) -> Vec<Permission> {
     )]
 }
 
-impl Rule for AllowsHostPath {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for AllowsHostPath {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         report(object, out, found);
     }

@@ -1,7 +1,7 @@
 //! PS172 `psp-allows-host-ports`: a PodSecurityPolicy lets containers bind ports of the node.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{describe, report, spec_field, Permission, REMOVED_IN};
 
@@ -34,6 +34,11 @@ pub struct AllowsHostPorts;
 
 pub static RULE: AllowsHostPorts = AllowsHostPorts;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 pub(super) fn found(o: &Object) -> Vec<Permission> {
     let ranges = spec_field(o, "hostPorts").map(Node::items).unwrap_or(&[]);
     let bound = |r: &Node, k: &str| r.get(k).and_then(Node::int_intent).unwrap_or(0);
@@ -55,11 +60,7 @@ pub(super) fn found(o: &Object) -> Vec<Permission> {
     )]
 }
 
-impl Rule for AllowsHostPorts {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for AllowsHostPorts {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         report(object, out, found);
     }

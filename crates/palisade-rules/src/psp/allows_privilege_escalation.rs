@@ -2,7 +2,7 @@
 //! privileges than their parent (setuid binaries), which it does unless told otherwise.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{describe, report, spec_field, Permission, REMOVED_IN};
 
@@ -36,6 +36,11 @@ pub struct AllowsPrivilegeEscalation;
 
 pub static RULE: AllowsPrivilegeEscalation = AllowsPrivilegeEscalation;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 pub(super) fn found(o: &Object) -> Vec<Permission> {
     let message = match spec_field(o, "allowPrivilegeEscalation").and_then(Node::bool_intent) {
         Some(false) => return Vec::new(),
@@ -50,11 +55,7 @@ pub(super) fn found(o: &Object) -> Vec<Permission> {
     )]
 }
 
-impl Rule for AllowsPrivilegeEscalation {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for AllowsPrivilegeEscalation {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         report(object, out, found);
     }

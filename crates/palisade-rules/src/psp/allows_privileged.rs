@@ -1,6 +1,6 @@
 //! PS170 `psp-allows-privileged`: a PodSecurityPolicy lets pods run privileged containers.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{describe, report, spec_true, Permission, REMOVED_IN};
 
@@ -40,6 +40,11 @@ pub struct AllowsPrivileged;
 
 pub static RULE: AllowsPrivileged = AllowsPrivileged;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 pub(super) fn found(o: &Object) -> Vec<Permission> {
     if !spec_true(o, "privileged") {
         return Vec::new();
@@ -53,11 +58,7 @@ pub(super) fn found(o: &Object) -> Vec<Permission> {
     )]
 }
 
-impl Rule for AllowsPrivileged {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for AllowsPrivileged {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         report(object, out, found);
     }

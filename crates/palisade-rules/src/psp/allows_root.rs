@@ -1,7 +1,7 @@
 //! PS175 `psp-allows-root`: a PodSecurityPolicy lets containers run as root (user 0).
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{describe, report, spec_field, Permission, REMOVED_IN};
 
@@ -36,6 +36,11 @@ static META: RuleMeta = RuleMeta {
 pub struct AllowsRoot;
 
 pub static RULE: AllowsRoot = AllowsRoot;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 pub(super) fn found(o: &Object) -> Vec<Permission> {
     let name = describe(o);
@@ -77,11 +82,7 @@ pub(super) fn found(o: &Object) -> Vec<Permission> {
     }
 }
 
-impl Rule for AllowsRoot {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for AllowsRoot {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         report(object, out, found);
     }

@@ -11,7 +11,7 @@
 //! `PS179`, which joins these permission checks with the RBAC engine.
 
 use palisade_core::yaml::Node;
-use palisade_core::{KubeVersion, Object, Rule};
+use palisade_core::{KubeVersion, Object};
 
 mod allows_capabilities;
 mod allows_host_namespaces;
@@ -23,20 +23,6 @@ mod allows_root;
 mod no_unprivileged_policy;
 mod removed;
 mod usable;
-
-/// Every PodSecurityPolicy rule, by code.
-pub static RULES: &[&dyn Rule] = &[
-    &allows_privileged::RULE,
-    &allows_host_namespaces::RULE,
-    &allows_host_ports::RULE,
-    &allows_capabilities::RULE,
-    &allows_host_path::RULE,
-    &allows_root::RULE,
-    &allows_privilege_escalation::RULE,
-    &no_unprivileged_policy::RULE,
-    &removed::RULE,
-    &usable::RULE,
-];
 
 /// The version that removed PodSecurityPolicy (`policy/v1beta1`) from the API server.
 pub const REMOVED_IN: KubeVersion = KubeVersion::v1(25);

@@ -6,7 +6,7 @@
 //! itself as not evaluated.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{describe, is_psp, privileges, REMOVED_IN};
@@ -55,25 +55,17 @@ pub struct NoUnprivilegedPolicy;
 
 pub static RULE: NoUnprivilegedPolicy = NoUnprivilegedPolicy;
 
-impl Rule for NoUnprivilegedPolicy {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing: one policy alone does not say whether another is unprivileged.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 impl InventoryRule for NoUnprivilegedPolicy {
     fn keep(&self, o: &Object) -> Option<Object> {
         is_psp(o).then(|| o.clone())
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let mut policies: Vec<&Object> = kept.to_vec();
         policies.sort_by_key(|o| o.name().unwrap_or(""));
         if policies.is_empty() || policies.iter().any(|p| privileges(p).is_empty()) {
@@ -101,7 +93,7 @@ impl InventoryRule for NoUnprivilegedPolicy {
         Emitter::new(first, &META, findings).report("/spec", message);
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &[&Object]) -> Option<String> {
+    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         kept.is_empty().then(|| {
             "no PodSecurityPolicy object in the scanned files: whether the cluster has an \
              unprivileged default policy is unknown"

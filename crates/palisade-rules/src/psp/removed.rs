@@ -1,7 +1,7 @@
 //! PS178 `psp-removed`: a PodSecurityPolicy scanned for Kubernetes 1.25 or later, where the API
 //! no longer exists and the object enforces nothing.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::{describe, is_psp, REMOVED_IN};
 
@@ -43,11 +43,12 @@ pub struct Removed;
 
 pub static RULE: Removed = Removed;
 
-impl Rule for Removed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for Removed {
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_psp(object) {
             return;

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{describe, is_psp, privileges, REMOVED_IN};
@@ -53,25 +53,17 @@ pub struct PermissiveUsable;
 
 pub static RULE: PermissiveUsable = PermissiveUsable;
 
-impl Rule for PermissiveUsable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: who may use a policy is in the bindings.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 impl InventoryRule for PermissiveUsable {
     fn keep(&self, o: &Object) -> Option<Object> {
         (is_psp(o) || is_rbac(o)).then(|| o.clone())
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied().filter(|o| is_rbac(o)));
         // A RoleBinding grants `use` to pods of its own namespace: ask in every namespace a
         // binding lives in, and cluster-wide.
@@ -155,7 +147,7 @@ mod tests {
         };
         let mut out = Vec::new();
         check_objects(
-            &super::RULE,
+            &super::REGISTERED,
             &Context {
                 settings: &settings,
             },

@@ -56,6 +56,11 @@ pub static CHECK: PssCheck = PssCheck {
     }],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
 fn allowed_type(t: &str) -> bool {

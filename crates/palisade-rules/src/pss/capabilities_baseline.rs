@@ -49,6 +49,11 @@ pub static CHECK: PssCheck = PssCheck {
     }],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 /// The container runtime's default capabilities, which baseline lets a container (re-)add.
 pub(crate) const ALLOWED_1_0: &[&str] = &[
     "AUDIT_WRITE",

@@ -58,6 +58,11 @@ pub static CHECK: PssCheck = PssCheck {
     ],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 fn v1_22(pod: &PodTemplate<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     for c in pod.containers() {

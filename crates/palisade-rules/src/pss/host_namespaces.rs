@@ -46,6 +46,11 @@ pub static CHECK: PssCheck = PssCheck {
     }],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 const NAMESPACES: [(&str, &str); 3] = [
     ("hostNetwork", "network"),
     ("hostPID", "process (PID)"),

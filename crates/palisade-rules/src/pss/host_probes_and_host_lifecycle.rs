@@ -49,6 +49,11 @@ pub static CHECK: PssCheck = PssCheck {
     }],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 const PROBES: [&str; 3] = ["livenessProbe", "readinessProbe", "startupProbe"];
 const HOOKS: [&str; 2] = ["postStart", "preStop"];
 const HANDLERS: [&str; 2] = ["httpGet", "tcpSocket"];

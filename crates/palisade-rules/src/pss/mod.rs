@@ -45,8 +45,8 @@ use std::str::FromStr;
 
 use palisade_core::yaml::{escape_pointer, Node};
 use palisade_core::{
-    Container, ContainerPointer, Context, Emitter, Fix, KubeVersion, Object, PodTemplate, Rule,
-    RuleMeta, SubPointer, VersionRange,
+    Container, ContainerPointer, Context, Emitter, Fix, KubeVersion, Object, ObjectRule,
+    PodTemplate, RuleMeta, SubPointer, VersionRange,
 };
 
 mod allow_privilege_escalation;
@@ -301,11 +301,7 @@ impl PssCheck {
 }
 
 /// As an ordinary rule, a check runs at the target Kubernetes version.
-impl Rule for PssCheck {
-    fn meta(&self) -> &'static RuleMeta {
-        self.meta
-    }
-
+impl ObjectRule for PssCheck {
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

@@ -40,6 +40,11 @@ pub static CHECK: PssCheck = PssCheck {
     }],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
     pod.containers()
         .filter_map(|c| {

@@ -61,6 +61,11 @@ pub static CHECK: PssCheck = PssCheck {
     ],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 /// Every container whose `procMount` is set to anything but `Default` (an explicit empty string
 /// included, as upstream compares the value).
 pub(super) fn strict(pod: &PodTemplate<'_>) -> Vec<Violation> {

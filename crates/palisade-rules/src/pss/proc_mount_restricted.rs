@@ -42,3 +42,8 @@ pub static CHECK: PssCheck = PssCheck {
         check: proc_mount::strict,
     }],
 };
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});

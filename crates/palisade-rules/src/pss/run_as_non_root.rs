@@ -67,6 +67,11 @@ pub static CHECK: PssCheck = PssCheck {
     ],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 /// The boolean a security context gives `runAsNonRoot`, if it gives one.
 fn value(sc: Option<&Node>) -> Option<bool> {
     present(sc?, "runAsNonRoot")?.bool_intent()

@@ -59,6 +59,11 @@ pub static CHECK: PssCheck = PssCheck {
     ],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 fn is_root(sc: Option<&Node>) -> bool {
     sc.and_then(|sc| present(sc, "runAsUser"))
         .and_then(|n| n.int_intent())

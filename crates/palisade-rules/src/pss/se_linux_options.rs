@@ -58,6 +58,11 @@ pub static CHECK: PssCheck = PssCheck {
     ],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 const TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
 const TYPES_1_31: &[&str] = &[
     "",

@@ -68,6 +68,11 @@ pub static CHECK: PssCheck = PssCheck {
     ],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 fn v1_19(pod: &PodTemplate<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     let (psc, psc_ptr) = pod_security_context(pod);

@@ -45,6 +45,11 @@ pub static CHECK: PssCheck = PssCheck {
     }],
 };
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&CHECK),
+});
+
 const PATH: [&str; 2] = ["windowsOptions", "hostProcess"];
 
 fn host_process(sc: Option<&palisade_core::yaml::Node>) -> bool {

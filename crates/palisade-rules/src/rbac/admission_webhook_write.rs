@@ -1,8 +1,7 @@
 //! RB222 `admission-webhook-write`: a subject may change admission webhooks or policies.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{keep_rbac, report_probes, Probe, Subjects};
@@ -43,6 +42,11 @@ pub struct AdmissionWebhookWrite;
 
 pub static RULE: AdmissionWebhookWrite = AdmissionWebhookWrite;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 const ADM: &str = "admissionregistration.k8s.io";
 
 const PROBES: &[Probe] = &[
@@ -66,19 +70,6 @@ fn what(perms: &[Probe]) -> String {
     )
 }
 
-impl Rule for AdmissionWebhookWrite {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what a binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 impl InventoryRule for AdmissionWebhookWrite {
     fn keep(&self, object: &Object) -> Option<Object> {
         keep_rbac(object)
@@ -88,7 +79,7 @@ impl InventoryRule for AdmissionWebhookWrite {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
     }
 }

@@ -2,8 +2,7 @@
 //! account of the cluster, more than discovery.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::authorizer::{ALL_SERVICE_ACCOUNTS, AUTHENTICATED};
@@ -46,18 +45,10 @@ pub struct AllAuthenticated;
 
 pub static RULE: AllAuthenticated = AllAuthenticated;
 
-impl Rule for AllAuthenticated {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what the binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 impl InventoryRule for AllAuthenticated {
     fn keep(&self, object: &Object) -> Option<Object> {
@@ -68,7 +59,7 @@ impl InventoryRule for AllAuthenticated {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_everyone(&META, kept, findings, &|s| match (s.kind, s.name) {
             (SubjectKind::Group, AUTHENTICATED) => {
                 Some("every authenticated user and service account")

@@ -2,8 +2,7 @@
 //! discovery.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::authorizer::{ANONYMOUS, UNAUTHENTICATED};
@@ -49,18 +48,10 @@ pub struct AnonymousAccess;
 
 pub static RULE: AnonymousAccess = AnonymousAccess;
 
-impl Rule for AnonymousAccess {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what the binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 impl InventoryRule for AnonymousAccess {
     fn keep(&self, object: &Object) -> Option<Object> {
@@ -71,7 +62,7 @@ impl InventoryRule for AnonymousAccess {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_everyone(&META, kept, findings, &|s| match (s.kind, s.name) {
             (SubjectKind::User, ANONYMOUS) => Some("every request without credentials"),
             (SubjectKind::Group, UNAUTHENTICATED) => Some("every request without credentials"),

@@ -2,8 +2,7 @@
 //! `*` verbs on `*` resources in `*` groups) bound to someone who is not the control plane.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{
@@ -52,18 +51,10 @@ pub struct ClusterAdminBinding;
 
 pub static RULE: ClusterAdminBinding = ClusterAdminBinding;
 
-impl Rule for ClusterAdminBinding {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: the role may be elsewhere, or aggregated.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 impl InventoryRule for ClusterAdminBinding {
     fn keep(&self, object: &Object) -> Option<Object> {
@@ -74,7 +65,7 @@ impl InventoryRule for ClusterAdminBinding {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied());
         for b in 0..rbac.bindings.len() {
             let binding = &rbac.bindings[b];

@@ -1,8 +1,7 @@
 //! RB215 `cluster-wide-secret-read`: a subject may read the Secrets of every namespace.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{keep_rbac, report_probes, Probe, Subjects};
@@ -41,6 +40,11 @@ pub struct ClusterSecretRead;
 
 pub static RULE: ClusterSecretRead = ClusterSecretRead;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 /// Through ClusterRoleBindings only (marked cluster-scoped); RB214 looks at RoleBindings.
 const PROBES: &[Probe] = &[
     Probe::new("get", "", "secrets").cluster(),
@@ -52,19 +56,6 @@ fn what(perms: &[Probe]) -> String {
     format!("may read Secrets ({})", super::labels(perms))
 }
 
-impl Rule for ClusterSecretRead {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what a binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 impl InventoryRule for ClusterSecretRead {
     fn keep(&self, object: &Object) -> Option<Object> {
         keep_rbac(object)
@@ -74,7 +65,7 @@ impl InventoryRule for ClusterSecretRead {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
     }
 }

@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{
@@ -85,18 +84,10 @@ pub struct CsrApproval;
 
 pub static RULE: CsrApproval = CsrApproval;
 
-impl Rule for CsrApproval {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: the two rights may come from different bindings.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 /// A subject as an identity: kind, name, namespace (service accounts).
 type Identity<'a> = (SubjectKind, &'a str, &'a str);
@@ -110,7 +101,7 @@ impl InventoryRule for CsrApproval {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied());
         // Per identity: (binding, subject index, rule) granting approval, and one granting a
         // dangerous signer.

@@ -2,8 +2,7 @@
 //! identity of every pod that names none) is granted write access or Secret reads.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::authorizer::ALL_SERVICE_ACCOUNTS;
@@ -93,18 +92,10 @@ pub struct DefaultServiceAccountPermissions;
 
 pub static RULE: DefaultServiceAccountPermissions = DefaultServiceAccountPermissions;
 
-impl Rule for DefaultServiceAccountPermissions {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what the binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
 
 impl InventoryRule for DefaultServiceAccountPermissions {
     fn keep(&self, object: &Object) -> Option<Object> {
@@ -115,7 +106,7 @@ impl InventoryRule for DefaultServiceAccountPermissions {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied());
         let group_prefix = format!("{ALL_SERVICE_ACCOUNTS}:");
         for b in 0..rbac.bindings.len() {

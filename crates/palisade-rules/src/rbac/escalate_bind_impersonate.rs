@@ -2,8 +2,7 @@
 //! escalation checks.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{keep_rbac, report_probes, Probe, Subjects};
@@ -44,6 +43,11 @@ pub struct EscalateBindImpersonate;
 
 pub static RULE: EscalateBindImpersonate = EscalateBindImpersonate;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 const RBAC: &str = "rbac.authorization.k8s.io";
 
 const PROBES: &[Probe] = &[
@@ -61,19 +65,6 @@ fn what(perms: &[Probe]) -> String {
     format!("may get rights it does not hold ({})", super::labels(perms))
 }
 
-impl Rule for EscalateBindImpersonate {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what a binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 impl InventoryRule for EscalateBindImpersonate {
     fn keep(&self, object: &Object) -> Option<Object> {
         keep_rbac(object)
@@ -83,7 +74,7 @@ impl InventoryRule for EscalateBindImpersonate {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
     }
 }

@@ -8,7 +8,7 @@
 //! whole, and `refine` builds the authorizer once and reports on bindings, naming the subject,
 //! the binding, the role and the rule's file and line.
 
-use palisade_core::{Emitter, Finding, Object, ObjectRef, Rule, RuleMeta};
+use palisade_core::{Emitter, Finding, Object, ObjectRef, RuleMeta};
 
 pub mod authorizer;
 pub mod builtin;
@@ -39,25 +39,6 @@ pub use model::{
 use authorizer::{
     ALL_SERVICE_ACCOUNTS, ANONYMOUS, AUTHENTICATED, SUPERUSER_GROUP, UNAUTHENTICATED,
 };
-
-/// Every RBAC rule, by code.
-pub static RULES: &[&dyn Rule] = &[
-    &cluster_admin::RULE,
-    &anonymous_access::RULE,
-    &all_authenticated::RULE,
-    &default_service_account::RULE,
-    &service_account_secrets::RULE,
-    &cluster_secret_read::RULE,
-    &workload_create::RULE,
-    &pod_exec::RULE,
-    &escalate_bind_impersonate::RULE,
-    &nodes_proxy::RULE,
-    &token_create::RULE,
-    &csr_approval::RULE,
-    &admission_webhook_write::RULE,
-    &wildcard_role::RULE,
-    &workload_token::RULE,
-];
 
 /// What every RBAC rule keeps: the RBAC objects, whole (they are small).
 fn keep_rbac(object: &Object) -> Option<Object> {

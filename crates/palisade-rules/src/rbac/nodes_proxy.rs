@@ -1,8 +1,7 @@
 //! RB219 `nodes-proxy`: a subject may reach the kubelet API through `nodes/proxy`.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{keep_rbac, report_probes, Probe, Subjects};
@@ -38,6 +37,11 @@ pub struct NodesProxy;
 
 pub static RULE: NodesProxy = NodesProxy;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 const PROBES: &[Probe] = &[
     Probe::new("get", "", "nodes").sub("proxy").cluster(),
     Probe::new("create", "", "nodes").sub("proxy").cluster(),
@@ -50,19 +54,6 @@ fn what(perms: &[Probe]) -> String {
     )
 }
 
-impl Rule for NodesProxy {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what a binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 impl InventoryRule for NodesProxy {
     fn keep(&self, object: &Object) -> Option<Object> {
         keep_rbac(object)
@@ -72,7 +63,7 @@ impl InventoryRule for NodesProxy {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
     }
 }

@@ -2,8 +2,7 @@
 //! pods: the RBAC side of the guide's DenyEscalatingExec.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{keep_rbac, report_probes, Probe, Subjects};
@@ -47,6 +46,11 @@ pub struct PodExec;
 
 pub static RULE: PodExec = PodExec;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 /// Before 1.35: `create`, and `get` (a WebSocket upgrade is an HTTP GET, authorized as `get`).
 const PROBES: &[Probe] = &[
     Probe::new("create", "", "pods").sub("exec"),
@@ -81,19 +85,6 @@ const NOTE: &str = "the guide's DenyEscalatingExec admission plugin is gone (rem
                     limiting these rights, with Pod Security Admission keeping pods \
                     unprivileged, is its modern answer";
 
-impl Rule for PodExec {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what a binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 impl InventoryRule for PodExec {
     fn keep(&self, object: &Object) -> Option<Object> {
         keep_rbac(object)
@@ -103,7 +94,7 @@ impl InventoryRule for PodExec {
         Some("rbac")
     }
 
-    fn refine(&self, cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let probes = if cx.settings.kubernetes_version >= CREATE_ONLY_SINCE {
             PROBES_CREATE
         } else {

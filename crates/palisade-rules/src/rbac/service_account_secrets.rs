@@ -2,8 +2,7 @@
 //! namespace.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{keep_rbac, report_probes, Probe, Subjects};
@@ -39,6 +38,11 @@ pub struct ServiceAccountSecrets;
 
 pub static RULE: ServiceAccountSecrets = ServiceAccountSecrets;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 const PROBES: &[Probe] = &[
     Probe::new("get", "", "secrets"),
     Probe::new("list", "", "secrets"),
@@ -47,19 +51,6 @@ const PROBES: &[Probe] = &[
 
 fn what(perms: &[Probe]) -> String {
     format!("may read every Secret ({})", super::labels(perms))
-}
-
-impl Rule for ServiceAccountSecrets {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what a binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
 }
 
 impl InventoryRule for ServiceAccountSecrets {
@@ -71,7 +62,7 @@ impl InventoryRule for ServiceAccountSecrets {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_probes(
             &META,
             kept,

@@ -1,8 +1,7 @@
 //! RB220 `service-account-token-create`: a subject may mint tokens for service accounts.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{keep_rbac, report_probes, report_probes_where, Probe, Subjects};
@@ -39,6 +38,11 @@ pub struct TokenCreate;
 
 pub static RULE: TokenCreate = TokenCreate;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 const PROBES: &[Probe] = &[Probe::new("create", "", "serviceaccounts").sub("token")];
 
 /// Where the controllers' highly privileged service accounts live.
@@ -64,19 +68,6 @@ fn what(perms: &[Probe]) -> String {
     )
 }
 
-impl Rule for TokenCreate {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what a binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 impl InventoryRule for TokenCreate {
     fn keep(&self, object: &Object) -> Option<Object> {
         keep_rbac(object)
@@ -86,7 +77,7 @@ impl InventoryRule for TokenCreate {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
         // A Secret of type kubernetes.io/service-account-token naming an account is filled in
         // with a token for it by the control plane: writing Secrets where the control plane's

@@ -1,8 +1,8 @@
 //! RB223 `wildcard-role`: a custom Role or ClusterRole grants `*` verbs or `*` resources.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::model::read_role;
@@ -40,11 +40,12 @@ pub struct WildcardRole;
 
 pub static RULE: WildcardRole = WildcardRole;
 
-impl Rule for WildcardRole {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for WildcardRole {
     /// The role alone shows its wildcards; one finding per rule.
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(role) = read_role(object) else {
@@ -92,7 +93,7 @@ impl InventoryRule for WildcardRole {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied());
         for f in findings.iter_mut().filter(|f| f.code == META.code) {
             let Some(role) = rbac

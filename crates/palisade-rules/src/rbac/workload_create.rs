@@ -2,8 +2,7 @@
 //! service account of the namespace, with any Secret mounted.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
 use super::{keep_rbac, report_probes, Probe, Subjects};
@@ -42,6 +41,11 @@ pub struct WorkloadCreate;
 
 pub static RULE: WorkloadCreate = WorkloadCreate;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 const PROBES: &[Probe] = &[
     Probe::new("create", "", "pods"),
     Probe::new("create", "apps", "deployments"),
@@ -60,19 +64,6 @@ fn what(perms: &[Probe]) -> String {
     )
 }
 
-impl Rule for WorkloadCreate {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: what a binding grants is in its role.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 impl InventoryRule for WorkloadCreate {
     fn keep(&self, object: &Object) -> Option<Object> {
         keep_rbac(object)
@@ -82,7 +73,7 @@ impl InventoryRule for WorkloadCreate {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
     }
 }

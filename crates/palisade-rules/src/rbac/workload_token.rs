@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, KubeVersion, Object, Rule, RuleMeta, Severity,
+    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity,
     VersionRange,
 };
 
@@ -64,6 +64,11 @@ pub struct WorkloadToken;
 
 pub static RULE: WorkloadToken = WorkloadToken;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Inventory(&RULE),
+});
+
 /// The rights that make a token dangerous, most dangerous first, with how the message says it.
 const DANGERS: &[(&str, &str, &str, &str, &str)] = &[
     // (verb, group, resource, subresource, what)
@@ -113,19 +118,6 @@ fn request<'r>(
     }
 }
 
-impl Rule for WorkloadToken {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Nothing from one object: the rights are in bindings elsewhere.
-    fn check(&self, _cx: &Context<'_>, _object: &Object, _out: &mut Emitter<'_>) {}
-
-    fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
 fn is_service_account(o: &Object) -> bool {
     o.kind() == "ServiceAccount" && o.group().is_empty()
 }
@@ -155,7 +147,7 @@ impl InventoryRule for WorkloadToken {
         Some("rbac-tokens")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let rbac = Rbac::new(kept.iter().copied().filter(|o| is_rbac(o)));
         if rbac.bindings.is_empty() {
             return;

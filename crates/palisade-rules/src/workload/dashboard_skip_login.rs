@@ -2,7 +2,9 @@
 //! the "SKIP" button of the guide's Dashboard item.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Fix, FixOp, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Fix, FixOp, Object, ObjectRule, RuleMeta, Severity, VersionRange,
+};
 
 use super::describe;
 use crate::dashboard::{go_bool, go_flag};
@@ -45,6 +47,11 @@ pub struct DashboardSkipLogin;
 
 pub static RULE: DashboardSkipLogin = DashboardSkipLogin;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 const FLAG: &str = "enable-skip-login";
 
 /// The value the flag gets from one command-line word, if the word is that flag (see
@@ -53,11 +60,7 @@ fn flag_value(word: &str) -> Option<bool> {
     go_flag(word, FLAG).map(go_bool)
 }
 
-impl Rule for DashboardSkipLogin {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for DashboardSkipLogin {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

@@ -3,8 +3,8 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Fix, FixSafety, FixValue, KubeVersion, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Fix, FixSafety, FixValue, KubeVersion, Object, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -41,11 +41,12 @@ pub struct DefaultServiceAccount;
 
 pub static RULE: DefaultServiceAccount = DefaultServiceAccount;
 
-impl Rule for DefaultServiceAccount {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for DefaultServiceAccount {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if object.kind() != "ServiceAccount" || !object.group().is_empty() {
             return;

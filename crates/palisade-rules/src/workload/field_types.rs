@@ -13,7 +13,7 @@
 //! invalid.
 
 use palisade_core::yaml::{Node, ScalarKind, Value};
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::describe;
 
@@ -68,6 +68,11 @@ static META: RuleMeta = RuleMeta {
 pub struct FieldTypes;
 
 pub static RULE: FieldTypes = FieldTypes;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ty {
@@ -266,11 +271,7 @@ fn check_fields(
     }
 }
 
-impl Rule for FieldTypes {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for FieldTypes {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let mut report = |p: String, m: String| {
             out.report(&p, m);

@@ -2,7 +2,7 @@
 //! Configured (`webhook.image-policy.require-digest`); the admission webhook's `/validate` and
 //! `/imagepolicy` apply it, so clusters without the ImagePolicyWebhook plugin get it too.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::image::ImageRef;
 use super::{describe, image_of};
@@ -42,11 +42,12 @@ pub struct ImageDigest;
 
 pub static RULE: ImageDigest = ImageDigest;
 
-impl Rule for ImageDigest {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for ImageDigest {
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !cx.settings.require_image_digest {
             return;

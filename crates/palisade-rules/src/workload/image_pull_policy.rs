@@ -3,7 +3,8 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Fix, FixSafety, FixValue, Object, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Fix, FixSafety, FixValue, Object, ObjectRule, RuleMeta, Severity,
+    VersionRange,
 };
 
 use super::image::{default_pull_policy, ImageRef};
@@ -55,11 +56,12 @@ pub struct ImagePullPolicy;
 
 pub static RULE: ImagePullPolicy = ImagePullPolicy;
 
-impl Rule for ImagePullPolicy {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for ImagePullPolicy {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

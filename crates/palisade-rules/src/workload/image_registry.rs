@@ -1,7 +1,7 @@
 //! IM403 `image-registry-not-allowed`: an image comes from a registry the configured allow-list
 //! does not name.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::image::{ImageRef, RegistryPattern};
 use super::{describe, image_of};
@@ -49,11 +49,12 @@ pub struct ImageRegistry;
 
 pub static RULE: ImageRegistry = ImageRegistry;
 
-impl Rule for ImageRegistry {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for ImageRegistry {
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if cx.settings.allowed_registries.is_empty() {
             return;

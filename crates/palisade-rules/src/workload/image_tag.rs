@@ -1,7 +1,7 @@
 //! IM402 `image-tag-mutable`: an image named without a tag or by `:latest`, and without a digest,
 //! so what runs is whatever the registry serves under that name at pull time.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::image::ImageRef;
 use super::{describe, image_of};
@@ -46,11 +46,12 @@ pub struct ImageTag;
 
 pub static RULE: ImageTag = ImageTag;
 
-impl Rule for ImageTag {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for ImageTag {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

@@ -3,7 +3,7 @@
 //! this is the admission policy: configured tags, denied even when a digest is also given (a
 //! reference that says `:dev@sha256:…` still says it is a development build).
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::image::ImageRef;
 use super::{describe, image_of};
@@ -39,11 +39,12 @@ pub struct ImageTagDenied;
 
 pub static RULE: ImageTagDenied = ImageTagDenied;
 
-impl Rule for ImageTagDenied {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for ImageTagDenied {
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let denied = &cx.settings.denied_image_tags;
         if denied.is_empty() {

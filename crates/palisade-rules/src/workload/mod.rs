@@ -5,7 +5,7 @@
 //! where they touch the same fields (`hostPath`, `securityContext`) they ask a different question.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Container, ContainerKind, Rule};
+use palisade_core::{Container, ContainerKind};
 
 pub mod image;
 
@@ -28,25 +28,6 @@ mod token_secret;
 pub use runtime_socket::socket_under;
 pub use sa_token::{token_mount, TokenMount};
 pub use secret_env::{credential_name, literal_secret};
-
-/// Every workload rule, by code.
-pub static RULES: &[&dyn Rule] = &[
-    &sa_token::RULE,
-    &default_sa_automount::RULE,
-    &dashboard_skip_login::RULE,
-    &token_secret::RULE,
-    &image_pull_policy::RULE,
-    &image_tag::RULE,
-    &image_registry::RULE,
-    &image_digest::RULE,
-    &image_tag_denied::RULE,
-    &runtime_socket::RULE,
-    &readonly_root::RULE,
-    &resource_limits::RULE,
-    &secret_env::RULE,
-    &secret_env_ref::RULE,
-    &field_types::RULE,
-];
 
 /// `container "web"`, `init container "setup"`, `ephemeral container "debug"`: messages name the
 /// list too, because the same name may be used in two lists and the fix differs.

@@ -2,7 +2,7 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    ContainerKind, Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange,
+    ContainerKind, Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange,
 };
 
 use super::describe;
@@ -44,11 +44,12 @@ pub struct ReadOnlyRoot;
 
 pub static RULE: ReadOnlyRoot = ReadOnlyRoot;
 
-impl Rule for ReadOnlyRoot {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for ReadOnlyRoot {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

@@ -13,8 +13,8 @@ use std::collections::HashSet;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    ContainerKind, Context, Emitter, Finding, InventoryRule, Object, Rule, RuleMeta, Severity,
-    VersionRange,
+    ContainerKind, Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use super::describe;
@@ -60,6 +60,11 @@ pub struct ResourceLimits;
 
 pub static RULE: ResourceLimits = ResourceLimits;
 
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
+
 fn check_one(object: &Object, out: &mut Emitter<'_>) {
     let Some(pod) = object.pod_template() else {
         return;
@@ -103,11 +108,7 @@ fn defaults_memory_limit(limit_range: &Object) -> bool {
         })
 }
 
-impl Rule for ResourceLimits {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for ResourceLimits {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         check_one(object, out);
     }
@@ -126,7 +127,7 @@ impl InventoryRule for ResourceLimits {
             .then(|| o.project(&[&["spec", "limits"]]))
     }
 
-    fn refine(&self, _cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, context: &Kept<'_>, findings: &mut Vec<Finding>) {
         let defaulted: HashSet<Option<&str>> = context
             .iter()
             .filter(|o| defaults_memory_limit(o))

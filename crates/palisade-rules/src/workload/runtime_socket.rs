@@ -7,7 +7,7 @@
 //! monitoring agent and is not lost to a blanket exemption.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 static META: RuleMeta = RuleMeta {
     code: "PS150",
@@ -53,6 +53,11 @@ static META: RuleMeta = RuleMeta {
 pub struct RuntimeSocket;
 
 pub static RULE: RuntimeSocket = RuntimeSocket;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 /// Known runtime sockets, by runtime, with `/var/run` already mapped to `/run`, and the
 /// shallowest directory above each that is reported (besides `/`): `/var` holds MicroK8s'
@@ -158,11 +163,7 @@ pub fn socket_under(path: &str) -> Option<SocketExposure> {
     })
 }
 
-impl Rule for RuntimeSocket {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for RuntimeSocket {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

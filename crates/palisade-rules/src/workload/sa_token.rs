@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, Fix, FixSafety, FixValue, InventoryRule, KubeVersion, Object,
-    ObjectRef, PodTemplate, Rule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, Fix, FixSafety, FixValue, InventoryRule, Kept, KubeVersion, Object,
+    ObjectRef, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -66,6 +66,11 @@ static META: RuleMeta = RuleMeta {
 pub struct ServiceAccountToken;
 
 pub static RULE: ServiceAccountToken = ServiceAccountToken;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 /// The annotation the kubelet sets on the API mirror of a static pod; the ServiceAccount
 /// admission plugin does not give such pods a token.
@@ -139,11 +144,7 @@ fn verdict(mount: TokenMount<'_>, account: Account) -> Option<String> {
     }
 }
 
-impl Rule for ServiceAccountToken {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for ServiceAccountToken {
     /// The provisional verdict, from the pod alone. When it depends on the ServiceAccount, the
     /// finding names that account in `related` for [`InventoryRule::refine`].
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
@@ -196,7 +197,7 @@ impl InventoryRule for ServiceAccountToken {
         }
     }
 
-    fn refine(&self, _cx: &Context<'_>, context: &[&Object], findings: &mut Vec<Finding>) {
+    fn refine(&self, _cx: &Context<'_>, context: &Kept<'_>, findings: &mut Vec<Finding>) {
         let mut accounts: HashMap<(Option<&str>, &str), Option<bool>> = HashMap::new();
         let mut bound: Vec<(Option<&str>, &str)> = Vec::new();
         for o in context {

@@ -7,7 +7,7 @@
 //! than a reference, a placeholder, a path, a flag or a count. Values are never echoed.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 use super::describe;
 
@@ -60,6 +60,11 @@ static META: RuleMeta = RuleMeta {
 pub struct SecretEnv;
 
 pub static RULE: SecretEnv = SecretEnv;
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
 /// Words that name a credential on their own.
 const SECRET_WORDS: &[&str] = &[
@@ -275,11 +280,7 @@ fn url_password(value: &str) -> bool {
     !password.is_empty() && !password.contains("$(") && !password.contains("${")
 }
 
-impl Rule for SecretEnv {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
+impl ObjectRule for SecretEnv {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(pod) = object.pod_template() else {
             return;

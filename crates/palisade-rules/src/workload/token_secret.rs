@@ -1,7 +1,7 @@
 //! RB204 `service-account-token-secret`: a Secret of type `kubernetes.io/service-account-token`,
 //! a service-account token that never expires.
 
-use palisade_core::{Context, Emitter, Object, Rule, RuleMeta, Severity, VersionRange};
+use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
 
 static META: RuleMeta = RuleMeta {
     code: "RB204",
@@ -42,11 +42,12 @@ pub struct TokenSecret;
 
 pub static RULE: TokenSecret = TokenSecret;
 
-impl Rule for TokenSecret {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&RULE),
+});
 
+impl ObjectRule for TokenSecret {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if object.kind() != "Secret" || !object.group().is_empty() {
             return;

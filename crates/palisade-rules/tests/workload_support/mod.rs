@@ -2,9 +2,12 @@
 #![allow(dead_code)]
 
 use palisade_core::source::objects_from_str;
-use palisade_core::{check_objects, Context, Emitter, Finding, Location, Object, Rule, Settings};
+use palisade_core::{
+    check_objects, Context, Emitter, Finding, Kept, Location, Models, Object, Rule, Settings,
+};
+use std::sync::Arc;
 
-pub fn rule(code: &str) -> &'static dyn Rule {
+pub fn rule(code: &str) -> &'static Rule {
     palisade_rules::registry::by_code(code).unwrap_or_else(|| panic!("no rule {code}"))
 }
 
@@ -21,8 +24,10 @@ pub fn check_with(code: &str, settings: &Settings, yaml: &str) -> Vec<Finding> {
     let rule = rule(code);
     let mut findings = Vec::new();
     for obj in objects(yaml) {
-        let mut emitter = Emitter::new(&obj, rule.meta(), &mut findings);
-        rule.check(&Context { settings }, &obj, &mut emitter);
+        let mut emitter = Emitter::new(&obj, rule.meta, &mut findings);
+        if let Some(check) = rule.object() {
+            check.check(&Context { settings }, &obj, &mut emitter);
+        }
     }
     findings
 }
@@ -87,13 +92,17 @@ pub fn one_container(extra: &str) -> String {
 /// an engine asks it (over the kept projections).
 pub fn not_evaluated_of(code: &str, objects: &[Object]) -> Option<String> {
     let inventory = rule(code).inventory()?;
-    let kept: Vec<Object> = objects.iter().filter_map(|o| inventory.keep(o)).collect();
-    let refs: Vec<&Object> = kept.iter().collect();
+    let kept: Vec<Arc<Object>> = objects
+        .iter()
+        .filter_map(|o| inventory.keep(o))
+        .map(Arc::new)
+        .collect();
+    let models = Models::default();
     inventory.not_evaluated(
         &Context {
             settings: &Settings::default(),
         },
-        &refs,
+        &Kept::new(&kept, &models),
     )
 }
 
