@@ -15,7 +15,7 @@ use palisade_core::{
 };
 
 use crate::pss::{self, Level};
-use crate::{input, registry};
+use crate::registry;
 
 /// Which rules run: codes, code prefixes or rule names.
 #[derive(Clone, Debug, Default)]
@@ -285,12 +285,15 @@ impl Engine {
 
     /// The finding for a duplicate mapping key, when that rule is selected.
     pub fn duplicate_key(&self, path: &Arc<str>, dup: &DuplicateKey) -> Option<Finding> {
-        (self.mode == Mode::Rules && self.selection.includes(&input::duplicate_key::META))
-            .then(|| input::duplicate_key::finding(path, dup))
+        (self.mode == Mode::Rules
+            && self
+                .selection
+                .includes(&crate::rules::pa::duplicate_key::META))
+        .then(|| crate::rules::pa::duplicate_key::finding(path, dup))
     }
 
     fn waivers_without_reason(&self, object: &Object, findings: &mut Vec<Finding>) {
-        let meta = &input::waiver_without_reason::META;
+        let meta = &crate::rules::pa::waiver_without_reason::META;
         if !self.selection.includes(meta) {
             return;
         }

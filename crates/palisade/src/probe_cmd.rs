@@ -138,7 +138,7 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
         services.extend(cluster_services);
     }
     let mut node_ports: BTreeMap<u16, Vec<String>> = BTreeMap::new();
-    for owner in palisade_rules::exposure::service_exposed::node_port_owners(&services) {
+    for owner in palisade_rules::rules::np::service_exposed::node_port_owners(&services) {
         node_ports
             .entry(owner.node_port)
             .or_default()

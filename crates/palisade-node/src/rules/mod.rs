@@ -11,39 +11,10 @@ use palisade_core::{Finding, Location, ObjectRef, RuleMeta};
 use crate::component::{Component, ComponentKind, Effective};
 use crate::discover::Inventory;
 
-mod admission_basics;
-mod always_pull_images;
-mod apiserver_anonymous;
-mod apiserver_audit_log;
-mod apiserver_authorization;
-mod apiserver_credentials;
-mod apiserver_tls_ciphers;
-mod audit_log_retention;
-mod cni_file_ownership;
-mod cni_file_permissions;
 mod cni_files;
-mod control_plane_file_ownership;
-mod control_plane_file_permissions;
-mod controller_manager_credentials;
-mod deny_escalating_exec;
-mod encryption_at_rest;
-mod etcd_tls;
-mod image_policy_webhook;
-mod insecure_port;
-mod kube_proxy_bind;
-mod kubelet_anonymous;
-mod kubelet_authorization;
-mod kubelet_cadvisor_port;
-mod kubelet_hardening;
-mod kubelet_read_only_port;
-mod loopback_bind;
-mod node_file_ownership;
-mod node_file_permissions;
+mod cp;
+mod kl;
 mod node_files;
-mod node_restriction;
-mod pod_security_admission;
-mod profiling;
-mod removed_flags;
 
 /// The stage of a node rule (registered as [`palisade_core::Stage::Node`]).
 pub trait NodeRule: Send + Sync {
@@ -338,5 +309,34 @@ fn not_read(inventory: &Inventory, path: &str) -> String {
         format!("{path}: {}", crate::api::NO_FILES)
     } else {
         format!("{path}: not read")
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Every code declared under `src/rules` is registered: a rule file that forgot
+    /// `register!` (or is not in the module tree) fails here.
+    #[test]
+    fn every_rule_file_is_registered() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let declared = palisade_core::registry::declared_codes(&dir).expect("read src/rules");
+        assert!(
+            declared.len() > 10,
+            "found only {} declarations",
+            declared.len()
+        );
+        let registered: BTreeSet<&str> = super::metas().into_iter().map(|m| m.code).collect();
+        let missing: Vec<String> = declared
+            .iter()
+            .filter(|(code, _)| !registered.contains(code.as_str()))
+            .map(|(code, path)| format!("{code} ({})", path.display()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "declared but not registered: {missing:?}"
+        );
     }
 }

@@ -18,14 +18,6 @@ mod eval;
 mod policy;
 mod selector;
 
-mod dashboard_reachable;
-mod default_deny_egress;
-mod default_deny_ingress;
-mod ingress_from_anywhere;
-mod invalid_policy;
-mod metadata_egress;
-mod unselected_workload;
-
 pub use cidr::{Cidr, IpBlock};
 pub use eval::{
     pod_in, pod_of, Allow, ContainerPort, Endpoint, Network, Options, Pod, PortQuery, QueryError,
@@ -108,7 +100,7 @@ pub fn show_namespace(key: &str) -> String {
 }
 
 /// How messages qualify what was (not) found: a set of files is not a cluster.
-fn scope(o: &Object) -> &'static str {
+pub(crate) fn scope(o: &Object) -> &'static str {
     match o.origin {
         Origin::File { .. } => "in the scanned files",
         Origin::Api { .. } => "in the cluster",
@@ -116,7 +108,7 @@ fn scope(o: &Object) -> &'static str {
 }
 
 /// Options of the evaluator for rules: per-directory namespaces for objects without one.
-fn rule_options(cx: &palisade_core::Context<'_>) -> Options {
+pub(crate) fn rule_options(cx: &palisade_core::Context<'_>) -> Options {
     Options {
         unset_namespace_per_directory: true,
         ..Options::for_version(cx.settings.kubernetes_version)
@@ -124,7 +116,7 @@ fn rule_options(cx: &palisade_core::Context<'_>) -> Options {
 }
 
 /// `Deployment shop/web`.
-fn describe(o: &Object) -> String {
+pub(crate) fn describe(o: &Object) -> String {
     format!(
         "{} {}/{}",
         o.kind(),
@@ -136,7 +128,7 @@ fn describe(o: &Object) -> String {
 /// What the NetworkPolicy rules keep of an object for their inventory stage: NetworkPolicies and
 /// Namespaces whole (they are small), and of a pod or workload only a projection: pod labels,
 /// container ports and images, `hostNetwork` and owner references.
-fn keep(o: &Object) -> Option<Object> {
+pub(crate) fn keep(o: &Object) -> Option<Object> {
     if policy::is_network_policy(o) || (o.kind() == "Namespace" && o.group().is_empty()) {
         return Some(o.clone());
     }
@@ -159,18 +151,18 @@ fn keep(o: &Object) -> Option<Object> {
 }
 
 /// A pod or workload of the inventory, from its projection.
-struct Workload<'a> {
-    object: &'a Object,
-    pod: Pod,
-    host_network: bool,
-    dashboard: bool,
+pub(crate) struct Workload<'a> {
+    pub(crate) object: &'a Object,
+    pub(crate) pod: Pod,
+    pub(crate) host_network: bool,
+    pub(crate) dashboard: bool,
     /// JSON pointer of the pod labels.
-    labels_pointer: String,
+    pub(crate) labels_pointer: String,
 }
 
 /// The pods and workloads among kept objects, except those another object controls (a live
 /// cluster's ReplicaSets and Pods of a Deployment: the Deployment stands for them).
-fn workloads<'a>(kept: &[&'a Object]) -> Vec<Workload<'a>> {
+pub(crate) fn workloads<'a>(kept: &[&'a Object]) -> Vec<Workload<'a>> {
     kept.iter()
         .filter(|o| !is_controlled(o))
         .filter_map(|o| {
@@ -191,7 +183,7 @@ fn workloads<'a>(kept: &[&'a Object]) -> Vec<Workload<'a>> {
         .collect()
 }
 
-fn is_controlled(o: &Object) -> bool {
+pub(crate) fn is_controlled(o: &Object) -> bool {
     o.node
         .path(&["metadata", "ownerReferences"])
         .map(Node::items)
@@ -223,7 +215,7 @@ pub fn is_dashboard(o: &Object) -> bool {
 
 /// Where a namespace-level finding goes: the Namespace object when the inventory has it (its
 /// name), else the first workload of the namespace (its `metadata.namespace`).
-fn anchor<'a>(
+pub(crate) fn anchor<'a>(
     namespace: &str,
     kept: &[&'a Object],
     workloads: &[&Workload<'a>],
@@ -246,7 +238,9 @@ fn anchor<'a>(
 
 /// Workloads grouped by namespace, in first-seen order, hostNetwork pods left out (NetworkPolicies
 /// do not govern them on most network plugins).
-fn by_namespace<'w, 'a>(workloads: &'w [Workload<'a>]) -> Vec<(String, Vec<&'w Workload<'a>>)> {
+pub(crate) fn by_namespace<'w, 'a>(
+    workloads: &'w [Workload<'a>],
+) -> Vec<(String, Vec<&'w Workload<'a>>)> {
     let mut out: Vec<(String, Vec<&Workload<'a>>)> = Vec::new();
     for w in workloads.iter().filter(|w| !w.host_network) {
         match out.iter_mut().find(|(ns, _)| *ns == w.pod.namespace) {
@@ -258,7 +252,7 @@ fn by_namespace<'w, 'a>(workloads: &'w [Workload<'a>]) -> Vec<(String, Vec<&'w W
 }
 
 /// `1 workload` / `3 workloads`, naming up to three.
-fn count_workloads(list: &[&Workload<'_>]) -> String {
+pub(crate) fn count_workloads(list: &[&Workload<'_>]) -> String {
     let names: Vec<String> = list
         .iter()
         .take(3)
@@ -288,7 +282,7 @@ fn count_workloads(list: &[&Workload<'_>]) -> String {
 /// NetworkPolicy in it (even one the API server would reject: the files then hold what the
 /// namespace is meant to have). A lone Deployment in `shop` says nothing about the policies
 /// `shop` has elsewhere, so a namespace-level verdict about it would be a guess.
-fn namespace_in_scope(key: &str, kept: &[&Object], list: &[&Workload<'_>]) -> bool {
+pub(crate) fn namespace_in_scope(key: &str, kept: &[&Object], list: &[&Workload<'_>]) -> bool {
     let from_cluster = list
         .iter()
         .any(|w| matches!(w.object.origin, Origin::Api { .. }));
@@ -303,7 +297,7 @@ fn namespace_in_scope(key: &str, kept: &[&Object], list: &[&Workload<'_>]) -> bo
 
 /// NP301, NP302, NP305: the namespaces whose workloads the scan holds but which are out of scope
 /// (see [`namespace_in_scope`]), as a "not evaluated" reason saying `what` is unknown.
-fn namespaces_out_of_scope(kept: &[&Object], what: &str) -> Option<String> {
+pub(crate) fn namespaces_out_of_scope(kept: &[&Object], what: &str) -> Option<String> {
     let workloads = workloads(kept);
     let out: Vec<String> = by_namespace(&workloads)
         .into_iter()
@@ -341,7 +335,7 @@ fn namespaces_out_of_scope(kept: &[&Object], what: &str) -> Option<String> {
 /// does not hold are not judged (`not_evaluated`). Where every present workload is already
 /// isolated by some policy, what is missing is only the catch-all: a future workload would be
 /// open. That is said, at low.
-fn refine_default_deny(
+pub(crate) fn refine_default_deny(
     direction: Direction,
     meta: &'static palisade_core::RuleMeta,
     cx: &palisade_core::Context<'_>,
@@ -420,7 +414,7 @@ fn refine_default_deny(
 }
 
 /// The file an object came from, for matching findings to kept objects.
-fn origin_path(o: &Object) -> Option<&str> {
+pub(crate) fn origin_path(o: &Object) -> Option<&str> {
     match &o.origin {
         Origin::File { path, .. } => Some(path),
         Origin::Api { .. } => None,

@@ -15,22 +15,6 @@ pub mod builtin;
 pub mod model;
 pub mod selector;
 
-mod admission_webhook_write;
-mod all_authenticated;
-mod anonymous_access;
-mod cluster_admin;
-mod cluster_secret_read;
-mod csr_approval;
-mod default_service_account;
-mod escalate_bind_impersonate;
-mod nodes_proxy;
-mod pod_exec;
-mod service_account_secrets;
-mod token_create;
-mod wildcard_role;
-mod workload_create;
-mod workload_token;
-
 pub use authorizer::{service_account_of, Decision, Grant, Rbac, RuleRef, UserInfo};
 pub use model::{
     is_rbac, Binding, PolicyRule, Request, Role, RoleKind, Subject, SubjectKind, Target,
@@ -41,7 +25,7 @@ use authorizer::{
 };
 
 /// What every RBAC rule keeps: the RBAC objects, whole (they are small).
-fn keep_rbac(object: &Object) -> Option<Object> {
+pub(crate) fn keep_rbac(object: &Object) -> Option<Object> {
     is_rbac(object).then(|| object.clone())
 }
 
@@ -66,7 +50,7 @@ pub fn is_bootstrap(object: &Object) -> bool {
 
 /// Control-plane identities that legitimately hold every right: the superuser group and the
 /// users of the API server, controller manager and scheduler.
-fn is_control_plane(s: &Subject<'_>) -> bool {
+pub(crate) fn is_control_plane(s: &Subject<'_>) -> bool {
     match s.kind {
         SubjectKind::Group => s.name == SUPERUSER_GROUP,
         SubjectKind::User => matches!(
@@ -82,7 +66,7 @@ fn is_control_plane(s: &Subject<'_>) -> bool {
 
 /// A subject that stands for every user (`system:anonymous`, `system:unauthenticated`), or
 /// every authenticated user or service account; RB211 and RB212 report what those get.
-fn is_everyone(s: &Subject<'_>) -> bool {
+pub(crate) fn is_everyone(s: &Subject<'_>) -> bool {
     match s.kind {
         SubjectKind::User => s.name == ANONYMOUS,
         SubjectKind::Group => {
@@ -97,7 +81,7 @@ fn is_everyone(s: &Subject<'_>) -> bool {
 
 /// Whether a subject can match anyone (a ServiceAccount without a namespace in a
 /// ClusterRoleBinding, or an unknown kind, matches nobody).
-fn is_real(s: &Subject<'_>, binding: &Binding<'_>) -> bool {
+pub(crate) fn is_real(s: &Subject<'_>, binding: &Binding<'_>) -> bool {
     match s.kind {
         SubjectKind::Unknown => false,
         SubjectKind::ServiceAccount => s.service_account_namespace(binding.namespace).is_some(),
@@ -107,30 +91,34 @@ fn is_real(s: &Subject<'_>, binding: &Binding<'_>) -> bool {
 
 /// The request every rule of `cluster-admin` allows and nothing narrower does: any verb on any
 /// resource of any group.
-fn full_control() -> Request<'static> {
+pub(crate) fn full_control() -> Request<'static> {
     Request::resource("*", "*", "*", "")
 }
 
 /// A binding whose role grants `*` verbs on `*` resources in `*` groups (RB210's business).
-fn grants_full_control(rbac: &Rbac<'_>, binding: usize) -> bool {
+pub(crate) fn grants_full_control(rbac: &Rbac<'_>, binding: usize) -> bool {
     rbac.binding_allows(binding, &full_control()).is_some()
 }
 
 /// One permission a rule looks for.
 #[derive(Clone, Copy, Debug)]
-struct Probe {
-    verb: &'static str,
-    group: &'static str,
-    resource: &'static str,
-    subresource: &'static str,
+pub(crate) struct Probe {
+    pub(crate) verb: &'static str,
+    pub(crate) group: &'static str,
+    pub(crate) resource: &'static str,
+    pub(crate) subresource: &'static str,
     /// Object name asked for (`""`: any, so only rules without `resourceNames` match).
-    name: &'static str,
+    pub(crate) name: &'static str,
     /// The resource is cluster-scoped: a RoleBinding cannot grant it.
-    cluster_scoped: bool,
+    pub(crate) cluster_scoped: bool,
 }
 
 impl Probe {
-    const fn new(verb: &'static str, group: &'static str, resource: &'static str) -> Self {
+    pub(crate) const fn new(
+        verb: &'static str,
+        group: &'static str,
+        resource: &'static str,
+    ) -> Self {
         Probe {
             verb,
             group,
@@ -141,17 +129,17 @@ impl Probe {
         }
     }
 
-    const fn sub(mut self, subresource: &'static str) -> Self {
+    pub(crate) const fn sub(mut self, subresource: &'static str) -> Self {
         self.subresource = subresource;
         self
     }
 
-    const fn cluster(mut self) -> Self {
+    pub(crate) const fn cluster(mut self) -> Self {
         self.cluster_scoped = true;
         self
     }
 
-    fn request(&self) -> Request<'static> {
+    pub(crate) fn request(&self) -> Request<'static> {
         Request {
             verb: self.verb,
             target: Target::Resource {
@@ -165,7 +153,7 @@ impl Probe {
     }
 
     /// `create pods/exec`, `get secrets`, `create deployments.apps`.
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let mut s = format!("{} {}", self.verb, self.resource);
         if !self.group.is_empty() {
             s.push('.');
@@ -184,7 +172,7 @@ impl Probe {
 
 /// Which subjects of a binding a rule reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Subjects {
+pub(crate) enum Subjects {
     /// Every real subject but control-plane identities and the "everyone" groups (RB211/RB212
     /// report those), and not when the binding grants full control (RB210 reports that).
     Ordinary,
@@ -194,7 +182,7 @@ enum Subjects {
 }
 
 /// The permissions among `probes` a binding grants, with the rules granting them.
-fn granted(rbac: &Rbac<'_>, binding: usize, probes: &[Probe]) -> Vec<(Probe, RuleRef)> {
+pub(crate) fn granted(rbac: &Rbac<'_>, binding: usize, probes: &[Probe]) -> Vec<(Probe, RuleRef)> {
     let cluster = rbac.bindings[binding].cluster;
     probes
         .iter()
@@ -204,7 +192,7 @@ fn granted(rbac: &Rbac<'_>, binding: usize, probes: &[Probe]) -> Vec<(Probe, Rul
 }
 
 /// `rule at f.yaml:12` for the first rule, then the other distinct rule locations.
-fn grant_text(rbac: &Rbac<'_>, binding: usize, rules: &[RuleRef]) -> String {
+pub(crate) fn grant_text(rbac: &Rbac<'_>, binding: usize, rules: &[RuleRef]) -> String {
     let mut text = rbac.describe_grant(binding, rules[0]);
     let mut others: Vec<String> = Vec::new();
     for r in &rules[1..] {
@@ -220,7 +208,7 @@ fn grant_text(rbac: &Rbac<'_>, binding: usize, rules: &[RuleRef]) -> String {
 }
 
 /// The role object a binding refers to, for [`Finding::related`].
-fn related_role(rbac: &Rbac<'_>, binding: usize) -> Option<ObjectRef> {
+pub(crate) fn related_role(rbac: &Rbac<'_>, binding: usize) -> Option<ObjectRef> {
     let role = *rbac.roles_of(binding).first()?;
     let r = &rbac.roles[role];
     Some(if r.builtin {
@@ -236,7 +224,7 @@ fn related_role(rbac: &Rbac<'_>, binding: usize) -> Option<ObjectRef> {
 }
 
 /// Reports a finding on subject `index` of binding `b`, naming the role in `related`.
-fn report_subject(
+pub(crate) fn report_subject(
     meta: &'static RuleMeta,
     findings: &mut Vec<Finding>,
     rbac: &Rbac<'_>,
@@ -252,7 +240,7 @@ fn report_subject(
 /// Reports, for every binding of the inventory, each subject (as `subjects` selects) that gets
 /// one of `probes`. `what` turns the permissions found into the message's verb phrase
 /// (`"may read Secrets (get/list secrets)"`); `note`, when not empty, ends the message.
-fn report_probes(
+pub(crate) fn report_probes(
     meta: &'static RuleMeta,
     kept: &[&Object],
     findings: &mut Vec<Finding>,
@@ -268,7 +256,7 @@ fn report_probes(
 
 /// [`report_probes`] on the bindings `applies` accepts only (those reaching one namespace, say).
 #[allow(clippy::too_many_arguments)]
-fn report_probes_where(
+pub(crate) fn report_probes_where(
     meta: &'static RuleMeta,
     kept: &[&Object],
     findings: &mut Vec<Finding>,
@@ -321,7 +309,7 @@ fn report_probes_where(
 /// Non-resource URLs anyone may read: health, version, API discovery and OpenAPI documents, and
 /// the service-account issuer's public keys (the default `system:public-info-viewer`,
 /// `system:discovery` and `system:service-account-issuer-discovery` roles).
-const DISCOVERY_URLS: &[&str] = &[
+pub(crate) const DISCOVERY_URLS: &[&str] = &[
     "/api",
     "/api/*",
     "/apis",
@@ -375,7 +363,7 @@ pub fn beyond_discovery(rule: &PolicyRule<'_>) -> bool {
 }
 
 /// Reports bindings granting more than discovery to the subjects `pick` selects (RB211, RB212).
-fn report_everyone(
+pub(crate) fn report_everyone(
     meta: &'static RuleMeta,
     kept: &[&Object],
     findings: &mut Vec<Finding>,
@@ -421,7 +409,7 @@ fn report_everyone(
 }
 
 /// `get/list/watch secrets, create deployments.apps`: verbs on the same resource together.
-fn labels(perms: &[Probe]) -> String {
+pub(crate) fn labels(perms: &[Probe]) -> String {
     let mut by_resource: Vec<(String, Vec<&str>)> = Vec::new();
     for p in perms {
         let target = Probe { verb: "", ..*p }.label();

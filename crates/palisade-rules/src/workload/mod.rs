@@ -9,29 +9,13 @@ use palisade_core::{Container, ContainerKind};
 
 pub mod image;
 
-mod dashboard_skip_login;
-mod default_sa_automount;
-mod field_types;
-mod image_digest;
-mod image_pull_policy;
-mod image_registry;
-mod image_tag;
-mod image_tag_denied;
-mod readonly_root;
-mod resource_limits;
-mod runtime_socket;
-mod sa_token;
-mod secret_env;
-mod secret_env_ref;
-mod token_secret;
-
-pub use runtime_socket::socket_under;
-pub use sa_token::{token_mount, TokenMount};
-pub use secret_env::{credential_name, literal_secret};
+pub use crate::rules::ps::runtime_socket::socket_under;
+pub use crate::rules::ps::secret_env::{credential_name, literal_secret};
+pub use crate::rules::rb::sa_token::{token_mount, TokenMount};
 
 /// `container "web"`, `init container "setup"`, `ephemeral container "debug"`: messages name the
 /// list too, because the same name may be used in two lists and the fix differs.
-fn describe(c: &Container<'_>) -> String {
+pub(crate) fn describe(c: &Container<'_>) -> String {
     let kind = match c.kind {
         ContainerKind::Container => "container",
         ContainerKind::InitContainer => "init container",
@@ -45,6 +29,6 @@ fn describe(c: &Container<'_>) -> String {
 }
 
 /// The container's image reference, when it has one.
-fn image_of<'a>(c: &Container<'a>) -> Option<&'a str> {
+pub(crate) fn image_of<'a>(c: &Container<'a>) -> Option<&'a str> {
     c.node.get("image").and_then(Node::as_str)
 }
