@@ -18,7 +18,12 @@
 //! is where these rules start. Before 1.25 the PodSecurityPolicy rules ([`crate::psp`]) apply.
 
 use palisade_core::yaml::{escape_pointer, Node};
-use palisade_core::{Context, Finding, Fix, FixSafety, FixValue, KubeVersion, Object};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use palisade_core::{
+    Context, Finding, Fix, FixSafety, FixValue, InventoryRule, Kept, KubeVersion, Model, Object,
+};
 
 use crate::pss::Level;
 
@@ -181,23 +186,70 @@ pub fn enforce_level<'o>(
 /// Pod Security projection of every workload that some level rejects at some version.
 pub(crate) const KEEP_GROUP: &str = "pod-security-admission";
 
+/// The kept workloads of each namespace (by name), built once per scan for PS160 and PS161.
+type ByNamespace<'a> = HashMap<&'a str, Vec<&'a Object>>;
+
+self_cell::self_cell!(
+    pub(crate) struct WorkloadsByNamespace {
+        owner: Vec<Arc<Object>>,
+        #[covariant]
+        dependent: ByNamespace,
+    }
+);
+
+impl Model for WorkloadsByNamespace {
+    fn build(_cx: &Context<'_>, kept: &[Arc<Object>]) -> Self {
+        WorkloadsByNamespace::new(kept.to_vec(), |objects| {
+            let mut by: ByNamespace<'_> = HashMap::new();
+            for o in objects.iter().map(|o| &**o).filter(|o| !is_namespace(o)) {
+                if let Some(ns) = o.namespace() {
+                    by.entry(ns).or_default().push(o);
+                }
+            }
+            by
+        })
+    }
+}
+
+/// The inventory stage PS160 and PS161 share: they keep what PS164 keeps, and choose their
+/// fix's level from it ([`choose_enforce_fix`]); their verdicts are their `check`'s.
+pub(crate) struct EnforceFix;
+
+impl InventoryRule for EnforceFix {
+    fn keep_group(&self) -> Option<&'static str> {
+        Some(KEEP_GROUP)
+    }
+
+    fn keep(&self, o: &Object) -> Option<Object> {
+        crate::rules::ps::namespace_workload_rejected::RULE.keep(o)
+    }
+
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        choose_enforce_fix(cx, kept, findings);
+    }
+
+    fn single_object_verdicts(&self) -> bool {
+        true
+    }
+}
+
 /// PS160 and PS161: the level their fix enforces on a namespace, chosen in the inventory stage
 /// from the workloads of the scan in that namespace with [`enforce_level`] — the level `harden`
 /// would label it with. Enforcing a level that rejects the namespace's own workloads (PS164)
 /// is no fix: when only `privileged` admits them all, no fix is offered and the finding says
 /// which workloads stand in the way. Kept workloads are those some level rejects; the others
 /// pass every level and change nothing.
-pub(crate) fn choose_enforce_fix(cx: &Context<'_>, kept: &[&Object], findings: &mut [Finding]) {
+pub(crate) fn choose_enforce_fix(cx: &Context<'_>, kept: &Kept<'_>, findings: &mut [Finding]) {
     let version = policy_version(cx.settings.kubernetes_version);
+    let model = kept.model::<WorkloadsByNamespace>(cx);
     for f in findings.iter_mut() {
         let Some(ns) = f.object.as_ref().and_then(|o| o.name.clone()) else {
             continue;
         };
-        let workloads: Vec<&Object> = kept
-            .iter()
-            .copied()
-            .filter(|o| !is_namespace(o) && o.namespace() == Some(ns.as_str()))
-            .collect();
+        let workloads: &[&Object] = model
+            .borrow_dependent()
+            .get(ns.as_str())
+            .map_or(&[], Vec::as_slice);
         let level = enforce_level(&ns, workloads.iter().copied(), version);
         if level != Level::Privileged {
             f.fix = Some(Box::new(enforce_fix(level)));

@@ -54,7 +54,7 @@ pub(crate) fn privileges(o: &Object) -> Vec<Permission> {
     all
 }
 
-/// Shared `Rule::check` of the per-permission rules: report what `found` finds in a policy.
+/// Shared `ObjectRule::check` of the per-permission rules: report what `found` finds in a policy.
 pub(crate) fn report(
     object: &Object,
     out: &mut palisade_core::Emitter<'_>,

@@ -23,7 +23,7 @@
 //!
 //! # Double reporting as ordinary rules
 //!
-//! Outside `--pod-security` mode every check runs as its own [`Rule`] at the target version, so an
+//! Outside `--pod-security` mode every check runs as its own registered rule at the target version, so an
 //! overriding check and the check it overrides both run. Where both would report the same field
 //! (a `hostPath` volume, an `Unconfined` seccomp profile, an added `SYS_ADMIN`, an unmasked
 //! `/proc`) only the overridden baseline check reports it: it carries the higher severity and the

@@ -11,7 +11,9 @@
 //! `metadata.namespace` are taken to be in `default`, where `kubectl apply` puts them.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Object, Origin};
+use std::sync::Arc;
+
+use palisade_core::{Context, Kept, Model, Object, Origin};
 
 mod cidr;
 mod eval;
@@ -112,6 +114,35 @@ pub(crate) fn rule_options(cx: &palisade_core::Context<'_>) -> Options {
     Options {
         unset_namespace_per_directory: true,
         ..Options::for_version(cx.settings.kubernetes_version)
+    }
+}
+
+/// What the NetworkPolicy rules read: the network model and the workloads of what their group
+/// kept.
+pub(crate) struct Prepared<'a> {
+    pub(crate) network: Network<'a>,
+    pub(crate) workloads: Vec<Workload<'a>>,
+}
+
+self_cell::self_cell!(
+    /// [`Prepared`], built once per scan and group ([`palisade_core::Kept::model`]) instead of
+    /// once per rule.
+    pub(crate) struct NetModel {
+        owner: Vec<Arc<Object>>,
+        #[covariant]
+        dependent: Prepared,
+    }
+);
+
+impl Model for NetModel {
+    fn build(cx: &Context<'_>, kept: &[Arc<Object>]) -> Self {
+        NetModel::new(kept.to_vec(), |objects| {
+            let objects: Vec<&Object> = objects.iter().map(|o| &**o).collect();
+            Prepared {
+                network: Network::new(objects.iter().copied(), rule_options(cx)),
+                workloads: workloads(&objects),
+            }
+        })
     }
 }
 
@@ -297,8 +328,13 @@ pub(crate) fn namespace_in_scope(key: &str, kept: &[&Object], list: &[&Workload<
 
 /// NP301, NP302, NP305: the namespaces whose workloads the scan holds but which are out of scope
 /// (see [`namespace_in_scope`]), as a "not evaluated" reason saying `what` is unknown.
-pub(crate) fn namespaces_out_of_scope(kept: &[&Object], what: &str) -> Option<String> {
-    let workloads = workloads(kept);
+pub(crate) fn namespaces_out_of_scope(
+    cx: &Context<'_>,
+    kept: &Kept<'_>,
+    what: &str,
+) -> Option<String> {
+    let model = kept.model::<NetModel>(cx);
+    let workloads = &model.borrow_dependent().workloads;
     let out: Vec<String> = by_namespace(&workloads)
         .into_iter()
         .filter(|(ns, list)| !namespace_in_scope(ns, kept, list))
@@ -339,11 +375,11 @@ pub(crate) fn refine_default_deny(
     direction: Direction,
     meta: &'static palisade_core::RuleMeta,
     cx: &palisade_core::Context<'_>,
-    kept: &[&Object],
+    kept: &Kept<'_>,
     findings: &mut Vec<palisade_core::Finding>,
 ) {
-    let network = Network::new(kept.iter().copied(), rule_options(cx));
-    let workloads = workloads(kept);
+    let model = kept.model::<NetModel>(cx);
+    let Prepared { network, workloads } = model.borrow_dependent();
     for (namespace, list) in by_namespace(&workloads) {
         if !namespace_in_scope(&namespace, kept, &list) {
             continue;

@@ -8,7 +8,9 @@
 //! whole, and `refine` builds the authorizer once and reports on bindings, naming the subject,
 //! the binding, the role and the rule's file and line.
 
-use palisade_core::{Emitter, Finding, Object, ObjectRef, RuleMeta};
+use std::sync::Arc;
+
+use palisade_core::{Context, Emitter, Finding, Model, Object, ObjectRef, RuleMeta};
 
 pub mod authorizer;
 pub mod builtin;
@@ -46,6 +48,24 @@ pub fn is_bootstrap(object: &Object) -> bool {
             .annotation("rbac.authorization.kubernetes.io/autoupdate")
             .is_some();
     default_name && labelled
+}
+
+self_cell::self_cell!(
+    /// The RBAC authorizer over the RBAC objects a rule group kept, built once per scan and group
+    /// ([`palisade_core::Kept::model`]) and read by every rule that asks who may do what.
+    pub struct RbacModel {
+        owner: Vec<Arc<Object>>,
+        #[covariant]
+        dependent: Rbac,
+    }
+);
+
+impl Model for RbacModel {
+    fn build(_cx: &Context<'_>, kept: &[Arc<Object>]) -> Self {
+        RbacModel::new(kept.to_vec(), |objects| {
+            Rbac::new(objects.iter().map(|o| &**o).filter(|o| is_rbac(o)))
+        })
+    }
 }
 
 /// Control-plane identities that legitimately hold every right: the superuser group and the
@@ -242,14 +262,14 @@ pub(crate) fn report_subject(
 /// (`"may read Secrets (get/list secrets)"`); `note`, when not empty, ends the message.
 pub(crate) fn report_probes(
     meta: &'static RuleMeta,
-    kept: &[&Object],
+    rbac: &Rbac<'_>,
     findings: &mut Vec<Finding>,
     probes: &[Probe],
     subjects: Subjects,
     what: &dyn Fn(&[Probe]) -> String,
     note: &str,
 ) {
-    report_probes_where(meta, kept, findings, probes, subjects, what, note, &|_| {
+    report_probes_where(meta, rbac, findings, probes, subjects, what, note, &|_| {
         true
     });
 }
@@ -258,7 +278,7 @@ pub(crate) fn report_probes(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn report_probes_where(
     meta: &'static RuleMeta,
-    kept: &[&Object],
+    rbac: &Rbac<'_>,
     findings: &mut Vec<Finding>,
     probes: &[Probe],
     subjects: Subjects,
@@ -266,7 +286,6 @@ pub(crate) fn report_probes_where(
     note: &str,
     applies: &dyn Fn(&Binding<'_>) -> bool,
 ) {
-    let rbac = Rbac::new(kept.iter().copied());
     for b in 0..rbac.bindings.len() {
         let binding = &rbac.bindings[b];
         if is_bootstrap(binding.object) || grants_full_control(&rbac, b) || !applies(binding) {
@@ -365,11 +384,10 @@ pub fn beyond_discovery(rule: &PolicyRule<'_>) -> bool {
 /// Reports bindings granting more than discovery to the subjects `pick` selects (RB211, RB212).
 pub(crate) fn report_everyone(
     meta: &'static RuleMeta,
-    kept: &[&Object],
+    rbac: &Rbac<'_>,
     findings: &mut Vec<Finding>,
     pick: &dyn Fn(&Subject<'_>) -> Option<&'static str>,
 ) {
-    let rbac = Rbac::new(kept.iter().copied());
     for b in 0..rbac.bindings.len() {
         let binding = &rbac.bindings[b];
         if is_bootstrap(binding.object) {

@@ -6,7 +6,7 @@ use palisade_core::{
     Severity, VersionRange,
 };
 
-use crate::netpol::{describe, scope, workloads, Direction, Network, Peer};
+use crate::netpol::{describe, scope, workloads, Direction, NetModel, Peer, Prepared};
 
 static META: RuleMeta = RuleMeta {
     code: "NP306",
@@ -84,8 +84,8 @@ impl InventoryRule for DashboardReachable {
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let network = Network::new(kept.iter().copied(), crate::netpol::rule_options(cx));
-        let workloads = workloads(kept);
+        let model = kept.model::<NetModel>(cx);
+        let Prepared { network, workloads } = model.borrow_dependent();
         let mut added = Vec::new();
         findings.retain_mut(|f| {
             if f.code != META.code {

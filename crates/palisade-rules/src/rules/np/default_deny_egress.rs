@@ -63,7 +63,7 @@ impl InventoryRule for DefaultDenyEgress {
         crate::netpol::refine_default_deny(Direction::Egress, &META, cx, kept, findings);
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
-        crate::netpol::namespaces_out_of_scope(kept, "a default-deny egress policy exists")
+    fn not_evaluated(&self, cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
+        crate::netpol::namespaces_out_of_scope(cx, kept, "a default-deny egress policy exists")
     }
 }

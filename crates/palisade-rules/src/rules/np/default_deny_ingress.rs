@@ -67,7 +67,7 @@ impl InventoryRule for DefaultDenyIngress {
         crate::netpol::refine_default_deny(Direction::Ingress, &META, cx, kept, findings);
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
-        crate::netpol::namespaces_out_of_scope(kept, "a default-deny ingress policy exists")
+    fn not_evaluated(&self, cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
+        crate::netpol::namespaces_out_of_scope(cx, kept, "a default-deny ingress policy exists")
     }
 }

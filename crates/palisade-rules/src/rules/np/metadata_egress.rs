@@ -8,7 +8,7 @@ use palisade_core::{
 
 use crate::netpol::{
     anchor, by_namespace, count_workloads, describe, is_network_policy, parse_policy, scope,
-    workloads, Direction, Network, Options, Peer, PolicyRule, PortRef, Protocol, METADATA_ADDRESS,
+    Direction, NetModel, Options, Peer, PolicyRule, PortRef, Prepared, Protocol, METADATA_ADDRESS,
 };
 use crate::rules::np::ingress_from_anywhere::targets;
 
@@ -129,8 +129,8 @@ impl InventoryRule for MetadataEgress {
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let network = Network::new(kept.iter().copied(), crate::netpol::rule_options(cx));
-        let workloads = workloads(kept);
+        let model = kept.model::<NetModel>(cx);
+        let Prepared { network, workloads } = model.borrow_dependent();
         for (namespace, list) in by_namespace(&workloads) {
             let restricts = network
                 .policies
@@ -187,8 +187,9 @@ impl InventoryRule for MetadataEgress {
         }
     }
 
-    fn not_evaluated(&self, _cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
+    fn not_evaluated(&self, cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         crate::netpol::namespaces_out_of_scope(
+            cx,
             kept,
             "a NetworkPolicy restricts their egress to the cloud metadata endpoint",
         )

@@ -6,7 +6,7 @@ use palisade_core::{
     Severity, VersionRange,
 };
 
-use crate::netpol::{describe, scope, workloads, Network};
+use crate::netpol::{describe, scope, workloads, NetModel, Prepared};
 
 static META: RuleMeta = RuleMeta {
     code: "NP303",
@@ -83,8 +83,8 @@ impl InventoryRule for UnselectedWorkload {
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let network = Network::new(kept.iter().copied(), crate::netpol::rule_options(cx));
-        let workloads = workloads(kept);
+        let model = kept.model::<NetModel>(cx);
+        let Prepared { network, workloads } = model.borrow_dependent();
         // Findings are matched to their workload by identity and file, through an index: a scan
         // has thousands of both.
         let index: std::collections::HashMap<_, &crate::netpol::Workload<'_>> = workloads

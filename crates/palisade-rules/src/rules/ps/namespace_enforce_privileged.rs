@@ -2,8 +2,7 @@
 //! which admits any pod.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, InventoryRule, Object, ObjectRule, RuleMeta, Severity, VersionRange,
 };
 
 use crate::pss::Level;
@@ -67,26 +66,6 @@ impl ObjectRule for EnforcePrivileged {
     }
 
     fn inventory(&self) -> Option<&dyn InventoryRule> {
-        Some(self)
-    }
-}
-
-/// The finding is final from [`Rule::check`]; the inventory stage chooses the fix's level from
-/// the namespace's workloads ([`crate::namespace::choose_enforce_fix`]).
-impl InventoryRule for EnforcePrivileged {
-    fn keep_group(&self) -> Option<&'static str> {
-        Some(crate::namespace::KEEP_GROUP)
-    }
-
-    fn keep(&self, o: &Object) -> Option<Object> {
-        crate::rules::ps::namespace_workload_rejected::RULE.keep(o)
-    }
-
-    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        crate::namespace::choose_enforce_fix(cx, kept, findings);
-    }
-
-    fn single_object_verdicts(&self) -> bool {
-        true
+        Some(&crate::namespace::EnforceFix)
     }
 }

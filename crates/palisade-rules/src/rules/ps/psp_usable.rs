@@ -13,7 +13,7 @@ use palisade_core::{
 
 use crate::psp::{describe, is_psp, privileges, REMOVED_IN};
 use crate::rbac::model::{is_rbac, Request, Target};
-use crate::rbac::Rbac;
+use crate::rbac::RbacModel;
 
 static META: RuleMeta = RuleMeta {
     code: "PS179",
@@ -63,8 +63,9 @@ impl InventoryRule for PermissiveUsable {
         (is_psp(o) || is_rbac(o)).then(|| o.clone())
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept.iter().copied().filter(|o| is_rbac(o)));
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        let model = kept.model::<RbacModel>(cx);
+        let rbac = model.borrow_dependent();
         // A RoleBinding grants `use` to pods of its own namespace: ask in every namespace a
         // binding lives in, and cluster-wide.
         let namespaces: BTreeSet<&str> = rbac

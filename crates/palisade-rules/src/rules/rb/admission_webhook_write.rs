@@ -4,7 +4,7 @@ use palisade_core::{
     Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
-use crate::rbac::{keep_rbac, report_probes, Probe, Subjects};
+use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB222",
@@ -79,7 +79,15 @@ impl InventoryRule for AdmissionWebhookWrite {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        report_probes(
+            &META,
+            kept.model::<RbacModel>(cx).borrow_dependent(),
+            findings,
+            PROBES,
+            Subjects::Ordinary,
+            &what,
+            "",
+        );
     }
 }

@@ -6,7 +6,7 @@ use palisade_core::{
 };
 
 use crate::rbac::authorizer::{ALL_SERVICE_ACCOUNTS, AUTHENTICATED};
-use crate::rbac::{keep_rbac, report_everyone, SubjectKind};
+use crate::rbac::{keep_rbac, report_everyone, RbacModel, SubjectKind};
 
 static META: RuleMeta = RuleMeta {
     code: "RB212",
@@ -59,15 +59,20 @@ impl InventoryRule for AllAuthenticated {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_everyone(&META, kept, findings, &|s| match (s.kind, s.name) {
-            (SubjectKind::Group, AUTHENTICATED) => {
-                Some("every authenticated user and service account")
-            }
-            (SubjectKind::Group, ALL_SERVICE_ACCOUNTS) => {
-                Some("the token of every pod in the cluster")
-            }
-            _ => None,
-        });
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        report_everyone(
+            &META,
+            kept.model::<RbacModel>(cx).borrow_dependent(),
+            findings,
+            &|s| match (s.kind, s.name) {
+                (SubjectKind::Group, AUTHENTICATED) => {
+                    Some("every authenticated user and service account")
+                }
+                (SubjectKind::Group, ALL_SERVICE_ACCOUNTS) => {
+                    Some("the token of every pod in the cluster")
+                }
+                _ => None,
+            },
+        );
     }
 }

@@ -6,7 +6,7 @@ use palisade_core::{
 };
 
 use crate::rbac::authorizer::{ANONYMOUS, UNAUTHENTICATED};
-use crate::rbac::{keep_rbac, report_everyone, SubjectKind};
+use crate::rbac::{keep_rbac, report_everyone, RbacModel, SubjectKind};
 
 static META: RuleMeta = RuleMeta {
     code: "RB211",
@@ -62,11 +62,16 @@ impl InventoryRule for AnonymousAccess {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_everyone(&META, kept, findings, &|s| match (s.kind, s.name) {
-            (SubjectKind::User, ANONYMOUS) => Some("every request without credentials"),
-            (SubjectKind::Group, UNAUTHENTICATED) => Some("every request without credentials"),
-            _ => None,
-        });
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        report_everyone(
+            &META,
+            kept.model::<RbacModel>(cx).borrow_dependent(),
+            findings,
+            &|s| match (s.kind, s.name) {
+                (SubjectKind::User, ANONYMOUS) => Some("every request without credentials"),
+                (SubjectKind::Group, UNAUTHENTICATED) => Some("every request without credentials"),
+                _ => None,
+            },
+        );
     }
 }

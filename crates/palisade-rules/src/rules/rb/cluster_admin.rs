@@ -6,8 +6,8 @@ use palisade_core::{
 };
 
 use crate::rbac::{
-    grants_full_control, is_bootstrap, is_control_plane, is_real, keep_rbac, report_subject, Rbac,
-    SubjectKind,
+    grants_full_control, is_bootstrap, is_control_plane, is_real, keep_rbac, report_subject,
+    RbacModel, SubjectKind,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -65,8 +65,9 @@ impl InventoryRule for ClusterAdminBinding {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept.iter().copied());
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        let model = kept.model::<RbacModel>(cx);
+        let rbac = model.borrow_dependent();
         for b in 0..rbac.bindings.len() {
             let binding = &rbac.bindings[b];
             if is_bootstrap(binding.object) || !grants_full_control(&rbac, b) {

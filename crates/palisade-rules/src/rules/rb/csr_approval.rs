@@ -9,7 +9,7 @@ use palisade_core::{
 
 use crate::rbac::{
     grants_full_control, is_bootstrap, is_control_plane, is_everyone, is_real, keep_rbac,
-    report_subject, Probe, Rbac, Request, RuleRef, SubjectKind, Target,
+    report_subject, Probe, Rbac, RbacModel, Request, RuleRef, SubjectKind, Target,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -101,8 +101,9 @@ impl InventoryRule for CsrApproval {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept.iter().copied());
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        let model = kept.model::<RbacModel>(cx);
+        let rbac = model.borrow_dependent();
         // Per identity: (binding, subject index, rule) granting approval, and one granting a
         // dangerous signer.
         let mut approval: BTreeMap<Identity<'_>, Vec<(usize, usize, RuleRef)>> = BTreeMap::new();

@@ -8,7 +8,7 @@ use palisade_core::{
 use crate::rbac::authorizer::ALL_SERVICE_ACCOUNTS;
 use crate::rbac::{
     grant_text, grants_full_control, is_bootstrap, keep_rbac, report_subject, PolicyRule, Rbac,
-    RuleRef, SubjectKind,
+    RbacModel, RuleRef, SubjectKind,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -106,8 +106,9 @@ impl InventoryRule for DefaultServiceAccountPermissions {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept.iter().copied());
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        let model = kept.model::<RbacModel>(cx);
+        let rbac = model.borrow_dependent();
         let group_prefix = format!("{ALL_SERVICE_ACCOUNTS}:");
         for b in 0..rbac.bindings.len() {
             let binding = &rbac.bindings[b];

@@ -5,7 +5,7 @@ use palisade_core::{
     Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
-use crate::rbac::{keep_rbac, report_probes, Probe, Subjects};
+use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB217",
@@ -102,7 +102,7 @@ impl InventoryRule for PodExec {
         };
         report_probes(
             &META,
-            kept,
+            kept.model::<RbacModel>(cx).borrow_dependent(),
             findings,
             probes,
             Subjects::Ordinary,

@@ -4,7 +4,7 @@ use palisade_core::{
     Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
 };
 
-use crate::rbac::{keep_rbac, report_probes, report_probes_where, Probe, Subjects};
+use crate::rbac::{keep_rbac, report_probes, report_probes_where, Probe, RbacModel, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB220",
@@ -77,14 +77,22 @@ impl InventoryRule for TokenCreate {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_probes(&META, kept, findings, PROBES, Subjects::Ordinary, &what, "");
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        report_probes(
+            &META,
+            kept.model::<RbacModel>(cx).borrow_dependent(),
+            findings,
+            PROBES,
+            Subjects::Ordinary,
+            &what,
+            "",
+        );
         // A Secret of type kubernetes.io/service-account-token naming an account is filled in
         // with a token for it by the control plane: writing Secrets where the control plane's
         // own accounts live mints their tokens.
         report_probes_where(
             &META,
-            kept,
+            kept.model::<RbacModel>(cx).borrow_dependent(),
             findings,
             SECRET_PROBES,
             Subjects::Ordinary,

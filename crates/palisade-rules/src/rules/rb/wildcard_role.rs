@@ -6,7 +6,7 @@ use palisade_core::{
 };
 
 use crate::rbac::model::read_role;
-use crate::rbac::{is_bootstrap, keep_rbac, Rbac};
+use crate::rbac::{is_bootstrap, keep_rbac, RbacModel};
 
 static META: RuleMeta = RuleMeta {
     code: "RB223",
@@ -93,8 +93,9 @@ impl InventoryRule for WildcardRole {
         Some("rbac")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept.iter().copied());
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        let model = kept.model::<RbacModel>(cx);
+        let rbac = model.borrow_dependent();
         for f in findings.iter_mut().filter(|f| f.code == META.code) {
             let Some(role) = rbac
                 .roles

@@ -18,7 +18,7 @@ use palisade_core::{
 use crate::netpol::namespace_of;
 use crate::rbac::authorizer::ALL_SERVICE_ACCOUNTS;
 use crate::rbac::model::{is_rbac, Target};
-use crate::rbac::{Rbac, Request, SubjectKind};
+use crate::rbac::{RbacModel, Request, SubjectKind};
 use crate::workload::token_mount;
 
 static META: RuleMeta = RuleMeta {
@@ -147,8 +147,9 @@ impl InventoryRule for WorkloadToken {
         Some("rbac-tokens")
     }
 
-    fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let rbac = Rbac::new(kept.iter().copied().filter(|o| is_rbac(o)));
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        let model = kept.model::<RbacModel>(cx);
+        let rbac = model.borrow_dependent();
         if rbac.bindings.is_empty() {
             return;
         }
