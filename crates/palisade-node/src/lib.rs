@@ -19,7 +19,6 @@ pub mod component;
 pub mod discover;
 pub mod flags;
 pub mod fs;
-mod k3s;
 pub mod rules;
 pub mod structured;
 pub mod trust;
