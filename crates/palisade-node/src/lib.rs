@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod cis;
+pub mod cis_mapping;
 pub mod component;
 pub mod discover;
 pub mod flags;
@@ -23,6 +24,7 @@ pub mod rules;
 pub mod structured;
 pub mod trust;
 
+pub use cis_mapping::{cis_mapping_document, cis_mapping_markdown};
 pub use component::{Component, ComponentKind, Effective, Source};
 pub use discover::{discover, Inventory, Layout, Options, Problem};
 
