@@ -24,19 +24,26 @@
 //!   mode: enforce               # enforce | warn | audit
 //! ```
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
 
 use crate::finding::{Finding, Severity};
-use crate::object::Object;
+use crate::object::{Object, TemplateKind};
 use crate::suppress::code_matches;
 use crate::version::KubeVersion;
-use crate::yaml::{self, Node, Pos};
+use crate::webhook_config::WebhookConfig;
+use crate::yaml::{self, Pos};
 
 /// Names tried in each directory, in order.
 pub const FILE_NAMES: [&str; 2] = ["palisade.yaml", "palisade.yml"];
 
 /// A config entry exempting findings.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawExemption")]
 pub struct Exemption {
     /// Codes, prefixes or rule names; required.
     pub codes: Vec<String>,
@@ -78,22 +85,73 @@ impl Exemption {
     }
 }
 
+/// An exemption as written; [`Exemption`] once its required fields are checked.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawExemption {
+    #[serde(deserialize_with = "some_strings")]
+    codes: Option<Vec<String>>,
+    /// Another name for `codes`.
+    #[serde(deserialize_with = "some_strings")]
+    rules: Option<Vec<String>>,
+    kind: Option<String>,
+    namespace: Option<String>,
+    name: Option<String>,
+    container: Option<String>,
+    reason: Option<String>,
+}
+
+impl TryFrom<RawExemption> for Exemption {
+    type Error = &'static str;
+
+    fn try_from(raw: RawExemption) -> Result<Self, Self::Error> {
+        let codes = match (raw.codes, raw.rules) {
+            (Some(_), Some(_)) => return Err("exemption with both `codes` and `rules`: write one"),
+            (Some(c), None) | (None, Some(c)) if !c.is_empty() => c,
+            _ => return Err("exemption without `codes`: say which rules it exempts"),
+        };
+        let Some(reason) = raw.reason.filter(|r| !r.trim().is_empty()) else {
+            return Err(
+                "exemption without a `reason`: every exemption must say why the risk is accepted",
+            );
+        };
+        Ok(Exemption {
+            codes,
+            kind: raw.kind,
+            namespace: raw.namespace,
+            name: raw.name,
+            container: raw.container,
+            reason,
+        })
+    }
+}
+
 /// Settings from a config file. Every field is optional; command-line flags override them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Read with [`yaml::de`]: unknown keys are errors, and every error names its line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     /// The file it was read from.
+    #[serde(skip)]
     pub path: Option<PathBuf>,
+    #[serde(deserialize_with = "some_parsed")]
     pub fail_on: Option<Severity>,
+    #[serde(deserialize_with = "some_parsed")]
     pub kubernetes_version: Option<KubeVersion>,
+    #[serde(deserialize_with = "strings")]
     pub select: Vec<String>,
+    #[serde(deserialize_with = "strings")]
     pub ignore: Vec<String>,
+    #[serde(deserialize_with = "strings")]
     pub allowed_registries: Vec<String>,
     pub exemptions: Vec<Exemption>,
     /// Further kinds whose objects hold a pod template (`pod-templates:`); apply them with
     /// [`crate::object::declare_template_kinds`] before scanning.
-    pub pod_templates: Vec<crate::object::TemplateKind>,
+    #[serde(deserialize_with = "pod_templates")]
+    pub pod_templates: Vec<TemplateKind>,
     /// The admission webhook's settings (`webhook:`); `None` when the section is absent.
-    pub webhook: Option<crate::webhook_config::WebhookConfig>,
+    pub webhook: Option<WebhookConfig>,
 }
 
 /// A config file that cannot be used, with the line it is about.
@@ -139,240 +197,241 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     if let Some(e) = errors.into_iter().next() {
         return Err(err(Some(e.pos), e.kind.to_string()));
     }
-    let mut config = Config {
-        path: Some(path.to_owned()),
-        ..Config::default()
-    };
-    let Some(root) = docs.into_iter().next().map(|d| d.root) else {
-        return Ok(config);
-    };
-    if root.is_null() {
-        return Ok(config);
-    }
-    let entries = root.as_map().ok_or_else(|| {
-        err(
-            Some(root.span.start),
-            "expected a mapping of settings".into(),
-        )
-    })?;
-    for e in entries {
-        let at = Some(e.key_span.start);
-        let v = &e.value;
-        match &*e.key {
-            "fail-on" => {
-                let s = string(v).ok_or_else(|| err(at, "fail-on: expected a severity".into()))?;
-                config.fail_on = Some(
-                    s.parse()
-                        .map_err(|x| err(Some(v.span.start), format!("fail-on: {x}")))?,
-                );
-            }
-            "kubernetes-version" => {
-                let s = string(v)
-                    .ok_or_else(|| err(at, "kubernetes-version: expected e.g. \"1.31\"".into()))?;
-                config.kubernetes_version =
-                    Some(s.parse().map_err(|x| {
-                        err(Some(v.span.start), format!("kubernetes-version: {x}"))
-                    })?);
-            }
-            "select" => config.select = strings(v).map_err(|m| err(at, format!("select: {m}")))?,
-            "ignore" => config.ignore = strings(v).map_err(|m| err(at, format!("ignore: {m}")))?,
-            "allowed-registries" => {
-                config.allowed_registries =
-                    strings(v).map_err(|m| err(at, format!("allowed-registries: {m}")))?
-            }
-            "exemptions" => {
-                let items = v
-                    .as_seq()
-                    .ok_or_else(|| err(at, "exemptions: expected a list".into()))?;
-                for item in items {
-                    config
-                        .exemptions
-                        .push(exemption(item).map_err(|(p, m)| err(Some(p), m))?);
-                }
-            }
-            "pod-templates" => {
-                let items = v
-                    .as_seq()
-                    .ok_or_else(|| err(at, "pod-templates: expected a list".into()))?;
-                if items.len() > MAX_TEMPLATE_KINDS {
-                    return Err(err(
-                        at,
-                        format!("pod-templates: more than {MAX_TEMPLATE_KINDS} kinds"),
-                    ));
-                }
-                for item in items {
-                    let kind = template_kind(item).map_err(|(p, m)| err(Some(p), m))?;
-                    if config
-                        .pod_templates
-                        .iter()
-                        .any(|k| k.group == kind.group && k.kind == kind.kind)
-                    {
-                        return Err(err(
-                            Some(item.span.start),
-                            format!("pod-templates: {} declared twice", kind.kind),
-                        ));
-                    }
-                    config.pod_templates.push(kind);
-                }
-            }
-            "webhook" => {
-                config.webhook = Some(
-                    crate::webhook_config::parse(v)
-                        .map_err(|(p, m)| err(Some(p), format!("webhook: {m}")))?,
-                )
-            }
-            other => {
-                return Err(err(
-                    at,
-                    format!(
-                        "unknown setting `{other}` (known: fail-on, kubernetes-version, select, \
-                         ignore, allowed-registries, exemptions, pod-templates, webhook)"
-                    ),
-                ))
-            }
+    let mut config = match docs.first().map(|d| &d.root) {
+        None => Config::default(),
+        Some(root) if !root.is_null() && root.as_map().is_none() => {
+            return Err(err(
+                Some(root.span.start),
+                "expected a mapping of settings".into(),
+            ))
         }
-    }
+        Some(root) => yaml::de::from_node(root).map_err(|e| err(e.pos, e.message))?,
+    };
+    config.path = Some(path.to_owned());
     Ok(config)
 }
 
-pub(crate) fn string(v: &Node) -> Option<String> {
-    v.as_scalar()
-        .filter(|_| !v.is_null())
-        .map(|s| s.text.to_string())
+/// A setting read with its type's [`FromStr`] (a severity, a version, a mode), whose error says
+/// what is wrong with the value.
+pub(crate) fn parsed<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    String::deserialize(d)?.parse().map_err(de::Error::custom)
 }
 
-pub(crate) fn strings(v: &Node) -> Result<Vec<String>, String> {
-    if let Some(s) = string(v) {
-        return Ok(s
+pub(crate) fn some_parsed<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    parsed(d).map(Some)
+}
+
+/// What a setting holds, read without asking for a type: a scalar's text (a number or boolean
+/// as its value prints), a list of strings, or nothing.
+enum Written {
+    Empty,
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Written {
+    /// Reads what is written; anything else is an error saying `expecting`.
+    fn read<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> Result<Self, D::Error> {
+        struct V(&'static str);
+        impl<'de> Visitor<'de> for V {
+            type Value = Written;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(self.0)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Written, E> {
+                Ok(Written::Empty)
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Written, E> {
+                Ok(Written::Text(s.to_owned()))
+            }
+
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Written, E> {
+                Ok(Written::Text(b.to_string()))
+            }
+
+            fn visit_i64<E: de::Error>(self, i: i64) -> Result<Written, E> {
+                Ok(Written::Text(i.to_string()))
+            }
+
+            fn visit_u64<E: de::Error>(self, i: u64) -> Result<Written, E> {
+                Ok(Written::Text(i.to_string()))
+            }
+
+            fn visit_f64<E: de::Error>(self, f: f64) -> Result<Written, E> {
+                Ok(Written::Text(f.to_string()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Written, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(s);
+                }
+                Ok(Written::List(out))
+            }
+        }
+        d.deserialize_any(V(expecting))
+    }
+}
+
+/// A list of strings, written as a list or as one comma-separated string (`ignore: PS152, IM`).
+pub(crate) fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    const EXPECTING: &str = "a list of strings";
+    match Written::read(d, EXPECTING)? {
+        Written::Text(s) => Ok(s
             .split(',')
             .map(|x| x.trim().to_owned())
             .filter(|x| !x.is_empty())
-            .collect());
+            .collect()),
+        Written::List(l) => Ok(l),
+        Written::Empty => Err(de::Error::custom(format!("expected {EXPECTING}"))),
     }
-    v.as_seq()
-        .ok_or("expected a list of strings")?
-        .iter()
-        .map(|i| string(i).ok_or_else(|| format!("line {}: expected a string", i.span.start.line)))
-        .collect()
+}
+
+pub(crate) fn some_strings<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    strings(d).map(Some)
 }
 
 /// Most kinds `pod-templates:` may declare; far more than any cluster's custom workloads.
 const MAX_TEMPLATE_KINDS: usize = 256;
 
-fn template_kind(item: &Node) -> Result<crate::object::TemplateKind, (Pos, String)> {
-    let at = item.span.start;
-    let entries = item
-        .as_map()
-        .ok_or((at, "pod-templates: expected a mapping".to_owned()))?;
-    let (mut group, mut kind, mut template) = (String::new(), None, None);
-    for e in entries {
-        let p = e.key_span.start;
-        let text = || {
-            string(&e.value)
-                .or_else(|| e.value.as_scalar().map(|_| String::new()))
-                .ok_or((p, format!("pod-templates `{}`: expected a string", e.key)))
-        };
-        match &*e.key {
-            "group" => group = text()?,
-            "kind" => kind = Some(text()?),
-            "template" => template = Some((p, text()?)),
-            other => {
-                return Err((
-                    p,
-                    format!("unknown pod-templates field `{other}` (known: group, kind, template)"),
-                ))
+/// `pod-templates:`: at most [`MAX_TEMPLATE_KINDS`] kinds, each declared once.
+fn pod_templates<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<TemplateKind>, D::Error> {
+    struct Kinds;
+    impl<'de> Visitor<'de> for Kinds {
+        type Value = Vec<TemplateKind>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let too_many = || de::Error::custom(format!("more than {MAX_TEMPLATE_KINDS} kinds"));
+            if seq.size_hint().is_some_and(|n| n > MAX_TEMPLATE_KINDS) {
+                return Err(too_many());
             }
+            let mut kinds = Vec::new();
+            while let Some(kind) = seq.next_element_seed(NewKind(&kinds))? {
+                if kinds.len() == MAX_TEMPLATE_KINDS {
+                    return Err(too_many());
+                }
+                kinds.push(kind);
+            }
+            Ok(kinds)
         }
     }
-    let kind = kind
-        .filter(|k| !k.is_empty())
-        .ok_or((at, "pod-templates: each entry needs a `kind`".to_owned()))?;
-    if !group.is_empty() && crate::names::dns1123_subdomain(&group).is_err() {
-        return Err((at, format!("pod-templates: `{group}` is not an API group")));
+    d.deserialize_seq(Kinds)
+}
+
+/// One `pod-templates:` entry, refused when it declares a kind `.0` has already (the error is
+/// then the entry's).
+struct NewKind<'a>(&'a [TemplateKind]);
+
+impl<'de> DeserializeSeed<'de> for NewKind<'_> {
+    type Value = TemplateKind;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TemplateKind, D::Error> {
+        let kind =
+            TemplateKind::try_from(RawTemplateKind::deserialize(d)?).map_err(de::Error::custom)?;
+        if self
+            .0
+            .iter()
+            .any(|k| k.group == kind.group && k.kind == kind.kind)
+        {
+            return Err(de::Error::custom(format!("{} declared twice", kind.kind)));
+        }
+        Ok(kind)
     }
-    if crate::object::is_builtin_template_kind(&group, &kind) {
-        return Err((
-            at,
-            format!("pod-templates: {kind} is a built-in workload; Palisade already checks its pod template"),
-        ));
+}
+
+/// A `pod-templates:` entry as written. An empty value is an empty string here (`group:` is the
+/// core group, `template:` a pod-shaped object).
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawTemplateKind {
+    #[serde(deserialize_with = "text_or_empty")]
+    group: String,
+    #[serde(deserialize_with = "text_or_empty")]
+    kind: String,
+    #[serde(deserialize_with = "pointer")]
+    template: Option<Vec<String>>,
+}
+
+impl TryFrom<RawTemplateKind> for TemplateKind {
+    type Error = String;
+
+    fn try_from(raw: RawTemplateKind) -> Result<Self, Self::Error> {
+        let RawTemplateKind {
+            group,
+            kind,
+            template,
+        } = raw;
+        if kind.is_empty() {
+            return Err("each entry needs a `kind`".into());
+        }
+        if !group.is_empty() && crate::names::dns1123_subdomain(&group).is_err() {
+            return Err(format!("`{group}` is not an API group"));
+        }
+        if crate::object::is_builtin_template_kind(&group, &kind) {
+            return Err(format!(
+                "{kind} is a built-in workload; Palisade already checks its pod template"
+            ));
+        }
+        let template = template.ok_or_else(|| {
+            format!(
+                "{kind} needs a `template` pointer (e.g. /spec/template; \"\" when the object \
+                 is pod-shaped)"
+            )
+        })?;
+        Ok(TemplateKind {
+            group,
+            kind,
+            template,
+        })
     }
-    let (p, pointer) = template.ok_or((
-        at,
-        format!("pod-templates: {kind} needs a `template` pointer (e.g. /spec/template; \"\" when the object is pod-shaped)"),
-    ))?;
-    let template: Vec<String> = match pointer.as_str() {
+}
+
+/// Any scalar's text, an empty value as `""`.
+fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Written::read(d, "a string")? {
+        Written::Text(s) => Ok(s),
+        Written::Empty => Ok(String::new()),
+        Written::List(_) => Err(de::Error::custom("expected a string")),
+    }
+}
+
+/// The template's JSON pointer as keys: `""`, `/` or an empty value for a pod-shaped object.
+fn pointer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let pointer = text_or_empty(d)?;
+    let keys = match pointer.as_str() {
         "" | "/" => Vec::new(),
         s if s.starts_with('/') => yaml::split_pointer(s),
         _ => {
-            return Err((
-                p,
-                format!(
-                    "pod-templates: template `{pointer}` is not a JSON pointer (it starts with /)"
-                ),
-            ))
+            return Err(de::Error::custom(format!(
+                "`{pointer}` is not a JSON pointer (it starts with /)"
+            )))
         }
     };
-    if template.len() > 16 || template.iter().any(String::is_empty) {
-        return Err((
-            p,
-            format!("pod-templates: template `{pointer}` has an empty or too many segments"),
-        ));
+    if keys.len() > 16 || keys.iter().any(String::is_empty) {
+        return Err(de::Error::custom(format!(
+            "`{pointer}` has an empty or too many segments"
+        )));
     }
-    Ok(crate::object::TemplateKind {
-        group,
-        kind,
-        template,
-    })
-}
-
-pub(crate) fn exemption(item: &Node) -> Result<Exemption, (Pos, String)> {
-    let at = item.span.start;
-    let entries = item
-        .as_map()
-        .ok_or((at, "exemption: expected a mapping".to_owned()))?;
-    let mut ex = Exemption::default();
-    let mut reason = None;
-    for e in entries {
-        let p = e.key_span.start;
-        let text =
-            || string(&e.value).ok_or((p, format!("exemption `{}`: expected a string", e.key)));
-        match &*e.key {
-            "codes" | "rules" => {
-                ex.codes = strings(&e.value).map_err(|m| (p, format!("exemption codes: {m}")))?
-            }
-            "kind" => ex.kind = Some(text()?),
-            "namespace" => ex.namespace = Some(text()?),
-            "name" => ex.name = Some(text()?),
-            "container" => ex.container = Some(text()?),
-            "reason" => reason = Some(text()?),
-            other => {
-                return Err((
-                    p,
-                    format!(
-                        "unknown exemption field `{other}` (known: codes, kind, namespace, name, \
-                         container, reason)"
-                    ),
-                ))
-            }
-        }
-    }
-    if ex.codes.is_empty() {
-        return Err((
-            at,
-            "exemption without `codes`: say which rules it exempts".into(),
-        ));
-    }
-    match reason.filter(|r| !r.trim().is_empty()) {
-        Some(r) => ex.reason = r,
-        None => {
-            return Err((
-                at,
-                "exemption without a `reason`: every exemption must say why the risk is accepted"
-                    .into(),
-            ))
-        }
-    }
-    Ok(ex)
+    Ok(Some(keys))
 }
 
 #[cfg(test)]
@@ -441,5 +500,83 @@ mod tests {
         );
         let e = p("a: [\n").unwrap_err();
         assert!(e.pos.is_some());
+    }
+
+    /// Each error says where it is and which keys lead to it: at the value when a scalar is
+    /// written, at the key for a wrong shape or an empty value, at the item for a list item, at
+    /// the key for an unknown key.
+    #[test]
+    fn every_error_names_its_place() {
+        for (text, want) in [
+            ("fail-on:\n", "1:1: fail-on: expected a string"),
+            ("fail-on: [high]\n", "1:1: fail-on: expected a string"),
+            (
+                "kubernetes-version: banana\n",
+                "1:21: kubernetes-version: invalid Kubernetes version `banana` (expected e.g. \
+                 1.31, v1.31.2 or latest)",
+            ),
+            ("select:\n", "1:1: select: expected a list of strings"),
+            ("select:\n  - PS\n  - [x]\n", "3:5: select: expected a string"),
+            ("exemptions: foo\n", "1:13: exemptions: expected a list"),
+            (
+                "exemptions:\n  - kind: Pod\n    reason: x\n",
+                "2:5: exemptions: exemption without `codes`: say which rules it exempts",
+            ),
+            (
+                "exemptions:\n  - codes: [PS101]\n    rules: [PS1]\n    reason: x\n",
+                "2:5: exemptions: exemption with both `codes` and `rules`: write one",
+            ),
+            (
+                "exemptions:\n  - codes: PS101\n    reason: x\n    kind:\n",
+                "4:5: exemptions: kind: expected a string",
+            ),
+            (
+                "exemptions:\n  - codes: [PS101]\n    reason: x\n    kindd: Pod\n",
+                "4:5: unknown exemptions field `kindd` (known: codes, rules, kind, namespace, \
+                 name, container, reason)",
+            ),
+            (
+                "pod-templates:\n  - kind: BatchRun\n    template: spec.template\n",
+                "3:15: pod-templates: template: `spec.template` is not a JSON pointer (it starts \
+                 with /)",
+            ),
+            (
+                "pod-templates:\n  - kind: X\n    template: /spec\n  - kind: X\n    template:\n",
+                "4:5: pod-templates: X declared twice",
+            ),
+            (
+                "pod-templates:\n  - group: 'Bad Group'\n    kind: X\n    template: /\n",
+                "2:5: pod-templates: `Bad Group` is not an API group",
+            ),
+            ("webhook: yes\n", "1:10: webhook: expected a mapping"),
+            (
+                "webhook:\n  mutate:\n    image-pull-policy-always: 'true'\n",
+                "3:31: webhook: mutate: image-pull-policy-always: expected true or false",
+            ),
+            (
+                "webhook:\n  exec-guard:\n    cache-ttl-seconds: 9000\n",
+                "3:24: webhook: exec-guard: cache-ttl-seconds: expected 0 to 3600",
+            ),
+            (
+                "webhook:\n  image-policy:\n    namespaces:\n      - names: [a]\n        bogus: 1\n",
+                "5:9: webhook: image-policy: unknown namespaces field `bogus` (known: names, \
+                 allowed-registries, require-digest, denied-tags)",
+            ),
+            ("- a\n", "1:1: expected a mapping of settings"),
+        ] {
+            let e = p(text).unwrap_err();
+            assert_eq!(e.to_string(), format!("palisade.yaml:{want}"), "{text}");
+        }
+        // An empty value is an empty string where the field allows one: `group:` is the core
+        // group and `template:` a pod-shaped object.
+        let c = p("pod-templates:\n  - group:\n    kind: X\n    template:\n").unwrap();
+        assert_eq!(c.pod_templates[0].group, "");
+        assert!(c.pod_templates[0].template.is_empty());
+        // An empty section is a section with its defaults.
+        assert_eq!(p("webhook:\n").unwrap().webhook, Some(Default::default()));
+        assert_eq!(
+            p("").unwrap().path.as_deref(),
+            Some(Path::new("palisade.yaml"))
+        );
     }
 }

@@ -38,9 +38,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::config::{string, strings};
+use serde::{Deserialize, Deserializer};
+
+use crate::config::{parsed, some_parsed, some_strings, strings};
 use crate::finding::Severity;
-use crate::yaml::{Node, Pos};
 
 /// What the webhook does with findings at or above `fail-on`, per namespace (the modes of Pod
 /// Security Admission).
@@ -86,24 +87,57 @@ impl FromStr for AdmissionMode {
 }
 
 /// A mode for some namespaces.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawNamespaceMode")]
 pub struct NamespaceMode {
     pub names: Vec<String>,
     pub mode: AdmissionMode,
 }
 
+/// A `namespaces:` entry as written.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawNamespaceMode {
+    #[serde(deserialize_with = "strings")]
+    names: Vec<String>,
+    #[serde(deserialize_with = "some_parsed")]
+    mode: Option<AdmissionMode>,
+}
+
+impl TryFrom<RawNamespaceMode> for NamespaceMode {
+    type Error = &'static str;
+
+    fn try_from(raw: RawNamespaceMode) -> Result<Self, Self::Error> {
+        if raw.names.is_empty() {
+            return Err(WITHOUT_NAMES);
+        }
+        Ok(NamespaceMode {
+            names: raw.names,
+            mode: raw.mode.ok_or("entry without `mode`")?,
+        })
+    }
+}
+
+/// A per-namespace entry must say which namespaces it is about.
+const WITHOUT_NAMES: &str = "entry without `names`: say which namespaces";
+
 /// Requests that are never judged.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AdmissionExemptions {
+    #[serde(deserialize_with = "strings")]
     pub namespaces: Vec<String>,
     /// Authenticated user names (`request.userInfo.username`).
+    #[serde(deserialize_with = "strings")]
     pub usernames: Vec<String>,
     /// Pods (and templates) with one of these `runtimeClassName`s.
+    #[serde(deserialize_with = "strings")]
     pub runtime_class_names: Vec<String>,
 }
 
 /// Which fixes `/mutate` applies. Fixes never overwrite a value the user wrote.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Mutations {
     /// IM401: `imagePullPolicy: Always` (the guide's AlwaysPullImages).
     pub image_pull_policy_always: bool,
@@ -128,13 +162,38 @@ impl Default for Mutations {
 }
 
 /// The exec guard (the guide's DenyEscalatingExec).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ExecGuard {
     pub enabled: bool,
-    /// Deny when the pod cannot be read (true), or allow (false).
+    /// Deny when the pod cannot be read (true), or allow (false): `failure: closed | open`.
+    #[serde(rename = "failure", deserialize_with = "failure")]
     pub fail_closed: bool,
     /// How long a pod read from the API is reused.
+    #[serde(deserialize_with = "cache_ttl")]
     pub cache_ttl_seconds: u64,
+}
+
+/// `failure: closed` (deny when the pod cannot be read) or `open`.
+fn failure<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match String::deserialize(d)?.as_str() {
+        "closed" => Ok(true),
+        "open" => Ok(false),
+        other => Err(serde::de::Error::custom(format!(
+            "unknown value `{other}` (expected closed or open)"
+        ))),
+    }
+}
+
+/// Longest `cache-ttl-seconds` accepted: a longer cache would judge execs against a pod read
+/// long before.
+const MAX_CACHE_TTL_SECONDS: u64 = 3600;
+
+fn cache_ttl<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    u64::deserialize(d)
+        .ok()
+        .filter(|s| *s <= MAX_CACHE_TTL_SECONDS)
+        .ok_or_else(|| serde::de::Error::custom(format!("expected 0 to {MAX_CACHE_TTL_SECONDS}")))
 }
 
 impl Default for ExecGuard {
@@ -148,7 +207,8 @@ impl Default for ExecGuard {
 }
 
 /// Image rules for some namespaces; unset fields keep the default policy's values.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawNamespaceImagePolicy")]
 pub struct NamespaceImagePolicy {
     pub names: Vec<String>,
     pub allowed_registries: Option<Vec<String>>,
@@ -156,12 +216,44 @@ pub struct NamespaceImagePolicy {
     pub denied_tags: Option<Vec<String>>,
 }
 
+/// An `image-policy` `namespaces:` entry as written.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct RawNamespaceImagePolicy {
+    #[serde(deserialize_with = "strings")]
+    names: Vec<String>,
+    #[serde(deserialize_with = "some_strings")]
+    allowed_registries: Option<Vec<String>>,
+    require_digest: Option<bool>,
+    #[serde(deserialize_with = "some_strings")]
+    denied_tags: Option<Vec<String>>,
+}
+
+impl TryFrom<RawNamespaceImagePolicy> for NamespaceImagePolicy {
+    type Error = &'static str;
+
+    fn try_from(raw: RawNamespaceImagePolicy) -> Result<Self, Self::Error> {
+        if raw.names.is_empty() {
+            return Err(WITHOUT_NAMES);
+        }
+        Ok(NamespaceImagePolicy {
+            names: raw.names,
+            allowed_registries: raw.allowed_registries,
+            require_digest: raw.require_digest,
+            denied_tags: raw.denied_tags,
+        })
+    }
+}
+
 /// What images may run (`/imagepolicy` and `/validate`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ImagePolicy {
     /// `None`: the top-level `allowed-registries`.
+    #[serde(deserialize_with = "some_strings")]
     pub allowed_registries: Option<Vec<String>>,
     pub require_digest: bool,
+    #[serde(deserialize_with = "strings")]
     pub denied_tags: Vec<String>,
     /// `/imagepolicy` allows (and audits) a pod annotated
     /// `<anything>.image-policy.k8s.io/break-glass: "true"`, the emergency override
@@ -182,12 +274,16 @@ impl Default for ImagePolicy {
     }
 }
 
-/// The whole `webhook:` section.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The whole `webhook:` section, read with [`crate::yaml::de`] as part of
+/// [`crate::config::Config`]: unknown keys are errors with the line they are on.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct WebhookConfig {
     /// Findings at or above this severity deny (in `enforce` mode).
+    #[serde(deserialize_with = "parsed")]
     pub fail_on: Severity,
     /// The mode of namespaces not listed in `namespaces`.
+    #[serde(deserialize_with = "parsed")]
     pub mode: AdmissionMode,
     pub namespaces: Vec<NamespaceMode>,
     /// Whether `palisade.dev/ignore` / `container.palisade.dev/*` annotations on the request's
@@ -223,256 +319,6 @@ impl WebhookConfig {
             .find(|n| n.names.iter().any(|x| x == namespace))
             .map_or(self.mode, |n| n.mode)
     }
-}
-
-type Error = (Pos, String);
-
-/// Walks the entries of a mapping, erroring on keys not in `known`.
-fn fields<'a>(
-    node: &'a Node,
-    what: &str,
-    known: &[&str],
-    mut each: impl FnMut(&str, &'a Node, Pos) -> Result<(), Error>,
-) -> Result<(), Error> {
-    if node.is_null() {
-        return Ok(());
-    }
-    let entries = node
-        .as_map()
-        .ok_or((node.span.start, format!("{what}: expected a mapping")))?;
-    for e in entries {
-        let at = e.key_span.start;
-        if !known.contains(&&*e.key) {
-            return Err((
-                at,
-                format!(
-                    "unknown {what} setting `{}` (known: {})",
-                    e.key,
-                    known.join(", ")
-                ),
-            ));
-        }
-        each(&e.key, &e.value, at)?;
-    }
-    Ok(())
-}
-
-fn boolean(v: &Node, key: &str, at: Pos) -> Result<bool, Error> {
-    v.as_bool()
-        .ok_or((at, format!("{key}: expected true or false")))
-}
-
-fn list(v: &Node, key: &str, at: Pos) -> Result<Vec<String>, Error> {
-    strings(v).map_err(|m| (at, format!("{key}: {m}")))
-}
-
-fn text(v: &Node, key: &str, at: Pos) -> Result<String, Error> {
-    string(v).ok_or((at, format!("{key}: expected a string")))
-}
-
-fn names(v: Option<Vec<String>>, at: Pos, what: &str) -> Result<Vec<String>, Error> {
-    match v {
-        Some(n) if !n.is_empty() => Ok(n),
-        _ => Err((
-            at,
-            format!("{what} entry without `names`: say which namespaces"),
-        )),
-    }
-}
-
-/// Reads the `webhook:` section. Errors carry the position they are about.
-pub fn parse(node: &Node) -> Result<WebhookConfig, Error> {
-    let mut c = WebhookConfig::default();
-    fields(
-        node,
-        "webhook",
-        &[
-            "fail-on",
-            "mode",
-            "namespaces",
-            "annotation-exemptions",
-            "exempt",
-            "mutate",
-            "exec-guard",
-            "image-policy",
-        ],
-        |key, v, at| {
-            match key {
-                "fail-on" => {
-                    c.fail_on = text(v, key, at)?
-                        .parse()
-                        .map_err(|e| (v.span.start, format!("fail-on: {e}")))?
-                }
-                "mode" => {
-                    c.mode = text(v, key, at)?
-                        .parse()
-                        .map_err(|e| (v.span.start, format!("mode: {e}")))?
-                }
-                "namespaces" => {
-                    for item in v
-                        .as_seq()
-                        .ok_or((at, "namespaces: expected a list".to_owned()))?
-                    {
-                        let (mut n, mut mode) = (None, None);
-                        fields(item, "namespaces", &["names", "mode"], |k, v, at| {
-                            match k {
-                                "names" => n = Some(list(v, k, at)?),
-                                _ => {
-                                    mode = Some(
-                                        text(v, k, at)?
-                                            .parse()
-                                            .map_err(|e| (v.span.start, format!("mode: {e}")))?,
-                                    )
-                                }
-                            }
-                            Ok(())
-                        })?;
-                        c.namespaces.push(NamespaceMode {
-                            names: names(n, item.span.start, "namespaces")?,
-                            mode: mode.ok_or((
-                                item.span.start,
-                                "namespaces entry without `mode`".to_owned(),
-                            ))?,
-                        });
-                    }
-                }
-                "annotation-exemptions" => c.annotation_exemptions = boolean(v, key, at)?,
-                "exempt" => fields(
-                    v,
-                    "exempt",
-                    &["namespaces", "usernames", "runtime-class-names"],
-                    |k, v, at| {
-                        let l = list(v, k, at)?;
-                        match k {
-                            "namespaces" => c.exempt.namespaces = l,
-                            "usernames" => c.exempt.usernames = l,
-                            _ => c.exempt.runtime_class_names = l,
-                        }
-                        Ok(())
-                    },
-                )?,
-                "mutate" => fields(
-                    v,
-                    "mutate",
-                    &[
-                        "image-pull-policy-always",
-                        "allow-privilege-escalation-false",
-                        "seccomp-runtime-default",
-                        "automount-service-account-token-false",
-                    ],
-                    |k, v, at| {
-                        let b = boolean(v, k, at)?;
-                        let m = &mut c.mutate;
-                        match k {
-                            "image-pull-policy-always" => m.image_pull_policy_always = b,
-                            "allow-privilege-escalation-false" => {
-                                m.allow_privilege_escalation_false = b
-                            }
-                            "seccomp-runtime-default" => m.seccomp_runtime_default = b,
-                            _ => m.automount_service_account_token_false = b,
-                        }
-                        Ok(())
-                    },
-                )?,
-                "exec-guard" => fields(
-                    v,
-                    "exec-guard",
-                    &["enabled", "failure", "cache-ttl-seconds"],
-                    |k, v, at| {
-                        let g = &mut c.exec_guard;
-                        match k {
-                            "enabled" => g.enabled = boolean(v, k, at)?,
-                            "failure" => {
-                                g.fail_closed = match text(v, k, at)?.as_str() {
-                                    "closed" => true,
-                                    "open" => false,
-                                    other => {
-                                        return Err((
-                                            v.span.start,
-                                            format!(
-                                                "failure: unknown value `{other}` (expected \
-                                                 closed or open)"
-                                            ),
-                                        ))
-                                    }
-                                }
-                            }
-                            _ => {
-                                g.cache_ttl_seconds =
-                                    v.as_i64().filter(|s| (0..=3600).contains(s)).ok_or((
-                                        at,
-                                        "cache-ttl-seconds: expected 0 to 3600".to_owned(),
-                                    ))? as u64
-                            }
-                        }
-                        Ok(())
-                    },
-                )?,
-                _ => c.image_policy = image_policy(v)?,
-            }
-            Ok(())
-        },
-    )?;
-    Ok(c)
-}
-
-fn image_policy(node: &Node) -> Result<ImagePolicy, Error> {
-    let mut p = ImagePolicy::default();
-    fields(
-        node,
-        "image-policy",
-        &[
-            "allowed-registries",
-            "require-digest",
-            "denied-tags",
-            "break-glass",
-            "namespaces",
-        ],
-        |k, v, at| {
-            match k {
-                "allowed-registries" => p.allowed_registries = Some(list(v, k, at)?),
-                "break-glass" => p.break_glass = boolean(v, k, at)?,
-                "require-digest" => p.require_digest = boolean(v, k, at)?,
-                "denied-tags" => p.denied_tags = list(v, k, at)?,
-                _ => {
-                    for item in v
-                        .as_seq()
-                        .ok_or((at, "namespaces: expected a list".to_owned()))?
-                    {
-                        let mut ns = NamespaceImagePolicy::default();
-                        let mut n = None;
-                        fields(
-                            item,
-                            "image-policy namespaces",
-                            &[
-                                "names",
-                                "allowed-registries",
-                                "require-digest",
-                                "denied-tags",
-                            ],
-                            |k, v, at| {
-                                match k {
-                                    "names" => n = Some(list(v, k, at)?),
-                                    "allowed-registries" => {
-                                        ns.allowed_registries = Some(list(v, k, at)?)
-                                    }
-                                    "require-digest" => {
-                                        ns.require_digest = Some(boolean(v, k, at)?)
-                                    }
-                                    _ => ns.denied_tags = Some(list(v, k, at)?),
-                                }
-                                Ok(())
-                            },
-                        )?;
-                        ns.names = names(n, item.span.start, "image-policy namespaces")?;
-                        p.namespaces.push(ns);
-                    }
-                }
-            }
-            Ok(())
-        },
-    )?;
-    Ok(p)
 }
 
 #[cfg(test)]

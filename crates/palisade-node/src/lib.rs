@@ -15,15 +15,16 @@
 
 pub mod api;
 pub mod cis;
+pub mod cis_mapping;
 pub mod component;
 pub mod discover;
 pub mod flags;
 pub mod fs;
-mod k3s;
 pub mod rules;
 pub mod structured;
 pub mod trust;
 
+pub use cis_mapping::{cis_mapping_document, cis_mapping_markdown};
 pub use component::{Component, ComponentKind, Effective, Source};
 pub use discover::{discover, Inventory, Layout, Options, Problem};
 

@@ -1,5 +1,6 @@
 //! YAML with positions and Kubernetes' reading of it. See [`loader`] for why this is our own.
 
+pub mod de;
 pub mod edit;
 pub mod loader;
 pub mod node;

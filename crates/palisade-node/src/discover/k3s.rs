@@ -13,8 +13,8 @@ use std::sync::Arc;
 use palisade_core::yaml::Node;
 use palisade_core::{KubeVersion, Location};
 
+use super::{Discovery, Layout, Problem};
 use crate::component::{Component, ComponentKind, Flag, Source};
-use crate::discover::{Discovery, Layout, Problem};
 
 /// Flags k3s (or RKE2, whose agent is k3s's) gives each component (server side for the control
 /// plane, agent side for the kubelet and kube-proxy); `distro` is `k3s` or `rke2`, which only
