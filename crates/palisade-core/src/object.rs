@@ -71,7 +71,8 @@ impl Object {
 
     /// The API group (`""` for the core group).
     pub fn group(&self) -> &str {
-        self.api_version().rsplit_once('/').map_or("", |(g, _)| g)
+        let v = self.api_version();
+        memchr::memrchr(b'/', v.as_bytes()).map_or("", |i| &v[..i])
     }
 
     pub fn name(&self) -> Option<&str> {

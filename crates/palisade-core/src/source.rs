@@ -211,7 +211,7 @@ pub fn decode<'a>(bytes: &'a [u8], limits: &SourceLimits) -> Result<Cow<'a, str>
     let body = &bytes[mark..];
     let text: Cow<'a, str> = match encoding {
         Encoding::Utf8 | Encoding::Utf8Bom => {
-            if let Some(i) = body.iter().position(|&b| b == 0) {
+            if let Some(i) = memchr::memchr(0, body) {
                 return Err(InputError::Binary(i + mark));
             }
             Cow::Borrowed(std::str::from_utf8(body).map_err(|e| {

@@ -19,6 +19,7 @@ mod rbac_cmd;
 mod render;
 mod scan;
 mod session;
+mod timings;
 mod webhook_cmd;
 
 use std::io::IsTerminal;
@@ -53,6 +54,7 @@ fn command() -> clap::Command {
 }
 
 fn main() -> ExitCode {
+    timings::start();
     quiet_broken_pipe();
     let cli = match command()
         .try_get_matches()
@@ -203,7 +205,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
     report.problems = problems;
     notes.append(&mut report.notes);
     report.notes = notes;
-    session.finish(report, &sources)
+    let code = session.finish(report, &sources);
+    timings::mark("report");
+    code
 }
 
 /// The node rules about the control plane (CP5xx) on static pod manifests found among the

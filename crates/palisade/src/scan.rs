@@ -338,6 +338,7 @@ pub fn run(
         })
         .collect();
     bar.finish_and_clear();
+    crate::timings::mark("read, parse, check");
 
     let mut report = ScanReport {
         kubernetes_version: engine.settings().kubernetes_version.to_string(),
@@ -368,10 +369,13 @@ pub fn run(
         }
     }
     report.stats = stats;
+    crate::timings::mark("merge");
     report.not_evaluated = engine.refine(context, &mut report.findings);
+    crate::timings::mark("refine");
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::timings::mark("sort");
     (report, sources, control_plane)
 }
 

@@ -113,7 +113,7 @@ pub fn split_documents(text: &str) -> Vec<Chunk> {
         }
         if l.first() == Some(&b'%') {
             directives.get_or_insert((pos, line));
-        } else if !is_blank_or_comment(l) {
+        } else if directives.is_some() && !is_blank_or_comment(l) {
             directives = None;
         }
         pos = end + 1;
@@ -164,10 +164,7 @@ fn plain_marker(piece: &str) -> Option<String> {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |i| from + i)
+    memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i)
 }
 
 fn is_blank_or_comment(line: &[u8]) -> bool {

@@ -11,6 +11,7 @@
 //! `metadata.namespace` are taken to be in `default`, where `kubectl apply` puts them.
 
 use palisade_core::yaml::Node;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use palisade_core::{Context, Kept, Model, Object, Origin};
@@ -122,6 +123,10 @@ pub(crate) fn rule_options(cx: &palisade_core::Context<'_>) -> Options {
 pub(crate) struct Prepared<'a> {
     pub(crate) network: Network<'a>,
     pub(crate) workloads: Vec<Workload<'a>>,
+    /// The first Namespace object of each name.
+    namespaces: HashMap<&'a str, &'a Object>,
+    /// The [`namespace_key`]s that hold a NetworkPolicy (valid or not).
+    policy_keys: HashSet<String>,
 }
 
 self_cell::self_cell!(
@@ -138,9 +143,22 @@ impl Model for NetModel {
     fn build(cx: &Context<'_>, kept: &[Arc<Object>]) -> Self {
         NetModel::new(kept.to_vec(), |objects| {
             let objects: Vec<&Object> = objects.iter().map(|o| &**o).collect();
+            let mut namespaces = HashMap::new();
+            let mut policy_keys = HashSet::new();
+            for o in objects.iter().copied() {
+                if policy::is_network_policy(o) {
+                    policy_keys.insert(namespace_key(o, true));
+                } else if o.kind() == "Namespace" && o.group().is_empty() {
+                    if let Some(name) = o.name() {
+                        namespaces.entry(name).or_insert(o);
+                    }
+                }
+            }
             Prepared {
                 network: Network::new(objects.iter().copied(), rule_options(cx)),
                 workloads: workloads(&objects),
+                namespaces,
+                policy_keys,
             }
         })
     }
@@ -248,13 +266,13 @@ pub fn is_dashboard(o: &Object) -> bool {
 /// name), else the first workload of the namespace (its `metadata.namespace`).
 pub(crate) fn anchor<'a>(
     namespace: &str,
-    kept: &[&'a Object],
+    prepared: &Prepared<'a>,
     workloads: &[&Workload<'a>],
 ) -> Option<(&'a Object, &'static str)> {
-    kept.iter()
-        .copied()
-        .find(|o| o.kind() == "Namespace" && o.group().is_empty() && o.name() == Some(namespace))
-        .map(|o| (o, "/metadata/name"))
+    prepared
+        .namespaces
+        .get(namespace)
+        .map(|o| (*o, "/metadata/name"))
         .or_else(|| {
             workloads.first().map(|w| {
                 let pointer = if w.object.namespace().is_some() {
@@ -313,17 +331,17 @@ pub(crate) fn count_workloads(list: &[&Workload<'_>]) -> String {
 /// NetworkPolicy in it (even one the API server would reject: the files then hold what the
 /// namespace is meant to have). A lone Deployment in `shop` says nothing about the policies
 /// `shop` has elsewhere, so a namespace-level verdict about it would be a guess.
-pub(crate) fn namespace_in_scope(key: &str, kept: &[&Object], list: &[&Workload<'_>]) -> bool {
+pub(crate) fn namespace_in_scope(
+    key: &str,
+    prepared: &Prepared<'_>,
+    list: &[&Workload<'_>],
+) -> bool {
     let from_cluster = list
         .iter()
         .any(|w| matches!(w.object.origin, Origin::Api { .. }));
     from_cluster
-        || kept.iter().any(|o| {
-            (policy::is_network_policy(o) && namespace_key(o, true) == key)
-                || (o.kind() == "Namespace"
-                    && o.group().is_empty()
-                    && o.name() == Some(namespace_name(key)))
-        })
+        || prepared.policy_keys.contains(key)
+        || prepared.namespaces.contains_key(namespace_name(key))
 }
 
 /// NP301, NP302, NP305: the namespaces whose workloads the scan holds but which are out of scope
@@ -337,7 +355,7 @@ pub(crate) fn namespaces_out_of_scope(
     let workloads = &model.borrow_dependent().workloads;
     let out: Vec<String> = by_namespace(&workloads)
         .into_iter()
-        .filter(|(ns, list)| !namespace_in_scope(ns, kept, list))
+        .filter(|(ns, list)| !namespace_in_scope(ns, model.borrow_dependent(), list))
         .map(|(ns, list)| format!("{} ({})", show_namespace(&ns), count_workloads(&list)))
         .collect();
     if out.is_empty() {
@@ -379,9 +397,12 @@ pub(crate) fn refine_default_deny(
     findings: &mut Vec<palisade_core::Finding>,
 ) {
     let model = kept.model::<NetModel>(cx);
-    let Prepared { network, workloads } = model.borrow_dependent();
+    let prepared = model.borrow_dependent();
+    let Prepared {
+        network, workloads, ..
+    } = prepared;
     for (namespace, list) in by_namespace(&workloads) {
-        if !namespace_in_scope(&namespace, kept, &list) {
+        if !namespace_in_scope(&namespace, prepared, &list) {
             continue;
         }
         let in_namespace: Vec<&Policy<'_>> = network
@@ -392,7 +413,7 @@ pub(crate) fn refine_default_deny(
         if in_namespace.iter().any(|p| p.is_default_deny(direction)) {
             continue;
         }
-        let Some((object, pointer)) = anchor(&namespace, kept, &list) else {
+        let Some((object, pointer)) = anchor(&namespace, prepared, &list) else {
             continue;
         };
         let all_isolated = list

@@ -85,7 +85,10 @@ impl InventoryRule for DashboardReachable {
 
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let model = kept.model::<NetModel>(cx);
-        let Prepared { network, workloads } = model.borrow_dependent();
+        let prepared = model.borrow_dependent();
+        let Prepared {
+            network, workloads, ..
+        } = prepared;
         let mut added = Vec::new();
         findings.retain_mut(|f| {
             if f.code != META.code {

@@ -130,7 +130,10 @@ impl InventoryRule for MetadataEgress {
 
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let model = kept.model::<NetModel>(cx);
-        let Prepared { network, workloads } = model.borrow_dependent();
+        let prepared = model.borrow_dependent();
+        let Prepared {
+            network, workloads, ..
+        } = prepared;
         for (namespace, list) in by_namespace(&workloads) {
             let restricts = network
                 .policies
@@ -154,10 +157,10 @@ impl InventoryRule for MetadataEgress {
                 }
                 continue;
             }
-            if !crate::netpol::namespace_in_scope(&namespace, kept, &list) {
+            if !crate::netpol::namespace_in_scope(&namespace, prepared, &list) {
                 continue;
             }
-            let Some((object, pointer)) = anchor(&namespace, kept, &list) else {
+            let Some((object, pointer)) = anchor(&namespace, prepared, &list) else {
                 continue;
             };
             Emitter::new(object, &META, findings).report(

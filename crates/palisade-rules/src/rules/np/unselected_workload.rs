@@ -84,7 +84,10 @@ impl InventoryRule for UnselectedWorkload {
 
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let model = kept.model::<NetModel>(cx);
-        let Prepared { network, workloads } = model.borrow_dependent();
+        let prepared = model.borrow_dependent();
+        let Prepared {
+            network, workloads, ..
+        } = prepared;
         // Findings are matched to their workload by identity and file, through an index: a scan
         // has thousands of both.
         let index: std::collections::HashMap<_, &crate::netpol::Workload<'_>> = workloads
