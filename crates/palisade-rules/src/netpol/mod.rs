@@ -13,7 +13,6 @@
 use palisade_core::yaml::Node;
 use palisade_core::{Object, Origin, Rule};
 
-mod cidr;
 mod eval;
 mod policy;
 mod selector;
@@ -26,14 +25,14 @@ mod invalid_policy;
 mod metadata_egress;
 mod unselected_workload;
 
-pub use cidr::{Cidr, IpBlock};
 pub use eval::{
     pod_in, pod_of, Allow, ContainerPort, Endpoint, Network, Options, Pod, PortQuery, QueryError,
     Side, Verdict,
 };
+pub use palisade_core::cidr::Cidr;
 pub use policy::{
-    is_network_policy, is_port_name, parse as parse_policy, Direction, Peer, Policy, PolicyRule,
-    PortRef, PortSpec, Protocol,
+    is_network_policy, is_port_name, parse as parse_policy, Direction, IpBlock, Peer, Policy,
+    PolicyRule, PortRef, PortSpec, Protocol,
 };
 pub use selector::{Labels, Operator, Requirement, Selector};
 
