@@ -7,6 +7,7 @@ pub mod cidr;
 pub mod config;
 pub mod finding;
 pub mod fix;
+pub mod image;
 pub mod names;
 pub mod object;
 pub mod report;
