@@ -3,9 +3,11 @@
 //! k8s-openapi, tokio, hyper or rustls: it is compiled into every test and into the fast scan path.
 
 pub mod baseline;
+pub mod cidr;
 pub mod config;
 pub mod finding;
 pub mod fix;
+pub mod image;
 pub mod kept;
 pub mod names;
 pub mod object;

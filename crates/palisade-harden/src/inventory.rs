@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use palisade_core::image::ImageRef;
 use palisade_core::yaml::{Entry, Node, Scalar, ScalarKind, Span, Value};
 use palisade_core::Object;
 use palisade_rules::netpol::{self, Labels, Pod, Protocol};
@@ -431,7 +432,8 @@ fn configmap_texts(objects: &[Object]) -> HashMap<(String, String), Vec<String>>
 }
 
 /// Images of ingress controllers: their pods are the clients of every Service an Ingress routes
-/// to.
+/// to. The repository decides (`palisade_core::image`'s split, Docker Hub names normalised), not
+/// the tag: `example.com/app:traefik-compat` is not Traefik.
 fn is_ingress_controller_image(image: &str) -> bool {
     const MARKERS: [&str; 8] = [
         "ingress-nginx/controller",
@@ -443,7 +445,8 @@ fn is_ingress_controller_image(image: &str) -> bool {
         "projectcontour/contour",
         "envoyproxy/envoy",
     ];
-    MARKERS.iter().any(|m| image.contains(m))
+    let repository = ImageRef::split(image).repository();
+    MARKERS.iter().any(|m| repository.contains(m))
 }
 
 fn workload(
@@ -889,6 +892,25 @@ fn external_address(host: &str, scheme: String, text: &str, token: &str) -> Opti
 mod tests {
     use super::*;
     use palisade_core::source::objects_from_str;
+
+    #[test]
+    fn ingress_controllers_by_repository() {
+        for yes in [
+            "registry.k8s.io/ingress-nginx/controller:v1.9.4@sha256:abc",
+            "traefik:v2.10",
+            "docker.io/nginx/nginx-ingress:3.0",
+            "ghcr.io/projectcontour/contour:v1.27",
+        ] {
+            assert!(is_ingress_controller_image(yes), "{yes}");
+        }
+        for no in [
+            "nginx:1.25",
+            "example.com/app:traefik-compat",
+            "registry:5000/app",
+        ] {
+            assert!(!is_ingress_controller_image(no), "{no}");
+        }
+    }
 
     fn inventory(yaml: &str) -> Inventory {
         let loaded = objects_from_str("t.yaml", yaml);

@@ -17,6 +17,7 @@
 //! and by the `except` in every ipBlock the bundle writes (what NP305 checks).
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use palisade_core::KubeVersion;
 use palisade_rules::netpol::{
@@ -727,10 +728,10 @@ fn ip_block_admits_metadata(peer: &Y) -> Option<Cidr> {
     let Some(Y::Str(cidr)) = block.get("cidr") else {
         return None;
     };
-    let cidr = Cidr::parse(cidr)?;
+    let cidr = Cidr::parse_sloppy(cidr).ok()?;
     let excepted = match block.get("except") {
         Some(Y::Seq(list)) => list.iter().any(|e| match e {
-            Y::Str(s) => Cidr::parse(s).is_some_and(|c| c.contains(METADATA_ADDRESS)),
+            Y::Str(s) => Cidr::parse_sloppy(s).is_ok_and(|c| c.contains(METADATA_ADDRESS)),
             _ => false,
         }),
         _ => false,
@@ -785,19 +786,25 @@ pub fn patch_existing(inv: &Inventory, version: KubeVersion) -> Vec<Generated> {
             let mut new_peers = Vec::new();
             for mut peer in peers {
                 match ip_block_admits_metadata(&peer) {
-                    Some(c) if c.prefix == 32 => {
+                    Some(c) if c.is_single_address() => {
                         changed.push(format!("egress rule {i}: removed ipBlock {c}"));
                     }
                     Some(c) => {
+                        // In the range's own spelling: the API server compares prefix lengths
+                        // as written, so an IPv4-mapped range needs an IPv4-mapped except.
+                        let metadata = match c.addr() {
+                            IpAddr::V4(_) => METADATA_CIDR.to_owned(),
+                            IpAddr::V6(_) => format!("::ffff:{METADATA_ADDRESS}/128"),
+                        };
                         let block = peer.map_at("ipBlock");
                         let mut except = match block.get("except") {
                             Some(Y::Seq(l)) => l.clone(),
                             _ => Vec::new(),
                         };
-                        except.push(Y::str(METADATA_CIDR));
+                        except.push(Y::str(metadata.as_str()));
                         block.set("except", Y::Seq(except));
                         changed.push(format!(
-                            "egress rule {i}: ipBlock {c} now excepts {METADATA_CIDR}"
+                            "egress rule {i}: ipBlock {c} now excepts {metadata}"
                         ));
                         new_peers.push(peer);
                     }

@@ -415,6 +415,30 @@ fn generated_names_are_unique() {
     assert_eq!(names.len(), all);
 }
 
+/// Existing egress rules that admit the metadata endpoint through ipBlocks written as the API
+/// server accepts them (leading zeros, an IPv4-mapped range, which holds IPv4 addresses as Go
+/// reads it) get the address as an `except` in the range's own spelling: the API server compares
+/// prefix lengths as written, so `169.254.169.254/32` under a /96 would make the policy invalid.
+#[test]
+fn metadata_except_in_the_range_spelling() {
+    let text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+                metadata: {name: out, namespace: app}\nspec:\n  podSelector: {}\n  egress:\n  \
+                - to:\n    - ipBlock: {cidr: \"::ffff:0.0.0.0/96\"}\n    \
+                - ipBlock: {cidr: 0169.0.0.0/8}\n";
+    let b = bundle(objects_from_str("t.yaml", text).objects, 37);
+    assert_sound("metadata spellings", &b);
+    let parsed = b.parsed().unwrap();
+    let patched = parsed
+        .iter()
+        .find(|o| o.kind() == "NetworkPolicy" && o.name() == Some("out"))
+        .expect("the policy is patched");
+    let (_, errors) = palisade_rules::netpol::parse_policy(patched);
+    assert!(errors.is_empty(), "{errors:?}");
+    let stream = b.stream();
+    assert!(stream.contains("::ffff:169.254.169.254/128"), "{stream}");
+    assert!(stream.contains("169.254.169.254/32"), "{stream}");
+}
+
 /// Values a tenant controls (namespace names, labels, annotations, Service and port names of the
 /// scanned objects) stay in their YAML position: every generated object reads back from the
 /// rendered text as exactly the tree that was generated, and nothing else appears. The same

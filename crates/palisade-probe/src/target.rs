@@ -3,8 +3,10 @@
 //! only with an explicit `--max-hosts`.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::path::Path;
+
+use palisade_core::cidr::Cidr;
 
 use crate::ports::{PortSpec, Role};
 use crate::ProbeError;
@@ -141,8 +143,8 @@ fn parse_one(
     limits: Limits,
     resolver: &dyn Resolver,
 ) -> Result<Vec<Target>, ProbeError> {
-    if let Some((addr, prefix)) = spec.split_once('/') {
-        return cidr(spec, addr, prefix, limits);
+    if spec.contains('/') {
+        return cidr(spec, limits);
     }
     let (host, port) = split_port(spec)?;
     let ports = port.map(|p| {
@@ -230,74 +232,35 @@ fn is_host_name(s: &str) -> bool {
         })
 }
 
-fn cidr(spec: &str, addr: &str, prefix: &str, limits: Limits) -> Result<Vec<Target>, ProbeError> {
-    let bad = |why: &str| ProbeError::Target(format!("`{spec}` is not a valid CIDR range: {why}"));
-    let ip: IpAddr = addr
-        .parse()
-        .map_err(|_| bad(&format!("`{addr}` is not an IP address")))?;
-    let bits: u32 = if ip.is_ipv4() { 32 } else { 128 };
-    let prefix: u32 = prefix
-        .parse()
-        .map_err(|_| bad(&format!("`{prefix}` is not a prefix length")))?;
-    if prefix > bits {
-        return Err(bad(&format!("the prefix length is at most {bits}")));
-    }
-    let host_bits = bits - prefix;
-    // Addresses in the range, saturated (a /64 does not fit any count we would probe).
-    let size: u128 = if host_bits >= 127 {
-        u128::MAX
-    } else {
-        1u128 << host_bits
-    };
+/// A range, in standard address syntax (`Cidr::parse`: an ambiguous `010.0.0.1` is refused, not
+/// guessed), expanded to its hosts within the run's bounds.
+fn cidr(spec: &str, limits: Limits) -> Result<Vec<Target>, ProbeError> {
+    let range = Cidr::parse(spec)
+        .map_err(|e| ProbeError::Target(format!("`{spec}` is not a valid CIDR range: {e}")))?;
+    let size = range.address_count();
     let max = limits.max_hosts.unwrap_or(DEFAULT_MAX_HOSTS) as u128;
-    if host_bits > 8 && limits.max_hosts.is_none() {
+    // More than a /24 holds.
+    if size.is_none_or(|n| n > 256) && limits.max_hosts.is_none() {
         return Err(ProbeError::Target(format!(
             "`{spec}` holds {} addresses: a range larger than a /24 is probed only with an \
              explicit --max-hosts (at least that many)",
             count(size)
         )));
     }
-    if size > max {
+    if size.is_none_or(|n| n > max) {
         return Err(ProbeError::Target(format!(
             "`{spec}` holds {} addresses, more than --max-hosts {max}",
             count(size)
         )));
     }
-    let out = match ip {
-        IpAddr::V4(v4) => {
-            let mask = if prefix == 0 {
-                0
-            } else {
-                u32::MAX << (32 - prefix)
-            };
-            let base = u32::from(v4) & mask;
-            let n = size as u32; // at most max ≤ HARD_MAX_HOSTS
-                                 // Network and broadcast addresses are not hosts (a /31 or /32 has neither).
-            let (first, last) = if prefix <= 30 { (1, n - 1) } else { (0, n) };
-            (first..last)
-                .map(|i| Target::ip(IpAddr::V4(Ipv4Addr::from(base.wrapping_add(i)))))
-                .collect()
-        }
-        IpAddr::V6(v6) => {
-            let mask = if prefix == 0 {
-                0
-            } else {
-                u128::MAX << (128 - prefix)
-            };
-            let base = u128::from(v6) & mask;
-            (0..size)
-                .map(|i| Target::ip(IpAddr::V6(Ipv6Addr::from(base + i))))
-                .collect()
-        }
-    };
-    Ok(out)
+    // Network and broadcast addresses of IPv4 ranges are not hosts (a /31 or /32 has neither).
+    Ok(range.hosts().map(Target::ip).collect())
 }
 
-fn count(n: u128) -> String {
-    if n == u128::MAX {
-        "more than 2^127".into()
-    } else {
-        n.to_string()
+fn count(n: Option<u128>) -> String {
+    match n {
+        Some(n) => n.to_string(),
+        None => "2^128".into(),
     }
 }
 

@@ -13,6 +13,7 @@
 //! ([`crate::workload`]); whether a NetworkPolicy isolates the Dashboard belongs to the
 //! NetworkPolicy rules.
 
+use palisade_core::image::ImageRef;
 use palisade_core::yaml::Node;
 use palisade_core::{Container, Object, ObjectRef, PodTemplate};
 
@@ -30,13 +31,9 @@ pub const LABELS: [(&str, &str); 2] = [
 /// it but serves no UI and no login: it is not the Dashboard. The one test of Dashboard images,
 /// for its rules and for the network rules.
 pub fn is_dashboard_image(image: &str) -> bool {
-    let repo = image.split('@').next().unwrap_or("");
-    // A tag follows the last `:` after the last `/` (a registry port comes before a `/`).
-    let repo = match repo.rfind(':') {
-        Some(i) if !repo[i..].contains('/') => &repo[..i],
-        _ => repo,
-    };
-    let mut parts = repo.rsplit('/');
+    // Split, not parsed: a malformed tag or digest does not make it another program.
+    let r = ImageRef::split(image);
+    let mut parts = r.path.rsplit('/');
     let last = parts.next().unwrap_or("");
     let owner = parts.next().unwrap_or("");
     if last.contains("metrics") {

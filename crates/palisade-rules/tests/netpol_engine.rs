@@ -378,8 +378,8 @@ fn ip_blocks_with_except() {
     assert!(c.contains("10.1.255.1".parse().unwrap()));
     assert!(!c.contains("10.2.0.1".parse().unwrap()));
     assert!(!c.contains("::1".parse().unwrap()));
-    assert!(Cidr::parse("10.0.0.0/33").is_none());
-    assert!(Cidr::parse("10.0.0.0").is_none());
+    assert!(Cidr::parse("10.0.0.0/33").is_err());
+    assert!(Cidr::parse("10.0.0.0").is_err());
 }
 
 #[test]
@@ -479,6 +479,9 @@ fn invalid_policies_are_reported_and_ignored() {
         ("  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}\n", "/spec/ingress/0/from/0/ipBlock/except/0"),
         ("  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}\n", "/spec/ingress/0/from/0/ipBlock/except/0"),
         ("  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0}\n", "/spec/ingress/0/from/0/ipBlock/cidr"),
+        // The API server does not trim white space, and compares prefix lengths as written.
+        ("  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: \" 10.0.0.0/8\"}\n", "/spec/ingress/0/from/0/ipBlock/cidr"),
+        ("  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: \"::ffff:10.0.0.0/104\", except: [10.1.0.0/16]}\n", "/spec/ingress/0/from/0/ipBlock/except/0"),
         ("  podSelector: {}\n  ingress:\n  - ports:\n    - {protocol: tcp, port: 80}\n", "/spec/ingress/0/ports/0/protocol"),
         ("  podSelector: {}\n  ingress:\n  - ports:\n    - {port: 0}\n", "/spec/ingress/0/ports/0/port"),
         ("  podSelector: {}\n  ingress:\n  - ports:\n    - {port: \"80\"}\n", "/spec/ingress/0/ports/0/port"),
@@ -506,6 +509,9 @@ fn invalid_policies_are_reported_and_ignored() {
         "  podSelector:\n  ingress:\n  - from:\n    - namespaceSelector:\n      podSelector: {}\n",
         "  podSelector: {}\n  ingress:\n  - ports:\n    - {port: 53, protocol: SCTP}\n    - {port: dns-tcp}\n",
         "  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.1.2.3/8, except: [10.1.0.0/16]}\n",
+        // ParseCIDRSloppy: leading zeros (decimal), and Go's containment of IPv4-mapped ranges.
+        "  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 010.1.2.3/08, except: [10.001.0.0/16]}\n",
+        "  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [\"::ffff:10.1.0.0/112\"]}\n",
     ] {
         let o = objects(&np("ok", "shop", spec));
         let (_, errors) = parse_policy(&o[0]);

@@ -15,11 +15,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use palisade_core::config::Config;
+use palisade_core::image::RegistryPattern;
 use palisade_core::webhook_config::{AdmissionMode, WebhookConfig};
 use palisade_core::yaml::{Entry, Node, Scalar, ScalarKind, Span, Value};
 use palisade_core::{Finding, FixOp, Object, Origin, Settings};
 use palisade_rules::engine::{Engine, Mode, Selection};
-use palisade_rules::workload::image::RegistryPattern;
 
 use crate::patch;
 use crate::review::{AdmissionRequest, AdmissionResponse, ImageReviewSpec, ImageReviewStatus};

@@ -16,19 +16,18 @@ use std::sync::Arc;
 
 use palisade_core::{Context, Kept, Model, Object, Origin};
 
-mod cidr;
 mod eval;
 mod policy;
 mod selector;
 
-pub use cidr::{Cidr, IpBlock};
 pub use eval::{
     pod_in, pod_of, Allow, ContainerPort, Endpoint, Network, Options, Pod, PortQuery, QueryError,
     Side, Verdict,
 };
+pub use palisade_core::cidr::Cidr;
 pub use policy::{
-    is_network_policy, is_port_name, parse as parse_policy, Direction, Peer, Policy, PolicyRule,
-    PortRef, PortSpec, Protocol,
+    is_network_policy, is_port_name, parse as parse_policy, Direction, IpBlock, Peer, Policy,
+    PolicyRule, PortRef, PortSpec, Protocol,
 };
 pub use selector::{Labels, Operator, Requirement, Selector};
 

@@ -2,11 +2,12 @@
 //! (`policyTypes`, protocol TCP, absent lists) applied and its validation errors collected.
 
 use std::fmt;
+use std::net::IpAddr;
 
+use palisade_core::cidr::Cidr;
 use palisade_core::yaml::{Node, ScalarKind, Value};
 use palisade_core::Object;
 
-use super::cidr::{Cidr, IpBlock};
 use super::selector::Selector;
 use super::{namespace_of, PolicyError};
 
@@ -146,6 +147,30 @@ impl fmt::Display for Peer {
             }
             Peer::IpBlock { block, .. } => write!(f, "ipBlock {block}"),
         }
+    }
+}
+
+/// `ipBlock`: addresses in `cidr` but in none of `except`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpBlock {
+    pub cidr: Cidr,
+    pub except: Vec<Cidr>,
+}
+
+impl IpBlock {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.cidr.contains(ip) && !self.except.iter().any(|e| e.contains(ip))
+    }
+}
+
+impl fmt::Display for IpBlock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.cidr)?;
+        if !self.except.is_empty() {
+            let except: Vec<String> = self.except.iter().map(Cidr::to_string).collect();
+            write!(f, " except {}", except.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -389,12 +414,16 @@ fn parse_ip_block(node: &Node, pointer: &str, errors: &mut Vec<PolicyError>) -> 
         ));
         return None;
     };
-    let Some(cidr) = Cidr::parse(text) else {
-        errors.push(PolicyError::new(
-            format!("{pointer}/cidr"),
-            format!("{text:?} is not a CIDR (ADDRESS/PREFIX)"),
-        ));
-        return None;
+    // As the API server validates it (ParseCIDRSloppy), so a stored policy reads as stored.
+    let cidr = match Cidr::parse_sloppy(text) {
+        Ok(cidr) => cidr,
+        Err(e) => {
+            errors.push(PolicyError::new(
+                format!("{pointer}/cidr"),
+                format!("{text:?} is not a CIDR (ADDRESS/PREFIX): {e}"),
+            ));
+            return None;
+        }
     };
     let mut except = Vec::new();
     for (i, e) in node
@@ -405,16 +434,14 @@ fn parse_ip_block(node: &Node, pointer: &str, errors: &mut Vec<PolicyError>) -> 
         .enumerate()
     {
         let at = format!("{pointer}/except/{i}");
-        match e.as_str().and_then(Cidr::parse) {
-            Some(c) if cidr.strictly_contains(&c) => except.push(c),
-            Some(c) => errors.push(PolicyError::new(
+        let text = e.as_str().unwrap_or("");
+        match Cidr::parse_sloppy(text) {
+            Ok(c) if cidr.strictly_contains(&c) => except.push(c),
+            Ok(c) => errors.push(PolicyError::new(
                 at,
                 format!("except {c} is not a strict subset of cidr {cidr}"),
             )),
-            None => errors.push(PolicyError::new(
-                at,
-                format!("{:?} is not a CIDR", e.as_str().unwrap_or("")),
-            )),
+            Err(e) => errors.push(PolicyError::new(at, format!("{text:?} is not a CIDR: {e}"))),
         }
     }
     Some(IpBlock { cidr, except })

@@ -4,19 +4,23 @@
 //! Only documents that mention the RBAC API group are parsed (an RBAC object's `apiVersion`
 //! always does), so a query over a large tree of manifests answers in milliseconds.
 
+mod answer;
+mod query;
+
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use palisade_core::object::span_of;
 use palisade_core::report::InputProblem;
 use palisade_core::source::SourceLimits;
-use palisade_core::{Object, Origin};
-use palisade_rules::rbac::{self, Decision, Grant, Rbac, Request, Target, UserInfo};
-use serde_json::{json, Value};
+use palisade_core::Object;
+use palisade_rules::rbac::{self, Decision, Rbac, UserInfo};
+use serde_json::json;
 
 use crate::scan;
+use answer::{grant_json, location};
+use query::parse_query;
 
 /// Exit code for usage and input errors.
 const EXIT_ERROR: u8 = 2;
@@ -128,249 +132,6 @@ pub fn run(args: RbacArgs) -> Result<u8> {
     }
 }
 
-/// A parsed query: the request's parts, owned.
-struct Parsed {
-    verb: String,
-    group: String,
-    resource: String,
-    subresource: String,
-    name: String,
-    namespace: String,
-    url: Option<String>,
-    paths: Vec<PathBuf>,
-}
-
-impl Parsed {
-    fn request(&self) -> Request<'_> {
-        match &self.url {
-            Some(path) => Request::non_resource(&self.verb, path),
-            None => Request {
-                verb: &self.verb,
-                target: Target::Resource {
-                    group: &self.group,
-                    resource: &self.resource,
-                    subresource: &self.subresource,
-                    name: &self.name,
-                    namespace: &self.namespace,
-                },
-            },
-        }
-    }
-
-    /// `get secrets "db" in namespace "shop"`, `get /metrics`.
-    fn describe(&self) -> String {
-        if let Some(url) = &self.url {
-            return format!("{} {url}", self.verb);
-        }
-        let mut s = format!("{} {}", self.verb, self.resource);
-        if !self.group.is_empty() {
-            s.push('.');
-            s.push_str(&self.group);
-        }
-        if !self.subresource.is_empty() {
-            s.push('/');
-            s.push_str(&self.subresource);
-        }
-        if !self.name.is_empty() {
-            s.push_str(&format!(" \"{}\"", self.name));
-        }
-        if self.namespace.is_empty() {
-            s.push_str(" cluster-wide");
-        } else {
-            s.push_str(&format!(" in namespace \"{}\"", self.namespace));
-        }
-        s
-    }
-
-    fn json(&self) -> Value {
-        match &self.url {
-            Some(url) => json!({"verb": self.verb, "nonResourceURL": url}),
-            None => json!({
-                "verb": self.verb,
-                "group": self.group,
-                "resource": self.resource,
-                "subresource": self.subresource,
-                "name": self.name,
-                "namespace": self.namespace,
-            }),
-        }
-    }
-}
-
-/// Well-known resources: short names and the API group a bare plural name means, as discovery
-/// would resolve them; and whether they are cluster-scoped.
-const KNOWN: &[(&str, &str, &str, bool)] = &[
-    // (resource, short name, group, cluster-scoped)
-    ("pods", "po", "", false),
-    ("services", "svc", "", false),
-    ("secrets", "", "", false),
-    ("configmaps", "cm", "", false),
-    ("serviceaccounts", "sa", "", false),
-    ("endpoints", "ep", "", false),
-    ("events", "ev", "", false),
-    ("persistentvolumeclaims", "pvc", "", false),
-    ("replicationcontrollers", "rc", "", false),
-    ("limitranges", "limits", "", false),
-    ("resourcequotas", "quota", "", false),
-    ("podtemplates", "", "", false),
-    ("nodes", "no", "", true),
-    ("namespaces", "ns", "", true),
-    ("persistentvolumes", "pv", "", true),
-    ("deployments", "deploy", "apps", false),
-    ("replicasets", "rs", "apps", false),
-    ("statefulsets", "sts", "apps", false),
-    ("daemonsets", "ds", "apps", false),
-    ("controllerrevisions", "", "apps", false),
-    ("jobs", "", "batch", false),
-    ("cronjobs", "cj", "batch", false),
-    ("horizontalpodautoscalers", "hpa", "autoscaling", false),
-    ("ingresses", "ing", "networking.k8s.io", false),
-    ("networkpolicies", "netpol", "networking.k8s.io", false),
-    ("ingressclasses", "", "networking.k8s.io", true),
-    ("endpointslices", "", "discovery.k8s.io", false),
-    ("poddisruptionbudgets", "pdb", "policy", false),
-    ("podsecuritypolicies", "psp", "policy", true),
-    ("roles", "", "rbac.authorization.k8s.io", false),
-    ("rolebindings", "", "rbac.authorization.k8s.io", false),
-    ("clusterroles", "", "rbac.authorization.k8s.io", true),
-    ("clusterrolebindings", "", "rbac.authorization.k8s.io", true),
-    (
-        "certificatesigningrequests",
-        "csr",
-        "certificates.k8s.io",
-        true,
-    ),
-    ("signers", "", "certificates.k8s.io", true),
-    ("leases", "", "coordination.k8s.io", false),
-    ("storageclasses", "sc", "storage.k8s.io", true),
-    ("volumeattachments", "", "storage.k8s.io", true),
-    ("csidrivers", "", "storage.k8s.io", true),
-    ("csinodes", "", "storage.k8s.io", true),
-    ("priorityclasses", "pc", "scheduling.k8s.io", true),
-    ("runtimeclasses", "", "node.k8s.io", true),
-    (
-        "customresourcedefinitions",
-        "crd",
-        "apiextensions.k8s.io",
-        true,
-    ),
-    ("apiservices", "", "apiregistration.k8s.io", true),
-    (
-        "mutatingwebhookconfigurations",
-        "",
-        "admissionregistration.k8s.io",
-        true,
-    ),
-    (
-        "validatingwebhookconfigurations",
-        "",
-        "admissionregistration.k8s.io",
-        true,
-    ),
-    (
-        "validatingadmissionpolicies",
-        "",
-        "admissionregistration.k8s.io",
-        true,
-    ),
-    (
-        "validatingadmissionpolicybindings",
-        "",
-        "admissionregistration.k8s.io",
-        true,
-    ),
-    ("tokenreviews", "", "authentication.k8s.io", true),
-    ("selfsubjectreviews", "", "authentication.k8s.io", true),
-    ("subjectaccessreviews", "", "authorization.k8s.io", true),
-    ("selfsubjectaccessreviews", "", "authorization.k8s.io", true),
-    ("selfsubjectrulesreviews", "", "authorization.k8s.io", true),
-    ("users", "", "", true),
-    ("groups", "", "", true),
-    ("uids", "", "authentication.k8s.io", true),
-];
-
-fn parse_query(q: &Query) -> Result<Parsed> {
-    if q.verb.is_empty() {
-        bail!("VERB must not be empty");
-    }
-    let mut rest = q.rest.clone();
-    // `[NAME] PATH...`: names never contain `/` and are not files.
-    let mut name = q.name.clone().unwrap_or_default();
-    if rest.len() >= 2 {
-        let first = rest[0].to_string_lossy().into_owned();
-        if first != "-" && !rest[0].exists() && !first.contains(['/', '\\']) {
-            if q.name.is_some() {
-                bail!("NAME given twice: `{first}` and --name");
-            }
-            name = first;
-            rest.remove(0);
-        }
-    }
-    if q.resource.starts_with('/') {
-        if !name.is_empty() {
-            bail!("a non-resource URL takes no NAME");
-        }
-        return Ok(Parsed {
-            verb: q.verb.clone(),
-            group: String::new(),
-            resource: String::new(),
-            subresource: String::new(),
-            name,
-            namespace: String::new(),
-            url: Some(q.resource.clone()),
-            paths: rest,
-        });
-    }
-    let (res_group, subresource) = q
-        .resource
-        .split_once('/')
-        .unwrap_or((q.resource.as_str(), ""));
-    let (res, explicit_group) = match res_group.split_once('.') {
-        Some((r, g)) => (r, Some(g)),
-        None => (res_group, None),
-    };
-    if res.is_empty() || subresource.contains('/') {
-        bail!(
-            "RESOURCE `{}` is not RESOURCE[.GROUP][/SUBRESOURCE] or a /url",
-            q.resource
-        );
-    }
-    let known = KNOWN
-        .iter()
-        .find(|(r, short, g, _)| {
-            (*r == res || (!short.is_empty() && *short == res))
-                && explicit_group.is_none_or(|e| e == *g)
-        })
-        .or_else(|| {
-            KNOWN
-                .iter()
-                .find(|(r, _, g, _)| *r == res && explicit_group == Some(*g))
-        });
-    let (resource, group, cluster_scoped) = match known {
-        Some((r, _, g, c)) => (r.to_string(), g.to_string(), *c),
-        None => (
-            res.to_owned(),
-            explicit_group.unwrap_or("").to_owned(),
-            false,
-        ),
-    };
-    let namespace = if q.all_namespaces || cluster_scoped {
-        String::new()
-    } else {
-        q.namespace.clone()
-    };
-    Ok(Parsed {
-        verb: q.verb.clone(),
-        group,
-        resource,
-        subresource: subresource.to_owned(),
-        name,
-        namespace,
-        url: None,
-        paths: rest,
-    })
-}
-
 /// Every RBAC object of the inputs, and the problems met reading them.
 fn load(paths: &[PathBuf], max_file_bytes: usize) -> (Vec<Object>, Vec<InputProblem>) {
     let limits = SourceLimits {
@@ -394,50 +155,6 @@ fn report_problems(problems: &[InputProblem]) {
             None => eprintln!("error: {}: {}", p.path, p.message),
         }
     }
-}
-
-/// `file:line` of a field of an object.
-fn location(object: &Object, pointer: &str) -> String {
-    match &object.origin {
-        Origin::File { path, .. } => {
-            format!("{path}:{}", span_of(&object.node, pointer).start.line)
-        }
-        Origin::Api { source } => format!("{source}#{pointer}"),
-    }
-}
-
-/// A grant as JSON: subject, binding, role and rule with their locations.
-fn grant_json(rbac: &Rbac<'_>, g: &Grant) -> Value {
-    let b = &rbac.bindings[g.binding];
-    let s = &b.subjects[g.subject];
-    let role = &rbac.roles[g.rule.role];
-    let rule = rbac.rule(g.rule);
-    json!({
-        "subject": {
-            "kind": format!("{:?}", s.kind),
-            "name": s.name,
-            "namespace": s.service_account_namespace(b.namespace),
-            "description": s.describe(b.namespace),
-        },
-        "binding": {
-            "kind": b.kind(),
-            "name": b.name,
-            "namespace": (!b.cluster).then_some(b.namespace),
-            "location": location(b.object, &format!("/subjects/{}", s.index)),
-        },
-        "role": {
-            "kind": role.kind.as_str(),
-            "name": role.name,
-            "namespace": (!role.namespace.is_empty()).then_some(role.namespace),
-            "builtin": role.builtin,
-        },
-        "rule": {
-            "index": rule.index,
-            "text": rule.describe(),
-            "location": rbac.location(g.rule),
-        },
-        "explanation": rbac.describe_grant(g.binding, g.rule),
-    })
 }
 
 fn can_i(args: CanIArgs) -> Result<u8> {
