@@ -352,7 +352,7 @@ pub(crate) fn namespaces_out_of_scope(
 ) -> Option<String> {
     let model = kept.model::<NetModel>(cx);
     let workloads = &model.borrow_dependent().workloads;
-    let out: Vec<String> = by_namespace(&workloads)
+    let out: Vec<String> = by_namespace(workloads)
         .into_iter()
         .filter(|(ns, list)| !namespace_in_scope(ns, model.borrow_dependent(), list))
         .map(|(ns, list)| format!("{} ({})", show_namespace(&ns), count_workloads(&list)))
@@ -400,7 +400,7 @@ pub(crate) fn refine_default_deny(
     let Prepared {
         network, workloads, ..
     } = prepared;
-    for (namespace, list) in by_namespace(&workloads) {
+    for (namespace, list) in by_namespace(workloads) {
         if !namespace_in_scope(&namespace, prepared, &list) {
             continue;
         }

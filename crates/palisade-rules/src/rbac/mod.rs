@@ -288,13 +288,13 @@ pub(crate) fn report_probes_where(
 ) {
     for b in 0..rbac.bindings.len() {
         let binding = &rbac.bindings[b];
-        if is_bootstrap(binding.object) || grants_full_control(&rbac, b) || !applies(binding) {
+        if is_bootstrap(binding.object) || grants_full_control(rbac, b) || !applies(binding) {
             continue;
         }
         if subjects == Subjects::NamespacedServiceAccounts && binding.cluster {
             continue;
         }
-        let found = granted(&rbac, b, probes);
+        let found = granted(rbac, b, probes);
         if found.is_empty() {
             continue;
         }
@@ -314,13 +314,13 @@ pub(crate) fn report_probes_where(
                 s.describe(binding.namespace),
                 what(&perms),
                 binding.scope(),
-                grant_text(&rbac, b, &rules)
+                grant_text(rbac, b, &rules)
             );
             if !note.is_empty() {
                 message.push_str("; ");
                 message.push_str(note);
             }
-            report_subject(meta, findings, &rbac, b, s.index, message);
+            report_subject(meta, findings, rbac, b, s.index, message);
         }
     }
 }
@@ -419,9 +419,9 @@ pub(crate) fn report_everyone(
                 "{} ({who}) is granted {granted} {} through {}",
                 s.describe(binding.namespace),
                 binding.scope(),
-                grant_text(&rbac, b, &rules)
+                grant_text(rbac, b, &rules)
             );
-            report_subject(meta, findings, &rbac, b, s.index, message);
+            report_subject(meta, findings, rbac, b, s.index, message);
         }
     }
 }

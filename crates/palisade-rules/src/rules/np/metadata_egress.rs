@@ -134,7 +134,7 @@ impl InventoryRule for MetadataEgress {
         let Prepared {
             network, workloads, ..
         } = prepared;
-        for (namespace, list) in by_namespace(&workloads) {
+        for (namespace, list) in by_namespace(workloads) {
             let restricts = network
                 .policies
                 .iter()

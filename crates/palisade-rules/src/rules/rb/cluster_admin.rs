@@ -70,7 +70,7 @@ impl InventoryRule for ClusterAdminBinding {
         let rbac = model.borrow_dependent();
         for b in 0..rbac.bindings.len() {
             let binding = &rbac.bindings[b];
-            if is_bootstrap(binding.object) || !grants_full_control(&rbac, b) {
+            if is_bootstrap(binding.object) || !grants_full_control(rbac, b) {
                 continue;
             }
             let rule = rbac
@@ -96,7 +96,7 @@ impl InventoryRule for ClusterAdminBinding {
                         rbac.describe_grant(b, rule),
                         s.describe(binding.namespace),
                     );
-                    report_subject(&META, findings, &rbac, b, s.index, message);
+                    report_subject(&META, findings, rbac, b, s.index, message);
                     continue;
                 }
                 if is_control_plane(s) {
@@ -113,7 +113,7 @@ impl InventoryRule for ClusterAdminBinding {
                          the Dashboard (or skips its login) acts with these rights",
                     );
                 }
-                report_subject(&META, findings, &rbac, b, s.index, message);
+                report_subject(&META, findings, rbac, b, s.index, message);
             }
         }
     }

@@ -110,13 +110,13 @@ impl InventoryRule for CsrApproval {
         let mut signer: BTreeMap<Identity<'_>, (usize, RuleRef, &'static str)> = BTreeMap::new();
         for b in 0..rbac.bindings.len() {
             let binding = &rbac.bindings[b];
-            if !binding.cluster || is_bootstrap(binding.object) || grants_full_control(&rbac, b) {
+            if !binding.cluster || is_bootstrap(binding.object) || grants_full_control(rbac, b) {
                 continue;
             }
             let approves = rbac.binding_allows(b, &APPROVAL.request());
             let signs = SIGNERS
                 .iter()
-                .find_map(|name| Some((approves_signer(&rbac, b, name)?, *name)));
+                .find_map(|name| Some((approves_signer(rbac, b, name)?, *name)));
             if approves.is_none() && signs.is_none() {
                 continue;
             }
@@ -153,7 +153,7 @@ impl InventoryRule for CsrApproval {
                     rbac.describe_grant(*b, *rule),
                     rbac.describe_grant(*sb, *srule)
                 );
-                report_subject(&META, findings, &rbac, *b, *index, message);
+                report_subject(&META, findings, rbac, *b, *index, message);
             }
         }
     }

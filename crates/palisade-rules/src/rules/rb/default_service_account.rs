@@ -112,7 +112,7 @@ impl InventoryRule for DefaultServiceAccountPermissions {
         let group_prefix = format!("{ALL_SERVICE_ACCOUNTS}:");
         for b in 0..rbac.bindings.len() {
             let binding = &rbac.bindings[b];
-            if is_bootstrap(binding.object) || grants_full_control(&rbac, b) {
+            if is_bootstrap(binding.object) || grants_full_control(rbac, b) {
                 continue;
             }
             let rules: Vec<RuleRef> = rbac
@@ -120,7 +120,7 @@ impl InventoryRule for DefaultServiceAccountPermissions {
                 .filter(|r| writes_or_reads_secrets(rbac.rule(*r)))
                 .collect();
             if rules.is_empty() {
-                low_binding_to_default(&rbac, b, findings);
+                low_binding_to_default(rbac, b, findings);
                 continue;
             }
             for s in &binding.subjects {
@@ -147,9 +147,9 @@ impl InventoryRule for DefaultServiceAccountPermissions {
                 let message = format!(
                     "{who} may write or read Secrets {} through {}",
                     binding.scope(),
-                    grant_text(&rbac, b, &rules)
+                    grant_text(rbac, b, &rules)
                 );
-                report_subject(&META, findings, &rbac, b, s.index, message);
+                report_subject(&META, findings, rbac, b, s.index, message);
             }
         }
     }
