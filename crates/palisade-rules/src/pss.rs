@@ -376,3 +376,20 @@ pub(crate) fn in_user_namespace(pod: &PodTemplate<'_>) -> bool {
 pub(crate) fn q(s: &str) -> String {
     format!("{s:?}")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// `CHECKS` is the standard as `--pod-security` evaluates it; the registry is how every other
+    /// mode runs the same checks. A check in one and not the other would make the modes disagree.
+    #[test]
+    fn the_standard_and_the_registry_hold_the_same_checks() {
+        let standard: BTreeSet<&str> = super::CHECKS.iter().map(|c| c.meta.code).collect();
+        let registered: BTreeSet<&str> = crate::registry::objects()
+            .filter(|r| r.meta.pss_check.is_some())
+            .map(|r| r.meta.code)
+            .collect();
+        assert_eq!(standard, registered);
+    }
+}
