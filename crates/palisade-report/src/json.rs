@@ -48,13 +48,12 @@ impl Reporter for JsonReporter {
         // document, byte for byte what one pretty serialization would write (the snapshot tests
         // hold it to that).
         let frame = serde_json::to_string_pretty(&doc)?;
-        let findings = findings_array(&report.findings)?;
         let (before, after) = frame
             .split_once(EMPTY_FINDINGS)
             .expect("the document has a findings field");
         out.write_all(before.as_bytes())?;
         out.write_all(b"\"findings\": ")?;
-        out.write_all(findings.as_bytes())?;
+        write_findings(&report.findings, out)?;
         out.write_all(after.as_bytes())?;
         out.write_all(b"\n")
     }
@@ -64,25 +63,33 @@ impl Reporter for JsonReporter {
 /// are escaped, so this text can only be the field itself.
 const EMPTY_FINDINGS: &str = "\"findings\": []";
 
-/// The findings array as `serde_json`'s pretty printer writes it two levels deep.
-fn findings_array(findings: &[Finding]) -> io::Result<String> {
+/// Writes the findings array as `serde_json`'s pretty printer writes it two levels deep. Findings
+/// are rendered on every core a block at a time and written in order, so memory holds one block
+/// of text, not the whole array.
+fn write_findings(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     if findings.is_empty() {
-        return Ok("[]".to_owned());
+        return out.write_all(b"[]");
     }
+    const BLOCK: usize = 4096;
     let one = |f: &Finding| -> io::Result<String> {
         let text = serde_json::to_string_pretty(&JsonFinding::from(f))?;
         Ok(text.replace('\n', "\n    "))
     };
-    let items: Vec<String> = if findings.len() > 256 {
-        findings.par_iter().map(one).collect::<io::Result<_>>()?
-    } else {
-        findings.iter().map(one).collect::<io::Result<_>>()?
-    };
-    let mut out = String::with_capacity(items.iter().map(|i| i.len() + 6).sum::<usize>() + 8);
-    out.push_str("[\n    ");
-    out.push_str(&items.join(",\n    "));
-    out.push_str("\n  ]");
-    Ok(out)
+    out.write_all(b"[\n    ")?;
+    for (b, block) in findings.chunks(BLOCK).enumerate() {
+        let items: Vec<String> = if block.len() > 256 {
+            block.par_iter().map(one).collect::<io::Result<_>>()?
+        } else {
+            block.iter().map(one).collect::<io::Result<_>>()?
+        };
+        for (i, item) in items.iter().enumerate() {
+            if b > 0 || i > 0 {
+                out.write_all(b",\n    ")?;
+            }
+            out.write_all(item.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n  ]")
 }
 
 #[derive(Serialize)]

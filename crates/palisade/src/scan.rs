@@ -349,6 +349,14 @@ pub fn run(
     let mut stats = Stats::default();
     let mut context = Vec::new();
     let replaced = replaced_copies(&results, &mut report.notes);
+    // Sized once: a scan of 100,000 objects has hundreds of thousands of findings, and growing
+    // the vector by doubling would copy them again and again.
+    report.findings.reserve(
+        results
+            .iter()
+            .map(|r| r.findings.len() + r.checked.iter().map(|c| c.findings.len()).sum::<usize>())
+            .sum(),
+    );
     let mut control_plane = Vec::new();
     for (file, r) in results.into_iter().enumerate() {
         for (i, c) in r.checked.into_iter().enumerate() {

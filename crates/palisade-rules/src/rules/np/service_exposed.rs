@@ -7,10 +7,12 @@
 //! any traffic to those addresses to the Service, whoever owns them (CVE-2020-8554), and
 //! clusters usually forbid setting it (the DenyServiceExternalIPs admission plugin).
 
+use std::collections::HashMap;
+
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
+    Severity, VersionRange,
 };
 
 use crate::netpol::{namespace_key, pod_in};
@@ -285,16 +287,28 @@ impl InventoryRule for ServiceExposed {
 
     /// Names what each exposed Service reaches: the workloads of the input its selector matches.
     fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        // Indexes, not searches: a scan can hold tens of thousands of Services and workloads.
         let pods: Vec<(&Object, crate::netpol::Pod)> = kept
             .iter()
             .filter(|o| !is_service(o))
             .filter_map(|o| Some((*o, pod_in(o, true)?)))
             .collect();
+        // (namespace, label key, label value) → the pods carrying it, in input order.
+        let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (i, (_, pod)) in pods.iter().enumerate() {
+            for (k, v) in pod.labels.iter() {
+                by_label
+                    .entry((pod.namespace.as_str(), k.as_str(), v.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let mut services: HashMap<ObjectRef, &Object> = HashMap::new();
+        for o in kept.iter().copied().filter(|o| is_service(o)) {
+            services.entry(o.reference()).or_insert(o);
+        }
         for f in findings.iter_mut().filter(|f| f.code == META.code) {
-            let Some(service) = kept
-                .iter()
-                .find(|o| is_service(o) && f.object.as_ref().is_some_and(|r| r.is(o)))
-            else {
+            let Some(service) = f.object.as_ref().and_then(|r| services.get(r)).copied() else {
                 continue;
             };
             let selector: Vec<(&str, &str)> = service
@@ -311,13 +325,23 @@ impl InventoryRule for ServiceExposed {
                 continue;
             }
             let namespace = namespace_key(service, true);
-            let reached: Vec<String> = pods
+            // The pods with the selector's rarest pair, then the others checked on each.
+            let candidates = selector
                 .iter()
+                .map(|(k, v)| {
+                    by_label
+                        .get(&(namespace.as_str(), *k, *v))
+                        .map_or(&[][..], Vec::as_slice)
+                })
+                .min_by_key(|list| list.len())
+                .unwrap_or(&[]);
+            let reached: Vec<String> = candidates
+                .iter()
+                .map(|&i| &pods[i])
                 .filter(|(_, pod)| {
-                    pod.namespace == namespace
-                        && selector
-                            .iter()
-                            .all(|(k, v)| pod.labels.get(*k).map(String::as_str) == Some(*v))
+                    selector
+                        .iter()
+                        .all(|(k, v)| pod.labels.get(*k).map(String::as_str) == Some(*v))
                 })
                 .map(|(o, _)| format!("{} {}", o.kind(), o.name().unwrap_or("(unnamed)")))
                 .collect();
