@@ -113,7 +113,7 @@ fn name_containers(pointer: &str, container: Option<&str>) -> String {
             out.push_str("name=");
             // A name cannot hold `/` (DNS-1123 label), but an invalid manifest's could: escape
             // as JSON pointers do.
-            out.push_str(&name.replace('~', "~0").replace('/', "~1"));
+            out.push_str(&crate::yaml::escape_pointer(name));
             replaced = true;
         } else {
             out.push_str(segment);

@@ -14,6 +14,7 @@ mod fix_cmd;
 mod harden_cmd;
 mod netpol_cmd;
 mod node_cmd;
+mod prefilter;
 mod probe_cmd;
 mod rbac_cmd;
 mod render;

@@ -357,3 +357,35 @@ fn scan_reports_np_rules_and_honours_exemptions() {
         .unwrap()
         .contains("no NetworkPolicy in the scanned files restricts their egress"));
 }
+
+/// A NetworkPolicy whose `kind` is an explicit key (`? kind`) isolates like any other. The old
+/// text prefilter looked for `kind:` and skipped this document, answering "reachable" for a
+/// connection the policy blocks.
+#[test]
+fn explicit_kind_keys_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "deny.yaml",
+        "apiVersion: networking.k8s.io/v1\n? kind\n: NetworkPolicy\nmetadata:\n  name: deny\n  \
+         namespace: shop\nspec:\n  podSelector: {}\n---\n\
+         {\"apiVersion\": \"networking.k8s.io/v1\", \"kind\": \"Network\\u0050olicy\", \
+         \"metadata\": {\"name\": \"deny-egress\", \"namespace\": \"dev\"}, \
+         \"spec\": {\"podSelector\": {}, \"policyTypes\": [\"Egress\"]}}\n",
+    );
+    let (code, out, err) = can_reach(
+        &[
+            "--from",
+            "dev/app=x",
+            "--to",
+            "shop/app=db",
+            "--port",
+            "5432",
+        ],
+        &p,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("blocked"), "{out}");
+    assert!(out.contains("NetworkPolicy shop/deny"), "{out}");
+    assert!(out.contains("NetworkPolicy dev/deny-egress"), "{out}");
+}

@@ -419,3 +419,26 @@ fn scan_reports_rbac_rules_across_files() {
     }
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// RBAC objects whose API group the text does not spell literally (an escape in a
+/// double-quoted `apiVersion`) are read: the prefilter parses any document it cannot rule out.
+#[test]
+fn escaped_api_groups_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rbac.yaml"),
+        "apiVersion: \"rbac.authorization.k8s\\x2eio/v1\"\nkind: RoleBinding\n\
+         metadata: {name: view, namespace: shop}\n\
+         roleRef: {apiGroup: \"rbac.authorization.k8s\\x2eio\", kind: ClusterRole, name: view}\n\
+         subjects: [{kind: User, name: jane}]\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &[
+            "rbac", "can-i", "list", "pods", "-n", "shop", "--as", "jane",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.starts_with("yes"), "{out}");
+}

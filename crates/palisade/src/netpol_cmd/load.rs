@@ -7,17 +7,17 @@ use palisade_core::source::SourceLimits;
 use palisade_core::Object;
 use palisade_rules::netpol::{self, Pod};
 
-use super::filter::Needles;
+use crate::prefilter::Prefilter;
 use crate::scan::{self, RawInput};
 
-/// Parses the documents of `texts` that `needles` want; input problems go to `problems`.
+/// Parses the documents of `texts` that `filter` wants; input problems go to `problems`.
 pub(super) fn load(
     texts: &[RawInput],
-    needles: &Needles,
+    filter: &Prefilter,
     limits: &SourceLimits,
     problems: &mut Vec<InputProblem>,
 ) -> Vec<Object> {
-    let (objects, more) = scan::load_objects(texts, limits, &|t| needles.wanted(t));
+    let (objects, more) = scan::load_objects(texts, limits, &|t| filter.wanted(t));
     problems.extend(more);
     // A problem met by both passes is reported once.
     let mut seen = std::collections::HashSet::new();

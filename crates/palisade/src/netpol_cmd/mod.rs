@@ -4,11 +4,10 @@
 //! The question must be answered fast on large inputs (a whole repository of manifests), so the
 //! input is read the way `scan` reads it but only the documents that can matter are parsed: those
 //! that mention `NetworkPolicy` or `Namespace` and, when a named port must be resolved, the
-//! workloads that could be the destination. The filter looks at raw text and errs towards parsing:
-//! a document whose text could spell a kind through escape sequences is parsed too.
+//! workloads that could be the destination. The filter is the shared [`crate::prefilter`]: it
+//! skips only a document that certainly holds none of those words.
 
 mod answer;
-mod filter;
 mod load;
 mod peer;
 
@@ -24,9 +23,9 @@ use palisade_rules::netpol::{
 };
 use rayon::prelude::*;
 
+use crate::prefilter::Prefilter;
 use crate::scan::{self, RawInput};
 use answer::{locate, to_json, write_text, Question};
-use filter::Needles;
 use load::{load, ports_of_matching};
 use peer::{parse_peer, parse_port, PeerArg, PortArg};
 
@@ -142,8 +141,8 @@ fn can_reach(args: CanReachArgs) -> Result<u8> {
         .par_iter()
         .map(|i| scan::read_input(i, &limits))
         .collect();
-    let policy_needles = Needles::kinds(&["NetworkPolicy", "Namespace"]);
-    let mut objects = load(&texts, &policy_needles, &limits, &mut problems);
+    let policies_filter = Prefilter::any_scalar(&["NetworkPolicy", "Namespace"]);
+    let mut objects = load(&texts, &policies_filter, &limits, &mut problems);
     let network = Network::new(objects.iter(), Options::for_version(version));
 
     // The destination's container ports, for named ports in `--port` or in the policies.
@@ -169,8 +168,8 @@ fn can_reach(args: CanReachArgs) -> Result<u8> {
         if named_in_policies || named_query {
             let mut words: Vec<&str> = vec!["containerPort"];
             words.extend(labels.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]));
-            let workload_needles = Needles::all(&words);
-            let workloads = load(&texts, &workload_needles, &limits, &mut problems);
+            let workloads_filter = Prefilter::all_scalars(&words);
+            let workloads = load(&texts, &workloads_filter, &limits, &mut problems);
             destination_ports = ports_of_matching(&workloads, namespace, labels);
             objects.extend(workloads);
         }

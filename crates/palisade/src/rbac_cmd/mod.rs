@@ -1,8 +1,9 @@
 //! `palisade rbac can-i` and `palisade rbac who-can`: questions to the RBAC engine about the
 //! Roles, ClusterRoles and bindings in manifests, following `kubectl auth can-i` conventions.
 //!
-//! Only documents that mention the RBAC API group are parsed (an RBAC object's `apiVersion`
-//! always does), so a query over a large tree of manifests answers in milliseconds.
+//! Only documents that may name the RBAC API group are parsed (an RBAC object's `apiVersion`
+//! always does; the shared [`crate::prefilter`] decides), so a query over a large tree of
+//! manifests answers in milliseconds.
 
 mod answer;
 mod query;
@@ -18,6 +19,7 @@ use palisade_core::Object;
 use palisade_rules::rbac::{self, Decision, Rbac, UserInfo};
 use serde_json::json;
 
+use crate::prefilter::Prefilter;
 use crate::scan;
 use answer::{grant_json, location};
 use query::parse_query;
@@ -138,10 +140,10 @@ fn load(paths: &[PathBuf], max_file_bytes: usize) -> (Vec<Object>, Vec<InputProb
         max_file_bytes,
         ..SourceLimits::default()
     };
-    // Most files hold no RBAC object: only documents naming the RBAC API group are parsed.
-    let group = memchr::memmem::Finder::new(rbac::model::RBAC_GROUP);
-    let wanted = |t: &[u8]| group.find(t).is_some();
-    let (objects, problems) = scan::load_paths(paths, &limits, &wanted);
+    // Most files hold no RBAC object: only documents that may name the RBAC API group (an RBAC
+    // object's `apiVersion` does) are parsed.
+    let filter = Prefilter::any_text(&[rbac::model::RBAC_GROUP]);
+    let (objects, problems) = scan::load_paths(paths, &limits, &|t| filter.wanted(t));
     (
         objects.into_iter().filter(rbac::is_rbac).collect(),
         problems,
