@@ -144,3 +144,25 @@ pub fn declared_codes(dir: &std::path::Path) -> std::io::Result<Vec<(String, std
     out.sort();
     Ok(out)
 }
+
+/// Panics, naming each file, when a code declared under `dir` (see [`declared_codes`]) is not among
+/// `registered`: each rule crate's registry test, so a forgotten [`register!`] fails a test.
+pub fn assert_all_registered(dir: &std::path::Path, registered: &[&str]) {
+    let declared = declared_codes(dir)
+        .unwrap_or_else(|e| panic!("cannot read the rule sources in {}: {e}", dir.display()));
+    assert!(
+        declared.len() > 10,
+        "found only {} rule declarations in {}",
+        declared.len(),
+        dir.display()
+    );
+    let missing: Vec<String> = declared
+        .iter()
+        .filter(|(code, _)| !registered.contains(&code.as_str()))
+        .map(|(code, path)| format!("{code} ({})", path.display()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "declared but not registered: {missing:?}"
+    );
+}

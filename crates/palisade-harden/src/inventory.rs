@@ -548,7 +548,7 @@ fn workload(
             .get("hostNetwork")
             .and_then(Node::bool_intent)
             .unwrap_or(false),
-        dashboard: netpol::is_dashboard(o),
+        dashboard: palisade_rules::dashboard::is_dashboard(o),
         ingress_controller,
         service_account,
         mounts_token,

@@ -191,9 +191,11 @@ pub(crate) fn keep(o: &Object) -> Option<Object> {
             &["initContainers", "name"],
         ],
         // Exemptions are read from annotations; findings added in `refine` need them.
+        // The object's own labels: `dashboard::is_dashboard` reads them too.
         &[
             &["metadata", "ownerReferences"],
             &["metadata", "annotations"],
+            &["metadata", "labels"],
         ],
     )
 }
@@ -223,7 +225,7 @@ pub(crate) fn workloads<'a>(kept: &[&'a Object]) -> Vec<Workload<'a>> {
                     .get("hostNetwork")
                     .and_then(Node::bool_intent)
                     .unwrap_or(false),
-                dashboard: is_dashboard(o),
+                dashboard: crate::dashboard::is_dashboard(o),
                 labels_pointer: format!("{}/labels", template.meta_pointer),
                 pod,
             })
@@ -238,27 +240,6 @@ pub(crate) fn is_controlled(o: &Object) -> bool {
         .unwrap_or(&[])
         .iter()
         .any(|r| r.get("controller").and_then(Node::bool_intent) == Some(true))
-}
-
-/// The Kubernetes Dashboard: pods labelled `k8s-app: kubernetes-dashboard` (the label of the
-/// upstream manifests and of the guide's deny-dashboard policy), or running its image
-/// (`kubernetesui/dashboard…`, `…/kubernetes-dashboard…`; not the metrics scraper).
-pub fn is_dashboard(o: &Object) -> bool {
-    let Some(template) = o.pod_template() else {
-        return false;
-    };
-    let labelled = template
-        .metadata
-        .and_then(|m| m.path(&["labels", "k8s-app"]))
-        .and_then(Node::as_str)
-        == Some("kubernetes-dashboard");
-    labelled
-        || template.containers().any(|c| {
-            c.node
-                .get("image")
-                .and_then(Node::as_str)
-                .is_some_and(crate::dashboard::is_dashboard_image)
-        })
 }
 
 /// Where a namespace-level finding goes: the Namespace object when the inventory has it (its
