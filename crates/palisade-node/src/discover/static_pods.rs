@@ -129,7 +129,10 @@ pub fn pod_components(
         let command = c.node.get("command").map(Node::items).unwrap_or(&[]);
         let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
         let image = c.node.get("image").and_then(Node::as_str).unwrap_or("");
-        let (image_name, tag) = split_image(image);
+        // The repository's last component names the component (`…/kube-apiserver:v1.31.2`).
+        let reference = palisade_core::image::ImageRef::split(image);
+        let image_name = reference.path.rsplit('/').next().unwrap_or("");
+        let tag = reference.tag.as_deref();
         let binary = command
             .first()
             .and_then(Node::as_str)
@@ -198,16 +201,6 @@ pub fn pod_components(
         ));
     }
     out
-}
-
-/// `registry.k8s.io/kube-apiserver:v1.29.3` → (`kube-apiserver`, `v1.29.3`).
-fn split_image(image: &str) -> (&str, Option<&str>) {
-    let image = image.split('@').next().unwrap_or(image);
-    let last = image.rsplit('/').next().unwrap_or(image);
-    match last.split_once(':') {
-        Some((name, tag)) => (name, Some(tag)),
-        None => (last, None),
-    }
 }
 
 /// A static pod container's volume mounts, each with the node path of its `hostPath` volume,
