@@ -140,8 +140,9 @@ pub struct Finding {
     pub related: Option<ObjectRef>,
     /// What is wrong.
     pub message: String,
-    /// What to do about it.
-    pub help: String,
+    /// What to do about it: the rule's advice ([`crate::RuleMeta::help`]), shared by every
+    /// finding of the rule rather than copied into each.
+    pub help: &'static str,
     /// Set when an exemption covers this finding: the reason given.
     pub suppressed: Option<String>,
     /// Set when a baseline (`--baseline`) already holds this finding: it is reported but does not

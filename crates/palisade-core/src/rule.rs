@@ -210,7 +210,7 @@ impl<'a> Emitter<'a> {
             container: None,
             related: None,
             message: message.into(),
-            help: self.meta.help.to_owned(),
+            help: self.meta.help,
             suppressed: None,
             baselined: false,
             fix: None,

@@ -207,7 +207,7 @@ fn finding_result(
         properties.insert("pssCheck".into(), Value::from(check));
     }
     if !f.help.is_empty() {
-        properties.insert("help".into(), Value::from(f.help.as_str()));
+        properties.insert("help".into(), Value::from(f.help));
     }
     let mut r = json!({
         "source": "palisade",

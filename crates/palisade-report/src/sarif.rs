@@ -420,8 +420,8 @@ impl<'r> Rule<'r> {
             short_description: Message { text: f.rule },
             full_description: None,
             help: (!f.help.is_empty()).then(|| Help {
-                text: f.help.clone(),
-                markdown: f.help.clone(),
+                text: f.help.to_owned(),
+                markdown: f.help.to_owned(),
             }),
             default_configuration: Configuration {
                 level: severity_level(f.severity),
@@ -742,7 +742,7 @@ mod tests {
             container: Some("app".to_owned()),
             related: None,
             message: "container \"app\" runs privileged".to_owned(),
-            help: String::new(),
+            help: "",
             suppressed: None,
             baselined: false,
             fix: None,

@@ -210,7 +210,7 @@ fn finding(s: &mut String, paint: Paint, f: &Finding, lines: Option<&LineIndex<'
         frame(s, paint, lines, *pos, *end, severity_style(f.severity));
     }
     if !f.help.is_empty() {
-        let _ = writeln!(s, "  {} {}", paint.paint(CYAN, "help:"), clean(&f.help));
+        let _ = writeln!(s, "  {} {}", paint.paint(CYAN, "help:"), clean(f.help));
     }
 }
 
@@ -738,7 +738,7 @@ mod tests {
             container: None,
             related: None,
             message: message.to_owned(),
-            help: "drop it".to_owned(),
+            help: "drop it",
             suppressed: None,
             baselined: false,
             fix: None,

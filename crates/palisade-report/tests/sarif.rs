@@ -74,7 +74,7 @@ fn cluster_finding_without_file_is_valid_sarif() {
         container: Some("agent".to_owned()),
         related: None,
         message: "container \"agent\" runs privileged".to_owned(),
-        help: String::new(),
+        help: "",
         suppressed: None,
         baselined: false,
         fix: None,

@@ -91,7 +91,7 @@ impl Outcomes {
             container: None,
             related: None,
             message: message.into(),
-            help: meta.help.to_owned(),
+            help: meta.help,
             suppressed: None,
             baselined: false,
             fix: None,

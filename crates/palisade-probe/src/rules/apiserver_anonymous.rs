@@ -57,7 +57,7 @@ pub fn finding(source: &Arc<str>, path: &str, severity: Severity, message: Strin
         container: None,
         related: None,
         message,
-        help: META.help.to_owned(),
+        help: META.help,
         suppressed: None,
         baselined: false,
         fix: None,

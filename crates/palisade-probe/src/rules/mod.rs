@@ -148,7 +148,7 @@ impl Findings<'_> {
             container: None,
             related: None,
             message,
-            help: meta.help.to_owned(),
+            help: meta.help,
             suppressed: None,
             baselined: false,
             fix: None,

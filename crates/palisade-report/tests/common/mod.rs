@@ -159,7 +159,7 @@ fn finding(meta: &'static RuleMeta, location: Location, message: &str) -> Findin
         container: None,
         related: None,
         message: message.to_owned(),
-        help: meta.help.to_owned(),
+        help: meta.help,
         suppressed: None,
         baselined: false,
         fix: None,
@@ -220,7 +220,7 @@ pub fn report() -> ScanReport {
         related: None,
         message: "Pod \"debug\" has no namespace: it lands in whatever namespace is current"
             .to_owned(),
-        help: "set `metadata.namespace`".to_owned(),
+        help: "set `metadata.namespace`",
         suppressed: None,
         baselined: false,
         fix: None,

@@ -51,7 +51,7 @@ pub fn finding(path: &Arc<str>, dup: &DuplicateKey) -> Finding {
             "key `{}` is written twice (lines {} and {}); Kubernetes keeps the value on line {}",
             dup.key, dup.first.start.line, dup.second.start.line, dup.second.start.line
         ),
-        help: META.help.to_owned(),
+        help: META.help,
         suppressed: None,
         baselined: false,
         fix: None,
