@@ -10,7 +10,9 @@
 
 use std::sync::Arc;
 
-use palisade_core::{Context, Emitter, Finding, Model, Object, ObjectRef, RuleMeta};
+use palisade_core::{
+    Context, Emitter, Finding, InventoryRule, Kept, Model, Object, ObjectRef, RuleMeta,
+};
 
 pub mod authorizer;
 pub mod builtin;
@@ -48,6 +50,39 @@ pub fn is_bootstrap(object: &Object) -> bool {
             .annotation("rbac.authorization.kubernetes.io/autoupdate")
             .is_some();
     default_name && labelled
+}
+
+/// The inventory stage of the rules that report who is granted any of a set of requests (RB214,
+/// RB215, RB216, RB218, RB219, RB222): each rule file gives its declaration, its requests and its
+/// wording; reading the grants is this one implementation.
+pub(crate) struct GrantRule {
+    pub(crate) meta: &'static RuleMeta,
+    pub(crate) probes: &'static [Probe],
+    pub(crate) subjects: Subjects,
+    /// What a subject granted `perms` may do, for the message.
+    pub(crate) what: fn(&[Probe]) -> String,
+}
+
+impl InventoryRule for GrantRule {
+    fn keep(&self, object: &Object) -> Option<Object> {
+        keep_rbac(object)
+    }
+
+    fn keep_group(&self) -> Option<&'static str> {
+        Some("rbac")
+    }
+
+    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
+        report_probes(
+            self.meta,
+            kept.model::<RbacModel>(cx).borrow_dependent(),
+            findings,
+            self.probes,
+            self.subjects,
+            &self.what,
+            "",
+        );
+    }
 }
 
 self_cell::self_cell!(

@@ -1,10 +1,8 @@
 //! RB222 `admission-webhook-write`: a subject may change admission webhooks or policies.
 
-use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
-};
+use palisade_core::{KubeVersion, RuleMeta, Severity, VersionRange};
 
-use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
+use crate::rbac::{GrantRule, Probe, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB222",
@@ -38,9 +36,12 @@ static META: RuleMeta = RuleMeta {
     help: "restrict admission webhook write access with resourceNames",
 };
 
-pub struct AdmissionWebhookWrite;
-
-pub static RULE: AdmissionWebhookWrite = AdmissionWebhookWrite;
+pub(crate) static RULE: GrantRule = GrantRule {
+    meta: &META,
+    probes: PROBES,
+    subjects: Subjects::Ordinary,
+    what,
+};
 
 palisade_core::register!(palisade_core::Rule {
     meta: &META,
@@ -68,26 +69,4 @@ fn what(perms: &[Probe]) -> String {
         "may rewrite or switch off admission control ({})",
         crate::rbac::labels(perms)
     )
-}
-
-impl InventoryRule for AdmissionWebhookWrite {
-    fn keep(&self, object: &Object) -> Option<Object> {
-        keep_rbac(object)
-    }
-
-    fn keep_group(&self) -> Option<&'static str> {
-        Some("rbac")
-    }
-
-    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_probes(
-            &META,
-            kept.model::<RbacModel>(cx).borrow_dependent(),
-            findings,
-            PROBES,
-            Subjects::Ordinary,
-            &what,
-            "",
-        );
-    }
 }

@@ -1,10 +1,8 @@
 //! RB215 `cluster-wide-secret-read`: a subject may read the Secrets of every namespace.
 
-use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
-};
+use palisade_core::{KubeVersion, RuleMeta, Severity, VersionRange};
 
-use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
+use crate::rbac::{GrantRule, Probe, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB215",
@@ -36,9 +34,12 @@ static META: RuleMeta = RuleMeta {
     help: "grant Secret access per namespace and by name",
 };
 
-pub struct ClusterSecretRead;
-
-pub static RULE: ClusterSecretRead = ClusterSecretRead;
+pub(crate) static RULE: GrantRule = GrantRule {
+    meta: &META,
+    probes: PROBES,
+    subjects: Subjects::Ordinary,
+    what,
+};
 
 palisade_core::register!(palisade_core::Rule {
     meta: &META,
@@ -54,26 +55,4 @@ const PROBES: &[Probe] = &[
 
 fn what(perms: &[Probe]) -> String {
     format!("may read Secrets ({})", crate::rbac::labels(perms))
-}
-
-impl InventoryRule for ClusterSecretRead {
-    fn keep(&self, object: &Object) -> Option<Object> {
-        keep_rbac(object)
-    }
-
-    fn keep_group(&self) -> Option<&'static str> {
-        Some("rbac")
-    }
-
-    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_probes(
-            &META,
-            kept.model::<RbacModel>(cx).borrow_dependent(),
-            findings,
-            PROBES,
-            Subjects::Ordinary,
-            &what,
-            "",
-        );
-    }
 }

@@ -1,11 +1,9 @@
 //! RB218 `escalate-bind-impersonate`: a subject holds one of the verbs that bypass RBAC's own
 //! escalation checks.
 
-use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
-};
+use palisade_core::{KubeVersion, RuleMeta, Severity, VersionRange};
 
-use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
+use crate::rbac::{GrantRule, Probe, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB218",
@@ -39,9 +37,12 @@ static META: RuleMeta = RuleMeta {
     help: "remove escalate, bind and impersonate, or restrict them with resourceNames",
 };
 
-pub struct EscalateBindImpersonate;
-
-pub static RULE: EscalateBindImpersonate = EscalateBindImpersonate;
+pub(crate) static RULE: GrantRule = GrantRule {
+    meta: &META,
+    probes: PROBES,
+    subjects: Subjects::Ordinary,
+    what,
+};
 
 palisade_core::register!(palisade_core::Rule {
     meta: &META,
@@ -66,26 +67,4 @@ fn what(perms: &[Probe]) -> String {
         "may get rights it does not hold ({})",
         crate::rbac::labels(perms)
     )
-}
-
-impl InventoryRule for EscalateBindImpersonate {
-    fn keep(&self, object: &Object) -> Option<Object> {
-        keep_rbac(object)
-    }
-
-    fn keep_group(&self) -> Option<&'static str> {
-        Some("rbac")
-    }
-
-    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_probes(
-            &META,
-            kept.model::<RbacModel>(cx).borrow_dependent(),
-            findings,
-            PROBES,
-            Subjects::Ordinary,
-            &what,
-            "",
-        );
-    }
 }

@@ -1,10 +1,8 @@
 //! RB219 `nodes-proxy`: a subject may reach the kubelet API through `nodes/proxy`.
 
-use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
-};
+use palisade_core::{KubeVersion, RuleMeta, Severity, VersionRange};
 
-use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
+use crate::rbac::{GrantRule, Probe, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB219",
@@ -33,9 +31,12 @@ static META: RuleMeta = RuleMeta {
     help: "use nodes/metrics or nodes/stats instead of nodes/proxy",
 };
 
-pub struct NodesProxy;
-
-pub static RULE: NodesProxy = NodesProxy;
+pub(crate) static RULE: GrantRule = GrantRule {
+    meta: &META,
+    probes: PROBES,
+    subjects: Subjects::Ordinary,
+    what,
+};
 
 palisade_core::register!(palisade_core::Rule {
     meta: &META,
@@ -52,26 +53,4 @@ fn what(perms: &[Probe]) -> String {
         "may call the kubelet API of every node, exec in its pods included ({})",
         crate::rbac::labels(perms)
     )
-}
-
-impl InventoryRule for NodesProxy {
-    fn keep(&self, object: &Object) -> Option<Object> {
-        keep_rbac(object)
-    }
-
-    fn keep_group(&self) -> Option<&'static str> {
-        Some("rbac")
-    }
-
-    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_probes(
-            &META,
-            kept.model::<RbacModel>(cx).borrow_dependent(),
-            findings,
-            PROBES,
-            Subjects::Ordinary,
-            &what,
-            "",
-        );
-    }
 }

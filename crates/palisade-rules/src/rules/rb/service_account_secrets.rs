@@ -1,11 +1,9 @@
 //! RB214 `service-account-reads-secrets`: a service account may read every Secret of a
 //! namespace.
 
-use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
-};
+use palisade_core::{KubeVersion, RuleMeta, Severity, VersionRange};
 
-use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
+use crate::rbac::{GrantRule, Probe, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB214",
@@ -34,9 +32,12 @@ static META: RuleMeta = RuleMeta {
     help: "restrict Secret access with resourceNames",
 };
 
-pub struct ServiceAccountSecrets;
-
-pub static RULE: ServiceAccountSecrets = ServiceAccountSecrets;
+pub(crate) static RULE: GrantRule = GrantRule {
+    meta: &META,
+    probes: PROBES,
+    subjects: Subjects::NamespacedServiceAccounts,
+    what,
+};
 
 palisade_core::register!(palisade_core::Rule {
     meta: &META,
@@ -51,26 +52,4 @@ const PROBES: &[Probe] = &[
 
 fn what(perms: &[Probe]) -> String {
     format!("may read every Secret ({})", crate::rbac::labels(perms))
-}
-
-impl InventoryRule for ServiceAccountSecrets {
-    fn keep(&self, object: &Object) -> Option<Object> {
-        keep_rbac(object)
-    }
-
-    fn keep_group(&self) -> Option<&'static str> {
-        Some("rbac")
-    }
-
-    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_probes(
-            &META,
-            kept.model::<RbacModel>(cx).borrow_dependent(),
-            findings,
-            PROBES,
-            Subjects::NamespacedServiceAccounts,
-            &what,
-            "",
-        );
-    }
 }

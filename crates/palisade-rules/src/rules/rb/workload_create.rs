@@ -1,11 +1,9 @@
 //! RB216 `can-create-workloads`: a subject may create pods or workloads, and so run code as any
 //! service account of the namespace, with any Secret mounted.
 
-use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
-};
+use palisade_core::{KubeVersion, RuleMeta, Severity, VersionRange};
 
-use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
+use crate::rbac::{GrantRule, Probe, Subjects};
 
 static META: RuleMeta = RuleMeta {
     code: "RB216",
@@ -37,9 +35,12 @@ static META: RuleMeta = RuleMeta {
     help: "limit who may create workloads; enforce Pod Security Admission where they can",
 };
 
-pub struct WorkloadCreate;
-
-pub static RULE: WorkloadCreate = WorkloadCreate;
+pub(crate) static RULE: GrantRule = GrantRule {
+    meta: &META,
+    probes: PROBES,
+    subjects: Subjects::Ordinary,
+    what,
+};
 
 palisade_core::register!(palisade_core::Rule {
     meta: &META,
@@ -62,26 +63,4 @@ fn what(perms: &[Probe]) -> String {
         "may run pods as any service account of the namespace ({})",
         crate::rbac::labels(perms)
     )
-}
-
-impl InventoryRule for WorkloadCreate {
-    fn keep(&self, object: &Object) -> Option<Object> {
-        keep_rbac(object)
-    }
-
-    fn keep_group(&self) -> Option<&'static str> {
-        Some("rbac")
-    }
-
-    fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
-        report_probes(
-            &META,
-            kept.model::<RbacModel>(cx).borrow_dependent(),
-            findings,
-            PROBES,
-            Subjects::Ordinary,
-            &what,
-            "",
-        );
-    }
 }
