@@ -132,12 +132,14 @@ pub struct Finding {
     /// The upstream Pod Security Standards check ID, for findings of those checks.
     pub pss_check: Option<&'static str>,
     pub location: Location,
-    pub object: Option<ObjectRef>,
+    /// Shared by every finding about the object (a workload has dozens): see
+    /// [`crate::rule::Emitter::with_reference`].
+    pub object: Option<Arc<ObjectRef>>,
     /// The container a per-container finding is about.
     pub container: Option<String>,
     /// Another object the verdict depends on (the ServiceAccount whose token a pod mounts); see
     /// [`crate::rule::InventoryRule`].
-    pub related: Option<ObjectRef>,
+    pub related: Option<Box<ObjectRef>>,
     /// What is wrong.
     pub message: String,
     /// What to do about it: the rule's advice ([`crate::RuleMeta::help`]), shared by every

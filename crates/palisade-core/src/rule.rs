@@ -1,13 +1,14 @@
 //! The rule interface. Rules read objects (or the whole inventory) and emit findings; they never do
 //! I/O, so the same rules serve files, a live cluster and the admission webhook.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use crate::kept::{Kept, Models};
 use crate::registry::Rule;
 
 use crate::finding::{Finding, Location, Severity};
-use crate::object::{span_of, Container, Object, Origin};
+use crate::object::{span_of, Container, Object, ObjectRef, Origin};
 use crate::report::NotEvaluated;
 use crate::version::{KubeVersion, VersionRange};
 
@@ -175,11 +176,49 @@ pub struct Emitter<'a> {
     object: &'a Object,
     meta: &'static RuleMeta,
     out: &'a mut Vec<Finding>,
+    /// The object's reference, made on the first finding and shared by the rest.
+    reference: Reference<'a>,
+}
+
+/// Where an emitter gets the reference its findings carry.
+enum Reference<'a> {
+    Own(OnceCell<Arc<ObjectRef>>),
+    Shared(&'a OnceCell<Arc<ObjectRef>>),
 }
 
 impl<'a> Emitter<'a> {
     pub fn new(object: &'a Object, meta: &'static RuleMeta, out: &'a mut Vec<Finding>) -> Self {
-        Emitter { object, meta, out }
+        Emitter {
+            object,
+            meta,
+            out,
+            reference: Reference::Own(OnceCell::new()),
+        }
+    }
+
+    /// An emitter whose findings share `reference` with every other emitter given the same cell:
+    /// the engine gives all rules checking one object one cell, so the object's identity is
+    /// stored once however many findings it gets.
+    pub fn with_reference(
+        object: &'a Object,
+        meta: &'static RuleMeta,
+        out: &'a mut Vec<Finding>,
+        reference: &'a OnceCell<Arc<ObjectRef>>,
+    ) -> Self {
+        Emitter {
+            object,
+            meta,
+            out,
+            reference: Reference::Shared(reference),
+        }
+    }
+
+    fn reference(&self) -> Arc<ObjectRef> {
+        let cell = match &self.reference {
+            Reference::Own(cell) => cell,
+            Reference::Shared(cell) => *cell,
+        };
+        Arc::clone(cell.get_or_init(|| Arc::new(self.object.reference())))
     }
 
     /// Reports a finding at `pointer` (a JSON pointer inside the object; it may name a missing
@@ -206,7 +245,7 @@ impl<'a> Emitter<'a> {
             severity: self.meta.severity,
             pss_check: self.meta.pss_check,
             location,
-            object: Some(self.object.reference()),
+            object: Some(self.reference()),
             container: None,
             related: None,
             message: message.into(),

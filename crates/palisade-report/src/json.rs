@@ -209,7 +209,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             end_line: end.map(|p| p.line),
             end_column: end.map(|p| p.col),
             pointer: f.location.pointer(),
-            object: f.object.as_ref().map(JsonObject::from),
+            object: f.object.as_deref().map(JsonObject::from),
             container: f.container.as_deref(),
             message: &f.message,
             help: f.help,

@@ -733,12 +733,12 @@ mod tests {
                 end: Pos { line, col: 23 },
                 pointer: pointer.to_owned(),
             },
-            object: Some(ObjectRef {
+            object: Some(std::sync::Arc::new(ObjectRef {
                 api_version: "apps/v1".to_owned(),
                 kind: "Deployment".to_owned(),
                 namespace: Some("prod".to_owned()),
                 name: Some("web".to_owned()),
-            }),
+            })),
             container: Some("app".to_owned()),
             related: None,
             message: "container \"app\" runs privileged".to_owned(),
@@ -797,10 +797,20 @@ mod tests {
         other_code.code = "PS102";
         assert_ne!(fingerprint(&other_code), base);
         let mut other_object = finding("deploy/web.yaml", 14, P);
-        other_object.object.as_mut().unwrap().name = Some("api".to_owned());
+        other_object
+            .object
+            .as_mut()
+            .map(std::sync::Arc::make_mut)
+            .unwrap()
+            .name = Some("api".to_owned());
         assert_ne!(fingerprint(&other_object), base);
         let mut cluster_scoped = finding("deploy/web.yaml", 14, P);
-        cluster_scoped.object.as_mut().unwrap().namespace = None;
+        cluster_scoped
+            .object
+            .as_mut()
+            .map(std::sync::Arc::make_mut)
+            .unwrap()
+            .namespace = None;
         assert_ne!(fingerprint(&cluster_scoped), base);
     }
 

@@ -729,12 +729,12 @@ mod tests {
                 source: Arc::from("cluster"),
                 pointer: "/spec/containers/0/securityContext/privileged".to_owned(),
             },
-            object: Some(ObjectRef {
+            object: Some(std::sync::Arc::new(ObjectRef {
                 api_version: "v1".to_owned(),
                 kind: "Pod".to_owned(),
                 namespace: Some("kube-system".to_owned()),
                 name: Some("agent".to_owned()),
-            }),
+            })),
             container: None,
             related: None,
             message: message.to_owned(),
@@ -775,7 +775,11 @@ mod tests {
     #[test]
     fn cluster_findings_are_ordered_by_object() {
         let mut b = cluster_finding("second");
-        b.object.as_mut().unwrap().name = Some("zeta".to_owned());
+        b.object
+            .as_mut()
+            .map(std::sync::Arc::make_mut)
+            .unwrap()
+            .name = Some("zeta".to_owned());
         let mut report = report_with(b);
         report.findings.push(cluster_finding("first"));
         report.stats.objects = 2;

@@ -65,12 +65,12 @@ fn cluster_finding_without_file_is_valid_sarif() {
             source: Arc::from("cluster"),
             pointer: "/spec/containers/0/securityContext/privileged".to_owned(),
         },
-        object: Some(ObjectRef {
+        object: Some(std::sync::Arc::new(ObjectRef {
             api_version: "v1".to_owned(),
             kind: "Pod".to_owned(),
             namespace: Some("kube-system".to_owned()),
             name: Some("agent".to_owned()),
-        }),
+        })),
         container: Some("agent".to_owned()),
         related: None,
         message: "container \"agent\" runs privileged".to_owned(),

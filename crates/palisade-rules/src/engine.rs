@@ -1,6 +1,7 @@
 //! Runs the selected rules over objects and applies exemptions. Every source (files, cluster,
 //! admission request) goes through [`Engine::check_object`], so verdicts agree by construction.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -130,9 +131,12 @@ impl Engine {
                 let cx = Context {
                     settings: &self.settings,
                 };
+                // One reference for every finding about the object, whichever rule reports it.
+                let reference = OnceCell::new();
                 for rule in &self.rules {
                     if let Some(check) = rule.object() {
-                        let mut out = Emitter::new(object, rule.meta, &mut findings);
+                        let mut out =
+                            Emitter::with_reference(object, rule.meta, &mut findings, &reference);
                         check.check(&cx, object, &mut out);
                     }
                 }
@@ -263,7 +267,7 @@ impl Engine {
             let Some(object) = f.object.clone() else {
                 continue;
             };
-            if let Some(o) = index.get(&(object, f.location.path())) {
+            if let Some(o) = index.get(&(ObjectRef::clone(&object), f.location.path())) {
                 suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
             }
         }

@@ -306,7 +306,7 @@ fn node_audit(
                 .pods
                 .iter()
                 .find(|p| p.name().is_some_and(|n| n.starts_with(&format!("{kind}-"))));
-            f.object = Some(match pod {
+            f.object = Some(std::sync::Arc::new(match pod {
                 Some(p) => ObjectRef {
                     api_version: "v1".into(),
                     kind: "Pod".into(),
@@ -319,7 +319,7 @@ fn node_audit(
                     namespace: None,
                     name: Some(node.name.clone()),
                 },
-            });
+            }));
             if let Some(e) = session
                 .config
                 .exemptions

@@ -260,7 +260,7 @@ fn control_plane_rules(
                 })
             })
         }) {
-            f.object = Some(pod.reference());
+            f.object = Some(std::sync::Arc::new(pod.reference()));
         }
         if let Some(e) = session
             .config

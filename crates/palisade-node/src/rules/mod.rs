@@ -82,11 +82,13 @@ impl Outcomes {
             severity: meta.severity,
             pss_check: None,
             location,
-            object: component.map(|k| ObjectRef {
-                api_version: String::new(),
-                kind: k.name().to_owned(),
-                namespace: None,
-                name: None,
+            object: component.map(|k| {
+                std::sync::Arc::new(ObjectRef {
+                    api_version: String::new(),
+                    kind: k.name().to_owned(),
+                    namespace: None,
+                    name: None,
+                })
             }),
             container: None,
             related: None,

@@ -139,11 +139,13 @@ impl Findings<'_> {
                 source: Arc::from(obs.endpoint()),
                 pointer: path.to_owned(),
             },
-            object: self.cx.nodes.get(&ip).map(|name| ObjectRef {
-                api_version: "v1".to_owned(),
-                kind: "Node".to_owned(),
-                namespace: None,
-                name: Some(name.clone()),
+            object: self.cx.nodes.get(&ip).map(|name| {
+                Arc::new(ObjectRef {
+                    api_version: "v1".to_owned(),
+                    kind: "Node".to_owned(),
+                    namespace: None,
+                    name: Some(name.clone()),
+                })
             }),
             container: None,
             related: None,

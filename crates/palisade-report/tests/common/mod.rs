@@ -155,7 +155,7 @@ fn finding(meta: &'static RuleMeta, location: Location, message: &str) -> Findin
         severity: meta.severity,
         pss_check: meta.pss_check,
         location,
-        object: Some(web_ref()),
+        object: Some(web_ref().into()),
         container: None,
         related: None,
         message: message.to_owned(),
@@ -210,12 +210,12 @@ pub fn report() -> ScanReport {
             path: Arc::from(POD),
             pos: None,
         },
-        object: Some(ObjectRef {
+        object: Some(std::sync::Arc::new(ObjectRef {
             api_version: "v1".to_owned(),
             kind: "Pod".to_owned(),
             namespace: None,
             name: Some("debug".to_owned()),
-        }),
+        })),
         container: None,
         related: None,
         message: "Pod \"debug\" has no namespace: it lands in whatever namespace is current"

@@ -289,7 +289,7 @@ pub(crate) fn report_subject(
 ) {
     let mut out = Emitter::new(rbac.bindings[b].object, meta, findings);
     let f = out.report(&format!("/subjects/{index}"), message);
-    f.related = related_role(rbac, b);
+    f.related = related_role(rbac, b).map(Box::new);
 }
 
 /// Reports, for every binding of the inventory, each subject (as `subjects` selects) that gets

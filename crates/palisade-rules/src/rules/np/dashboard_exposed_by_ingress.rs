@@ -124,7 +124,7 @@ impl ObjectRule for ExposedByIngress {
         for (pointer, name) in backends(object) {
             if is_dashboard_name(name) {
                 let f = out.report(&pointer, message(object, name, BY_NAME));
-                f.related = Some(core_ref("Service", object.namespace(), name));
+                f.related = Some(Box::new(core_ref("Service", object.namespace(), name)));
             }
         }
     }
@@ -153,7 +153,7 @@ impl InventoryRule for ExposedByIngress {
         let reported: HashSet<(ObjectRef, ObjectRef)> = findings
             .iter()
             .filter(|f| f.code == META.code)
-            .filter_map(|f| Some((f.object.clone()?, f.related.clone()?)))
+            .filter_map(|f| Some((f.object.as_deref()?.clone(), f.related.as_deref()?.clone())))
             .collect();
         let dashboards: Vec<&Object> = kept
             .iter()
@@ -191,7 +191,7 @@ impl InventoryRule for ExposedByIngress {
                 );
                 let mut emitter = Emitter::new(ingress, &META, findings);
                 let f = emitter.report(&pointer, message(ingress, name, &why));
-                f.related = Some(related);
+                f.related = Some(Box::new(related));
             }
         }
     }

@@ -124,7 +124,7 @@ impl InventoryRule for ExposedByService {
         let reported: HashSet<ObjectRef> = findings
             .iter()
             .filter(|f| f.code == META.code)
-            .filter_map(|f| f.object.clone())
+            .filter_map(|f| f.object.as_deref().cloned())
             .collect();
         let dashboards: Vec<&Object> = kept.iter().copied().filter(|o| !is_service(o)).collect();
         for service in kept.iter().copied().filter(|o| is_service(o)) {
@@ -146,7 +146,7 @@ impl InventoryRule for ExposedByService {
             );
             let mut emitter = Emitter::new(service, &META, findings);
             let f = emitter.report(&pointer, message(service, how, &target));
-            f.related = Some(w.reference());
+            f.related = Some(Box::new(w.reference()));
         }
     }
 }

@@ -245,12 +245,12 @@ impl InventoryRule for WorkloadRejected {
             let text = message(workload, ns_name, policy, &found);
             let mut emitter = Emitter::new(workload, &META, findings);
             let f = emitter.report(&pointer, text);
-            f.related = Some(ObjectRef {
+            f.related = Some(Box::new(ObjectRef {
                 api_version: "v1".to_owned(),
                 kind: "Namespace".to_owned(),
                 namespace: None,
                 name: ns.name().map(str::to_owned),
-            });
+            }));
         }
     }
 

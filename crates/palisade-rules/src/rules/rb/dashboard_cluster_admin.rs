@@ -144,7 +144,7 @@ fn report(
 ) {
     let mut emitter = Emitter::new(binding, &META, findings);
     let f = emitter.report(&format!("/subjects/{index}"), text);
-    f.related = Some(related);
+    f.related = Some(Box::new(related));
 }
 
 impl ObjectRule for ClusterAdmin {
@@ -160,7 +160,7 @@ impl ObjectRule for ClusterAdmin {
                     &format!("/subjects/{i}"),
                     message(object, "cluster-admin", ns, name, BY_NAME),
                 );
-                f.related = Some(core_ref("ServiceAccount", ns, name));
+                f.related = Some(Box::new(core_ref("ServiceAccount", ns, name)));
             }
         }
     }
@@ -201,7 +201,7 @@ impl InventoryRule for ClusterAdmin {
         let reported: HashSet<(ObjectRef, ObjectRef)> = findings
             .iter()
             .filter(|f| f.code == META.code)
-            .filter_map(|f| Some((f.object.clone()?, f.related.clone()?)))
+            .filter_map(|f| Some((f.object.as_deref()?.clone(), f.related.as_deref()?.clone())))
             .collect();
         for binding in kept.iter().copied().filter(|o| is_cluster_role_binding(o)) {
             let Some(role) = cluster_role_of(binding).filter(|r| admin.contains(r)) else {

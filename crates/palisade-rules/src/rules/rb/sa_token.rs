@@ -168,12 +168,12 @@ impl ObjectRule for ServiceAccountToken {
                 FixValue::Bool(false),
             )));
             if mount.pod_decision.is_none() {
-                f.related = Some(ObjectRef {
+                f.related = Some(Box::new(ObjectRef {
                     api_version: "v1".to_owned(),
                     kind: "ServiceAccount".to_owned(),
                     namespace: object.namespace().map(str::to_owned),
                     name: Some(mount.service_account.to_owned()),
-                });
+                }));
             }
         }
     }
