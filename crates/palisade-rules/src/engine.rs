@@ -136,10 +136,12 @@ impl Engine {
                 let cx = Context {
                     settings: &self.settings,
                 };
+                // Looked up once for all rules (see `ObjectRule::check_pod`).
+                let pod = object.pod_template();
                 for rule in &self.rules {
                     if let Some(check) = rule.object() {
                         let mut out = Emitter::new(object, rule.meta, &mut findings);
-                        check.check(&cx, object, &mut out);
+                        check.check_pod(&cx, object, pod.as_ref(), &mut out);
                     }
                 }
                 self.waivers_without_reason(object, &mut findings);

@@ -3,8 +3,8 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Fix, FixSafety, FixValue, Object, ObjectRule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Fix, FixSafety, FixValue, Object, ObjectRule, PodTemplate, RuleMeta,
+    Severity, VersionRange,
 };
 
 use crate::workload::image::{default_pull_policy_of, ImageRef};
@@ -62,8 +62,18 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for ImagePullPolicy {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         for c in pod.containers() {
