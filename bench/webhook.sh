@@ -3,6 +3,7 @@
 #
 #   bench/webhook.sh                       # all phases
 #   OHA=/path/to/oha DURATION=20 bench/webhook.sh
+#   PALISADE=/path/to/palisade bench/webhook.sh   # that binary, no build (to compare two builds)
 #
 # Phases: saturated throughput (HTTP/1.1 keep-alive and HTTP/2), latency at a fixed 2,000
 # reviews/s, and a 60 s soak at 2,000 reviews/s sampling the server's RSS every 5 s. The body is
@@ -27,14 +28,17 @@ if ! command -v "$OHA" >/dev/null; then
   OHA=""
 fi
 
-cargo build --release -p palisade --quiet
+if [ -z "${PALISADE:-}" ]; then
+  cargo build --release -p palisade --quiet
+  PALISADE=$TARGET/release/palisade
+fi
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
   -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
 
 # No exec guard (no cluster here); everything else at its defaults.
 printf 'webhook:\n  exec-guard:\n    enabled: false\n' > "$WORK/palisade.yaml"
-"$TARGET/release/palisade" webhook --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" \
+"$PALISADE" webhook --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" \
   --config "$WORK/palisade.yaml" --listen "127.0.0.1:$PORT" 2>"$WORK/server.log" &
 SERVER=$!
 for _ in $(seq 50); do curl -sk "https://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -8,7 +8,7 @@ use crate::kept::{Kept, Models};
 use crate::registry::Rule;
 
 use crate::finding::{Finding, Location, Severity};
-use crate::object::{span_of, Container, Object, ObjectRef, Origin};
+use crate::object::{span_of, Container, Object, ObjectRef, Origin, PodTemplate};
 use crate::report::NotEvaluated;
 use crate::version::{KubeVersion, VersionRange};
 
@@ -66,6 +66,20 @@ pub struct Context<'a> {
 pub trait ObjectRule: Send + Sync {
     /// Checks one object. Only called when the target version is in the rule's versions.
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>);
+
+    /// [`ObjectRule::check`] given `object.pod_template()`, which the engine looks up once per
+    /// object rather than once per rule (each Pod Security check reads it). A rule that reads the
+    /// pod template overrides this, and its `check` passes `object.pod_template()` here.
+    fn check_pod(
+        &self,
+        cx: &Context<'_>,
+        object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let _ = pod;
+        self.check(cx, object, out);
+    }
 
     /// The cross-object stage of this rule, when its verdict on an object can depend on other
     /// objects (a pod's token is not mounted when its ServiceAccount says so). See

@@ -51,7 +51,10 @@ pub struct Engine {
     /// For each rule with an inventory stage (in `rules` order), the slot its kept objects and
     /// models go to: rules of one keep group share a slot.
     slots: Vec<usize>,
-    selection: Selection,
+    /// Whether the input rules PA902 (duplicate key) and PA904 (waiver without a reason) are
+    /// selected: decided once here, not for every object.
+    duplicate_keys: bool,
+    waivers: bool,
     settings: Settings,
     exemptions: Vec<Exemption>,
     mode: Mode,
@@ -89,10 +92,13 @@ impl Engine {
             };
             slots.push(slot);
         }
+        let duplicate_keys = selection.includes(&crate::rules::pa::duplicate_key::META);
+        let waivers = selection.includes(&crate::rules::pa::waiver_without_reason::META);
         Engine {
             rules,
             slots,
-            selection,
+            duplicate_keys,
+            waivers,
             settings,
             exemptions,
             mode,
@@ -131,13 +137,15 @@ impl Engine {
                 let cx = Context {
                     settings: &self.settings,
                 };
-                // One reference for every finding about the object, whichever rule reports it.
+                // Looked up once for all rules (see `ObjectRule::check_pod`), and one reference
+                // for every finding about the object, whichever rule reports it.
+                let pod = object.pod_template();
                 let reference = OnceCell::new();
                 for rule in &self.rules {
                     if let Some(check) = rule.object() {
                         let mut out =
                             Emitter::with_reference(object, rule.meta, &mut findings, &reference);
-                        check.check(&cx, object, &mut out);
+                        check.check_pod(&cx, object, pod.as_ref(), &mut out);
                     }
                 }
                 self.waivers_without_reason(object, &mut findings);
@@ -289,16 +297,13 @@ impl Engine {
 
     /// The finding for a duplicate mapping key, when that rule is selected.
     pub fn duplicate_key(&self, path: &Arc<str>, dup: &DuplicateKey) -> Option<Finding> {
-        (self.mode == Mode::Rules
-            && self
-                .selection
-                .includes(&crate::rules::pa::duplicate_key::META))
-        .then(|| crate::rules::pa::duplicate_key::finding(path, dup))
+        (self.mode == Mode::Rules && self.duplicate_keys)
+            .then(|| crate::rules::pa::duplicate_key::finding(path, dup))
     }
 
     fn waivers_without_reason(&self, object: &Object, findings: &mut Vec<Finding>) {
         let meta = &crate::rules::pa::waiver_without_reason::META;
-        if !self.selection.includes(meta) {
+        if !self.waivers {
             return;
         }
         let annotations = object.node.path(&["metadata", "annotations"]);

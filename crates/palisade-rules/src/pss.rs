@@ -283,12 +283,22 @@ impl PssCheck {
 /// As an ordinary rule, a check runs at the target Kubernetes version.
 impl ObjectRule for PssCheck {
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod else {
             return;
         };
         emit(
             self,
-            self.rule_violations(cx.settings.kubernetes_version, &pod),
+            self.rule_violations(cx.settings.kubernetes_version, pod),
             out,
         );
     }

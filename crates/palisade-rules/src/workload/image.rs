@@ -9,7 +9,12 @@ pub use palisade_core::image::{ImageRef, ImageRefError, RegistryPattern};
 /// reference with neither tag nor digest), `IfNotPresent` otherwise — including for references
 /// it cannot parse (`ParseImageName` fails, the tag is empty).
 pub fn default_pull_policy(image: &str) -> &'static str {
-    match ImageRef::parse(image) {
+    default_pull_policy_of(&ImageRef::parse(image))
+}
+
+/// [`default_pull_policy`] of a reference already parsed (or not parsable).
+pub fn default_pull_policy_of(parsed: &Result<ImageRef, ImageRefError>) -> &'static str {
+    match parsed {
         Ok(r) if r.effective_tag() == Some("latest") => "Always",
         _ => "IfNotPresent",
     }

@@ -3,11 +3,11 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Fix, FixSafety, FixValue, Object, ObjectRule, RuleMeta, Severity,
-    VersionRange,
+    Context, Emitter, Fix, FixSafety, FixValue, Object, ObjectRule, PodTemplate, RuleMeta,
+    Severity, VersionRange,
 };
 
-use crate::workload::image::{default_pull_policy, ImageRef};
+use crate::workload::image::{default_pull_policy_of, ImageRef};
 use crate::workload::{describe, image_of};
 
 static META: RuleMeta = RuleMeta {
@@ -62,17 +62,34 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for ImagePullPolicy {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         for c in pod.containers() {
             let Some(image) = image_of(&c).filter(|i| !i.is_empty()) else {
                 continue;
             };
+            let written = c.node.get("imagePullPolicy").and_then(Node::as_str);
+            // Parsed once, and only when the API server defaults the policy from it.
+            let parsed = written.is_none().then(|| ImageRef::parse(image));
+            match (written, &parsed) {
+                (Some("Always"), _) => continue,
+                (None, Some(p)) if default_pull_policy_of(p) == "Always" => continue,
+                _ => {}
+            }
             let pointer = format!("{}/imagePullPolicy", c.pointer);
             let who = describe(&c);
-            let written = c.node.get("imagePullPolicy").and_then(Node::as_str);
             let message = match written {
                 Some("Always") => continue,
                 Some("IfNotPresent") => format!(
@@ -88,16 +105,13 @@ impl ObjectRule for ImagePullPolicy {
                      or Never: the API server rejects it"
                 ),
                 None => {
-                    if default_pull_policy(image) == "Always" {
-                        continue;
-                    }
-                    let why = match ImageRef::parse(image) {
-                        Ok(r) if r.tag.is_none() => "it is pinned by digest".to_owned(),
-                        Ok(r) => format!(
+                    let why = match parsed {
+                        Some(Ok(r)) if r.tag.is_none() => "it is pinned by digest".to_owned(),
+                        Some(Ok(r)) => format!(
                             "its tag \"{}\" is not latest",
                             r.tag.as_deref().unwrap_or_default()
                         ),
-                        Err(_) => "the reference cannot be parsed".to_owned(),
+                        _ => "the reference cannot be parsed".to_owned(),
                     };
                     format!(
                         "{who} sets no imagePullPolicy, and Kubernetes defaults it to \

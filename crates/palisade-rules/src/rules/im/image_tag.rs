@@ -1,7 +1,9 @@
 //! IM402 `image-tag-mutable`: an image named without a tag or by `:latest`, and without a digest,
 //! so what runs is whatever the registry serves under that name at pull time.
 
-use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Object, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+};
 
 use crate::workload::image::ImageRef;
 use crate::workload::{describe, image_of};
@@ -52,8 +54,18 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for ImageTag {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         for c in pod.containers() {

@@ -13,7 +13,9 @@
 //! invalid.
 
 use palisade_core::yaml::{Node, ScalarKind, Value};
-use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Container, Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange,
+};
 
 use crate::workload::describe;
 
@@ -221,7 +223,7 @@ fn mismatch(node: &Node, ty: Ty) -> Option<String> {
 fn check_fields(
     base: &Node,
     pointer: &dyn std::fmt::Display,
-    owner: &str,
+    owner: &dyn std::fmt::Display,
     fields: &[(&[&str], Ty)],
     report: &mut dyn FnMut(String, String),
 ) {
@@ -229,20 +231,21 @@ fn check_fields(
         let Some(node) = base.path(path) else {
             continue;
         };
-        let name = path.join(".");
-        let field_pointer = format!("{pointer}/{}", path.join("/"));
+        // Written out only for a finding: most fields are present and fine.
+        let name = || path.join(".");
+        let field_pointer = || format!("{pointer}/{}", path.join("/"));
         if *ty == Ty::MapList {
             if node.as_seq().is_none() {
                 if let Some(m) = mismatch(node, Ty::List) {
-                    report(field_pointer, format!("{owner} {name} {m}"));
+                    report(field_pointer(), format!("{owner} {} {m}", name()));
                 }
                 continue;
             }
             for (i, item) in node.items().iter().enumerate() {
                 if let Some(m) = mismatch(item, Ty::Map) {
                     report(
-                        format!("{field_pointer}/{i}"),
-                        format!("{owner} {name}[{i}] {m}"),
+                        format!("{}/{i}", field_pointer()),
+                        format!("{owner} {}[{i}] {m}", name()),
                     );
                 }
             }
@@ -252,22 +255,34 @@ fn check_fields(
             for (i, item) in node.items().iter().enumerate() {
                 if let Some(m) = mismatch(item, Ty::Int) {
                     report(
-                        format!("{field_pointer}/{i}"),
-                        format!("{owner} {name}[{i}] {m}"),
+                        format!("{}/{i}", field_pointer()),
+                        format!("{owner} {}[{i}] {m}", name()),
                     );
                 }
             }
             if !node.is_null() && node.as_seq().is_none() {
                 report(
-                    field_pointer,
-                    format!("{owner} {name} is not a list of integers: the API server rejects the object"),
+                    field_pointer(),
+                    format!(
+                        "{owner} {} is not a list of integers: the API server rejects the object",
+                        name()
+                    ),
                 );
             }
             continue;
         }
         if let Some(m) = mismatch(node, *ty) {
-            report(field_pointer, format!("{owner} {name} {m}"));
+            report(field_pointer(), format!("{owner} {} {m}", name()));
         }
+    }
+}
+
+/// `container "app" field`, written out only when a finding names it.
+struct ContainerOwner<'a, 'b>(&'a Container<'b>);
+
+impl std::fmt::Display for ContainerOwner<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} field", describe(self.0))
     }
 }
 
@@ -276,9 +291,9 @@ impl ObjectRule for FieldTypes {
         let mut report = |p: String, m: String| {
             out.report(&p, m);
         };
-        check_fields(&object.node, &"", "field", OBJECT_FIELDS, &mut report);
+        check_fields(&object.node, &"", &"field", OBJECT_FIELDS, &mut report);
         let fields = kind_fields(object.group(), object.kind());
-        check_fields(&object.node, &"", "field", fields, &mut report);
+        check_fields(&object.node, &"", &"field", fields, &mut report);
         if let Some((meta_path, spec_path, _, _)) = object.template_paths() {
             // Every step down to the pod template and its spec must be a mapping, or no pod
             // rule sees the pod.
@@ -303,7 +318,7 @@ impl ObjectRule for FieldTypes {
             check_fields(
                 &object.node,
                 &"",
-                "ServiceAccount field",
+                &"ServiceAccount field",
                 &[(&["automountServiceAccountToken"], Ty::Bool)],
                 &mut |p, m| {
                     out.report(&p, m);
@@ -317,14 +332,14 @@ impl ObjectRule for FieldTypes {
         check_fields(
             pod.spec,
             &pod.spec_pointer,
-            "pod field",
+            &"pod field",
             POD_FIELDS,
             &mut |p, m| {
                 out.report(&p, m);
             },
         );
         for c in pod.containers() {
-            let owner = format!("{} field", describe(&c));
+            let owner = ContainerOwner(&c);
             let mut found: Vec<(String, String)> = Vec::new();
             check_fields(c.node, &c.pointer, &owner, CONTAINER_FIELDS, &mut |p, m| {
                 found.push((p, m));

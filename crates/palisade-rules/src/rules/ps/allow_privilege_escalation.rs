@@ -69,7 +69,6 @@ fn v1_8(pod: &PodTemplate<'_>) -> Vec<Violation> {
             let value = sc
                 .and_then(|sc| present(sc, "allowPrivilegeEscalation"))
                 .map(|n| n.bool_intent());
-            let pointer = format!("{sc_ptr}/allowPrivilegeEscalation");
             let (message, safety) = match value {
                 Some(Some(false)) => return None,
                 Some(Some(true)) => (
@@ -88,6 +87,7 @@ fn v1_8(pod: &PodTemplate<'_>) -> Vec<Violation> {
                     FixSafety::Safe,
                 ),
             };
+            let pointer = format!("{sc_ptr}/allowPrivilegeEscalation");
             let violation = Violation::container(&c, pointer.clone(), message);
             // The API server rejects `allowPrivilegeEscalation: false` next to `privileged: true`
             // or an added CAP_SYS_ADMIN, so no fix is offered there (PS101/PS102 are the fix).

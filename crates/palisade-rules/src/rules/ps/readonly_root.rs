@@ -2,7 +2,8 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    ContainerKind, Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange,
+    ContainerKind, Context, Emitter, Object, ObjectRule, PodTemplate, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::workload::describe;
@@ -50,8 +51,18 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for ReadOnlyRoot {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         if pod.is_windows() {

@@ -7,7 +7,9 @@
 //! monitoring agent and is not lost to a blanket exemption.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Object, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+};
 
 static META: RuleMeta = RuleMeta {
     code: "PS150",
@@ -164,8 +166,18 @@ pub fn socket_under(path: &str) -> Option<SocketExposure> {
 }
 
 impl ObjectRule for RuntimeSocket {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         let volumes = pod.spec.get("volumes").map(Node::items).unwrap_or(&[]);

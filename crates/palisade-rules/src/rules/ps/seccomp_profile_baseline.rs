@@ -98,6 +98,13 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
             ));
         }
     }
+    // No container annotation at all: no key to write out per container.
+    if !annotations
+        .iter()
+        .any(|(k, _)| k.starts_with(CONTAINER_ANNOTATION_PREFIX))
+    {
+        return out;
+    }
     for c in pod.containers() {
         let key = format!("{CONTAINER_ANNOTATION_PREFIX}{}", c.name);
         if let Some(v) = value_of(&key) {

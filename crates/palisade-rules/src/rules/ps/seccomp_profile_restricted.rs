@@ -89,17 +89,21 @@ fn v1_19(pod: &PodTemplate<'_>) -> Vec<Violation> {
     }
     // One fix for every container without a profile: the pod-level profile they all inherit.
     // Containers that set their own keep it (a container's profile wins over the pod's).
-    let pod_fix = Fix::set(
-        FixSafety::Safe,
-        "set the pod's securityContext.seccompProfile.type: RuntimeDefault",
-        format!("{psc_ptr}/seccompProfile"),
-        FixValue::Map(vec![("type".to_owned(), FixValue::str("RuntimeDefault"))]),
-    );
+    // Built when a container needs it (most pods set a profile).
+    let pod_fix = || {
+        Fix::set(
+            FixSafety::Safe,
+            "set the pod's securityContext.seccompProfile.type: RuntimeDefault",
+            format!("{psc_ptr}/seccompProfile"),
+            FixValue::Map(vec![("type".to_owned(), FixValue::str("RuntimeDefault"))]),
+        )
+    };
     for c in pod.containers() {
         let (sc, sc_ptr) = container_security_context(&c);
-        let pointer = format!("{sc_ptr}/seccompProfile/type");
+        let pointer = || format!("{sc_ptr}/seccompProfile/type");
         if sc.and_then(|sc| present(sc, "seccompProfile")).is_some() {
             if let Some(t) = bad_type(sc) {
+                let pointer = pointer();
                 out.push(
                     Violation::container(
                         &c,
@@ -113,13 +117,13 @@ fn v1_19(pod: &PodTemplate<'_>) -> Vec<Violation> {
             out.push(
                 Violation::container(
                     &c,
-                    pointer,
+                    pointer(),
                     format!(
                         "container {} has no seccomp profile, and the pod sets none",
                         q(c.name)
                     ),
                 )
-                .with_fix(pod_fix.clone()),
+                .with_fix(pod_fix()),
             );
         }
     }

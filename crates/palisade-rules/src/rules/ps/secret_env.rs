@@ -7,7 +7,9 @@
 //! than a reference, a placeholder, a path, a flag or a count. Values are never echoed.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Object, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+};
 
 use crate::workload::describe;
 
@@ -281,8 +283,18 @@ fn url_password(value: &str) -> bool {
 }
 
 impl ObjectRule for SecretEnv {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         for c in pod.containers() {

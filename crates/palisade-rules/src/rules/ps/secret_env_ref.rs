@@ -8,7 +8,9 @@
 //! finding per container naming what it takes.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Object, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+};
 
 use crate::workload::describe;
 
@@ -55,8 +57,18 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for SecretEnvRef {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         for c in pod.containers() {

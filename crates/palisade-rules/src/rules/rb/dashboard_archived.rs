@@ -2,7 +2,9 @@
 //! with Headlamp as the maintained alternative.
 
 use palisade_core::yaml::Node;
-use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Object, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+};
 
 use crate::dashboard::dashboard_containers;
 
@@ -51,8 +53,18 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for Archived {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         let Some(c) = dashboard_containers(object, &pod).into_iter().next() else {

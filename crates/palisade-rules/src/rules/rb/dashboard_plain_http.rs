@@ -2,7 +2,9 @@
 //! (`--enable-insecure-login`) or serves plain HTTP beyond the pod's loopback
 //! (`--insecure-bind-address`).
 
-use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Object, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+};
 
 use crate::dashboard::{dashboard_containers, go_bool, last_flag};
 
@@ -51,8 +53,18 @@ fn is_loopback(address: &str) -> bool {
 }
 
 impl ObjectRule for PlainHttp {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         for c in dashboard_containers(object, &pod) {

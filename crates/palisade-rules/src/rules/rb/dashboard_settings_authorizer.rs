@@ -1,7 +1,9 @@
 //! RB251 `dashboard-settings-authorizer-disabled`: the Kubernetes Dashboard runs with
 //! `--disable-settings-authorizer`, so its settings page needs no signed-in, authorized user.
 
-use palisade_core::{Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange};
+use palisade_core::{
+    Context, Emitter, Object, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+};
 
 use crate::dashboard::{dashboard_containers, go_bool, last_flag};
 
@@ -40,8 +42,18 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for SettingsAuthorizer {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         for c in dashboard_containers(object, &pod) {

@@ -3,7 +3,7 @@
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Fix, FixOp, Object, ObjectRule, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Fix, FixOp, Object, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
 };
 
 use crate::dashboard::{go_bool, go_flag};
@@ -61,8 +61,18 @@ fn flag_value(word: &str) -> Option<bool> {
 }
 
 impl ObjectRule for DashboardSkipLogin {
-    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        let Some(pod) = object.pod_template() else {
+    fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        self.check_pod(cx, object, object.pod_template().as_ref(), out);
+    }
+
+    fn check_pod(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        pod: Option<&PodTemplate<'_>>,
+        out: &mut Emitter<'_>,
+    ) {
+        let Some(pod) = pod.cloned() else {
             return;
         };
         for c in pod.containers() {
