@@ -8,6 +8,7 @@ pub mod config;
 pub mod finding;
 pub mod fix;
 pub mod image;
+pub mod keep;
 pub mod kept;
 pub mod names;
 pub mod object;
@@ -22,6 +23,7 @@ pub mod yaml;
 
 pub use finding::{Finding, Location, Severity};
 pub use fix::{Fix, FixOp, FixSafety, FixValue};
+pub use keep::Keep;
 pub use kept::{Kept, Model, Models};
 pub use object::{
     Container, ContainerKind, ContainerPointer, Object, ObjectRef, Origin, PodTemplate, SubPointer,
@@ -29,8 +31,8 @@ pub use object::{
 pub use registry::{Rule, Stage};
 pub use report::NotEvaluated;
 pub use rule::{
-    check_objects, evaluate_objects, Context, Emitter, InventoryRule, ObjectRule, RuleMeta,
-    Settings,
+    check_objects, evaluate_objects, keep_all, Context, Emitter, InventoryRule, ObjectRule,
+    RuleMeta, Settings,
 };
 pub use version::{KubeVersion, VersionRange};
 pub use webhook_config::{AdmissionMode, WebhookConfig};

@@ -124,28 +124,6 @@ impl Object {
         }
     }
 
-    /// [`Object::project`] for a pod or workload, with paths relative to its pod template:
-    /// `meta` below the pod metadata, `spec` below the pod spec, `root` from the object's root.
-    /// `None` when the object has no pod template.
-    pub fn project_pod<'p>(
-        &self,
-        meta: &[&[&'p str]],
-        spec: &[&[&'p str]],
-        root: &[&[&'p str]],
-    ) -> Option<Object> {
-        fn under<'p>(base: &'static [&'static str], rel: &[&[&'p str]]) -> Vec<Vec<&'p str>> {
-            rel.iter()
-                .map(|r| base.iter().copied().chain(r.iter().copied()).collect())
-                .collect()
-        }
-        let pod = self.pod_template()?;
-        let mut paths = under(pod.meta_path, meta);
-        paths.extend(under(pod.spec_path, spec));
-        paths.extend(root.iter().map(|r| r.to_vec()));
-        let refs: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
-        Some(self.project(&refs))
-    }
-
     /// Where this object's kind keeps its pod template (metadata path, spec path, their JSON
     /// pointers), whether or not the object holds one of the right shape.
     pub fn template_paths(&self) -> Option<TemplatePaths> {

@@ -4,6 +4,7 @@
 use std::cell::OnceCell;
 use std::sync::Arc;
 
+use crate::keep::Keep;
 use crate::kept::{Kept, Models};
 use crate::registry::Rule;
 
@@ -97,9 +98,9 @@ pub trait ObjectRule: Send + Sync {
 /// 1. while objects stream through, the engine runs the rule's [`ObjectRule::check`] on each (what
 ///    can be said from the object alone: a *provisional* verdict; rules registered as
 ///    [`Stage::Inventory`] have none) and keeps what the rule's [`keep`](InventoryRule::keep)
-///    returns for it: a whole small object (a ServiceAccount, a binding, a NetworkPolicy), a
-///    projection of a large one (a workload's namespace, labels and ports: see
-///    [`Object::project`]), or nothing;
+///    asks for: a whole small object (a ServiceAccount, a binding, a NetworkPolicy), some fields
+///    of a large one (a workload's labels and ports), or nothing. One projection per object
+///    serves every rule that keeps something of it (see [`Keep`]);
 /// 2. after the last object, [`refine`](InventoryRule::refine) gets everything it kept (and the
 ///    models built from it, see [`Kept::model`]) and all findings of its code so far, and may drop
 ///    or reword them, or add new ones.
@@ -107,8 +108,9 @@ pub trait ObjectRule: Send + Sync {
 /// A finding that depends on another object names it in [`Finding::related`], which is what
 /// `refine` can read back. The admission webhook, which sees one object, runs both stages on it.
 pub trait InventoryRule: Send + Sync {
-    /// What to keep of `object` for [`InventoryRule::refine`], if anything.
-    fn keep(&self, object: &Object) -> Option<Object>;
+    /// What to keep of `object` for [`InventoryRule::refine`], if anything. What `refine` gets
+    /// back holds at least these fields, and may hold more that other rules asked for.
+    fn keep(&self, object: &Object) -> Option<Keep>;
 
     /// Rules that keep exactly the same thing (every RBAC rule keeps the RBAC objects, every
     /// NetworkPolicy rule the same projection) name one group here; the engine then calls `keep`
@@ -166,11 +168,7 @@ pub fn evaluate_objects(
     }
     let mut not_evaluated = None;
     if let Some(inventory) = rule.inventory() {
-        let kept: Vec<Arc<Object>> = objects
-            .iter()
-            .filter_map(|o| inventory.keep(o))
-            .map(Arc::new)
-            .collect();
+        let kept = keep_all(inventory, objects);
         let models = Models::default();
         let kept = Kept::new(&kept, &models);
         inventory.refine(cx, &kept, &mut findings);
@@ -183,6 +181,16 @@ pub fn evaluate_objects(
     }
     out.append(&mut findings);
     not_evaluated
+}
+
+/// What one inventory rule alone keeps of `objects`: exactly the fields it asks for, so that a
+/// rule's tests catch a `refine` reading a field its `keep` forgot (in a scan, other rules'
+/// wishes may fill the gap).
+pub fn keep_all(inventory: &dyn InventoryRule, objects: &[Object]) -> Vec<Arc<Object>> {
+    objects
+        .iter()
+        .filter_map(|o| inventory.keep(o).map(|keep| Arc::new(keep.project(o))))
+        .collect()
 }
 
 /// Collects a rule's findings for one object, resolving pointers to source positions.

@@ -15,7 +15,7 @@
 
 use palisade_core::image::ImageRef;
 use palisade_core::yaml::Node;
-use palisade_core::{Container, Object, ObjectRef, PodTemplate};
+use palisade_core::{Container, Keep, Object, ObjectRef, PodTemplate};
 
 /// Label pairs that mark the Dashboard's pods in its upstream manifests and Helm chart.
 pub const LABELS: [(&str, &str); 2] = [
@@ -91,28 +91,20 @@ pub fn is_dashboard(object: &Object) -> bool {
 /// What the cross-object Dashboard rules keep of a Dashboard workload: its identity, its pod
 /// labels (which Services select), its service account and its containers' names (so that the
 /// projection still has a pod template). `None` for anything else.
-pub fn dashboard_projection(object: &Object) -> Option<Object> {
+pub fn dashboard_projection(object: &Object) -> Option<Keep> {
     if !is_dashboard(object) {
         return None;
     }
-    let pod = object.pod_template()?;
-    let meta: Vec<&str> = pod.meta_pointer.split('/').skip(1).collect();
-    let spec: Vec<&str> = pod.spec_pointer.split('/').skip(1).collect();
-    let path = |base: &[&str], rest: &[&'static str]| -> Vec<String> {
-        base.iter().chain(rest).map(|s| (*s).to_owned()).collect()
-    };
-    let paths = [
-        path(&meta, &["labels"]),
-        path(&spec, &["serviceAccountName"]),
-        path(&spec, &["serviceAccount"]),
-        path(&spec, &["containers", "name"]),
-    ];
-    let borrowed: Vec<Vec<&str>> = paths
-        .iter()
-        .map(|p| p.iter().map(String::as_str).collect())
-        .collect();
-    let refs: Vec<&[&str]> = borrowed.iter().map(Vec::as_slice).collect();
-    Some(object.project(&refs))
+    Keep::pod(
+        object,
+        &[&["labels"]],
+        &[
+            &["serviceAccountName"],
+            &["serviceAccount"],
+            &["containers", "name"],
+        ],
+        &[],
+    )
 }
 
 /// The pod labels of a kept Dashboard projection.

@@ -11,8 +11,8 @@ use palisade_core::config::Exemption;
 use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Models, NotEvaluated, Object,
-    ObjectRef, Origin, Rule, RuleMeta, Settings, Stage,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Models, NotEvaluated,
+    Object, ObjectRef, Origin, Rule, RuleMeta, Settings, Stage,
 };
 
 use crate::pss::{self, Level};
@@ -167,28 +167,36 @@ impl Engine {
     }
 
     /// What cross-object rules keep of `object` for [`Engine::refine`]: (slot, what is kept).
-    /// Rules of one keep group share a slot and `keep` runs once per slot; rules that keep equal
-    /// things anyway (every RBAC-reading rule keeps whole Roles and bindings) share one copy.
+    /// Rules of one keep group share a slot and `keep` runs once per slot. Every slot that keeps
+    /// something of the object shares one projection holding what all of them asked for (see
+    /// [`Keep`]): a workload is kept once, not once per rule group.
     pub fn keep(&self, object: &Object) -> Vec<(usize, Arc<Object>)> {
         if self.mode != Mode::Rules {
             return Vec::new();
         }
-        let mut kept: Vec<(usize, Arc<Object>)> = Vec::new();
+        let mut slots: Vec<usize> = Vec::new();
+        let mut wanted: Option<Keep> = None;
         let inventories = self.rules.iter().filter_map(|r| r.inventory());
         for (inv, &slot) in inventories.zip(&self.slots) {
-            if kept.iter().any(|(s, _)| *s == slot) {
+            if slots.contains(&slot) {
                 continue;
             }
-            if let Some(o) = inv.keep(object) {
-                let copy = kept
-                    .iter()
-                    .find(|(_, k)| k.node == o.node)
-                    .map(|(_, k)| Arc::clone(k))
-                    .unwrap_or_else(|| Arc::new(o));
-                kept.push((slot, copy));
+            if let Some(keep) = inv.keep(object) {
+                match &mut wanted {
+                    Some(w) => w.union(keep),
+                    None => wanted = Some(keep),
+                }
+                slots.push(slot);
             }
         }
-        kept
+        let Some(wanted) = wanted else {
+            return Vec::new();
+        };
+        let shared = Arc::new(wanted.project(object));
+        slots
+            .into_iter()
+            .map(|slot| (slot, Arc::clone(&shared)))
+            .collect()
     }
 
     /// The cross-object stage: after every object went through [`Engine::check_object`], rules

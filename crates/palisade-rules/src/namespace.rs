@@ -22,12 +22,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use palisade_core::{
-    Context, Finding, Fix, FixSafety, FixValue, InventoryRule, Kept, KubeVersion, Model, Object,
+    Context, Finding, Fix, FixSafety, FixValue, InventoryRule, Keep, Kept, KubeVersion, Model,
+    Object,
 };
 
 use crate::pss::Level;
 
-pub use crate::rules::ps::namespace_workload_rejected::pss_projection;
+pub use crate::rules::ps::namespace_workload_rejected::pss_keep;
 
 /// Prefix of every Pod Security Admission label.
 pub const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
@@ -220,7 +221,7 @@ impl InventoryRule for EnforceFix {
         Some(KEEP_GROUP)
     }
 
-    fn keep(&self, o: &Object) -> Option<Object> {
+    fn keep(&self, o: &Object) -> Option<Keep> {
         crate::rules::ps::namespace_workload_rejected::RULE.keep(o)
     }
 

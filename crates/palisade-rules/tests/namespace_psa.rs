@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use palisade_core::source::objects_from_str;
 use palisade_core::{evaluate_objects, Context, Finding, KubeVersion, NotEvaluated, Settings};
-use palisade_rules::namespace::pss_projection;
+use palisade_rules::namespace::pss_keep;
 use palisade_rules::pss::{self, Level};
 use palisade_rules::{Engine, Mode, Selection};
 use workload_support::*;
@@ -391,11 +391,7 @@ fn ps164_pinned_version_newer_than_the_cluster_is_the_clusters() {
     let objects = objects(&yaml);
     // PS164 starts at 1.23; call the inventory stage directly to evaluate a 1.18 server.
     let inv = rule.inventory().unwrap();
-    let kept: Vec<_> = objects
-        .iter()
-        .filter_map(|o| inv.keep(o))
-        .map(std::sync::Arc::new)
-        .collect();
+    let kept = palisade_core::keep_all(inv, &objects);
     // Models are built per scan, and a scan has one target version: one set per run.
     let run = |minor: u32, findings: &mut Vec<Finding>| {
         let models = palisade_core::Models::default();
@@ -580,7 +576,7 @@ fn pss_projection_keeps_what_the_checks_read() {
             let Some(pod) = o.pod_template() else {
                 continue;
             };
-            let projected = pss_projection(&o).unwrap();
+            let projected = pss_keep(&o).unwrap().project(&o);
             let ppod = projected.pod_template();
             pods += 1;
             for level in [Level::Baseline, Level::Restricted] {

@@ -1,5 +1,7 @@
-//! `PALISADE_TIMINGS=1`: where a scan's wall time goes, one stderr line per phase (`bench/run.py
-//! --timings` reads them). Off unless the variable is set; a mark then costs one clock read.
+//! `PALISADE_TIMINGS=1`: where a scan's wall time and memory go, one stderr line per phase: its
+//! wall time, then the resident and peak resident set at its end (Linux; nothing else reads
+//! them, for a person reading a profile). Off unless the variable is set; a mark then costs one
+//! clock read and a `/proc` read.
 
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -22,9 +24,26 @@ pub fn mark(name: &str) {
         let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         eprintln!(
-            "palisade timing: {name:<24} {:>9.2} ms",
-            (now - *last).as_secs_f64() * 1e3
+            "palisade timing: {name:<24} {:>9.2} ms {}",
+            (now - *last).as_secs_f64() * 1e3,
+            memory()
         );
         *last = now;
+    }
+}
+
+/// `rss N MB peak N MB` from `/proc/self/status` (Linux), or nothing elsewhere.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb / 1024)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!("rss {rss:>5} MB peak {peak:>5} MB"),
+        _ => String::new(),
     }
 }

@@ -14,7 +14,7 @@ use palisade_core::yaml::Node;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use palisade_core::{Context, Kept, Model, Object, Origin};
+use palisade_core::{Context, Keep, Kept, Model, Object, Origin};
 
 mod eval;
 mod policy;
@@ -176,11 +176,12 @@ pub(crate) fn describe(o: &Object) -> String {
 /// What the NetworkPolicy rules keep of an object for their inventory stage: NetworkPolicies and
 /// Namespaces whole (they are small), and of a pod or workload only a projection: pod labels,
 /// container ports and images, `hostNetwork` and owner references.
-pub(crate) fn keep(o: &Object) -> Option<Object> {
+pub(crate) fn keep(o: &Object) -> Option<Keep> {
     if policy::is_network_policy(o) || (o.kind() == "Namespace" && o.group().is_empty()) {
-        return Some(o.clone());
+        return Some(Keep::whole());
     }
-    o.project_pod(
+    Keep::pod(
+        o,
         &[&["labels"], &["annotations"]],
         &[
             &["hostNetwork"],

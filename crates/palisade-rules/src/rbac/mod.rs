@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Model, Object, ObjectRef, RuleMeta,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, Model, Object, ObjectRef, RuleMeta,
 };
 
 pub mod authorizer;
@@ -29,8 +29,8 @@ use authorizer::{
 };
 
 /// What every RBAC rule keeps: the RBAC objects, whole (they are small).
-pub(crate) fn keep_rbac(object: &Object) -> Option<Object> {
-    is_rbac(object).then(|| object.clone())
+pub(crate) fn keep_rbac(object: &Object) -> Option<Keep> {
+    is_rbac(object).then(Keep::whole)
 }
 
 /// Objects the API server creates and keeps up to date itself (its RBAC bootstrap policy):
@@ -64,7 +64,7 @@ pub(crate) struct GrantRule {
 }
 
 impl InventoryRule for GrantRule {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

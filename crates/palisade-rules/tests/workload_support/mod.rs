@@ -5,7 +5,6 @@ use palisade_core::source::objects_from_str;
 use palisade_core::{
     check_objects, Context, Emitter, Finding, Kept, Location, Models, Object, Rule, Settings,
 };
-use std::sync::Arc;
 
 pub fn rule(code: &str) -> &'static Rule {
     palisade_rules::registry::by_code(code).unwrap_or_else(|| panic!("no rule {code}"))
@@ -92,11 +91,7 @@ pub fn one_container(extra: &str) -> String {
 /// an engine asks it (over the kept projections).
 pub fn not_evaluated_of(code: &str, objects: &[Object]) -> Option<String> {
     let inventory = rule(code).inventory()?;
-    let kept: Vec<Arc<Object>> = objects
-        .iter()
-        .filter_map(|o| inventory.keep(o))
-        .map(Arc::new)
-        .collect();
+    let kept = palisade_core::keep_all(inventory, objects);
     let models = Models::default();
     inventory.not_evaluated(
         &Context {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
     Severity, VersionRange,
 };
 
@@ -135,16 +135,16 @@ impl ObjectRule for ExposedByIngress {
 }
 
 impl InventoryRule for ExposedByIngress {
-    fn keep(&self, o: &Object) -> Option<Object> {
+    fn keep(&self, o: &Object) -> Option<Keep> {
         if is_ingress(o) {
-            return Some(o.project(&[
+            return Some(Keep::paths(&[
                 &["spec", "defaultBackend"],
                 &["spec", "backend"],
                 &["spec", "rules"],
             ]));
         }
         if is_service(o) {
-            return Some(o.project(&[&["spec", "selector"]]));
+            return Some(Keep::paths(&[&["spec", "selector"]]));
         }
         dashboard_projection(o)
     }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
     Severity, VersionRange,
 };
 
@@ -107,10 +107,10 @@ impl ObjectRule for ExposedByService {
 }
 
 impl InventoryRule for ExposedByService {
-    fn keep(&self, o: &Object) -> Option<Object> {
+    fn keep(&self, o: &Object) -> Option<Keep> {
         if is_service(o) {
             return exposure(o).is_some().then(|| {
-                o.project(&[
+                Keep::paths(&[
                     &["spec", "type"],
                     &["spec", "selector"],
                     &["spec", "externalIPs"],

@@ -2,8 +2,8 @@
 //! Kubernetes Dashboard (the guide's `deny-dashboard` policy).
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRule, RuleMeta,
-    Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, ObjectRule,
+    RuleMeta, Severity, VersionRange,
 };
 
 use crate::netpol::{describe, scope, workloads, Direction, NetModel, Peer, Prepared};
@@ -75,7 +75,7 @@ impl ObjectRule for DashboardReachable {
 }
 
 impl InventoryRule for DashboardReachable {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         crate::netpol::keep(object)
     }
 

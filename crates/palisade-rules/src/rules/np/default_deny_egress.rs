@@ -2,7 +2,8 @@
 //! that isolates all its pods for egress.
 
 use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
+    Context, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::netpol::Direction;
@@ -51,7 +52,7 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl InventoryRule for DefaultDenyEgress {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         crate::netpol::keep(object)
     }
 

@@ -2,8 +2,8 @@
 //! 169.254.169.254, which hands out the node's cloud credentials.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRule, RuleMeta,
-    Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, ObjectRule,
+    RuleMeta, Severity, VersionRange,
 };
 
 use crate::netpol::{
@@ -120,7 +120,7 @@ impl ObjectRule for MetadataEgress {
 }
 
 impl InventoryRule for MetadataEgress {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         crate::netpol::keep(object)
     }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
     Severity, VersionRange,
 };
 
@@ -274,11 +274,11 @@ impl ObjectRule for ServiceExposed {
 impl InventoryRule for ServiceExposed {
     /// Services whole; of workloads, the pod labels (and container names: a projection needs
     /// a pod spec to still be a workload).
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         if is_service(object) {
-            return Some(object.clone());
+            return Some(Keep::whole());
         }
-        object.project_pod(&[&["labels"]], &[&["containers", "name"]], &[])
+        Keep::pod(object, &[&["labels"]], &[&["containers", "name"]], &[])
     }
 
     fn keep_group(&self) -> Option<&'static str> {

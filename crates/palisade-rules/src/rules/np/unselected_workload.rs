@@ -2,8 +2,8 @@
 //! NetworkPolicies is selected by none of them.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRule, RuleMeta,
-    Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, ObjectRule,
+    RuleMeta, Severity, VersionRange,
 };
 
 use crate::netpol::{describe, scope, workloads, NetModel, Prepared};
@@ -74,7 +74,7 @@ impl ObjectRule for UnselectedWorkload {
 }
 
 impl InventoryRule for UnselectedWorkload {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         crate::netpol::keep(object)
     }
 

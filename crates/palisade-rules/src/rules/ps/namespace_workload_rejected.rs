@@ -7,7 +7,7 @@
 //! level and pinned version). The rule is an [`InventoryRule`] that keeps
 //! - Namespace objects, projected to their labels, and
 //! - of every workload, a projection holding exactly the pod-template fields the Pod Security
-//!   Standards checks read ([`pss_projection`]: security contexts, host namespaces, volumes,
+//!   Standards checks read ([`pss_keep`]: security contexts, host namespaces, volumes,
 //!   `hostPort`s, the `host` of probe and lifecycle handlers, pod annotations), with their
 //!   positions — no images, environment, commands, resources or probe details;
 //!
@@ -27,7 +27,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRef, RuleMeta,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, ObjectRef, RuleMeta,
     Severity, VersionRange,
 };
 
@@ -119,9 +119,9 @@ const SPEC_FIELDS: [&str; 7] = [
 
 /// The part of a workload the Pod Security Standards checks read (see the module docs), plus its
 /// own annotations for exemptions; `None` for an object without a pod template.
-pub fn pss_projection(o: &Object) -> Option<Object> {
+pub fn pss_keep(o: &Object) -> Option<Keep> {
     let kinds = palisade_core::ContainerKind::ALL;
-    let container_paths: Vec<Vec<&str>> = kinds
+    let container_paths: Vec<Vec<&'static str>> = kinds
         .iter()
         .flat_map(|kind| {
             CONTAINER_PATHS.iter().map(move |rest| {
@@ -131,9 +131,14 @@ pub fn pss_projection(o: &Object) -> Option<Object> {
             })
         })
         .collect();
-    let mut spec: Vec<&[&str]> = SPEC_FIELDS.iter().map(std::slice::from_ref).collect();
+    let mut spec: Vec<&[&'static str]> = SPEC_FIELDS.iter().map(std::slice::from_ref).collect();
     spec.extend(container_paths.iter().map(Vec::as_slice));
-    o.project_pod(&[&["annotations"]], &spec, &[&["metadata", "annotations"]])
+    Keep::pod(
+        o,
+        &[&["annotations"]],
+        &spec,
+        &[&["metadata", "annotations"]],
+    )
 }
 
 /// The policy versions at which some check starts or changes (and the newest): the verdict on
@@ -184,9 +189,9 @@ impl InventoryRule for WorkloadRejected {
         Some(crate::namespace::KEEP_GROUP)
     }
 
-    fn keep(&self, o: &Object) -> Option<Object> {
+    fn keep(&self, o: &Object) -> Option<Keep> {
         if is_namespace(o) {
-            return Some(o.project(&[&["metadata", "labels"]]));
+            return Some(Keep::paths(&[&["metadata", "labels"]]));
         }
         let pod = o.pod_template()?;
         // A pod that meets restricted at every version where a check changes meets every level
@@ -206,7 +211,7 @@ impl InventoryRule for WorkloadRejected {
         breakpoints()
             .iter()
             .any(|&v| !pss::evaluate(Level::Restricted, v, &pod).is_empty())
-            .then(|| pss_projection(o))
+            .then(|| pss_keep(o))
             .flatten()
     }
 

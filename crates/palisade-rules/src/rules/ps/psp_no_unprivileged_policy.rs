@@ -6,7 +6,7 @@
 //! itself as not evaluated.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Object, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, Object, RuleMeta, Severity, VersionRange,
 };
 
 use crate::namespace::name_list;
@@ -61,8 +61,8 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl InventoryRule for NoUnprivilegedPolicy {
-    fn keep(&self, o: &Object) -> Option<Object> {
-        is_psp(o).then(|| o.clone())
+    fn keep(&self, o: &Object) -> Option<Keep> {
+        is_psp(o).then(Keep::whole)
     }
 
     fn refine(&self, _cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {

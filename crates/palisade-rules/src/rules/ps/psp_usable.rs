@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Object, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, Object, RuleMeta, Severity, VersionRange,
 };
 
 use crate::psp::{describe, is_psp, privileges, REMOVED_IN};
@@ -59,8 +59,8 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl InventoryRule for PermissiveUsable {
-    fn keep(&self, o: &Object) -> Option<Object> {
-        (is_psp(o) || is_rbac(o)).then(|| o.clone())
+    fn keep(&self, o: &Object) -> Option<Keep> {
+        (is_psp(o) || is_rbac(o)).then(Keep::whole)
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {

@@ -13,8 +13,8 @@ use std::collections::HashSet;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    ContainerKind, Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRule, RuleMeta,
-    Severity, VersionRange,
+    ContainerKind, Context, Emitter, Finding, InventoryRule, Keep, Kept, Object, ObjectRule,
+    RuleMeta, Severity, VersionRange,
 };
 
 use crate::workload::describe;
@@ -122,9 +122,9 @@ impl ObjectRule for ResourceLimits {
 /// of its namespace. Namespaces are compared as written (`metadata.namespace`, both unset being
 /// equal), as for RB201.
 impl InventoryRule for ResourceLimits {
-    fn keep(&self, o: &Object) -> Option<Object> {
+    fn keep(&self, o: &Object) -> Option<Keep> {
         (o.kind() == "LimitRange" && o.group().is_empty())
-            .then(|| o.project(&[&["spec", "limits"]]))
+            .then(|| Keep::paths(&[&["spec", "limits"]]))
     }
 
     fn refine(&self, _cx: &Context<'_>, context: &Kept<'_>, findings: &mut Vec<Finding>) {

@@ -2,7 +2,8 @@
 //! account of the cluster, more than discovery.
 
 use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
+    Context, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::rbac::authorizer::{ALL_SERVICE_ACCOUNTS, AUTHENTICATED};
@@ -51,7 +52,7 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl InventoryRule for AllAuthenticated {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

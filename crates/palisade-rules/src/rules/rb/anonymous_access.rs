@@ -2,7 +2,8 @@
 //! discovery.
 
 use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
+    Context, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::rbac::authorizer::{ANONYMOUS, UNAUTHENTICATED};
@@ -54,7 +55,7 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl InventoryRule for AnonymousAccess {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

@@ -2,7 +2,8 @@
 //! `*` verbs on `*` resources in `*` groups) bound to someone who is not the control plane.
 
 use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
+    Context, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::rbac::{
@@ -57,7 +58,7 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl InventoryRule for ClusterAdminBinding {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
+    Context, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::rbac::{
@@ -93,7 +94,7 @@ palisade_core::register!(palisade_core::Rule {
 type Identity<'a> = (SubjectKind, &'a str, &'a str);
 
 impl InventoryRule for CsrApproval {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, Object, ObjectRef, ObjectRule, RuleMeta,
     Severity, VersionRange,
 };
 
@@ -174,12 +174,12 @@ impl ObjectRule for ClusterAdmin {
 /// Dashboard workloads (their service account); adds the bindings `check` could not recognise:
 /// to a cluster-admin-equivalent ClusterRole, or of the account a Dashboard workload runs as.
 impl InventoryRule for ClusterAdmin {
-    fn keep(&self, o: &Object) -> Option<Object> {
+    fn keep(&self, o: &Object) -> Option<Keep> {
         if is_cluster_role_binding(o) {
-            return Some(o.project(&[&["roleRef"], &["subjects"]]));
+            return Some(Keep::paths(&[&["roleRef"], &["subjects"]]));
         }
         if is_cluster_role(o) && grants_everything(o) {
-            return Some(o.project(&[]));
+            return Some(Keep::paths(&[]));
         }
         dashboard_projection(o)
     }

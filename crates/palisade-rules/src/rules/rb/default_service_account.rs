@@ -2,7 +2,8 @@
 //! identity of every pod that names none) is granted write access or Secret reads.
 
 use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
+    Context, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::rbac::authorizer::ALL_SERVICE_ACCOUNTS;
@@ -98,7 +99,7 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl InventoryRule for DefaultServiceAccountPermissions {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

@@ -2,7 +2,8 @@
 //! pods: the RBAC side of the guide's DenyEscalatingExec.
 
 use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
+    Context, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::rbac::{keep_rbac, report_probes, Probe, RbacModel, Subjects};
@@ -86,7 +87,7 @@ const NOTE: &str = "the guide's DenyEscalatingExec admission plugin is gone (rem
                     unprivileged, is its modern answer";
 
 impl InventoryRule for PodExec {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

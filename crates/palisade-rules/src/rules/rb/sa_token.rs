@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, Fix, FixSafety, FixValue, InventoryRule, Kept, KubeVersion, Object,
-    ObjectRef, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+    Context, Emitter, Finding, Fix, FixSafety, FixValue, InventoryRule, Keep, Kept, KubeVersion,
+    Object, ObjectRef, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -187,11 +187,11 @@ impl ObjectRule for ServiceAccountToken {
 /// automounting, or when a binding grants its dedicated account rights (it is meant to call the
 /// API). Namespaces are compared as written (`metadata.namespace`, both unset being equal).
 impl InventoryRule for ServiceAccountToken {
-    fn keep(&self, o: &Object) -> Option<Object> {
+    fn keep(&self, o: &Object) -> Option<Keep> {
         match (o.group(), o.kind()) {
-            ("", "ServiceAccount") => Some(o.project(&[&["automountServiceAccountToken"]])),
+            ("", "ServiceAccount") => Some(Keep::paths(&[&["automountServiceAccountToken"]])),
             ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
-                Some(o.project(&[&["subjects"]]))
+                Some(Keep::paths(&[&["subjects"]]))
             }
             _ => None,
         }

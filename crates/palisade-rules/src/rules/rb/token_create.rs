@@ -1,7 +1,8 @@
 //! RB220 `service-account-token-create`: a subject may mint tokens for service accounts.
 
 use palisade_core::{
-    Context, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity, VersionRange,
+    Context, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
+    VersionRange,
 };
 
 use crate::rbac::{keep_rbac, report_probes, report_probes_where, Probe, RbacModel, Subjects};
@@ -69,7 +70,7 @@ fn what(perms: &[Probe]) -> String {
 }
 
 impl InventoryRule for TokenCreate {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

@@ -1,8 +1,8 @@
 //! RB223 `wildcard-role`: a custom Role or ClusterRole grants `*` verbs or `*` resources.
 
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, ObjectRule, RuleMeta,
-    Severity, VersionRange,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, ObjectRule,
+    RuleMeta, Severity, VersionRange,
 };
 
 use crate::rbac::model::read_role;
@@ -85,7 +85,7 @@ impl ObjectRule for WildcardRole {
 /// With the bindings known, each finding says who holds the role (or that nobody in the input
 /// does, which makes it less urgent but not right).
 impl InventoryRule for WildcardRole {
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         keep_rbac(object)
     }
 

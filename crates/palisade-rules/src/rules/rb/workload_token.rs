@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Kept, KubeVersion, Object, RuleMeta, Severity,
+    Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Object, RuleMeta, Severity,
     VersionRange,
 };
 
@@ -124,11 +124,12 @@ fn is_service_account(o: &Object) -> bool {
 
 impl InventoryRule for WorkloadToken {
     /// RBAC objects and ServiceAccounts whole; of workloads, what decides the token mount.
-    fn keep(&self, object: &Object) -> Option<Object> {
+    fn keep(&self, object: &Object) -> Option<Keep> {
         if is_rbac(object) || is_service_account(object) {
-            return Some(object.clone());
+            return Some(Keep::whole());
         }
-        object.project_pod(
+        Keep::pod(
+            object,
             &[],
             &[
                 &["serviceAccountName"],

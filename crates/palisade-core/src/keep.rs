@@ -1,0 +1,177 @@
+//! What a cross-object rule keeps of an object for its inventory stage, as a description the
+//! engine can combine.
+//!
+//! Several rule groups keep something of the same workload (the NetworkPolicy rules its labels
+//! and ports, the RBAC token rules its service account, PS160 what the Pod Security checks read).
+//! Were each to keep its own copy, a scan of 100,000 workloads would hold four or five copies of
+//! each; instead every rule says *what* it wants as a [`Keep`], the engine joins the wishes of all
+//! rules for one object ([`Keep::union`]) and makes one projection that every rule's slot shares.
+//! A rule may therefore find more fields in what it kept than it asked for, never fewer; whether
+//! an object is kept for a rule at all stays the rule's own decision.
+
+use crate::object::Object;
+
+/// The fields of one object a rule keeps: the whole object, or the fields at some paths from
+/// its root (a path may run through sequences: `["spec", "containers", "ports"]` keeps the
+/// ports of every container). `apiVersion`, `kind` and `metadata.name`/`namespace` are always
+/// kept: see [`Object::project`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keep {
+    whole: bool,
+    paths: Vec<Vec<&'static str>>,
+}
+
+impl Keep {
+    /// The whole object: for small objects (RBAC objects, NetworkPolicies, Services).
+    pub fn whole() -> Self {
+        Keep {
+            whole: true,
+            paths: Vec::new(),
+        }
+    }
+
+    /// The fields at `paths` from the object's root (none: only its identity).
+    pub fn paths(paths: &[&[&'static str]]) -> Self {
+        Keep {
+            whole: false,
+            paths: paths.iter().map(|p| p.to_vec()).collect(),
+        }
+    }
+
+    /// For a pod or workload, fields relative to its pod template: `meta` below the pod
+    /// metadata, `spec` below the pod spec, `root` from the object's root. `None` when the object
+    /// has no pod template.
+    pub fn pod(
+        object: &Object,
+        meta: &[&[&'static str]],
+        spec: &[&[&'static str]],
+        root: &[&[&'static str]],
+    ) -> Option<Self> {
+        let pod = object.pod_template()?;
+        let under = |base: &'static [&'static str], rel: &[&[&'static str]]| {
+            rel.iter()
+                .map(move |r| base.iter().chain(r.iter()).copied().collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        let mut paths = under(pod.meta_path, meta);
+        paths.extend(under(pod.spec_path, spec));
+        paths.extend(root.iter().map(|r| r.to_vec()));
+        Some(Keep {
+            whole: false,
+            paths,
+        })
+    }
+
+    /// Everything `self` or `other` keeps.
+    pub fn union(&mut self, other: Keep) {
+        if self.whole || other.whole {
+            self.whole = true;
+            self.paths = Vec::new();
+            return;
+        }
+        for path in other.paths {
+            if !self.paths.contains(&path) {
+                self.paths.push(path);
+            }
+        }
+    }
+
+    /// What is kept of `object`.
+    pub fn project(&self, object: &Object) -> Object {
+        if self.whole {
+            return object.clone();
+        }
+        let paths: Vec<&[&str]> = self.paths.iter().map(Vec::as_slice).collect();
+        object.project(&paths)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::objects_from_str;
+
+    const DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {tier: front}}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      serviceAccountName: app
+      containers:
+      - {name: c, image: x, ports: [{containerPort: 80}]}
+";
+
+    fn deployment() -> Object {
+        objects_from_str("d.yaml", DEPLOYMENT).objects.remove(0)
+    }
+
+    #[test]
+    fn a_union_projects_every_wish_once() {
+        let d = deployment();
+        let mut keep = Keep::pod(&d, &[&["labels"]], &[&["containers", "ports"]], &[]).unwrap();
+        keep.union(
+            Keep::pod(
+                &d,
+                &[],
+                &[&["serviceAccountName"]],
+                &[&["metadata", "labels"]],
+            )
+            .unwrap(),
+        );
+        let p = keep.project(&d);
+        let spec = ["spec", "template", "spec"];
+        assert_eq!(
+            p.node
+                .path(&["metadata", "labels", "tier"])
+                .and_then(|n| n.as_str()),
+            Some("front")
+        );
+        assert_eq!(
+            p.node
+                .path(&["spec", "template", "metadata", "labels", "app"])
+                .and_then(|n| n.as_str()),
+            Some("web")
+        );
+        assert_eq!(
+            p.node
+                .path(&[&spec[..], &["serviceAccountName"]].concat())
+                .and_then(|n| n.as_str()),
+            Some("app")
+        );
+        let container = &p
+            .node
+            .path(&[&spec[..], &["containers"]].concat())
+            .unwrap()
+            .items()[0];
+        assert!(container.get("ports").is_some());
+        // Not asked for by either.
+        assert!(container.get("image").is_none());
+        assert!(container.get("name").is_none());
+    }
+
+    #[test]
+    fn whole_wins_a_union() {
+        let d = deployment();
+        let mut keep = Keep::paths(&[&["metadata", "labels"]]);
+        keep.union(Keep::whole());
+        assert_eq!(keep.project(&d).node, d.node);
+        let mut keep = Keep::whole();
+        keep.union(Keep::paths(&[&["metadata", "labels"]]));
+        assert_eq!(keep.project(&d).node, d.node);
+    }
+
+    #[test]
+    fn a_pod_keep_needs_a_pod_template() {
+        let cm = objects_from_str(
+            "c.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        )
+        .objects
+        .remove(0);
+        assert!(Keep::pod(&cm, &[&["labels"]], &[], &[]).is_none());
+        assert_eq!(Keep::paths(&[]).project(&cm).name(), Some("c"));
+    }
+}
