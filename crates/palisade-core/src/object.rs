@@ -118,6 +118,9 @@ impl Object {
         for path in IDENTITY.iter().chain(paths) {
             crate::yaml::node::graft(&self.node, &mut node, path);
         }
+        // Grafting grows mappings one entry at a time; a projection is kept until the end of
+        // the scan, so give back what the growth over-allocated (a third of its size).
+        node.shrink_to_fit();
         Object {
             origin: self.origin.clone(),
             node,

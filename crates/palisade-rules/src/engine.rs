@@ -206,7 +206,7 @@ impl Engine {
     /// [`palisade_core::InventoryRule::not_evaluated`]), in rule order.
     pub fn refine(
         &self,
-        kept: Vec<(usize, Arc<Object>)>,
+        kept: &[(usize, Arc<Object>)],
         findings: &mut Vec<Finding>,
     ) -> Vec<NotEvaluated> {
         let mut not_evaluated = Vec::new();
@@ -219,7 +219,7 @@ impl Engine {
         let slot_count = self.slots.iter().max().map_or(0, |m| m + 1);
         let mut by_slot: Vec<Vec<Arc<Object>>> = vec![Vec::new(); slot_count];
         for (slot, o) in kept {
-            by_slot[slot].push(o);
+            by_slot[*slot].push(Arc::clone(o));
         }
         let models: Vec<Models> = (0..slot_count).map(|_| Models::default()).collect();
         // A rule's `refine` only touches findings of its own code, so each rule gets just those
@@ -237,12 +237,9 @@ impl Engine {
             .enumerate()
             .map(|(i, (meta, _, _))| (meta.code, i))
             .collect();
-        let mut rest = Vec::with_capacity(findings.len());
-        for f in findings.drain(..) {
-            match index.get(f.code) {
-                Some(&i) => theirs[i].push(f),
-                None => rest.push(f),
-            }
+        // In place: the other findings (most of a large scan's) stay where they are.
+        for f in findings.extract_if(.., |f| index.contains_key(f.code)) {
+            theirs[index[f.code]].push(f);
         }
         let results: Vec<(Vec<Finding>, Option<NotEvaluated>)> = inventories
             .par_iter()
@@ -263,7 +260,6 @@ impl Engine {
                 (own, skipped)
             })
             .collect();
-        *findings = rest;
         for (own, skipped) in results {
             findings.extend(own);
             not_evaluated.extend(skipped);
@@ -299,7 +295,7 @@ impl Engine {
             findings.extend(self.check_object(o));
             kept.extend(self.keep(o));
         }
-        let not_evaluated = self.refine(kept, &mut findings);
+        let not_evaluated = self.refine(&kept, &mut findings);
         (findings, not_evaluated)
     }
 

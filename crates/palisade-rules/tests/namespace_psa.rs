@@ -514,7 +514,7 @@ fn ps164_through_the_engine() {
         findings.extend(engine.check_object(&o));
         kept.extend(engine.keep(&o));
     }
-    let not_evaluated = engine.refine(kept, &mut findings);
+    let not_evaluated = engine.refine(&kept, &mut findings);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].suppressed.as_deref(), Some("migrating"));
     assert_eq!(not_evaluated.len(), 1);

@@ -295,11 +295,11 @@ fn fix_files(
             .iter()
             .flat_map(|c| c.findings.iter().cloned())
             .collect();
-        let kept = checked_now
+        let kept: Vec<_> = checked_now
             .iter()
             .flat_map(|c| c.kept.iter().cloned())
             .collect();
-        engine.refine(kept, &mut findings);
+        engine.refine(&kept, &mut findings);
         let mut by_file: HashMap<&str, Vec<&Finding>> = HashMap::new();
         for f in &findings {
             if let (Some(_), Location::File { path, .. }, None) =

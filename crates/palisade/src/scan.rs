@@ -311,7 +311,8 @@ pub struct ScanOptions {
 /// Scans every input with `engine`; each input comes with the index of the command-line argument
 /// it was found under ([`expand_by_argument`]).
 /// Besides the report and the texts, it returns the control-plane static pods among the objects
-/// (not replaced by a later copy), for the node rules.
+/// (not replaced by a later copy), for the node rules. Meant to run once per process: it does
+/// not free what the cross-object rules kept.
 pub fn run(
     engine: &Engine,
     inputs: Vec<(usize, Input)>,
@@ -378,7 +379,10 @@ pub fn run(
     }
     report.stats = stats;
     crate::timings::mark("merge");
-    report.not_evaluated = engine.refine(context, &mut report.findings);
+    report.not_evaluated = engine.refine(&context, &mut report.findings);
+    // What the rules kept is not needed any more, and the process ends after the report:
+    // freeing 100,000 projections one by one would take longer than the rules that read them.
+    std::mem::forget(context);
     crate::timings::mark("refine");
     report
         .findings
@@ -399,44 +403,59 @@ fn replaced_copies(
     results: &[FileResult],
     notes: &mut Vec<InputProblem>,
 ) -> std::collections::HashSet<(usize, usize)> {
+    let identities = || {
+        results.iter().enumerate().flat_map(|(file, r)| {
+            r.checked
+                .iter()
+                .enumerate()
+                .filter_map(move |(i, c)| Some((file, i, c, c.identity.as_ref()?)))
+        })
+    };
+    // Most objects are given once: find those given more than once first, in one pass, and
+    // look closer only at them.
+    let mut given_again: HashMap<&Identity, bool> =
+        HashMap::with_capacity(results.iter().map(|r| r.checked.len()).sum());
+    for (_, _, _, id) in identities() {
+        given_again
+            .entry(id)
+            .and_modify(|again| *again = true)
+            .or_insert(false);
+    }
+    given_again.retain(|_, again| *again);
+    let mut replaced = std::collections::HashSet::new();
+    if given_again.is_empty() {
+        return replaced;
+    }
+    let copies = || identities().filter(|(_, _, _, id)| given_again.contains_key(id));
     // The last copy overall, and the last copy within each file.
     let mut last: HashMap<&Identity, (usize, usize)> = HashMap::new();
     let mut last_in_file: HashMap<(usize, &Identity), usize> = HashMap::new();
-    for (file, r) in results.iter().enumerate() {
-        for (i, c) in r.checked.iter().enumerate() {
-            if let Some(id) = &c.identity {
-                last.insert(id, (file, i));
-                last_in_file.insert((file, id), i);
-            }
-        }
+    for (file, i, _, id) in copies() {
+        last.insert(id, (file, i));
+        last_in_file.insert((file, id), i);
     }
-    let mut replaced = std::collections::HashSet::new();
-    for (file, r) in results.iter().enumerate() {
-        for (i, c) in r.checked.iter().enumerate() {
-            let Some(id) = &c.identity else {
-                continue;
-            };
-            let (lf, li) = last[id];
-            let by = if results[lf].argument > r.argument {
-                (lf, li)
-            } else {
-                match last_in_file[&(file, id)] {
-                    later if later > i => (file, later),
-                    _ => continue,
-                }
-            };
-            replaced.insert((file, i));
-            let winner = &results[by.0];
-            notes.push(InputProblem {
-                path: r.path.clone(),
-                pos: Some(c.pos),
-                message: format!(
-                    "{} is given again at {}:{}; the later copy is the one checked, as \
-                     `kubectl apply` would leave it (findings of this copy are dropped)",
-                    c.describe, winner.path, winner.checked[by.1].pos
-                ),
-            });
-        }
+    for (file, i, c, id) in copies() {
+        let r = &results[file];
+        let (lf, li) = last[id];
+        let by = if results[lf].argument > r.argument {
+            (lf, li)
+        } else {
+            match last_in_file[&(file, id)] {
+                later if later > i => (file, later),
+                _ => continue,
+            }
+        };
+        replaced.insert((file, i));
+        let winner = &results[by.0];
+        notes.push(InputProblem {
+            path: r.path.clone(),
+            pos: Some(c.pos),
+            message: format!(
+                "{} is given again at {}:{}; the later copy is the one checked, as \
+                 `kubectl apply` would leave it (findings of this copy are dropped)",
+                c.describe, winner.path, winner.checked[by.1].pos
+            ),
+        });
     }
     replaced
 }

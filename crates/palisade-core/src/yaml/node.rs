@@ -241,6 +241,23 @@ impl Node {
 /// Copies the subtree of `from` at `path` into `to`, creating the mappings (and sequences) on the
 /// way. Through a sequence, the rest of the path is applied to every item, so items keep their
 /// indexes only when every item has the field; the projection is for reading, not for pointers.
+impl Node {
+    /// Frees the spare capacity of every mapping and sequence below this node.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        match &mut self.value {
+            Value::Scalar(_) => {}
+            Value::Seq(items) => {
+                items.shrink_to_fit();
+                items.iter_mut().for_each(Node::shrink_to_fit);
+            }
+            Value::Map(entries) => {
+                entries.shrink_to_fit();
+                entries.iter_mut().for_each(|e| e.value.shrink_to_fit());
+            }
+        }
+    }
+}
+
 pub(crate) fn graft(from: &Node, to: &mut Node, path: &[&str]) {
     match (&from.value, path.split_first()) {
         (_, None) => *to = from.clone(),
