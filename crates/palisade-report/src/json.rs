@@ -435,12 +435,12 @@ mod tests {
         Finding {
             code: "PS101",
             rule: "privileged-container",
-            severity: if i % 2 == 0 {
+            severity: if i.is_multiple_of(2) {
                 Severity::Critical
             } else {
                 Severity::Low
             },
-            pss_check: (i % 3 == 0).then_some("privileged"),
+            pss_check: i.is_multiple_of(3).then_some("privileged"),
             location: Location::File {
                 path: Arc::from(format!("dir/f{i}.yaml").as_str()),
                 pos: Pos {
@@ -458,8 +458,8 @@ mod tests {
             related: None,
             message: format!("container \"c{i}\" runs privileged \u{2014} \"quoted\"\nnewline"),
             help: "remove it",
-            suppressed: (i % 7 == 0).then(|| "reason".to_owned()),
-            baselined: i % 5 == 0,
+            suppressed: i.is_multiple_of(7).then(|| "reason".to_owned()),
+            baselined: i.is_multiple_of(5),
             fix: None,
         }
     }

@@ -17,13 +17,13 @@ use support::collection;
 
 fn pod_spec(i: usize) -> serde_json::Value {
     json!({
-        "serviceAccountName": if i % 3 == 0 { "default" } else { "app" },
+        "serviceAccountName": if i.is_multiple_of(3) { "default" } else { "app" },
         "containers": [{
             "name": "app",
             "image": format!("registry.example.com/team/app{}:1.{}", i % 50, i % 7),
             "ports": [{"containerPort": 8080, "name": "http"}],
             "resources": {"limits": {"memory": "256Mi"}},
-            "securityContext": if i % 10 == 0 { json!({"privileged": true}) } else {
+            "securityContext": if i.is_multiple_of(10) { json!({"privileged": true}) } else {
                 json!({"allowPrivilegeEscalation": false, "runAsNonRoot": true,
                        "capabilities": {"drop": ["ALL"]}})
             },

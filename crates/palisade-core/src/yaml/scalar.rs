@@ -168,7 +168,7 @@ fn go_parse_float(s: &str) -> Option<f64> {
 /// reads a `!!binary` scalar.
 pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
     let clean: Vec<u8> = s.bytes().filter(|&b| b != b'\n' && b != b'\r').collect();
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {

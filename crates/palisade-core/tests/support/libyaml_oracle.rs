@@ -930,7 +930,7 @@ fn is_timestamp(s: &str) -> bool {
 /// Go's `base64.StdEncoding.DecodeString` (padding required; CR and LF ignored).
 fn base64_std(s: &str) -> Option<Vec<u8>> {
     let clean: Vec<u8> = s.bytes().filter(|&b| b != b'\n' && b != b'\r').collect();
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {
