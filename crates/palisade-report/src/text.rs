@@ -742,6 +742,7 @@ mod tests {
             suppressed: None,
             baselined: false,
             fix: None,
+            flow: None,
         }
     }
 

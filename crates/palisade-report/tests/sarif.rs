@@ -78,6 +78,7 @@ fn cluster_finding_without_file_is_valid_sarif() {
         suppressed: None,
         baselined: false,
         fix: None,
+        flow: None,
     });
     let log = sarif(&report);
     assert_valid(&log);
