@@ -100,8 +100,10 @@ pub fn build_with(objects: &[&Object], version: KubeVersion, identities: &[Verte
     for v in identities {
         b.graph.vertex(v.clone());
     }
-    pod_edges::add(&mut b);
+    // RBAC first: whether a namespace's Pod Security level is worth a "not evaluated" depends
+    // on whether anybody may run pods there.
     rbac_edges::add(&mut b, &rbac);
+    pod_edges::add(&mut b);
     network_edges::add(&mut b);
     rbac_edges::memberships(&mut b);
     // Administrators: marked so that sources skip them.

@@ -181,6 +181,10 @@ impl Graph {
         self.edges.len()
     }
 
+    pub fn incoming(&self, v: usize) -> &[usize] {
+        &self.incoming[v]
+    }
+
     pub fn outgoing(&self, v: usize) -> &[usize] {
         &self.outgoing[v]
     }

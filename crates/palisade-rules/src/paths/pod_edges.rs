@@ -312,6 +312,14 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
                 cut: None,
             },
         );
+        // Unknowns are worth saying only where somebody may run pods.
+        let wanted = b
+            .graph
+            .find(&Vertex::PodsIn(ns.clone()))
+            .is_some_and(|v| !b.graph.incoming(v).is_empty());
+        if !wanted {
+            continue;
+        }
         if b.version < PSA_SINCE {
             b.graph.unknowns.push(format!(
                 "whether namespaces admit privileged pods before {PSA_SINCE} (PodSecurityPolicy) \
@@ -329,7 +337,8 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
         }
         let Some(&i) = namespace_objects.get(ns.as_str()) else {
             b.graph.unknowns.push(format!(
-                "namespace {ns:?}: no Namespace object, whether it admits privileged pods is unknown"
+                "namespace {ns:?}: pods may be created there, but without its \
+                 Namespace object whether it admits privileged pods is unknown"
             ));
             continue;
         };
