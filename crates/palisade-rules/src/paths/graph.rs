@@ -5,8 +5,9 @@
 //! reversed edges), so asking for the paths of every source costs one pass per goal, not one per
 //! source: a cluster export has thousands of identities.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
+use std::sync::Arc;
 
 /// A thing an attacker may hold or reach.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,11 +101,11 @@ pub struct Evidence {
     pub object: Option<usize>,
     pub pointer: String,
     /// The fact in words, with the role rule's `file:line` where RBAC is involved.
-    pub text: String,
+    pub text: Arc<str>,
     /// What to change to remove the edge (`RoleBinding "build/ci-deploy"`), when the edge is a
     /// configuration choice rather than how Kubernetes works (a pod may use any ServiceAccount
     /// of its namespace: nothing to remove there).
-    pub cut: Option<String>,
+    pub cut: Option<Arc<str>>,
 }
 
 /// One step an attacker can take.
@@ -127,6 +128,9 @@ pub struct Graph {
     incoming: Vec<Vec<usize>>,
     /// Per vertex, the edges leaving it.
     outgoing: Vec<Vec<usize>>,
+    /// `(from, to)` of every edge: a namespace's "every pod" vertex has an edge to each of its
+    /// thousands of workloads, too many to scan for duplicates.
+    pairs: HashSet<(usize, usize)>,
     /// Facts the input did not hold (a namespace without its Namespace object, ...): the edges
     /// they would decide are left out, and reports say so.
     pub unknowns: Vec<String>,
@@ -194,7 +198,7 @@ impl Graph {
     pub fn add(&mut self, from: Vertex, to: Vertex, action: &'static str, evidence: Evidence) {
         let from = self.vertex(from);
         let to = self.vertex(to);
-        if from == to || self.outgoing[from].iter().any(|&e| self.edges[e].to == to) {
+        if from == to || !self.pairs.insert((from, to)) {
             return;
         }
         let i = self.edges.len();
@@ -256,7 +260,7 @@ mod tests {
         Evidence {
             object: None,
             pointer: String::new(),
-            text: String::new(),
+            text: Arc::from(""),
             cut: None,
         }
     }

@@ -115,8 +115,9 @@ pub(super) fn add(b: &mut Builder<'_>) {
         return;
     }
     exposed.sort();
-    // Workloads by namespace, with their pod labels.
-    let mut workloads: HashMap<&str, Vec<(&Object, Option<&Node>)>> = HashMap::new();
+    // Workloads by (namespace, pod label key, value): a selector's first entry picks the
+    // candidates, `selects` decides (a scan holds thousands of workloads per namespace).
+    let mut by_label: HashMap<(&str, &str, &str), Vec<(&Object, Option<&Node>)>> = HashMap::new();
     for o in objects.iter().copied() {
         let Some(pod) = o.pod_template() else {
             continue;
@@ -125,16 +126,25 @@ pub(super) fn add(b: &mut Builder<'_>) {
             continue;
         }
         let labels = pod.metadata.and_then(|m| m.get("labels"));
-        workloads
-            .entry(namespace_of(o))
-            .or_default()
-            .push((o, labels));
+        for e in labels.map(Node::entries).unwrap_or(&[]) {
+            if let Some(v) = e.value.as_str() {
+                by_label
+                    .entry((namespace_of(o), &*e.key, v))
+                    .or_default()
+                    .push((o, labels));
+            }
+        }
     }
     for (service, evidence, pointer, how) in exposed {
         let s = objects[service];
         let ns = namespace_of(s);
         let selector = s.node.path(&["spec", "selector"]);
-        for (w, labels) in workloads.get(ns).into_iter().flatten() {
+        let first = selector
+            .map(Node::entries)
+            .and_then(|e| e.first())
+            .and_then(|e| Some((&*e.key, e.value.as_str()?)));
+        let Some((key, value)) = first else { continue };
+        for (w, labels) in by_label.get(&(ns, key, value)).into_iter().flatten() {
             if !selects(selector, *labels) {
                 continue;
             }
@@ -158,8 +168,8 @@ pub(super) fn add(b: &mut Builder<'_>) {
                 Evidence {
                     object: Some(evidence),
                     pointer: pointer.clone(),
-                    text: format!("{how}, which selects the workload's pods"),
-                    cut: Some(cut),
+                    text: format!("{how}, which selects the workload's pods").into(),
+                    cut: Some(cut.into()),
                 },
             );
         }

@@ -5,6 +5,7 @@
 //! legacy ServiceAccount token.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use palisade_core::yaml::Node;
 use palisade_core::{KubeVersion, Object, PodTemplate};
@@ -178,7 +179,7 @@ pub(super) fn add(b: &mut Builder<'_>) {
             Evidence {
                 object: Some(i),
                 pointer: String::new(),
-                text: format!("{} runs in the namespace", describe(o)),
+                text: Arc::clone(&exec_text),
                 cut: None,
             },
         );
@@ -221,8 +222,9 @@ pub(super) fn add(b: &mut Builder<'_>) {
                         "{} runs as ServiceAccount \"{ns}/{}\" and {why_mounted}",
                         describe(o),
                         mount.service_account
-                    ),
-                    cut: Some(format!("{} (automountServiceAccountToken)", describe(o))),
+                    )
+                    .into(),
+                    cut: Some(format!("{} (automountServiceAccountToken)", describe(o)).into()),
                 },
             );
             if is_daemonset {
@@ -238,8 +240,9 @@ pub(super) fn add(b: &mut Builder<'_>) {
                              token mounted ({why_mounted})",
                             describe(o),
                             mount.service_account
-                        ),
-                        cut: Some(format!("{} (automountServiceAccountToken)", describe(o))),
+                        )
+                        .into(),
+                        cut: Some(format!("{} (automountServiceAccountToken)", describe(o)).into()),
                     },
                 );
             }
@@ -252,8 +255,8 @@ pub(super) fn add(b: &mut Builder<'_>) {
                 Evidence {
                     object: Some(i),
                     pointer,
-                    text: format!("{}: {why}", describe(o)),
-                    cut: Some(describe(o)),
+                    text: format!("{}: {why}", describe(o)).into(),
+                    cut: Some(describe(o).into()),
                 },
             );
         }
@@ -282,7 +285,8 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
                 text: format!(
                     "a pod may name any ServiceAccount of its namespace (serviceAccountName: \
                      {name}); its token is mounted unless the pod says otherwise"
-                ),
+                )
+                .into(),
                 cut: None,
             };
             b.graph.add(
@@ -296,7 +300,7 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
                 sa,
                 "acts as",
                 Evidence {
-                    text: format!("ServiceAccount \"{ns}/{name}\" exists"),
+                    text: format!("ServiceAccount \"{ns}/{name}\" exists").into(),
                     ..ev
                 },
             );
@@ -308,7 +312,7 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
             Evidence {
                 object: None,
                 pointer: String::new(),
-                text: "a pod may mount any Secret of its namespace as a volume".to_owned(),
+                text: "a pod may mount any Secret of its namespace as a volume".into(),
                 cut: None,
             },
         );
@@ -366,8 +370,8 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
                 Evidence {
                     object: Some(i),
                     pointer,
-                    text,
-                    cut: Some(format!("Namespace \"{ns}\" (Pod Security enforce level)")),
+                    text: text.into(),
+                    cut: Some(format!("Namespace \"{ns}\" (Pod Security enforce level)").into()),
                 },
             );
         }
@@ -394,7 +398,8 @@ fn secret_edges(b: &mut Builder<'_>) {
                             "before 1.24 the token controller stores a token Secret for every \
                              ServiceAccount (target {})",
                             b.version
-                        ),
+                        )
+                        .into(),
                         cut: None,
                     },
                 );
@@ -430,8 +435,9 @@ fn secret_edges(b: &mut Builder<'_>) {
                 text: format!(
                     "{} is a {TOKEN_SECRET_TYPE} Secret of ServiceAccount \"{ns}/{account}\"",
                     describe(o)
-                ),
-                cut: Some(describe(o)),
+                )
+                .into(),
+                cut: Some(describe(o).into()),
             },
         );
     }

@@ -285,8 +285,8 @@ fn grant_evidence(b: &Builder<'_>, rbac: &Rbac<'_>, g: &Grant, extra: Option<Str
     Evidence {
         object: b.index_of(binding.object),
         pointer: format!("/subjects/{}", binding.subjects[g.subject].index),
-        text,
-        cut: Some(binding.describe()),
+        text: text.into(),
+        cut: Some(binding.describe().into()),
     }
 }
 
@@ -320,9 +320,11 @@ pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
             let Some(from) = subject_vertex(rbac, &g) else {
                 continue;
             };
+            // One evidence for every namespace: its text is shared, not copied.
+            let ev = grant_evidence(b, rbac, &g, None);
             for ns in &namespaces {
-                let ev = grant_evidence(b, rbac, &g, None);
-                b.graph.add(from.clone(), lead.vertex(ns), action, ev);
+                b.graph
+                    .add(from.clone(), lead.vertex(ns), action, ev.clone());
             }
         }
         for ns in &namespaces {
@@ -402,14 +404,14 @@ pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
             let Some(from) = subject_vertex(rbac, &g) else {
                 continue;
             };
+            let ev = grant_evidence(b, rbac, &g, None);
             for ns in &namespaces {
-                let ev = grant_evidence(b, rbac, &g, None);
                 b.graph.add(
                     from.clone(),
                     Vertex::PodsIn(ns.clone()),
                     "may install a mutating webhook that rewrites every pod created afterwards \
                      (a rollout, a Job) into",
-                    ev,
+                    ev.clone(),
                 );
             }
         }
@@ -579,7 +581,7 @@ pub(super) fn memberships(b: &mut Builder<'_>) {
                 Evidence {
                     object: None,
                     pointer: String::new(),
-                    text: text.to_owned(),
+                    text: (text.to_owned()).into(),
                     cut: None,
                 },
             );

@@ -95,7 +95,7 @@ fn json_out(out: &mut dyn Write, model: &AttackGraph, found: &Search) -> Result<
                         "action": edge.action,
                         "target": g.get(edge.to).to_string(),
                         "evidence": {
-                            "text": edge.evidence.text,
+                            "text": &*edge.evidence.text,
                             "file": loc.as_ref().and_then(|l| l.path().map(str::to_owned)),
                             "line": loc.as_ref().and_then(|l| l.pos()).map(|p| p.line),
                             "pointer": loc.as_ref().and_then(|l| l.pointer().map(str::to_owned)),
@@ -103,7 +103,7 @@ fn json_out(out: &mut dyn Write, model: &AttackGraph, found: &Search) -> Result<
                                 Location::Object { source, .. } => Some(source.to_string()),
                                 _ => None,
                             }),
-                            "cut": edge.evidence.cut,
+                            "cut": edge.evidence.cut.as_deref(),
                         },
                     })
                 })
