@@ -158,6 +158,8 @@ pub(super) fn add(b: &mut Builder<'_>) {
     for ns in &namespaces {
         b.account(ns, "default", None);
     }
+    // The same words for every workload: shared, not copied 50,000 times.
+    let exec_text: Arc<str> = Arc::from("a shell reaches every running pod of its namespace");
     for (i, o) in objects.iter().enumerate() {
         let Some(pod) = o.pod_template() else {
             continue;
