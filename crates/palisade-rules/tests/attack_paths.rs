@@ -7,7 +7,7 @@ mod workload_support;
 use std::sync::Arc;
 
 use palisade_core::{keep_all, KubeVersion, Settings};
-use palisade_rules::paths::{self, AttackGraph, Limits, Vertex, VertexSpec};
+use palisade_rules::paths::{self, AttackGraph, Limits, Vertex, VertexSpec, Workloads};
 use workload_support::*;
 
 const G: &str = "apiGroup: rbac.authorization.k8s.io";
@@ -78,7 +78,7 @@ fn graph_at(yaml: &str, version: KubeVersion, identities: &[Vertex]) -> AttackGr
         .inventory()
         .expect("AP801 is an inventory rule");
     let kept: Vec<Arc<palisade_core::Object>> = keep_all(inventory, &objects);
-    AttackGraph::with_identities(kept, version, identities)
+    AttackGraph::with_identities(kept, version, identities, Workloads::All)
 }
 
 fn graph(yaml: &str) -> AttackGraph {
@@ -1002,7 +1002,7 @@ fn the_projection_kept_gives_the_graph_of_the_whole_objects() {
     ]
     .concat();
     let whole: Vec<Arc<palisade_core::Object>> = objects(&yaml).into_iter().map(Arc::new).collect();
-    let full = AttackGraph::new(whole, KubeVersion::LATEST);
+    let full = AttackGraph::with_identities(whole, KubeVersion::LATEST, &[], Workloads::All);
     let kept = graph(&yaml);
     assert_eq!(full.graph.vertices(), kept.graph.vertices());
     assert_eq!(full.graph.edge_count(), kept.graph.edge_count());
@@ -1010,4 +1010,82 @@ fn the_projection_kept_gives_the_graph_of_the_whole_objects() {
         assert_eq!(full.graph.edge(e), kept.graph.edge(e));
     }
     let _ = Settings::default();
+}
+
+#[test]
+fn the_scan_graph_keeps_every_path_of_every_source() {
+    // The scan's graph leaves out workloads no source reaches; the paths from the sources are
+    // the same as with every workload.
+    let exec = format!(
+        "{}{}",
+        cluster_role(
+            "x",
+            "- {apiGroups: [\"\"], resources: [pods/exec], verbs: [create]}\n"
+        ),
+        rb("team", "x", "ClusterRole", "x", ALICE)
+    );
+    let yaml = [
+        chain("", ""),
+        GOAT_HUNGER_CHECK.to_owned(),
+        "---\n".to_owned(),
+        GOAT_SYSTEM_MONITOR.to_owned(),
+        "---\n".to_owned(),
+        exec,
+        workload("Pod", "team", "p", "a: b", PRIVILEGED),
+        workload("Pod", "other", "q", "a: b", PRIVILEGED),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: other}\nspec: {type: NodePort, selector: {a: b}}\n".to_owned(),
+    ]
+    .concat();
+    let objects: Vec<Arc<palisade_core::Object>> =
+        objects(&yaml).into_iter().map(Arc::new).collect();
+    let all =
+        AttackGraph::with_identities(objects.clone(), KubeVersion::LATEST, &[], Workloads::All);
+    let scan = AttackGraph::new(objects, KubeVersion::LATEST);
+    assert!(
+        scan.graph.vertices().len() < all.graph.vertices().len(),
+        "{:#?}\n{:#?}",
+        scan.graph.vertices(),
+        all.graph.vertices()
+    );
+    let shown = |m: &AttackGraph| {
+        let g = &m.graph;
+        let goals = [
+            Vertex::ClusterAdmin,
+            Vertex::Node,
+            Vertex::Secrets("big-monolith".into()),
+        ]
+        .iter()
+        .filter_map(|v| g.find(v))
+        .collect::<Vec<_>>();
+        let mut out: Vec<Vec<String>> =
+            paths::search(g, &paths::default_sources(g), &goals, Limits::default())
+                .paths
+                .iter()
+                .map(|p| {
+                    p.edges
+                        .iter()
+                        .map(|&e| {
+                            format!(
+                                "{} {} {}",
+                                g.get(g.edge(e).from).spec(),
+                                g.edge(e).action,
+                                g.get(g.edge(e).to).spec()
+                            )
+                        })
+                        .collect()
+                })
+                .collect();
+        out.sort();
+        out
+    };
+    let paths_all = shown(&all);
+    assert!(
+        paths_all.iter().any(|p| p[0].starts_with("user:alice")),
+        "{paths_all:#?}"
+    );
+    assert!(
+        paths_all.iter().any(|p| p[0].starts_with("internet")),
+        "{paths_all:#?}"
+    );
+    assert_eq!(shown(&scan), paths_all);
 }

@@ -21,6 +21,11 @@ pub(super) struct Builder<'a> {
     /// ServiceAccounts known to exist per namespace (their object, a workload running as them,
     /// `default`), with the object that shows it.
     pub(super) accounts: BTreeMap<String, BTreeMap<String, Option<usize>>>,
+    /// Every workload is a vertex (`palisade paths --from pod:…`), not only those a source can
+    /// reach (exec granted in their namespace, or exposed).
+    pub(super) all_workloads: bool,
+    /// Who already holds full control.
+    pub(super) admins: rbac_edges::Admins,
     index: HashMap<*const Object, usize>,
     bindings_by_namespace: HashMap<String, Vec<usize>>,
 }
@@ -55,12 +60,28 @@ impl<'a> Builder<'a> {
 
 /// The attack graph of `objects` at target version `version`.
 pub fn build(objects: &[&Object], version: KubeVersion) -> Graph {
-    build_with(objects, version, &[])
+    build_with(objects, version, &[], Workloads::Reachable)
+}
+
+/// Which workloads become vertices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workloads {
+    /// Every one, so any can be asked about (`--from pod:NAMESPACE/NAME`).
+    All,
+    /// Those a source can reach: exec is granted in their namespace, or they are exposed. The
+    /// paths from identities and the internet are the same; the graph of a large scan is a
+    /// fraction of the size.
+    Reachable,
 }
 
 /// [`build`], with `identities` as vertices even when the input names them nowhere (`--from
 /// user:alice`: a user no binding names still has what its implicit groups are granted).
-pub fn build_with(objects: &[&Object], version: KubeVersion, identities: &[Vertex]) -> Graph {
+pub fn build_with(
+    objects: &[&Object],
+    version: KubeVersion,
+    identities: &[Vertex],
+    workloads: Workloads,
+) -> Graph {
     let rbac = Rbac::new(objects.iter().copied().filter(|o| rbac_edges::is_rbac(o)));
     let mut b = Builder {
         objects,
@@ -68,6 +89,8 @@ pub fn build_with(objects: &[&Object], version: KubeVersion, identities: &[Verte
         graph: Graph::default(),
         namespaces: BTreeSet::new(),
         accounts: BTreeMap::new(),
+        all_workloads: workloads == Workloads::All,
+        admins: rbac_edges::Admins::new(&rbac),
         index: objects
             .iter()
             .enumerate()
@@ -100,16 +123,17 @@ pub fn build_with(objects: &[&Object], version: KubeVersion, identities: &[Verte
     for v in identities {
         b.graph.vertex(v.clone());
     }
-    // RBAC first: whether a namespace's Pod Security level is worth a "not evaluated" depends
-    // on whether anybody may run pods there.
+    // RBAC first: whether a namespace's Pod Security level is worth a "not evaluated", and
+    // whether a workload is reachable, depend on what anybody may do there.
     rbac_edges::add(&mut b, &rbac);
-    pod_edges::add(&mut b);
+    // Exposure before workloads: an exposed workload is reachable.
     network_edges::add(&mut b);
+    pod_edges::add(&mut b);
     rbac_edges::memberships(&mut b);
     // Administrators: marked so that sources skip them.
     // Ascending, for `Graph::is_admin`'s binary search.
     let admins: Vec<usize> = (0..b.graph.vertices().len())
-        .filter(|&v| rbac_edges::is_admin(&rbac, b.graph.get(v)))
+        .filter(|&v| b.admins.contains(b.graph.get(v)))
         .collect();
     b.graph.admins = admins;
     b.graph.unknowns.sort();

@@ -22,7 +22,7 @@ mod network_edges;
 mod pod_edges;
 mod rbac_edges;
 
-pub use build::{build, build_with};
+pub use build::{build, build_with, Workloads};
 pub use graph::{Edge, Evidence, Graph, Path, Vertex};
 
 /// The keep group of the AP rules: one projection, one graph.
@@ -73,14 +73,40 @@ pub fn keep(o: &Object) -> Option<Keep> {
             &["serviceAccount"],
             &["automountServiceAccountToken"],
             &["hostPID"],
-            &["securityContext", "windowsOptions"],
-            &["volumes", "hostPath"],
+            &["securityContext", "windowsOptions", "hostProcess"],
+            &["volumes", "hostPath", "path"],
             &["containers", "name"],
-            &["containers", "securityContext"],
+            &["containers", "securityContext", "privileged"],
+            &["containers", "securityContext", "capabilities", "add"],
+            &[
+                "containers",
+                "securityContext",
+                "windowsOptions",
+                "hostProcess",
+            ],
             &["initContainers", "name"],
-            &["initContainers", "securityContext"],
+            &["initContainers", "securityContext", "privileged"],
+            &["initContainers", "securityContext", "capabilities", "add"],
+            &[
+                "initContainers",
+                "securityContext",
+                "windowsOptions",
+                "hostProcess",
+            ],
             &["ephemeralContainers", "name"],
-            &["ephemeralContainers", "securityContext"],
+            &["ephemeralContainers", "securityContext", "privileged"],
+            &[
+                "ephemeralContainers",
+                "securityContext",
+                "capabilities",
+                "add",
+            ],
+            &[
+                "ephemeralContainers",
+                "securityContext",
+                "windowsOptions",
+                "hostProcess",
+            ],
         ],
         &[&["metadata", "ownerReferences"]],
     )
@@ -93,19 +119,21 @@ pub struct AttackGraph {
 }
 
 impl AttackGraph {
+    /// The graph the AP rules read: workloads a source can reach (see [`Workloads`]).
     pub fn new(objects: Vec<Arc<Object>>, version: KubeVersion) -> Self {
-        AttackGraph::with_identities(objects, version, &[])
+        AttackGraph::with_identities(objects, version, &[], Workloads::Reachable)
     }
 
-    /// The graph with `identities` as vertices (see [`build_with`]).
+    /// The graph with `identities` as vertices and `workloads` (see [`build_with`]).
     pub fn with_identities(
         objects: Vec<Arc<Object>>,
         version: KubeVersion,
         identities: &[Vertex],
+        workloads: Workloads,
     ) -> Self {
         let graph = {
             let refs: Vec<&Object> = objects.iter().map(|o| &**o).collect();
-            build_with(&refs, version, identities)
+            build_with(&refs, version, identities, workloads)
         };
         AttackGraph { objects, graph }
     }

@@ -7,6 +7,8 @@
 //! namespace) and once per namespace for the RoleBindings of that namespace only, so the cost is
 //! probes × bindings, not probes × bindings × namespaces.
 
+use std::collections::HashSet;
+
 use palisade_core::Object;
 
 use super::build::Builder;
@@ -589,28 +591,48 @@ pub(super) fn memberships(b: &mut Builder<'_>) {
     }
 }
 
-/// Whether `v` already holds full control by RBAC alone (or is a control-plane identity): such
-/// an identity is an administrator, not the start of an attack path.
-pub(super) fn is_admin(rbac: &Rbac<'_>, v: &Vertex) -> bool {
-    if let Vertex::User(n) | Vertex::Group(n) = v {
-        if n == SUPERUSER_GROUP
-            || n == "system:nodes"
-            || n.starts_with("system:node:")
-            || matches!(
-                n.as_str(),
-                "system:kube-controller-manager" | "system:kube-scheduler" | "system:apiserver"
-            )
-        {
-            return true;
+/// Who already holds full control by RBAC alone (`*` on `*` cluster-wide), asked once: the
+/// subjects granted it, as vertices (a member of one of these groups is an administrator too).
+pub(super) struct Admins {
+    subjects: HashSet<Vertex>,
+}
+
+impl Admins {
+    pub(super) fn new(rbac: &Rbac<'_>) -> Self {
+        Admins {
+            subjects: rbac
+                .who_can(&request("*", "*", "*", "", "", ""))
+                .iter()
+                .filter_map(|g| subject_vertex(rbac, g))
+                .collect(),
         }
     }
-    let Some(user) = user_of(v) else {
-        return false;
-    };
-    !matches!(
-        rbac.authorize(&user, &request("*", "*", "*", "", "", "")),
-        Decision::Denied
-    )
+
+    /// Whether `v` is an administrator (or a control-plane identity): such an identity is not
+    /// the start of an attack path.
+    pub(super) fn contains(&self, v: &Vertex) -> bool {
+        if let Vertex::User(n) | Vertex::Group(n) = v {
+            if n == SUPERUSER_GROUP
+                || n == "system:nodes"
+                || n.starts_with("system:node:")
+                || matches!(
+                    n.as_str(),
+                    "system:kube-controller-manager" | "system:kube-scheduler" | "system:apiserver"
+                )
+            {
+                return true;
+            }
+        }
+        if self.subjects.contains(v) {
+            return true;
+        }
+        let Some(user) = user_of(v) else {
+            return false;
+        };
+        user.groups
+            .iter()
+            .any(|g| g == SUPERUSER_GROUP || self.subjects.contains(&Vertex::Group(g.clone())))
+    }
 }
 
 /// Whether an object is one the RBAC authorizer reads.

@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::{Args, ValueEnum};
 use palisade_core::source::SourceLimits;
 use palisade_core::{KubeVersion, Object};
-use palisade_rules::paths::{self, AttackGraph, Limits, Vertex, VertexSpec};
+use palisade_rules::paths::{self, AttackGraph, Limits, Vertex, VertexSpec, Workloads};
 use rayon::prelude::*;
 
 use crate::scan;
@@ -163,7 +163,7 @@ pub fn run(args: PathsArgs) -> Result<u8> {
             _ => None,
         })
         .collect();
-    let model = AttackGraph::with_identities(objects, version, &identities);
+    let model = AttackGraph::with_identities(objects, version, &identities, Workloads::All);
     let g = &model.graph;
     let sources: Vec<usize> = if from.is_empty() {
         paths::default_sources(g)
