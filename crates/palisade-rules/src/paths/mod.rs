@@ -65,49 +65,61 @@ pub fn keep(o: &Object) -> Option<Keep> {
         "PodSecurityPolicy" if o.group() == "policy" => return Some(Keep::paths(&[])),
         _ => {}
     }
+    // What every workload needs: its account, the automount, its pod labels (Services select
+    // them), whether another workload controls it. The fields of a node escape only for the
+    // pods that have one (a few in a hundred): decided here on the whole object.
+    let escapes = o
+        .pod_template()
+        .is_some_and(|pod| pod_edges::node_escape(&pod, KubeVersion::LATEST).is_some());
+    const ALWAYS: &[&[&str]] = &[
+        &["serviceAccountName"],
+        &["serviceAccount"],
+        &["automountServiceAccountToken"],
+    ];
+    const ESCAPE: &[&[&str]] = &[
+        &["serviceAccountName"],
+        &["serviceAccount"],
+        &["automountServiceAccountToken"],
+        &["hostPID"],
+        &["securityContext", "windowsOptions", "hostProcess"],
+        &["volumes", "hostPath", "path"],
+        &["containers", "name"],
+        &["containers", "securityContext", "privileged"],
+        &["containers", "securityContext", "capabilities", "add"],
+        &[
+            "containers",
+            "securityContext",
+            "windowsOptions",
+            "hostProcess",
+        ],
+        &["initContainers", "name"],
+        &["initContainers", "securityContext", "privileged"],
+        &["initContainers", "securityContext", "capabilities", "add"],
+        &[
+            "initContainers",
+            "securityContext",
+            "windowsOptions",
+            "hostProcess",
+        ],
+        &["ephemeralContainers", "name"],
+        &["ephemeralContainers", "securityContext", "privileged"],
+        &[
+            "ephemeralContainers",
+            "securityContext",
+            "capabilities",
+            "add",
+        ],
+        &[
+            "ephemeralContainers",
+            "securityContext",
+            "windowsOptions",
+            "hostProcess",
+        ],
+    ];
     Keep::pod(
         o,
         &[&["labels"]],
-        &[
-            &["serviceAccountName"],
-            &["serviceAccount"],
-            &["automountServiceAccountToken"],
-            &["hostPID"],
-            &["securityContext", "windowsOptions", "hostProcess"],
-            &["volumes", "hostPath", "path"],
-            &["containers", "name"],
-            &["containers", "securityContext", "privileged"],
-            &["containers", "securityContext", "capabilities", "add"],
-            &[
-                "containers",
-                "securityContext",
-                "windowsOptions",
-                "hostProcess",
-            ],
-            &["initContainers", "name"],
-            &["initContainers", "securityContext", "privileged"],
-            &["initContainers", "securityContext", "capabilities", "add"],
-            &[
-                "initContainers",
-                "securityContext",
-                "windowsOptions",
-                "hostProcess",
-            ],
-            &["ephemeralContainers", "name"],
-            &["ephemeralContainers", "securityContext", "privileged"],
-            &[
-                "ephemeralContainers",
-                "securityContext",
-                "capabilities",
-                "add",
-            ],
-            &[
-                "ephemeralContainers",
-                "securityContext",
-                "windowsOptions",
-                "hostProcess",
-            ],
-        ],
+        if escapes { ESCAPE } else { ALWAYS },
         &[&["metadata", "ownerReferences"]],
     )
 }
