@@ -70,6 +70,9 @@ fn ingress_backends(ingress: &Object) -> Vec<(String, String)> {
     out
 }
 
+/// A workload and its pod labels, for Services to select.
+type Selectable<'a> = (&'a Object, Option<&'a Node>);
+
 fn is_ingress(o: &Object) -> bool {
     o.kind() == "Ingress" && matches!(o.group(), "networking.k8s.io" | "extensions")
 }
@@ -117,7 +120,7 @@ pub(super) fn add(b: &mut Builder<'_>) {
     exposed.sort();
     // Workloads by (namespace, pod label key, value): a selector's first entry picks the
     // candidates, `selects` decides (a scan holds thousands of workloads per namespace).
-    let mut by_label: HashMap<(&str, &str, &str), Vec<(&Object, Option<&Node>)>> = HashMap::new();
+    let mut by_label: HashMap<(&str, &str, &str), Vec<Selectable<'_>>> = HashMap::new();
     for o in objects.iter().copied() {
         let Some(pod) = o.pod_template() else {
             continue;
