@@ -273,7 +273,7 @@ impl Engine {
         // add a finding for each of 100,000 kept workloads (a search per finding would be
         // quadratic), or a few findings among them (an index of every kept object would cost
         // more than the rule).
-        let mut about: HashMap<(&str, Option<&str>, Option<&str>), Vec<usize>> = HashMap::new();
+        let mut about: HashMap<Identity<'_>, Vec<usize>> = HashMap::new();
         for (i, f) in added.iter().enumerate() {
             if let Some(o) = &f.object {
                 about
@@ -365,6 +365,9 @@ impl Engine {
 }
 
 /// The file an object came from (`None` for live objects), as findings about it name it.
+/// Kind, namespace and name: how `exempt_added` finds the kept object a finding names.
+type Identity<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
+
 fn origin_path(o: &Object) -> Option<&str> {
     match &o.origin {
         Origin::File { path, .. } => Some(path),
