@@ -38,6 +38,7 @@ mod junit;
 mod paths;
 pub mod policyreport;
 mod sarif;
+pub mod scorecard;
 mod text;
 
 pub use html::HtmlReporter;

@@ -221,6 +221,15 @@ fn scan(args: ScanArgs) -> Result<u8> {
     report.problems = problems;
     notes.append(&mut report.notes);
     report.notes = notes;
+    report.evidence.sources.push(palisade_core::report::Source {
+        kind: palisade_core::report::SourceKind::Files,
+        name: args
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+    });
     let code = session.finish(report, &sources);
     timings::mark("report");
     code
