@@ -35,8 +35,10 @@ use palisade_core::Severity;
 mod html;
 mod json;
 mod junit;
+pub mod markdown;
 mod paths;
 pub mod policyreport;
+pub mod read;
 mod sarif;
 pub mod scorecard;
 mod text;
@@ -44,6 +46,7 @@ mod text;
 pub use html::HtmlReporter;
 pub use json::{read_baseline, BaselineError, JsonReporter, SCHEMA_VERSION};
 pub use junit::JunitReporter;
+pub use markdown::MarkdownReporter;
 pub use policyreport::PolicyReportReporter;
 pub use sarif::{fingerprint, security_severity, severity_level, SarifReporter};
 pub use text::TextReporter;
@@ -175,16 +178,19 @@ pub enum Format {
     Html,
     /// wg-policy `PolicyReport`/`ClusterPolicyReport` objects (`wgpolicyk8s.io/v1alpha2`).
     PolicyReport,
+    /// Markdown for pull-request comments and CI job summaries, within GitHub's comment limit.
+    Markdown,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Text,
         Format::Json,
         Format::Sarif,
         Format::Junit,
         Format::Html,
         Format::PolicyReport,
+        Format::Markdown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -195,6 +201,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Html => "html",
             Format::PolicyReport => "policyreport",
+            Format::Markdown => "markdown",
         }
     }
 
@@ -212,6 +219,7 @@ impl Format {
                 options.tool.clone(),
                 options.timestamp,
             )),
+            Format::Markdown => Box::new(MarkdownReporter::default()),
         }
     }
 }
@@ -224,7 +232,7 @@ impl fmt::Display for Format {
 
 /// A format name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}` (expected text, json, sarif, junit, html or policyreport)")]
+#[error("unknown format `{0}` (expected text, json, sarif, junit, html, policyreport or markdown)")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
