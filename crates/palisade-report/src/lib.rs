@@ -214,7 +214,9 @@ impl Format {
                 Box::new(SarifReporter::new(options.tool.clone()).with_source(options.source))
             }
             Format::Junit => Box::new(JunitReporter),
-            Format::Html => Box::new(HtmlReporter::new(options.tool.clone())),
+            Format::Html => {
+                Box::new(HtmlReporter::new(options.tool.clone()).with_source(options.source))
+            }
             Format::PolicyReport => Box::new(PolicyReportReporter::new(
                 options.tool.clone(),
                 options.timestamp,
