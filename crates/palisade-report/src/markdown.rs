@@ -241,3 +241,49 @@ mod tests {
         assert_eq!(link_target("a b/(x).yaml"), "a%20b/%28x%29.yaml");
     }
 }
+
+#[cfg(test)]
+mod budget {
+    use std::sync::Arc;
+
+    use palisade_core::finding::{Finding, Location};
+    use palisade_core::yaml::Pos;
+
+    use super::*;
+
+    #[test]
+    fn long_reports_are_cut_to_the_budget_with_a_note() {
+        let findings: Vec<Finding> = (0..5000)
+            .map(|i| Finding {
+                code: "PS101",
+                rule: "privileged-container",
+                severity: Severity::Critical,
+                pss_check: None,
+                location: Location::File {
+                    path: Arc::from(format!("deploy/app-{i}.yaml")),
+                    pos: Pos { line: 3, col: 5 },
+                    end: Pos { line: 3, col: 9 },
+                    pointer: "/spec".to_owned(),
+                },
+                object: None,
+                container: None,
+                related: None,
+                message: "container \"app\" runs privileged".to_owned(),
+                help: "",
+                suppressed: None,
+                baselined: false,
+                fix: None,
+            })
+            .collect();
+        let report = ScanReport {
+            findings,
+            ..ScanReport::default()
+        };
+        let md = markdown(&report, COMMENT_LIMIT);
+        let n = md.chars().count();
+        assert!(n <= COMMENT_LIMIT, "{n} characters");
+        assert!(n > COMMENT_LIMIT - 1000, "the budget is used: {n}");
+        assert!(md.contains("more findings not shown"));
+        assert!(md.contains("(deploy/app-0.yaml#L3)"));
+    }
+}

@@ -485,3 +485,212 @@ impl Scorecard {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use palisade_core::finding::{Finding, Location};
+    use palisade_core::report::{Evidence, NotEvaluated, Source};
+    use palisade_core::VersionRange;
+
+    use super::*;
+
+    const fn meta(code: &'static str, guide: &'static str, severity: Severity) -> RuleMeta {
+        RuleMeta {
+            code,
+            name: "a-rule",
+            severity,
+            guide,
+            versions: VersionRange::ALL,
+            pss_check: None,
+            references: &[],
+            summary: "",
+            what: "",
+            why: "",
+            example: "",
+            fix: "",
+            help: "",
+        }
+    }
+
+    static PSS: RuleMeta = meta("PS101", "Use Pod Security Policies", Severity::Critical);
+    static PSS_LOW: RuleMeta = meta("PS199", "Use Pod Security Policies", Severity::Low);
+    static NODE: RuleMeta = meta("CP599", "Disable Profiling", Severity::Medium);
+    static NET: RuleMeta = meta("NP399", "Use Network Policies", Severity::Medium);
+
+    // Known to this test program (the registry is what the scorecard knows besides the report's
+    // own rules), so a report that did not run them says why.
+    mod registered {
+        use palisade_core::registry::{Rule, Stage};
+        palisade_core::register!(Rule {
+            meta: &super::NODE,
+            stage: Stage::Input,
+        });
+    }
+    mod registered_net {
+        use palisade_core::registry::{Rule, Stage};
+        palisade_core::register!(Rule {
+            meta: &super::NET,
+            stage: Stage::Input,
+        });
+    }
+
+    fn finding(code: &'static str, severity: Severity) -> Finding {
+        Finding {
+            code,
+            rule: "a-rule",
+            severity,
+            pss_check: None,
+            location: Location::Path {
+                path: Arc::from("a.yaml"),
+                pos: None,
+            },
+            object: None,
+            container: None,
+            related: None,
+            message: "m".to_owned(),
+            help: "",
+            suppressed: None,
+            baselined: false,
+            fix: None,
+        }
+    }
+
+    fn files_report(rules: Vec<&'static RuleMeta>, findings: Vec<Finding>) -> ScanReport {
+        ScanReport {
+            findings,
+            rules,
+            kubernetes_version: "v1.37".to_owned(),
+            stats: palisade_core::report::Stats {
+                files: 1,
+                objects: 3,
+                ..Default::default()
+            },
+            evidence: Evidence {
+                sources: vec![Source {
+                    kind: SourceKind::Files,
+                    name: "k8s/".to_owned(),
+                }],
+                workloads: Some(2),
+                judged: None,
+            },
+            ..ScanReport::default()
+        }
+    }
+
+    fn status(card: &Scorecard, section: &str) -> (Status, Option<String>) {
+        let row = card.rows.iter().find(|r| r.section == section).unwrap();
+        (row.status, row.reason.clone())
+    }
+
+    #[test]
+    fn a_finding_at_the_sections_severity_fails_it() {
+        let card = Scorecard::of(&files_report(
+            vec![&PSS, &NET],
+            vec![finding("PS101", Severity::Critical)],
+        ));
+        assert_eq!(status(&card, "Use Pod Security Policies").0, Status::Fails);
+        assert_eq!(status(&card, "Use Network Policies").0, Status::Holds);
+    }
+
+    #[test]
+    fn findings_below_the_sections_severity_do_not_fail_it_but_are_said() {
+        let card = Scorecard::of(&files_report(
+            vec![&PSS, &PSS_LOW],
+            vec![finding("PS199", Severity::Low)],
+        ));
+        let (s, reason) = status(&card, "Use Pod Security Policies");
+        assert_eq!(s, Status::Holds);
+        assert!(reason.unwrap().contains("1 finding below"));
+    }
+
+    #[test]
+    fn suppressed_findings_do_not_fail_a_section() {
+        let mut f = finding("PS101", Severity::Critical);
+        f.suppressed = Some("accepted".to_owned());
+        let card = Scorecard::of(&files_report(vec![&PSS], vec![f]));
+        let row = card
+            .rows
+            .iter()
+            .find(|r| r.section == "Use Pod Security Policies")
+            .unwrap();
+        assert_eq!((row.status, row.suppressed), (Status::Holds, 1));
+    }
+
+    #[test]
+    fn node_rules_without_a_node_audit_are_not_evaluated() {
+        let card = Scorecard::of(&files_report(vec![&PSS], vec![]));
+        let (s, reason) = status(&card, "Disable Profiling");
+        assert_eq!(s, Status::NotEvaluated);
+        assert!(reason.unwrap().contains("palisade node"));
+    }
+
+    #[test]
+    fn not_evaluated_rules_keep_a_section_from_holding() {
+        let mut report = files_report(vec![&NET], vec![]);
+        report.not_evaluated.push(NotEvaluated {
+            code: "NP399",
+            reason: "no Namespace object".to_owned(),
+        });
+        let (s, reason) = status(&Scorecard::of(&report), "Use Network Policies");
+        assert_eq!(s, Status::NotEvaluated);
+        assert!(reason.unwrap().contains("NP399: no Namespace object"));
+    }
+
+    #[test]
+    fn a_rule_that_did_not_run_on_a_source_that_could_run_it_was_deselected() {
+        // NET did not run, though the files could have fed it.
+        let card = Scorecard::of(&files_report(vec![&PSS], vec![]));
+        let (s, reason) = status(&card, "Use Network Policies");
+        assert_eq!(s, Status::NotEvaluated);
+        assert!(reason.unwrap().contains("deselected"));
+    }
+
+    #[test]
+    fn pod_sections_without_workloads_are_not_applicable() {
+        let mut report = files_report(vec![&PSS, &NET], vec![]);
+        report.evidence.workloads = Some(0);
+        let (s, reason) = status(&Scorecard::of(&report), "Use Pod Security Policies");
+        assert_eq!(s, Status::NotApplicable);
+        assert!(reason.unwrap().contains("no pods or workloads"));
+    }
+
+    #[test]
+    fn merging_keeps_the_state_that_says_the_most() {
+        let judged = |state: RuleState, source: &str| Judged {
+            code: "CP599".to_owned(),
+            state,
+            sources: vec![source.to_owned()],
+        };
+        let merged = merge_judged(&[
+            vec![judged(RuleState::NoInput("run palisade node".into()), "scan")],
+            vec![judged(RuleState::Evaluated, "node a")],
+            vec![judged(RuleState::Evaluated, "node b")],
+        ]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].state, RuleState::Evaluated);
+        assert_eq!(merged[0].sources, ["node a", "node b"]);
+    }
+
+    #[test]
+    fn json_names_every_row_and_rule_state() {
+        let card = Scorecard::of(&files_report(vec![&PSS], vec![]));
+        let v = card.to_json();
+        assert_eq!(v["sources"][0]["kind"], "files");
+        let rows = v["sections"].as_array().unwrap();
+        let node = rows
+            .iter()
+            .find(|r| r["section"] == "Disable Profiling")
+            .unwrap();
+        assert_eq!(node["status"], "not evaluated");
+        assert_eq!(node["rules"][0]["state"], "no input");
+        // What a saved report's rule state reads back as.
+        for r in card.rows.iter().flat_map(|r| &r.rules) {
+            assert_eq!(
+                state_from(state_name(&r.state), state_reason(&r.state)).as_ref(),
+                Some(&r.state)
+            );
+        }
+    }
+}
