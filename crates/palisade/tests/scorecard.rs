@@ -433,3 +433,21 @@ fn html_renders_in_chromium() {
         "count missing"
     );
 }
+
+/// Every rule names a section the guide has (or "beyond the guide"), so no rule gets a row of
+/// its own by a typo in its title.
+#[test]
+fn every_rule_declares_a_section_of_the_guide() {
+    let out = palisade().args(["rules", "--format", "json"]).output().unwrap();
+    let rules: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = rules.as_array().unwrap();
+    assert!(rules.len() > 100);
+    for r in rules {
+        let guide = r["guide"].as_str().unwrap();
+        let known = palisade_core::guide::find(guide).is_some()
+            || guide
+                .split(" / ")
+                .all(|part| palisade_core::guide::find(part).is_some());
+        assert!(known, "{}: {guide:?} is not a section of the guide", r["code"]);
+    }
+}
