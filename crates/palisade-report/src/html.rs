@@ -415,8 +415,8 @@ fn bars(items: Vec<(String, usize, String)>) -> Vec<Value> {
         .into_iter()
         .enumerate()
         .map(|(i, (label, n, class))| {
-            let short = if label.chars().count() > 40 {
-                format!("{}…", label.chars().take(39).collect::<String>())
+            let short = if label.chars().count() > 36 {
+                format!("{}…", label.chars().take(35).collect::<String>())
             } else {
                 label.clone()
             };

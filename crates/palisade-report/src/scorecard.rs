@@ -664,7 +664,10 @@ mod tests {
             sources: vec![source.to_owned()],
         };
         let merged = merge_judged(&[
-            vec![judged(RuleState::NoInput("run palisade node".into()), "scan")],
+            vec![judged(
+                RuleState::NoInput("run palisade node".into()),
+                "scan",
+            )],
             vec![judged(RuleState::Evaluated, "node a")],
             vec![judged(RuleState::Evaluated, "node b")],
         ]);

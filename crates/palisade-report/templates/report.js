@@ -5,12 +5,23 @@
   var form = document.getElementById("filters");
   if (!form) { return; }
   form.hidden = false;
-  var items = Array.prototype.slice.call(document.querySelectorAll("article.f"));
-  var texts = items.map(function (e) { return e.textContent.toLowerCase(); });
-  var objects = Array.prototype.slice.call(document.querySelectorAll("div.obj"));
+  var items = [], owner = [], objects = [], groupOf = [];
   var groups = Array.prototype.slice.call(document.querySelectorAll("section.group"));
-  var owner = items.map(function (e) { return objects.indexOf(e.parentNode); });
-  var groupOf = objects.map(function (o) { return groups.indexOf(o.parentNode); });
+  // One pass over the tree: which object each finding belongs to, which group each object.
+  groups.forEach(function (g, gi) {
+    Array.prototype.forEach.call(g.querySelectorAll("div.obj"), function (o) {
+      var oi = objects.length;
+      objects.push(o);
+      groupOf.push(gi);
+      Array.prototype.forEach.call(o.querySelectorAll("article.f"), function (e) {
+        items.push(e);
+        owner.push(oi);
+      });
+    });
+  });
+  // The searchable text, read on the first search only: reading it lays nothing out, but there
+  // is no need to pay for it when nobody searches.
+  var texts = null;
   var count = document.getElementById("shown");
   var search = form.elements.namedItem("q");
   var section = form.elements.namedItem("section");
@@ -22,6 +33,9 @@
       severities[c.value] = c.checked;
     });
     var q = search.value.trim().toLowerCase();
+    if (q !== "" && texts === null) {
+      texts = items.map(function (e) { return e.textContent.toLowerCase(); });
+    }
     var sec = section.value, ns = namespace.value, sup = suppressed.checked;
     var perObject = objects.map(function () { return 0; });
     var shown = 0;
@@ -33,12 +47,12 @@
         (sup || !e.classList.contains("sup")) &&
         (q === "" || texts[i].indexOf(q) >= 0);
       e.hidden = !ok;
-      if (ok) { shown++; if (owner[i] >= 0) { perObject[owner[i]]++; } }
+      if (ok) { shown++; perObject[owner[i]]++; }
     }
     var perGroup = groups.map(function () { return 0; });
     for (var j = 0; j < objects.length; j++) {
       objects[j].hidden = perObject[j] === 0;
-      if (groupOf[j] >= 0) { perGroup[groupOf[j]] += perObject[j]; }
+      perGroup[groupOf[j]] += perObject[j];
     }
     for (var k = 0; k < groups.length; k++) { groups[k].hidden = perGroup[k] === 0; }
     count.textContent = shown + " of " + items.length + " findings shown";
@@ -53,5 +67,5 @@
     Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
   });
   window.palisadeApply = apply;
-  apply();
+  count.textContent = items.length + " of " + items.length + " findings shown";
 })();

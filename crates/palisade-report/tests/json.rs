@@ -12,20 +12,11 @@ const DOC: &str = include_str!("../../../docs/json-schema.md");
 fn json() -> Value {
     let mut out = Vec::new();
     let mut report = common::report();
-    report
-        .evidence
-        .sources
-        .push(palisade_core::report::Source {
-            kind: palisade_core::report::SourceKind::Files,
-            name: "deploy/".to_owned(),
-        });
-    render(
-        Format::Json,
-        &report,
-        &RenderOptions::default(),
-        &mut out,
-    )
-    .unwrap();
+    report.evidence.sources.push(palisade_core::report::Source {
+        kind: palisade_core::report::SourceKind::Files,
+        name: "deploy/".to_owned(),
+    });
+    render(Format::Json, &report, &RenderOptions::default(), &mut out).unwrap();
     serde_json::from_slice(&out).unwrap()
 }
 

@@ -438,7 +438,10 @@ fn html_renders_in_chromium() {
 /// its own by a typo in its title.
 #[test]
 fn every_rule_declares_a_section_of_the_guide() {
-    let out = palisade().args(["rules", "--format", "json"]).output().unwrap();
+    let out = palisade()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
     let rules: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rules = rules.as_array().unwrap();
     assert!(rules.len() > 100);
@@ -448,6 +451,10 @@ fn every_rule_declares_a_section_of_the_guide() {
             || guide
                 .split(" / ")
                 .all(|part| palisade_core::guide::find(part).is_some());
-        assert!(known, "{}: {guide:?} is not a section of the guide", r["code"]);
+        assert!(
+            known,
+            "{}: {guide:?} is not a section of the guide",
+            r["code"]
+        );
     }
 }
