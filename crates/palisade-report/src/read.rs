@@ -173,8 +173,7 @@ pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
     }
     let source: Arc<str> = Arc::from(name);
     let mut findings = Vec::with_capacity(saved.findings.len());
-    let mut objects: HashMap<(String, String, Option<String>, Option<String>), Arc<ObjectRef>> =
-        HashMap::new();
+    let mut objects: Objects = HashMap::new();
     for f in saved.findings {
         findings.push(finding(f, &source, &mut objects)?);
     }
@@ -352,10 +351,14 @@ fn rules_of(judged: &[Judged], findings: &[Finding]) -> Vec<&'static RuleMeta> {
         .collect()
 }
 
+/// The objects findings name, one shared copy each (a workload has dozens of findings):
+/// `apiVersion`, kind, namespace, name.
+type Objects = HashMap<(String, String, Option<String>, Option<String>), Arc<ObjectRef>>;
+
 fn finding(
     f: SavedFinding,
     source: &Arc<str>,
-    objects: &mut HashMap<(String, String, Option<String>, Option<String>), Arc<ObjectRef>>,
+    objects: &mut Objects,
 ) -> Result<Finding, ReadError> {
     let severity: Severity = f
         .severity
