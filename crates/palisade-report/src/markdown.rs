@@ -16,7 +16,7 @@ use palisade_core::Severity;
 use crate::scorecard::{Scorecard, Status};
 use crate::{severity_count, Reporter};
 
-/// GitHub's limit for an issue or pull-request comment, in characters.
+/// GitHub's limit for an issue or pull-request comment, in characters (kept in bytes here).
 pub const COMMENT_LIMIT: usize = 65_536;
 
 /// Writes the Markdown report within `limit` characters.
@@ -114,11 +114,12 @@ fn markdown(report: &ScanReport, limit: usize) -> String {
     s.push_str("### Findings, most severe first\n\n| Severity | Rule | Where | Object | Message |\n|---|---|---|---|---|\n");
     // Room for the note that says how many were left out.
     let reserve = 200;
-    let mut used = s.chars().count();
+    // Counted in bytes, never fewer than characters: the limit holds however it is counted.
+    let mut used = s.len();
     let mut shown = 0;
     for f in &open {
         let line = finding_row(f);
-        let n = line.chars().count();
+        let n = line.len();
         if used + n + reserve > limit {
             break;
         }
@@ -280,8 +281,8 @@ mod budget {
             ..ScanReport::default()
         };
         let md = markdown(&report, COMMENT_LIMIT);
-        let n = md.chars().count();
-        assert!(n <= COMMENT_LIMIT, "{n} characters");
+        let n = md.len();
+        assert!(n <= COMMENT_LIMIT, "{n} bytes");
         assert!(n > COMMENT_LIMIT - 1000, "the budget is used: {n}");
         assert!(md.contains("more findings not shown"));
         assert!(md.contains("(deploy/app-0.yaml#L3)"));
