@@ -140,6 +140,17 @@ pub struct Judged {
     pub state: RuleState,
     /// The sources that judged it (names), for the scorecard's "fed by".
     pub sources: Vec<String>,
+    /// What the saved report said about a rule this program may not declare (a report of a
+    /// newer release): its name and severity, and the guide sections with their severities.
+    pub declared: Option<Declared>,
+}
+
+/// A rule as a saved report declared it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declared {
+    pub name: Option<String>,
+    pub severity: Option<Severity>,
+    pub sections: Vec<(String, Severity)>,
 }
 
 /// How far a rule got on the input.

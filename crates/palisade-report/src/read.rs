@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use palisade_core::baseline::Fingerprint;
 use palisade_core::finding::{Finding, Location};
 use palisade_core::report::{
-    Evidence, InputProblem, Judged, NotEvaluated, RuleState, ScanReport, Source, SourceKind, Stats,
+    Declared, Evidence, InputProblem, Judged, NotEvaluated, RuleState, ScanReport, Source,
+    SourceKind, Stats,
 };
 use palisade_core::yaml::Pos;
 use palisade_core::{Fix, FixOp, FixSafety, FixValue, ObjectRef, RuleMeta, Severity};
@@ -150,12 +151,18 @@ struct SavedSource {
 
 #[derive(Deserialize)]
 struct SavedSection {
+    section: String,
+    severity: String,
     rules: Vec<SavedRule>,
 }
 
 #[derive(Deserialize)]
 struct SavedRule {
     code: String,
+    #[serde(default)]
+    rule: Option<String>,
+    #[serde(default)]
+    severity: Option<String>,
     state: String,
     reason: Option<String>,
     #[serde(default)]
@@ -204,16 +211,29 @@ pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
                     name: src.name,
                 })
                 .collect();
-            let mut seen = HashSet::new();
-            let mut judged = Vec::new();
-            for r in g.sections.into_iter().flat_map(|sec| sec.rules) {
-                if let Some(state) = state_from(&r.state, r.reason.as_deref()) {
-                    if seen.insert(r.code.clone()) {
+            let mut index: HashMap<String, usize> = HashMap::new();
+            let mut judged: Vec<Judged> = Vec::new();
+            for sec in g.sections {
+                let section_severity = sec.severity.parse().unwrap_or(Severity::Low);
+                for r in sec.rules {
+                    let Some(state) = state_from(&r.state, r.reason.as_deref()) else {
+                        continue;
+                    };
+                    let at = *index.entry(r.code.clone()).or_insert_with(|| {
                         judged.push(Judged {
-                            code: r.code,
+                            code: r.code.clone(),
                             state,
                             sources: r.sources,
+                            declared: Some(Declared {
+                                name: r.rule,
+                                severity: r.severity.as_deref().and_then(|s| s.parse().ok()),
+                                sections: Vec::new(),
+                            }),
                         });
+                        judged.len() - 1
+                    });
+                    if let Some(d) = judged[at].declared.as_mut() {
+                        d.sections.push((sec.section.clone(), section_severity));
                     }
                 }
             }
@@ -234,6 +254,7 @@ pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
                     code: code.to_owned(),
                     state: RuleState::Evaluated,
                     sources: vec![name.to_owned()],
+                    declared: None,
                 });
             }
             for n in &not_evaluated {
@@ -242,6 +263,7 @@ pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
                     code: n.code.to_owned(),
                     state: RuleState::NotEvaluated(n.reason.clone()),
                     sources: vec![name.to_owned()],
+                    declared: None,
                 });
             }
             let sources = vec![Source {

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use palisade_core::guide::{self, Reads};
-use palisade_core::report::{Judged, RuleState, ScanReport, SourceKind};
+use palisade_core::report::{Declared, Judged, RuleState, ScanReport, SourceKind};
 use palisade_core::{KubeVersion, RuleMeta, Severity};
 
 /// A section's verdict.
@@ -102,13 +102,20 @@ impl Scorecard {
         {
             metas.entry(m.code).or_insert(m);
         }
-        let states = match &report.evidence.judged {
+        let states: HashMap<String, (RuleState, Vec<String>)> = match &report.evidence.judged {
             Some(judged) => judged
                 .iter()
                 .map(|j| (j.code.clone(), (j.state.clone(), j.sources.clone())))
                 .collect(),
             None => derive_states(report, &metas),
         };
+        let declared: HashMap<&str, &Declared> = report
+            .evidence
+            .judged
+            .iter()
+            .flatten()
+            .filter_map(|j| Some((j.code.as_str(), j.declared.as_ref()?)))
+            .collect();
         let mut tally: HashMap<&str, ([usize; 4], usize)> = HashMap::new();
         for f in &report.findings {
             let t = tally.entry(f.code).or_default();
@@ -132,23 +139,32 @@ impl Scorecard {
                 )
             });
             let (counts, suppressed) = tally.get(code).copied().unwrap_or_default();
+            let saved = declared.get(code).copied();
             let rule = RuleRow {
                 code: code.to_owned(),
-                name: meta.map_or_else(String::new, |m| m.name.to_owned()),
-                severity: meta.map(|m| m.severity),
+                name: meta
+                    .map(|m| m.name.to_owned())
+                    .unwrap_or_else(|| saved.and_then(|d| d.name.clone()).unwrap_or_default()),
+                severity: meta.map(|m| m.severity).or(saved.and_then(|d| d.severity)),
                 state,
                 findings: counts.iter().sum(),
                 suppressed,
                 sources,
             };
-            let declared = match meta {
-                Some(m) => guide::sections_of(m),
-                None => vec![*guide::find(guide::BEYOND).expect("the guide list has BEYOND")],
+            // The rule's sections: as this program declares it, else as the saved report did,
+            // else beyond the guide.
+            let titles: Vec<(String, Severity)> = match (meta, saved) {
+                (Some(m), _) => guide::sections_of(m)
+                    .into_iter()
+                    .map(|s| (s.title.to_owned(), s.severity))
+                    .collect(),
+                (None, Some(d)) if !d.sections.is_empty() => d.sections.clone(),
+                _ => vec![(guide::BEYOND.to_owned(), Severity::Low)],
             };
-            for s in declared {
+            for (title, severity) in titles {
                 let entry = sections
-                    .entry((guide::order(s.title), s.title.to_owned()))
-                    .or_insert_with(|| (s.severity, Vec::new()));
+                    .entry((guide::order(&title), title))
+                    .or_insert_with(|| (severity, Vec::new()));
                 entry.1.push(rule.clone());
             }
         }
@@ -177,6 +193,16 @@ impl Scorecard {
                     code: r.code.clone(),
                     state: r.state.clone(),
                     sources: r.sources.clone(),
+                    declared: Some(Declared {
+                        name: (!r.name.is_empty()).then(|| r.name.clone()),
+                        severity: r.severity,
+                        sections: self
+                            .rows
+                            .iter()
+                            .filter(|row| row.rules.iter().any(|x| x.code == r.code))
+                            .map(|row| (row.section.clone(), row.severity))
+                            .collect(),
+                    }),
                 });
             }
         }
@@ -662,6 +688,7 @@ mod tests {
             code: "CP599".to_owned(),
             state,
             sources: vec![source.to_owned()],
+            declared: None,
         };
         let merged = merge_judged(&[
             vec![judged(
