@@ -307,6 +307,7 @@ fn finding(f: &Finding, sections: &[usize], ns: &str, text: Option<&str>) -> Val
         "pss_check": f.pss_check,
         "where": f.location.to_string(),
         "container": f.container,
+        "related": f.related.as_ref().map(|o| o.to_string()),
         "message": f.message,
         "help": f.help,
         "ns": ns,
