@@ -458,3 +458,43 @@ fn every_rule_declares_a_section_of_the_guide() {
         );
     }
 }
+
+/// A saved cluster inventory without any workload: the cluster is the source, the sections that
+/// read pod specs only have nothing to judge, and the node rows say why the cluster audit could
+/// not judge them.
+#[test]
+fn a_cluster_without_workloads_makes_pod_sections_not_applicable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.json");
+    let inventory = serde_json::json!({
+        "apiVersion": "palisade.dev/v1alpha1",
+        "kind": "Inventory",
+        "source": "test",
+        "serverVersion": "v1.33.2",
+        "items": [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {
+                "pod-security.kubernetes.io/enforce": "restricted"}}},
+            {"apiVersion": "v1", "kind": "ServiceAccount",
+             "metadata": {"name": "default", "namespace": "shop"},
+             "automountServiceAccountToken": false}
+        ]
+    });
+    std::fs::write(&path, inventory.to_string()).unwrap();
+    let out = palisade()
+        .args(["scan", "--no-config", "--format", "json", "--inventory"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["summary"]["guide"]["sources"][0]["kind"], "cluster");
+    let rows = sections(&report);
+    let pss = section(&rows, "Use Pod Security Policies");
+    assert_eq!(pss["status"], "not applicable", "{pss:#?}");
+    assert!(pss["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no pods or workloads"));
+    let profiling = section(&rows, "Disable Profiling");
+    assert_eq!(profiling["status"], "not evaluated", "{profiling:#?}");
+}
