@@ -264,6 +264,7 @@ pub fn report() -> ScanReport {
         ],
         notes: Vec::new(),
         baseline: None,
+        evidence: Default::default(),
     }
 }
 
