@@ -153,6 +153,18 @@ pub struct Finding {
     /// The change that would make this finding go away, when the rule knows one (boxed: most
     /// findings have none, and findings are many).
     pub fix: Option<Box<Fix>>,
+    /// The steps of an attack path, in order, for findings that report one (SARIF `codeFlows`);
+    /// boxed and absent for every other finding.
+    pub flow: Option<Box<[FlowStep]>>,
+}
+
+/// One step of an attack path: what happens, and where the fact that allows it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowStep {
+    pub message: String,
+    /// `None` for a step that is how Kubernetes works rather than a fact of the input (a
+    /// ServiceAccount is in `system:authenticated`).
+    pub location: Option<Location>,
 }
 
 impl Finding {

@@ -22,7 +22,7 @@ pub mod version;
 pub mod webhook_config;
 pub mod yaml;
 
-pub use finding::{Finding, Location, Severity};
+pub use finding::{Finding, FlowStep, Location, Severity};
 pub use fix::{Fix, FixOp, FixSafety, FixValue};
 pub use keep::Keep;
 pub use kept::{Kept, Model, Models};
@@ -32,8 +32,8 @@ pub use object::{
 pub use registry::{Rule, Stage};
 pub use report::NotEvaluated;
 pub use rule::{
-    check_objects, evaluate_objects, keep_all, Context, Emitter, InventoryRule, ObjectRule,
-    RuleMeta, Settings,
+    check_objects, evaluate_objects, keep_all, location_of, Context, Emitter, InventoryRule,
+    ObjectRule, RuleMeta, Settings,
 };
 pub use version::{KubeVersion, VersionRange};
 pub use webhook_config::{AdmissionMode, WebhookConfig};

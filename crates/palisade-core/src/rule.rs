@@ -193,6 +193,26 @@ pub fn keep_all(inventory: &dyn InventoryRule, objects: &[Object]) -> Vec<Arc<Ob
         .collect()
 }
 
+/// Where the field at `pointer` of `object` is (a missing field: its nearest existing parent), as
+/// findings and attack-path steps report it.
+pub fn location_of(object: &Object, pointer: &str) -> Location {
+    match &object.origin {
+        Origin::File { path, base, .. } => {
+            let span = span_of(&object.node, pointer);
+            Location::File {
+                path: Arc::clone(path),
+                pos: span.start,
+                end: span.end,
+                pointer: format!("{base}{pointer}"),
+            }
+        }
+        Origin::Api { source } => Location::Object {
+            source: Arc::clone(source),
+            pointer: pointer.to_owned(),
+        },
+    }
+}
+
 /// Collects a rule's findings for one object, resolving pointers to source positions.
 pub struct Emitter<'a> {
     object: &'a Object,
@@ -246,21 +266,7 @@ impl<'a> Emitter<'a> {
     /// Reports a finding at `pointer` (a JSON pointer inside the object; it may name a missing
     /// field, the finding then points at the nearest parent).
     pub fn report(&mut self, pointer: &str, message: impl Into<String>) -> &mut Finding {
-        let location = match &self.object.origin {
-            Origin::File { path, base, .. } => {
-                let span = span_of(&self.object.node, pointer);
-                Location::File {
-                    path: Arc::clone(path),
-                    pos: span.start,
-                    end: span.end,
-                    pointer: format!("{base}{pointer}"),
-                }
-            }
-            Origin::Api { source } => Location::Object {
-                source: Arc::clone(source),
-                pointer: pointer.to_owned(),
-            },
-        };
+        let location = location_of(self.object, pointer);
         self.out.push(Finding {
             code: self.meta.code,
             rule: self.meta.name,
@@ -275,6 +281,7 @@ impl<'a> Emitter<'a> {
             suppressed: None,
             baselined: false,
             fix: None,
+            flow: None,
         });
         self.out.last_mut().expect("just pushed")
     }

@@ -129,6 +129,35 @@ struct JsonFinding<'a> {
     suppression_reason: Option<&'a str>,
     baselined: bool,
     fix: Option<JsonFix<'a>>,
+    /// The steps of an attack path (AP rules only: absent elsewhere, so other findings keep
+    /// their shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flow: Option<Vec<JsonStep<'a>>>,
+}
+
+/// One step of an attack path and where its fact is written.
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    pointer: Option<&'a str>,
+}
+
+impl<'a> From<&'a palisade_core::FlowStep> for JsonStep<'a> {
+    fn from(s: &'a palisade_core::FlowStep) -> Self {
+        JsonStep {
+            message: &s.message,
+            file: s.location.as_ref().and_then(Location::path),
+            line: s
+                .location
+                .as_ref()
+                .and_then(Location::pos)
+                .filter(|p| p.line > 0)
+                .map(|p| p.line),
+            pointer: s.location.as_ref().and_then(Location::pointer),
+        }
+    }
 }
 
 /// A finding's fix, as the rule declared it (see `palisade_core::fix`).
@@ -217,6 +246,10 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             suppression_reason: f.suppressed.as_deref(),
             baselined: f.baselined,
             fix: f.fix.as_deref().map(JsonFix::from),
+            flow: f
+                .flow
+                .as_deref()
+                .map(|steps| steps.iter().map(JsonStep::from).collect()),
         }
     }
 }
@@ -464,6 +497,7 @@ mod tests {
             suppressed: i.is_multiple_of(7).then(|| "reason".to_owned()),
             baselined: i.is_multiple_of(5),
             fix: None,
+            flow: None,
         }
     }
 

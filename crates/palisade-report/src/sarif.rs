@@ -327,6 +327,7 @@ fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult<'_
             })
             .unwrap_or_default(),
         fixes: Vec::new(),
+        code_flows: code_flows(f),
         baseline_state: None,
         properties: ResultProperties {
             severity: f.severity.as_str(),
@@ -628,6 +629,60 @@ struct SarifResult<'a> {
     properties: ResultProperties<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<SarifFix>,
+    /// An attack path's steps, in order (AP rules): one code flow with one thread flow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    code_flows: Vec<CodeFlow<'a>>,
+}
+
+/// SARIF `codeFlow`: the steps of one attack path.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CodeFlow<'a> {
+    thread_flows: Vec<ThreadFlow<'a>>,
+}
+
+#[derive(Serialize)]
+struct ThreadFlow<'a> {
+    locations: Vec<ThreadFlowLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ThreadFlowLocation<'a> {
+    location: FlowLocation<'a>,
+}
+
+/// A step's place (when its fact is written in a file) and what happens there.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FlowLocation<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    message: Message<'a>,
+}
+
+fn code_flows(f: &Finding) -> Vec<CodeFlow<'_>> {
+    let Some(steps) = f.flow.as_deref() else {
+        return Vec::new();
+    };
+    let locations = steps
+        .iter()
+        .map(|s| ThreadFlowLocation {
+            location: FlowLocation {
+                physical_location: match &s.location {
+                    Some(Location::File { path, pos, end, .. }) => {
+                        Some(physical(path, Some(*pos), Some(*end)))
+                    }
+                    Some(Location::Path { path, pos }) => Some(physical(path, *pos, None)),
+                    Some(Location::Object { .. }) | None => None,
+                },
+                message: Message { text: &s.message },
+            },
+        })
+        .collect();
+    vec![CodeFlow {
+        thread_flows: vec![ThreadFlow { locations }],
+    }]
 }
 
 /// A proposed fix: replacements in the finding's file (SARIF `fix`).
@@ -756,6 +811,7 @@ mod tests {
             suppressed: None,
             baselined: false,
             fix: None,
+            flow: None,
         }
     }
 

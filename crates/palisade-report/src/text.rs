@@ -793,6 +793,7 @@ mod tests {
             suppressed: None,
             baselined: false,
             fix: None,
+            flow: None,
         }
     }
 

@@ -78,6 +78,7 @@ fn cluster_finding_without_file_is_valid_sarif() {
         suppressed: None,
         baselined: false,
         fix: None,
+        flow: None,
     });
     let log = sarif(&report);
     assert_valid(&log);
@@ -87,6 +88,77 @@ fn cluster_finding_without_file_is_valid_sarif() {
         location["logicalLocations"][0]["fullyQualifiedName"],
         "v1/Pod/kube-system/agent"
     );
+}
+
+/// An attack path's steps are one code flow, in order; steps without a file have a message only.
+#[test]
+fn attack_path_steps_are_a_valid_code_flow() {
+    use palisade_core::yaml::Pos;
+    use palisade_core::FlowStep;
+    let at = |line| {
+        Some(Location::File {
+            path: Arc::from("k8s/rbac.yaml"),
+            pos: Pos { line, col: 3 },
+            end: Pos { line, col: 9 },
+            pointer: "/subjects/0".to_owned(),
+        })
+    };
+    let mut report = ScanReport::default();
+    report.findings.push(Finding {
+        code: "AP801",
+        rule: "attack-path-cluster-admin",
+        severity: Severity::Critical,
+        pss_check: None,
+        location: at(12).unwrap(),
+        object: None,
+        container: None,
+        related: None,
+        message: "ServiceAccount \"build/ci\" reaches cluster-admin in 3 step(s)".to_owned(),
+        help: "",
+        suppressed: None,
+        baselined: false,
+        fix: None,
+        flow: Some(
+            vec![
+                FlowStep {
+                    message: "may create pods in namespace build".to_owned(),
+                    location: at(12),
+                },
+                FlowStep {
+                    message: "is a member of system:authenticated".to_owned(),
+                    location: None,
+                },
+                FlowStep {
+                    message: "has full control".to_owned(),
+                    location: at(30),
+                },
+            ]
+            .into_boxed_slice(),
+        ),
+    });
+    let log = sarif(&report);
+    assert_valid(&log);
+    let steps = &log["runs"][0]["results"][0]["codeFlows"][0]["threadFlows"][0]["locations"];
+    assert_eq!(steps.as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        steps[0]["location"]["physicalLocation"]["region"]["startLine"],
+        12
+    );
+    assert!(steps[1]["location"].get("physicalLocation").is_none());
+    assert_eq!(
+        steps[1]["location"]["message"]["text"],
+        "is a member of system:authenticated"
+    );
+    assert_eq!(
+        steps[2]["location"]["physicalLocation"]["region"]["startLine"],
+        30
+    );
+    // Findings without a flow have no codeFlows key at all (their output is unchanged).
+    assert!(sarif(&common::report())["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r.get("codeFlows").is_none()));
 }
 
 /// The validator is not vacuous: a log our model could never produce is rejected.

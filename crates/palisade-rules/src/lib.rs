@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod engine;
 pub mod namespace;
 pub mod netpol;
+pub mod paths;
 pub mod psp;
 pub mod pss;
 pub mod rbac;

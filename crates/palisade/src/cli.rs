@@ -178,6 +178,8 @@ pub enum Command {
     Rbac(crate::rbac_cmd::RbacArgs),
     /// NetworkPolicy analysis: may one pod reach another, and which policy decides
     Netpol(crate::netpol_cmd::NetpolArgs),
+    /// Attack paths: from identities or the internet to a node, Secrets or cluster-admin
+    Paths(Box<crate::paths_cmd::PathsArgs>),
     /// Generate the hardening bundle for manifests or a cluster, and prove it breaks nothing
     #[command(
         long_about = "Generate the changes the guide asks for, from what runs (manifests, a saved \

@@ -29,6 +29,7 @@ mod fix_cmd;
 mod harden_cmd;
 mod netpol_cmd;
 mod node_cmd;
+mod paths_cmd;
 mod prefilter;
 mod probe_cmd;
 mod rbac_cmd;
@@ -95,6 +96,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => fix_cmd::run(*args),
         Command::Rbac(args) => rbac_cmd::run(args),
         Command::Netpol(args) => netpol_cmd::run(args),
+        Command::Paths(args) => paths_cmd::run(*args),
         Command::Harden(args) => harden_cmd::run(*args),
         Command::Webhook(args) => webhook_cmd::run(*args),
         Command::Completions { shell } => completions(shell).map(|()| 0),

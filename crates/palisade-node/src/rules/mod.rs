@@ -97,6 +97,7 @@ impl Outcomes {
             suppressed: None,
             baselined: false,
             fix: None,
+            flow: None,
         });
     }
 

@@ -61,6 +61,7 @@ pub fn finding(source: &Arc<str>, path: &str, severity: Severity, message: Strin
         suppressed: None,
         baselined: false,
         fix: None,
+        flow: None,
     }
 }
 

@@ -154,6 +154,7 @@ impl Findings<'_> {
             suppressed: None,
             baselined: false,
             fix: None,
+            flow: None,
         });
     }
 

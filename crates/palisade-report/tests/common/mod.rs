@@ -163,6 +163,7 @@ fn finding(meta: &'static RuleMeta, location: Location, message: &str) -> Findin
         suppressed: None,
         baselined: false,
         fix: None,
+        flow: None,
     }
 }
 
@@ -224,6 +225,7 @@ pub fn report() -> ScanReport {
         suppressed: None,
         baselined: false,
         fix: None,
+        flow: None,
     };
     ScanReport {
         findings: vec![unknown_kind, host_network, untagged, privileged, escalation],

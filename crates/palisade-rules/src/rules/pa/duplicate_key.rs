@@ -55,5 +55,6 @@ pub fn finding(path: &Arc<str>, dup: &DuplicateKey) -> Finding {
         suppressed: None,
         baselined: false,
         fix: None,
+        flow: None,
     }
 }

@@ -1,0 +1,177 @@
+//! Edges from outside the cluster: a Service of type LoadBalancer or NodePort, one with
+//! `externalIPs`, or an Ingress backend, makes the pods it selects reachable from outside; an
+//! attacker who exploits the application then runs code in the pod.
+//!
+//! NetworkPolicies are not consulted here: traffic through a load balancer or node port arrives
+//! from node or load-balancer addresses that manifests do not show, so whether a policy admits it
+//! is not decidable from the input (NP351 says the same about the exposure itself).
+
+use std::collections::HashMap;
+
+use palisade_core::yaml::Node;
+use palisade_core::Object;
+
+use super::build::Builder;
+use super::graph::{Evidence, Vertex};
+use crate::dashboard::selects;
+use crate::netpol::{is_controlled, namespace_of};
+
+fn exposure(service: &Object) -> Option<String> {
+    let spec = service.node.get("spec")?;
+    let kind = spec
+        .get("type")
+        .and_then(Node::as_str)
+        .unwrap_or("ClusterIP");
+    if matches!(kind, "LoadBalancer" | "NodePort") {
+        return Some(format!("type {kind}"));
+    }
+    let external = spec.get("externalIPs").map(Node::items).unwrap_or(&[]);
+    (!external.is_empty()).then(|| "externalIPs".to_owned())
+}
+
+/// The Service names an Ingress sends traffic to (`networking.k8s.io/v1` and the older
+/// `serviceName` spelling), with the pointer of each.
+fn ingress_backends(ingress: &Object) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Some(spec) = ingress.node.get("spec") else {
+        return out;
+    };
+    let mut backend = |b: &Node, pointer: String| {
+        let name = b
+            .path(&["service", "name"])
+            .or_else(|| b.get("serviceName"))
+            .and_then(Node::as_str);
+        if let Some(name) = name {
+            out.push((name.to_owned(), pointer));
+        }
+    };
+    for key in ["defaultBackend", "backend"] {
+        if let Some(b) = spec.get(key) {
+            backend(b, format!("/spec/{key}"));
+        }
+    }
+    for (r, rule) in spec
+        .get("rules")
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        let paths = rule
+            .path(&["http", "paths"])
+            .map(Node::items)
+            .unwrap_or(&[]);
+        for (p, path) in paths.iter().enumerate() {
+            if let Some(b) = path.get("backend") {
+                backend(b, format!("/spec/rules/{r}/http/paths/{p}/backend"));
+            }
+        }
+    }
+    out
+}
+
+fn is_ingress(o: &Object) -> bool {
+    o.kind() == "Ingress" && matches!(o.group(), "networking.k8s.io" | "extensions")
+}
+
+pub(super) fn add(b: &mut Builder<'_>) {
+    let objects = b.objects;
+    // Services by (namespace, name), with their index.
+    let services: HashMap<(&str, &str), usize> = objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind() == "Service" && o.group().is_empty())
+        .filter_map(|(i, o)| Some(((namespace_of(o), o.name()?), i)))
+        .collect();
+    // (service index, evidence object, pointer, how it is exposed)
+    let mut exposed: Vec<(usize, usize, String, String)> = Vec::new();
+    for (&(_, name), &i) in &services {
+        if let Some(how) = exposure(objects[i]) {
+            exposed.push((
+                i,
+                i,
+                "/spec".to_owned(),
+                format!("Service \"{name}\" is of {how}"),
+            ));
+        }
+    }
+    for (i, o) in objects.iter().enumerate().filter(|(_, o)| is_ingress(o)) {
+        let ns = namespace_of(o);
+        for (service, pointer) in ingress_backends(o) {
+            if let Some(&s) = services.get(&(ns, service.as_str())) {
+                exposed.push((
+                    s,
+                    i,
+                    pointer,
+                    format!(
+                        "Ingress \"{ns}/{}\" sends traffic to Service \"{service}\"",
+                        o.name().unwrap_or("(unnamed)")
+                    ),
+                ));
+            }
+        }
+    }
+    if exposed.is_empty() {
+        return;
+    }
+    exposed.sort();
+    // Workloads by (namespace, pod label key, value): a selector's first entry picks the
+    // candidates, `selects` decides (a scan holds thousands of workloads per namespace).
+    let mut by_label: HashMap<(&str, &str, &str), Vec<(&Object, Option<&Node>)>> = HashMap::new();
+    for o in objects.iter().copied() {
+        let Some(pod) = o.pod_template() else {
+            continue;
+        };
+        if is_controlled(o) {
+            continue;
+        }
+        let labels = pod.metadata.and_then(|m| m.get("labels"));
+        for e in labels.map(Node::entries).unwrap_or(&[]) {
+            if let Some(v) = e.value.as_str() {
+                by_label
+                    .entry((namespace_of(o), &*e.key, v))
+                    .or_default()
+                    .push((o, labels));
+            }
+        }
+    }
+    for (service, evidence, pointer, how) in exposed {
+        let s = objects[service];
+        let ns = namespace_of(s);
+        let selector = s.node.path(&["spec", "selector"]);
+        let first = selector
+            .map(Node::entries)
+            .and_then(|e| e.first())
+            .and_then(|e| Some((&*e.key, e.value.as_str()?)));
+        let Some((key, value)) = first else { continue };
+        for (w, labels) in by_label.get(&(ns, key, value)).into_iter().flatten() {
+            if !selects(selector, *labels) {
+                continue;
+            }
+            let target = Vertex::Workload {
+                namespace: ns.to_owned(),
+                kind: w.kind().to_owned(),
+                name: w.name().unwrap_or("(unnamed)").to_owned(),
+            };
+            let cut = if evidence == service {
+                format!("Service \"{ns}/{}\"", s.name().unwrap_or("(unnamed)"))
+            } else {
+                format!(
+                    "Ingress \"{ns}/{}\"",
+                    objects[evidence].name().unwrap_or("(unnamed)")
+                )
+            };
+            b.graph.add(
+                Vertex::Internet,
+                target,
+                "reaches, and through a flaw of its application runs code in,",
+                Evidence {
+                    object: Some(evidence),
+                    pointer: pointer.clone(),
+                    text: format!("{how}, which selects the workload's pods").into(),
+                    cut: Some(cut.into()),
+                },
+            );
+        }
+    }
+}
