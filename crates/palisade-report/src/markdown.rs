@@ -274,6 +274,7 @@ mod budget {
                 suppressed: None,
                 baselined: false,
                 fix: None,
+                flow: None,
             })
             .collect();
         let report = ScanReport {

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use palisade_core::baseline::Fingerprint;
-use palisade_core::finding::{Finding, Location};
+use palisade_core::finding::{Finding, FlowStep, Location};
 use palisade_core::report::{
     Declared, Evidence, InputProblem, Judged, NotEvaluated, RuleState, ScanReport, Source,
     SourceKind, Stats,
@@ -76,6 +76,17 @@ struct SavedFinding {
     suppression_reason: Option<String>,
     #[serde(default)]
     fix: Option<SavedFix>,
+    /// An attack path's steps (AP rules only).
+    #[serde(default)]
+    flow: Option<Vec<SavedStep>>,
+}
+
+#[derive(Deserialize)]
+struct SavedStep {
+    message: String,
+    file: Option<String>,
+    line: Option<u32>,
+    pointer: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -444,7 +455,30 @@ fn finding(
             .then(|| f.suppression_reason.unwrap_or_default()),
         baselined: false,
         fix: f.fix.and_then(fix).map(Box::new),
+        flow: f.flow.map(|steps| steps.into_iter().map(step).collect()),
     })
+}
+
+/// A saved attack-path step: JSON keeps the step's file, line and pointer (no column).
+fn step(s: SavedStep) -> FlowStep {
+    let pos = s.line.map(|line| Pos { line, col: 1 });
+    let location = match (s.file, pos) {
+        (Some(path), Some(pos)) => Some(Location::File {
+            path: Arc::from(path),
+            pos,
+            end: pos,
+            pointer: s.pointer.unwrap_or_default(),
+        }),
+        (Some(path), None) => Some(Location::Path {
+            path: Arc::from(path),
+            pos: None,
+        }),
+        (None, _) => None,
+    };
+    FlowStep {
+        message: s.message,
+        location,
+    }
 }
 
 fn fix(f: SavedFix) -> Option<Fix> {

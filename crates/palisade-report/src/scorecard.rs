@@ -580,6 +580,7 @@ mod tests {
             suppressed: None,
             baselined: false,
             fix: None,
+            flow: None,
         }
     }
 
