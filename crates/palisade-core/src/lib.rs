@@ -7,6 +7,7 @@ pub mod cidr;
 pub mod config;
 pub mod finding;
 pub mod fix;
+pub mod guide;
 pub mod image;
 pub mod keep;
 pub mod kept;

@@ -71,6 +71,115 @@ pub struct ScanReport {
     pub notes: Vec<InputProblem>,
     /// What a baseline (`--baseline`) made of the findings, when one was given.
     pub baseline: Option<BaselineSummary>,
+    /// What fed the report (files, a cluster, nodes, a probe) and what it held, for the guide
+    /// scorecard: a section holds only on evidence.
+    pub evidence: Evidence,
+}
+
+/// What fed a report, so the guide scorecard can tell "nothing found" from "nothing looked at".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Every source, in the order given.
+    pub sources: Vec<Source>,
+    /// Pods and workloads with a pod template among the objects, when the source counted them:
+    /// without any, the rules that read pod specs have nothing to judge (not applicable).
+    pub workloads: Option<usize>,
+    /// For a report merged from saved reports (`palisade report`): each rule's state as the
+    /// sources gave it, already merged. `None` for a report made by this run, whose rule states
+    /// follow from `rules` and `not_evaluated`.
+    pub judged: Option<Vec<Judged>>,
+}
+
+/// One input of a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub kind: SourceKind,
+    /// What it was: the arguments of a scan, a cluster's context, a node's root, probed targets.
+    pub name: String,
+}
+
+/// The kinds of input Palisade reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceKind {
+    /// Manifest files (`palisade scan`).
+    Files,
+    /// A live cluster's objects (`palisade cluster`).
+    Cluster,
+    /// Node components (`palisade node`, or `palisade cluster` through nodes/proxy).
+    Node,
+    /// Network answers (`palisade probe`).
+    Probe,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Files => "files",
+            SourceKind::Cluster => "cluster",
+            SourceKind::Node => "node",
+            SourceKind::Probe => "probe",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SourceKind> {
+        [
+            SourceKind::Files,
+            SourceKind::Cluster,
+            SourceKind::Node,
+            SourceKind::Probe,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A rule's state in a merged report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Judged {
+    pub code: String,
+    pub state: RuleState,
+    /// The sources that judged it (names), for the scorecard's "fed by".
+    pub sources: Vec<String>,
+    /// What the saved report said about a rule this program may not declare (a report of a
+    /// newer release): its name and severity, and the guide sections with their severities.
+    pub declared: Option<Declared>,
+}
+
+/// A rule as a saved report declared it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declared {
+    pub name: Option<String>,
+    pub severity: Option<Severity>,
+    pub sections: Vec<(String, Severity)>,
+}
+
+/// How far a rule got on the input.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RuleState {
+    /// Evaluated on everything it needed: its findings are all there is.
+    Evaluated,
+    /// Ran, but could not decide on some or all of the input (the reason).
+    NotEvaluated(String),
+    /// Not run because `--select`/`--ignore` (or `--pod-security`) left it out.
+    Deselected,
+    /// The input held nothing the rule judges, or the rule does not apply to its version.
+    NotApplicable(String),
+    /// No input of the kind the rule reads (node settings without a node audit): what to run.
+    NoInput(String),
+}
+
+impl RuleState {
+    /// Which of two sources' states about one rule a merged report keeps: the one that says the
+    /// most (evaluated beats not evaluated beats deselected …).
+    pub fn rank(&self) -> u8 {
+        match self {
+            RuleState::Evaluated => 0,
+            RuleState::NotEvaluated(_) => 1,
+            RuleState::Deselected => 2,
+            RuleState::NotApplicable(_) => 3,
+            RuleState::NoInput(_) => 4,
+        }
+    }
 }
 
 impl ScanReport {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use palisade_core::image::ImageRef;
 use palisade_core::yaml::{Entry, Node, Scalar, ScalarKind, Span, Value};
 use palisade_core::Object;
-use palisade_rules::netpol::{self, Labels, Pod, Protocol};
+use palisade_rules::netpol::{self, Labels, Pod, Protocol, ServiceSelector};
 
 /// Kinds that live in a namespace and that the bundle or the rules read. Objects of these kinds
 /// without `metadata.namespace` are placed in `default`, where `kubectl apply` puts them.
@@ -690,18 +690,17 @@ fn service(
         })
         .collect();
     // A Service without a selector has hand-made Endpoints: its backends are not pods we know.
-    let backends = if selector.is_empty() {
-        Vec::new()
-    } else {
-        workloads
+    let backends = match ServiceSelector::of(&o.node) {
+        None => Vec::new(),
+        Some(selects) => workloads
             .iter()
             .enumerate()
             .filter(|(_, w)| {
                 w.namespace() == namespace
-                    && selector.iter().all(|(k, v)| w.pod.labels.get(k) == Some(v))
+                    && selects.matches_with(|k| w.pod.labels.get(k).map(String::as_str))
             })
             .map(|(i, _)| i)
-            .collect()
+            .collect(),
     };
     Some(Service {
         index,

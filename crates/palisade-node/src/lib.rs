@@ -1,6 +1,6 @@
 //! Palisade's node and control-plane audit.
 //!
-//! [`discover`] reads a node (a root directory, optionally a proc tree) into an [`Inventory`]:
+//! [`discover()`] reads a node (a root directory, optionally a proc tree) into an [`Inventory`]:
 //! every Kubernetes component found, its flags, config files and the structured configuration
 //! files it names, each value with where it came from ([`component::Source`]). The
 //! [`rules`] read the inventory, never the disk, and report ordinary Palisade findings plus a

@@ -310,6 +310,8 @@ struct Summary<'a> {
     pod_security: Option<&'a str>,
     not_evaluated: Vec<JsonNotEvaluated<'a>>,
     baseline: Option<JsonBaseline<'a>>,
+    /// The guide scorecard (schema 1, added in 0.2: readers of older reports find it absent).
+    guide: serde_json::Value,
 }
 
 /// What `--baseline` made of the findings.
@@ -373,6 +375,7 @@ impl<'a> Summary<'a> {
                 unchanged: b.unchanged,
                 absent: b.absent,
             }),
+            guide: crate::scorecard::Scorecard::of(report).to_json(),
         }
     }
 }

@@ -35,14 +35,18 @@ use palisade_core::Severity;
 mod html;
 mod json;
 mod junit;
+pub mod markdown;
 mod paths;
 pub mod policyreport;
+pub mod read;
 mod sarif;
+pub mod scorecard;
 mod text;
 
 pub use html::HtmlReporter;
 pub use json::{read_baseline, BaselineError, JsonReporter, SCHEMA_VERSION};
 pub use junit::JunitReporter;
+pub use markdown::MarkdownReporter;
 pub use policyreport::PolicyReportReporter;
 pub use sarif::{fingerprint, security_severity, severity_level, SarifReporter};
 pub use text::TextReporter;
@@ -174,16 +178,19 @@ pub enum Format {
     Html,
     /// wg-policy `PolicyReport`/`ClusterPolicyReport` objects (`wgpolicyk8s.io/v1alpha2`).
     PolicyReport,
+    /// Markdown for pull-request comments and CI job summaries, within GitHub's comment limit.
+    Markdown,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Text,
         Format::Json,
         Format::Sarif,
         Format::Junit,
         Format::Html,
         Format::PolicyReport,
+        Format::Markdown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -194,6 +201,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Html => "html",
             Format::PolicyReport => "policyreport",
+            Format::Markdown => "markdown",
         }
     }
 
@@ -206,11 +214,14 @@ impl Format {
                 Box::new(SarifReporter::new(options.tool.clone()).with_source(options.source))
             }
             Format::Junit => Box::new(JunitReporter),
-            Format::Html => Box::new(HtmlReporter::new(options.tool.clone())),
+            Format::Html => {
+                Box::new(HtmlReporter::new(options.tool.clone()).with_source(options.source))
+            }
             Format::PolicyReport => Box::new(PolicyReportReporter::new(
                 options.tool.clone(),
                 options.timestamp,
             )),
+            Format::Markdown => Box::new(MarkdownReporter::default()),
         }
     }
 }
@@ -223,7 +234,7 @@ impl fmt::Display for Format {
 
 /// A format name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}` (expected text, json, sarif, junit, html or policyreport)")]
+#[error("unknown format `{0}` (expected text, json, sarif, junit, html, policyreport or markdown)")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {

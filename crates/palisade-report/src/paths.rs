@@ -31,18 +31,17 @@ pub(crate) fn artifact_uri(path: &str) -> (String, bool) {
     (encode(&p), true)
 }
 
-/// Percent-encodes everything but unreserved characters and `/`. Encoding `:` too keeps a relative
+/// Everything but unreserved characters (RFC 3986) and `/`. Encoding `:` too keeps a relative
 /// path such as `a:b.yaml` from reading as a URI with scheme `a`.
+const PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, PATH).to_string()
 }
 
 #[cfg(test)]

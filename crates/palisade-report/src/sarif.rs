@@ -251,6 +251,9 @@ impl SarifReporter<'_> {
                 }],
                 column_kind: "unicodeCodePoints",
                 results,
+                properties: RunProperties {
+                    guide: crate::scorecard::Scorecard::of(report).to_json(),
+                },
             }],
         }
     }
@@ -511,6 +514,13 @@ struct Run<'a> {
     invocations: Vec<Invocation<'a>>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    /// The guide scorecard (`guide`), as JSON `summary.guide` writes it.
+    properties: RunProperties,
+}
+
+#[derive(Serialize)]
+struct RunProperties {
+    guide: serde_json::Value,
 }
 
 #[derive(Serialize)]

@@ -35,6 +35,7 @@ use palisade_core::report::{InputProblem, ScanReport};
 use palisade_core::yaml::Pos;
 use palisade_core::Severity;
 
+use crate::scorecard::Status;
 use crate::{severity_count, Reporter, SourceText};
 
 /// Writes the text report.
@@ -80,6 +81,7 @@ impl Reporter for TextReporter<'_> {
         if !report.notes.is_empty() {
             s.push('\n');
         }
+        scorecard(&mut s, paint, report);
         summary(&mut s, paint, report);
         out.write_all(s.as_bytes())
     }
@@ -345,6 +347,55 @@ fn summary(s: &mut String, paint: Paint, report: &ScanReport) {
             let _ = writeln!(s, "{}", paint.paint(GREEN, &text));
         }
     }
+}
+
+/// The guide scorecard, one line per section (and its reason), before the counts. Reports that
+/// name no source (built by a library caller) have none: there is nothing to say it about.
+fn scorecard(s: &mut String, paint: Paint, report: &ScanReport) {
+    if report.evidence.sources.is_empty() {
+        return;
+    }
+    let card = crate::scorecard::Scorecard::of(report);
+    let sources: Vec<String> = card
+        .sources
+        .iter()
+        .map(|(kind, name)| format!("{}: {}", kind.as_str(), clean(name)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "{} ({}):",
+        paint.paint(BOLD, "Guide scorecard"),
+        sources.join("; ")
+    );
+    for row in &card.rows {
+        let (style, label) = match row.status {
+            Status::Fails => (BOLD_RED, "FAILS"),
+            Status::Holds => (GREEN, "holds"),
+            Status::NotEvaluated => (BOLD, "not evaluated"),
+            Status::NotApplicable => ("", "not applicable"),
+        };
+        let label = format!("{label:<14}");
+        let mut line = format!("  {} {}", paint.paint(style, &label), clean(&row.section));
+        if row.findings() > 0 {
+            let counts: Vec<String> = Severity::ALL
+                .iter()
+                .zip(row.counts)
+                .filter(|(_, n)| *n > 0)
+                .map(|(sev, n)| format!("{n} {sev}"))
+                .collect();
+            let _ = write!(line, " ({})", counts.join(", "));
+        }
+        if let Some(reason) = &row.reason {
+            let _ = write!(line, ": {}", clean(reason));
+        }
+        let _ = writeln!(s, "{line}");
+    }
+    let tally: Vec<String> = card
+        .tally()
+        .iter()
+        .map(|(status, n)| format!("{n} {}", status.as_str()))
+        .collect();
+    let _ = writeln!(s, "Guide sections: {}.\n", tally.join(", "));
 }
 
 /// Rules that could not reach a verdict for lack of data, one per line, so that nobody reads

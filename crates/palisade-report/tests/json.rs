@@ -11,13 +11,12 @@ const DOC: &str = include_str!("../../../docs/json-schema.md");
 
 fn json() -> Value {
     let mut out = Vec::new();
-    render(
-        Format::Json,
-        &common::report(),
-        &RenderOptions::default(),
-        &mut out,
-    )
-    .unwrap();
+    let mut report = common::report();
+    report.evidence.sources.push(palisade_core::report::Source {
+        kind: palisade_core::report::SourceKind::Files,
+        name: "deploy/".to_owned(),
+    });
+    render(Format::Json, &report, &RenderOptions::default(), &mut out).unwrap();
     serde_json::from_slice(&out).unwrap()
 }
 
@@ -52,6 +51,17 @@ fn every_field_is_documented_and_every_documented_field_exists() {
     for n in v["summary"]["not_evaluated"].as_array().unwrap() {
         assert_eq!(keys(n), documented("not_evaluated"));
     }
+    let guide = &v["summary"]["guide"];
+    assert_eq!(keys(guide), documented("guide"));
+    for s in guide["sections"].as_array().unwrap() {
+        assert_eq!(keys(s), documented("guide section"));
+        for r in s["rules"].as_array().unwrap() {
+            assert_eq!(keys(r), documented("guide rule"));
+        }
+    }
+    for s in guide["sources"].as_array().unwrap() {
+        assert_eq!(keys(s), documented("guide source"));
+    }
 }
 
 #[test]
@@ -83,6 +93,14 @@ fn doc_example_has_the_real_shape() {
     assert_eq!(
         keys(&example["summary"]["not_evaluated"][0]),
         keys(&v["summary"]["not_evaluated"][0])
+    );
+    assert_eq!(
+        keys(&example["summary"]["guide"]["sections"][0]),
+        keys(&v["summary"]["guide"]["sections"][0])
+    );
+    assert_eq!(
+        keys(&example["summary"]["guide"]["sections"][0]["rules"][0]),
+        keys(&v["summary"]["guide"]["sections"][0]["rules"][0])
     );
     assert_eq!(example["schema_version"], SCHEMA_VERSION);
 }

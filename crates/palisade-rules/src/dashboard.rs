@@ -13,6 +13,7 @@
 //! ([`crate::workload`]); whether a NetworkPolicy isolates the Dashboard belongs to the
 //! NetworkPolicy rules.
 
+use crate::netpol::ServiceSelector;
 use palisade_core::image::ImageRef;
 use palisade_core::yaml::Node;
 use palisade_core::{Container, Keep, Object, ObjectRef, PodTemplate};
@@ -122,16 +123,11 @@ pub(crate) fn service_account(projection: &Object) -> Option<&str> {
         .map(|pod| crate::workload::token_mount(&pod).service_account)
 }
 
-/// Does `selector` (a Service's `spec.selector`: equality only) select pods with `labels`? An
-/// empty or missing selector selects nothing (a Service without a selector has manual
-/// endpoints).
-pub fn selects(selector: Option<&Node>, labels: Option<&Node>) -> bool {
-    let entries = selector.map(Node::entries).unwrap_or(&[]);
-    !entries.is_empty()
-        && entries.iter().all(|e| {
-            let want = e.value.as_str();
-            want.is_some() && labels.and_then(|l| l.get(&e.key)).and_then(Node::as_str) == want
-        })
+/// Does `service` select pods with `labels` (see [`ServiceSelector`])?
+pub fn selects(service: &Object, labels: Option<&Node>) -> bool {
+    ServiceSelector::of(&service.node).is_some_and(|selector| {
+        selector.matches_with(|k| labels.and_then(|l| l.get(k)).and_then(Node::as_str))
+    })
 }
 
 /// A reference to an object of `kind` in the core group.

@@ -12,7 +12,7 @@ use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
 use palisade_core::{
     Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Models, NotEvaluated,
-    Object, ObjectRef, Origin, Rule, RuleMeta, Settings, Stage,
+    Object, Origin, Rule, RuleMeta, Settings, Stage,
 };
 
 use crate::pss::{self, Level};
@@ -269,17 +269,38 @@ impl Engine {
 
     /// Applies exemptions to findings a rule added in `refine` about objects it kept.
     fn exempt_added(&self, kept: &[&Object], added: &mut [Finding]) {
-        // Index the kept objects once: a rule may add a finding for each of 100,000 kept
-        // workloads, and a linear search per finding would be quadratic.
-        let mut index: HashMap<(ObjectRef, Option<&str>), &Object> = HashMap::new();
-        for o in kept {
-            index.entry((o.reference(), origin_path(o))).or_insert(*o);
+        // Index the findings by the object they name, then look each kept object up: a rule may
+        // add a finding for each of 100,000 kept workloads (a search per finding would be
+        // quadratic), or a few findings among them (an index of every kept object would cost
+        // more than the rule).
+        let mut about: HashMap<Identity<'_>, Vec<usize>> = HashMap::new();
+        for (i, f) in added.iter().enumerate() {
+            if let Some(o) = &f.object {
+                about
+                    .entry((&o.kind, o.namespace.as_deref(), o.name.as_deref()))
+                    .or_default()
+                    .push(i);
+            }
         }
-        for f in added {
-            let Some(object) = f.object.clone() else {
+        // The first kept object that is the one a finding names decides its exemptions.
+        let mut decides: Vec<Option<&Object>> = vec![None; added.len()];
+        for o in kept {
+            let Some(indices) = about.get(&(o.kind(), o.namespace(), o.name())) else {
                 continue;
             };
-            if let Some(o) = index.get(&(ObjectRef::clone(&object), f.location.path())) {
+            for &i in indices {
+                let f = &added[i];
+                if decides[i].is_none()
+                    && f.object.as_ref().is_some_and(|r| r.is(o))
+                    && f.location.path() == origin_path(o)
+                {
+                    decides[i] = Some(*o);
+                }
+            }
+        }
+        drop(about);
+        for (f, o) in added.iter_mut().zip(decides) {
+            if let Some(o) = o {
                 suppress::apply(o, &self.exemptions, std::slice::from_mut(f));
             }
         }
@@ -344,6 +365,9 @@ impl Engine {
 }
 
 /// The file an object came from (`None` for live objects), as findings about it name it.
+/// Kind, namespace and name: how `exempt_added` finds the kept object a finding names.
+type Identity<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
+
 fn origin_path(o: &Object) -> Option<&str> {
     match &o.origin {
         Origin::File { path, .. } => Some(path),

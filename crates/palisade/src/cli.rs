@@ -151,6 +151,29 @@ pub enum Command {
             (bad target, port or option)."
     )]
     Probe(Box<crate::probe_cmd::ProbeArgs>),
+    /// Merge saved JSON reports (scan, cluster, node, probe) into one guide scorecard and report
+    #[command(
+        long_about = "Read JSON reports written by `scan`, `cluster`, `node` and `probe` \
+                      (`--format json` or `--output json=FILE`) and render them as one report: one \
+                      guide scorecard whose rows come from whichever source could judge them (a \
+                      node audit's verdicts fill the node rows of a manifest scan), and each \
+                      finding counted once however many reports hold it (matched as baselines \
+                      match findings).",
+        after_help = "Examples:\n  \
+            palisade cluster -o json=cluster.json; palisade node --format json > node.json\n  \
+            palisade report cluster.json node.json --format html > guide.html\n  \
+            palisade report scan.json --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    )]
+    Report(crate::report_cmd::ReportArgs),
+    /// New, fixed and unchanged findings between two saved JSON reports
+    #[command(
+        long_about = "Compare two JSON reports: findings of NEW that OLD does not hold are new, \
+                      findings of OLD that NEW no longer holds are fixed. Findings are matched as \
+                      baselines match them (rule, object, container-named JSON pointer; line \
+                      numbers and files take no part). Exits 1 when a new unsuppressed finding is \
+                      at or above --fail-on."
+    )]
+    Diff(crate::diff_cmd::DiffArgs),
     /// Ask the RBAC objects in manifests: `rbac can-i`, `rbac who-can`
     Rbac(crate::rbac_cmd::RbacArgs),
     /// NetworkPolicy analysis: may one pod reach another, and which policy decides
@@ -260,8 +283,8 @@ pub struct ScanArgs {
 /// How findings are chosen, judged and reported: shared by every command that reports findings.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Report format on stdout: text, json, sarif, junit, html or policyreport (wg-policy
-    /// PolicyReport/ClusterPolicyReport objects)
+    /// Report format on stdout: text, json, sarif, junit, html, markdown or policyreport
+    /// (wg-policy PolicyReport/ClusterPolicyReport objects)
     #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text")]
     pub format: String,
 

@@ -486,6 +486,20 @@ fn build_report(
         rules,
         kubernetes_version: engine.settings().kubernetes_version.to_string(),
         not_evaluated,
+        evidence: palisade_core::report::Evidence {
+            sources: vec![palisade_core::report::Source {
+                kind: palisade_core::report::SourceKind::Cluster,
+                name: format!("cluster {source}"),
+            }],
+            workloads: Some(
+                inventory
+                    .objects
+                    .iter()
+                    .filter(|o| o.pod_template().is_some())
+                    .count(),
+            ),
+            judged: None,
+        },
         ..ScanReport::default()
     }
 }

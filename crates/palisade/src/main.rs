@@ -23,6 +23,7 @@ fn keep_freed_memory() {
 mod catalogue;
 mod cli;
 mod cluster_cmd;
+mod diff_cmd;
 mod files;
 mod fix_cmd;
 mod harden_cmd;
@@ -33,6 +34,7 @@ mod prefilter;
 mod probe_cmd;
 mod rbac_cmd;
 mod render;
+mod report_cmd;
 mod scan;
 mod session;
 mod timings;
@@ -87,6 +89,8 @@ fn main() -> ExitCode {
         Command::Cluster(args) => cluster_cmd::run(*args),
         Command::Node(args) => node_cmd::run(*args),
         Command::Probe(args) => probe_cmd::run(*args),
+        Command::Report(args) => report_cmd::run(args),
+        Command::Diff(args) => diff_cmd::run(args),
         Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
         Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
         Command::Fix(args) => fix_cmd::run(*args),
@@ -223,6 +227,15 @@ fn scan(args: ScanArgs) -> Result<u8> {
     report.problems = problems;
     notes.append(&mut report.notes);
     report.notes = notes;
+    report.evidence.sources.push(palisade_core::report::Source {
+        kind: palisade_core::report::SourceKind::Files,
+        name: args
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+    });
     let code = session.finish(report, &sources);
     timings::mark("report");
     code

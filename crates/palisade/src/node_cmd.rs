@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, ValueEnum};
-use palisade_core::report::{InputProblem, ScanReport, Stats};
+use palisade_core::report::{Evidence, InputProblem, ScanReport, Source, SourceKind, Stats};
 use palisade_core::{KubeVersion, Severity};
 use palisade_node::cis::{Benchmark, Status, BENCHMARK};
 use palisade_node::{NodeReport, Options};
@@ -194,7 +194,7 @@ pub fn run(args: NodeArgs) -> Result<u8> {
             u8::from(report.benchmark.counts().1 > 0)
         }
         Some(format) => {
-            let scan = scan_report(&report, fail_on);
+            let scan = scan_report(&report, fail_on, &args.root, &|m| selection.includes(m));
             if format == Format::Text {
                 inventory_text(&report, &mut out)?;
             }
@@ -212,7 +212,12 @@ pub fn run(args: NodeArgs) -> Result<u8> {
 }
 
 /// The findings as a scan report, so every reporter (text, JSON, SARIF) shows them.
-fn scan_report(report: &NodeReport, fail_on: Severity) -> ScanReport {
+fn scan_report(
+    report: &NodeReport,
+    fail_on: Severity,
+    root: &std::path::Path,
+    include: &dyn Fn(&palisade_core::RuleMeta) -> bool,
+) -> ScanReport {
     let inv = &report.inventory;
     ScanReport {
         findings: report.findings.clone(),
@@ -236,13 +241,24 @@ fn scan_report(report: &NodeReport, fail_on: Severity) -> ScanReport {
                 many: "components",
             }),
         },
-        rules: palisade_node::rules::metas(),
+        // The rules that ran: a deselected rule must not look evaluated to the guide scorecard.
+        rules: palisade_node::rules::metas()
+            .into_iter()
+            .filter(|m| include(m))
+            .collect(),
         fail_on: Some(fail_on),
         kubernetes_version: inv.version.to_string(),
         pod_security: None,
         not_evaluated: Vec::new(),
         notes: Vec::new(),
         baseline: None,
+        evidence: Evidence {
+            sources: vec![Source {
+                kind: SourceKind::Node,
+                name: format!("node {}", root.display()),
+            }],
+            ..Evidence::default()
+        },
     }
 }
 

@@ -234,6 +234,13 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
             .kubernetes_version
             .to_string(),
         not_evaluated,
+        evidence: palisade_core::report::Evidence {
+            sources: vec![palisade_core::report::Source {
+                kind: palisade_core::report::SourceKind::Probe,
+                name: format!("probe of {} host:port pairs", c.probed),
+            }],
+            ..Default::default()
+        },
         ..ScanReport::default()
     };
     let no_sources: std::collections::BTreeMap<String, String> = Default::default();

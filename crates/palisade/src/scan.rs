@@ -208,6 +208,8 @@ struct Checked {
     context: Vec<(usize, Arc<Object>)>,
     /// The object itself when it is a control-plane static pod (see [`is_control_plane_pod`]).
     control_plane: Option<Object>,
+    /// A pod or workload (it holds a pod template): the guide scorecard's evidence.
+    workload: bool,
 }
 
 /// A Pod whose container runs `kube-apiserver`, `kube-controller-manager`, `kube-scheduler` or
@@ -258,6 +260,7 @@ impl Checked {
             findings: engine.check_object(o),
             context: engine.keep(o),
             control_plane: is_control_plane_pod(o).then(|| o.clone()),
+            workload: o.pod_template().is_some(),
         }
     }
 }
@@ -359,9 +362,11 @@ pub fn run(
             .sum(),
     );
     let mut control_plane = Vec::new();
+    let mut workloads = 0;
     for (file, r) in results.into_iter().enumerate() {
         for (i, c) in r.checked.into_iter().enumerate() {
             if !replaced.contains(&(file, i)) {
+                workloads += usize::from(c.workload);
                 report.findings.extend(c.findings);
                 context.extend(c.context);
                 control_plane.extend(c.control_plane);
@@ -378,6 +383,7 @@ pub fn run(
         }
     }
     report.stats = stats;
+    report.evidence.workloads = Some(workloads);
     crate::timings::mark("merge");
     report.not_evaluated = engine.refine(&context, &mut report.findings);
     // What the rules kept is not needed any more, and the process ends after the report:

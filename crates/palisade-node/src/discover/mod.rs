@@ -6,7 +6,7 @@
 //! One submodule per place a setting can come from: `static_pods`, `processes`, `systemd`,
 //! `config_files`, `etcd` (its environment and config file) and `k3s` (k3s and RKE2); `version`
 //! asks a binary for its version, `file_facts` collects the modes and owners CIS checks read, and
-//! `inventory` holds what the rules get. This module runs them in order ([`discover`]) and keeps
+//! `inventory` holds what the rules get. This module runs them in order ([`discover()`]) and keeps
 //! the state they share ([`Discovery`]).
 
 mod config_files;
@@ -128,7 +128,7 @@ pub fn discover(options: &Options) -> Inventory {
     }
 }
 
-/// Where [`discover`] looks for components, as a user would check by hand.
+/// Where [`discover()`] looks for components, as a user would check by hand.
 fn looked_in(options: &Options) -> Vec<String> {
     let root = options.root.display().to_string();
     let under = if root == "/" {

@@ -217,7 +217,8 @@ impl Discovery {
                         let host = self.fs.root().join(resolved.trim_start_matches('/'));
                         if live && !same_file(&dir.join("exe"), &host) {
                             Err(format!(
-                                "its executable is not the node's file {path} (replaced, deleted                                  or in another mount namespace)"
+                                "its executable is not the node's file {path} (replaced, deleted \
+                                 or in another mount namespace)"
                             ))
                         } else {
                             Ok(resolved)

@@ -266,6 +266,7 @@ pub fn report() -> ScanReport {
         ],
         notes: Vec::new(),
         baseline: None,
+        evidence: Default::default(),
     }
 }
 

@@ -29,7 +29,7 @@ pub use policy::{
     is_network_policy, is_port_name, parse as parse_policy, Direction, IpBlock, Peer, Policy,
     PolicyRule, PortRef, PortSpec, Protocol,
 };
-pub use selector::{Labels, Operator, Requirement, Selector};
+pub use selector::{Labels, Operator, Requirement, Selector, ServiceSelector};
 
 /// The label the API server puts on every namespace, with its name as value (Kubernetes 1.21+).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";

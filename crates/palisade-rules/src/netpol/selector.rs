@@ -52,6 +52,35 @@ impl Requirement {
     }
 }
 
+/// A Service's `spec.selector`: a plain map of labels, not a `LabelSelector`. Unlike a label
+/// selector, a missing or empty one selects no pod: the Service's endpoints are managed by hand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceSelector<'a>(Vec<(&'a str, &'a str)>);
+
+impl<'a> ServiceSelector<'a> {
+    /// The selector of a Service object (its root node), or `None` when it selects no pod:
+    /// absent, empty, or holding a value that is not a string (the API server rejects such a
+    /// Service: label values are strings).
+    pub fn of(service: &'a Node) -> Option<Self> {
+        let entries = service.path(&["spec", "selector"]).map(Node::entries)?;
+        let pairs = entries
+            .iter()
+            .map(|e| Some((&*e.key, e.value.as_str()?)))
+            .collect::<Option<Vec<_>>>()?;
+        (!pairs.is_empty()).then_some(ServiceSelector(pairs))
+    }
+
+    /// The `(key, value)` pairs a pod must carry, all of them.
+    pub fn pairs(&self) -> &[(&'a str, &'a str)] {
+        &self.0
+    }
+
+    /// Whether pods with these labels are selected.
+    pub fn matches_with<'l>(&self, label: impl Fn(&str) -> Option<&'l str>) -> bool {
+        self.0.iter().all(|(k, v)| label(k) == Some(*v))
+    }
+}
+
 /// A label selector. The empty selector (`{}`) matches every set of labels.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selector {

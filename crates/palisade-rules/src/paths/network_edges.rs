@@ -12,9 +12,11 @@ use palisade_core::yaml::Node;
 use palisade_core::Object;
 
 use super::build::Builder;
+
+/// A workload and its pod labels.
+type Labelled<'a> = (&'a Object, Option<&'a Node>);
 use super::graph::{Evidence, Vertex};
-use crate::dashboard::selects;
-use crate::netpol::{is_controlled, namespace_of};
+use crate::netpol::{is_controlled, namespace_of, ServiceSelector};
 
 fn exposure(service: &Object) -> Option<String> {
     let spec = service.node.get("spec")?;
@@ -70,9 +72,6 @@ fn ingress_backends(ingress: &Object) -> Vec<(String, String)> {
     out
 }
 
-/// A workload and its pod labels, for Services to select.
-type Selectable<'a> = (&'a Object, Option<&'a Node>);
-
 fn is_ingress(o: &Object) -> bool {
     o.kind() == "Ingress" && matches!(o.group(), "networking.k8s.io" | "extensions")
 }
@@ -119,8 +118,8 @@ pub(super) fn add(b: &mut Builder<'_>) {
     }
     exposed.sort();
     // Workloads by (namespace, pod label key, value): a selector's first entry picks the
-    // candidates, `selects` decides (a scan holds thousands of workloads per namespace).
-    let mut by_label: HashMap<(&str, &str, &str), Vec<Selectable<'_>>> = HashMap::new();
+    // candidates, the whole selector decides (a scan holds thousands of workloads per namespace).
+    let mut by_label: HashMap<(&str, &str, &str), Vec<Labelled<'_>>> = HashMap::new();
     for o in objects.iter().copied() {
         let Some(pod) = o.pod_template() else {
             continue;
@@ -141,14 +140,14 @@ pub(super) fn add(b: &mut Builder<'_>) {
     for (service, evidence, pointer, how) in exposed {
         let s = objects[service];
         let ns = namespace_of(s);
-        let selector = s.node.path(&["spec", "selector"]);
-        let first = selector
-            .map(Node::entries)
-            .and_then(|e| e.first())
-            .and_then(|e| Some((&*e.key, e.value.as_str()?)));
-        let Some((key, value)) = first else { continue };
+        let Some(selector) = ServiceSelector::of(&s.node) else {
+            continue;
+        };
+        let Some(&(key, value)) = selector.pairs().first() else {
+            continue;
+        };
         for (w, labels) in by_label.get(&(ns, key, value)).into_iter().flatten() {
-            if !selects(selector, *labels) {
+            if !selector.matches_with(|k| labels.and_then(|l| l.get(k)).and_then(Node::as_str)) {
                 continue;
             }
             let target = Vertex::Workload {

@@ -165,10 +165,9 @@ impl InventoryRule for ExposedByIngress {
             .copied()
             .filter(|o| is_service(o))
             .filter_map(|s| {
-                let selector = s.node.path(&["spec", "selector"]);
                 dashboards
                     .iter()
-                    .find(|w| w.namespace() == s.namespace() && selects(selector, pod_labels(w)))
+                    .find(|w| w.namespace() == s.namespace() && selects(s, pod_labels(w)))
                     .map(|w| (s, *w))
             })
             .collect();

@@ -78,10 +78,6 @@ fn exposure(service: &Object) -> Option<(String, &'static str)> {
     }
 }
 
-fn selector(service: &Object) -> Option<&Node> {
-    service.node.path(&["spec", "selector"])
-}
-
 fn message(service: &Object, how: &str, target: &str) -> String {
     format!(
         "Service {:?} exposes {target} outside the cluster through {how}",
@@ -93,7 +89,7 @@ const BY_LABEL: &str = "the Kubernetes Dashboard (its selector carries the Dashb
 
 impl ObjectRule for ExposedByService {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        if !is_service(object) || !has_dashboard_label(selector(object)) {
+        if !is_service(object) || !has_dashboard_label(object.node.path(&["spec", "selector"])) {
             return;
         }
         if let Some((pointer, how)) = exposure(object) {
@@ -134,9 +130,10 @@ impl InventoryRule for ExposedByService {
             let Some((pointer, how)) = exposure(service) else {
                 continue;
             };
-            let Some(w) = dashboards.iter().find(|w| {
-                w.namespace() == service.namespace() && selects(selector(service), pod_labels(w))
-            }) else {
+            let Some(w) = dashboards
+                .iter()
+                .find(|w| w.namespace() == service.namespace() && selects(service, pod_labels(w)))
+            else {
                 continue;
             };
             let target = format!(

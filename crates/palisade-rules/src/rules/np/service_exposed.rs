@@ -15,7 +15,7 @@ use palisade_core::{
     Severity, VersionRange,
 };
 
-use crate::netpol::{namespace_key, pod_in};
+use crate::netpol::{namespace_key, pod_in, ServiceSelector};
 
 static META: RuleMeta = RuleMeta {
     code: "NP351",
@@ -311,22 +311,15 @@ impl InventoryRule for ServiceExposed {
             let Some(service) = f.object.as_ref().and_then(|r| services.get(r)).copied() else {
                 continue;
             };
-            let selector: Vec<(&str, &str)> = service
-                .node
-                .path(&["spec", "selector"])
-                .map(Node::entries)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|e| Some((&*e.key, e.value.as_str()?)))
-                .collect();
-            if selector.is_empty() {
+            let Some(selector) = ServiceSelector::of(&service.node) else {
                 f.message
                     .push_str("; it has no selector (its endpoints are managed by hand)");
                 continue;
-            }
+            };
             let namespace = namespace_key(service, true);
             // The pods with the selector's rarest pair, then the others checked on each.
             let candidates = selector
+                .pairs()
                 .iter()
                 .map(|(k, v)| {
                     by_label
@@ -338,11 +331,7 @@ impl InventoryRule for ServiceExposed {
             let reached: Vec<String> = candidates
                 .iter()
                 .map(|&i| &pods[i])
-                .filter(|(_, pod)| {
-                    selector
-                        .iter()
-                        .all(|(k, v)| pod.labels.get(*k).map(String::as_str) == Some(*v))
-                })
+                .filter(|(_, pod)| selector.matches_with(|k| pod.labels.get(k).map(String::as_str)))
                 .map(|(o, _)| format!("{} {}", o.kind(), o.name().unwrap_or("(unnamed)")))
                 .collect();
             if reached.is_empty() {
