@@ -49,7 +49,10 @@ impl Request<'_> {
             ("operation", value::string("CREATE")),
             (
                 "userInfo",
-                value::map([("username", value::string("")), ("groups", Value::List(Default::default()))]),
+                value::map([
+                    ("username", value::string("")),
+                    ("groups", Value::List(Default::default())),
+                ]),
             ),
             ("dryRun", Value::Bool(false)),
             ("options", value::map([])),

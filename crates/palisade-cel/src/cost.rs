@@ -88,7 +88,9 @@ impl Abs {
                     .filter_map(|v| match v {
                         Value::Map(m) => m
                             .map
-                            .get(&kube_cel::cel::objects::Key::String(std::sync::Arc::new(field.to_owned())))
+                            .get(&kube_cel::cel::objects::Key::String(std::sync::Arc::new(
+                                field.to_owned(),
+                            )))
                             .cloned(),
                         _ => None,
                     })
@@ -226,7 +228,11 @@ impl Estimator<'_> {
                 cost = cost.saturating_add(sum / 10);
                 let value = match call.func_name.as_str() {
                     "_[_]" => first.map(|f| f.index()).unwrap_or(Abs::Unknown(1)),
-                    "replace" => Abs::Unknown(widths.iter().fold(1u64, |a, w| a.saturating_mul(*w.max(&1)))),
+                    "replace" => Abs::Unknown(
+                        widths
+                            .iter()
+                            .fold(1u64, |a, w| a.saturating_mul(*w.max(&1))),
+                    ),
                     _ => Abs::Unknown(sum.max(1)),
                 };
                 Est { cost, value }
@@ -274,7 +280,10 @@ impl Estimator<'_> {
         }
     }
 
-    fn entries<'e>(&mut self, entries: impl Iterator<Item = &'e kube_cel::cel::common::ast::IdedEntryExpr>) -> Est {
+    fn entries<'e>(
+        &mut self,
+        entries: impl Iterator<Item = &'e kube_cel::cel::common::ast::IdedEntryExpr>,
+    ) -> Est {
         let mut cost = 1u64;
         let mut n = 0u64;
         let mut w = 0u64;
