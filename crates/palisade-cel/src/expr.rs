@@ -132,3 +132,47 @@ fn depth(root: &IdedExpr) -> usize {
     }
     max
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::root_context;
+
+    fn eval(source: &str) -> Result<Value, CelError> {
+        let root = root_context();
+        Expression::compile(source)?.evaluate(&root, &HashMap::new())
+    }
+
+    #[test]
+    fn kubernetes_libraries_are_there() {
+        assert_eq!(
+            eval("quantity('1Gi').isGreaterThan(quantity('512Mi'))"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(eval("'a,b'.split(',').size()"), Ok(Value::Int(2)));
+        assert_eq!(
+            eval("has({'a': 1}.a) && !has({'a': 1}.b)"),
+            Ok(Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn bounds_are_checked_before_parsing_and_running() {
+        let long = "1 + ".repeat(MAX_EXPRESSION_BYTES / 4) + "1";
+        assert!(matches!(
+            Expression::compile(&long),
+            Err(CelError::TooLong { .. })
+        ));
+        let deep = format!("{}1{}", "(".repeat(200), ")".repeat(200));
+        assert!(Expression::compile(&deep).is_err());
+        let nested = (0..60).fold("x".to_owned(), |e, _| format!("[{e}]"));
+        assert!(matches!(
+            Expression::compile(&nested),
+            Err(CelError::TooDeep { .. }) | Err(CelError::Compile(_))
+        ));
+        assert!(matches!(
+            Expression::compile("1 +"),
+            Err(CelError::Compile(_))
+        ));
+    }
+}

@@ -76,8 +76,11 @@ mod tests {
 
     #[test]
     fn scalars_keep_kubernetes_meaning() {
-        let doc = load_str("a: yes\nb: '7'\nc: 0777\nd: ~\ne: 1.5\nf: [x, yy]\n");
-        let v = to_value(&doc);
+        let (docs, _) = load_str(
+            "a: yes\nb: '7'\nc: 0777\nd: ~\ne: 1.5\nf: [x, yy]\n",
+            &Default::default(),
+        );
+        let v = to_value(&docs[0].root);
         let Value::Map(m) = &v else { panic!("{v:?}") };
         let get = |k: &str| m.map.get(&Key::String(Arc::new(k.into()))).cloned();
         assert_eq!(get("a"), Some(Value::Bool(true)));

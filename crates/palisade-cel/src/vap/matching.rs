@@ -64,7 +64,9 @@ pub struct Target<'a> {
 }
 
 impl MatchResources {
-    pub fn matches(&self, t: &Target<'_>) -> bool {
+    /// A policy's `matchConstraints` select nothing without `resourceRules`; a binding's
+    /// `matchResources` then narrow only by their selectors (`binding`: true).
+    pub fn matches(&self, t: &Target<'_>, binding: bool) -> bool {
         let namespace_ok = match (&self.namespace_selector, t.namespace_labels) {
             (Some(sel), Some(labels)) => sel.matches(labels),
             _ => true,
@@ -75,7 +77,8 @@ impl MatchResources {
             .is_none_or(|sel| sel.matches(t.labels));
         namespace_ok
             && object_ok
-            && self.resource_rules.iter().any(|r| r.matches(t))
+            && (binding && self.resource_rules.is_empty()
+                || self.resource_rules.iter().any(|r| r.matches(t)))
             && !self.exclude_resource_rules.iter().any(|r| r.matches(t))
     }
 }

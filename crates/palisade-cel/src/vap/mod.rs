@@ -184,7 +184,7 @@ impl PolicySet {
             let Some(constraints) = &policy.spec.match_constraints else {
                 continue;
             };
-            if !constraints.matches(&target) {
+            if !constraints.matches(&target, false) {
                 continue;
             }
             for binding in self
@@ -196,7 +196,7 @@ impl PolicySet {
                     .spec
                     .match_resources
                     .as_ref()
-                    .is_some_and(|m| !m.matches(&target))
+                    .is_some_and(|m| !m.matches(&target, true))
                 {
                     continue;
                 }
