@@ -31,6 +31,7 @@ pub mod activation;
 pub mod cost;
 pub mod error;
 pub mod expr;
+pub mod rule;
 pub mod value;
 pub mod vap;
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use kube_cel::cel::{Context, Value};
-use palisade_core::object::Object;
+use palisade_core::object::{Object, ObjectRef};
 
 use crate::activation::{self, Bindings, Request};
 use crate::expr::Expression;
@@ -30,6 +30,8 @@ pub enum Action {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     pub policy: String,
+    /// The policy object, for [`palisade_core::Finding::related`].
+    pub policy_ref: ObjectRef,
     pub binding: String,
     pub actions: Vec<Action>,
     /// What the validation says (its `message`, `messageExpression` or `failed expression: …`).
@@ -59,6 +61,7 @@ type Compiled = Result<Expression, CelError>;
 
 struct Policy {
     name: String,
+    reference: ObjectRef,
     spec: PolicySpec,
     conditions: Vec<Compiled>,
     variables: Vec<Compiled>,
@@ -100,7 +103,9 @@ impl PolicySet {
             let name = o.name().unwrap_or("").to_owned();
             match model::admission_kind(o) {
                 Some(false) => match model::spec::<PolicySpec>(o) {
-                    Ok(spec) => set.policies.push(Policy::compile(name, spec)),
+                    Ok(spec) => set
+                        .policies
+                        .push(Policy::compile(name, o.reference(), spec)),
                     Err(e) => set
                         .problems
                         .push(format!("ValidatingAdmissionPolicy '{name}': {e}")),
@@ -138,7 +143,9 @@ impl PolicySet {
     /// Every violation of `object` by a bound policy.
     pub fn evaluate(&self, object: &Object) -> Vec<Violation> {
         let mut out = Vec::new();
-        if self.policies.is_empty() {
+        // The API server never sends its own admission configuration through admission
+        // policies (a policy could otherwise lock itself in).
+        if self.policies.is_empty() || is_admission_configuration(object) {
             return out;
         }
         let api_version = object.api_version();
@@ -216,6 +223,7 @@ impl PolicySet {
                     actions.dedup();
                     out.push(Violation {
                         policy: policy.name.clone(),
+                        policy_ref: policy.reference.clone(),
                         binding: binding.name.clone(),
                         actions,
                         message,
@@ -297,6 +305,19 @@ impl PolicySet {
     }
 }
 
+fn is_admission_configuration(object: &Object) -> bool {
+    object.group() == "admissionregistration.k8s.io"
+        && matches!(
+            object.kind(),
+            "ValidatingAdmissionPolicy"
+                | "ValidatingAdmissionPolicyBinding"
+                | "MutatingAdmissionPolicy"
+                | "MutatingAdmissionPolicyBinding"
+                | "ValidatingWebhookConfiguration"
+                | "MutatingWebhookConfiguration"
+        )
+}
+
 fn synthetic_namespace(ns: &str) -> &'static palisade_core::yaml::Node {
     use std::sync::{Mutex, OnceLock};
     static MADE: OnceLock<Mutex<HashMap<String, &'static palisade_core::yaml::Node>>> =
@@ -326,7 +347,7 @@ fn namespace_labels(ns: &palisade_core::yaml::Node) -> BTreeMap<String, String> 
 }
 
 impl Policy {
-    fn compile(name: String, spec: PolicySpec) -> Policy {
+    fn compile(name: String, reference: ObjectRef, spec: PolicySpec) -> Policy {
         let conditions = spec
             .match_conditions
             .iter()
@@ -349,6 +370,7 @@ impl Policy {
             .collect();
         Policy {
             name,
+            reference,
             spec,
             conditions,
             variables,

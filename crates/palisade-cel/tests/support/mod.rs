@@ -1,4 +1,6 @@
 //! Loading fixtures as a scan would.
+// Each test binary compiles this module and uses part of it.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 

@@ -1,0 +1,92 @@
+//! AP801: an object a ValidatingAdmissionPolicy in the input would not admit, as one rule of the
+//! registry so that selection, exemptions, baselines and every report format treat it like any
+//! other.
+//!
+//! Policies are prepared once per process ([`declare`]) from a pre-pass over the input, before
+//! objects stream through: a per-object check then needs no inventory, so a scan without policies
+//! keeps nothing more and a scan with them evaluates each object where it is read, in parallel.
+//! (The pod-template kinds of `palisade.yaml` are declared the same way.)
+
+use std::sync::OnceLock;
+
+use palisade_core::object::Object;
+use palisade_core::rule::{Context, Emitter, ObjectRule};
+use palisade_core::{RuleMeta, Severity, VersionRange};
+
+use crate::vap::{Action, PolicySet};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "AP801",
+    name: "admission-policy-violation",
+    severity: Severity::High,
+    guide: "beyond the guide",
+    versions: VersionRange::ALL,
+    pss_check: None,
+    references: &["https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/"],
+    summary: "A ValidatingAdmissionPolicy in the input would not admit the object",
+    what: "Every ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding found in the scanned \
+           files is evaluated offline, as the API server evaluates it on a CREATE: matchConstraints \
+           and the binding's matchResources, paramKind with the binding's paramRef resolved against \
+           the scanned objects, matchConditions, variables, validations, failurePolicy. Deny gives a \
+           high finding, Warn medium, Audit low, with the message the API server would return.",
+    why: "Teams write admission policies and only learn what they reject when a deployment fails in \
+          the cluster. Judging them with the manifests finds that in review.",
+    example: "# fails: with a policy `object.spec.replicas <= 5` bound with Deny\nkind: Deployment\n\
+              spec:\n  replicas: 6\n# passes\nkind: Deployment\nspec:\n  replicas: 5",
+    fix: "Change the object so that the policy's validation holds, or the policy or binding if it \
+          is wrong.",
+    help: "the cluster would refuse this object; see the policy's message",
+};
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&AdmissionPolicies),
+});
+
+static DECLARED: OnceLock<PolicySet> = OnceLock::new();
+
+/// Declares the policies of this process's scan. A process declares once; a second call is
+/// ignored and returns `false`.
+pub fn declare(set: PolicySet) -> bool {
+    DECLARED.set(set).is_ok()
+}
+
+struct AdmissionPolicies;
+
+impl ObjectRule for AdmissionPolicies {
+    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        if let Some(set) = DECLARED.get() {
+            report(set, object, out);
+        }
+    }
+}
+
+/// The findings of `set`'s violations of `object`.
+pub fn report(set: &PolicySet, object: &Object, out: &mut Emitter<'_>) {
+    for v in set.evaluate(object) {
+        let severity = match v.actions.first() {
+            Some(Action::Deny) => META.severity,
+            Some(Action::Warn) => Severity::Medium,
+            Some(Action::Audit) | None => Severity::Low,
+        };
+        let finding = out.report("", v.api_message());
+        finding.severity = severity;
+        finding.related = Some(Box::new(v.policy_ref));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// This crate declares one rule, below `assert_all_registered`'s sanity floor, so the
+    /// comparison is made here.
+    #[test]
+    fn every_rule_file_is_registered() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let declared = palisade_core::registry::declared_codes(&dir).expect("sources");
+        assert_eq!(
+            declared.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+            ["AP801"]
+        );
+        assert!(palisade_core::registry::find("AP801").is_some());
+    }
+}
