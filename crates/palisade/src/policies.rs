@@ -1,0 +1,95 @@
+//! The pre-pass that finds ValidatingAdmissionPolicies, their bindings, their params and the
+//! Namespaces they select by in a scan's input, and declares them for AP801 before objects stream
+//! through (see `palisade_cel::rule`).
+//!
+//! Why a pre-pass rather than the inventory stage: a policy may come after the objects it judges,
+//! and an inventory rule would have to keep every object whole to judge them at the end, which a
+//! scan of 100,000 objects cannot afford. Finding the policies costs a text search per document
+//! (the same prefilter `rbac` and `netpol` use); only documents that may hold one are parsed.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use palisade_cel::vap::PolicySet;
+use palisade_core::report::InputProblem;
+use palisade_core::Object;
+use rayon::prelude::*;
+
+use crate::prefilter::Prefilter;
+use crate::scan::{objects_in, read_input, Input};
+use palisade_core::source::SourceLimits;
+
+const ADMISSION_KINDS: [&str; 2] = [
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+];
+
+/// Declares the policies among `inputs` for AP801. Standard input is not read here (it can be
+/// read once only), so policies given on stdin are not applied. Returns the policies and bindings
+/// that could not be read.
+pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputProblem> {
+    let policies = load(inputs, limits, &Prefilter::any_scalar(&ADMISSION_KINDS));
+    if !policies
+        .iter()
+        .any(|o| palisade_cel::vap::model::admission_kind(o) == Some(false))
+    {
+        return Vec::new();
+    }
+    let mut objects: Vec<Arc<Object>> = policies.into_iter().map(Arc::new).collect();
+    let first = PolicySet::new(&objects);
+    let mut words: Vec<String> = vec!["Namespace".to_owned()];
+    words.extend(
+        first
+            .param_kinds()
+            .into_iter()
+            .map(|(_, kind)| kind.to_owned()),
+    );
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    // Documents already read (a policy file may also hold params) are not taken twice.
+    let seen: HashSet<(Arc<str>, String)> = objects.iter().map(|o| identity(o)).collect();
+    objects.extend(
+        load(inputs, limits, &Prefilter::any_scalar(&words))
+            .into_iter()
+            .filter(|o| !seen.contains(&identity(o)))
+            .map(Arc::new),
+    );
+    let set = PolicySet::new(&objects);
+    let problems = set
+        .problems
+        .iter()
+        .map(|message| InputProblem {
+            path: Arc::from("admission policies"),
+            pos: None,
+            message: message.clone(),
+        })
+        .collect();
+    palisade_cel::rule::declare(set);
+    problems
+}
+
+fn identity(o: &Object) -> (Arc<str>, String) {
+    match &o.origin {
+        palisade_core::object::Origin::File {
+            path,
+            document,
+            base,
+        } => (Arc::clone(path), format!("{document}{base}")),
+        palisade_core::object::Origin::Api { source } => {
+            (Arc::clone(source), o.reference().to_string())
+        }
+    }
+}
+
+fn load(inputs: &[(usize, Input)], limits: &SourceLimits, filter: &Prefilter) -> Vec<Object> {
+    inputs
+        .par_iter()
+        .filter(|(_, input)| !matches!(input, Input::Stdin))
+        .flat_map_iter(|(_, input)| {
+            let (path, bytes) = read_input(input, limits);
+            match bytes {
+                Ok(b) => objects_in(&path, &b, limits, &|t| filter.wanted(t)).0,
+                Err(_) => Vec::new(),
+            }
+        })
+        .collect()
+}
