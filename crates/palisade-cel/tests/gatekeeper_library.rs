@@ -132,3 +132,92 @@ fn exempt_images_from_the_constraints_parameters() {
     let objects = pod("nginx-privileged-exempt", "containers", true);
     assert_eq!(judge(&policy, &objects), vec![]);
 }
+
+/// `general/requiredlabels` (`src/general/requiredlabels/src.cel`) with the suite's
+/// `all-must-have-owner` constraint: Namespaces need an `owner` label matching
+/// `^[a-zA-Z]+.agilebank.demo$`.
+const REQUIRED_LABELS: &str = r#"
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: gatekeeper-k8srequiredlabels
+spec:
+  failurePolicy: Fail
+  paramKind:
+    apiVersion: constraints.gatekeeper.sh/v1beta1
+    kind: K8sRequiredLabels
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["*"]
+      apiVersions: ["*"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["*"]
+  variables:
+  - name: anyObject
+    expression: 'has(request.operation) && request.operation == "DELETE" && object == null ? oldObject : object'
+  - name: params
+    expression: '!has(params.spec) ? null : !has(params.spec.parameters) ? null: params.spec.parameters'
+  validations:
+  - expression: '(has(variables.anyObject.metadata) && variables.params.labels.all(entry, has(variables.anyObject.metadata.labels) && entry.key in variables.anyObject.metadata.labels))'
+    messageExpression: '"missing required label, requires all of: " + variables.params.labels.map(entry, entry.key).join(", ")'
+  - expression: '(has(variables.anyObject.metadata) && variables.params.labels.all(entry, has(variables.anyObject.metadata.labels) && entry.key in variables.anyObject.metadata.labels && (!has(entry.allowedRegex) || string(variables.anyObject.metadata.labels[entry.key]).matches(string(entry.allowedRegex)))))'
+    message: "regex mismatch"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: gatekeeper-all-must-have-owner
+spec:
+  policyName: gatekeeper-k8srequiredlabels
+  validationActions: [Deny]
+  paramRef:
+    name: all-must-have-owner
+    parameterNotFoundAction: Deny
+  matchResources:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["*"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["namespaces"]
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sRequiredLabels
+metadata:
+  name: all-must-have-owner
+spec:
+  match:
+    kinds:
+      - apiGroups: [""]
+        kinds: ["Namespace"]
+  parameters:
+    message: "All namespaces must have an `owner` label that points to your company username"
+    labels:
+      - key: owner
+        allowedRegex: "^[a-zA-Z]+.agilebank.demo$"
+"#;
+
+#[test]
+fn suite_samples_of_required_labels() {
+    // example_allowed.yaml, example_disallowed.yaml, example_disallowed_label_value.yaml.
+    let objects = "apiVersion: v1\nkind: Namespace\nmetadata:\n  creationTimestamp: null\n  name: allowed-namespace\n  labels:\n    owner: user.agilebank.demo\nspec: {}\nstatus: {}\n---\n\
+apiVersion: v1\nkind: Namespace\nmetadata:\n  name: disallowed-namespace\n---\n\
+apiVersion: v1\nkind: Namespace\nmetadata:\n  name: disallowed-namespace-value\n  labels:\n    owner: user\n    test: test\n";
+    let denied = |name: &str, message: &str| {
+        (
+            name.to_owned(),
+            format!("ValidatingAdmissionPolicy 'gatekeeper-k8srequiredlabels' with binding 'gatekeeper-all-must-have-owner' denied request: {message}"),
+        )
+    };
+    assert_eq!(
+        judge(REQUIRED_LABELS, objects),
+        vec![
+            // Both validations fail without the label: one finding each.
+            denied(
+                "disallowed-namespace",
+                "missing required label, requires all of: owner"
+            ),
+            denied("disallowed-namespace", "regex mismatch"),
+            denied("disallowed-namespace-value", "regex mismatch"),
+        ]
+    );
+}
