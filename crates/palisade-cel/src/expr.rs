@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use kube_cel::cel::common::ast::{EntryExpr, Expr, IdedExpr};
-use kube_cel::cel::{Context, Program, Value};
+use kube_cel::cel::parser::Parser;
+use kube_cel::cel::{Context, Value};
 
 use crate::cost;
 use crate::CelError;
@@ -24,7 +25,7 @@ const PARSER_STACK: usize = 64 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Expression {
     source: String,
-    program: Program,
+    tree: IdedExpr,
 }
 
 impl Expression {
@@ -42,13 +43,16 @@ impl Expression {
             .name("cel-parse".into())
             .stack_size(PARSER_STACK)
             .spawn(move || {
-                Program::compile(&text)
+                // Kubernetes enables CEL's optional types (`object.?spec.?replicas.orValue(1)`).
+                Parser::new()
+                    .enable_optional_syntax(true)
+                    .parse(&text)
                     .map_err(|e| CelError::Compile(e.to_string().trim().to_owned()))
             })
             .map_err(|e| CelError::Compile(format!("cannot start the parser thread: {e}")))?
             .join()
             .map_err(|_| CelError::Compile("the parser failed".into()))??;
-        let depth = depth(parsed.expression());
+        let depth = depth(&parsed);
         if depth > MAX_DEPTH {
             return Err(CelError::TooDeep {
                 depth,
@@ -57,7 +61,7 @@ impl Expression {
         }
         Ok(Expression {
             source: source.to_owned(),
-            program: parsed,
+            tree: parsed,
         })
     }
 
@@ -77,7 +81,7 @@ impl Expression {
                 _ => children(e).into_iter().any(|c| walk(c, name)),
             }
         }
-        walk(self.program.expression(), name)
+        walk(&self.tree, name)
     }
 
     /// Evaluates in `context` (which binds `variables`' values); refuses first when the estimated
@@ -87,10 +91,8 @@ impl Expression {
         context: &Context<'_>,
         variables: &HashMap<&str, Value>,
     ) -> Result<Value, CelError> {
-        cost::check(self.program.expression(), variables, cost::PER_CALL_LIMIT)?;
-        self.program
-            .execute(context)
-            .map_err(|e| CelError::Eval(e.to_string()))
+        cost::check(&self.tree, variables, cost::PER_CALL_LIMIT)?;
+        Value::resolve(&self.tree, context).map_err(|e| CelError::Eval(e.to_string()))
     }
 }
 
@@ -154,6 +156,34 @@ mod tests {
             eval("has({'a': 1}.a) && !has({'a': 1}.b)"),
             Ok(Value::Bool(true))
         );
+    }
+
+    /// The deepest expression accepted runs on a thread with the default 2 MiB stack (rayon's
+    /// workers), in the build the tests run (debug, the hungriest).
+    #[test]
+    fn the_deepest_accepted_expression_runs_on_a_small_stack() {
+        let wrap = |n: usize| (0..n).fold("1".to_owned(), |e, _| format!("[{e}].map(x, x)[0]"));
+        // The most wrappings (each adds several levels of comprehension, list and index) that
+        // still compile.
+        let n = (1..40)
+            .take_while(|&n| Expression::compile(&wrap(n)).is_ok())
+            .last()
+            .expect("one wrapping compiles");
+        assert!(matches!(
+            Expression::compile(&wrap(n + 1)),
+            Err(CelError::TooDeep { .. })
+        ));
+        let compiled = Expression::compile(&wrap(n)).expect("compiles");
+        let result = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let root = root_context();
+                compiled.evaluate(&root, &HashMap::new())
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, Ok(Value::Int(1)));
     }
 
     #[test]
