@@ -7,9 +7,10 @@
 //! keeps nothing more and a scan with them evaluates each object where it is read, in parallel.
 //! (The pod-template kinds of `palisade.yaml` are declared the same way.)
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
-use palisade_core::object::Object;
+use palisade_core::object::{Object, Origin};
 use palisade_core::rule::{Context, Emitter, ObjectRule};
 use palisade_core::{RuleMeta, Severity, VersionRange};
 
@@ -43,27 +44,61 @@ palisade_core::register!(palisade_core::Rule {
     stage: palisade_core::Stage::Object(&AdmissionPolicies),
 });
 
-static DECLARED: OnceLock<PolicySet> = OnceLock::new();
+static DECLARED: OnceLock<(PolicySet, Scope)> = OnceLock::new();
 
 /// Declares the policies of this process's scan. A process declares once; a second call is
 /// ignored and returns `false`.
-pub fn declare(set: PolicySet) -> bool {
-    DECLARED.set(set).is_ok()
+pub fn declare(set: PolicySet, scope: Scope) -> bool {
+    DECLARED.set((set, scope)).is_ok()
+}
+
+/// Which objects a policy read from a file speaks for.
+///
+/// A directory argument often holds unrelated applications (a repository of samples, a monorepo),
+/// which are not one cluster: a policy found while walking it judges the objects of its own
+/// directory and below. Files of *different* command-line arguments were put together on purpose
+/// (`palisade scan policies/ apps/`, as `kubectl apply -f policies/ -f apps/`): a policy judges
+/// every object of the other arguments. Objects not read from files (a cluster) are all judged.
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// The command-line argument each scanned file was found under, by its display path.
+    pub arguments: HashMap<Arc<str>, usize>,
+}
+
+impl Scope {
+    pub fn applies(&self, policy: &Origin, object: &Origin) -> bool {
+        let (Origin::File { path: p, .. }, Origin::File { path: o, .. }) = (policy, object) else {
+            return true;
+        };
+        match (self.arguments.get(p), self.arguments.get(o)) {
+            (Some(a), Some(b)) if a == b => match p.rfind('/') {
+                Some(slash) => o.starts_with(&p[..=slash]),
+                None => true,
+            },
+            _ => true,
+        }
+    }
 }
 
 struct AdmissionPolicies;
 
 impl ObjectRule for AdmissionPolicies {
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        if let Some(set) = DECLARED.get() {
-            report(set, object, out);
+        if let Some((set, scope)) = DECLARED.get() {
+            report(set, &|p| scope.applies(p, &object.origin), object, out);
         }
     }
 }
 
-/// The findings of `set`'s violations of `object`.
-pub fn report(set: &PolicySet, object: &Object, out: &mut Emitter<'_>) {
-    for v in set.evaluate(object) {
+/// The findings of `set`'s violations of `object` by the policies `applies` accepts (see
+/// [`Scope`]).
+pub fn report(
+    set: &PolicySet,
+    applies: &dyn Fn(&Origin) -> bool,
+    object: &Object,
+    out: &mut Emitter<'_>,
+) {
+    for v in set.evaluate_where(object, applies) {
         let severity = match v.actions.first() {
             Some(Action::Deny) => META.severity,
             Some(Action::Warn) => Severity::Medium,
@@ -77,6 +112,38 @@ pub fn report(set: &PolicySet, object: &Object, out: &mut Emitter<'_>) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_speaks_for_its_directory_within_its_argument_and_for_other_arguments() {
+        let file = |path: &str| Origin::File {
+            path: Arc::from(path),
+            document: 0,
+            base: String::new(),
+        };
+        let scope = Scope {
+            arguments: [
+                ("repo/a/vap.yaml", 0),
+                ("repo/a/b/pod.yaml", 0),
+                ("repo/c/pod.yaml", 0),
+                ("apps/pod.yaml", 1),
+            ]
+            .into_iter()
+            .map(|(p, a)| (Arc::from(p), a))
+            .collect(),
+        };
+        let policy = file("repo/a/vap.yaml");
+        assert!(scope.applies(&policy, &file("repo/a/b/pod.yaml")));
+        assert!(!scope.applies(&policy, &file("repo/c/pod.yaml")));
+        assert!(scope.applies(&policy, &file("apps/pod.yaml")));
+        assert!(scope.applies(
+            &policy,
+            &Origin::Api {
+                source: Arc::from("cluster")
+            }
+        ));
+    }
+
     /// This crate declares one rule, below `assert_all_registered`'s sanity floor, so the
     /// comparison is made here.
     #[test]

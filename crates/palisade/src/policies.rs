@@ -63,7 +63,17 @@ pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputPro
             message: message.clone(),
         })
         .collect();
-    palisade_cel::rule::declare(set);
+    let scope = palisade_cel::rule::Scope {
+        arguments: inputs
+            .iter()
+            .filter_map(|(argument, input)| match input {
+                Input::File(p) => Some((Arc::from(p.to_string_lossy().as_ref()), *argument)),
+                Input::Rendered { name, .. } => Some((Arc::clone(name), *argument)),
+                Input::Stdin => None,
+            })
+            .collect(),
+    };
+    palisade_cel::rule::declare(set, scope);
     problems
 }
 

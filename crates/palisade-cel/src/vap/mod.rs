@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use kube_cel::cel::{Context, Value};
-use palisade_core::object::{Object, ObjectRef};
+use palisade_core::object::{Object, ObjectRef, Origin};
 
 use crate::activation::{self, Bindings, Request};
 use crate::expr::Expression;
@@ -62,6 +62,8 @@ type Compiled = Result<Expression, CelError>;
 struct Policy {
     name: String,
     reference: ObjectRef,
+    /// Where the policy was read, for [`PolicySet::evaluate_where`]'s scope.
+    origin: Origin,
     spec: PolicySpec,
     conditions: Vec<Compiled>,
     variables: Vec<Compiled>,
@@ -103,9 +105,7 @@ impl PolicySet {
             let name = o.name().unwrap_or("").to_owned();
             match model::admission_kind(o) {
                 Some(false) => match model::spec::<PolicySpec>(o) {
-                    Ok(spec) => set
-                        .policies
-                        .push(Policy::compile(name, o.reference(), spec)),
+                    Ok(spec) => set.policies.push(Policy::compile(name, o, spec)),
                     Err(e) => set
                         .problems
                         .push(format!("ValidatingAdmissionPolicy '{name}': {e}")),
@@ -142,6 +142,16 @@ impl PolicySet {
 
     /// Every violation of `object` by a bound policy.
     pub fn evaluate(&self, object: &Object) -> Vec<Violation> {
+        self.evaluate_where(object, &|_| true)
+    }
+
+    /// [`PolicySet::evaluate`] by the policies whose origin `applies` accepts (a scan decides
+    /// which files one policy speaks for).
+    pub fn evaluate_where(
+        &self,
+        object: &Object,
+        applies: &dyn Fn(&Origin) -> bool,
+    ) -> Vec<Violation> {
         let mut out = Vec::new();
         // The API server never sends its own admission configuration through admission
         // policies (a policy could otherwise lock itself in).
@@ -191,6 +201,9 @@ impl PolicySet {
             let Some(constraints) = &policy.spec.match_constraints else {
                 continue;
             };
+            if !applies(&policy.origin) {
+                continue;
+            }
             if !constraints.matches(&target, false) {
                 continue;
             }
@@ -347,7 +360,7 @@ fn namespace_labels(ns: &palisade_core::yaml::Node) -> BTreeMap<String, String> 
 }
 
 impl Policy {
-    fn compile(name: String, reference: ObjectRef, spec: PolicySpec) -> Policy {
+    fn compile(name: String, object: &Object, spec: PolicySpec) -> Policy {
         let conditions = spec
             .match_conditions
             .iter()
@@ -370,7 +383,8 @@ impl Policy {
             .collect();
         Policy {
             name,
-            reference,
+            reference: object.reference(),
+            origin: object.origin.clone(),
             spec,
             conditions,
             variables,
