@@ -220,6 +220,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         .any(|m| m.code == palisade_cel::rule::META.code)
     {
         problems.extend(policies::declare(&inputs, &opts.limits));
+        timings::mark("admission policies");
     }
     let (mut report, sources, control_plane) = scan::run(&engine, inputs, &opts);
     if session.mode == Mode::Rules && !control_plane.is_empty() {

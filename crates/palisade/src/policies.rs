@@ -28,7 +28,8 @@ const ADMISSION_KINDS: [&str; 2] = [
 /// read once only), so policies given on stdin are not applied. Returns the policies and bindings
 /// that could not be read.
 pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputProblem> {
-    let policies = load(inputs, limits, &Prefilter::any_scalar(&ADMISSION_KINDS));
+    let admission = Prefilter::any_scalar(&ADMISSION_KINDS);
+    let policies = load(inputs, limits, &|t| admission.wanted(t));
     if !policies
         .iter()
         .any(|o| palisade_cel::vap::model::admission_kind(o) == Some(false))
@@ -37,18 +38,20 @@ pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputPro
     }
     let mut objects: Vec<Arc<Object>> = policies.into_iter().map(Arc::new).collect();
     let first = PolicySet::new(&objects);
-    let mut words: Vec<String> = vec!["Namespace".to_owned()];
-    words.extend(
-        first
-            .param_kinds()
-            .into_iter()
-            .map(|(_, kind)| kind.to_owned()),
-    );
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let kinds: Vec<&str> = first.param_kinds().into_iter().map(|(_, k)| k).collect();
+    let namespaces = Prefilter::any_scalar(&["Namespace"]);
+    let params = Prefilter::any_scalar(&kinds);
+    // Params named by the bindings: a document must also hold one of the names (a ConfigMap
+    // param kind would otherwise have every ConfigMap parsed).
+    let names = first.param_names().map(|n| Prefilter::any_scalar(&n));
+    let wanted = |t: &[u8]| {
+        namespaces.wanted(t)
+            || (!kinds.is_empty() && params.wanted(t) && names.as_ref().is_none_or(|n| n.wanted(t)))
+    };
     // Documents already read (a policy file may also hold params) are not taken twice.
     let seen: HashSet<(Arc<str>, String)> = objects.iter().map(|o| identity(o)).collect();
     objects.extend(
-        load(inputs, limits, &Prefilter::any_scalar(&words))
+        load(inputs, limits, &wanted)
             .into_iter()
             .filter(|o| !seen.contains(&identity(o)))
             .map(Arc::new),
@@ -90,14 +93,18 @@ fn identity(o: &Object) -> (Arc<str>, String) {
     }
 }
 
-fn load(inputs: &[(usize, Input)], limits: &SourceLimits, filter: &Prefilter) -> Vec<Object> {
+fn load(
+    inputs: &[(usize, Input)],
+    limits: &SourceLimits,
+    wanted: &(dyn Fn(&[u8]) -> bool + Sync),
+) -> Vec<Object> {
     inputs
         .par_iter()
         .filter(|(_, input)| !matches!(input, Input::Stdin))
         .flat_map_iter(|(_, input)| {
             let (path, bytes) = read_input(input, limits);
             match bytes {
-                Ok(b) => objects_in(&path, &b, limits, &|t| filter.wanted(t)).0,
+                Ok(b) => objects_in(&path, &b, limits, wanted).0,
                 Err(_) => Vec::new(),
             }
         })

@@ -140,6 +140,21 @@ impl PolicySet {
             .collect()
     }
 
+    /// The names bindings give in `paramRef.name`, or `None` when some binding selects its params
+    /// by labels (then any object of a param kind may be one).
+    pub fn param_names(&self) -> Option<Vec<&str>> {
+        let mut names = Vec::new();
+        for b in &self.bindings {
+            if let Some(r) = &b.spec.param_ref {
+                match r.name.as_deref() {
+                    Some(n) if !n.is_empty() => names.push(n),
+                    _ => return None,
+                }
+            }
+        }
+        Some(names)
+    }
+
     /// Every violation of `object` by a bound policy.
     pub fn evaluate(&self, object: &Object) -> Vec<Violation> {
         self.evaluate_where(object, &|_| true)
@@ -155,7 +170,7 @@ impl PolicySet {
         let mut out = Vec::new();
         // The API server never sends its own admission configuration through admission
         // policies (a policy could otherwise lock itself in).
-        if self.policies.is_empty() || is_admission_configuration(object) {
+        if is_admission_configuration(object) || !self.policies.iter().any(|p| applies(&p.origin)) {
             return out;
         }
         let api_version = object.api_version();
@@ -186,25 +201,29 @@ impl PolicySet {
             labels: &labels,
             namespace_labels: namespace_labels.as_ref(),
         };
-        let request = Request {
-            group,
-            version,
-            kind,
-            resource: &resource,
-            name: object.name().unwrap_or(""),
-            namespace: namespace.unwrap_or(""),
-        }
-        .to_value();
-        let object_value = to_value(&object.node);
-        let namespace_value = namespace_object.map_or(Value::Null, to_value);
+        // The CEL values are built only for an object some policy matches: most objects of a scan
+        // match none, and converting each would cost more than the rest of its checks.
+        let values = std::cell::OnceCell::new();
+        let values = || {
+            values.get_or_init(|| {
+                let request = Request {
+                    group,
+                    version,
+                    kind,
+                    resource: &resource,
+                    name: object.name().unwrap_or(""),
+                    namespace: namespace.unwrap_or(""),
+                }
+                .to_value();
+                let namespace_value = namespace_object.map_or(Value::Null, to_value);
+                (to_value(&object.node), namespace_value, request)
+            })
+        };
         for policy in &self.policies {
             let Some(constraints) = &policy.spec.match_constraints else {
                 continue;
             };
-            if !applies(&policy.origin) {
-                continue;
-            }
-            if !constraints.matches(&target, false) {
+            if !applies(&policy.origin) || !constraints.matches(&target, false) {
                 continue;
             }
             for binding in self
@@ -250,6 +269,7 @@ impl PolicySet {
                         continue;
                     }
                 };
+                let (object_value, namespace_value, request) = values();
                 for param in params {
                     let bindings = Bindings::new(
                         object_value.clone(),
