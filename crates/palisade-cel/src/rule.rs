@@ -1,4 +1,4 @@
-//! AP801: an object a ValidatingAdmissionPolicy in the input would not admit, as one rule of the
+//! VA001: an object a ValidatingAdmissionPolicy in the input would not admit, as one rule of the
 //! registry so that selection, exemptions, baselines and every report format treat it like any
 //! other.
 //!
@@ -17,7 +17,7 @@ use palisade_core::{RuleMeta, Severity, VersionRange};
 use crate::vap::{Action, PolicySet};
 
 pub static META: RuleMeta = RuleMeta {
-    code: "AP801",
+    code: "VA001",
     name: "admission-policy-violation",
     severity: Severity::High,
     guide: "beyond the guide",
@@ -152,8 +152,8 @@ mod tests {
         let declared = palisade_core::registry::declared_codes(&dir).expect("sources");
         assert_eq!(
             declared.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
-            ["AP801"]
+            ["VA001"]
         );
-        assert!(palisade_core::registry::find("AP801").is_some());
+        assert!(palisade_core::registry::find("VA001").is_some());
     }
 }

@@ -1,4 +1,4 @@
-//! AP801 findings: severity from the binding's actions, the API server's message, the policy as
+//! VA001 findings: severity from the binding's actions, the API server's message, the policy as
 //! the related object.
 
 mod support;
@@ -68,7 +68,7 @@ fn deny_is_high_warn_medium_audit_low() {
         let f = findings(actions);
         assert_eq!(f.len(), 1, "{actions}: {f:?}");
         assert_eq!(f[0].severity, severity, "{actions}");
-        assert_eq!(f[0].code, "AP801");
+        assert_eq!(f[0].code, "VA001");
         assert_eq!(
             f[0].object.as_ref().and_then(|o| o.name.as_deref()),
             Some("web")

@@ -1,5 +1,5 @@
 //! The pre-pass that finds ValidatingAdmissionPolicies, their bindings, their params and the
-//! Namespaces they select by in a scan's input, and declares them for AP801 before objects stream
+//! Namespaces they select by in a scan's input, and declares them for VA001 before objects stream
 //! through (see `palisade_cel::rule`).
 //!
 //! Why a pre-pass rather than the inventory stage: a policy may come after the objects it judges,
@@ -24,7 +24,7 @@ const ADMISSION_KINDS: [&str; 2] = [
     "ValidatingAdmissionPolicyBinding",
 ];
 
-/// Declares the policies among `inputs` for AP801. Standard input is not read here (it can be
+/// Declares the policies among `inputs` for VA001. Standard input is not read here (it can be
 /// read once only), so policies given on stdin are not applied. Returns the policies and bindings
 /// that could not be read.
 pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputProblem> {

@@ -1,4 +1,4 @@
-//! AP801 end to end: a ValidatingAdmissionPolicy in one file judges objects in another (before or
+//! VA001 end to end: a ValidatingAdmissionPolicy in one file judges objects in another (before or
 //! after it), with the API server's message; a policy whose expression would run for minutes
 //! fails that policy alone and the rest of the scan goes on.
 
@@ -93,7 +93,7 @@ fn scan(dir: &std::path::Path, args: &[&str]) -> Vec<(String, String, String, St
             "--format",
             "json",
             "--select",
-            "AP801",
+            "VA001",
         ])
         .args(args)
         .output()
@@ -138,7 +138,7 @@ fn policies_judge_objects_of_other_files_with_the_api_servers_message() {
     assert_eq!(
         found[0],
         (
-            "AP801".to_owned(),
+            "VA001".to_owned(),
             "high".to_owned(),
             "web".to_owned(),
             "ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding' denied request: at most 3 replicas".to_owned()
