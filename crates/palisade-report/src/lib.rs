@@ -307,7 +307,9 @@ pub(crate) fn family(code: &str) -> String {
         "CP" => "control-plane".to_owned(),
         "KL" => "kubelet".to_owned(),
         "EX" => "exposure".to_owned(),
+        "AP" => "attack-path".to_owned(),
         "PA" => "palisade".to_owned(),
+        "VA" => "admission-policy".to_owned(),
         _ => prefix.to_ascii_lowercase(),
     }
 }

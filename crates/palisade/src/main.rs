@@ -30,6 +30,7 @@ mod harden_cmd;
 mod netpol_cmd;
 mod node_cmd;
 mod paths_cmd;
+mod policies;
 mod prefilter;
 mod probe_cmd;
 mod rbac_cmd;
@@ -219,6 +220,14 @@ fn scan(args: ScanArgs) -> Result<u8> {
         keep_sources: session.wants_source(),
         progress: std::io::stderr().is_terminal(),
     };
+    if engine
+        .metas()
+        .iter()
+        .any(|m| m.code == palisade_cel::rule::META.code)
+    {
+        problems.extend(policies::declare(&inputs, &opts.limits));
+        timings::mark("admission policies");
+    }
     let (mut report, sources, control_plane) = scan::run(&engine, inputs, &opts);
     if session.mode == Mode::Rules && !control_plane.is_empty() {
         control_plane_rules(&session, &control_plane, &mut report);

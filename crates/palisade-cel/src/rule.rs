@@ -1,0 +1,159 @@
+//! VA001: an object a ValidatingAdmissionPolicy in the input would not admit, as one rule of the
+//! registry so that selection, exemptions, baselines and every report format treat it like any
+//! other.
+//!
+//! Policies are prepared once per process ([`declare`]) from a pre-pass over the input, before
+//! objects stream through: a per-object check then needs no inventory, so a scan without policies
+//! keeps nothing more and a scan with them evaluates each object where it is read, in parallel.
+//! (The pod-template kinds of `palisade.yaml` are declared the same way.)
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use palisade_core::object::{Object, Origin};
+use palisade_core::rule::{Context, Emitter, ObjectRule};
+use palisade_core::{RuleMeta, Severity, VersionRange};
+
+use crate::vap::{Action, PolicySet};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "VA001",
+    name: "admission-policy-violation",
+    severity: Severity::High,
+    guide: "beyond the guide",
+    versions: VersionRange::ALL,
+    pss_check: None,
+    references: &["https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/"],
+    summary: "A ValidatingAdmissionPolicy in the input would not admit the object",
+    what: "Every ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding found in the scanned \
+           files is evaluated offline, as the API server evaluates it on a CREATE: matchConstraints \
+           and the binding's matchResources, paramKind with the binding's paramRef resolved against \
+           the scanned objects, matchConditions, variables, validations, failurePolicy. Deny gives a \
+           high finding, Warn medium, Audit low, with the message the API server would return.",
+    why: "Teams write admission policies and only learn what they reject when a deployment fails in \
+          the cluster. Judging them with the manifests finds that in review.",
+    example: "# fails: with a policy `object.spec.replicas <= 5` bound with Deny\nkind: Deployment\n\
+              spec:\n  replicas: 6\n# passes\nkind: Deployment\nspec:\n  replicas: 5",
+    fix: "Change the object so that the policy's validation holds, or the policy or binding if it \
+          is wrong.",
+    help: "the cluster would refuse this object; see the policy's message",
+};
+
+palisade_core::register!(palisade_core::Rule {
+    meta: &META,
+    stage: palisade_core::Stage::Object(&AdmissionPolicies),
+});
+
+static DECLARED: OnceLock<(PolicySet, Scope)> = OnceLock::new();
+
+/// Declares the policies of this process's scan. A process declares once; a second call is
+/// ignored and returns `false`.
+pub fn declare(set: PolicySet, scope: Scope) -> bool {
+    DECLARED.set((set, scope)).is_ok()
+}
+
+/// Which objects a policy read from a file speaks for.
+///
+/// A directory argument often holds unrelated applications (a repository of samples, a monorepo),
+/// which are not one cluster: a policy found while walking it judges the objects of its own
+/// directory and below. Files of *different* command-line arguments were put together on purpose
+/// (`palisade scan policies/ apps/`, as `kubectl apply -f policies/ -f apps/`): a policy judges
+/// every object of the other arguments. Objects not read from files (a cluster) are all judged.
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// The command-line argument each scanned file was found under, by its display path.
+    pub arguments: HashMap<Arc<str>, usize>,
+}
+
+impl Scope {
+    pub fn applies(&self, policy: &Origin, object: &Origin) -> bool {
+        let (Origin::File { path: p, .. }, Origin::File { path: o, .. }) = (policy, object) else {
+            return true;
+        };
+        match (self.arguments.get(p), self.arguments.get(o)) {
+            (Some(a), Some(b)) if a == b => match p.rfind('/') {
+                Some(slash) => o.starts_with(&p[..=slash]),
+                None => true,
+            },
+            _ => true,
+        }
+    }
+}
+
+struct AdmissionPolicies;
+
+impl ObjectRule for AdmissionPolicies {
+    fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
+        if let Some((set, scope)) = DECLARED.get() {
+            report(set, &|p| scope.applies(p, &object.origin), object, out);
+        }
+    }
+}
+
+/// The findings of `set`'s violations of `object` by the policies `applies` accepts (see
+/// [`Scope`]).
+pub fn report(
+    set: &PolicySet,
+    applies: &dyn Fn(&Origin) -> bool,
+    object: &Object,
+    out: &mut Emitter<'_>,
+) {
+    for v in set.evaluate_where(object, applies) {
+        let severity = match v.actions.first() {
+            Some(Action::Deny) => META.severity,
+            Some(Action::Warn) => Severity::Medium,
+            Some(Action::Audit) | None => Severity::Low,
+        };
+        let finding = out.report("", v.api_message());
+        finding.severity = severity;
+        finding.related = Some(Box::new(v.policy_ref));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_speaks_for_its_directory_within_its_argument_and_for_other_arguments() {
+        let file = |path: &str| Origin::File {
+            path: Arc::from(path),
+            document: 0,
+            base: String::new(),
+        };
+        let scope = Scope {
+            arguments: [
+                ("repo/a/vap.yaml", 0),
+                ("repo/a/b/pod.yaml", 0),
+                ("repo/c/pod.yaml", 0),
+                ("apps/pod.yaml", 1),
+            ]
+            .into_iter()
+            .map(|(p, a)| (Arc::from(p), a))
+            .collect(),
+        };
+        let policy = file("repo/a/vap.yaml");
+        assert!(scope.applies(&policy, &file("repo/a/b/pod.yaml")));
+        assert!(!scope.applies(&policy, &file("repo/c/pod.yaml")));
+        assert!(scope.applies(&policy, &file("apps/pod.yaml")));
+        assert!(scope.applies(
+            &policy,
+            &Origin::Api {
+                source: Arc::from("cluster")
+            }
+        ));
+    }
+
+    /// This crate declares one rule, below `assert_all_registered`'s sanity floor, so the
+    /// comparison is made here.
+    #[test]
+    fn every_rule_file_is_registered() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let declared = palisade_core::registry::declared_codes(&dir).expect("sources");
+        assert_eq!(
+            declared.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+            ["VA001"]
+        );
+        assert!(palisade_core::registry::find("VA001").is_some());
+    }
+}

@@ -1,0 +1,514 @@
+//! ValidatingAdmissionPolicies and their bindings, evaluated offline as the API server evaluates
+//! them for a CREATE of each object: matching, params, match conditions, variables, validations,
+//! failure policy and validation actions, with the API server's messages.
+
+pub mod matching;
+pub mod model;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use kube_cel::cel::{Context, Value};
+use palisade_core::object::{Object, ObjectRef, Origin};
+
+use crate::activation::{self, Bindings, Request};
+use crate::expr::Expression;
+use crate::value::to_value;
+use crate::CelError;
+use matching::{is_cluster_scoped, resource_of, Target};
+use model::{BindingSpec, PolicySpec};
+
+/// What a binding asks the API server to do with a violation (`validationActions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    Deny,
+    Warn,
+    Audit,
+}
+
+/// One object a policy (through one binding) would not admit, with the API server's message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub policy: String,
+    /// The policy object, for [`palisade_core::Finding::related`].
+    pub policy_ref: ObjectRef,
+    pub binding: String,
+    pub actions: Vec<Action>,
+    /// What the validation says (its `message`, `messageExpression` or `failed expression: …`).
+    pub message: String,
+    /// `reason` of the validation (`Invalid` unless it says otherwise).
+    pub reason: String,
+}
+
+impl Violation {
+    /// The text the API server returns: the denial for `Deny`, else the warning.
+    pub fn api_message(&self) -> String {
+        if self.actions.contains(&Action::Deny) {
+            format!(
+                "ValidatingAdmissionPolicy '{}' with binding '{}' denied request: {}",
+                self.policy, self.binding, self.message
+            )
+        } else {
+            format!(
+                "Validation failed for ValidatingAdmissionPolicy '{}' with binding '{}': {}",
+                self.policy, self.binding, self.message
+            )
+        }
+    }
+}
+
+type Compiled = Result<Expression, CelError>;
+
+struct Policy {
+    name: String,
+    reference: ObjectRef,
+    /// Where the policy was read, for [`PolicySet::evaluate_where`]'s scope.
+    origin: Origin,
+    spec: PolicySpec,
+    conditions: Vec<Compiled>,
+    variables: Vec<Compiled>,
+    validations: Vec<(Compiled, Option<Compiled>)>,
+}
+
+struct Binding {
+    name: String,
+    spec: BindingSpec,
+}
+
+/// The policies, bindings and what they read (param objects, Namespaces), prepared once.
+pub struct PolicySet {
+    policies: Vec<Policy>,
+    bindings: Vec<Binding>,
+    params: Vec<Arc<Object>>,
+    namespaces: HashMap<String, Arc<Object>>,
+    /// Policies or bindings that could not be read, with why.
+    pub problems: Vec<String>,
+}
+
+thread_local! {
+    /// The standard and Kubernetes libraries, registered once per thread.
+    static ROOT: Context<'static> = activation::root_context();
+}
+
+impl PolicySet {
+    /// Reads the policies and bindings among `objects`; the rest are candidate params and
+    /// Namespaces.
+    pub fn new(objects: &[Arc<Object>]) -> PolicySet {
+        let mut set = PolicySet {
+            policies: Vec::new(),
+            bindings: Vec::new(),
+            params: Vec::new(),
+            namespaces: HashMap::new(),
+            problems: Vec::new(),
+        };
+        for o in objects {
+            let name = o.name().unwrap_or("").to_owned();
+            match model::admission_kind(o) {
+                Some(false) => match model::spec::<PolicySpec>(o) {
+                    Ok(spec) => set.policies.push(Policy::compile(name, o, spec)),
+                    Err(e) => set
+                        .problems
+                        .push(format!("ValidatingAdmissionPolicy '{name}': {e}")),
+                },
+                Some(true) => match model::spec::<BindingSpec>(o) {
+                    Ok(spec) => set.bindings.push(Binding { name, spec }),
+                    Err(e) => set
+                        .problems
+                        .push(format!("ValidatingAdmissionPolicyBinding '{name}': {e}")),
+                },
+                None => {
+                    if o.group().is_empty() && o.kind() == "Namespace" {
+                        set.namespaces.insert(name, Arc::clone(o));
+                    }
+                    set.params.push(Arc::clone(o));
+                }
+            }
+        }
+        set
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
+    /// The kinds (`apiVersion`, `kind`) the policies take params of.
+    pub fn param_kinds(&self) -> Vec<(&str, &str)> {
+        self.policies
+            .iter()
+            .filter_map(|p| p.spec.param_kind.as_ref())
+            .map(|k| (k.api_version.as_str(), k.kind.as_str()))
+            .collect()
+    }
+
+    /// The names bindings give in `paramRef.name`, or `None` when some binding selects its params
+    /// by labels (then any object of a param kind may be one).
+    pub fn param_names(&self) -> Option<Vec<&str>> {
+        let mut names = Vec::new();
+        for b in &self.bindings {
+            if let Some(r) = &b.spec.param_ref {
+                match r.name.as_deref() {
+                    Some(n) if !n.is_empty() => names.push(n),
+                    _ => return None,
+                }
+            }
+        }
+        Some(names)
+    }
+
+    /// Every violation of `object` by a bound policy.
+    pub fn evaluate(&self, object: &Object) -> Vec<Violation> {
+        self.evaluate_where(object, &|_| true)
+    }
+
+    /// [`PolicySet::evaluate`] by the policies whose origin `applies` accepts (a scan decides
+    /// which files one policy speaks for).
+    pub fn evaluate_where(
+        &self,
+        object: &Object,
+        applies: &dyn Fn(&Origin) -> bool,
+    ) -> Vec<Violation> {
+        let mut out = Vec::new();
+        // The API server never sends its own admission configuration through admission
+        // policies (a policy could otherwise lock itself in).
+        if is_admission_configuration(object) || !self.policies.iter().any(|p| applies(&p.origin)) {
+            return out;
+        }
+        let api_version = object.api_version();
+        let (group, version) = match api_version.rsplit_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", api_version),
+        };
+        let kind = object.kind();
+        let resource = resource_of(kind);
+        let labels = model::labels(&object.node);
+        let cluster_scoped = is_cluster_scoped(kind);
+        let namespace = if cluster_scoped {
+            None
+        } else {
+            Some(object.namespace().unwrap_or("default"))
+        };
+        let namespace_object = namespace.map(|ns| self.namespace_object(ns));
+        let namespace_labels = match (&namespace_object, kind) {
+            (Some(n), _) => Some(namespace_labels(n)),
+            (None, "Namespace") => Some(labels.clone()),
+            _ => None,
+        };
+        let target = Target {
+            object,
+            group,
+            version,
+            resource: &resource,
+            labels: &labels,
+            namespace_labels: namespace_labels.as_ref(),
+        };
+        // The CEL values are built only for an object some policy matches: most objects of a scan
+        // match none, and converting each would cost more than the rest of its checks.
+        let values = std::cell::OnceCell::new();
+        let values = || {
+            values.get_or_init(|| {
+                let request = Request {
+                    group,
+                    version,
+                    kind,
+                    resource: &resource,
+                    name: object.name().unwrap_or(""),
+                    namespace: namespace.unwrap_or(""),
+                }
+                .to_value();
+                let namespace_value = namespace_object.map_or(Value::Null, to_value);
+                (to_value(&object.node), namespace_value, request)
+            })
+        };
+        for policy in &self.policies {
+            let Some(constraints) = &policy.spec.match_constraints else {
+                continue;
+            };
+            if !applies(&policy.origin) || !constraints.matches(&target, false) {
+                continue;
+            }
+            for binding in self
+                .bindings
+                .iter()
+                .filter(|b| b.spec.policy_name == policy.name)
+            {
+                if binding
+                    .spec
+                    .match_resources
+                    .as_ref()
+                    .is_some_and(|m| !m.matches(&target, true))
+                {
+                    continue;
+                }
+                let report = |message: String, reason: &str, out: &mut Vec<Violation>| {
+                    let mut actions: Vec<Action> = binding
+                        .spec
+                        .validation_actions
+                        .iter()
+                        .filter_map(|a| match a.as_str() {
+                            "Deny" => Some(Action::Deny),
+                            "Warn" => Some(Action::Warn),
+                            "Audit" => Some(Action::Audit),
+                            _ => None,
+                        })
+                        .collect();
+                    actions.sort();
+                    actions.dedup();
+                    out.push(Violation {
+                        policy: policy.name.clone(),
+                        policy_ref: policy.reference.clone(),
+                        binding: binding.name.clone(),
+                        actions,
+                        message,
+                        reason: reason.to_owned(),
+                    });
+                };
+                let params = match self.params_for(policy, binding, namespace) {
+                    Ok(p) => p,
+                    Err(message) => {
+                        report(message, "Invalid", &mut out);
+                        continue;
+                    }
+                };
+                let (object_value, namespace_value, request) = values();
+                for param in params {
+                    let bindings = Bindings::new(
+                        object_value.clone(),
+                        param,
+                        namespace_value.clone(),
+                        request.clone(),
+                    );
+                    for (message, reason) in policy.judge(bindings) {
+                        report(message, &reason, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The Namespace object of `ns` from the input, or the one the API server would hold with
+    /// only its automatic `kubernetes.io/metadata.name` label.
+    fn namespace_object(&self, ns: &str) -> &palisade_core::yaml::Node {
+        match self.namespaces.get(ns) {
+            Some(o) => &o.node,
+            None => synthetic_namespace(ns),
+        }
+    }
+
+    /// The params each evaluation gets: `[null]` without a `paramKind`; else the objects
+    /// `paramRef` names, or the `parameterNotFoundAction` (`Err` is the denial).
+    fn params_for(
+        &self,
+        policy: &Policy,
+        binding: &Binding,
+        namespace: Option<&str>,
+    ) -> Result<Vec<Value>, String> {
+        let Some(kind) = &policy.spec.param_kind else {
+            return Ok(vec![Value::Null]);
+        };
+        let Some(pref) = &binding.spec.param_ref else {
+            return Err(format!(
+                "failed to configure binding: policy '{}' has paramKind {} but binding '{}' has no paramRef",
+                policy.name, kind.kind, binding.name
+            ));
+        };
+        let found: Vec<Value> = self
+            .params
+            .iter()
+            .filter(|o| o.api_version() == kind.api_version && o.kind() == kind.kind)
+            .filter(|o| match (&pref.namespace, o.namespace()) {
+                (Some(want), got) => got == Some(want.as_str()),
+                (None, None) => true,
+                (None, Some(got)) => namespace == Some(got),
+            })
+            .filter(|o| match (&pref.name, &pref.selector) {
+                (Some(name), _) if !name.is_empty() => o.name() == Some(name.as_str()),
+                (_, Some(sel)) => sel.matches(&model::labels(&o.node)),
+                _ => false,
+            })
+            .map(|o| to_value(&o.node))
+            .collect();
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        match pref.parameter_not_found_action.as_deref() {
+            Some("Allow") => Ok(Vec::new()),
+            _ => Err("failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction".into()),
+        }
+    }
+}
+
+fn is_admission_configuration(object: &Object) -> bool {
+    object.group() == "admissionregistration.k8s.io"
+        && matches!(
+            object.kind(),
+            "ValidatingAdmissionPolicy"
+                | "ValidatingAdmissionPolicyBinding"
+                | "MutatingAdmissionPolicy"
+                | "MutatingAdmissionPolicyBinding"
+                | "ValidatingWebhookConfiguration"
+                | "MutatingWebhookConfiguration"
+        )
+}
+
+fn synthetic_namespace(ns: &str) -> &'static palisade_core::yaml::Node {
+    use std::sync::{Mutex, OnceLock};
+    static MADE: OnceLock<Mutex<HashMap<String, &'static palisade_core::yaml::Node>>> =
+        OnceLock::new();
+    let mut made = MADE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    made.entry(ns.to_owned()).or_insert_with(|| {
+        let text = format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns:?}\n  labels:\n    kubernetes.io/metadata.name: {ns:?}\n"
+        );
+        let (docs, _) = palisade_core::yaml::load_str(&text, &Default::default());
+        let node = docs.into_iter().next().map(|d| d.root).unwrap_or_else(|| {
+            palisade_core::yaml::load_str("{}", &Default::default()).0.remove(0).root
+        });
+        Box::leak(Box::new(node))
+    })
+}
+
+fn namespace_labels(ns: &palisade_core::yaml::Node) -> BTreeMap<String, String> {
+    let mut labels = model::labels(ns);
+    if let Some(name) = ns.path(&["metadata", "name"]).and_then(|n| n.as_str()) {
+        labels.insert("kubernetes.io/metadata.name".into(), name.to_owned());
+    }
+    labels
+}
+
+impl Policy {
+    fn compile(name: String, object: &Object, spec: PolicySpec) -> Policy {
+        let conditions = spec
+            .match_conditions
+            .iter()
+            .map(|c| Expression::compile(&c.expression))
+            .collect();
+        let variables = spec
+            .variables
+            .iter()
+            .map(|v| Expression::compile(&v.expression))
+            .collect();
+        let validations = spec
+            .validations
+            .iter()
+            .map(|v| {
+                (
+                    Expression::compile(&v.expression),
+                    v.message_expression.as_deref().map(Expression::compile),
+                )
+            })
+            .collect();
+        Policy {
+            name,
+            reference: object.reference(),
+            origin: object.origin.clone(),
+            spec,
+            conditions,
+            variables,
+            validations,
+        }
+    }
+
+    fn fails_open(&self) -> bool {
+        self.spec.failure_policy.as_deref() == Some("Ignore")
+    }
+
+    /// The (message, reason) of each failed validation for one set of bindings.
+    fn judge(&self, mut bindings: Bindings) -> Vec<(String, String)> {
+        ROOT.with(|root| {
+            let mut out = Vec::new();
+            let error = |source: &str, e: &CelError, out: &mut Vec<(String, String)>| {
+                if !self.fails_open() {
+                    out.push((
+                        format!("expression '{source}' resulted in error: {e}"),
+                        "Invalid".to_owned(),
+                    ));
+                }
+            };
+            // matchConditions: every one must be true; an error follows the failure policy.
+            for (spec, compiled) in self.spec.match_conditions.iter().zip(&self.conditions) {
+                let result = compiled
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|e| e.evaluate(&bindings.scope(root), &bindings.values));
+                match result {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(Value::Bool(false)) => return out,
+                    Ok(other) => {
+                        let e = CelError::Type(format!(
+                            "expected a boolean, got {:?}",
+                            other.type_of()
+                        ));
+                        error(&spec.expression, &e, &mut out);
+                        return out;
+                    }
+                    Err(e) => {
+                        error(&spec.expression, &e, &mut out);
+                        return out;
+                    }
+                }
+            }
+            // Variables, in order, each seeing the ones before it; an erroring variable fails
+            // only the expressions that read it.
+            let mut values: Vec<(String, Value)> = Vec::new();
+            let mut failed: Vec<(&str, CelError)> = Vec::new();
+            for (spec, compiled) in self.spec.variables.iter().zip(&self.variables) {
+                let result = compiled.as_ref().map_err(Clone::clone).and_then(|e| {
+                    if let Some((_, err)) = failed.iter().find(|(n, _)| e.reads_variable(n)) {
+                        return Err(err.clone());
+                    }
+                    e.evaluate(&bindings.scope(root), &bindings.values)
+                });
+                match result {
+                    Ok(v) => {
+                        values.push((spec.name.clone(), v));
+                        bindings.set_variables(values.clone());
+                    }
+                    Err(e) => failed.push((&spec.name, e)),
+                }
+            }
+            for (spec, (compiled, message_expr)) in
+                self.spec.validations.iter().zip(&self.validations)
+            {
+                let result = compiled.as_ref().map_err(Clone::clone).and_then(|e| {
+                    if let Some((_, err)) = failed.iter().find(|(n, _)| e.reads_variable(n)) {
+                        return Err(err.clone());
+                    }
+                    e.evaluate(&bindings.scope(root), &bindings.values)
+                });
+                match result {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(Value::Bool(false)) => {
+                        let dynamic = message_expr
+                            .as_ref()
+                            .and_then(|m| m.as_ref().ok())
+                            .and_then(|m| m.evaluate(&bindings.scope(root), &bindings.values).ok())
+                            .and_then(|v| match v {
+                                Value::String(s) if !s.trim().is_empty() && !s.contains('\n') => {
+                                    Some(s.to_string())
+                                }
+                                _ => None,
+                            });
+                        let message = dynamic
+                            .or_else(|| spec.message.clone().filter(|m| !m.is_empty()))
+                            .unwrap_or_else(|| format!("failed expression: {}", spec.expression));
+                        let reason = spec.reason.clone().unwrap_or_else(|| "Invalid".into());
+                        out.push((message, reason));
+                    }
+                    Ok(other) => {
+                        let e = CelError::Type(format!(
+                            "expected a boolean, got {:?}",
+                            other.type_of()
+                        ));
+                        error(&spec.expression, &e, &mut out);
+                    }
+                    Err(e) => error(&spec.expression, &e, &mut out),
+                }
+            }
+            out
+        })
+    }
+}

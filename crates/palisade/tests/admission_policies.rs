@@ -1,0 +1,175 @@
+//! VA001 end to end: a ValidatingAdmissionPolicy in one file judges objects in another (before or
+//! after it), with the API server's message; a policy whose expression would run for minutes
+//! fails that policy alone and the rest of the scan goes on.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const POLICY: &str = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: max-replicas
+spec:
+  paramKind:
+    apiVersion: rules.example.com/v1
+    kind: ReplicaLimit
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["deployments"]
+  validations:
+  - expression: "object.spec.replicas <= params.maxReplicas"
+    messageExpression: "'at most ' + string(params.maxReplicas) + ' replicas'"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: max-replicas-binding
+spec:
+  policyName: max-replicas
+  validationActions: [Deny]
+  paramRef:
+    name: limit
+    namespace: shop
+    parameterNotFoundAction: Deny
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hostile
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["CREATE"]
+      resources: ["configmaps"]
+  validations:
+  - expression: "size(object.data.x.split('').map(a, object.data.x.split('').map(b, object.data.x.split('').map(c, a + b + c)))) > 0"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hostile-binding
+spec:
+  policyName: hostile
+  validationActions: [Warn]
+"#;
+
+const OBJECTS: &str = r#"apiVersion: rules.example.com/v1
+kind: ReplicaLimit
+metadata:
+  name: limit
+  namespace: shop
+maxReplicas: 3
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 4
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  replicas: 2
+"#;
+
+fn scan(dir: &std::path::Path, args: &[&str]) -> Vec<(String, String, String, String)> {
+    let out = Command::cargo_bin("palisade")
+        .expect("binary built")
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .args([
+            "scan",
+            "--no-config",
+            "--format",
+            "json",
+            "--select",
+            "VA001",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    // 1 with findings, 0 without.
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_owned();
+            (
+                s("code"),
+                s("severity"),
+                f["object"]["name"].as_str().unwrap_or("").to_owned(),
+                s("message"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn policies_judge_objects_of_other_files_with_the_api_servers_message() {
+    let dir = tempfile::tempdir().unwrap();
+    // `a-objects.yaml` is read before `b-policies.yaml`: the order of files does not matter.
+    std::fs::write(dir.path().join("a-objects.yaml"), OBJECTS).unwrap();
+    let big: String = "abcdefghij".repeat(30);
+    std::fs::write(
+        dir.path().join("c-configmap.yaml"),
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: shop\ndata:\n  x: {big}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b-policies.yaml"), POLICY).unwrap();
+    let found = scan(dir.path(), &["."]);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(
+        found[0],
+        (
+            "VA001".to_owned(),
+            "high".to_owned(),
+            "web".to_owned(),
+            "ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding' denied request: at most 3 replicas".to_owned()
+        )
+    );
+    assert_eq!(
+        (found[1].1.as_str(), found[1].2.as_str()),
+        ("medium", "big")
+    );
+    assert!(
+        found[1].3.starts_with("Validation failed for ValidatingAdmissionPolicy 'hostile' with binding 'hostile-binding': expression 'size(")
+            && found[1].3.contains("actual cost limit exceeded"),
+        "{}",
+        found[1].3
+    );
+}
+
+/// A directory argument may hold unrelated applications: a policy found in `policies/` does not
+/// judge `apps/` when both are found under one argument, and does when they are given as two.
+#[test]
+fn a_policy_judges_its_own_directory_and_other_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("repo/policies")).unwrap();
+    std::fs::create_dir_all(dir.path().join("repo/apps")).unwrap();
+    std::fs::write(dir.path().join("repo/policies/vap.yaml"), POLICY).unwrap();
+    std::fs::write(dir.path().join("repo/apps/objects.yaml"), OBJECTS).unwrap();
+    assert_eq!(scan(dir.path(), &["repo"]), vec![]);
+    let found = scan(dir.path(), &["repo/policies", "repo/apps"]);
+    assert_eq!(
+        found.iter().map(|f| f.2.as_str()).collect::<Vec<_>>(),
+        ["web"],
+        "{found:?}"
+    );
+}
