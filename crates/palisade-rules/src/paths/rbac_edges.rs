@@ -14,7 +14,7 @@ use palisade_core::Object;
 use super::build::Builder;
 use super::graph::{Evidence, Vertex};
 use crate::rbac::authorizer::{ANONYMOUS, SUPERUSER_GROUP};
-use crate::rbac::{Decision, Grant, Rbac, Request, SubjectKind, Target, UserInfo};
+use crate::rbac::{Decision, Grant, Rbac, Request, SubjectKind, UserInfo};
 
 /// Where a namespaced probe leads in the namespace it was asked in.
 #[derive(Clone, Copy)]
@@ -291,33 +291,12 @@ fn grant_evidence(b: &Builder<'_>, rbac: &Rbac<'_>, g: &Grant, extra: Option<Str
         cut: Some(binding.describe().into()),
     }
 }
-
-fn request<'r>(
-    verb: &'r str,
-    group: &'r str,
-    resource: &'r str,
-    subresource: &'r str,
-    name: &'r str,
-    namespace: &'r str,
-) -> Request<'r> {
-    Request {
-        verb,
-        target: Target::Resource {
-            group,
-            resource,
-            subresource,
-            name,
-            namespace,
-        },
-    }
-}
-
 /// Adds every RBAC edge.
 pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
     let namespaces: Vec<String> = b.namespaces.iter().cloned().collect();
     for &(verb, group, resource, sub, lead, action) in NAMESPACED {
         // ClusterRoleBindings: the grant holds in every namespace the input knows.
-        let cluster = request(verb, group, resource, sub, "", "");
+        let cluster = Request::exact(verb, group, resource, sub, "", "");
         for g in rbac.who_can(&cluster) {
             let Some(from) = subject_vertex(rbac, &g) else {
                 continue;
@@ -330,7 +309,7 @@ pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
             }
         }
         for ns in &namespaces {
-            let req = request(verb, group, resource, sub, "", ns);
+            let req = Request::exact(verb, group, resource, sub, "", ns);
             for bi in b.bindings_in(ns).to_vec() {
                 let Some(rule) = rbac.binding_allows(bi, &req) else {
                     continue;
@@ -350,7 +329,7 @@ pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
         }
     }
     for &(verb, group, resource, sub, name, action) in CLUSTER {
-        for g in rbac.who_can(&request(verb, group, resource, sub, name, "")) {
+        for g in rbac.who_can(&Request::exact(verb, group, resource, sub, name, "")) {
             if let Some(from) = subject_vertex(rbac, &g) {
                 let ev = grant_evidence(b, rbac, &g, None);
                 b.graph.add(from, Vertex::ClusterAdmin, action, ev);
@@ -372,7 +351,7 @@ pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
             Vertex::Group(n) => ("groups", n.as_str()),
             _ => continue,
         };
-        for g in rbac.who_can(&request("impersonate", "", resource, "", name, "")) {
+        for g in rbac.who_can(&Request::exact("impersonate", "", resource, "", name, "")) {
             if let Some(from) = subject_vertex(rbac, &g) {
                 let ev = grant_evidence(b, rbac, &g, None);
                 b.graph.add(from, target.clone(), "may impersonate", ev);
@@ -380,7 +359,7 @@ pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
         }
     }
     for verb in ["get", "create"] {
-        for g in rbac.who_can(&request(verb, "", "nodes", "proxy", "", "")) {
+        for g in rbac.who_can(&Request::exact(verb, "", "nodes", "proxy", "", "")) {
             if let Some(from) = subject_vertex(rbac, &g) {
                 let ev = grant_evidence(b, rbac, &g, None);
                 b.graph.add(
@@ -394,7 +373,7 @@ pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
         }
     }
     for verb in ["create", "update", "patch"] {
-        let req = request(
+        let req = Request::exact(
             verb,
             "admissionregistration.k8s.io",
             "mutatingwebhookconfigurations",
@@ -425,7 +404,7 @@ pub(super) fn add(b: &mut Builder<'_>, rbac: &Rbac<'_>) {
 /// that subject, so group memberships count).
 fn conjunctions(b: &mut Builder<'_>, rbac: &Rbac<'_>, namespaces: &[String]) {
     let rbac_group = "rbac.authorization.k8s.io";
-    let bind_admin = [request(
+    let bind_admin = [Request::exact(
         "bind",
         rbac_group,
         "clusterroles",
@@ -434,7 +413,7 @@ fn conjunctions(b: &mut Builder<'_>, rbac: &Rbac<'_>, namespaces: &[String]) {
         "",
     )];
     let write_crb = ["create", "update", "patch"]
-        .map(|v| request(v, rbac_group, "clusterrolebindings", "", "", ""));
+        .map(|v| Request::exact(v, rbac_group, "clusterrolebindings", "", "", ""));
     both(
         b,
         rbac,
@@ -443,8 +422,16 @@ fn conjunctions(b: &mut Builder<'_>, rbac: &Rbac<'_>, namespaces: &[String]) {
         "may bind ClusterRole \"cluster-admin\" to itself (create or change a \
          ClusterRoleBinding, and `bind` on the role), which makes it",
     );
-    let escalate = [request("escalate", rbac_group, "clusterroles", "", "", "")];
-    let write_cr = ["update", "patch"].map(|v| request(v, rbac_group, "clusterroles", "", "", ""));
+    let escalate = [Request::exact(
+        "escalate",
+        rbac_group,
+        "clusterroles",
+        "",
+        "",
+        "",
+    )];
+    let write_cr =
+        ["update", "patch"].map(|v| Request::exact(v, rbac_group, "clusterroles", "", "", ""));
     both(
         b,
         rbac,
@@ -454,7 +441,7 @@ fn conjunctions(b: &mut Builder<'_>, rbac: &Rbac<'_>, namespaces: &[String]) {
          \"system:basic-user\", bound to every authenticated user: it becomes",
     );
     let csr_group = "certificates.k8s.io";
-    let create_csr = [request(
+    let create_csr = [Request::exact(
         "create",
         csr_group,
         "certificatesigningrequests",
@@ -463,7 +450,7 @@ fn conjunctions(b: &mut Builder<'_>, rbac: &Rbac<'_>, namespaces: &[String]) {
         "",
     )];
     let approve_csr = ["update", "patch"].map(|v| {
-        request(
+        Request::exact(
             v,
             csr_group,
             "certificatesigningrequests",
@@ -472,7 +459,7 @@ fn conjunctions(b: &mut Builder<'_>, rbac: &Rbac<'_>, namespaces: &[String]) {
             "",
         )
     });
-    let approve_signer = [request(
+    let approve_signer = [Request::exact(
         "approve",
         csr_group,
         "signers",
@@ -490,8 +477,15 @@ fn conjunctions(b: &mut Builder<'_>, rbac: &Rbac<'_>, namespaces: &[String]) {
     );
     for ns in namespaces {
         let write_rb = ["create", "update", "patch"]
-            .map(|v| request(v, rbac_group, "rolebindings", "", "", ns));
-        let bind = [request("bind", rbac_group, "clusterroles", "", "admin", ns)];
+            .map(|v| Request::exact(v, rbac_group, "rolebindings", "", "", ns));
+        let bind = [Request::exact(
+            "bind",
+            rbac_group,
+            "clusterroles",
+            "",
+            "admin",
+            ns,
+        )];
         for lead in [Lead::PodsIn, Lead::ExecIn, Lead::Secrets] {
             both(
                 b,
@@ -601,7 +595,7 @@ impl Admins {
     pub(super) fn new(rbac: &Rbac<'_>) -> Self {
         Admins {
             subjects: rbac
-                .who_can(&request("*", "*", "*", "", "", ""))
+                .who_can(&Request::exact("*", "*", "*", "", "", ""))
                 .iter()
                 .filter_map(|g| subject_vertex(rbac, g))
                 .collect(),

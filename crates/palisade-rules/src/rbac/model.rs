@@ -182,13 +182,26 @@ pub enum Target<'r> {
 impl<'r> Request<'r> {
     /// A request on `resource` (no subresource, no name) in `namespace` (`""`: cluster-wide).
     pub fn resource(verb: &'r str, group: &'r str, resource: &'r str, namespace: &'r str) -> Self {
+        Request::exact(verb, group, resource, "", "", namespace)
+    }
+
+    /// `verb` on a resource or one of its subresources: `name` empty for any name, `namespace`
+    /// empty for cluster-wide.
+    pub fn exact(
+        verb: &'r str,
+        group: &'r str,
+        resource: &'r str,
+        subresource: &'r str,
+        name: &'r str,
+        namespace: &'r str,
+    ) -> Self {
         Request {
             verb,
             target: Target::Resource {
                 group,
                 resource,
-                subresource: "",
-                name: "",
+                subresource,
+                name,
                 namespace,
             },
         }

@@ -17,7 +17,7 @@ use palisade_core::{
 
 use crate::netpol::namespace_of;
 use crate::rbac::authorizer::ALL_SERVICE_ACCOUNTS;
-use crate::rbac::model::{is_rbac, Target};
+use crate::rbac::model::is_rbac;
 use crate::rbac::{RbacModel, Request, SubjectKind};
 use crate::workload::token_mount;
 
@@ -106,16 +106,7 @@ fn request<'r>(
     (verb, group, resource, subresource, _): &'r (&str, &str, &str, &str, &str),
     namespace: &'r str,
 ) -> Request<'r> {
-    Request {
-        verb,
-        target: Target::Resource {
-            group,
-            resource,
-            subresource,
-            name: "",
-            namespace,
-        },
-    }
+    Request::exact(verb, group, resource, subresource, "", namespace)
 }
 
 fn is_service_account(o: &Object) -> bool {
