@@ -308,6 +308,16 @@ fn finding(f: &Finding, sections: &[usize], ns: &str, text: Option<&str>) -> Val
         "where": f.location.to_string(),
         "container": f.container,
         "related": f.related.as_ref().map(|o| o.to_string()),
+        // An attack path's steps, each with where its fact is written.
+        "steps": f.flow.as_deref().map(|steps| {
+            steps
+                .iter()
+                .map(|s| json!({
+                    "message": s.message,
+                    "where": s.location.as_ref().map(ToString::to_string),
+                }))
+                .collect::<Vec<_>>()
+        }),
         "message": f.message,
         "help": f.help,
         "ns": ns,

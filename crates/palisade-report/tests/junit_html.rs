@@ -73,3 +73,31 @@ fn html_is_one_escaped_page() {
         "self-contained: no external assets"
     );
 }
+
+#[test]
+fn html_shows_an_attack_paths_steps_escaped() {
+    let mut report = common::report();
+    let f = &mut report.findings[0];
+    f.flow = Some(
+        vec![
+            palisade_core::FlowStep {
+                message: "ServiceAccount ci may create pods in build <b>".to_owned(),
+                location: Some(palisade_core::Location::Path {
+                    path: std::sync::Arc::from("rbac.yaml"),
+                    pos: None,
+                }),
+            },
+            palisade_core::FlowStep {
+                message: "a privileged pod owns its node".to_owned(),
+                location: None,
+            },
+        ]
+        .into_boxed_slice(),
+    );
+    let html = rendered(Format::Html, &report);
+    assert!(html.contains(r#"<ol class="steps">"#), "{html}");
+    assert!(html.contains("ServiceAccount ci may create pods in build &lt;b&gt;"));
+    assert!(html.contains("a privileged pod owns its node</li>"));
+    assert!(!html.contains("build <b>"));
+    assert!(html.contains("rbac.yaml"));
+}
