@@ -11,7 +11,6 @@ use clap::Args;
 use palisade_core::source::SourceLimits;
 use palisade_core::{KubeVersion, Object};
 use palisade_harden::{harden, node, Bundle, Options, Proof};
-use rayon::prelude::*;
 
 use crate::files::{self, Access};
 use crate::scan;
@@ -171,13 +170,7 @@ fn read(args: &HardenArgs) -> Result<(Vec<Object>, Option<KubeVersion>, String)>
         max_file_bytes: args.max_file_size,
         ..SourceLimits::default()
     };
-    let (inputs, mut problems) = scan::expand(&args.paths);
-    let raw: Vec<scan::RawInput> = inputs
-        .par_iter()
-        .map(|i| scan::read_input(i, &limits))
-        .collect();
-    let (objects, more) = scan::load_objects(&raw, &limits, &|_| true);
-    problems.extend(more);
+    let (objects, problems) = scan::load_paths(&args.paths, &limits, &|_| true);
     if !problems.is_empty() {
         for p in &problems {
             match p.pos {

@@ -593,8 +593,8 @@ pub fn objects_in(
 }
 
 /// The objects of the files and directories `paths` name that `wanted` selects (see
-/// [`objects_in`]), read and loaded in parallel, for commands that take manifests besides their
-/// main input (`rbac`, `probe --services`).
+/// [`objects_in`]), read and loaded in parallel, for the commands that analyse manifests without
+/// scanning them (`rbac`, `paths`, `harden`, `probe --services`).
 pub fn load_paths(
     paths: &[PathBuf],
     limits: &SourceLimits,

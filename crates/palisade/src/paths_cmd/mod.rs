@@ -13,7 +13,6 @@ use clap::{Args, ValueEnum};
 use palisade_core::source::SourceLimits;
 use palisade_core::{KubeVersion, Object};
 use palisade_rules::paths::{self, AttackGraph, Limits, Vertex, VertexSpec, Workloads};
-use rayon::prelude::*;
 
 use crate::scan;
 
@@ -96,13 +95,7 @@ fn read(args: &PathsArgs) -> Result<(Vec<Object>, Option<KubeVersion>, Vec<Strin
         max_file_bytes: args.max_file_size,
         ..SourceLimits::default()
     };
-    let (inputs, mut problems) = scan::expand(&args.paths);
-    let raw: Vec<scan::RawInput> = inputs
-        .par_iter()
-        .map(|i| scan::read_input(i, &limits))
-        .collect();
-    let (objects, more) = scan::load_objects(&raw, &limits, &|_| true);
-    problems.extend(more);
+    let (objects, problems) = scan::load_paths(&args.paths, &limits, &|_| true);
     let problems = problems
         .iter()
         .map(|p| match p.pos {
