@@ -16,7 +16,7 @@ use minijinja::{AutoEscape, Environment};
 use palisade_core::finding::Finding;
 use palisade_core::guide;
 use palisade_core::report::ScanReport;
-use palisade_core::{FixOp, FixValue, Severity};
+use palisade_core::{FixOp, FixValue};
 use serde_json::{json, Value};
 
 use crate::scorecard::{state_name, state_reason, Scorecard, Status};
@@ -162,7 +162,7 @@ fn page_context(
                 "status": r.status.slug(),
                 "label": r.status.as_str(),
                 "reason": r.reason,
-                "counts": counts_text(&r.counts),
+                "counts": r.counts_text(),
                 "suppressed": r.suppressed,
                 "sources": r.sources,
                 "rules": r.rules.iter().map(|rule| json!({
@@ -406,16 +406,6 @@ fn namespace_of(f: &Finding) -> String {
         Some(ns) if !ns.is_empty() => ns.to_owned(),
         _ => "(no namespace)".to_owned(),
     }
-}
-
-fn counts_text(counts: &[usize; 4]) -> String {
-    Severity::ALL
-        .iter()
-        .zip(counts)
-        .filter(|(_, n)| **n > 0)
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Horizontal bars: label, value, width in percent of the largest, and a CSS class. The SVG is

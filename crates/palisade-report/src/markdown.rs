@@ -79,12 +79,6 @@ fn markdown(report: &ScanReport, limit: usize) -> String {
             Status::NotEvaluated => "❔",
             Status::NotApplicable => "➖",
         };
-        let counts: Vec<String> = Severity::ALL
-            .iter()
-            .zip(row.counts)
-            .filter(|(_, n)| *n > 0)
-            .map(|(sev, n)| format!("{n} {sev}"))
-            .collect();
         let _ = writeln!(
             s,
             "| {mark} | {} | {} {} | {} | {} | {} |",
@@ -96,7 +90,7 @@ fn markdown(report: &ScanReport, limit: usize) -> String {
             } else {
                 row.status.as_str()
             },
-            counts.join(", "),
+            row.counts_text(),
             cell(row.reason.as_deref().unwrap_or(""))
         );
     }

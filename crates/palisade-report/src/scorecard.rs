@@ -76,6 +76,18 @@ impl Row {
     pub fn findings(&self) -> usize {
         self.counts.iter().sum()
     }
+
+    /// The row's findings by severity, as every format writes them: `2 critical, 1 medium`
+    /// (empty when there are none).
+    pub fn counts_text(&self) -> String {
+        Severity::ALL
+            .iter()
+            .zip(self.counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(sev, n)| format!("{n} {sev}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// One rule behind a row.

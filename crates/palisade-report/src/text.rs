@@ -377,13 +377,7 @@ fn scorecard(s: &mut String, paint: Paint, report: &ScanReport) {
         let label = format!("{label:<14}");
         let mut line = format!("  {} {}", paint.paint(style, &label), clean(&row.section));
         if row.findings() > 0 {
-            let counts: Vec<String> = Severity::ALL
-                .iter()
-                .zip(row.counts)
-                .filter(|(_, n)| *n > 0)
-                .map(|(sev, n)| format!("{n} {sev}"))
-                .collect();
-            let _ = write!(line, " ({})", counts.join(", "));
+            let _ = write!(line, " ({})", row.counts_text());
         }
         if let Some(reason) = &row.reason {
             let _ = write!(line, ": {}", clean(reason));
