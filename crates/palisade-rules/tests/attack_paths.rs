@@ -1089,3 +1089,43 @@ fn the_scan_graph_keeps_every_path_of_every_source() {
     );
     assert_eq!(shown(&scan), paths_all);
 }
+
+#[test]
+fn each_finding_names_a_change_that_breaks_its_own_path() {
+    // Two users reach every node through nodes/proxy by two unrelated bindings; one more user
+    // shares bob's binding, so changing it cuts 2 of 3 paths. alice's finding must still name
+    // her own binding, the only change that breaks her path.
+    let proxy = "- {apiGroups: [\"\"], resources: [nodes/proxy], verbs: [get]}\n";
+    let yaml = format!(
+        "{}{}{}",
+        cluster_role("proxy", proxy),
+        crb("alice-proxy", "proxy", "- {kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}\n"),
+        crb(
+            "team-proxy",
+            "proxy",
+            "- {kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}\n- {kind: User, name: carol, apiGroup: rbac.authorization.k8s.io}\n"
+        ),
+    );
+    let findings = check_all("AP802", &yaml);
+    let alice = findings
+        .iter()
+        .find(|f| f.message.starts_with("User \"alice\""))
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert!(
+        alice
+            .message
+            .contains("Changing ClusterRoleBinding \"alice-proxy\" cuts 1 of 3"),
+        "{}",
+        alice.message
+    );
+    let team = findings
+        .iter()
+        .find(|f| f.message.contains("team-proxy"))
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert!(
+        team.message
+            .contains("Changing ClusterRoleBinding \"team-proxy\" cuts 2 of 3"),
+        "{}",
+        team.message
+    );
+}

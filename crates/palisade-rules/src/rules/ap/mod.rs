@@ -136,7 +136,16 @@ impl InventoryRule for PathRule {
             if let Some(cut) = link.and_then(|e| g.edge(e).evidence.cut.as_deref()) {
                 message.push_str(&format!(". Weakest link: {cut}"));
             }
-            if let Some((best, n)) = cuts.first() {
+            // The change that cuts the most paths of all, among those that cut one of this
+            // finding's: a change elsewhere would not break the path the finding shows.
+            let on_group = |cut: &str| {
+                group.iter().any(|p| {
+                    p.edges
+                        .iter()
+                        .any(|&e| g.edge(e).evidence.cut.as_deref() == Some(cut))
+                })
+            };
+            if let Some((best, n)) = cuts.iter().find(|(c, _)| on_group(c)) {
                 message.push_str(&format!(
                     ". Changing {best} cuts {n} of {total} path(s) to {goal_name}"
                 ));
