@@ -81,7 +81,7 @@ const RBAC: &str = "rbac.authorization.k8s.io";
 const ADMISSION: &str = "admissionregistration.k8s.io";
 
 /// How many rows of [`API_RESOURCES`], from the first, Palisade lists.
-pub const LISTED: usize = 23;
+pub const LISTED: usize = 25;
 
 const ALL: &[Resource] = &[
     // Listed, in the order Palisade lists them.
@@ -158,6 +158,30 @@ const ALL: &[Resource] = &[
         &[],
         false,
     ),
+    // Read so that VA001 judges the cluster's objects by the cluster's own admission policies
+    // (served as v1 from 1.30; the beta versions before it are not read).
+    Resource {
+        since: Some(KubeVersion::v1(30)),
+        ..r(
+            ADMISSION,
+            "v1",
+            "ValidatingAdmissionPolicy",
+            "validatingadmissionpolicies",
+            &[],
+            false,
+        )
+    },
+    Resource {
+        since: Some(KubeVersion::v1(30)),
+        ..r(
+            ADMISSION,
+            "v1",
+            "ValidatingAdmissionPolicyBinding",
+            "validatingadmissionpolicybindings",
+            &[],
+            false,
+        )
+    },
     Resource {
         until: Some(KubeVersion::v1(25)),
         ..r(
@@ -302,22 +326,6 @@ const ALL: &[Resource] = &[
         "v1",
         "APIService",
         "apiservices",
-        &[],
-        false,
-    ),
-    r(
-        ADMISSION,
-        "v1",
-        "ValidatingAdmissionPolicy",
-        "validatingadmissionpolicies",
-        &[],
-        false,
-    ),
-    r(
-        ADMISSION,
-        "v1",
-        "ValidatingAdmissionPolicyBinding",
-        "validatingadmissionpolicybindings",
         &[],
         false,
     ),

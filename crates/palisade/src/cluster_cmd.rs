@@ -414,6 +414,8 @@ fn unreadable_rules(
             "limitranges" => &["PS152"],
             "services" | "ingresses" => &["NP34"],
             "nodes" => &["NP350"],
+            // `policies::declare_from_cluster` says which policies could not be judged.
+            r if r.starts_with("validatingadmissionpolic") => &[],
             _ => &["PS1", "IM4", "RB2", "NP3"],
         };
         for meta in engine.metas() {
@@ -454,7 +456,17 @@ fn build_report(
         );
     }
     let engine = session.engine(inventory.version);
+    let policies_not_evaluated = if engine
+        .metas()
+        .iter()
+        .any(|m| m.code == palisade_cel::rule::META.code)
+    {
+        crate::policies::declare_from_cluster(inventory)
+    } else {
+        Vec::new()
+    };
     let (mut findings, mut not_evaluated) = engine.check_all(&inventory.objects);
+    not_evaluated.extend(policies_not_evaluated);
     let mut rules = engine.metas();
     let source = cluster_source(inventory);
     let mut extra = extra;

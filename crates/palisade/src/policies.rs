@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use palisade_cel::vap::PolicySet;
-use palisade_core::report::InputProblem;
-use palisade_core::Object;
+use palisade_core::report::{InputProblem, NotEvaluated};
+use palisade_core::{KubeVersion, Object};
 use rayon::prelude::*;
 
 use crate::prefilter::Prefilter;
@@ -109,4 +109,106 @@ fn load(
             }
         })
         .collect()
+}
+
+/// Declares a cluster's own ValidatingAdmissionPolicies, bindings and params for VA001, from
+/// what `palisade cluster` read: the API server judged each object when it was admitted, but not
+/// against policies added later or changed since (what Gatekeeper's audit reports).
+///
+/// Returns what VA001 could not judge, with why: a cluster before 1.30 (policies are read as
+/// `admissionregistration.k8s.io/v1`), policies or bindings the credentials could not list,
+/// policies whose params are of a kind Palisade does not read (their `parameterNotFoundAction`
+/// must not be applied to params that exist but were not read), and the pods and ReplicaSets
+/// that workloads control (not read: their owners are, so a policy on `pods` sees only the pods
+/// no workload controls). Policies that judge an object judge it whichever of these applies.
+pub fn declare_from_cluster(inventory: &palisade_cluster::Inventory) -> Vec<NotEvaluated> {
+    use palisade_cel::vap::model::{admission_kind, spec, PolicySpec};
+    use palisade_cluster::resources::RESOURCES;
+
+    let code = palisade_cel::rule::META.code;
+    let not_evaluated = |reason: String| NotEvaluated { code, reason };
+    if let Some(v) = inventory.version.filter(|v| *v < KubeVersion::v1(30)) {
+        return vec![not_evaluated(format!(
+            "the cluster runs {v}: ValidatingAdmissionPolicies are read as \
+             admissionregistration.k8s.io/v1, which the API server serves from 1.30"
+        ))];
+    }
+    let mut out: Vec<NotEvaluated> = inventory
+        .unreadable
+        .iter()
+        .filter(|u| u.resource.starts_with("validatingadmissionpolic"))
+        .map(|u| not_evaluated(format!("cannot read {}: {}", u.resource, u.reason)))
+        .collect();
+    if !out.is_empty() {
+        return out;
+    }
+    // Kinds read whole: a param of any other kind may exist without Palisade having seen it.
+    let read_whole = |api_version: &str, kind: &str| {
+        RESOURCES.iter().any(|r| {
+            r.kind == kind
+                && r.api_version() == api_version
+                && !r.metadata_only
+                && r.served_at(inventory.version)
+                && !inventory.unreadable.iter().any(|u| u.resource == r.name())
+        })
+    };
+    let mut param_kinds: Vec<(String, String)> = Vec::new();
+    let mut on_pods: Vec<String> = Vec::new();
+    let mut objects: Vec<Arc<Object>> = Vec::new();
+    for o in &inventory.objects {
+        if admission_kind(o) != Some(false) {
+            continue;
+        }
+        let name = o.name().unwrap_or("");
+        // A policy that does not parse is kept: `PolicySet` reports it below.
+        if let Ok(s) = spec::<PolicySpec>(o) {
+            if let Some(k) = &s.param_kind {
+                if !read_whole(&k.api_version, &k.kind) {
+                    out.push(not_evaluated(format!(
+                        "ValidatingAdmissionPolicy '{name}' takes params of kind {} ({}), which \
+                         palisade cluster does not read",
+                        k.kind, k.api_version
+                    )));
+                    continue;
+                }
+                param_kinds.push((k.api_version.clone(), k.kind.clone()));
+            }
+            let rules = s.match_constraints.iter().flat_map(|m| &m.resource_rules);
+            if rules
+                .flat_map(|r| &r.resources)
+                .any(|r| matches!(r.as_str(), "pods" | "replicasets" | "jobs" | "*" | "*/*"))
+            {
+                on_pods.push(name.to_owned());
+            }
+        }
+        objects.push(Arc::new(o.clone()));
+    }
+    if objects.is_empty() {
+        return out;
+    }
+    objects.extend(
+        inventory
+            .objects
+            .iter()
+            .filter(|o| {
+                admission_kind(o) == Some(true)
+                    || (o.group().is_empty() && o.kind() == "Namespace")
+                    || param_kinds
+                        .iter()
+                        .any(|(a, k)| o.api_version() == a && o.kind() == k)
+            })
+            .map(|o| Arc::new(o.clone())),
+    );
+    if inventory.controlled_skipped > 0 && !on_pods.is_empty() {
+        out.push(not_evaluated(format!(
+            "{} objects that workloads control (pods, ReplicaSets, Jobs) were not read, their \
+             workloads were; ValidatingAdmissionPolicies {} match such kinds",
+            inventory.controlled_skipped,
+            on_pods.join(", ")
+        )));
+    }
+    let set = PolicySet::new(&objects);
+    out.extend(set.problems.iter().map(|p| not_evaluated(p.clone())));
+    palisade_cel::rule::declare(set, palisade_cel::rule::Scope::default());
+    out
 }

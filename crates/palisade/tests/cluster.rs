@@ -317,3 +317,138 @@ async fn static_binary_resolves_the_kubeconfig_server_name() {
         .iter()
         .any(|s| s.path == "/api/v1/pods"));
 }
+
+const POLICIES: &str = r#"
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: replica-limit
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [apps]
+      apiVersions: [v1]
+      operations: [CREATE, UPDATE]
+      resources: [deployments]
+  validations:
+  - expression: "object.spec.replicas <= 5"
+    message: "at most 5 replicas"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: replica-limit
+spec:
+  policyName: replica-limit
+  validationActions: [Deny]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: by-params
+spec:
+  paramKind: {apiVersion: example.com/v1, kind: ReplicaLimit}
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [apps]
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [deployments]
+  validations:
+  - expression: "object.spec.replicas <= params.max"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: by-params
+spec:
+  policyName: by-params
+  paramRef: {name: limits, parameterNotFoundAction: Deny}
+  validationActions: [Deny]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: big
+  namespace: shop
+spec:
+  replicas: 6
+  selector:
+    matchLabels: {app: big}
+  template:
+    metadata:
+      labels: {app: big}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: app
+        image: nginx:1.27
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: small
+  namespace: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: small}
+  template:
+    metadata:
+      labels: {app: small}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: app
+        image: nginx:1.27
+"#;
+
+/// The cluster's own admission policies judge what it already holds (VA001), as they would a
+/// new CREATE; a policy whose params Palisade does not read is not evaluated rather than denied
+/// by its `parameterNotFoundAction`, and before 1.30 (no v1 policies) nothing is judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clusters_admission_policies_judge_its_objects() {
+    let server = support::start(support::spec_from_yaml(("1", "31"), POLICIES)).await;
+    let kubeconfig = server.kubeconfig.clone();
+    let out = tokio::task::spawn_blocking(move || run_cluster(kubeconfig, &[]))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let v: Value = serde_json::from_slice(&out.stdout).expect(&stderr);
+    let va: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "VA001")
+        .collect();
+    assert_eq!(va.len(), 1, "{va:?}");
+    assert_eq!(va[0]["object"]["name"], "big");
+    assert_eq!(va[0]["severity"], "high");
+    let message = va[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("replica-limit") && message.contains("at most 5 replicas"),
+        "{message}"
+    );
+    let why = not_evaluated(&v, "VA001");
+    assert!(
+        why.iter()
+            .any(|r| r.contains("'by-params'") && r.contains("ReplicaLimit")),
+        "{why:?}"
+    );
+
+    let mut old = support::spec_from_yaml(("1", "29"), POLICIES);
+    // A 1.29 server does not serve the v1 policies: Palisade must not even ask.
+    old.objects
+        .retain(|path, _| !path.contains("validatingadmissionpolic"));
+    let server = support::start(old).await;
+    let kubeconfig = server.kubeconfig.clone();
+    let out = tokio::task::spawn_blocking(move || run_cluster(kubeconfig, &[]))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let v: Value = serde_json::from_slice(&out.stdout).expect(&stderr);
+    assert!(!codes(&v).iter().any(|c| c.starts_with("VA001")));
+    let why = not_evaluated(&v, "VA001");
+    assert!(why.iter().any(|r| r.contains("1.30")), "{why:?}");
+}
