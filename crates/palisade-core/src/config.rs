@@ -19,6 +19,7 @@
 //!   - group: example.com        # API group ("" or absent: core)
 //!     kind: BatchRun
 //!     template: /spec/podTemplate   # JSON pointer to the template (`metadata` + `spec`); "" = pod-shaped
+//! policies: [policies/]         # ValidatingAdmissionPolicies (+ bindings, params) for every scan
 //! webhook:                      # `palisade webhook` only; see [`crate::webhook_config`]
 //!   fail-on: high
 //!   mode: enforce               # enforce | warn | audit
@@ -150,8 +151,26 @@ pub struct Config {
     /// [`crate::object::declare_template_kinds`] before scanning.
     #[serde(deserialize_with = "pod_templates")]
     pub pod_templates: Vec<TemplateKind>,
+    /// Files or directories of ValidatingAdmissionPolicies, their bindings and params
+    /// (`policies:`), relative to the config file: `scan` and the webhook judge every object by
+    /// them (VA001), wherever the objects come from. See [`Config::policy_paths`].
+    #[serde(deserialize_with = "strings")]
+    pub policies: Vec<String>,
     /// The admission webhook's settings (`webhook:`); `None` when the section is absent.
     pub webhook: Option<WebhookConfig>,
+}
+
+impl Config {
+    /// `policies:` as paths: relative ones from the config file's directory (the config may be
+    /// found in a parent of the working directory).
+    pub fn policy_paths(&self) -> Vec<PathBuf> {
+        let base = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(""));
+        self.policies.iter().map(|p| base.join(p)).collect()
+    }
 }
 
 /// A config file that cannot be used, with the line it is about.

@@ -55,6 +55,9 @@ pub struct Policy {
     /// The engine for `/mutate`: only the enabled mutation rules; `None` when none is.
     mutate: Option<Engine>,
     source: Arc<str>,
+    /// `policies:` of the config: ValidatingAdmissionPolicies judged by VA001, declared once at
+    /// start (`palisade_cel::rule::declare`); a reload may not change them.
+    pub admission_policies: Vec<String>,
 }
 
 /// A verdict with what metrics need.
@@ -167,6 +170,7 @@ impl Policy {
             scoped,
             mutate,
             source: Arc::from("admission"),
+            admission_policies: config.policies.clone(),
         })
     }
 

@@ -318,7 +318,18 @@ async fn reload_loop(opts: Options, tls: RustlsConfig, state: Arc<AppState>) {
             let now = stamp(path);
             if now != config_seen {
                 config_seen = now;
-                match load_policy(Some(path)) {
+                let loaded = load_policy(Some(path)).and_then(|p| {
+                    if p.admission_policies == state.policy().admission_policies {
+                        Ok(p)
+                    } else {
+                        Err(ServeError::Config(
+                            "`policies:` changed: admission policies are read at start; \
+                             restart the webhook to apply them"
+                                .into(),
+                        ))
+                    }
+                });
+                match loaded {
                     Ok(p) => {
                         let g = p.config.exec_guard;
                         state

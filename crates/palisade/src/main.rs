@@ -204,7 +204,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         values: args.values.clone(),
     };
     let scan::Expanded {
-        inputs,
+        mut inputs,
         mut problems,
         mut notes,
     } = scan::expand_by_argument(
@@ -225,7 +225,15 @@ fn scan(args: ScanArgs) -> Result<u8> {
         .iter()
         .any(|m| m.code == palisade_cel::rule::META.code)
     {
-        problems.extend(policies::declare(&inputs, &opts.limits));
+        let (buffered, unread) = policies::buffer_stdin(inputs, &opts.limits);
+        inputs = buffered;
+        problems.extend(unread);
+        // `policies:` of palisade.yaml: read for their policies only, never rendered.
+        let configured =
+            scan::expand_by_argument(&session.config.policy_paths(), None, args.max_file_size);
+        problems.extend(configured.problems);
+        let searched = policies::with_configured(&inputs, configured.inputs);
+        problems.extend(policies::declare(&searched, &opts.limits));
         timings::mark("admission policies");
     }
     let (mut report, sources, control_plane) = scan::run(&engine, inputs, &opts);

@@ -24,8 +24,8 @@ const ADMISSION_KINDS: [&str; 2] = [
     "ValidatingAdmissionPolicyBinding",
 ];
 
-/// Declares the policies among `inputs` for VA001. Standard input is not read here (it can be
-/// read once only), so policies given on stdin are not applied. Returns the policies and bindings
+/// Declares the policies among `inputs` for VA001. Standard input is read by [`buffer_stdin`]
+/// first; an `Input::Stdin` left here is skipped (it can be read once only). Returns the policies and bindings
 /// that could not be read.
 pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputProblem> {
     let admission = Prefilter::any_scalar(&ADMISSION_KINDS);
@@ -211,4 +211,68 @@ pub fn declare_from_cluster(inventory: &palisade_cluster::Inventory) -> Vec<NotE
     out.extend(set.problems.iter().map(|p| not_evaluated(p.clone())));
     palisade_cel::rule::declare(set, palisade_cel::rule::Scope::default());
     out
+}
+
+/// Standard input read now, as the bytes the scan will read, so that the pre-pass sees the
+/// policies piped in (`helm template … | palisade scan -`) and the scan still reads them: stdin
+/// can be read only once. Read as the scan reads it (at most one byte more than the size limit,
+/// which the scan then reports); a read error is the input's problem.
+pub fn buffer_stdin(
+    inputs: Vec<(usize, Input)>,
+    limits: &SourceLimits,
+) -> (Vec<(usize, Input)>, Vec<InputProblem>) {
+    let mut problems = Vec::new();
+    let inputs = inputs
+        .into_iter()
+        .filter_map(|(argument, input)| match input {
+            Input::Stdin => match read_input(&Input::Stdin, limits) {
+                (name, Ok(bytes)) => Some((
+                    argument,
+                    Input::Rendered {
+                        name,
+                        bytes: bytes.into(),
+                    },
+                )),
+                (path, Err(e)) => {
+                    problems.push(InputProblem {
+                        path,
+                        pos: None,
+                        message: e.to_string(),
+                    });
+                    None
+                }
+            },
+            other => Some((argument, other)),
+        })
+        .collect();
+    (inputs, problems)
+}
+
+/// The inputs the pre-pass searches: the scan's own and the files of `policies:` in
+/// `palisade.yaml` (`configured`, not scanned as manifests). Each configured path is its own
+/// argument, numbered after the scan's, so its policies judge every scanned object (see
+/// `palisade_cel::rule::Scope`); a file that is both scanned and configured is searched once, as
+/// configured.
+pub fn with_configured(
+    inputs: &[(usize, Input)],
+    configured: Vec<(usize, Input)>,
+) -> Vec<(usize, Input)> {
+    if configured.is_empty() {
+        return inputs.to_vec();
+    }
+    let first = inputs.iter().map(|(a, _)| a + 1).max().unwrap_or(0);
+    let canonical = |i: &Input| match i {
+        Input::File(p) => std::fs::canonicalize(p).ok(),
+        _ => None,
+    };
+    let configured_files: HashSet<std::path::PathBuf> = configured
+        .iter()
+        .filter_map(|(_, i)| canonical(i))
+        .collect();
+    inputs
+        .iter()
+        .filter(|(_, i)| canonical(i).is_none_or(|c| !configured_files.contains(&c)))
+        .cloned()
+        .chain(configured.into_iter().map(|(a, i)| (first + a, i)))
+        .collect()
 }

@@ -33,6 +33,7 @@ use crate::files::{self, Access};
         palisade webhook manifests --namespace palisade-system | kubectl apply -f -\n  \
         palisade webhook manifests --ca-bundle ca.crt --failure-policy Ignore --apiserver-dir /etc/kubernetes/palisade\n\n\
         Config (palisade.yaml):\n  \
+        policies: [policies/]                # ValidatingAdmissionPolicies, enforced as VA001\n  \
         webhook:\n    \
           fail-on: high\n    \
           mode: enforce                      # enforce | warn | audit\n    \
@@ -150,6 +151,9 @@ pub fn run(args: WebhookArgs) -> Result<u8> {
     let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) else {
         anyhow::bail!("--tls-cert and --tls-key are required");
     };
+    if let Some(path) = &args.config {
+        declare_admission_policies(path)?;
+    }
     let mut opts = palisade_webhook::Options::new(args.listen, cert, key);
     opts.config = args.config;
     opts.kubeconfig = args.kubeconfig;
@@ -161,6 +165,31 @@ pub fn run(args: WebhookArgs) -> Result<u8> {
         .context("cannot start the async runtime")?;
     runtime.block_on(palisade_webhook::run(opts))?;
     Ok(0)
+}
+
+/// The ValidatingAdmissionPolicies of the config's `policies:` (with their bindings and params),
+/// declared for VA001 before the server starts: read with the scan's reader, and any file or
+/// policy that cannot be read stops the start (a webhook that silently enforced fewer policies
+/// than configured would fail open).
+fn declare_admission_policies(config: &std::path::Path) -> Result<()> {
+    let config = palisade_core::config::load(config)?;
+    let paths = config.policy_paths();
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let limits = palisade_core::source::SourceLimits::default();
+    let expanded = crate::scan::expand_by_argument(&paths, None, limits.max_file_bytes);
+    let mut problems = expanded.problems;
+    problems.extend(crate::policies::declare(&expanded.inputs, &limits));
+    if let Some(p) = problems.first() {
+        anyhow::bail!(
+            "policies: {}{}: {}",
+            p.path,
+            p.pos.map(|p| format!(":{p}")).unwrap_or_default(),
+            p.message
+        );
+    }
+    Ok(())
 }
 
 fn print_manifests(args: ManifestsArgs) -> Result<u8> {

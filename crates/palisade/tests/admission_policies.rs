@@ -173,3 +173,79 @@ fn a_policy_judges_its_own_directory_and_other_arguments() {
         "{found:?}"
     );
 }
+
+/// The exit code of `palisade scan ARGS` run in `dir` with its config, the names of the objects of
+/// its VA001 findings, and what it printed.
+fn scan_with_config(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+) -> (i32, Vec<String>, String) {
+    let out = Command::cargo_bin("palisade")
+        .expect("binary built")
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .args(["scan", "--format", "json", "--select", "VA001"])
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    // Problems are in the report; what the run printed, for messages.
+    let stderr = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let code = out.status.code().unwrap_or(-1);
+    let names = serde_json::from_slice::<Value>(&out.stdout)
+        .map(|v| {
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["object"]["name"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    (code, names, stderr)
+}
+
+/// `policies:` in palisade.yaml judge every scanned object wherever the policies live, once even
+/// when the policy files are scanned too; a configured path that does not exist is an input
+/// error.
+#[test]
+fn configured_policies_judge_every_scanned_object() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    std::fs::create_dir_all(dir.path().join("apps/shop")).unwrap();
+    std::fs::write(dir.path().join("policies/vap.yaml"), POLICY).unwrap();
+    std::fs::write(dir.path().join("apps/shop/objects.yaml"), OBJECTS).unwrap();
+    // Without the config, the policies are not part of `scan apps`.
+    std::fs::write(dir.path().join("palisade.yaml"), "fail-on: high\n").unwrap();
+    let (code, names, err) = scan_with_config(dir.path(), &["apps"], "");
+    assert_eq!((code, names), (0, vec![]), "{err}");
+
+    std::fs::write(dir.path().join("palisade.yaml"), "policies: [policies]\n").unwrap();
+    // Found from a subdirectory too: the path is the config file's, not the working directory's.
+    let (code, names, err) = scan_with_config(&dir.path().join("apps"), &["shop"], "");
+    assert_eq!((code, names), (1, vec!["web".to_owned()]), "{err}");
+    let (code, names, err) = scan_with_config(dir.path(), &["."], "");
+    assert_eq!((code, names), (1, vec!["web".to_owned()]), "{err}");
+
+    std::fs::write(dir.path().join("palisade.yaml"), "policies: [missing/]\n").unwrap();
+    let (code, _, err) = scan_with_config(dir.path(), &["apps"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("missing") && err.contains("no such file"),
+        "{err}"
+    );
+}
+
+/// Policies piped in with the objects judge them: standard input is read once for both.
+#[test]
+fn policies_on_standard_input_judge_the_objects_piped_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let piped = format!("{POLICY}---\n{OBJECTS}");
+    let (code, names, err) = scan_with_config(dir.path(), &["--no-config", "-"], &piped);
+    assert_eq!((code, names), (1, vec!["web".to_owned()]), "{err}");
+}

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::CommandCargoExt;
 use assert_cmd::Command;
 
+#[path = "../../palisade-webhook/tests/support/mod.rs"]
+mod support;
+
 fn palisade() -> Command {
     Command::cargo_bin("palisade").expect("binary built")
 }
@@ -285,4 +288,109 @@ fn apiserver_files_are_private() {
     for name in ["admission-config.yaml", "imagepolicy.kubeconfig"] {
         assert_eq!(mode(&files.join(name)), 0o600, "{name}");
     }
+}
+
+/// `policies:` in the webhook's config: the ValidatingAdmissionPolicies there are enforced at
+/// `/validate` (VA001, with the API server's message), for clusters that cannot run them
+/// themselves; a policy file that cannot be read stops the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_enforces_configured_admission_policies() {
+    let ca = support::Ca::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = ca.server_cert();
+    std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
+    std::fs::write(dir.path().join("tls.key"), key).unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(
+        dir.path().join("policies/replicas.yaml"),
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n\
+         metadata: {name: replica-limit}\nspec:\n  matchConstraints:\n    resourceRules:\n\
+         \x20   - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}\n\
+         \x20 validations:\n  - {expression: 'object.spec.replicas <= 5', message: at most 5 replicas}\n\
+         ---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n\
+         metadata: {name: replica-limit}\nspec: {policyName: replica-limit, validationActions: [Deny]}\n",
+    )
+    .unwrap();
+    let config = dir.path().join("palisade.yaml");
+    std::fs::write(&config, "policies: [policies]\nselect: [VA001]\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::cargo_bin("palisade")
+        .unwrap()
+        .arg("webhook")
+        .arg("--tls-cert")
+        .arg(dir.path().join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.path().join("tls.key"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--kubeconfig")
+        .arg(dir.path().join("none"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deployment = |replicas: u32| {
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}}}})
+    };
+    let mut verdicts = Vec::new();
+    for replicas in [6, 2] {
+        let body = support::review("u1", "CREATE", deployment(replicas)).to_string();
+        let mut s = support::tls_with(&ca, addr).await;
+        let head = format!(
+            "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        tokio::io::AsyncWriteExt::write_all(&mut s, head.as_bytes())
+            .await
+            .unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut s, body.as_bytes())
+            .await
+            .unwrap();
+        verdicts.push(support::read_response(&mut s).await.json());
+    }
+    // SAFETY: kill(2) on the child's pid, which we own and have not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    child.wait().unwrap();
+    let denied = &verdicts[0]["response"];
+    assert_eq!(denied["allowed"], false, "{denied}");
+    let message = denied["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("VA001") && message.contains("at most 5 replicas"),
+        "{message}"
+    );
+    assert_eq!(verdicts[1]["response"]["allowed"], true, "{}", verdicts[1]);
+
+    std::fs::write(&config, "policies: [missing]\n").unwrap();
+    let out = palisade()
+        .arg("webhook")
+        .arg("--tls-cert")
+        .arg(dir.path().join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.path().join("tls.key"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("policies:") && err.contains("missing"),
+        "{err}"
+    );
 }
