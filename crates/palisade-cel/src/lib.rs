@@ -29,6 +29,7 @@
 
 pub mod activation;
 pub mod cost;
+pub mod custom;
 pub mod error;
 pub mod expr;
 pub mod rule;

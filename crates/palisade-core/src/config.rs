@@ -130,7 +130,7 @@ impl TryFrom<RawExemption> for Exemption {
 /// Settings from a config file. Every field is optional; command-line flags override them.
 ///
 /// Read with [`yaml::de`]: unknown keys are errors, and every error names its line.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     /// The file it was read from.
@@ -156,6 +156,15 @@ pub struct Config {
     /// them (VA001), wherever the objects come from. See [`Config::policy_paths`].
     #[serde(deserialize_with = "strings")]
     pub policies: Vec<String>,
+    /// Palisade rules of the user's own, written like ValidatingAdmissionPolicies (`rules:`), as
+    /// written: `palisade_cel::custom` reads them (this crate does not know CEL), with the
+    /// positions of the config file for its errors.
+    #[serde(skip)]
+    pub rules: Option<yaml::Node>,
+    /// Whether `rules:` is written: the key is accepted here, and [`parse`] keeps its node in
+    /// [`Config::rules`].
+    #[serde(rename = "rules", deserialize_with = "any_value")]
+    rules_written: bool,
     /// The admission webhook's settings (`webhook:`); `None` when the section is absent.
     pub webhook: Option<WebhookConfig>,
 }
@@ -227,7 +236,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(root) => yaml::de::from_node(root).map_err(|e| err(e.pos, e.message))?,
     };
     config.path = Some(path.to_owned());
+    config.rules = docs
+        .first()
+        .and_then(|d| d.root.get("rules"))
+        .filter(|n| !n.is_null())
+        .cloned();
     Ok(config)
+}
+
+/// Any value, left for another reader (see [`Config::rules`]): `true`, it is written.
+fn any_value<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
 /// A setting read with its type's [`FromStr`] (a severity, a version, a mode), whose error says

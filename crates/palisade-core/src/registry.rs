@@ -94,14 +94,33 @@ macro_rules! register {
     };
 }
 
-/// Every rule linked into this program, by code (sorted once).
+/// [`all`], made on first use.
+static SORTED: OnceLock<Vec<&'static Rule>> = OnceLock::new();
+/// The user's own rules ([`declare_custom`]).
+static CUSTOM: OnceLock<Vec<&'static Rule>> = OnceLock::new();
+
+/// Every rule of this program, by code (sorted once): those linked into it and the user's own
+/// ([`declare_custom`]).
 pub fn all() -> &'static [&'static Rule] {
-    static SORTED: OnceLock<Vec<&'static Rule>> = OnceLock::new();
     SORTED.get_or_init(|| {
-        let mut rules: Vec<&'static Rule> = RULES.iter().collect();
+        let mut rules: Vec<&'static Rule> = RULES
+            .iter()
+            .chain(CUSTOM.get().into_iter().flatten().copied())
+            .collect();
         rules.sort_by_key(|r| r.meta.code);
         rules
     })
+}
+
+/// Adds the user's own rules (`rules:` in `palisade.yaml`, compiled by `palisade_cel::custom`)
+/// to the registry, so that selection, `rules`, `explain`, exemptions, baselines and every report
+/// treat them as built-in rules. Once per process, before anything reads the registry: the list
+/// is fixed when first read, and a rule declared later would be missing from some of its readers.
+pub fn declare_custom(rules: Vec<&'static Rule>) -> Result<(), &'static str> {
+    if SORTED.get().is_some() {
+        return Err("custom rules declared after the rule registry was read");
+    }
+    CUSTOM.set(rules).map_err(|_| "custom rules declared twice")
 }
 
 /// Every rule's declaration, by code.

@@ -58,6 +58,9 @@ pub struct Policy {
     /// `policies:` of the config: ValidatingAdmissionPolicies judged by VA001, declared once at
     /// start (`palisade_cel::rule::declare`); a reload may not change them.
     pub admission_policies: Vec<String>,
+    /// `rules:` of the config as written: the user's own rules, declared once at start
+    /// (`palisade_cel::custom`); a reload may not change them either.
+    pub custom_rules: Option<palisade_core::yaml::Node>,
 }
 
 /// A verdict with what metrics need.
@@ -171,6 +174,7 @@ impl Policy {
             mutate,
             source: Arc::from("admission"),
             admission_policies: config.policies.clone(),
+            custom_rules: config.rules.clone(),
         })
     }
 

@@ -319,14 +319,21 @@ async fn reload_loop(opts: Options, tls: RustlsConfig, state: Arc<AppState>) {
             if now != config_seen {
                 config_seen = now;
                 let loaded = load_policy(Some(path)).and_then(|p| {
-                    if p.admission_policies == state.policy().admission_policies {
-                        Ok(p)
-                    } else {
+                    let running = state.policy();
+                    if p.admission_policies != running.admission_policies {
                         Err(ServeError::Config(
                             "`policies:` changed: admission policies are read at start; \
                              restart the webhook to apply them"
                                 .into(),
                         ))
+                    } else if p.custom_rules != running.custom_rules {
+                        Err(ServeError::Config(
+                            "`rules:` changed: your own rules are read at start; restart the \
+                             webhook to apply them"
+                                .into(),
+                        ))
+                    } else {
+                        Ok(p)
                     }
                 });
                 match loaded {

@@ -66,7 +66,8 @@ pub fn explain(code: &str) -> Result<()> {
     if let Some(id) = m.pss_check {
         writeln!(out, "Pod Security Standards check: {id}")?;
     }
-    for (title, body) in sections(m) {
+    // Every built-in rule fills each section; a user's own rule may leave some out.
+    for (title, body) in sections(m).into_iter().filter(|(_, b)| !b.is_empty()) {
         writeln!(out, "\n## {title}\n{body}")?;
     }
     if !m.references.is_empty() {

@@ -92,8 +92,12 @@ fn main() -> ExitCode {
         Command::Probe(args) => probe_cmd::run(*args),
         Command::Report(args) => report_cmd::run(args),
         Command::Diff(args) => diff_cmd::run(args),
-        Command::Rules(args) => catalogue::rules(args.format).map(|()| 0),
-        Command::Explain { code } => catalogue::explain(&code).map(|()| 0),
+        Command::Rules(args) => session::declare_discovered_rules()
+            .and_then(|()| catalogue::rules(args.format))
+            .map(|()| 0),
+        Command::Explain { code } => session::declare_discovered_rules()
+            .and_then(|()| catalogue::explain(&code))
+            .map(|()| 0),
         Command::Fix(args) => fix_cmd::run(*args),
         Command::Rbac(args) => rbac_cmd::run(args),
         Command::Netpol(args) => netpol_cmd::run(args),

@@ -275,7 +275,21 @@ fn load_config(args: &ReportArgs) -> Result<Config> {
     };
     palisade_core::object::declare_template_kinds(&config.pod_templates)
         .map_err(anyhow::Error::msg)?;
+    palisade_cel::custom::declare(&config)?;
     Ok(config)
+}
+
+/// The user's own rules of the `palisade.yaml` found from the working directory, for the
+/// commands that list rules without reading a config otherwise (`rules`, `explain`).
+pub fn declare_discovered_rules() -> Result<()> {
+    let Some(path) = std::env::current_dir()
+        .ok()
+        .and_then(|d| config::discover(&d))
+    else {
+        return Ok(());
+    };
+    palisade_cel::custom::declare(&config::load(&path)?)?;
+    Ok(())
 }
 
 /// A `--select`/`--ignore` pattern that matches no rule is a typo, not a request for nothing.

@@ -34,6 +34,7 @@ use crate::files::{self, Access};
         palisade webhook manifests --ca-bundle ca.crt --failure-policy Ignore --apiserver-dir /etc/kubernetes/palisade\n\n\
         Config (palisade.yaml):\n  \
         policies: [policies/]                # ValidatingAdmissionPolicies, enforced as VA001\n  \
+        rules: [...]                         # your own rules in CEL (docs/custom-rules.md)\n  \
         webhook:\n    \
           fail-on: high\n    \
           mode: enforce                      # enforce | warn | audit\n    \
@@ -152,7 +153,7 @@ pub fn run(args: WebhookArgs) -> Result<u8> {
         anyhow::bail!("--tls-cert and --tls-key are required");
     };
     if let Some(path) = &args.config {
-        declare_admission_policies(path)?;
+        declare_policies_and_rules(path)?;
     }
     let mut opts = palisade_webhook::Options::new(args.listen, cert, key);
     opts.config = args.config;
@@ -167,12 +168,13 @@ pub fn run(args: WebhookArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// The ValidatingAdmissionPolicies of the config's `policies:` (with their bindings and params),
-/// declared for VA001 before the server starts: read with the scan's reader, and any file or
+/// The user's own rules (`rules:`) and the ValidatingAdmissionPolicies of the config's
+/// `policies:` (with their bindings and params, for VA001), declared before the server starts: read with the scan's reader, and any file or
 /// policy that cannot be read stops the start (a webhook that silently enforced fewer policies
 /// than configured would fail open).
-fn declare_admission_policies(config: &std::path::Path) -> Result<()> {
+fn declare_policies_and_rules(config: &std::path::Path) -> Result<()> {
     let config = palisade_core::config::load(config)?;
+    palisade_cel::custom::declare(&config)?;
     let paths = config.policy_paths();
     if paths.is_empty() {
         return Ok(());

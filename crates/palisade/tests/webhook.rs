@@ -292,7 +292,8 @@ fn apiserver_files_are_private() {
 
 /// `policies:` in the webhook's config: the ValidatingAdmissionPolicies there are enforced at
 /// `/validate` (VA001, with the API server's message), for clusters that cannot run them
-/// themselves; a policy file that cannot be read stops the start.
+/// themselves, and so are the user's own `rules:`; a policy file that cannot be read stops the
+/// start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_enforces_configured_admission_policies() {
     let ca = support::Ca::new();
@@ -312,7 +313,14 @@ async fn the_webhook_enforces_configured_admission_policies() {
     )
     .unwrap();
     let config = dir.path().join("palisade.yaml");
-    std::fs::write(&config, "policies: [policies]\nselect: [VA001]\n").unwrap();
+    std::fs::write(
+        &config,
+        "policies: [policies]\nselect: [VA001, ORG]\nrules:\n- code: ORG001\n  name: reserved-name\n  \
+         severity: high\n  summary: The name `reserved` is taken\n  matchConstraints:\n    resourceRules:\n    \
+         - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}\n  \
+         validations:\n  - {expression: \"object.metadata.name != 'reserved'\", message: the name is reserved}\n",
+    )
+    .unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -339,16 +347,16 @@ async fn the_webhook_enforces_configured_admission_policies() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let deployment = |replicas: u32| {
+    let deployment = |name: &str, replicas: u32| {
         serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "web", "namespace": "shop"},
+            "metadata": {"name": name, "namespace": "shop"},
             "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
                 "template": {"metadata": {"labels": {"app": "web"}},
                     "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}}}})
     };
     let mut verdicts = Vec::new();
-    for replicas in [6, 2] {
-        let body = support::review("u1", "CREATE", deployment(replicas)).to_string();
+    for (name, replicas) in [("web", 6), ("web", 2), ("reserved", 2)] {
+        let body = support::review("u1", "CREATE", deployment(name, replicas)).to_string();
         let mut s = support::tls_with(&ca, addr).await;
         let head = format!(
             "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
@@ -374,6 +382,14 @@ async fn the_webhook_enforces_configured_admission_policies() {
         "{message}"
     );
     assert_eq!(verdicts[1]["response"]["allowed"], true, "{}", verdicts[1]);
+    // The user's own rule (`rules:`) is enforced as a built-in rule is.
+    let denied = &verdicts[2]["response"];
+    assert_eq!(denied["allowed"], false, "{denied}");
+    let message = denied["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("ORG001") && message.contains("the name is reserved"),
+        "{message}"
+    );
 
     std::fs::write(&config, "policies: [missing]\n").unwrap();
     let out = palisade()

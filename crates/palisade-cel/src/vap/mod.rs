@@ -105,7 +105,12 @@ impl PolicySet {
             let name = o.name().unwrap_or("").to_owned();
             match model::admission_kind(o) {
                 Some(false) => match model::spec::<PolicySpec>(o) {
-                    Ok(spec) => set.policies.push(Policy::compile(name, o, spec)),
+                    Ok(spec) => set.policies.push(Policy::compile(
+                        name,
+                        o.reference(),
+                        o.origin.clone(),
+                        spec,
+                    )),
                     Err(e) => set
                         .problems
                         .push(format!("ValidatingAdmissionPolicy '{name}': {e}")),
@@ -125,6 +130,63 @@ impl PolicySet {
             }
         }
         set
+    }
+
+    /// One policy bound to every object it matches with `Deny`, from a spec read elsewhere
+    /// (Palisade's own rules, `crate::custom`), with no params. `reference` and `origin` say
+    /// where it was written.
+    pub fn single(
+        name: String,
+        reference: ObjectRef,
+        origin: Origin,
+        spec: PolicySpec,
+    ) -> PolicySet {
+        let binding = Binding {
+            name: name.clone(),
+            spec: BindingSpec {
+                policy_name: name.clone(),
+                validation_actions: vec!["Deny".to_owned()],
+                ..BindingSpec::default()
+            },
+        };
+        PolicySet {
+            policies: vec![Policy::compile(name, reference, origin, spec)],
+            bindings: vec![binding],
+            params: Vec::new(),
+            namespaces: HashMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// The expressions of every policy that do not compile, with what the compiler said.
+    pub fn compile_errors(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in &self.policies {
+            let named = |kind: &str, source: &str, c: &Compiled| {
+                c.as_ref().err().map(|e| format!("{kind} `{source}`: {e}"))
+            };
+            out.extend(
+                p.spec
+                    .match_conditions
+                    .iter()
+                    .zip(&p.conditions)
+                    .filter_map(|(c, x)| named("matchCondition", &c.expression, x)),
+            );
+            out.extend(
+                p.spec
+                    .variables
+                    .iter()
+                    .zip(&p.variables)
+                    .filter_map(|(v, x)| named("variable", &v.expression, x)),
+            );
+            for (v, (x, m)) in p.spec.validations.iter().zip(&p.validations) {
+                out.extend(named("validation", &v.expression, x));
+                if let (Some(source), Some(m)) = (&v.message_expression, m) {
+                    out.extend(named("messageExpression", source, m));
+                }
+            }
+        }
+        out
     }
 
     pub fn is_empty(&self) -> bool {
@@ -380,7 +442,7 @@ fn namespace_labels(ns: &palisade_core::yaml::Node) -> BTreeMap<String, String> 
 }
 
 impl Policy {
-    fn compile(name: String, object: &Object, spec: PolicySpec) -> Policy {
+    fn compile(name: String, reference: ObjectRef, origin: Origin, spec: PolicySpec) -> Policy {
         let conditions = spec
             .match_conditions
             .iter()
@@ -403,8 +465,8 @@ impl Policy {
             .collect();
         Policy {
             name,
-            reference: object.reference(),
-            origin: object.origin.clone(),
+            reference,
+            origin,
             spec,
             conditions,
             variables,
