@@ -304,7 +304,7 @@ pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
         baseline: None,
         evidence: Evidence {
             sources,
-            workloads: None,
+            nothing_judged: Vec::new(),
             judged: Some(judged),
         },
     })
