@@ -37,6 +37,7 @@ mod json;
 mod junit;
 pub mod markdown;
 mod paths;
+pub mod snippet;
 pub mod policyreport;
 pub mod read;
 mod sarif;
@@ -209,7 +210,9 @@ impl Format {
     pub fn reporter<'a>(self, options: &RenderOptions<'a>) -> Box<dyn Reporter + 'a> {
         match self {
             Format::Text => Box::new(TextReporter::new(options.color, options.source)),
-            Format::Json => Box::new(JsonReporter::new(options.tool.clone())),
+            Format::Json => {
+                Box::new(JsonReporter::new(options.tool.clone()).with_source(options.source))
+            }
             Format::Sarif => {
                 Box::new(SarifReporter::new(options.tool.clone()).with_source(options.source))
             }
