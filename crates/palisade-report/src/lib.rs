@@ -37,11 +37,11 @@ mod json;
 mod junit;
 pub mod markdown;
 mod paths;
-pub mod snippet;
 pub mod policyreport;
 pub mod read;
 mod sarif;
 pub mod scorecard;
+pub mod snippet;
 mod text;
 
 pub use html::HtmlReporter;

@@ -618,3 +618,58 @@ fn merged_reports_judge_what_any_source_judged() {
         "not applicable"
     );
 }
+
+/// `palisade report` shows the code frames the scan showed, from the lines the JSON carries:
+/// after the file changed, the frame is still what the finding saw; a report without them (an
+/// older release's) renders without frames.
+#[test]
+fn report_frames_come_from_the_saved_report_not_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    let manifest = app.join("pod.yaml");
+    std::fs::copy(repo().join("examples/insecure-app/pod.yaml"), &manifest).unwrap();
+    let text = |args: &[&std::ffi::OsStr]| -> String {
+        let out = palisade().args(args).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let scan_text = text(&["scan".as_ref(), "--no-config".as_ref(), app.as_os_str()]);
+    let saved = write(dir.path(), "scan.json", &scan_json(&app));
+    assert!(
+        saved_findings(&saved)
+            .iter()
+            .all(|f| f["snippet"]["lines"].is_array()),
+        "every finding of a scanned file carries its lines"
+    );
+    // The file changes after the scan: every line is rewritten.
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, original.replace(':', ": #changed")).unwrap();
+    let findings = |t: &str| t.split("Guide scorecard").next().unwrap().to_owned();
+    let reported = text(&["report".as_ref(), saved.as_os_str()]);
+    assert!(!reported.contains("#changed"), "{reported}");
+    assert_eq!(findings(&reported), findings(&scan_text));
+    assert!(reported.contains(" | "), "frames are shown: {reported}");
+    let html = text(&[
+        "report".as_ref(),
+        "--format".as_ref(),
+        "html".as_ref(),
+        saved.as_os_str(),
+    ]);
+    assert!(html.contains("hostPID") && !html.contains("#changed"));
+    // Without snippets: no frames, and nothing read from the changed file.
+    let mut old: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    for f in old["findings"].as_array_mut().unwrap() {
+        f.as_object_mut().unwrap().remove("snippet");
+    }
+    let old = write(dir.path(), "old.json", &old);
+    let reported = text(&["report".as_ref(), old.as_os_str()]);
+    assert!(
+        !reported.contains(" | ") && !reported.contains("#changed"),
+        "{reported}"
+    );
+}
+
+fn saved_findings(path: &Path) -> Vec<Value> {
+    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
