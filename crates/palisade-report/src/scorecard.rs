@@ -427,8 +427,12 @@ fn row(
         (Status::Holds, (!note.is_empty()).then(|| note.join("; ")))
     } else {
         // With input missing, only what the given objects lacked is worth saying (a node rule
-        // outside the target version is not).
-        let said = |r: &RuleRow| missing.is_empty() || Reads::of(&r.code) == Reads::Objects;
+        // outside the target version is not, nor anything about objects when none were given).
+        let objects = |r: &RuleRow| Reads::of(&r.code) == Reads::Objects;
+        let objects_given = !rules
+            .iter()
+            .any(|r| objects(r) && matches!(r.state, RuleState::NoInput(_)));
+        let said = |r: &RuleRow| missing.is_empty() || (objects(r) && objects_given);
         let mut why: Vec<&str> = Vec::new();
         for r in rules.iter().filter(|r| said(r)) {
             if let RuleState::NotApplicable(w) = &r.state {

@@ -673,3 +673,27 @@ fn saved_findings(path: &Path) -> Vec<Value> {
     let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     v["findings"].as_array().unwrap().clone()
 }
+
+/// A worker node's audit judges no API server: the sections of the API server's settings are not
+/// evaluated there, and say where to audit them, rather than holding on nothing.
+#[test]
+fn a_worker_node_audit_does_not_hold_api_server_sections() {
+    let rows = sections(&node_json("worker-flags-only"));
+    for title in ["Authorization mode & anonymous auth", "Disable Profiling"] {
+        let row = section(&rows, title);
+        assert_eq!(row["status"], "not evaluated", "{title}: {row:#?}");
+        let reason = row["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("no kube-apiserver on this node"),
+            "{reason}"
+        );
+    }
+    // The kubelet's own settings were judged there.
+    assert_ne!(
+        section(
+            &rows,
+            "Kublet settings: Authorization mode & anonymous auth"
+        )["status"],
+        "not evaluated"
+    );
+}
