@@ -756,14 +756,18 @@ mod tests {
         assert_eq!(rule.unwrap().state, RuleState::Evaluated);
     }
 
-    #[test]
-    fn merged_reports_keep_a_rule_applicable_where_any_source_judged_it() {
-        let judged = |state: RuleState, source: &str| Judged {
-            code: "PS101".to_owned(),
+    fn judged(code: &str, state: RuleState, source: &str) -> Judged {
+        Judged {
+            code: code.to_owned(),
             state,
             sources: vec![source.to_owned()],
             declared: None,
-        };
+        }
+    }
+
+    #[test]
+    fn merged_reports_keep_a_rule_applicable_where_any_source_judged_it() {
+        let judged = |state, source| judged("PS101", state, source);
         let nothing = RuleState::NotApplicable("no pods or workloads in the input".into());
         let merged = merge_judged(&[
             vec![judged(nothing.clone(), "a")],
@@ -781,12 +785,7 @@ mod tests {
 
     #[test]
     fn merging_keeps_the_state_that_says_the_most() {
-        let judged = |state: RuleState, source: &str| Judged {
-            code: "CP599".to_owned(),
-            state,
-            sources: vec![source.to_owned()],
-            declared: None,
-        };
+        let judged = |state, source| judged("CP599", state, source);
         let merged = merge_judged(&[
             vec![judged(
                 RuleState::NoInput("run palisade node".into()),
