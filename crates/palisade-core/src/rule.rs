@@ -186,6 +186,15 @@ pub trait InventoryRule: Send + Sync {
     fn reads(&self) -> &'static str {
         "objects of the kinds it reads"
     }
+
+    /// For a rule whose [`keep`](InventoryRule::keep) leaves out objects it has already judged
+    /// (a pod that passes every Pod Security level is not kept), what it judges, tested on each
+    /// object as for [`ObjectRule::judges`]; `None` (the default): it judged something when it
+    /// kept something. Only read for rules registered as
+    /// [`Stage::Inventory`](crate::Stage::Inventory).
+    fn judges(&self) -> Option<Judges> {
+        None
+    }
 }
 
 /// Runs `rule` over `objects` as an engine does: nothing outside the rule's Kubernetes versions,

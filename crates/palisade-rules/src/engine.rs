@@ -151,18 +151,19 @@ impl Engine {
                 let reference = OnceCell::new();
                 let mut judged = judged;
                 for (i, rule) in self.rules.iter().enumerate() {
+                    let before = findings.len();
                     if let Some(check) = rule.object() {
-                        let before = findings.len();
                         let mut out =
                             Emitter::with_reference(object, rule.meta, &mut findings, &reference);
                         check.check_pod(&cx, object, pod.as_ref(), &mut out);
-                        if let Some(j) = judged.as_deref_mut() {
-                            if !j.has(i)
-                                && (findings.len() > before
-                                    || (check.judges().test)(&cx, object, pod.as_ref()))
-                            {
-                                j.set(i);
-                            }
+                    }
+                    if let Some(j) = judged.as_deref_mut() {
+                        if !j.has(i)
+                            && (findings.len() > before
+                                || judges(rule)
+                                    .is_some_and(|t| (t.test)(&cx, object, pod.as_ref())))
+                        {
+                            j.set(i);
                         }
                     }
                 }
@@ -360,15 +361,15 @@ impl Engine {
         for (i, rule) in self.rules.iter().enumerate() {
             // `slots` follows the rules with an inventory stage, in order.
             let slot = rule.inventory().and_then(|_| slots.next());
-            match rule.stage {
-                Stage::Object(check) if !judged.has(i) => {
-                    out.push(nothing(rule.meta.code, check.judges().what));
+            let what = match (&rule.stage, judges(rule)) {
+                (Stage::Input, _) => None,
+                (_, Some(t)) => (!judged.has(i)).then_some(t.what),
+                (Stage::Inventory(inventory), None) => {
+                    (!slot.is_some_and(|s| used[*s])).then(|| inventory.reads())
                 }
-                Stage::Inventory(inventory) if !slot.is_some_and(|s| used[*s]) => {
-                    out.push(nothing(rule.meta.code, inventory.reads()));
-                }
-                _ => {}
-            }
+                _ => None,
+            };
+            out.extend(what.map(|what| nothing(rule.meta.code, what)));
         }
         out
     }
@@ -440,6 +441,17 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// What `rule` judges, tested on each object: an object rule's
+/// [`palisade_core::ObjectRule::judges`], a cross-object rule's [`InventoryRule::judges`] when it
+/// says (otherwise what it kept counts).
+fn judges(rule: &Rule) -> Option<Judges> {
+    match rule.stage {
+        Stage::Object(check) => Some(check.judges()),
+        Stage::Inventory(inventory) => inventory.judges(),
+        _ => None,
     }
 }
 
