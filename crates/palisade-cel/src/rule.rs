@@ -83,6 +83,14 @@ impl Scope {
 struct AdmissionPolicies;
 
 impl ObjectRule for AdmissionPolicies {
+    /// Without declared policies there is nothing to judge by.
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "objects with admission policies given",
+            test: |_, _, _| DECLARED.get().is_some(),
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if let Some((set, scope)) = DECLARED.get() {
             report(set, &|p| scope.applies(p, &object.origin), object, out);

@@ -33,7 +33,7 @@ pub use registry::{Rule, Stage};
 pub use report::NotEvaluated;
 pub use rule::{
     check_objects, evaluate_objects, keep_all, location_of, Context, Emitter, InventoryRule,
-    ObjectRule, RuleMeta, Settings,
+    Judges, ObjectRule, RuleMeta, Settings,
 };
 pub use version::{KubeVersion, VersionRange};
 pub use webhook_config::{AdmissionMode, WebhookConfig};

@@ -81,13 +81,22 @@ pub struct ScanReport {
 pub struct Evidence {
     /// Every source, in the order given.
     pub sources: Vec<Source>,
-    /// Pods and workloads with a pod template among the objects, when the source counted them:
-    /// without any, the rules that read pod specs have nothing to judge (not applicable).
-    pub workloads: Option<usize>,
+    /// The rules of this run that had nothing to judge in the input (no object of a kind they
+    /// inspect, nothing kept for their cross-object stage): their silence is no verdict, so the
+    /// scorecard calls them not applicable. Empty for a source without an engine run.
+    pub nothing_judged: Vec<NothingJudged>,
     /// For a report merged from saved reports (`palisade report`): each rule's state as the
     /// sources gave it, already merged. `None` for a report made by this run, whose rule states
     /// follow from `rules` and `not_evaluated`.
     pub judged: Option<Vec<Judged>>,
+}
+
+/// A rule that ran on input holding nothing it judges (see [`Evidence::nothing_judged`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NothingJudged {
+    pub code: &'static str,
+    /// What the input lacked: `no PodSecurityPolicies in the input`.
+    pub reason: String,
 }
 
 /// One input of a report.

@@ -88,6 +88,45 @@ pub trait ObjectRule: Send + Sync {
     fn inventory(&self) -> Option<&dyn InventoryRule> {
         None
     }
+
+    /// The objects this rule judges: without one in the input, "no finding" means nothing and
+    /// the guide scorecard calls the rule not applicable rather than letting its section hold
+    /// (a scan without a PodSecurityPolicy says nothing about what PodSecurityPolicies allow).
+    /// Most object rules read pod specs, hence the default; the engine also counts every object
+    /// the rule reported a finding on as judged.
+    fn judges(&self) -> Judges {
+        Judges::PODS
+    }
+}
+
+/// What an object rule judges (see [`ObjectRule::judges`]).
+#[derive(Clone, Copy)]
+pub struct Judges {
+    /// What it judges, plural, as "not applicable" reasons name it: `no PodSecurityPolicies in
+    /// the input`.
+    pub what: &'static str,
+    /// Whether `object` (with its pod template, looked up once by the engine) is one of them.
+    pub test: fn(&Context<'_>, &Object, Option<&PodTemplate<'_>>) -> bool,
+}
+
+impl Judges {
+    /// Pods and every object with a pod template.
+    pub const PODS: Judges = Judges {
+        what: "pods or workloads",
+        test: |_, _, pod| pod.is_some(),
+    };
+
+    /// Every Kubernetes object.
+    pub const OBJECTS: Judges = Judges {
+        what: "Kubernetes objects",
+        test: |_, _, _| true,
+    };
+}
+
+impl std::fmt::Debug for Judges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Judges").field("what", &self.what).finish()
+    }
 }
 
 /// The cross-object stage of a rule: a pod's service-account token is mounted unless the pod *or
@@ -138,6 +177,22 @@ pub trait InventoryRule: Send + Sync {
     /// same objects.
     fn not_evaluated(&self, cx: &Context<'_>, kept: &Kept<'_>) -> Option<String> {
         let _ = (cx, kept);
+        None
+    }
+
+    /// What the rule reads, plural, for the guide scorecard: a rule registered as
+    /// [`Stage::Inventory`](crate::Stage::Inventory) that kept nothing of the input judged
+    /// nothing, and is "not applicable: no {reads} in the input".
+    fn reads(&self) -> &'static str {
+        "objects of the kinds it reads"
+    }
+
+    /// For a rule whose [`keep`](InventoryRule::keep) leaves out objects it has already judged
+    /// (a pod that passes every Pod Security level is not kept), what it judges, tested on each
+    /// object as for [`ObjectRule::judges`]; `None` (the default): it judged something when it
+    /// kept something. Only read for rules registered as
+    /// [`Stage::Inventory`](crate::Stage::Inventory).
+    fn judges(&self) -> Option<Judges> {
         None
     }
 }

@@ -42,6 +42,32 @@ pub struct NodeReport {
     pub benchmark: cis::Benchmark,
 }
 
+impl NodeReport {
+    /// The rules that could not give a verdict on some CIS item they decide (its component is
+    /// not on this node, a file could not be read), with the reasons, by code: the guide
+    /// scorecard must not call a rule evaluated that saw nothing (a worker node has no
+    /// kube-apiserver to judge).
+    pub fn not_evaluated(&self) -> Vec<palisade_core::NotEvaluated> {
+        let mut reasons: std::collections::BTreeMap<&'static str, Vec<&str>> =
+            std::collections::BTreeMap::new();
+        for item in &self.items {
+            if item.verdict == rules::Verdict::NotEvaluated {
+                let seen = reasons.entry(item.code).or_default();
+                if !seen.contains(&item.evidence.as_str()) {
+                    seen.push(&item.evidence);
+                }
+            }
+        }
+        reasons
+            .into_iter()
+            .map(|(code, why)| palisade_core::NotEvaluated {
+                code,
+                reason: why.join("; "),
+            })
+            .collect()
+    }
+}
+
 /// Audits the node described by `options` with every node rule.
 pub fn audit(options: &Options) -> NodeReport {
     let inventory = discover(options);

@@ -22,11 +22,11 @@ use serde_json::{json, Value};
 use crate::scorecard::{state_name, state_reason, Scorecard, Status};
 use crate::{Reporter, SourceText, ToolInfo};
 
+use crate::snippet::FRAME_LINES;
+
 const TEMPLATE: &str = include_str!("../templates/report.html");
 const SCRIPT: &str = include_str!("../templates/report.js");
 
-/// Lines of a code frame at most (the finding's own lines and one before).
-const FRAME_LINES: u32 = 6;
 /// Characters of one code-frame line at most: minified manifests have very long lines.
 const FRAME_WIDTH: usize = 160;
 /// Bars in the namespace chart.

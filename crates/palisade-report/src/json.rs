@@ -13,24 +13,31 @@ use palisade_core::{Fix, FixOp, FixValue, ObjectRef, Severity};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{severity_count, Reporter, ToolInfo};
+use crate::snippet::{self, Snippet};
+use crate::{severity_count, Reporter, SourceText, ToolInfo};
 
 /// Version of the JSON report's schema, written as `schema_version`.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Writes the JSON report (pretty-printed, one trailing newline).
-#[derive(Clone, Debug)]
-pub struct JsonReporter {
+#[derive(Clone)]
+pub struct JsonReporter<'a> {
     tool: ToolInfo,
+    source: Option<&'a dyn SourceText>,
 }
 
-impl JsonReporter {
+impl<'a> JsonReporter<'a> {
     pub fn new(tool: ToolInfo) -> Self {
-        JsonReporter { tool }
+        JsonReporter { tool, source: None }
+    }
+
+    /// File texts, for each finding's `snippet` (the lines of its code frame).
+    pub fn with_source(self, source: Option<&'a dyn SourceText>) -> JsonReporter<'a> {
+        JsonReporter { source, ..self }
     }
 }
 
-impl Reporter for JsonReporter {
+impl Reporter for JsonReporter<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         let doc = Document {
             schema_version: SCHEMA_VERSION,
@@ -53,7 +60,11 @@ impl Reporter for JsonReporter {
             .expect("the document has a findings field");
         out.write_all(before.as_bytes())?;
         out.write_all(b"\"findings\": ")?;
-        write_findings(&report.findings, out)?;
+        let snippets = match self.source {
+            Some(source) => snippet::snippets_of(&report.findings, source),
+            None => Vec::new(),
+        };
+        write_findings(&report.findings, &snippets, out)?;
         out.write_all(after.as_bytes())?;
         out.write_all(b"\n")
     }
@@ -66,21 +77,37 @@ const EMPTY_FINDINGS: &str = "\"findings\": []";
 /// Writes the findings array as `serde_json`'s pretty printer writes it two levels deep. Findings
 /// are rendered on every core a block at a time and written in order, so memory holds one block
 /// of text, not the whole array.
-fn write_findings(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+/// `snippets` are the findings' code-frame lines, in order (empty: none).
+fn write_findings(
+    findings: &[Finding],
+    snippets: &[Option<Snippet>],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if findings.is_empty() {
         return out.write_all(b"[]");
     }
     const BLOCK: usize = 4096;
-    let one = |f: &Finding| -> io::Result<String> {
-        let text = serde_json::to_string_pretty(&JsonFinding::from(f))?;
+    let one = |(i, f): (usize, &Finding)| -> io::Result<String> {
+        let mut json = JsonFinding::from(f);
+        json.snippet = snippets.get(i).and_then(Option::as_ref);
+        let text = serde_json::to_string_pretty(&json)?;
         Ok(text.replace('\n', "\n    "))
     };
     out.write_all(b"[\n    ")?;
     for (b, block) in findings.chunks(BLOCK).enumerate() {
+        let offset = b * BLOCK;
         let items: Vec<String> = if block.len() > 256 {
-            block.par_iter().map(one).collect::<io::Result<_>>()?
+            block
+                .par_iter()
+                .enumerate()
+                .map(|(i, f)| one((offset + i, f)))
+                .collect::<io::Result<_>>()?
         } else {
-            block.iter().map(one).collect::<io::Result<_>>()?
+            block
+                .iter()
+                .enumerate()
+                .map(|(i, f)| one((offset + i, f)))
+                .collect::<io::Result<_>>()?
         };
         for (i, item) in items.iter().enumerate() {
             if b > 0 || i > 0 {
@@ -133,6 +160,8 @@ struct JsonFinding<'a> {
     /// their shape).
     #[serde(skip_serializing_if = "Option::is_none")]
     flow: Option<Vec<JsonStep<'a>>>,
+    /// The lines of its code frame as the scan read them; `null` without the file's text.
+    snippet: Option<&'a Snippet>,
 }
 
 /// One step of an attack path and where its fact is written.
@@ -250,6 +279,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
                 .flow
                 .as_deref()
                 .map(|steps| steps.iter().map(JsonStep::from).collect()),
+            snippet: None,
         }
     }
 }

@@ -41,6 +41,7 @@ pub mod policyreport;
 pub mod read;
 mod sarif;
 pub mod scorecard;
+pub mod snippet;
 mod text;
 
 pub use html::HtmlReporter;
@@ -209,7 +210,9 @@ impl Format {
     pub fn reporter<'a>(self, options: &RenderOptions<'a>) -> Box<dyn Reporter + 'a> {
         match self {
             Format::Text => Box::new(TextReporter::new(options.color, options.source)),
-            Format::Json => Box::new(JsonReporter::new(options.tool.clone())),
+            Format::Json => {
+                Box::new(JsonReporter::new(options.tool.clone()).with_source(options.source))
+            }
             Format::Sarif => {
                 Box::new(SarifReporter::new(options.tool.clone()).with_source(options.source))
             }

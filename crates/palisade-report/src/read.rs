@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::scorecard::{merge_judged, state_from, Scorecard};
+use crate::snippet::{Snippet, Snippets};
 use crate::SCHEMA_VERSION;
 
 /// Saved reports larger than this are refused (as baselines are): a report is a few hundred bytes
@@ -79,6 +80,9 @@ struct SavedFinding {
     /// An attack path's steps (AP rules only).
     #[serde(default)]
     flow: Option<Vec<SavedStep>>,
+    /// The lines of its code frame, as the scan read them.
+    #[serde(default)]
+    snippet: Option<Snippet>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +187,12 @@ struct SavedRule {
 /// Reads one saved JSON report; `name` (its file) names it when the report does not say what fed
 /// it (reports written before the scorecard).
 pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
+    read_with_snippets(text, name).map(|(report, _)| report)
+}
+
+/// [`read_report`], also returning the code-frame lines its findings carry (see
+/// [`crate::snippet`]), for rendering it with frames.
+pub fn read_with_snippets(text: &[u8], name: &str) -> Result<(ScanReport, Snippets), ReadError> {
     let saved: Saved = serde_json::from_slice(text)?;
     if saved.schema_version != SCHEMA_VERSION {
         return Err(ReadError::Schema {
@@ -192,8 +202,14 @@ pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
     let source: Arc<str> = Arc::from(name);
     let mut findings = Vec::with_capacity(saved.findings.len());
     let mut objects: Objects = HashMap::new();
-    for f in saved.findings {
-        findings.push(finding(f, &source, &mut objects)?);
+    let mut snippets = Snippets::default();
+    for mut f in saved.findings {
+        let snippet = f.snippet.take();
+        let finding = finding(f, &source, &mut objects)?;
+        if let (Some(snippet), Some(path)) = (snippet, finding.location.path()) {
+            snippets.add(&Arc::from(path), snippet);
+        }
+        findings.push(finding);
     }
     let problem = |p: SavedProblem| InputProblem {
         path: Arc::from(p.file),
@@ -285,7 +301,7 @@ pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
         }
     };
     let rules = rules_of(&judged, &findings);
-    Ok(ScanReport {
+    let report = ScanReport {
         findings,
         problems: saved.errors.into_iter().map(problem).collect(),
         stats: Stats {
@@ -304,10 +320,11 @@ pub fn read_report(text: &[u8], name: &str) -> Result<ScanReport, ReadError> {
         baseline: None,
         evidence: Evidence {
             sources,
-            workloads: None,
+            nothing_judged: Vec::new(),
             judged: Some(judged),
         },
-    })
+    };
+    Ok((report, snippets))
 }
 
 /// Several reports as one: findings the baseline identity ([`Fingerprint`]) calls the same are

@@ -272,14 +272,6 @@ fn severity_index(s: Severity) -> usize {
         .expect("ALL lists every severity")
 }
 
-/// Sections whose manifest rules read pod specs only: with no pod or workload in the input they
-/// have nothing to judge.
-const POD_SECTIONS: &[&str] = &[
-    "Use Pod Security Policies",
-    "AlwaysPullImages",
-    "Restrict \"docker image pull\"",
-];
-
 /// Each rule's state in a report made by this run, from the rules it ran, what they could not
 /// evaluate, the report's sources and what its input held.
 fn derive_states(
@@ -292,6 +284,14 @@ fn derive_states(
     for n in &report.not_evaluated {
         not_evaluated.entry(n.code).or_default().push(&n.reason);
     }
+    let nothing_judged: HashMap<&str, &str> = report
+        .evidence
+        .nothing_judged
+        .iter()
+        .map(|n| (n.code, n.reason.as_str()))
+        .collect();
+    // A finding is a judgement, whatever the rule's own account of what it judged.
+    let reported: BTreeSet<&str> = report.findings.iter().map(|f| f.code).collect();
     let kinds: BTreeSet<SourceKind> = report.evidence.sources.iter().map(|s| s.kind).collect();
     let reads_kind = |reads: Reads| match reads {
         Reads::Objects => {
@@ -317,10 +317,6 @@ fn derive_states(
     for (code, meta) in metas {
         let reads = Reads::of(code);
         let state = if ran.contains(code) {
-            let pod_rule = reads == Reads::Objects
-                && guide::sections_of(meta)
-                    .iter()
-                    .all(|s| POD_SECTIONS.contains(&s.title));
             if let Some(reasons) = not_evaluated.get(code) {
                 let mut reasons = reasons.clone();
                 reasons.dedup();
@@ -330,8 +326,11 @@ fn derive_states(
                 && report.stats.subject.is_none()
             {
                 RuleState::NotApplicable("no Kubernetes objects in the input".to_owned())
-            } else if pod_rule && report.evidence.workloads == Some(0) {
-                RuleState::NotApplicable("no pods or workloads in the input".to_owned())
+            } else if let Some(reason) = nothing_judged
+                .get(code)
+                .filter(|_| !reported.contains(code))
+            {
+                RuleState::NotApplicable((*reason).to_owned())
             } else {
                 RuleState::Evaluated
             }
@@ -426,18 +425,34 @@ fn row(
         });
         let note: Vec<String> = below.into_iter().chain(not_judged).collect();
         (Status::Holds, (!note.is_empty()).then(|| note.join("; ")))
-    } else if !missing.is_empty() {
-        (Status::NotEvaluated, Some(missing.join("; ")))
     } else {
+        // With input missing, only what the given objects lacked is worth saying (a node rule
+        // outside the target version is not, nor anything about objects when none were given).
+        let objects = |r: &RuleRow| Reads::of(&r.code) == Reads::Objects;
+        let objects_given = !rules
+            .iter()
+            .any(|r| objects(r) && matches!(r.state, RuleState::NoInput(_)));
+        let said = |r: &RuleRow| missing.is_empty() || (objects(r) && objects_given);
         let mut why: Vec<&str> = Vec::new();
-        for r in &rules {
+        for r in rules.iter().filter(|r| said(r)) {
             if let RuleState::NotApplicable(w) = &r.state {
                 if !why.contains(&w.as_str()) {
                     why.push(w);
                 }
             }
         }
-        (Status::NotApplicable, Some(why.join("; ")))
+        if missing.is_empty() {
+            (Status::NotApplicable, Some(why.join("; ")))
+        } else {
+            // What was given held nothing to judge; what was not given might.
+            let given = (!why.is_empty()).then(|| format!("not applicable: {}", why.join("; ")));
+            let reason: Vec<String> = missing
+                .iter()
+                .map(|m| (*m).to_owned())
+                .chain(given)
+                .collect();
+            (Status::NotEvaluated, Some(reason.join("; ")))
+        }
     };
     let mut sources: Vec<String> = Vec::new();
     for s in rules.iter().flat_map(|r| &r.sources) {
@@ -529,7 +544,7 @@ mod tests {
     use std::sync::Arc;
 
     use palisade_core::finding::{Finding, Location};
-    use palisade_core::report::{Evidence, NotEvaluated, Source};
+    use palisade_core::report::{Evidence, NotEvaluated, NothingJudged, Source};
     use palisade_core::VersionRange;
 
     use super::*;
@@ -611,7 +626,7 @@ mod tests {
                     kind: SourceKind::Files,
                     name: "k8s/".to_owned(),
                 }],
-                workloads: Some(2),
+                nothing_judged: Vec::new(),
                 judged: None,
             },
             ..ScanReport::default()
@@ -686,23 +701,91 @@ mod tests {
         assert!(reason.unwrap().contains("deselected"));
     }
 
+    fn nothing_judged(code: &'static str, reason: &str) -> NothingJudged {
+        NothingJudged {
+            code,
+            reason: reason.to_owned(),
+        }
+    }
+
     #[test]
-    fn pod_sections_without_workloads_are_not_applicable() {
-        let mut report = files_report(vec![&PSS, &NET], vec![]);
-        report.evidence.workloads = Some(0);
-        let (s, reason) = status(&Scorecard::of(&report), "Use Pod Security Policies");
+    fn a_section_whose_rules_judged_nothing_is_not_applicable() {
+        let mut report = files_report(vec![&PSS, &PSS_LOW, &NET], vec![]);
+        report.evidence.nothing_judged = vec![
+            nothing_judged("PS101", "no pods or workloads in the input"),
+            nothing_judged("PS199", "no pods or workloads in the input"),
+        ];
+        let card = Scorecard::of(&report);
+        let (s, reason) = status(&card, "Use Pod Security Policies");
         assert_eq!(s, Status::NotApplicable);
-        assert!(reason.unwrap().contains("no pods or workloads"));
+        assert_eq!(reason.as_deref(), Some("no pods or workloads in the input"));
+        // NET judged something and found nothing.
+        assert_eq!(status(&card, "Use Network Policies").0, Status::Holds);
+    }
+
+    #[test]
+    fn one_rule_that_judged_something_lets_its_section_hold() {
+        let mut report = files_report(vec![&PSS, &PSS_LOW], vec![]);
+        report.evidence.nothing_judged = vec![nothing_judged(
+            "PS199",
+            "no PodSecurityPolicies in the input",
+        )];
+        let card = Scorecard::of(&report);
+        let row = card
+            .rows
+            .iter()
+            .find(|r| r.section == "Use Pod Security Policies")
+            .unwrap();
+        assert_eq!(row.status, Status::Holds);
+        let state = |code: &str| &row.rules.iter().find(|r| r.code == code).unwrap().state;
+        assert_eq!(state("PS101"), &RuleState::Evaluated);
+        assert!(matches!(state("PS199"), RuleState::NotApplicable(_)));
+    }
+
+    #[test]
+    fn a_rule_with_a_finding_judged_something_whatever_the_evidence_says() {
+        let mut report = files_report(vec![&PSS], vec![finding("PS101", Severity::Critical)]);
+        report.evidence.nothing_judged = vec![nothing_judged("PS101", "no pods")];
+        let card = Scorecard::of(&report);
+        assert_eq!(status(&card, "Use Pod Security Policies").0, Status::Fails);
+        let rule = &card
+            .rows
+            .iter()
+            .flat_map(|r| &r.rules)
+            .find(|r| r.code == "PS101");
+        assert_eq!(rule.unwrap().state, RuleState::Evaluated);
+    }
+
+    fn judged(code: &str, state: RuleState, source: &str) -> Judged {
+        Judged {
+            code: code.to_owned(),
+            state,
+            sources: vec![source.to_owned()],
+            declared: None,
+        }
+    }
+
+    #[test]
+    fn merged_reports_keep_a_rule_applicable_where_any_source_judged_it() {
+        let judged = |state, source| judged("PS101", state, source);
+        let nothing = RuleState::NotApplicable("no pods or workloads in the input".into());
+        let merged = merge_judged(&[
+            vec![judged(nothing.clone(), "a")],
+            vec![judged(RuleState::Evaluated, "b")],
+            vec![judged(nothing.clone(), "c")],
+        ]);
+        assert_eq!(merged[0].state, RuleState::Evaluated);
+        assert_eq!(merged[0].sources, ["b"]);
+        let merged = merge_judged(&[
+            vec![judged(nothing.clone(), "a")],
+            vec![judged(nothing.clone(), "c")],
+        ]);
+        assert_eq!(merged[0].state, nothing);
     }
 
     #[test]
     fn merging_keeps_the_state_that_says_the_most() {
-        let judged = |state: RuleState, source: &str| Judged {
-            code: "CP599".to_owned(),
-            state,
-            sources: vec![source.to_owned()],
-            declared: None,
-        };
+        let judged = |state, source| judged("CP599", state, source);
         let merged = merge_judged(&[
             vec![judged(
                 RuleState::NoInput("run palisade node".into()),

@@ -82,6 +82,12 @@ pub fn dashboard_containers<'a>(object: &'a Object, pod: &PodTemplate<'a>) -> Ve
     }
 }
 
+/// What the rules about a Dashboard workload judge: workloads running it.
+pub const JUDGES: palisade_core::Judges = palisade_core::Judges {
+    what: "Kubernetes Dashboard workloads",
+    test: |_, o, pod| pod.is_some_and(|p| !dashboard_containers(o, p).is_empty()),
+};
+
 /// Is `object` a workload that runs the Dashboard?
 pub fn is_dashboard(object: &Object) -> bool {
     object

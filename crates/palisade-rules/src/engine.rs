@@ -8,11 +8,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use palisade_core::config::Exemption;
+use palisade_core::report::NothingJudged;
 use palisade_core::suppress::{self, code_matches};
 use palisade_core::yaml::DuplicateKey;
 use palisade_core::{
-    Context, Emitter, Finding, InventoryRule, Keep, Kept, KubeVersion, Models, NotEvaluated,
-    Object, Origin, Rule, RuleMeta, Settings, Stage,
+    Context, Emitter, Finding, InventoryRule, Judges, Keep, Kept, KubeVersion, Models,
+    NotEvaluated, Object, Origin, Rule, RuleMeta, Settings, Stage,
 };
 
 use crate::pss::{self, Level};
@@ -131,6 +132,13 @@ impl Engine {
 
     /// All findings for one object, exemptions applied (exempted findings are kept, marked).
     pub fn check_object(&self, object: &Object) -> Vec<Finding> {
+        self.check_and_judge(object, None)
+    }
+
+    /// [`Engine::check_object`], also marking in `judged` the rules that judged the object: it
+    /// is one of those they inspect ([`palisade_core::ObjectRule::judges`]) or they reported a
+    /// finding on it. [`Engine::nothing_judged`] reads the marks.
+    pub fn check_and_judge(&self, object: &Object, judged: Option<&mut Judged>) -> Vec<Finding> {
         let mut findings = Vec::new();
         match self.mode {
             Mode::Rules => {
@@ -141,17 +149,31 @@ impl Engine {
                 // for every finding about the object, whichever rule reports it.
                 let pod = object.pod_template();
                 let reference = OnceCell::new();
-                for rule in &self.rules {
+                let mut judged = judged;
+                for (i, rule) in self.rules.iter().enumerate() {
+                    let before = findings.len();
                     if let Some(check) = rule.object() {
                         let mut out =
                             Emitter::with_reference(object, rule.meta, &mut findings, &reference);
                         check.check_pod(&cx, object, pod.as_ref(), &mut out);
+                    }
+                    if let Some(j) = judged.as_deref_mut() {
+                        if !j.has(i)
+                            && (findings.len() > before
+                                || judges(rule)
+                                    .is_some_and(|t| (t.test)(&cx, object, pod.as_ref())))
+                        {
+                            j.set(i);
+                        }
                     }
                 }
                 self.waivers_without_reason(object, &mut findings);
             }
             Mode::PodSecurity { level, version } => {
                 if let Some(pod) = object.pod_template() {
+                    if let Some(j) = judged {
+                        j.set(0);
+                    }
                     for (check, violation) in pss::evaluate(level, version, &pod) {
                         pss::emit(
                             check,
@@ -306,18 +328,76 @@ impl Engine {
         }
     }
 
+    /// The selected rules that judged nothing: an object rule that judged no object (see
+    /// [`Engine::check_and_judge`]), a cross-object rule that kept nothing of the input (`kept`,
+    /// as given to [`Engine::refine`]). The input rules (`PA9xx`) read every document and are
+    /// left to the report's counts. In rule order.
+    pub fn nothing_judged(
+        &self,
+        judged: &Judged,
+        kept: &[(usize, Arc<Object>)],
+    ) -> Vec<NothingJudged> {
+        let nothing = |code: &'static str, what: &str| NothingJudged {
+            code,
+            reason: format!("no {what} in the input"),
+        };
+        if let Mode::PodSecurity { .. } = self.mode {
+            if judged.has(0) {
+                return Vec::new();
+            }
+            let what = Judges::PODS.what;
+            return self
+                .metas()
+                .into_iter()
+                .map(|m| nothing(m.code, what))
+                .collect();
+        }
+        let mut used = vec![false; self.slots.iter().max().map_or(0, |m| m + 1)];
+        for (slot, _) in kept {
+            used[*slot] = true;
+        }
+        let mut slots = self.slots.iter();
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            // `slots` follows the rules with an inventory stage, in order.
+            let slot = rule.inventory().and_then(|_| slots.next());
+            let what = match (&rule.stage, judges(rule)) {
+                (Stage::Input, _) => None,
+                (_, Some(t)) => (!judged.has(i)).then_some(t.what),
+                (Stage::Inventory(inventory), None) => {
+                    (!slot.is_some_and(|s| used[*s])).then(|| inventory.reads())
+                }
+                _ => None,
+            };
+            out.extend(what.map(|what| nothing(rule.meta.code, what)));
+        }
+        out
+    }
+
     /// Both stages over a set of objects already in memory (a live cluster's inventory, a saved
     /// inventory): every finding, in no particular order, and the rules that could not be
     /// evaluated for lack of data.
     pub fn check_all(&self, objects: &[Object]) -> (Vec<Finding>, Vec<NotEvaluated>) {
+        let e = self.evaluate(objects);
+        (e.findings, e.not_evaluated)
+    }
+
+    /// [`Engine::check_all`], also saying which rules judged nothing.
+    pub fn evaluate(&self, objects: &[Object]) -> Evaluation {
         let mut findings = Vec::new();
         let mut kept = Vec::new();
+        let mut judged = Judged::default();
         for o in objects {
-            findings.extend(self.check_object(o));
+            findings.extend(self.check_and_judge(o, Some(&mut judged)));
             kept.extend(self.keep(o));
         }
         let not_evaluated = self.refine(&kept, &mut findings);
-        (findings, not_evaluated)
+        let nothing_judged = self.nothing_judged(&judged, &kept);
+        Evaluation {
+            findings,
+            not_evaluated,
+            nothing_judged,
+        }
     }
 
     /// The finding for a duplicate mapping key, when that rule is selected.
@@ -360,6 +440,56 @@ impl Engine {
                     );
                 }
             }
+        }
+    }
+}
+
+/// What `rule` judges, tested on each object: an object rule's
+/// [`palisade_core::ObjectRule::judges`], a cross-object rule's [`InventoryRule::judges`] when it
+/// says (otherwise what it kept counts).
+fn judges(rule: &Rule) -> Option<Judges> {
+    match rule.stage {
+        Stage::Object(check) => Some(check.judges()),
+        Stage::Inventory(inventory) => inventory.judges(),
+        _ => None,
+    }
+}
+
+/// What [`Engine::evaluate`] gives.
+pub struct Evaluation {
+    /// Every finding, in no particular order.
+    pub findings: Vec<Finding>,
+    /// The rules that could not be evaluated for lack of data.
+    pub not_evaluated: Vec<NotEvaluated>,
+    /// The rules that had nothing to judge.
+    pub nothing_judged: Vec<NothingJudged>,
+}
+
+/// Which of an engine's rules judged at least one object, by position (see
+/// [`Engine::check_and_judge`]): one bit per rule, so a scan keeps one per input file and
+/// merges them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Judged(Vec<u64>);
+
+impl Judged {
+    fn has(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    fn set(&mut self, i: usize) {
+        if self.0.len() <= i / 64 {
+            self.0.resize(i / 64 + 1, 0);
+        }
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    /// Adds the marks of `other` (of the same engine).
+    pub fn merge(&mut self, other: &Judged) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
         }
     }
 }

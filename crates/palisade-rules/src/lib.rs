@@ -21,4 +21,4 @@ pub mod registry;
 pub mod rules;
 pub mod workload;
 
-pub use engine::{Engine, Mode, Selection};
+pub use engine::{Engine, Evaluation, Judged, Mode, Selection};

@@ -52,6 +52,12 @@ pub const KNOWN_LABELS: [&str; 6] = [
 pub const PSA_SINCE: KubeVersion = KubeVersion::v1(23);
 
 /// A `Namespace` object of the core group.
+/// What the rules about a namespace's Pod Security labels judge.
+pub const JUDGES: palisade_core::Judges = palisade_core::Judges {
+    what: "Namespace objects",
+    test: |_, o, _| is_namespace(o),
+};
+
 pub fn is_namespace(o: &Object) -> bool {
     o.kind() == "Namespace" && o.group().is_empty()
 }

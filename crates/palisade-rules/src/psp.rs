@@ -17,6 +17,12 @@ use palisade_core::{KubeVersion, Object};
 pub const REMOVED_IN: KubeVersion = KubeVersion::v1(25);
 
 /// A `PodSecurityPolicy` (`policy/v1beta1`, or `extensions/v1beta1` before 1.16).
+/// What the PodSecurityPolicy rules judge.
+pub const JUDGES: palisade_core::Judges = palisade_core::Judges {
+    what: "PodSecurityPolicies",
+    test: |_, o, _| is_psp(o),
+};
+
 pub fn is_psp(o: &Object) -> bool {
     o.kind() == "PodSecurityPolicy" && matches!(o.group(), "policy" | "extensions")
 }

@@ -465,7 +465,11 @@ fn build_report(
     } else {
         Vec::new()
     };
-    let (mut findings, mut not_evaluated) = engine.check_all(&inventory.objects);
+    let palisade_rules::Evaluation {
+        mut findings,
+        mut not_evaluated,
+        nothing_judged,
+    } = engine.evaluate(&inventory.objects);
     not_evaluated.extend(policies_not_evaluated);
     let mut rules = engine.metas();
     let source = cluster_source(inventory);
@@ -503,13 +507,7 @@ fn build_report(
                 kind: palisade_core::report::SourceKind::Cluster,
                 name: format!("cluster {source}"),
             }],
-            workloads: Some(
-                inventory
-                    .objects
-                    .iter()
-                    .filter(|o| o.pod_template().is_some())
-                    .count(),
-            ),
+            nothing_judged,
             judged: None,
         },
         ..ScanReport::default()

@@ -249,7 +249,11 @@ fn scan_report(
         fail_on: Some(fail_on),
         kubernetes_version: inv.version.to_string(),
         pod_security: None,
-        not_evaluated: Vec::new(),
+        not_evaluated: report
+            .not_evaluated()
+            .into_iter()
+            .filter(|n| palisade_core::registry::find(n.code).is_some_and(|r| include(r.meta)))
+            .collect(),
         notes: Vec::new(),
         baseline: None,
         evidence: Evidence {

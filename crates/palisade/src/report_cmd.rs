@@ -9,7 +9,8 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use palisade_core::report::ScanReport;
 use palisade_core::Severity;
-use palisade_report::read::{merge, read_report, MAX_REPORT_BYTES};
+use palisade_report::read::{merge, read_with_snippets, MAX_REPORT_BYTES};
+use palisade_report::snippet::Snippets;
 use palisade_report::{Format, OutputSpec, RenderOptions};
 
 #[derive(Args, Debug)]
@@ -35,9 +36,15 @@ pub struct ReportArgs {
 
 /// Reads one saved report, bounded as baselines are.
 pub fn load(path: &std::path::Path) -> Result<ScanReport> {
+    load_with_snippets(path).map(|(report, _)| report)
+}
+
+/// [`load`], with the lines of its findings' code frames.
+fn load_with_snippets(path: &std::path::Path) -> Result<(ScanReport, Snippets)> {
     let bytes = palisade_core::source::read_bounded(path, MAX_REPORT_BYTES)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    read_report(&bytes, &path.display().to_string()).with_context(|| path.display().to_string())
+    read_with_snippets(&bytes, &path.display().to_string())
+        .with_context(|| path.display().to_string())
 }
 
 pub fn run(args: ReportArgs) -> Result<u8> {
@@ -56,16 +63,19 @@ pub fn run(args: ReportArgs) -> Result<u8> {
         .map(str::parse)
         .transpose()
         .context("--fail-on")?;
-    let reports = args
-        .reports
-        .iter()
-        .map(|p| load(p))
-        .collect::<Result<Vec<_>>>()?;
+    let mut reports = Vec::with_capacity(args.reports.len());
+    // Code frames come from the lines the reports carry, never from the files as they are now.
+    let mut snippets = Snippets::default();
+    for path in &args.reports {
+        let (report, lines) = load_with_snippets(path)?;
+        reports.push(report);
+        snippets.merge(lines);
+    }
+    let snippets = snippets.finish();
     let mut report = merge(reports);
     report.fail_on = fail_on;
-    let no_sources: std::collections::BTreeMap<String, String> = Default::default();
     let options = RenderOptions::default()
-        .with_source(&no_sources)
+        .with_source(&snippets)
         .with_timestamp(crate::session::now());
     for spec in &outputs {
         let mut file = std::io::BufWriter::new(

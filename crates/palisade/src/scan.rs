@@ -14,7 +14,7 @@ use palisade_core::report::{InputProblem, ScanReport, Stats};
 use palisade_core::source::{self, InputError, SourceLimits};
 use palisade_core::yaml::{self, Chunk};
 use palisade_core::{object, Finding, Object};
-use palisade_rules::Engine;
+use palisade_rules::{Engine, Judged};
 use rayon::prelude::*;
 
 /// The display name of standard input.
@@ -208,8 +208,6 @@ struct Checked {
     context: Vec<(usize, Arc<Object>)>,
     /// The object itself when it is a control-plane static pod (see [`is_control_plane_pod`]).
     control_plane: Option<Object>,
-    /// A pod or workload (it holds a pod template): the guide scorecard's evidence.
-    workload: bool,
 }
 
 /// A Pod whose container runs `kube-apiserver`, `kube-controller-manager`, `kube-scheduler` or
@@ -239,7 +237,9 @@ fn is_control_plane_pod(o: &Object) -> bool {
 type Identity = (String, String, Option<String>, String);
 
 impl Checked {
-    fn new(engine: &Engine, o: &Object) -> Checked {
+    /// Checks `o`, marking in `judged` the rules that judged it (the guide scorecard's
+    /// evidence; a copy another replaces is of the same kind, so its marks stand).
+    fn new(engine: &Engine, o: &Object, judged: &mut Judged) -> Checked {
         let identity = o.name().filter(|n| !n.is_empty()).map(|name| {
             (
                 o.group().to_owned(),
@@ -257,10 +257,9 @@ impl Checked {
             identity,
             describe,
             pos: o.node.span.start,
-            findings: engine.check_object(o),
+            findings: engine.check_and_judge(o, Some(judged)),
             context: engine.keep(o),
             control_plane: is_control_plane_pod(o).then(|| o.clone()),
-            workload: o.pod_template().is_some(),
         }
     }
 }
@@ -279,6 +278,8 @@ struct FileResult {
     documents: usize,
     objects: usize,
     skipped: usize,
+    /// The rules that judged an object of it.
+    judged: Judged,
     /// The text, kept for code frames when there is something to show.
     text: Option<(Arc<str>, Arc<str>)>,
 }
@@ -291,6 +292,7 @@ struct ChunkOutcome {
     documents: usize,
     objects: usize,
     skipped: usize,
+    judged: Judged,
     error: Option<InputError>,
 }
 
@@ -362,11 +364,10 @@ pub fn run(
             .sum(),
     );
     let mut control_plane = Vec::new();
-    let mut workloads = 0;
+    let mut judged = Judged::default();
     for (file, r) in results.into_iter().enumerate() {
         for (i, c) in r.checked.into_iter().enumerate() {
             if !replaced.contains(&(file, i)) {
-                workloads += usize::from(c.workload);
                 report.findings.extend(c.findings);
                 context.extend(c.context);
                 control_plane.extend(c.control_plane);
@@ -376,6 +377,7 @@ pub fn run(
         stats.documents += r.documents;
         stats.objects += r.objects;
         stats.skipped_documents += r.skipped;
+        judged.merge(&r.judged);
         report.findings.extend(r.findings);
         report.problems.extend(r.problems);
         if let Some((path, text)) = r.text {
@@ -383,9 +385,9 @@ pub fn run(
         }
     }
     report.stats = stats;
-    report.evidence.workloads = Some(workloads);
     crate::timings::mark("merge");
     report.not_evaluated = engine.refine(&context, &mut report.findings);
+    report.evidence.nothing_judged = engine.nothing_judged(&judged, &context);
     // What the rules kept is not needed any more, and the process ends after the report:
     // freeing 100,000 projections one by one would take longer than the rules that read them.
     std::mem::forget(context);
@@ -494,6 +496,7 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
         r.documents += o.documents;
         r.objects += o.objects;
         r.skipped += o.skipped;
+        r.judged.merge(&o.judged);
         if let Some(e) = o.error {
             r.problems.push(InputProblem {
                 path: path.clone(),
@@ -670,8 +673,11 @@ fn check_chunk(
         match object::objects_of_document(path, ordinal + doc.index, doc.root) {
             Some(objects) => {
                 out.objects += objects.len();
-                out.checked
-                    .extend(objects.iter().map(|o| Checked::new(engine, o)));
+                out.checked.extend(
+                    objects
+                        .iter()
+                        .map(|o| Checked::new(engine, o, &mut out.judged)),
+                );
             }
             None => out.skipped += 1,
         }

@@ -150,7 +150,12 @@ impl Session {
     /// Whether any report reads the scanned texts: text and HTML (code frames) or SARIF (fixes
     /// as replacements).
     pub fn wants_source(&self) -> bool {
-        let reads = |f: Format| matches!(f, Format::Text | Format::Sarif | Format::Html);
+        let reads = |f: Format| {
+            matches!(
+                f,
+                Format::Text | Format::Sarif | Format::Html | Format::Json
+            )
+        };
         reads(self.stdout_format) || self.outputs.iter().any(|(f, _)| reads(*f))
     }
 

@@ -126,18 +126,7 @@ fn hardened_example_holds_what_manifests_can_show() {
         assert_eq!(section(&rows, title)["status"], "holds", "{title}");
     }
     // A section holds only when one of its rules was evaluated: none holds on node rules alone.
-    for r in &rows {
-        if r["status"] == "holds" {
-            assert!(
-                r["rules"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|x| x["state"] == "evaluated"),
-                "{r:#?}"
-            );
-        }
-    }
+    holds_only_on_evaluated_rules(&rows);
     assert_eq!(
         section(&rows, "Disable Profiling")["status"],
         "not evaluated"
@@ -459,11 +448,12 @@ fn every_rule_declares_a_section_of_the_guide() {
     }
 }
 
-/// A saved cluster inventory without any workload: the cluster is the source, the sections that
-/// read pod specs only have nothing to judge, and the node rows say why the cluster audit could
+/// A saved cluster inventory without any workload: the cluster is the source, the rules that
+/// read pod specs have nothing to judge (not applicable), a section holds on what its other rules
+/// judged (the Namespace's Pod Security label), and the node rows say why the cluster audit could
 /// not judge them.
 #[test]
-fn a_cluster_without_workloads_makes_pod_sections_not_applicable() {
+fn a_cluster_without_workloads_judges_only_what_it_holds() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inventory.json");
     let inventory = serde_json::json!({
@@ -490,11 +480,209 @@ fn a_cluster_without_workloads_makes_pod_sections_not_applicable() {
     assert_eq!(report["summary"]["guide"]["sources"][0]["kind"], "cluster");
     let rows = sections(&report);
     let pss = section(&rows, "Use Pod Security Policies");
-    assert_eq!(pss["status"], "not applicable", "{pss:#?}");
-    assert!(pss["reason"]
-        .as_str()
-        .unwrap()
-        .contains("no pods or workloads"));
+    assert_eq!(pss["status"], "holds", "{pss:#?}");
+    assert_eq!(rule(pss, "PS161")["state"], "evaluated", "{pss:#?}");
+    let privileged = rule(pss, "PS103");
+    assert_eq!(privileged["state"], "not applicable", "{pss:#?}");
+    assert!(reason(privileged).contains("no pods or workloads"));
+    // Nothing of what AlwaysPullImages reads is in the inventory, nor a node audit.
+    let pull = section(&rows, "AlwaysPullImages");
+    assert_eq!(pull["status"], "not evaluated", "{pull:#?}");
+    assert!(reason(pull).contains("palisade node"), "{pull:#?}");
+    assert_eq!(rule(pull, "IM401")["state"], "not applicable", "{pull:#?}");
     let profiling = section(&rows, "Disable Profiling");
     assert_eq!(profiling["status"], "not evaluated", "{profiling:#?}");
+}
+
+/// Every "holds" rests on a rule that judged something.
+fn holds_only_on_evaluated_rules(rows: &[Value]) {
+    for r in rows.iter().filter(|r| r["status"] == "holds") {
+        assert!(
+            r["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["state"] == "evaluated"),
+            "{r:#?}"
+        );
+    }
+}
+
+fn reason(v: &Value) -> &str {
+    v["reason"].as_str().unwrap_or_default()
+}
+
+fn rule<'a>(row: &'a Value, code: &str) -> &'a Value {
+    row["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code)
+        .unwrap_or_else(|| panic!("no rule {code} in {row:#?}"))
+}
+
+/// Holds only on something judged: the examples hold no RBAC object, so the sections only RBAC
+/// rules judge from manifests hold nowhere; a manifest with a binding lets them hold.
+#[test]
+fn sections_without_input_of_their_kind_do_not_hold() {
+    for example in ["examples/insecure-app", "examples/hardened-app"] {
+        let rows = sections(&scan_json(&repo().join(example)));
+        let admission = section(&rows, "AdmissionController");
+        assert_eq!(admission["status"], "not applicable", "{example}");
+        assert!(reason(admission).contains("no RBAC Roles, ClusterRoles or bindings"));
+        let auth = section(&rows, "Authorization mode & anonymous auth");
+        assert_eq!(auth["status"], "not evaluated", "{example}: {auth:#?}");
+        assert!(reason(auth).contains("no RBAC"));
+        let dashboard = section(&rows, "Kubernetes Dashboard");
+        assert_ne!(dashboard["status"], "holds", "{example}");
+        assert_eq!(rule(dashboard, "RB203")["state"], "not applicable");
+        holds_only_on_evaluated_rules(&rows);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rbac.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: read\n  \
+         namespace: shop\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  \
+         name: reader\nsubjects:\n- kind: ServiceAccount\n  name: app\n  namespace: shop\n",
+    )
+    .unwrap();
+    let rows = sections(&scan_json(dir.path()));
+    assert_eq!(section(&rows, "AdmissionController")["status"], "holds");
+    let auth = section(&rows, "Authorization mode & anonymous auth");
+    assert_eq!(rule(auth, "RB211")["state"], "evaluated", "{auth:#?}");
+    assert_eq!(auth["status"], "holds", "{auth:#?}");
+}
+
+/// `palisade report` over a scan whose input held no RBAC object and one that did: the RBAC
+/// rules were judged by the second, so their sections hold, fed by it alone.
+#[test]
+fn merged_reports_judge_what_any_source_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let rbac = dir.path().join("rbac");
+    std::fs::create_dir(&rbac).unwrap();
+    std::fs::write(
+        rbac.join("role.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  \
+         name: reader\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  \
+         verbs: [get]\n",
+    )
+    .unwrap();
+    let a = write(
+        dir.path(),
+        "a.json",
+        &scan_json(&repo().join("examples/hardened-app")),
+    );
+    let b = write(dir.path(), "b.json", &scan_json(&rbac));
+    let merge = |files: &[&Path]| -> Vec<Value> {
+        let out = palisade()
+            .args(["report", "--format", "json"])
+            .args(files)
+            .output()
+            .unwrap();
+        sections(&serde_json::from_slice(&out.stdout).unwrap())
+    };
+    let rows = merge(&[&a, &b]);
+    let admission = section(&rows, "AdmissionController");
+    assert_eq!(admission["status"], "holds", "{admission:#?}");
+    let rb222 = rule(admission, "RB222");
+    assert_eq!(rb222["state"], "evaluated");
+    let fed: Vec<&str> = rb222["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(fed, [rbac.display().to_string()]);
+    // Pod rules came from the first; the second had no pod.
+    assert_eq!(
+        section(&rows, "Use Pod Security Policies")["status"],
+        "holds"
+    );
+    // Neither judged a Dashboard workload.
+    let dashboard = section(&rows, "Kubernetes Dashboard");
+    assert_eq!(rule(dashboard, "RB203")["state"], "not applicable");
+    // Alone, the first judges no RBAC.
+    let alone = merge(&[&a]);
+    assert_eq!(
+        section(&alone, "AdmissionController")["status"],
+        "not applicable"
+    );
+}
+
+/// `palisade report` shows the code frames the scan showed, from the lines the JSON carries:
+/// after the file changed, the frame is still what the finding saw; a report without them (an
+/// older release's) renders without frames.
+#[test]
+fn report_frames_come_from_the_saved_report_not_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    let manifest = app.join("pod.yaml");
+    std::fs::copy(repo().join("examples/insecure-app/pod.yaml"), &manifest).unwrap();
+    let text = |args: &[&std::ffi::OsStr]| -> String {
+        let out = palisade().args(args).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let scan_text = text(&["scan".as_ref(), "--no-config".as_ref(), app.as_os_str()]);
+    let saved = write(dir.path(), "scan.json", &scan_json(&app));
+    assert!(
+        saved_findings(&saved)
+            .iter()
+            .all(|f| f["snippet"]["lines"].is_array()),
+        "every finding of a scanned file carries its lines"
+    );
+    // The file changes after the scan: every line is rewritten.
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, original.replace(':', ": #changed")).unwrap();
+    let findings = |t: &str| t.split("Guide scorecard").next().unwrap().to_owned();
+    let reported = text(&["report".as_ref(), saved.as_os_str()]);
+    assert!(!reported.contains("#changed"), "{reported}");
+    assert_eq!(findings(&reported), findings(&scan_text));
+    assert!(reported.contains(" | "), "frames are shown: {reported}");
+    let html = text(&[
+        "report".as_ref(),
+        "--format".as_ref(),
+        "html".as_ref(),
+        saved.as_os_str(),
+    ]);
+    assert!(html.contains("hostPID") && !html.contains("#changed"));
+    // Without snippets: no frames, and nothing read from the changed file.
+    let mut old: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    for f in old["findings"].as_array_mut().unwrap() {
+        f.as_object_mut().unwrap().remove("snippet");
+    }
+    let old = write(dir.path(), "old.json", &old);
+    let reported = text(&["report".as_ref(), old.as_os_str()]);
+    assert!(
+        !reported.contains(" | ") && !reported.contains("#changed"),
+        "{reported}"
+    );
+}
+
+fn saved_findings(path: &Path) -> Vec<Value> {
+    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// A worker node's audit judges no API server: the sections of the API server's settings are not
+/// evaluated there, and say where to audit them, rather than holding on nothing.
+#[test]
+fn a_worker_node_audit_does_not_hold_api_server_sections() {
+    let rows = sections(&node_json("worker-flags-only"));
+    for title in ["Authorization mode & anonymous auth", "Disable Profiling"] {
+        let row = section(&rows, title);
+        assert_eq!(row["status"], "not evaluated", "{title}: {row:#?}");
+        assert!(
+            reason(row).contains("no kube-apiserver on this node"),
+            "{row:#?}"
+        );
+    }
+    // The kubelet's own settings were judged there.
+    assert_ne!(
+        section(
+            &rows,
+            "Kublet settings: Authorization mode & anonymous auth"
+        )["status"],
+        "not evaluated"
+    );
 }

@@ -29,6 +29,9 @@ use authorizer::{
 };
 
 /// What every RBAC rule keeps: the RBAC objects, whole (they are small).
+/// What the RBAC rules read ([`palisade_core::InventoryRule::reads`]).
+pub const READS: &str = "RBAC Roles, ClusterRoles or bindings";
+
 pub(crate) fn keep_rbac(object: &Object) -> Option<Keep> {
     is_rbac(object).then(Keep::whole)
 }
@@ -70,6 +73,10 @@ impl InventoryRule for GrantRule {
 
     fn keep_group(&self) -> Option<&'static str> {
         Some("rbac")
+    }
+
+    fn reads(&self) -> &'static str {
+        READS
     }
 
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {

@@ -48,6 +48,13 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for ImageDigest {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "pods or workloads with digests required (`require-digest`)",
+            test: |cx, _, pod| pod.is_some() && cx.settings.require_image_digest,
+        }
+    }
+
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !cx.settings.require_image_digest {
             return;

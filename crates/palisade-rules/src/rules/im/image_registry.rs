@@ -55,6 +55,13 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for ImageRegistry {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "pods or workloads with a registry allow-list configured (`allowed-registries`)",
+            test: |cx, _, pod| pod.is_some() && !cx.settings.allowed_registries.is_empty(),
+        }
+    }
+
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if cx.settings.allowed_registries.is_empty() {
             return;

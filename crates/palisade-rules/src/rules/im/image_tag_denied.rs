@@ -45,6 +45,13 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for ImageTagDenied {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "pods or workloads with denied tags configured (`denied-tags`)",
+            test: |cx, _, pod| pod.is_some() && !cx.settings.denied_image_tags.is_empty(),
+        }
+    }
+
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let denied = &cx.settings.denied_image_tags;
         if denied.is_empty() {

@@ -117,6 +117,13 @@ fn message(ingress: &Object, service: &str, why: &str) -> String {
 const BY_NAME: &str = "the Kubernetes Dashboard's Service by its name";
 
 impl ObjectRule for ExposedByIngress {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "Ingresses",
+            test: |_, o, _| is_ingress(o),
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_ingress(object) {
             return;

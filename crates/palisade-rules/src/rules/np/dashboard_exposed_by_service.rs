@@ -88,6 +88,13 @@ fn message(service: &Object, how: &str, target: &str) -> String {
 const BY_LABEL: &str = "the Kubernetes Dashboard (its selector carries the Dashboard's labels)";
 
 impl ObjectRule for ExposedByService {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "Services",
+            test: |_, o, _| is_service(o),
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_service(object) || !has_dashboard_label(object.node.path(&["spec", "selector"])) {
             return;

@@ -54,6 +54,10 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for DashboardReachable {
+    fn judges(&self) -> palisade_core::Judges {
+        crate::dashboard::JUDGES
+    }
+
     /// Provisional: from the workload alone no policy is known to isolate the Dashboard.
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(w) = workloads(&[object]).into_iter().find(|w| w.dashboard) else {

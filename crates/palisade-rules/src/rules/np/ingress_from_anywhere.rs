@@ -103,6 +103,13 @@ pub(crate) fn targets(policy: &Policy<'_>) -> String {
 }
 
 impl ObjectRule for IngressFromAnywhere {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "NetworkPolicies",
+            test: |_, o, _| is_network_policy(o),
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_network_policy(object) {
             return;

@@ -45,6 +45,13 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for InvalidPolicy {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "NetworkPolicies",
+            test: |_, o, _| is_network_policy(o),
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_network_policy(object) {
             return;

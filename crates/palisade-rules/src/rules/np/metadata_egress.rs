@@ -89,6 +89,13 @@ fn admits_metadata(rule: &PolicyRule, options: Options) -> Option<(String, Strin
 }
 
 impl ObjectRule for MetadataEgress {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "pods, workloads or NetworkPolicies",
+            test: |_, o, pod| pod.is_some() || is_network_policy(o),
+        }
+    }
+
     /// Case (1), from the policy alone. Cases (2) and (3) need the inventory.
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_network_policy(object) {

@@ -43,6 +43,13 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for NodeExternalIp {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "Node objects",
+            test: |_, o, _| o.kind() == "Node" && o.group().is_empty(),
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if object.kind() != "Node" || !object.group().is_empty() {
             return;

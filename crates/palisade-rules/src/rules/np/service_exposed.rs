@@ -169,6 +169,13 @@ pub fn node_port_owners<'a>(objects: impl IntoIterator<Item = &'a Object>) -> Ve
 }
 
 impl ObjectRule for ServiceExposed {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "Services",
+            test: |_, o, _| is_service(o),
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_service(object) {
             return;

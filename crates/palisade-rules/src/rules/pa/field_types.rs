@@ -287,6 +287,10 @@ impl std::fmt::Display for ContainerOwner<'_, '_> {
 }
 
 impl ObjectRule for FieldTypes {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges::OBJECTS
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let mut report = |p: String, m: String| {
             out.report(&p, m);

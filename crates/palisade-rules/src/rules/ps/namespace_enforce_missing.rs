@@ -63,6 +63,10 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for EnforceMissing {
+    fn judges(&self) -> palisade_core::Judges {
+        crate::namespace::JUDGES
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_namespace(object) || label(object, ENFORCE).is_some() {
             return;

@@ -54,6 +54,10 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for VersionUnpinned {
+    fn judges(&self) -> palisade_core::Judges {
+        crate::namespace::JUDGES
+    }
+
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_namespace(object) {
             return;

@@ -189,6 +189,11 @@ impl InventoryRule for WorkloadRejected {
         Some(crate::namespace::KEEP_GROUP)
     }
 
+    /// Pods that meet every level are not kept, but they were judged.
+    fn judges(&self) -> Option<palisade_core::Judges> {
+        Some(palisade_core::Judges::PODS)
+    }
+
     fn keep(&self, o: &Object) -> Option<Keep> {
         if is_namespace(o) {
             return Some(Keep::paths(&[&["metadata", "labels"]]));

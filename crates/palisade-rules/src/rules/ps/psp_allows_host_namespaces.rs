@@ -59,6 +59,10 @@ pub(crate) fn found(o: &Object) -> Vec<Permission> {
 }
 
 impl ObjectRule for AllowsHostNamespaces {
+    fn judges(&self) -> palisade_core::Judges {
+        crate::psp::JUDGES
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         report(object, out, found);
     }

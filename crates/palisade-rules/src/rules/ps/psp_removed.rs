@@ -49,6 +49,10 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for Removed {
+    fn judges(&self) -> palisade_core::Judges {
+        crate::psp::JUDGES
+    }
+
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if !is_psp(object) {
             return;

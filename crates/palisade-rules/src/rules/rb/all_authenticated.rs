@@ -60,6 +60,10 @@ impl InventoryRule for AllAuthenticated {
         Some("rbac")
     }
 
+    fn reads(&self) -> &'static str {
+        crate::rbac::READS
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_everyone(
             &META,

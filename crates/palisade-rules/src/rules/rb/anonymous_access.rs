@@ -63,6 +63,10 @@ impl InventoryRule for AnonymousAccess {
         Some("rbac")
     }
 
+    fn reads(&self) -> &'static str {
+        crate::rbac::READS
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_everyone(
             &META,

@@ -53,6 +53,10 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for Archived {
+    fn judges(&self) -> palisade_core::Judges {
+        crate::dashboard::JUDGES
+    }
+
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         self.check_pod(cx, object, object.pod_template().as_ref(), out);
     }

@@ -148,6 +148,13 @@ fn report(
 }
 
 impl ObjectRule for ClusterAdmin {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "Kubernetes Dashboard workloads or ClusterRoleBindings",
+            test: |_, o, _| is_cluster_role_binding(o) || crate::dashboard::is_dashboard(o),
+        }
+    }
+
     /// The guide's exact case, from the binding alone: cluster-admin bound to an account with
     /// the Dashboard's upstream name.
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {

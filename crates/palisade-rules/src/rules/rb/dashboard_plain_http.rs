@@ -53,6 +53,10 @@ fn is_loopback(address: &str) -> bool {
 }
 
 impl ObjectRule for PlainHttp {
+    fn judges(&self) -> palisade_core::Judges {
+        crate::dashboard::JUDGES
+    }
+
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         self.check_pod(cx, object, object.pod_template().as_ref(), out);
     }

@@ -61,6 +61,10 @@ fn flag_value(word: &str) -> Option<bool> {
 }
 
 impl ObjectRule for DashboardSkipLogin {
+    fn judges(&self) -> palisade_core::Judges {
+        crate::dashboard::JUDGES
+    }
+
     fn check(&self, cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         self.check_pod(cx, object, object.pod_template().as_ref(), out);
     }

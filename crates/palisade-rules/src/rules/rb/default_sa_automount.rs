@@ -47,6 +47,15 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for DefaultServiceAccount {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "default ServiceAccounts",
+            test: |_, o, _| {
+                o.kind() == "ServiceAccount" && o.group().is_empty() && o.name() == Some("default")
+            },
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if object.kind() != "ServiceAccount" || !object.group().is_empty() {
             return;

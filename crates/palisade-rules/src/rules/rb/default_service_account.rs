@@ -107,6 +107,10 @@ impl InventoryRule for DefaultServiceAccountPermissions {
         Some("rbac")
     }
 
+    fn reads(&self) -> &'static str {
+        crate::rbac::READS
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let model = kept.model::<RbacModel>(cx);
         let rbac = model.borrow_dependent();

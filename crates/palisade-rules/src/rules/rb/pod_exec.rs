@@ -95,6 +95,10 @@ impl InventoryRule for PodExec {
         Some("rbac")
     }
 
+    fn reads(&self) -> &'static str {
+        crate::rbac::READS
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let probes = if cx.settings.kubernetes_version >= CREATE_ONLY_SINCE {
             PROBES_CREATE

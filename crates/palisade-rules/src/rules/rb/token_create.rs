@@ -78,6 +78,10 @@ impl InventoryRule for TokenCreate {
         Some("rbac")
     }
 
+    fn reads(&self) -> &'static str {
+        crate::rbac::READS
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         report_probes(
             &META,

@@ -48,6 +48,13 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for TokenSecret {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "Secrets",
+            test: |_, o, _| o.kind() == "Secret" && o.group().is_empty(),
+        }
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if object.kind() != "Secret" || !object.group().is_empty() {
             return;

@@ -46,6 +46,13 @@ palisade_core::register!(palisade_core::Rule {
 });
 
 impl ObjectRule for WildcardRole {
+    fn judges(&self) -> palisade_core::Judges {
+        palisade_core::Judges {
+            what: "Roles or ClusterRoles",
+            test: |_, o, _| crate::rbac::is_rbac(o) && matches!(o.kind(), "Role" | "ClusterRole"),
+        }
+    }
+
     /// The role alone shows its wildcards; one finding per rule.
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         let Some(role) = read_role(object) else {
