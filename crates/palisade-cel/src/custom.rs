@@ -15,14 +15,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use palisade_core::config::{Config, ConfigError};
+use palisade_core::object::PodTemplate;
 use palisade_core::object::{Object, ObjectRef, Origin};
 use palisade_core::registry::{self, Rule, Stage};
-use palisade_core::rule::{Context, Emitter, ObjectRule};
+use palisade_core::rule::{Context, Emitter, Judges, ObjectRule};
 use palisade_core::yaml::{de::from_node, Node, Pos};
 use palisade_core::{guide, RuleMeta, Severity, VersionRange};
 use serde::Deserialize;
 
-use crate::vap::model::{MatchResources, NamedExpression, PolicySpec, Validation};
+use crate::vap::matching::resource_of;
+use crate::vap::model::{MatchResources, NamedExpression, PolicySpec, ResourceRule, Validation};
 use crate::vap::PolicySet;
 
 /// Most rules one config may declare: far more than a team writes, few enough that a config
@@ -58,9 +60,29 @@ struct Written {
 /// One declared rule's per-object stage: its policy, bound to everything it matches.
 struct CustomRule {
     set: PolicySet,
+    /// Its `matchConstraints.resourceRules`: the kinds it judges (for the guide scorecard).
+    kinds: Vec<ResourceRule>,
 }
 
 impl ObjectRule for CustomRule {
+    fn judges(&self) -> Judges {
+        Judges {
+            what: "objects of the kinds its matchConstraints name",
+            test: |_, _, _| false,
+        }
+    }
+
+    /// An object of a kind the rule names was judged, even if a selector or condition then
+    /// left it out: the rule was applied to the input.
+    fn judged(&self, _cx: &Context<'_>, object: &Object, _pod: Option<&PodTemplate<'_>>) -> bool {
+        let api_version = object.api_version();
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let resource = resource_of(object.kind());
+        self.kinds
+            .iter()
+            .any(|r| r.selects_kind(group, version, &resource))
+    }
+
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         for v in self.set.evaluate(object) {
             out.report("", v.message);
@@ -164,6 +186,17 @@ fn compile(node: &Node, file: &str) -> Result<Vec<&'static Rule>, (Option<Pos>, 
                 .collect::<Vec<_>>()
                 .join(" and ")
         );
+        let kinds = w
+            .match_constraints
+            .resource_rules
+            .iter()
+            .map(|r| ResourceRule {
+                api_groups: r.api_groups.clone(),
+                api_versions: r.api_versions.clone(),
+                resources: r.resources.clone(),
+                ..ResourceRule::default()
+            })
+            .collect();
         let spec = PolicySpec {
             param_kind: None,
             match_constraints: Some(w.match_constraints),
@@ -207,7 +240,7 @@ fn compile(node: &Node, file: &str) -> Result<Vec<&'static Rule>, (Option<Pos>, 
             fix: leak(w.fix.unwrap_or_default()),
             help,
         }));
-        let stage: &'static CustomRule = Box::leak(Box::new(CustomRule { set }));
+        let stage: &'static CustomRule = Box::leak(Box::new(CustomRule { set, kinds }));
         out.push(&*Box::leak(Box::new(Rule {
             meta,
             stage: Stage::Object(stage),

@@ -97,6 +97,13 @@ pub trait ObjectRule: Send + Sync {
     fn judges(&self) -> Judges {
         Judges::PODS
     }
+
+    /// Whether this rule judges `object` (with its pod template): [`ObjectRule::judges`]'s test,
+    /// unless the rule knows better from its own state (a user's rule: the objects its
+    /// `matchConstraints` select).
+    fn judged(&self, cx: &Context<'_>, object: &Object, pod: Option<&PodTemplate<'_>>) -> bool {
+        (self.judges().test)(cx, object, pod)
+    }
 }
 
 /// What an object rule judges (see [`ObjectRule::judges`]).

@@ -160,8 +160,11 @@ impl Engine {
                     if let Some(j) = judged.as_deref_mut() {
                         if !j.has(i)
                             && (findings.len() > before
-                                || judges(rule)
-                                    .is_some_and(|t| (t.test)(&cx, object, pod.as_ref())))
+                                || match rule.stage {
+                                    Stage::Object(check) => check.judged(&cx, object, pod.as_ref()),
+                                    _ => judges(rule)
+                                        .is_some_and(|t| (t.test)(&cx, object, pod.as_ref())),
+                                })
                         {
                             j.set(i);
                         }

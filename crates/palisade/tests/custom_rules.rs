@@ -256,3 +256,37 @@ fn a_mistake_in_a_rule_is_a_config_error_with_its_line() {
     assert_eq!(code, 2);
     assert!(err.contains("PS is a family of built-in rules"), "{err}");
 }
+
+/// The state the guide scorecard gives `code` in a scan of `path`.
+fn scorecard_state(dir: &std::path::Path, path: &str, code: &str) -> String {
+    let (_, out, err) = palisade(dir, &["scan", path, "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    v["summary"]["guide"]["sections"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no guide sections: {}", v["summary"]["guide"]))
+        .iter()
+        .flat_map(|row| row["rules"].as_array().unwrap())
+        .find(|r| r["code"] == code)
+        .map(|r| r["state"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("{code} not in the scorecard"))
+}
+
+/// A user's rule judged nothing when the input has no object of the kinds it names: its section
+/// must not "hold" on that.
+#[test]
+fn an_own_rule_without_its_kinds_in_the_input_is_not_applicable() {
+    let dir = project();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: shop}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        scorecard_state(dir.path(), "config", "ORG001"),
+        "not applicable"
+    );
+    assert_eq!(scorecard_state(dir.path(), "apps", "ORG001"), "evaluated");
+    // ORG002 names pods and Deployments of any group.
+    assert_eq!(scorecard_state(dir.path(), "apps", "ORG002"), "evaluated");
+}

@@ -88,22 +88,28 @@ fn listed(list: &[String], value: &str) -> bool {
 }
 
 impl ResourceRule {
+    /// Whether the rule names this API group, version and resource, whatever the operation,
+    /// scope and names: the objects of that kind are what a rule made of it judges.
+    pub fn selects_kind(&self, group: &str, version: &str, resource: &str) -> bool {
+        listed(&self.api_groups, group)
+            && listed(&self.api_versions, version)
+            && self.resources.iter().any(|r| {
+                // `pods`, `*`, `*/*`; a subresource (`pods/status`) is never a CREATE of the
+                // object.
+                r == "*" || r == "*/*" || r == resource
+            })
+    }
+
     fn matches(&self, t: &Target<'_>) -> bool {
         let name = t.object.name().unwrap_or("");
         let operations_ok = listed(&self.operations, "CREATE");
-        let resources_ok = self.resources.iter().any(|r| {
-            // `pods`, `*`, `*/*`; a subresource (`pods/status`) is never a CREATE of the object.
-            r == "*" || r == "*/*" || r == t.resource
-        });
         let scope_ok = match self.scope.as_deref() {
             Some("Cluster") => is_cluster_scoped(t.object.kind()),
             Some("Namespaced") => !is_cluster_scoped(t.object.kind()),
             _ => true,
         };
         operations_ok
-            && listed(&self.api_groups, t.group)
-            && listed(&self.api_versions, t.version)
-            && resources_ok
+            && self.selects_kind(t.group, t.version, t.resource)
             && scope_ok
             && (self.resource_names.is_empty() || self.resource_names.iter().any(|n| n == name))
     }
