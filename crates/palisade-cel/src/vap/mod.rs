@@ -13,6 +13,8 @@ use palisade_core::object::{Object, ObjectRef, Origin};
 
 use crate::activation::{self, Bindings, Request};
 use crate::expr::Expression;
+use crate::gatekeeper::constraint::{self, Constraint, Subject};
+use crate::gatekeeper::template::{self, Template};
 use crate::value::to_value;
 use crate::CelError;
 use matching::{is_cluster_scoped, resource_of, Target};
@@ -26,13 +28,34 @@ pub enum Action {
     Audit,
 }
 
-/// One object a policy (through one binding) would not admit, with the API server's message.
+/// Which kind of policy judged: a ValidatingAdmissionPolicy through its bindings (VA001) or a
+/// Gatekeeper ConstraintTemplate through its constraints (VA002).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Vap,
+    Gatekeeper,
+}
+
+/// What bound the policy to the object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// A ValidatingAdmissionPolicyBinding, by name.
+    Binding(String),
+    /// A Gatekeeper Constraint, by kind and name.
+    Constraint { kind: String, name: String },
+}
+
+/// One object a policy (through one binding or constraint) would not admit, with the message
+/// the API server (or Gatekeeper) would give.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
+    /// The policy's name (`gatekeeper-<template>` for a Gatekeeper template, the name
+    /// Gatekeeper's VAP generation gives it).
     pub policy: String,
-    /// The policy object, for [`palisade_core::Finding::related`].
+    /// What decided, for [`palisade_core::Finding::related`]: the policy, or the Gatekeeper
+    /// constraint.
     pub policy_ref: ObjectRef,
-    pub binding: String,
+    pub bound: Bound,
     pub actions: Vec<Action>,
     /// What the validation says (its `message`, `messageExpression` or `failed expression: …`).
     pub message: String,
@@ -41,18 +64,30 @@ pub struct Violation {
 }
 
 impl Violation {
-    /// The text the API server returns: the denial for `Deny`, else the warning.
+    /// The text the API server returns: the denial for `Deny`, else the warning. For a
+    /// Gatekeeper constraint, Gatekeeper's `[constraint] message` after what the constraint does
+    /// with it (its webhook denies or warns, its audit records a dryrun).
     pub fn api_message(&self) -> String {
-        if self.actions.contains(&Action::Deny) {
-            format!(
-                "ValidatingAdmissionPolicy '{}' with binding '{}' denied request: {}",
-                self.policy, self.binding, self.message
-            )
-        } else {
-            format!(
-                "Validation failed for ValidatingAdmissionPolicy '{}' with binding '{}': {}",
-                self.policy, self.binding, self.message
-            )
+        let deny = self.actions.contains(&Action::Deny);
+        match &self.bound {
+            Bound::Binding(binding) if deny => format!(
+                "ValidatingAdmissionPolicy '{}' with binding '{binding}' denied request: {}",
+                self.policy, self.message
+            ),
+            Bound::Binding(binding) => format!(
+                "Validation failed for ValidatingAdmissionPolicy '{}' with binding '{binding}': {}",
+                self.policy, self.message
+            ),
+            Bound::Constraint { kind, name } => {
+                let what = if deny {
+                    "denies the request"
+                } else if self.actions.contains(&Action::Warn) {
+                    "warns"
+                } else {
+                    "records in its audit (dryrun)"
+                };
+                format!("{kind} '{name}' {what}: [{name}] {}", self.message)
+            }
         }
     }
 }
@@ -68,6 +103,8 @@ struct Policy {
     conditions: Vec<Compiled>,
     variables: Vec<Compiled>,
     validations: Vec<(Compiled, Option<Compiled>)>,
+    /// For a Gatekeeper template: the kind of its constraints.
+    constraint_kind: Option<String>,
 }
 
 struct Binding {
@@ -81,8 +118,12 @@ pub struct PolicySet {
     bindings: Vec<Binding>,
     params: Vec<Arc<Object>>,
     namespaces: HashMap<String, Arc<Object>>,
-    /// Policies or bindings that could not be read, with why.
+    constraints: Vec<Constraint>,
+    /// Policies, bindings, templates or constraints that could not be read, with why.
     pub problems: Vec<String>,
+    /// Gatekeeper templates and constraints that cannot be judged (Rego only, or a constraint
+    /// without its template), with why: NOT EVALUATED, never pass nor fail.
+    pub not_evaluated: Vec<String>,
 }
 
 thread_local! {
@@ -99,10 +140,34 @@ impl PolicySet {
             bindings: Vec::new(),
             params: Vec::new(),
             namespaces: HashMap::new(),
+            constraints: Vec::new(),
             problems: Vec::new(),
+            not_evaluated: Vec::new(),
         };
+        let mut rego_only = Vec::new();
         for o in objects {
             let name = o.name().unwrap_or("").to_owned();
+            if template::is_template(o) {
+                match template::read(o) {
+                    Ok(Template::Cel { kind, spec }) => {
+                        let mut policy = Policy::compile(format!("gatekeeper-{name}"), o, spec);
+                        policy.constraint_kind = Some(kind);
+                        set.policies.push(policy);
+                    }
+                    Ok(Template::RegoOnly { kind }) => rego_only.push((name, kind)),
+                    Err(e) => set
+                        .problems
+                        .push(format!("ConstraintTemplate '{name}': {e}")),
+                }
+                continue;
+            }
+            if constraint::is_constraint(o) {
+                match constraint::read(o) {
+                    Ok(c) => set.constraints.push(c),
+                    Err(e) => set.problems.push(format!("{} '{name}': {e}", o.kind())),
+                }
+                continue;
+            }
             match model::admission_kind(o) {
                 Some(false) => match model::spec::<PolicySpec>(o) {
                     Ok(spec) => set.policies.push(Policy::compile(name, o, spec)),
@@ -124,7 +189,52 @@ impl PolicySet {
                 }
             }
         }
+        set.not_evaluated = set.unjudged_constraints(&rego_only);
         set
+    }
+
+    /// Why the Rego-only templates and the constraints without a template in the input are not
+    /// judged.
+    fn unjudged_constraints(&self, rego_only: &[(String, String)]) -> Vec<String> {
+        let count = |kind: &str| {
+            self.constraints
+                .iter()
+                .filter(|c| c.object.kind() == kind)
+                .count()
+        };
+        let mut out: Vec<String> = rego_only
+            .iter()
+            .map(|(name, kind)| {
+                format!(
+                    "Palisade runs no Rego; ConstraintTemplate '{name}' has no {} code ({} constraint(s) of kind {kind} not judged)",
+                    template::CEL_ENGINE,
+                    count(kind)
+                )
+            })
+            .collect();
+        for c in &self.constraints {
+            let kind = c.object.kind();
+            let templated = self
+                .policies
+                .iter()
+                .any(|p| p.constraint_kind.as_deref() == Some(kind))
+                || rego_only.iter().any(|(_, k)| k == kind);
+            if !templated {
+                out.push(format!(
+                    "{kind} '{}': no ConstraintTemplate for kind {kind} in the input",
+                    c.object.name().unwrap_or("")
+                ));
+            }
+        }
+        out
+    }
+
+    /// The kinds of the Gatekeeper templates' constraints.
+    pub fn constraint_kinds(&self) -> Vec<&str> {
+        self.policies
+            .iter()
+            .filter_map(|p| p.constraint_kind.as_deref())
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -155,22 +265,29 @@ impl PolicySet {
         Some(names)
     }
 
-    /// Every violation of `object` by a bound policy.
+    /// Every violation of `object` by a bound policy or a Gatekeeper constraint.
     pub fn evaluate(&self, object: &Object) -> Vec<Violation> {
-        self.evaluate_where(object, &|_| true)
+        let mut out = self.evaluate_where(object, Engine::Vap, &|_| true);
+        out.extend(self.evaluate_where(object, Engine::Gatekeeper, &|_| true));
+        out
     }
 
-    /// [`PolicySet::evaluate`] by the policies whose origin `applies` accepts (a scan decides
-    /// which files one policy speaks for).
+    /// [`PolicySet::evaluate`] by the policies of `engine` whose origin `applies` accepts (a scan
+    /// decides which files one policy speaks for; for Gatekeeper, the template's and the
+    /// constraint's origins must both be accepted).
     pub fn evaluate_where(
         &self,
         object: &Object,
+        engine: Engine,
         applies: &dyn Fn(&Origin) -> bool,
     ) -> Vec<Violation> {
         let mut out = Vec::new();
         // The API server never sends its own admission configuration through admission
         // policies (a policy could otherwise lock itself in).
-        if is_admission_configuration(object) || !self.policies.iter().any(|p| applies(&p.origin)) {
+        let mine = |p: &Policy| (p.constraint_kind.is_some()) == (engine == Engine::Gatekeeper);
+        if is_admission_configuration(object)
+            || !self.policies.iter().any(|p| mine(p) && applies(&p.origin))
+        {
             return out;
         }
         let api_version = object.api_version();
@@ -219,7 +336,54 @@ impl PolicySet {
                 (to_value(&object.node), namespace_value, request)
             })
         };
-        for policy in &self.policies {
+        if engine == Engine::Gatekeeper {
+            let subject = Subject {
+                group,
+                kind,
+                name: object.name().unwrap_or(""),
+                namespace,
+                labels: &labels,
+                namespace_labels: namespace_labels.as_ref(),
+            };
+            for policy in self
+                .policies
+                .iter()
+                .filter(|p| mine(p) && applies(&p.origin))
+            {
+                let constraint_kind = policy.constraint_kind.as_deref().unwrap_or("");
+                for c in &self.constraints {
+                    if c.object.kind() != constraint_kind
+                        || c.actions.is_empty()
+                        || !applies(&c.object.origin)
+                        || !c.matches.selects(&subject)
+                    {
+                        continue;
+                    }
+                    let (object_value, namespace_value, request) = values();
+                    let bindings = Bindings::new(
+                        object_value.clone(),
+                        to_value(&c.object.node),
+                        namespace_value.clone(),
+                        request.clone(),
+                    );
+                    for (message, reason) in policy.judge(bindings) {
+                        out.push(Violation {
+                            policy: policy.name.clone(),
+                            policy_ref: c.object.reference(),
+                            bound: Bound::Constraint {
+                                kind: constraint_kind.to_owned(),
+                                name: c.object.name().unwrap_or("").to_owned(),
+                            },
+                            actions: c.actions.clone(),
+                            message,
+                            reason,
+                        });
+                    }
+                }
+            }
+            return out;
+        }
+        for policy in self.policies.iter().filter(|p| mine(p)) {
             let Some(constraints) = &policy.spec.match_constraints else {
                 continue;
             };
@@ -256,7 +420,7 @@ impl PolicySet {
                     out.push(Violation {
                         policy: policy.name.clone(),
                         policy_ref: policy.reference.clone(),
-                        binding: binding.name.clone(),
+                        bound: Bound::Binding(binding.name.clone()),
                         actions,
                         message,
                         reason: reason.to_owned(),
@@ -409,6 +573,7 @@ impl Policy {
             conditions,
             variables,
             validations,
+            constraint_kind: None,
         }
     }
 
