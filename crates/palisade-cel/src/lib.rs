@@ -34,6 +34,7 @@ pub mod error;
 pub mod expr;
 pub mod gatekeeper;
 pub mod rule;
+pub mod unevaluated;
 pub mod value;
 pub mod vap;
 

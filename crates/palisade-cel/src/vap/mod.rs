@@ -15,6 +15,7 @@ use crate::activation::{self, Bindings, Request};
 use crate::expr::Expression;
 use crate::gatekeeper::constraint::{self, Constraint, Subject};
 use crate::gatekeeper::template::{self, Template};
+use crate::unevaluated;
 use crate::value::to_value;
 use crate::CelError;
 use matching::{is_cluster_scoped, resource_of, Target};
@@ -618,32 +619,39 @@ impl Policy {
             }
             // Variables, in order, each seeing the ones before it; an erroring variable fails
             // only the expressions that read it.
+            // A failed variable is bound to a marker, so that only the evaluations that reach
+            // it fail, as the API server's lazy variables do (see `unevaluated`).
             let mut values: Vec<(String, Value)> = Vec::new();
             let mut failed: Vec<(&str, CelError)> = Vec::new();
-            for (spec, compiled) in self.spec.variables.iter().zip(&self.variables) {
-                let result = compiled.as_ref().map_err(Clone::clone).and_then(|e| {
-                    if let Some((_, err)) = failed.iter().find(|(n, _)| e.reads_variable(n)) {
-                        return Err(err.clone());
-                    }
-                    e.evaluate(&bindings.scope(root), &bindings.values)
-                });
-                match result {
-                    Ok(v) => {
-                        values.push((spec.name.clone(), v));
-                        bindings.set_variables(values.clone());
-                    }
-                    Err(e) => failed.push((&spec.name, e)),
+            let run = |e: &Expression, bindings: &Bindings, failed: &[(&str, CelError)]| {
+                let evaluate = || e.evaluate(&bindings.scope(root), &bindings.values);
+                match failed.iter().find(|(n, _)| e.reads_variable(n)) {
+                    Some((_, err)) => unevaluated::guard(err, evaluate),
+                    None => evaluate(),
                 }
+            };
+            for (spec, compiled) in self.spec.variables.iter().zip(&self.variables) {
+                let result = compiled
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|e| run(e, &bindings, &failed));
+                let value = match result {
+                    Ok(v) => v,
+                    Err(e) => {
+                        failed.push((&spec.name, e));
+                        unevaluated::marker()
+                    }
+                };
+                values.push((spec.name.clone(), value));
+                bindings.set_variables(values.clone());
             }
             for (spec, (compiled, message_expr)) in
                 self.spec.validations.iter().zip(&self.validations)
             {
-                let result = compiled.as_ref().map_err(Clone::clone).and_then(|e| {
-                    if let Some((_, err)) = failed.iter().find(|(n, _)| e.reads_variable(n)) {
-                        return Err(err.clone());
-                    }
-                    e.evaluate(&bindings.scope(root), &bindings.values)
-                });
+                let result = compiled
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|e| run(e, &bindings, &failed));
                 match result {
                     Ok(Value::Bool(true)) => {}
                     Ok(Value::Bool(false)) => {
