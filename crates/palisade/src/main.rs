@@ -46,6 +46,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use palisade_core::source::SourceLimits;
+use palisade_core::report::NotEvaluated;
 use palisade_rules::Mode;
 
 use cli::{Cli, Command, ScanArgs};
@@ -220,15 +221,25 @@ fn scan(args: ScanArgs) -> Result<u8> {
         keep_sources: session.wants_source(),
         progress: std::io::stderr().is_terminal(),
     };
-    if engine
-        .metas()
-        .iter()
-        .any(|m| m.code == palisade_cel::rule::META.code)
+    let selected = |code: &str| engine.metas().iter().any(|m| m.code == code);
+    let mut unjudged = Vec::new();
+    if selected(palisade_cel::rule::META.code) || selected(palisade_cel::gatekeeper::rule::META.code)
     {
-        problems.extend(policies::declare(&inputs, &opts.limits));
+        let declared = policies::declare(&inputs, &opts.limits);
+        problems.extend(declared.problems);
+        if selected(palisade_cel::gatekeeper::rule::META.code) {
+            unjudged = declared.not_evaluated;
+        }
         timings::mark("admission policies");
     }
     let (mut report, sources, control_plane) = scan::run(&engine, inputs, &opts);
+    // Rego-only Gatekeeper templates and constraints without a template: never pass nor fail.
+    report
+        .not_evaluated
+        .extend(unjudged.into_iter().map(|reason| NotEvaluated {
+            code: palisade_cel::gatekeeper::rule::META.code,
+            reason,
+        }));
     if session.mode == Mode::Rules && !control_plane.is_empty() {
         control_plane_rules(&session, &control_plane, &mut report);
     }
