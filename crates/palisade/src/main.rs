@@ -45,8 +45,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use palisade_core::source::SourceLimits;
 use palisade_core::report::NotEvaluated;
+use palisade_core::source::SourceLimits;
 use palisade_rules::Mode;
 
 use cli::{Cli, Command, ScanArgs};
@@ -223,7 +223,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     let selected = |code: &str| engine.metas().iter().any(|m| m.code == code);
     let mut unjudged = Vec::new();
-    if selected(palisade_cel::rule::META.code) || selected(palisade_cel::gatekeeper::rule::META.code)
+    if selected(palisade_cel::rule::META.code)
+        || selected(palisade_cel::gatekeeper::rule::META.code)
     {
         let declared = policies::declare(&inputs, &opts.limits);
         problems.extend(declared.problems);

@@ -40,14 +40,17 @@ pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Declared {
     let kinds = Prefilter::any_scalar(&POLICY_KINDS);
     // A constraint's kind is its template's; its API group is always this one.
     let constraints = Prefilter::any_text(&[palisade_cel::gatekeeper::CONSTRAINTS_GROUP]);
-    let policies = load(inputs, limits, &|t| kinds.wanted(t) || constraints.wanted(t));
+    let policies = load(inputs, limits, &|t| {
+        kinds.wanted(t) || constraints.wanted(t)
+    });
     let gatekeeper = |o: &Object| {
         palisade_cel::gatekeeper::template::is_template(o)
             || palisade_cel::gatekeeper::constraint::is_constraint(o)
     };
-    if !policies.iter().any(|o| {
-        palisade_cel::vap::model::admission_kind(o) == Some(false) || gatekeeper(o)
-    }) {
+    if !policies
+        .iter()
+        .any(|o| palisade_cel::vap::model::admission_kind(o) == Some(false) || gatekeeper(o))
+    {
         return Declared::default();
     }
     let mut objects: Vec<Arc<Object>> = policies.into_iter().map(Arc::new).collect();

@@ -8,7 +8,7 @@ use palisade_core::object::Object;
 use serde::Deserialize;
 
 use super::CONSTRAINTS_GROUP;
-use crate::vap::model::{self, LabelSelector};
+use crate::vap::model::{self, selected, LabelSelector};
 use crate::vap::Action;
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,14 +151,8 @@ impl Match {
             || namespace.is_none_or(|ns| self.namespaces.iter().any(|g| glob(g, ns)));
         let excluded_ok =
             namespace.is_none_or(|ns| !self.excluded_namespaces.iter().any(|g| glob(g, ns)));
-        let labels_ok = self
-            .label_selector
-            .as_ref()
-            .is_none_or(|sel| sel.matches(s.labels));
-        let namespace_selector_ok = match (&self.namespace_selector, s.namespace_labels) {
-            (Some(sel), Some(labels)) => sel.matches(labels),
-            _ => true,
-        };
+        let labels_ok = selected(self.label_selector.as_ref(), Some(s.labels));
+        let namespace_selector_ok = selected(self.namespace_selector.as_ref(), s.namespace_labels);
         let name_ok = self
             .name
             .as_deref()
