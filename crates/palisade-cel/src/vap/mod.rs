@@ -6,7 +6,7 @@ pub mod matching;
 pub mod model;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kube_cel::cel::{Context, Value};
 use palisade_core::object::{Object, ObjectRef, Origin};
@@ -101,11 +101,47 @@ struct Policy {
     /// Where the policy was read, for [`PolicySet::evaluate_where`]'s scope.
     origin: Origin,
     spec: PolicySpec,
+    /// Compiled on first use: a scan reads every policy of its input (twice in its pre-pass) but
+    /// evaluates only those that match some object, and parsing is the costly part of a policy
+    /// (gatekeeper-library's 16 CEL templates hold some 250 expressions).
+    compiled: OnceLock<Expressions>,
+    /// For a Gatekeeper template: the kind of its constraints.
+    constraint_kind: Option<String>,
+}
+
+/// A policy's expressions, compiled, in the order of its spec.
+struct Expressions {
     conditions: Vec<Compiled>,
     variables: Vec<Compiled>,
     validations: Vec<(Compiled, Option<Compiled>)>,
-    /// For a Gatekeeper template: the kind of its constraints.
-    constraint_kind: Option<String>,
+}
+
+impl Expressions {
+    fn new(spec: &PolicySpec) -> Expressions {
+        // All parsed in one batch (one parser thread per policy, not one per expression).
+        let mut sources: Vec<&str> = Vec::new();
+        sources.extend(spec.match_conditions.iter().map(|c| c.expression.as_str()));
+        sources.extend(spec.variables.iter().map(|v| v.expression.as_str()));
+        for v in &spec.validations {
+            sources.push(&v.expression);
+            sources.extend(v.message_expression.as_deref());
+        }
+        let mut compiled = Expression::compile_all(&sources).into_iter();
+        let mut next = || {
+            compiled
+                .next()
+                .unwrap_or_else(|| Err(CelError::Compile("missing".into())))
+        };
+        Expressions {
+            conditions: spec.match_conditions.iter().map(|_| next()).collect(),
+            variables: spec.variables.iter().map(|_| next()).collect(),
+            validations: spec
+                .validations
+                .iter()
+                .map(|v| (next(), v.message_expression.as_ref().map(|_| next())))
+                .collect(),
+        }
+    }
 }
 
 struct Binding {
@@ -546,36 +582,18 @@ fn namespace_labels(ns: &palisade_core::yaml::Node) -> BTreeMap<String, String> 
 
 impl Policy {
     fn compile(name: String, object: &Object, spec: PolicySpec) -> Policy {
-        let conditions = spec
-            .match_conditions
-            .iter()
-            .map(|c| Expression::compile(&c.expression))
-            .collect();
-        let variables = spec
-            .variables
-            .iter()
-            .map(|v| Expression::compile(&v.expression))
-            .collect();
-        let validations = spec
-            .validations
-            .iter()
-            .map(|v| {
-                (
-                    Expression::compile(&v.expression),
-                    v.message_expression.as_deref().map(Expression::compile),
-                )
-            })
-            .collect();
         Policy {
             name,
             reference: object.reference(),
             origin: object.origin.clone(),
             spec,
-            conditions,
-            variables,
-            validations,
+            compiled: OnceLock::new(),
             constraint_kind: None,
         }
+    }
+
+    fn expressions(&self) -> &Expressions {
+        self.compiled.get_or_init(|| Expressions::new(&self.spec))
     }
 
     fn fails_open(&self) -> bool {
@@ -584,6 +602,7 @@ impl Policy {
 
     /// The (message, reason) of each failed validation for one set of bindings.
     fn judge(&self, mut bindings: Bindings) -> Vec<(String, String)> {
+        let compiled = self.expressions();
         ROOT.with(|root| {
             let mut out = Vec::new();
             let error = |source: &str, e: &CelError, out: &mut Vec<(String, String)>| {
@@ -595,7 +614,7 @@ impl Policy {
                 }
             };
             // matchConditions: every one must be true; an error follows the failure policy.
-            for (spec, compiled) in self.spec.match_conditions.iter().zip(&self.conditions) {
+            for (spec, compiled) in self.spec.match_conditions.iter().zip(&compiled.conditions) {
                 let result = compiled
                     .as_ref()
                     .map_err(Clone::clone)
@@ -630,7 +649,7 @@ impl Policy {
                     None => evaluate(),
                 }
             };
-            for (spec, compiled) in self.spec.variables.iter().zip(&self.variables) {
+            for (spec, compiled) in self.spec.variables.iter().zip(&compiled.variables) {
                 let result = compiled
                     .as_ref()
                     .map_err(Clone::clone)
@@ -646,7 +665,7 @@ impl Policy {
                 bindings.set_variables(values.clone());
             }
             for (spec, (compiled, message_expr)) in
-                self.spec.validations.iter().zip(&self.validations)
+                self.spec.validations.iter().zip(&compiled.validations)
             {
                 let result = compiled
                     .as_ref()
