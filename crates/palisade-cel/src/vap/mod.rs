@@ -199,6 +199,8 @@ impl PolicySet {
                 continue;
             }
             if constraint::is_constraint(o) {
+                // Also a param: Gatekeeper's generated VAPs take their constraint as `paramKind`.
+                set.params.push(Arc::clone(o));
                 match constraint::read(o) {
                     Ok(c) => set.constraints.push(c),
                     Err(e) => set.problems.push(format!("{} '{name}': {e}", o.kind())),
