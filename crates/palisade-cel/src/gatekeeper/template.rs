@@ -69,7 +69,7 @@ struct CelSource {
 pub enum Template {
     Cel {
         kind: String,
-        spec: PolicySpec,
+        spec: Box<PolicySpec>,
     },
     /// No `K8sNativeValidation` code for the admission target: Rego only.
     RegoOnly {
@@ -117,7 +117,7 @@ pub fn read(object: &Object) -> Result<Template, String> {
     variables.extend(source.variables);
     Ok(Template::Cel {
         kind,
-        spec: PolicySpec {
+        spec: Box::new(PolicySpec {
             param_kind: None,
             match_constraints: None,
             match_conditions: source.match_conditions,
@@ -125,6 +125,6 @@ pub fn read(object: &Object) -> Result<Template, String> {
             validations: source.validations,
             // Absent: `Fail`, in Gatekeeper's driver as in the API server.
             failure_policy: source.failure_policy,
-        },
+        }),
     })
 }

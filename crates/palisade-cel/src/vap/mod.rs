@@ -187,7 +187,7 @@ impl PolicySet {
             if template::is_template(o) {
                 match template::read(o) {
                     Ok(Template::Cel { kind, spec }) => {
-                        let mut policy = Policy::compile(format!("gatekeeper-{name}"), o, spec);
+                        let mut policy = Policy::compile(format!("gatekeeper-{name}"), o, *spec);
                         policy.constraint_kind = Some(kind);
                         set.policies.push(policy);
                     }
