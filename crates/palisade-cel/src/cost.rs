@@ -341,3 +341,44 @@ impl Estimator<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::to_value;
+
+    /// The estimate of `source` over `object` (only the estimate: nothing runs).
+    fn estimate(object: &str, source: &str) -> Result<u64, CelError> {
+        let (docs, _) = palisade_core::yaml::load_str(object, &Default::default());
+        let variables = HashMap::from([("object", to_value(&docs[0].root))]);
+        let tree = kube_cel::cel::parser::Parser::new()
+            .parse(source)
+            .expect("parses");
+        check(&tree, &variables, PER_CALL_LIMIT)
+    }
+
+    /// Long strings are walked by functions, never iterated: three nested comprehensions over the
+    /// concatenation of two short container lists stay cheap however long the images are
+    /// (counting the 300-character images as elements had estimated 27,000,000 and more).
+    #[test]
+    fn string_lengths_are_not_elements() {
+        let image = "r".repeat(300);
+        let pod = format!(
+            "spec:\n  containers:\n  - name: a\n    image: {image}\n  initContainers:\n  - name: b\n    image: {image}\n"
+        );
+        let nested = "(object.spec.containers + object.spec.initContainers).all(a, \
+                      (object.spec.containers + object.spec.initContainers).all(b, \
+                      (object.spec.containers + object.spec.initContainers).all(c, \
+                      a.image.startsWith(b.image) || c.name != '')))";
+        let cost = estimate(&pod, nested).expect("within the limit");
+        assert!(cost < 10_000, "{cost}");
+        // A list cut from a long string is as long as the string: still refused.
+        let hostile = "object.spec.containers[0].image.split('').all(a, \
+                       object.spec.containers[0].image.split('').all(b, \
+                       object.spec.containers[0].image.split('').all(c, a == b || b == c)))";
+        assert!(matches!(
+            estimate(&pod, hostile),
+            Err(CelError::CostExceeded { .. })
+        ));
+    }
+}

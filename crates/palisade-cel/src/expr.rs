@@ -171,6 +171,10 @@ mod tests {
     use super::*;
     use crate::activation::root_context;
 
+    fn value_of(s: &str) -> Value {
+        crate::value::string(s)
+    }
+
     fn eval(source: &str) -> Result<Value, CelError> {
         let root = root_context();
         Expression::compile(source)?.evaluate(&root, &HashMap::new())
@@ -183,6 +187,8 @@ mod tests {
             Ok(Value::Bool(true))
         );
         assert_eq!(eval("'a,b'.split(',').size()"), Ok(Value::Int(2)));
+        // cel-go's type hint, which gatekeeper-library's seccomp templates use.
+        assert_eq!(eval("dyn('x') + dyn('y')"), Ok(value_of("xy")));
         assert_eq!(
             eval("has({'a': 1}.a) && !has({'a': 1}.b)"),
             Ok(Value::Bool(true))
