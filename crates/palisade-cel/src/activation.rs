@@ -12,7 +12,12 @@ use crate::value;
 /// url, ip/cidr, quantity, semver, format, …). Built once per policy set, each evaluation then
 /// opens an inner scope for its variables.
 pub fn root_context() -> Context<'static> {
-    Context::default().with_all()
+    let mut cx = Context::default().with_all();
+    // `dyn(x)`: in cel-go a type-checker hint that returns its argument (gatekeeper-library's
+    // seccomp templates build maps of mixed values with it); cel-rust checks no types, so the
+    // identity is the whole of it.
+    cx.add_function("dyn", |v: Value| -> kube_cel::cel::ResolveResult { Ok(v) });
+    cx
 }
 
 /// What is being admitted: an offline scan is a CREATE of each object, by no one in particular.

@@ -32,37 +32,68 @@ impl Expression {
     /// Parses `source`, refusing texts longer than [`MAX_EXPRESSION_BYTES`] or deeper than
     /// [`MAX_DEPTH`].
     pub fn compile(source: &str) -> Result<Expression, CelError> {
-        if source.len() > MAX_EXPRESSION_BYTES {
-            return Err(CelError::TooLong {
-                len: source.len(),
-                max: MAX_EXPRESSION_BYTES,
-            });
-        }
-        let text = source.to_owned();
+        Expression::compile_all(&[source])
+            .pop()
+            .unwrap_or_else(|| Err(CelError::Compile("the parser failed".into())))
+    }
+
+    /// [`Expression::compile`] for each of `sources`, on one parser thread.
+    pub fn compile_all(sources: &[&str]) -> Vec<Result<Expression, CelError>> {
+        let texts: Vec<Result<String, CelError>> = sources
+            .iter()
+            .map(|s| {
+                if s.len() > MAX_EXPRESSION_BYTES {
+                    Err(CelError::TooLong {
+                        len: s.len(),
+                        max: MAX_EXPRESSION_BYTES,
+                    })
+                } else {
+                    Ok((*s).to_owned())
+                }
+            })
+            .collect();
+        let n = texts.len();
         let parsed = std::thread::Builder::new()
             .name("cel-parse".into())
             .stack_size(PARSER_STACK)
             .spawn(move || {
-                // Kubernetes enables CEL's optional types (`object.?spec.?replicas.orValue(1)`).
-                Parser::new()
-                    .enable_optional_syntax(true)
-                    .parse(&text)
-                    .map_err(|e| CelError::Compile(e.to_string().trim().to_owned()))
+                texts
+                    .into_iter()
+                    .map(|t| {
+                        let text = t?;
+                        // Kubernetes enables CEL's optional types
+                        // (`object.?spec.?replicas.orValue(1)`).
+                        let tree = Parser::new()
+                            .enable_optional_syntax(true)
+                            .parse(&text)
+                            .map_err(|e| CelError::Compile(e.to_string().trim().to_owned()))?;
+                        Ok((text, tree))
+                    })
+                    .collect::<Vec<Result<(String, IdedExpr), CelError>>>()
             })
-            .map_err(|e| CelError::Compile(format!("cannot start the parser thread: {e}")))?
-            .join()
-            .map_err(|_| CelError::Compile("the parser failed".into()))??;
-        let depth = depth(&parsed);
-        if depth > MAX_DEPTH {
-            return Err(CelError::TooDeep {
-                depth,
-                max: MAX_DEPTH,
+            .map_err(|e| CelError::Compile(format!("cannot start the parser thread: {e}")))
+            .and_then(|h| {
+                h.join()
+                    .map_err(|_| CelError::Compile("the parser failed".into()))
             });
-        }
-        Ok(Expression {
-            source: source.to_owned(),
-            tree: parsed,
-        })
+        let parsed = match parsed {
+            Ok(p) => p,
+            Err(e) => return (0..n).map(|_| Err(e.clone())).collect(),
+        };
+        parsed
+            .into_iter()
+            .map(|r| {
+                let (source, tree) = r?;
+                let depth = depth(&tree);
+                if depth > MAX_DEPTH {
+                    return Err(CelError::TooDeep {
+                        depth,
+                        max: MAX_DEPTH,
+                    });
+                }
+                Ok(Expression { source, tree })
+            })
+            .collect()
     }
 
     pub fn source(&self) -> &str {
@@ -140,6 +171,10 @@ mod tests {
     use super::*;
     use crate::activation::root_context;
 
+    fn value_of(s: &str) -> Value {
+        crate::value::string(s)
+    }
+
     fn eval(source: &str) -> Result<Value, CelError> {
         let root = root_context();
         Expression::compile(source)?.evaluate(&root, &HashMap::new())
@@ -152,6 +187,8 @@ mod tests {
             Ok(Value::Bool(true))
         );
         assert_eq!(eval("'a,b'.split(',').size()"), Ok(Value::Int(2)));
+        // cel-go's type hint, which gatekeeper-library's seccomp templates use.
+        assert_eq!(eval("dyn('x') + dyn('y')"), Ok(value_of("xy")));
         assert_eq!(
             eval("has({'a': 1}.a) && !has({'a': 1}.b)"),
             Ok(Value::Bool(true))

@@ -26,13 +26,16 @@
 //! - **The admission variables** (`object`, `oldObject`, `params`, `namespaceObject`, `request`,
 //!   `variables`, `authorizer`): [`activation`].
 //! - **Matching, bindings, params, messages**: [`vap`].
+//! - **Gatekeeper's CEL templates and their constraints**, in the same model: [`gatekeeper`].
 
 pub mod activation;
 pub mod cost;
 pub mod custom;
 pub mod error;
 pub mod expr;
+pub mod gatekeeper;
 pub mod rule;
+pub mod unevaluated;
 pub mod value;
 pub mod vap;
 

@@ -1,6 +1,11 @@
-//! VA001: an object a ValidatingAdmissionPolicy in the input would not admit, as one rule of the
-//! registry so that selection, exemptions, baselines and every report format treat it like any
-//! other.
+//! VA001: an object a ValidatingAdmissionPolicy in the input would not admit; VA002: an object a
+//! Gatekeeper constraint (of a `K8sNativeValidation` template) in the input would not admit. Each
+//! is one rule of the registry so that selection, exemptions, baselines and every report format
+//! treat it like any other.
+//!
+//! Why two codes: they are two products' policies (the API server's own, and Gatekeeper's
+//! webhook), which a team may want to select, exempt or baseline apart; and a Rego-only template
+//! makes Gatekeeper's rule NOT EVALUATED, which must not mark the VAPs as not evaluated too.
 //!
 //! Policies are prepared once per process ([`declare`]) from a pre-pass over the input, before
 //! objects stream through: a per-object check then needs no inventory, so a scan without policies
@@ -14,7 +19,7 @@ use palisade_core::object::{Object, Origin};
 use palisade_core::rule::{Context, Emitter, ObjectRule};
 use palisade_core::{RuleMeta, Severity, VersionRange};
 
-use crate::vap::{Action, PolicySet};
+use crate::vap::{Action, Engine, PolicySet};
 
 pub static META: RuleMeta = RuleMeta {
     code: "VA001",
@@ -41,7 +46,7 @@ pub static META: RuleMeta = RuleMeta {
 
 palisade_core::register!(palisade_core::Rule {
     meta: &META,
-    stage: palisade_core::Stage::Object(&AdmissionPolicies),
+    stage: palisade_core::Stage::Object(&AdmissionPolicies(Engine::Vap)),
 });
 
 static DECLARED: OnceLock<(PolicySet, Scope)> = OnceLock::new();
@@ -80,35 +85,55 @@ impl Scope {
     }
 }
 
-struct AdmissionPolicies;
+/// The check of VA001 and VA002, each on its engine's policies.
+pub(crate) struct AdmissionPolicies(pub(crate) Engine);
 
 impl ObjectRule for AdmissionPolicies {
     /// Without declared policies there is nothing to judge by.
     fn judges(&self) -> palisade_core::Judges {
         palisade_core::Judges {
-            what: "objects with admission policies given",
-            test: |_, _, _| DECLARED.get().is_some(),
+            what: "policies of its kind in the input",
+            test: |_, _, _| false,
         }
+    }
+
+    /// Every object is judged once a policy of this rule's engine is declared (its match then
+    /// decides); without one, the rule judged nothing.
+    fn judged(
+        &self,
+        _cx: &Context<'_>,
+        _object: &Object,
+        _pod: Option<&palisade_core::object::PodTemplate<'_>>,
+    ) -> bool {
+        DECLARED.get().is_some_and(|(set, _)| set.has(self.0))
     }
 
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
         if let Some((set, scope)) = DECLARED.get() {
-            report(set, &|p| scope.applies(p, &object.origin), object, out);
+            report(
+                set,
+                self.0,
+                &|p| scope.applies(p, &object.origin),
+                object,
+                out,
+            );
         }
     }
 }
 
-/// The findings of `set`'s violations of `object` by the policies `applies` accepts (see
-/// [`Scope`]).
+/// The findings of `set`'s violations of `object` by the policies of `engine` that `applies`
+/// accepts (see [`Scope`]).
 pub fn report(
     set: &PolicySet,
+    engine: Engine,
     applies: &dyn Fn(&Origin) -> bool,
     object: &Object,
     out: &mut Emitter<'_>,
 ) {
-    for v in set.evaluate_where(object, applies) {
+    for v in set.evaluate_where(object, engine, applies) {
+        // Both rules map actions the same way (their registry severity is that of Deny).
         let severity = match v.actions.first() {
-            Some(Action::Deny) => META.severity,
+            Some(Action::Deny) => Severity::High,
             Some(Action::Warn) => Severity::Medium,
             Some(Action::Audit) | None => Severity::Low,
         };
@@ -160,8 +185,9 @@ mod tests {
         let declared = palisade_core::registry::declared_codes(&dir).expect("sources");
         assert_eq!(
             declared.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
-            ["VA001"]
+            ["VA001", "VA002"]
         );
         assert!(palisade_core::registry::find("VA001").is_some());
+        assert!(palisade_core::registry::find("VA002").is_some());
     }
 }

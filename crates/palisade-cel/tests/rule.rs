@@ -4,7 +4,7 @@
 mod support;
 
 use palisade_cel::rule::{report, META};
-use palisade_cel::vap::PolicySet;
+use palisade_cel::vap::{Engine, PolicySet};
 use palisade_core::rule::Emitter;
 use palisade_core::Severity;
 
@@ -52,7 +52,7 @@ fn findings(actions: &str) -> Vec<palisade_core::Finding> {
     let mut out = Vec::new();
     for o in &objects {
         let mut emitter = Emitter::new(o, &META, &mut out);
-        report(&set, &|_| true, o, &mut emitter);
+        report(&set, Engine::Vap, &|_| true, o, &mut emitter);
     }
     out
 }

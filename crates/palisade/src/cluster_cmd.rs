@@ -471,6 +471,18 @@ fn build_report(
         nothing_judged,
     } = engine.evaluate(&inventory.objects);
     not_evaluated.extend(policies_not_evaluated);
+    if engine
+        .metas()
+        .iter()
+        .any(|m| m.code == palisade_cel::gatekeeper::rule::META.code)
+    {
+        not_evaluated.push(NotEvaluated {
+            code: palisade_cel::gatekeeper::rule::META.code,
+            reason: "palisade cluster does not read Gatekeeper ConstraintTemplates and \
+                     constraints; scan their manifests with the workloads'"
+                .to_owned(),
+        });
+    }
     let mut rules = engine.metas();
     let source = cluster_source(inventory);
     let mut extra = extra;

@@ -45,6 +45,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
+use palisade_core::report::NotEvaluated;
 use palisade_core::source::SourceLimits;
 use palisade_rules::Mode;
 
@@ -224,10 +225,10 @@ fn scan(args: ScanArgs) -> Result<u8> {
         keep_sources: session.wants_source(),
         progress: std::io::stderr().is_terminal(),
     };
-    if engine
-        .metas()
-        .iter()
-        .any(|m| m.code == palisade_cel::rule::META.code)
+    let selected = |code: &str| engine.metas().iter().any(|m| m.code == code);
+    let mut unjudged = Vec::new();
+    if selected(palisade_cel::rule::META.code)
+        || selected(palisade_cel::gatekeeper::rule::META.code)
     {
         let (buffered, unread) = policies::buffer_stdin(inputs, &opts.limits);
         inputs = buffered;
@@ -237,10 +238,21 @@ fn scan(args: ScanArgs) -> Result<u8> {
             scan::expand_by_argument(&session.config.policy_paths(), None, args.max_file_size);
         problems.extend(configured.problems);
         let searched = policies::with_configured(&inputs, configured.inputs);
-        problems.extend(policies::declare(&searched, &opts.limits));
+        let declared = policies::declare(&searched, &opts.limits);
+        problems.extend(declared.problems);
+        if selected(palisade_cel::gatekeeper::rule::META.code) {
+            unjudged = declared.not_evaluated;
+        }
         timings::mark("admission policies");
     }
     let (mut report, sources, control_plane) = scan::run(&engine, inputs, &opts);
+    // Rego-only Gatekeeper templates and constraints without a template: never pass nor fail.
+    report
+        .not_evaluated
+        .extend(unjudged.into_iter().map(|reason| NotEvaluated {
+            code: palisade_cel::gatekeeper::rule::META.code,
+            reason,
+        }));
     if session.mode == Mode::Rules && !control_plane.is_empty() {
         control_plane_rules(&session, &control_plane, &mut report);
     }

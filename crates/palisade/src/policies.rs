@@ -1,6 +1,6 @@
-//! The pre-pass that finds ValidatingAdmissionPolicies, their bindings, their params and the
-//! Namespaces they select by in a scan's input, and declares them for VA001 before objects stream
-//! through (see `palisade_cel::rule`).
+//! The pre-pass that finds ValidatingAdmissionPolicies, their bindings, their params, Gatekeeper
+//! ConstraintTemplates and Constraints, and the Namespaces they select by in a scan's input, and
+//! declares them for VA001 and VA002 before objects stream through (see `palisade_cel::rule`).
 //!
 //! Why a pre-pass rather than the inventory stage: a policy may come after the objects it judges,
 //! and an inventory rule would have to keep every object whole to judge them at the end, which a
@@ -19,22 +19,39 @@ use crate::prefilter::Prefilter;
 use crate::scan::{objects_in, read_input, Input};
 use palisade_core::source::SourceLimits;
 
-const ADMISSION_KINDS: [&str; 2] = [
+const POLICY_KINDS: [&str; 3] = [
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
+    "ConstraintTemplate",
 ];
 
-/// Declares the policies among `inputs` for VA001. Standard input is read by [`buffer_stdin`]
-/// first; an `Input::Stdin` left here is skipped (it can be read once only). Returns the policies and bindings
-/// that could not be read.
-pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputProblem> {
-    let admission = Prefilter::any_scalar(&ADMISSION_KINDS);
-    let policies = load(inputs, limits, &|t| admission.wanted(t));
+/// What the pre-pass found that the report must say.
+#[derive(Default)]
+pub struct Declared {
+    /// Policies, bindings, templates and constraints that could not be read.
+    pub problems: Vec<InputProblem>,
+    /// Gatekeeper templates and constraints that cannot be judged, with why (VA002 NOT EVALUATED).
+    pub not_evaluated: Vec<String>,
+}
+
+/// Declares the policies among `inputs` for VA001 and VA002. Standard input is read by
+/// [`buffer_stdin`] first; an `Input::Stdin` left here is skipped (it can be read once only).
+pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Declared {
+    let kinds = Prefilter::any_scalar(&POLICY_KINDS);
+    // A constraint's kind is its template's; its API group is always this one.
+    let constraints = Prefilter::any_text(&[palisade_cel::gatekeeper::CONSTRAINTS_GROUP]);
+    let policies = load(inputs, limits, &|t| {
+        kinds.wanted(t) || constraints.wanted(t)
+    });
+    let gatekeeper = |o: &Object| {
+        palisade_cel::gatekeeper::template::is_template(o)
+            || palisade_cel::gatekeeper::constraint::is_constraint(o)
+    };
     if !policies
         .iter()
-        .any(|o| palisade_cel::vap::model::admission_kind(o) == Some(false))
+        .any(|o| palisade_cel::vap::model::admission_kind(o) == Some(false) || gatekeeper(o))
     {
-        return Vec::new();
+        return Declared::default();
     }
     let mut objects: Vec<Arc<Object>> = policies.into_iter().map(Arc::new).collect();
     let first = PolicySet::new(&objects);
@@ -57,6 +74,7 @@ pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputPro
             .map(Arc::new),
     );
     let set = PolicySet::new(&objects);
+    let not_evaluated = set.not_evaluated.clone();
     let problems = set
         .problems
         .iter()
@@ -77,7 +95,10 @@ pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Vec<InputPro
             .collect(),
     };
     palisade_cel::rule::declare(set, scope);
-    problems
+    Declared {
+        problems,
+        not_evaluated,
+    }
 }
 
 fn identity(o: &Object) -> (Arc<str>, String) {

@@ -182,7 +182,12 @@ fn declare_policies_and_rules(config: &std::path::Path) -> Result<()> {
     let limits = palisade_core::source::SourceLimits::default();
     let expanded = crate::scan::expand_by_argument(&paths, None, limits.max_file_bytes);
     let mut problems = expanded.problems;
-    problems.extend(crate::policies::declare(&expanded.inputs, &limits));
+    let declared = crate::policies::declare(&expanded.inputs, &limits);
+    problems.extend(declared.problems);
+    // Not a reason to refuse the start (the rest is enforced), but never silent.
+    for reason in &declared.not_evaluated {
+        eprintln!("palisade webhook: not enforced: {reason}");
+    }
     if let Some(p) = problems.first() {
         anyhow::bail!(
             "policies: {}{}: {}",

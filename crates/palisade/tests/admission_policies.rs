@@ -1,6 +1,8 @@
 //! VA001 end to end: a ValidatingAdmissionPolicy in one file judges objects in another (before or
 //! after it), with the API server's message; a policy whose expression would run for minutes
-//! fails that policy alone and the rest of the scan goes on.
+//! fails that policy alone and the rest of the scan goes on. VA002: a Gatekeeper
+//! ConstraintTemplate with CEL code and its Constraint judge the same way; a Rego-only template
+//! and its constraint are NOT EVALUATED with the reason, and judge nothing.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -82,19 +84,13 @@ spec:
   replicas: 2
 "#;
 
-fn scan(dir: &std::path::Path, args: &[&str]) -> Vec<(String, String, String, String)> {
+/// The JSON report of `palisade scan --no-config --format json ARGS` in `dir`.
+fn report(dir: &std::path::Path, args: &[&str]) -> Value {
     let out = Command::cargo_bin("palisade")
         .expect("binary built")
         .env("NO_COLOR", "1")
         .current_dir(dir)
-        .args([
-            "scan",
-            "--no-config",
-            "--format",
-            "json",
-            "--select",
-            "VA001",
-        ])
+        .args(["scan", "--no-config", "--format", "json"])
         .args(args)
         .output()
         .unwrap();
@@ -104,8 +100,12 @@ fn scan(dir: &std::path::Path, args: &[&str]) -> Vec<(String, String, String, St
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["findings"]
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn scan(dir: &std::path::Path, args: &[&str]) -> Vec<(String, String, String, String)> {
+    let args: Vec<&str> = ["--select", "VA001"].iter().chain(args).copied().collect();
+    report(dir, &args)["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -248,4 +248,100 @@ fn policies_on_standard_input_judge_the_objects_piped_with_them() {
     let piped = format!("{POLICY}---\n{OBJECTS}");
     let (code, names, err) = scan_with_config(dir.path(), &["--no-config", "-"], &piped);
     assert_eq!((code, names), (1, vec!["web".to_owned()]), "{err}");
+}
+
+const GATEKEEPER_TEMPLATES: &str = r#"apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: testmaxreplicas
+spec:
+  crd:
+    spec:
+      names:
+        kind: TestMaxReplicas
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    code:
+    - engine: K8sNativeValidation
+      source:
+        validations:
+        - expression: '!has(variables.anyObject.spec.replicas) || variables.anyObject.spec.replicas <= variables.params.max'
+          messageExpression: '"at most " + string(variables.params.max) + " replicas"'
+---
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: testregoonly
+spec:
+  crd:
+    spec:
+      names:
+        kind: TestRegoOnly
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package testregoonly
+      violation[{"msg": "no"}] { true }
+"#;
+
+const GATEKEEPER_CONSTRAINTS: &str = r#"apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: TestMaxReplicas
+metadata:
+  name: at-most-three
+spec:
+  enforcementAction: warn
+  match:
+    kinds:
+    - apiGroups: [apps]
+      kinds: [Deployment]
+    excludedNamespaces: ["kube-*"]
+  parameters:
+    max: 3
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: TestRegoOnly
+metadata:
+  name: everything
+"#;
+
+/// Deployments `web` (4 replicas, shop), `dns` (4, kube-system, excluded) and `api` (2, shop).
+fn deployments() -> String {
+    [("web", "shop", 4), ("dns", "kube-system", 4), ("api", "shop", 2)]
+        .iter()
+        .map(|(name, namespace, replicas)| {
+            format!("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  replicas: {replicas}\n")
+        })
+        .collect()
+}
+
+#[test]
+fn constraints_judge_and_rego_only_templates_are_not_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a-objects.yaml"), deployments()).unwrap();
+    std::fs::write(dir.path().join("b-templates.yaml"), GATEKEEPER_TEMPLATES).unwrap();
+    std::fs::write(
+        dir.path().join("c-constraints.yaml"),
+        GATEKEEPER_CONSTRAINTS,
+    )
+    .unwrap();
+    let v = report(dir.path(), &["--select", "VA", "."]);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let f = &findings[0];
+    assert_eq!(f["code"], "VA002");
+    assert_eq!(f["severity"], "medium");
+    assert_eq!(f["object"]["name"], "web");
+    assert_eq!(
+        f["message"],
+        "TestMaxReplicas 'at-most-three' warns: [at-most-three] at most 3 replicas"
+    );
+    let not_evaluated = v["summary"]["not_evaluated"]
+        .as_array()
+        .expect("not_evaluated");
+    assert_eq!(not_evaluated.len(), 1, "{not_evaluated:#?}");
+    assert_eq!(not_evaluated[0]["code"], "VA002");
+    assert_eq!(
+        not_evaluated[0]["reason"],
+        "Palisade runs no Rego; ConstraintTemplate 'testregoonly' has no K8sNativeValidation code (1 constraint(s) of kind TestRegoOnly not judged)"
+    );
 }

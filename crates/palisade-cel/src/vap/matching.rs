@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use palisade_core::object::Object;
 
-use super::model::{MatchResources, ResourceRule};
+use super::model::{selected, MatchResources, ResourceRule};
 
 /// Kinds whose objects have no namespace. Offline there is no discovery to ask; these are the
 /// built-in cluster-scoped kinds a scan meets.
@@ -67,16 +67,8 @@ impl MatchResources {
     /// A policy's `matchConstraints` select nothing without `resourceRules`; a binding's
     /// `matchResources` then narrow only by their selectors (`binding`: true).
     pub fn matches(&self, t: &Target<'_>, binding: bool) -> bool {
-        let namespace_ok = match (&self.namespace_selector, t.namespace_labels) {
-            (Some(sel), Some(labels)) => sel.matches(labels),
-            _ => true,
-        };
-        let object_ok = self
-            .object_selector
-            .as_ref()
-            .is_none_or(|sel| sel.matches(t.labels));
-        namespace_ok
-            && object_ok
+        selected(self.namespace_selector.as_ref(), t.namespace_labels)
+            && selected(self.object_selector.as_ref(), Some(t.labels))
             && (binding && self.resource_rules.is_empty()
                 || self.resource_rules.iter().any(|r| r.matches(t)))
             && !self.exclude_resource_rules.iter().any(|r| r.matches(t))

@@ -6,13 +6,16 @@ pub mod matching;
 pub mod model;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kube_cel::cel::{Context, Value};
 use palisade_core::object::{Object, ObjectRef, Origin};
 
 use crate::activation::{self, Bindings, Request};
 use crate::expr::Expression;
+use crate::gatekeeper::constraint::{self, Constraint, Subject};
+use crate::gatekeeper::template::{self, Template};
+use crate::unevaluated;
 use crate::value::to_value;
 use crate::CelError;
 use matching::{is_cluster_scoped, resource_of, Target};
@@ -26,13 +29,34 @@ pub enum Action {
     Audit,
 }
 
-/// One object a policy (through one binding) would not admit, with the API server's message.
+/// Which kind of policy judged: a ValidatingAdmissionPolicy through its bindings (VA001) or a
+/// Gatekeeper ConstraintTemplate through its constraints (VA002).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Vap,
+    Gatekeeper,
+}
+
+/// What bound the policy to the object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// A ValidatingAdmissionPolicyBinding, by name.
+    Binding(String),
+    /// A Gatekeeper Constraint, by kind and name.
+    Constraint { kind: String, name: String },
+}
+
+/// One object a policy (through one binding or constraint) would not admit, with the message
+/// the API server (or Gatekeeper) would give.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
+    /// The policy's name (`gatekeeper-<template>` for a Gatekeeper template, the name
+    /// Gatekeeper's VAP generation gives it).
     pub policy: String,
-    /// The policy object, for [`palisade_core::Finding::related`].
+    /// What decided, for [`palisade_core::Finding::related`]: the policy, or the Gatekeeper
+    /// constraint.
     pub policy_ref: ObjectRef,
-    pub binding: String,
+    pub bound: Bound,
     pub actions: Vec<Action>,
     /// What the validation says (its `message`, `messageExpression` or `failed expression: …`).
     pub message: String,
@@ -41,18 +65,30 @@ pub struct Violation {
 }
 
 impl Violation {
-    /// The text the API server returns: the denial for `Deny`, else the warning.
+    /// The text the API server returns: the denial for `Deny`, else the warning. For a
+    /// Gatekeeper constraint, Gatekeeper's `[constraint] message` after what the constraint does
+    /// with it (its webhook denies or warns, its audit records a dryrun).
     pub fn api_message(&self) -> String {
-        if self.actions.contains(&Action::Deny) {
-            format!(
-                "ValidatingAdmissionPolicy '{}' with binding '{}' denied request: {}",
-                self.policy, self.binding, self.message
-            )
-        } else {
-            format!(
-                "Validation failed for ValidatingAdmissionPolicy '{}' with binding '{}': {}",
-                self.policy, self.binding, self.message
-            )
+        let deny = self.actions.contains(&Action::Deny);
+        match &self.bound {
+            Bound::Binding(binding) if deny => format!(
+                "ValidatingAdmissionPolicy '{}' with binding '{binding}' denied request: {}",
+                self.policy, self.message
+            ),
+            Bound::Binding(binding) => format!(
+                "Validation failed for ValidatingAdmissionPolicy '{}' with binding '{binding}': {}",
+                self.policy, self.message
+            ),
+            Bound::Constraint { kind, name } => {
+                let what = if deny {
+                    "denies the request"
+                } else if self.actions.contains(&Action::Warn) {
+                    "warns"
+                } else {
+                    "records in its audit (dryrun)"
+                };
+                format!("{kind} '{name}' {what}: [{name}] {}", self.message)
+            }
         }
     }
 }
@@ -65,9 +101,47 @@ struct Policy {
     /// Where the policy was read, for [`PolicySet::evaluate_where`]'s scope.
     origin: Origin,
     spec: PolicySpec,
+    /// Compiled on first use: a scan reads every policy of its input (twice in its pre-pass) but
+    /// evaluates only those that match some object, and parsing is the costly part of a policy
+    /// (gatekeeper-library's 16 CEL templates hold some 250 expressions).
+    compiled: OnceLock<Expressions>,
+    /// For a Gatekeeper template: the kind of its constraints.
+    constraint_kind: Option<String>,
+}
+
+/// A policy's expressions, compiled, in the order of its spec.
+struct Expressions {
     conditions: Vec<Compiled>,
     variables: Vec<Compiled>,
     validations: Vec<(Compiled, Option<Compiled>)>,
+}
+
+impl Expressions {
+    fn new(spec: &PolicySpec) -> Expressions {
+        // All parsed in one batch (one parser thread per policy, not one per expression).
+        let mut sources: Vec<&str> = Vec::new();
+        sources.extend(spec.match_conditions.iter().map(|c| c.expression.as_str()));
+        sources.extend(spec.variables.iter().map(|v| v.expression.as_str()));
+        for v in &spec.validations {
+            sources.push(&v.expression);
+            sources.extend(v.message_expression.as_deref());
+        }
+        let mut compiled = Expression::compile_all(&sources).into_iter();
+        let mut next = || {
+            compiled
+                .next()
+                .unwrap_or_else(|| Err(CelError::Compile("missing".into())))
+        };
+        Expressions {
+            conditions: spec.match_conditions.iter().map(|_| next()).collect(),
+            variables: spec.variables.iter().map(|_| next()).collect(),
+            validations: spec
+                .validations
+                .iter()
+                .map(|v| (next(), v.message_expression.as_ref().map(|_| next())))
+                .collect(),
+        }
+    }
 }
 
 struct Binding {
@@ -81,8 +155,12 @@ pub struct PolicySet {
     bindings: Vec<Binding>,
     params: Vec<Arc<Object>>,
     namespaces: HashMap<String, Arc<Object>>,
-    /// Policies or bindings that could not be read, with why.
+    constraints: Vec<Constraint>,
+    /// Policies, bindings, templates or constraints that could not be read, with why.
     pub problems: Vec<String>,
+    /// Gatekeeper templates and constraints that cannot be judged (Rego only, or a constraint
+    /// without its template), with why: NOT EVALUATED, never pass nor fail.
+    pub not_evaluated: Vec<String>,
 }
 
 thread_local! {
@@ -99,10 +177,41 @@ impl PolicySet {
             bindings: Vec::new(),
             params: Vec::new(),
             namespaces: HashMap::new(),
+            constraints: Vec::new(),
             problems: Vec::new(),
+            not_evaluated: Vec::new(),
         };
+        let mut rego_only = Vec::new();
         for o in objects {
             let name = o.name().unwrap_or("").to_owned();
+            if template::is_template(o) {
+                match template::read(o) {
+                    Ok(Template::Cel { kind, spec }) => {
+                        let mut policy = Policy::compile(
+                            format!("gatekeeper-{name}"),
+                            o.reference(),
+                            o.origin.clone(),
+                            *spec,
+                        );
+                        policy.constraint_kind = Some(kind);
+                        set.policies.push(policy);
+                    }
+                    Ok(Template::RegoOnly { kind }) => rego_only.push((name, kind)),
+                    Err(e) => set
+                        .problems
+                        .push(format!("ConstraintTemplate '{name}': {e}")),
+                }
+                continue;
+            }
+            if constraint::is_constraint(o) {
+                // Also a param: Gatekeeper's generated VAPs take their constraint as `paramKind`.
+                set.params.push(Arc::clone(o));
+                match constraint::read(o) {
+                    Ok(c) => set.constraints.push(c),
+                    Err(e) => set.problems.push(format!("{} '{name}': {e}", o.kind())),
+                }
+                continue;
+            }
             match model::admission_kind(o) {
                 Some(false) => match model::spec::<PolicySpec>(o) {
                     Ok(spec) => set.policies.push(Policy::compile(
@@ -129,6 +238,7 @@ impl PolicySet {
                 }
             }
         }
+        set.not_evaluated = set.unjudged_constraints(&rego_only);
         set
     }
 
@@ -154,7 +264,9 @@ impl PolicySet {
             bindings: vec![binding],
             params: Vec::new(),
             namespaces: HashMap::new(),
+            constraints: Vec::new(),
             problems: Vec::new(),
+            not_evaluated: Vec::new(),
         }
     }
 
@@ -162,6 +274,7 @@ impl PolicySet {
     pub fn compile_errors(&self) -> Vec<String> {
         let mut out = Vec::new();
         for p in &self.policies {
+            let compiled = p.expressions();
             let named = |kind: &str, source: &str, c: &Compiled| {
                 c.as_ref().err().map(|e| format!("{kind} `{source}`: {e}"))
             };
@@ -169,17 +282,17 @@ impl PolicySet {
                 p.spec
                     .match_conditions
                     .iter()
-                    .zip(&p.conditions)
+                    .zip(&compiled.conditions)
                     .filter_map(|(c, x)| named("matchCondition", &c.expression, x)),
             );
             out.extend(
                 p.spec
                     .variables
                     .iter()
-                    .zip(&p.variables)
+                    .zip(&compiled.variables)
                     .filter_map(|(v, x)| named("variable", &v.expression, x)),
             );
-            for (v, (x, m)) in p.spec.validations.iter().zip(&p.validations) {
+            for (v, (x, m)) in p.spec.validations.iter().zip(&compiled.validations) {
                 out.extend(named("validation", &v.expression, x));
                 if let (Some(source), Some(m)) = (&v.message_expression, m) {
                     out.extend(named("messageExpression", source, m));
@@ -187,6 +300,57 @@ impl PolicySet {
             }
         }
         out
+    }
+
+    /// Why the Rego-only templates and the constraints without a template in the input are not
+    /// judged.
+    fn unjudged_constraints(&self, rego_only: &[(String, String)]) -> Vec<String> {
+        let count = |kind: &str| {
+            self.constraints
+                .iter()
+                .filter(|c| c.object.kind() == kind)
+                .count()
+        };
+        let mut out: Vec<String> = rego_only
+            .iter()
+            .map(|(name, kind)| {
+                format!(
+                    "Palisade runs no Rego; ConstraintTemplate '{name}' has no {} code ({} constraint(s) of kind {kind} not judged)",
+                    template::CEL_ENGINE,
+                    count(kind)
+                )
+            })
+            .collect();
+        for c in &self.constraints {
+            let kind = c.object.kind();
+            let templated = self
+                .policies
+                .iter()
+                .any(|p| p.constraint_kind.as_deref() == Some(kind))
+                || rego_only.iter().any(|(_, k)| k == kind);
+            if !templated {
+                out.push(format!(
+                    "{kind} '{}': no ConstraintTemplate for kind {kind} in the input",
+                    c.object.name().unwrap_or("")
+                ));
+            }
+        }
+        out
+    }
+
+    /// The kinds of the Gatekeeper templates' constraints.
+    pub fn constraint_kinds(&self) -> Vec<&str> {
+        self.policies
+            .iter()
+            .filter_map(|p| p.constraint_kind.as_deref())
+            .collect()
+    }
+
+    /// Whether some policy of `engine` was declared: without one, its rule judges nothing.
+    pub fn has(&self, engine: Engine) -> bool {
+        self.policies
+            .iter()
+            .any(|p| p.constraint_kind.is_some() == (engine == Engine::Gatekeeper))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -217,22 +381,29 @@ impl PolicySet {
         Some(names)
     }
 
-    /// Every violation of `object` by a bound policy.
+    /// Every violation of `object` by a bound policy or a Gatekeeper constraint.
     pub fn evaluate(&self, object: &Object) -> Vec<Violation> {
-        self.evaluate_where(object, &|_| true)
+        let mut out = self.evaluate_where(object, Engine::Vap, &|_| true);
+        out.extend(self.evaluate_where(object, Engine::Gatekeeper, &|_| true));
+        out
     }
 
-    /// [`PolicySet::evaluate`] by the policies whose origin `applies` accepts (a scan decides
-    /// which files one policy speaks for).
+    /// [`PolicySet::evaluate`] by the policies of `engine` whose origin `applies` accepts (a scan
+    /// decides which files one policy speaks for; for Gatekeeper, the template's and the
+    /// constraint's origins must both be accepted).
     pub fn evaluate_where(
         &self,
         object: &Object,
+        engine: Engine,
         applies: &dyn Fn(&Origin) -> bool,
     ) -> Vec<Violation> {
         let mut out = Vec::new();
         // The API server never sends its own admission configuration through admission
         // policies (a policy could otherwise lock itself in).
-        if is_admission_configuration(object) || !self.policies.iter().any(|p| applies(&p.origin)) {
+        let mine = |p: &Policy| (p.constraint_kind.is_some()) == (engine == Engine::Gatekeeper);
+        if is_admission_configuration(object)
+            || !self.policies.iter().any(|p| mine(p) && applies(&p.origin))
+        {
             return out;
         }
         let api_version = object.api_version();
@@ -281,7 +452,54 @@ impl PolicySet {
                 (to_value(&object.node), namespace_value, request)
             })
         };
-        for policy in &self.policies {
+        if engine == Engine::Gatekeeper {
+            let subject = Subject {
+                group,
+                kind,
+                name: object.name().unwrap_or(""),
+                namespace,
+                labels: &labels,
+                namespace_labels: namespace_labels.as_ref(),
+            };
+            for policy in self
+                .policies
+                .iter()
+                .filter(|p| mine(p) && applies(&p.origin))
+            {
+                let constraint_kind = policy.constraint_kind.as_deref().unwrap_or("");
+                for c in &self.constraints {
+                    if c.object.kind() != constraint_kind
+                        || c.actions.is_empty()
+                        || !applies(&c.object.origin)
+                        || !c.matches.selects(&subject)
+                    {
+                        continue;
+                    }
+                    let (object_value, namespace_value, request) = values();
+                    let bindings = Bindings::new(
+                        object_value.clone(),
+                        to_value(&c.object.node),
+                        namespace_value.clone(),
+                        request.clone(),
+                    );
+                    for (message, reason) in policy.judge(bindings) {
+                        out.push(Violation {
+                            policy: policy.name.clone(),
+                            policy_ref: c.object.reference(),
+                            bound: Bound::Constraint {
+                                kind: constraint_kind.to_owned(),
+                                name: c.object.name().unwrap_or("").to_owned(),
+                            },
+                            actions: c.actions.clone(),
+                            message,
+                            reason,
+                        });
+                    }
+                }
+            }
+            return out;
+        }
+        for policy in self.policies.iter().filter(|p| mine(p)) {
             let Some(constraints) = &policy.spec.match_constraints else {
                 continue;
             };
@@ -318,7 +536,7 @@ impl PolicySet {
                     out.push(Violation {
                         policy: policy.name.clone(),
                         policy_ref: policy.reference.clone(),
-                        binding: binding.name.clone(),
+                        bound: Bound::Binding(binding.name.clone()),
                         actions,
                         message,
                         reason: reason.to_owned(),
@@ -443,35 +661,18 @@ fn namespace_labels(ns: &palisade_core::yaml::Node) -> BTreeMap<String, String> 
 
 impl Policy {
     fn compile(name: String, reference: ObjectRef, origin: Origin, spec: PolicySpec) -> Policy {
-        let conditions = spec
-            .match_conditions
-            .iter()
-            .map(|c| Expression::compile(&c.expression))
-            .collect();
-        let variables = spec
-            .variables
-            .iter()
-            .map(|v| Expression::compile(&v.expression))
-            .collect();
-        let validations = spec
-            .validations
-            .iter()
-            .map(|v| {
-                (
-                    Expression::compile(&v.expression),
-                    v.message_expression.as_deref().map(Expression::compile),
-                )
-            })
-            .collect();
         Policy {
             name,
             reference,
             origin,
             spec,
-            conditions,
-            variables,
-            validations,
+            compiled: OnceLock::new(),
+            constraint_kind: None,
         }
+    }
+
+    fn expressions(&self) -> &Expressions {
+        self.compiled.get_or_init(|| Expressions::new(&self.spec))
     }
 
     fn fails_open(&self) -> bool {
@@ -480,6 +681,7 @@ impl Policy {
 
     /// The (message, reason) of each failed validation for one set of bindings.
     fn judge(&self, mut bindings: Bindings) -> Vec<(String, String)> {
+        let compiled = self.expressions();
         ROOT.with(|root| {
             let mut out = Vec::new();
             let error = |source: &str, e: &CelError, out: &mut Vec<(String, String)>| {
@@ -491,7 +693,7 @@ impl Policy {
                 }
             };
             // matchConditions: every one must be true; an error follows the failure policy.
-            for (spec, compiled) in self.spec.match_conditions.iter().zip(&self.conditions) {
+            for (spec, compiled) in self.spec.match_conditions.iter().zip(&compiled.conditions) {
                 let result = compiled
                     .as_ref()
                     .map_err(Clone::clone)
@@ -515,32 +717,39 @@ impl Policy {
             }
             // Variables, in order, each seeing the ones before it; an erroring variable fails
             // only the expressions that read it.
+            // A failed variable is bound to a marker, so that only the evaluations that reach
+            // it fail, as the API server's lazy variables do (see `unevaluated`).
             let mut values: Vec<(String, Value)> = Vec::new();
             let mut failed: Vec<(&str, CelError)> = Vec::new();
-            for (spec, compiled) in self.spec.variables.iter().zip(&self.variables) {
-                let result = compiled.as_ref().map_err(Clone::clone).and_then(|e| {
-                    if let Some((_, err)) = failed.iter().find(|(n, _)| e.reads_variable(n)) {
-                        return Err(err.clone());
-                    }
-                    e.evaluate(&bindings.scope(root), &bindings.values)
-                });
-                match result {
-                    Ok(v) => {
-                        values.push((spec.name.clone(), v));
-                        bindings.set_variables(values.clone());
-                    }
-                    Err(e) => failed.push((&spec.name, e)),
+            let run = |e: &Expression, bindings: &Bindings, failed: &[(&str, CelError)]| {
+                let evaluate = || e.evaluate(&bindings.scope(root), &bindings.values);
+                match failed.iter().find(|(n, _)| e.reads_variable(n)) {
+                    Some((_, err)) => unevaluated::guard(err, evaluate),
+                    None => evaluate(),
                 }
+            };
+            for (spec, compiled) in self.spec.variables.iter().zip(&compiled.variables) {
+                let result = compiled
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|e| run(e, &bindings, &failed));
+                let value = match result {
+                    Ok(v) => v,
+                    Err(e) => {
+                        failed.push((&spec.name, e));
+                        unevaluated::marker()
+                    }
+                };
+                values.push((spec.name.clone(), value));
+                bindings.set_variables(values.clone());
             }
             for (spec, (compiled, message_expr)) in
-                self.spec.validations.iter().zip(&self.validations)
+                self.spec.validations.iter().zip(&compiled.validations)
             {
-                let result = compiled.as_ref().map_err(Clone::clone).and_then(|e| {
-                    if let Some((_, err)) = failed.iter().find(|(n, _)| e.reads_variable(n)) {
-                        return Err(err.clone());
-                    }
-                    e.evaluate(&bindings.scope(root), &bindings.values)
-                });
+                let result = compiled
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|e| run(e, &bindings, &failed));
                 match result {
                     Ok(Value::Bool(true)) => {}
                     Ok(Value::Bool(false)) => {

@@ -76,6 +76,18 @@ pub struct Requirement {
     pub values: Vec<String>,
 }
 
+/// Whether an optional selector lets `labels` through: no selector, or no labels to judge (a
+/// namespace selector on a cluster-scoped object), lets everything through.
+pub fn selected(
+    selector: Option<&LabelSelector>,
+    labels: Option<&BTreeMap<String, String>>,
+) -> bool {
+    match (selector, labels) {
+        (Some(sel), Some(labels)) => sel.matches(labels),
+        _ => true,
+    }
+}
+
 impl LabelSelector {
     /// As `metav1.LabelSelectorAsSelector` reads it; an unknown operator matches nothing.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
