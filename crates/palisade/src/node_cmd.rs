@@ -249,7 +249,7 @@ fn scan_report(
         fail_on: Some(fail_on),
         kubernetes_version: inv.version.to_string(),
         pod_security: None,
-        not_evaluated: Vec::new(),
+        not_evaluated: not_evaluated(report, include),
         notes: Vec::new(),
         baseline: None,
         evidence: Evidence {
@@ -260,6 +260,38 @@ fn scan_report(
             ..Evidence::default()
         },
     }
+}
+
+/// The rules that could not decide (no kube-apiserver on a worker node, an unreadable kubelet
+/// config), with why: without them a saved report would show such a rule as evaluated with no
+/// finding, which `palisade report` and `palisade paths --node-report` would read as "holds".
+fn not_evaluated(
+    report: &NodeReport,
+    include: &dyn Fn(&palisade_core::RuleMeta) -> bool,
+) -> Vec<palisade_core::report::NotEvaluated> {
+    let mut reasons: std::collections::BTreeMap<&'static str, Vec<&str>> = Default::default();
+    for item in report
+        .items
+        .iter()
+        .filter(|i| i.verdict == palisade_node::rules::Verdict::NotEvaluated)
+    {
+        let list = reasons.entry(item.code).or_default();
+        if !list.contains(&item.evidence.as_str()) {
+            list.push(&item.evidence);
+        }
+    }
+    palisade_node::rules::metas()
+        .into_iter()
+        .filter(|m| include(m))
+        .filter_map(|m| {
+            reasons
+                .get(m.code)
+                .map(|why| palisade_core::report::NotEvaluated {
+                    code: m.code,
+                    reason: why.join("; "),
+                })
+        })
+        .collect()
 }
 
 /// What was found on the node, before the findings.

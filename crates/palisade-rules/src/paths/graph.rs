@@ -38,6 +38,9 @@ pub enum Vertex {
     Secrets(String),
     /// Full control of the cluster.
     ClusterAdmin,
+    /// The node's cloud identity (its instance role or service account): the credentials the
+    /// cloud metadata endpoint hands to whatever reaches it from the node.
+    CloudIdentity,
 }
 
 impl Vertex {
@@ -54,6 +57,7 @@ impl Vertex {
             } => format!("pod:{namespace}/{name}"),
             Vertex::Node => "node".to_owned(),
             Vertex::ClusterAdmin => "cluster-admin".to_owned(),
+            Vertex::CloudIdentity => "cloud-identity".to_owned(),
             Vertex::Secrets(ns) => format!("secrets:{ns}"),
             other => other.to_string(),
         }
@@ -90,6 +94,7 @@ impl fmt::Display for Vertex {
             Vertex::Node => f.write_str("a node (root)"),
             Vertex::Secrets(ns) => write!(f, "the Secrets of namespace \"{ns}\""),
             Vertex::ClusterAdmin => f.write_str("cluster-admin"),
+            Vertex::CloudIdentity => f.write_str("the node's cloud identity"),
         }
     }
 }
@@ -106,6 +111,19 @@ pub struct Evidence {
     /// configuration choice rather than how Kubernetes works (a pod may use any ServiceAccount
     /// of its namespace: nothing to remove there).
     pub cut: Option<Arc<str>>,
+    /// Where a fact outside the objects is written (a node audit's `file:line`, a probed
+    /// `host:port`), for edges of the node audit and the probe.
+    pub place: Option<palisade_core::Location>,
+}
+
+impl Evidence {
+    /// Where the fact is: in an object of `objects`, or outside them.
+    pub fn location(
+        &self,
+        object: impl Fn(usize) -> palisade_core::Location,
+    ) -> Option<palisade_core::Location> {
+        self.object.map(object).or_else(|| self.place.clone())
+    }
 }
 
 /// One step an attacker can take.
@@ -261,6 +279,7 @@ mod tests {
             object: None,
             pointer: String::new(),
             text: Arc::from(""),
+            place: None,
             cut: None,
         }
     }

@@ -17,12 +17,15 @@ use palisade_core::yaml::Node;
 use palisade_core::{Context, Keep, KubeVersion, Model, Object};
 
 mod build;
+pub mod facts;
 pub mod graph;
 mod network_edges;
+mod node_edges;
 mod pod_edges;
 mod rbac_edges;
 
 pub use build::{build, build_with, Workloads};
+pub use facts::NodeFacts;
 pub use graph::{Edge, Evidence, Graph, Path, Vertex};
 
 /// The keep group of the AP rules: one projection, one graph.
@@ -63,6 +66,9 @@ pub fn keep(o: &Object) -> Option<Keep> {
             return Some(Keep::paths(&[&["spec"]]));
         }
         "PodSecurityPolicy" if o.group() == "policy" => return Some(Keep::paths(&[])),
+        // The metadata endpoint's reachability (NP305's model) and the nodes' cloud.
+        "NetworkPolicy" if o.group() == "networking.k8s.io" => return Some(Keep::whole()),
+        "Node" if core => return Some(Keep::paths(&[&["spec", "providerID"]])),
         _ => {}
     }
     // What every workload needs: its account, the automount, its pod labels (Services select
@@ -75,11 +81,13 @@ pub fn keep(o: &Object) -> Option<Keep> {
         &["serviceAccountName"],
         &["serviceAccount"],
         &["automountServiceAccountToken"],
+        &["hostNetwork"],
     ];
     const ESCAPE: &[&[&str]] = &[
         &["serviceAccountName"],
         &["serviceAccount"],
         &["automountServiceAccountToken"],
+        &["hostNetwork"],
         &["hostPID"],
         &["securityContext", "windowsOptions", "hostProcess"],
         &["volumes", "hostPath", "path"],
@@ -143,9 +151,27 @@ impl AttackGraph {
         identities: &[Vertex],
         workloads: Workloads,
     ) -> Self {
+        AttackGraph::with_facts(
+            objects,
+            version,
+            identities,
+            workloads,
+            &NodeFacts::default(),
+        )
+    }
+
+    /// [`AttackGraph::with_identities`], with the node-level edges of `facts` (node audits,
+    /// probes).
+    pub fn with_facts(
+        objects: Vec<Arc<Object>>,
+        version: KubeVersion,
+        identities: &[Vertex],
+        workloads: Workloads,
+        facts: &NodeFacts,
+    ) -> Self {
         let graph = {
             let refs: Vec<&Object> = objects.iter().map(|o| &**o).collect();
-            build_with(&refs, version, identities, workloads)
+            build_with(&refs, version, identities, workloads, facts)
         };
         AttackGraph { objects, graph }
     }
@@ -275,7 +301,7 @@ pub fn weakest_link(g: &Graph, path: &Path, counts: &HashMap<&str, usize>) -> Op
 
 /// Reads a `--from` or `--to` spelling: `user:NAME`, `group:NAME`, `sa:NAMESPACE/NAME`,
 /// `pod:NAMESPACE/NAME` (a workload of any kind), `anonymous`, `internet`, `cluster-admin`,
-/// `node`, `secrets:NAMESPACE`.
+/// `node`, `cloud-identity`, `secrets:NAMESPACE`.
 pub fn parse_vertex(spec: &str) -> Result<VertexSpec, String> {
     let split = |rest: &str| -> Result<(String, String), String> {
         match rest.split_once('/') {
@@ -299,6 +325,7 @@ pub fn parse_vertex(spec: &str) -> Result<VertexSpec, String> {
         _ if spec == "internet" => VertexSpec::Exact(Vertex::Internet),
         _ if spec == "cluster-admin" => VertexSpec::Exact(Vertex::ClusterAdmin),
         _ if spec == "node" => VertexSpec::Exact(Vertex::Node),
+        _ if spec == "cloud-identity" => VertexSpec::Exact(Vertex::CloudIdentity),
         Some(("user", rest)) => VertexSpec::Exact(Vertex::User(nonempty(rest)?)),
         Some(("group", rest)) => VertexSpec::Exact(Vertex::Group(nonempty(rest)?)),
         Some(("secrets", rest)) => VertexSpec::Exact(Vertex::Secrets(nonempty(rest)?)),
@@ -313,7 +340,7 @@ pub fn parse_vertex(spec: &str) -> Result<VertexSpec, String> {
         _ => {
             return Err(format!(
                 "{spec:?}: expected user:NAME, group:NAME, sa:NAMESPACE/NAME, pod:NAMESPACE/NAME, \
-                 anonymous, internet, cluster-admin, node or secrets:NAMESPACE"
+                 anonymous, internet, cluster-admin, node, cloud-identity or secrets:NAMESPACE"
             ))
         }
     })

@@ -46,7 +46,7 @@ pub fn flow(model: &AttackGraph, path: &Path) -> Vec<FlowStep> {
             let ev = &g.edge(e).evidence;
             FlowStep {
                 message: step_text(g, e),
-                location: ev.object.map(|i| location_of(model.object(i), &ev.pointer)),
+                location: ev.location(|i| location_of(model.object(i), &ev.pointer)),
             }
         })
         .collect()
