@@ -122,11 +122,7 @@ fn findings<'r>(report: &'r ScanReport, code: &'r str) -> impl Iterator<Item = &
 
 /// A setting the first finding of `code` matching `off` turns off, and an evaluation without
 /// one turns on.
-fn setting(
-    reports: &[(String, ScanReport)],
-    code: &str,
-    off: &dyn Fn(&Finding) -> bool,
-) -> Setting {
+fn setting(reports: &[(&str, &ScanReport)], code: &str, off: &dyn Fn(&Finding) -> bool) -> Setting {
     let mut on = None;
     let mut why = Vec::new();
     for (name, r) in reports {
@@ -146,7 +142,7 @@ fn setting(
 
 impl NodeFacts {
     /// The facts of `reports` (name, report): node audits, probes, cluster reports, in any mix.
-    pub fn from_reports(reports: &[(String, ScanReport)]) -> NodeFacts {
+    pub fn from_reports(reports: &[(&str, &ScanReport)]) -> NodeFacts {
         if reports.is_empty() {
             return NodeFacts::default();
         }

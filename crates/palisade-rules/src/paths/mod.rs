@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use palisade_core::report::ScanReport;
 use palisade_core::yaml::Node;
 use palisade_core::{Context, Keep, KubeVersion, Model, Object};
 
@@ -184,7 +185,19 @@ impl AttackGraph {
 
 impl Model for AttackGraph {
     fn build(cx: &Context<'_>, kept: &[Arc<Object>]) -> Self {
-        AttackGraph::new(kept.to_vec(), cx.settings.kubernetes_version)
+        let reports: Vec<(&str, &ScanReport)> = cx
+            .settings
+            .reports
+            .iter()
+            .map(|(name, r)| (name.as_str(), &**r))
+            .collect();
+        AttackGraph::with_facts(
+            kept.to_vec(),
+            cx.settings.kubernetes_version,
+            &[],
+            Workloads::Reachable,
+            &NodeFacts::from_reports(&reports),
+        )
     }
 }
 

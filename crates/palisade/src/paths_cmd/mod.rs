@@ -219,7 +219,9 @@ pub fn node_facts<'a>(files: impl Iterator<Item = &'a PathBuf>) -> Result<NodeFa
     for f in files {
         reports.push((f.display().to_string(), crate::report_cmd::load(f)?));
     }
-    Ok(NodeFacts::from_reports(&reports))
+    let refs: Vec<(&str, &palisade_core::report::ScanReport)> =
+        reports.iter().map(|(n, r)| (n.as_str(), r)).collect();
+    Ok(NodeFacts::from_reports(&refs))
 }
 
 fn spec_name(spec: &VertexSpec) -> String {
