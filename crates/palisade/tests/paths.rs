@@ -243,3 +243,437 @@ fn scan_reports_the_chain_as_one_finding_with_a_sarif_code_flow() {
     assert_eq!(flow.len(), 4);
     assert_eq!(flow[3]["line"], 26, "the ClusterRoleBinding's subject");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Node-level edges from the reports `palisade node` and `palisade probe` write, on the node
+// audit's fixtures (copied and edited where a setting must differ) and fake services.
+
+#[path = "../../palisade-probe/tests/support/mod.rs"]
+mod probe_support;
+
+/// SA build/ci may create pods in build (no Pod Security label): it owns a node. SA
+/// kube-system/ops is bound to cluster-admin, and no workload mounts its token: only a node's
+/// kubelet credentials could reach it.
+const NODE_CHAIN: &str = "\
+apiVersion: v1
+kind: Namespace
+metadata: {name: build}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: ci, namespace: build}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ci-deploy, namespace: build}
+roleRef: {kind: ClusterRole, name: edit, apiGroup: rbac.authorization.k8s.io}
+subjects:
+- {kind: ServiceAccount, name: ci, namespace: build}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: ops, namespace: kube-system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ops-admin}
+roleRef: {kind: ClusterRole, name: cluster-admin, apiGroup: rbac.authorization.k8s.io}
+subjects:
+- {kind: ServiceAccount, name: ops, namespace: kube-system}
+";
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `palisade node --format json` on the node audit's fixture `name`, with `edits` (old, new)
+/// applied to its API server manifest first; the report's path.
+fn node_report(dir: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../palisade-node/tests/fixtures")
+        .join(name);
+    let root = dir.join(format!("root-{name}-{}", edits.len()));
+    copy_tree(&fixture, &root);
+    let manifest = root.join("etc/kubernetes/manifests/kube-apiserver.yaml");
+    for (old, new) in edits {
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        assert!(text.contains(old), "{old} not in {}", manifest.display());
+        std::fs::write(&manifest, text.replace(old, new)).unwrap();
+    }
+    let out = palisade()
+        .args(["node", "--format", "json", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let report = dir.join(format!("node-{name}-{}.json", edits.len()));
+    std::fs::write(&report, &out.stdout).unwrap();
+    report
+}
+
+/// `palisade paths` with `args`: exit code and stdout.
+fn paths(args: &[&str], extra: &[&Path]) -> (Option<i32>, String) {
+    let out = palisade()
+        .arg("paths")
+        .args(args)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+const NO_NODE_RESTRICTION: (&str, &str) = (
+    "--enable-admission-plugins=NodeRestriction",
+    "--enable-admission-plugins=PodSecurity",
+);
+const NO_NODE_AUTHORIZER: (&str, &str) = (
+    "--authorization-mode=Node,RBAC",
+    "--authorization-mode=RBAC",
+);
+
+#[test]
+fn without_node_restriction_a_node_acts_as_every_service_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = write(dir.path(), "chain.yaml", NODE_CHAIN);
+    let ask = ["--from", "sa:build/ci", "--to", "cluster-admin"];
+    // No node audit: the edge is not assumed, and the output says what was not evaluated.
+    let (code, text) = paths(&ask, &[&chain]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "not evaluated: node-level edges (a kubelet's credentials beyond its own pods"
+        ),
+        "{text}"
+    );
+    // kubeadm's defaults (Node,RBAC and NodeRestriction): no path, and nothing unknown.
+    let default = node_report(dir.path(), "kubeadm-1.29-default", &[]);
+    let (code, text) = paths(
+        &[&ask[..], &["--node-report", default.to_str().unwrap()]].concat(),
+        &[&chain],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("not evaluated: node-level"), "{text}");
+    assert!(!text.contains("beyond its node's pods"), "{text}");
+    // NodeRestriction removed: the node's kubelet credentials reach ops, bound to cluster-admin.
+    let off = node_report(dir.path(), "kubeadm-1.29-default", &[NO_NODE_RESTRICTION]);
+    let (code, text) = paths(
+        &[
+            &ask[..],
+            &["--node-report", off.to_str().unwrap(), "--format", "json"],
+        ]
+        .concat(),
+        &[&chain],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let steps = v["paths"][0]["steps"].as_array().unwrap();
+    let targets: Vec<&str> = steps
+        .iter()
+        .map(|s| s["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "namespace \"build\" (a pod of its choosing)",
+            "a node (root)",
+            "every ServiceAccount of namespace \"kube-system\"",
+            "ServiceAccount \"kube-system/ops\"",
+            "cluster-admin"
+        ],
+        "{text}"
+    );
+    let ev = &steps[2]["evidence"];
+    assert!(
+        ev["text"].as_str().unwrap().starts_with(
+            "CP509 kube-apiserver does not enable NodeRestriction (--enable-admission-plugins=PodSecurity"
+        ),
+        "{ev}"
+    );
+    assert_eq!(ev["file"], "/etc/kubernetes/manifests/kube-apiserver.yaml");
+    assert_eq!(ev["line"], 17);
+    assert_eq!(
+        ev["cut"],
+        "the API server's --enable-admission-plugins (add NodeRestriction)"
+    );
+    // A worker node's audit cannot tell: not evaluated, with the audit's reason.
+    let worker = node_report(dir.path(), "worker-flags-only", &[]);
+    let (code, text) = paths(
+        &[&ask[..], &["--node-report", worker.to_str().unwrap()]].concat(),
+        &[&chain],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "not evaluated: a kubelet's credentials beyond its node's pods (NodeRestriction, Node \
+             authorizer): "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("not evaluated: no kube-apiserver on this node"),
+        "{text}"
+    );
+    // The same through `scan`: an AP801 finding with the node audit's step, only with it.
+    let scan = |extra: &[&str]| {
+        let out = palisade()
+            .args(["scan", "--select", "AP801", "--format", "json"])
+            .args(extra)
+            .arg(&chain)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let v = scan(&[]);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+    let ne = v["summary"]["not_evaluated"].to_string();
+    assert!(ne.contains("no node audit or probe report given"), "{ne}");
+    let v = scan(&["--node-report", off.to_str().unwrap()]);
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "AP801", "{v}");
+    assert!(
+        f["flow"]
+            .to_string()
+            .contains("CP509 kube-apiserver does not enable NodeRestriction"),
+        "{f}"
+    );
+}
+
+#[test]
+fn without_the_node_authorizer_only_rbac_grants_to_system_nodes_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = write(dir.path(), "chain.yaml", NODE_CHAIN);
+    let ask = [
+        "--from",
+        "sa:build/ci",
+        "--to",
+        "cluster-admin",
+        "--node-report",
+    ];
+    // RBAC alone, NodeRestriction off too: the Node authorizer hands out no token, so no path.
+    let rbac_only = node_report(
+        dir.path(),
+        "kubeadm-1.29-default",
+        &[NO_NODE_AUTHORIZER, NO_NODE_RESTRICTION],
+    );
+    let (code, text) = paths(
+        &[&ask[..], &[rbac_only.to_str().unwrap()]].concat(),
+        &[&chain],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("not evaluated: a kubelet"), "{text}");
+    // What the input grants system:nodes is what the kubelet's credentials get.
+    let granted = format!(
+        "{NODE_CHAIN}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: node-tokens}}
+rules:
+- {{apiGroups: [''], resources: [serviceaccounts/token], verbs: [create]}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: node-tokens}}
+roleRef: {{kind: ClusterRole, name: node-tokens, apiGroup: rbac.authorization.k8s.io}}
+subjects:
+- {{kind: Group, name: system:nodes, apiGroup: rbac.authorization.k8s.io}}
+"
+    );
+    let granted = write(dir.path(), "granted.yaml", &granted);
+    let (code, text) = paths(
+        &[&ask[..], &[rbac_only.to_str().unwrap()]].concat(),
+        &[&granted],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("a node (root) → holds the kubelet's credentials, which are in → Group \"system:nodes\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("ClusterRoleBinding \"node-tokens\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_anonymous_kubelet_that_allows_everything_owns_its_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = write(dir.path(), "chain.yaml", NODE_CHAIN);
+    let ask = ["--from", "anonymous", "--to", "node", "--node-report"];
+    // anonymous-auth=true and authorization-mode=AlwaysAllow (KL601, KL602).
+    let insecure = node_report(dir.path(), "kubeadm-1.24-insecure", &[]);
+    let (code, text) = paths(
+        &[&ask[..], &[insecure.to_str().unwrap()]].concat(),
+        &[&chain],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("anonymous → node (1 step)"), "{text}");
+    assert!(
+        text.contains("KL601 kubelet accepts anonymous requests (anonymous-auth=true (/var/lib/kubelet/config.yaml:4)); and KL602 kubelet allows every request"),
+        "{text}"
+    );
+    // Anonymous requests, but authorized by the API server (Webhook): no edge.
+    let rke2 = node_report(dir.path(), "rke2-server", &[]);
+    let (code, text) = paths(&[&ask[..], &[rke2.to_str().unwrap()]].concat(), &[&chain]);
+    assert_eq!(code, Some(1), "{text}");
+    // Hardened: neither.
+    let hardened = node_report(dir.path(), "kubeadm-1.33-hardened", &[]);
+    let (code, text) = paths(
+        &[&ask[..], &[hardened.to_str().unwrap()]].concat(),
+        &[&chain],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("a kubelet serving anonymous"), "{text}");
+    // The same insecure API server authorizes with AlwaysAllow: every authenticated identity,
+    // ServiceAccounts included, is cluster-admin.
+    let (code, text) = paths(
+        &[
+            "--from",
+            "sa:build/ci",
+            "--to",
+            "cluster-admin",
+            "--node-report",
+            insecure.to_str().unwrap(),
+        ],
+        &[&chain],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.starts_with("sa:build/ci → cluster-admin (2 steps)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CP501 kube-apiserver allows every authenticated request"),
+        "{text}"
+    );
+}
+
+/// `palisade probe --format json` against `ports` (`role=port,…`) on `host`: the report's path.
+async fn probe_report(dir: &Path, name: &str, host: &str, ports: String) -> PathBuf {
+    let args = vec![
+        "probe".to_owned(),
+        "--no-config".to_owned(),
+        host.to_owned(),
+        "--ports".to_owned(),
+        ports,
+        "--timeout".to_owned(),
+        "1.5".to_owned(),
+        "--format".to_owned(),
+        "json".to_owned(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("palisade")
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let report = dir.join(name);
+    std::fs::write(&report, &out.stdout).unwrap();
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_answers_without_credentials_are_steps_from_the_internet() {
+    use probe_support::*;
+    let dir = tempfile::tempdir().unwrap();
+    // system:unauthenticated may create pods in build, which admits privileged pods.
+    let open = format!(
+        "{NODE_CHAIN}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: anyone, namespace: build}}
+roleRef: {{kind: ClusterRole, name: edit, apiGroup: rbac.authorization.k8s.io}}
+subjects:
+- {{kind: Group, name: system:unauthenticated, apiGroup: rbac.authorization.k8s.io}}
+"
+    );
+    let chain = write(dir.path(), "chain.yaml", &open);
+    let kubelet = https(ip(161), kubelet_anonymous(), false);
+    let closed_kubelet = https(ip(162), kubelet_authenticated(), false);
+    let api = https(ip(163), apiserver(false), false);
+    let open_kubelet = probe_report(
+        dir.path(),
+        "kubelet.json",
+        "127.0.0.161",
+        format!("kubelet={}", kubelet.port()),
+    )
+    .await;
+    let shut_kubelet = probe_report(
+        dir.path(),
+        "shut.json",
+        "127.0.0.162",
+        format!("kubelet={}", closed_kubelet.port()),
+    )
+    .await;
+    let anonymous_api = probe_report(
+        dir.path(),
+        "api.json",
+        "127.0.0.163",
+        format!("apiserver={}", api.port()),
+    )
+    .await;
+    let run = |args: Vec<String>| {
+        let chain = chain.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                paths(&args, &[&chain])
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let ask = |report: &Path| {
+        vec![
+            "--from".to_owned(),
+            "internet".to_owned(),
+            "--to".to_owned(),
+            "node".to_owned(),
+            "--probe-report".to_owned(),
+            report.display().to_string(),
+        ]
+    };
+    // The kubelet answered /pods without credentials: the internet owns the node in one step.
+    let (code, text) = run(ask(&open_kubelet)).await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.starts_with("internet → node (1 step)"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "EX702 the kubelet API on {kubelet} answers without credentials"
+        )),
+        "{text}"
+    );
+    // 401 to everything: no edge.
+    let (code, text) = run(ask(&shut_kubelet)).await;
+    assert_eq!(code, Some(1), "{text}");
+    // The API server answers anonymous requests: system:unauthenticated's grants are open to
+    // the internet (create pods in build, privileged pods admitted).
+    let (code, text) = run(ask(&anonymous_api)).await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.starts_with("internet → node (4 steps)"), "{text}");
+    assert!(
+        text.contains("the internet → sends requests without credentials to the API server"),
+        "{text}"
+    );
+    // Without a probe report the internet has no way in.
+    let (code, text) = run(vec![
+        "--from".to_owned(),
+        "internet".to_owned(),
+        "--to".to_owned(),
+        "node".to_owned(),
+    ])
+    .await;
+    assert_eq!(code, Some(1), "{text}");
+}

@@ -8,8 +8,10 @@
 //!   create to mirror pods on its node that name no ServiceAccount. Without NodeRestriction a
 //!   kubelet may create a pod bound to its own node naming any ServiceAccount of any namespace,
 //!   and the Node authorizer then hands it that pod's token: every account of the cluster.
-//! - Without the Node authorizer, the kubelet's credentials (group `system:nodes`) get what RBAC
-//!   grants that group in the input, nothing assumed; with AlwaysAllow, everything.
+//! - Whatever the authorizers, the kubelet's credentials are in group `system:nodes` (TLS
+//!   bootstrapping issues them so, the Node authorizer requires it) and get what RBAC grants that
+//!   group in the input: an edge of how Kubernetes works, added whenever a binding names the
+//!   group. Without the Node authorizer that is all they get; with AlwaysAllow, everything.
 
 use super::build::Builder;
 use super::facts::{Cited, NodeFacts, Setting};
@@ -33,6 +35,24 @@ fn evidence(c: &Cited, cut: &str) -> Evidence {
 
 /// Adds the edges of `facts`, and what they leave unknown.
 pub(super) fn add(b: &mut Builder<'_>, facts: &NodeFacts) {
+    let nodes = Vertex::Group(NODES_GROUP.to_owned());
+    if b.graph.find(&nodes).is_some() {
+        b.graph.add(
+            Vertex::Node,
+            nodes,
+            "holds the kubelet's credentials, which are in",
+            Evidence {
+                object: None,
+                pointer: String::new(),
+                text: "a kubelet authenticates as user system:node:NAME in group system:nodes \
+                       (the identity TLS bootstrapping issues, the one the Node authorizer \
+                       requires); RBAC grants to the group apply to it"
+                    .into(),
+                cut: None,
+                place: None,
+            },
+        );
+    }
     if !facts.given {
         b.graph.unknowns.push(
             "node-level edges (a kubelet's credentials beyond its own pods when NodeRestriction \
@@ -54,7 +74,7 @@ pub(super) fn add(b: &mut Builder<'_>, facts: &NodeFacts) {
         ),
         Ok(None) => {}
         Err(why) => b.graph.unknowns.push(format!(
-            "whether a kubelet serves anonymous requests is not evaluated: {why}"
+            "a kubelet serving anonymous requests with AlwaysAllow: {why}"
         )),
     }
     if let Some(c) = &facts.probed_kubelet {
@@ -77,9 +97,8 @@ pub(super) fn add(b: &mut Builder<'_>, facts: &NodeFacts) {
     }
 }
 
-/// What a node's kubelet credentials reach: every ServiceAccount without NodeRestriction (with
-/// the Node authorizer), the RBAC grants of `system:nodes` without the Node authorizer,
-/// everything with AlwaysAllow.
+/// What a node's kubelet credentials reach beyond RBAC's grants to `system:nodes`: every
+/// ServiceAccount without NodeRestriction (with the Node authorizer), everything with AlwaysAllow.
 fn kubelet_credentials(b: &mut Builder<'_>, facts: &NodeFacts) {
     if let Some(c) = &facts.always_allow {
         let ev = evidence(c, "the API server's --authorization-mode (AlwaysAllow)");
@@ -98,13 +117,8 @@ fn kubelet_credentials(b: &mut Builder<'_>, facts: &NodeFacts) {
         );
     }
     match (&facts.node_authorizer, &facts.node_restriction) {
-        (Setting::Off(c), _) => b.graph.add(
-            Vertex::Node,
-            Vertex::Group(NODES_GROUP.to_owned()),
-            "uses the kubelet's credentials, which RBAC alone authorizes (no Node authorizer): \
-             it acts as",
-            evidence(c, "the API server's --authorization-mode (add Node)"),
-        ),
+        // RBAC alone authorizes the kubelet: its grants to system:nodes (above) are all.
+        (Setting::Off(_), _) => {}
         (Setting::On(_), Setting::Off(c)) => {
             let ev = evidence(
                 c,
@@ -123,8 +137,8 @@ fn kubelet_credentials(b: &mut Builder<'_>, facts: &NodeFacts) {
         }
         (Setting::On(_), Setting::On(_)) => {}
         (Setting::Unknown(why), _) | (_, Setting::Unknown(why)) => b.graph.unknowns.push(format!(
-            "whether a kubelet's credentials reach beyond its node's pods (NodeRestriction, Node \
-             authorizer) is not evaluated: {why}"
+            "a kubelet's credentials beyond its node's pods (NodeRestriction, Node authorizer): \
+             {why}"
         )),
     }
 }
