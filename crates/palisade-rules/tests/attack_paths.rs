@@ -984,7 +984,7 @@ fn pods_reaching_the_metadata_endpoint_reach_the_nodes_cloud_identity() {
         "{text}"
     );
     assert!(
-        text.contains("which cloud the nodes run on, if any, is not in the input"),
+        text.contains("which cloud the nodes run on, if any, is not in the input either"),
         "{text}"
     );
     // Egress to the Internet without the endpoint: blocked.

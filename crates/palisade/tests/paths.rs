@@ -555,6 +555,40 @@ fn an_anonymous_kubelet_that_allows_everything_owns_its_node() {
         text.contains("CP501 kube-apiserver allows every authenticated request"),
         "{text}"
     );
+    // `scan` reports it although no object of the input is on the path: at the API server's
+    // flag, from the node audit.
+    let out = palisade()
+        .args([
+            "scan",
+            "--select",
+            "AP801",
+            "--format",
+            "json",
+            "--node-report",
+        ])
+        .arg(&insecure)
+        .arg(&chain)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let at: Vec<(String, i64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        at.contains(&(
+            "/etc/kubernetes/manifests/kube-apiserver.yaml".to_owned(),
+            35
+        )),
+        "{v}"
+    );
 }
 
 /// `palisade probe --format json` against `ports` (`role=port,…`) on `host`: the report's path.

@@ -139,8 +139,11 @@ pub fn build_with(
     network_edges::add(&mut b);
     pod_edges::add(&mut b);
     network_edges::metadata(&mut b);
-    // Before memberships: the groups the node edges name get their members.
+    // Before memberships: the groups the node edges name get their members. What they leave
+    // unknown is said first: it concerns every path, a namespace's level only its own.
+    let unknowns = std::mem::take(&mut b.graph.unknowns);
     node_edges::add(&mut b, facts);
+    let node_unknowns = std::mem::replace(&mut b.graph.unknowns, unknowns);
     rbac_edges::memberships(&mut b);
     // Administrators: marked so that sources skip them.
     // Ascending, for `Graph::is_admin`'s binary search.
@@ -150,5 +153,6 @@ pub fn build_with(
     b.graph.admins = admins;
     b.graph.unknowns.sort();
     b.graph.unknowns.dedup();
+    b.graph.unknowns.splice(0..0, node_unknowns);
     b.graph
 }

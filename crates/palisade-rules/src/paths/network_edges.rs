@@ -223,15 +223,19 @@ pub(super) fn metadata(b: &mut Builder<'_>) {
         // The nodes are shown, and none is in a cloud with a metadata endpoint.
         return;
     }
+    // What the node does about pods asking is node or cloud configuration, not in the input.
+    let unless = "unless the nodes keep pods from it (AWS IMDSv2 with a hop limit of 1, GKE \
+                  Workload Identity or metadata concealment), which the input does not show";
     let on_cloud = match cloud {
         Some((_, node, c)) => format!(
             "; the nodes run on {c} (Node \"{}\" spec.providerID), whose metadata endpoint \
-             serves the node's cloud credentials",
+             serves the node's cloud credentials {unless}",
             node.name().unwrap_or("(unnamed)")
         ),
-        None => "; on a cloud (AWS, GCP, Azure, OpenStack) it serves the node's cloud \
-                 credentials; which cloud the nodes run on, if any, is not in the input"
-            .to_owned(),
+        None => format!(
+            "; on a cloud (AWS, GCP, Azure, OpenStack) it serves the node's cloud credentials \
+             {unless}; which cloud the nodes run on, if any, is not in the input either"
+        ),
     };
     let options = Options::for_version(b.version);
     let network = Network::new(objects.iter().copied(), options);
