@@ -186,6 +186,8 @@ fn bad_questions_and_bad_input_exit_2() {
         ["--from", "cluster-admin"],
         ["--to", "sa:build/ci"],
         ["--from", "robot:x"],
+        ["--per-pair", "0"],
+        ["--node-report", "/nonexistent/node.json"],
     ] {
         let out = palisade().arg("paths").args(args).arg(&f).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -205,6 +207,50 @@ fn bad_questions_and_bad_input_exit_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Two namespaces admit privileged pods and ci may create pods in both: two shortest paths of
+/// the same length; one is shown with a note, both with `--per-pair 2`.
+#[test]
+fn several_shortest_paths_per_pair_with_a_note_when_more_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = NODE_CHAIN
+        .replace("kind: RoleBinding", "kind: ClusterRoleBinding")
+        .replace(
+            "metadata: {name: ci-deploy, namespace: build}",
+            "metadata: {name: ci-deploy}",
+        )
+        + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: test}\n";
+    let f = write(dir.path(), "two.yaml", &yaml);
+    let ask = ["--from", "sa:build/ci", "--to", "node", "--format", "json"];
+    let run = |extra: &[&str]| {
+        let (code, text) = paths(&[&ask[..], extra].concat(), &[&f]);
+        assert_eq!(code, Some(0), "{text}");
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let one = run(&[]);
+    assert_eq!(one["paths"].as_array().unwrap().len(), 1, "{one}");
+    assert!(one["notes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("1 source/goal pair(s) have more shortest paths than the 1 shown"));
+    let two = run(&["--per-pair", "5"]);
+    let via: Vec<&str> = two["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["steps"][0]["target"].as_str().unwrap())
+        .collect();
+    // The first is the one shown alone; kube-system has no Namespace object (not evaluated).
+    assert_eq!(
+        via,
+        [
+            one["paths"][0]["steps"][0]["target"].as_str().unwrap(),
+            "namespace \"test\" (a pod of its choosing)"
+        ],
+        "{two}"
+    );
+    assert_eq!(two["notes"].as_array().unwrap().len(), 0, "{two}");
 }
 
 #[test]

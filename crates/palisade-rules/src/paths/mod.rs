@@ -201,12 +201,13 @@ impl Model for AttackGraph {
     }
 }
 
-/// Bounds of a search: paths longer than `max_depth` steps are not reported, and at most
-/// `max_paths` paths are.
+/// Bounds of a search: paths longer than `max_depth` steps are not reported, at most
+/// `per_pair` shortest paths of each source to each goal, and at most `max_paths` paths.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_depth: usize,
     pub max_paths: usize,
+    pub per_pair: usize,
 }
 
 impl Default for Limits {
@@ -214,6 +215,7 @@ impl Default for Limits {
         Limits {
             max_depth: 12,
             max_paths: 1000,
+            per_pair: 1,
         }
     }
 }
@@ -233,26 +235,46 @@ pub fn default_sources(g: &Graph) -> Vec<usize> {
         .collect()
 }
 
-/// The shortest path from each of `sources` to each of `goals` (goals first, then sources in
-/// order), within `limits`.
+/// The shortest paths (up to `limits.per_pair`, all of the shortest length) from each of
+/// `sources` to each of `goals` (goals first, then sources in order), within `limits`.
 pub fn search(g: &Graph, sources: &[usize], goals: &[usize], limits: Limits) -> Search {
     let mut out = Search::default();
     let mut too_long = 0usize;
     let mut dropped = 0usize;
+    let mut pairs_cut = 0usize;
     for &goal in goals {
         let next = g.towards(goal, usize::MAX);
+        let dist = g.distances(goal);
         for &source in sources {
-            let Some(path) = g.path(source, goal, &next) else {
+            // The first is the one a single path per pair gives, so that asking for more adds
+            // paths without changing the first.
+            let Some(first) = g.path(source, goal, &next) else {
                 continue;
             };
-            if path.edges.len() > limits.max_depth {
-                too_long += 1;
-            } else if out.paths.len() >= limits.max_paths {
-                dropped += 1;
-            } else {
-                out.paths.push(path);
+            let mut paths = vec![first];
+            let (others, more) = g.shortest_paths(source, goal, &dist, limits.per_pair);
+            let others: Vec<Path> = others.into_iter().filter(|p| *p != paths[0]).collect();
+            if more || others.len() >= limits.per_pair {
+                pairs_cut += 1;
+            }
+            paths.extend(others.into_iter().take(limits.per_pair.saturating_sub(1)));
+            for path in paths {
+                if path.edges.len() > limits.max_depth {
+                    too_long += 1;
+                } else if out.paths.len() >= limits.max_paths {
+                    dropped += 1;
+                } else {
+                    out.paths.push(path);
+                }
             }
         }
+    }
+    if pairs_cut > 0 {
+        out.notes.push(format!(
+            "{pairs_cut} source/goal pair(s) have more shortest paths than the {} shown (raise \
+             the per-pair limit)",
+            limits.per_pair
+        ));
     }
     if too_long > 0 {
         out.notes.push(format!(

@@ -84,6 +84,12 @@ pub struct PathsArgs {
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_paths)]
     pub max_paths: usize,
 
+    /// Shortest paths reported per source and goal, 1 to 1000 (all of the same, shortest,
+    /// length; a note says how many pairs have more)
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub per_pair: u16,
+
     /// Largest file read, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_file_size: usize,
@@ -199,6 +205,7 @@ pub fn run(args: PathsArgs) -> Result<u8> {
     let limits = Limits {
         max_depth: args.max_depth,
         max_paths: args.max_paths,
+        per_pair: usize::from(args.per_pair),
     };
     let found = paths::search(g, &sources, &goals, limits);
     let mut out = crate::session::stdout();
