@@ -214,7 +214,7 @@ fn bad_questions_and_bad_input_exit_2() {
 #[test]
 fn several_shortest_paths_per_pair_with_a_note_when_more_exist() {
     let dir = tempfile::tempdir().unwrap();
-    let yaml = NODE_CHAIN
+    let yaml = node_chain()
         .replace("kind: RoleBinding", "kind: ClusterRoleBinding")
         .replace(
             "metadata: {name: ci-deploy, namespace: build}",
@@ -297,36 +297,14 @@ fn scan_reports_the_chain_as_one_finding_with_a_sarif_code_flow() {
 #[path = "../../palisade-probe/tests/support/mod.rs"]
 mod probe_support;
 
-/// SA build/ci may create pods in build (no Pod Security label): it owns a node. SA
-/// kube-system/ops is bound to cluster-admin, and no workload mounts its token: only a node's
-/// kubelet credentials could reach it.
-const NODE_CHAIN: &str = "\
-apiVersion: v1
-kind: Namespace
-metadata: {name: build}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: ci, namespace: build}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: ci-deploy, namespace: build}
-roleRef: {kind: ClusterRole, name: edit, apiGroup: rbac.authorization.k8s.io}
-subjects:
-- {kind: ServiceAccount, name: ci, namespace: build}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: ops, namespace: kube-system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: ops-admin}
-roleRef: {kind: ClusterRole, name: cluster-admin, apiGroup: rbac.authorization.k8s.io}
-subjects:
-- {kind: ServiceAccount, name: ops, namespace: kube-system}
-";
+/// [`CHAIN`] without its DaemonSet: SA build/ci owns a node, and no workload mounts the token of
+/// kube-system/agent (bound to cluster-admin): only a node's kubelet credentials could reach it.
+fn node_chain() -> String {
+    let (before, _) = CHAIN
+        .split_once("---\napiVersion: apps/v1\nkind: DaemonSet")
+        .expect("CHAIN has a DaemonSet");
+    before.to_owned()
+}
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -390,7 +368,7 @@ const NO_NODE_AUTHORIZER: (&str, &str) = (
 #[test]
 fn without_node_restriction_a_node_acts_as_every_service_account() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = write(dir.path(), "chain.yaml", NODE_CHAIN);
+    let chain = write(dir.path(), "chain.yaml", &node_chain());
     let ask = ["--from", "sa:build/ci", "--to", "cluster-admin"];
     // No node audit: the edge is not assumed, and the output says what was not evaluated.
     let (code, text) = paths(&ask, &[&chain]);
@@ -433,7 +411,7 @@ fn without_node_restriction_a_node_acts_as_every_service_account() {
             "namespace \"build\" (a pod of its choosing)",
             "a node (root)",
             "every ServiceAccount of namespace \"kube-system\"",
-            "ServiceAccount \"kube-system/ops\"",
+            "ServiceAccount \"kube-system/agent\"",
             "cluster-admin"
         ],
         "{text}"
@@ -497,7 +475,7 @@ fn without_node_restriction_a_node_acts_as_every_service_account() {
 #[test]
 fn without_the_node_authorizer_only_rbac_grants_to_system_nodes_count() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = write(dir.path(), "chain.yaml", NODE_CHAIN);
+    let chain = write(dir.path(), "chain.yaml", &node_chain());
     let ask = [
         "--from",
         "sa:build/ci",
@@ -519,7 +497,7 @@ fn without_the_node_authorizer_only_rbac_grants_to_system_nodes_count() {
     assert!(!text.contains("not evaluated: a kubelet"), "{text}");
     // What the input grants system:nodes is what the kubelet's credentials get.
     let granted = format!(
-        "{NODE_CHAIN}---
+        "{}---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {{name: node-tokens}}
@@ -532,7 +510,8 @@ metadata: {{name: node-tokens}}
 roleRef: {{kind: ClusterRole, name: node-tokens, apiGroup: rbac.authorization.k8s.io}}
 subjects:
 - {{kind: Group, name: system:nodes, apiGroup: rbac.authorization.k8s.io}}
-"
+",
+        node_chain()
     );
     let granted = write(dir.path(), "granted.yaml", &granted);
     let (code, text) = paths(
@@ -553,7 +532,7 @@ subjects:
 #[test]
 fn an_anonymous_kubelet_that_allows_everything_owns_its_node() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = write(dir.path(), "chain.yaml", NODE_CHAIN);
+    let chain = write(dir.path(), "chain.yaml", &node_chain());
     let ask = ["--from", "anonymous", "--to", "node", "--node-report"];
     // anonymous-auth=true and authorization-mode=AlwaysAllow (KL601, KL602).
     let insecure = node_report(dir.path(), "kubeadm-1.24-insecure", &[]);
@@ -670,40 +649,30 @@ async fn probe_answers_without_credentials_are_steps_from_the_internet() {
     let dir = tempfile::tempdir().unwrap();
     // system:unauthenticated may create pods in build, which admits privileged pods.
     let open = format!(
-        "{NODE_CHAIN}---
+        "{}---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata: {{name: anyone, namespace: build}}
 roleRef: {{kind: ClusterRole, name: edit, apiGroup: rbac.authorization.k8s.io}}
 subjects:
 - {{kind: Group, name: system:unauthenticated, apiGroup: rbac.authorization.k8s.io}}
-"
+",
+        node_chain()
     );
     let chain = write(dir.path(), "chain.yaml", &open);
     let kubelet = https(ip(161), kubelet_anonymous(), false);
     let closed_kubelet = https(ip(162), kubelet_authenticated(), false);
     let api = https(ip(163), apiserver(false), false);
-    let open_kubelet = probe_report(
-        dir.path(),
-        "kubelet.json",
-        "127.0.0.161",
-        format!("kubelet={}", kubelet.port()),
-    )
-    .await;
-    let shut_kubelet = probe_report(
-        dir.path(),
-        "shut.json",
-        "127.0.0.162",
-        format!("kubelet={}", closed_kubelet.port()),
-    )
-    .await;
-    let anonymous_api = probe_report(
-        dir.path(),
-        "api.json",
-        "127.0.0.163",
-        format!("apiserver={}", api.port()),
-    )
-    .await;
+    let mut reports = Vec::new();
+    for (at, role, name) in [
+        (kubelet, "kubelet", "kubelet.json"),
+        (closed_kubelet, "kubelet", "shut.json"),
+        (api, "apiserver", "api.json"),
+    ] {
+        let (host, ports) = (at.ip().to_string(), format!("{role}={}", at.port()));
+        reports.push(probe_report(dir.path(), name, &host, ports).await);
+    }
+    let [open_kubelet, shut_kubelet, anonymous_api] = reports.try_into().unwrap();
     let run = |args: Vec<String>| {
         let chain = chain.clone();
         async move {
