@@ -56,6 +56,10 @@ pub struct Settings {
     pub require_image_digest: bool,
     /// Tags images may not use (`latest`); IM405. Empty: the rule does not run.
     pub denied_image_tags: Vec<String>,
+    /// Reports of other sources, by name, that rules join with the objects: node audits and
+    /// probes (`scan --node-report`, or what `cluster` read of the control plane and kubelets),
+    /// whose NodeRestriction, authorizers and anonymous answers the attack-path rules read.
+    pub reports: Vec<(String, std::sync::Arc<crate::report::ScanReport>)>,
 }
 
 /// What a rule sees besides the object.

@@ -248,9 +248,12 @@ fn a_namespace_without_its_object_is_not_evaluated_never_assumed() {
         ),
         "{reason}"
     );
-    // Where nobody may create pods, the level does not matter and is not mentioned.
+    // Where nobody may create pods, the level does not matter and is not mentioned; only the
+    // node-level edges, which no input of a scan without a node audit decides, are.
     let quiet = workload("Pod", "build", "p", "a: b", PLAIN);
-    assert_eq!(not_evaluated("AP802", &quiet), None);
+    let reason = not_evaluated("AP802", &quiet).expect("node-level edges");
+    assert!(!reason.contains("namespace \"build\""), "{reason}");
+    assert!(reason.contains("no node audit"), "{reason}");
     // With the object and no label: privileged pods are admitted.
     let yaml = format!("{yaml}{}", namespace("build", ""));
     assert!(path(&yaml, "sa:build/ci", "node").is_some());
@@ -939,6 +942,109 @@ fn the_internet_reaches_exposed_workloads_only() {
     let findings = check_all("AP802", &yaml);
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(pointer(&findings[0]), "/spec/rules/0/http/paths/0/backend");
+}
+
+/// An egress NetworkPolicy of namespace shop selecting every pod, with `egress` as its rules.
+fn egress_policy(name: &str, egress: &str) -> String {
+    format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n{egress}---\n"
+    )
+}
+
+fn node_object(provider_id: &str) -> String {
+    format!("apiVersion: v1\nkind: Node\nmetadata: {{name: n1}}\nspec: {{providerID: '{provider_id}'}}\n---\n")
+}
+
+#[test]
+fn pods_reaching_the_metadata_endpoint_reach_the_nodes_cloud_identity() {
+    let exposed = |spec: &str| {
+        format!(
+            "{}apiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: shop}}\nspec:\n  type: LoadBalancer\n  selector: {{app: web}}\n  ports: [{{port: 80}}]\n---\n",
+            workload("Deployment", "shop", "web", "app: web", spec)
+        )
+    };
+    let web = exposed(PLAIN);
+    let evidence = |yaml: &str| -> Option<String> {
+        let model = graph(yaml);
+        let g = &model.graph;
+        let to = g.find(&Vertex::CloudIdentity)?;
+        g.incoming(to)
+            .first()
+            .map(|&e| g.edge(e).evidence.text.to_string())
+    };
+    // No egress policy: the exposed pod reaches the endpoint (NP305's case 2).
+    let steps = path(&web, "internet", "cloud-identity").expect("no egress policy");
+    assert_eq!(
+        steps.iter().map(|s| s.2.as_str()).collect::<Vec<_>>(),
+        ["pod:shop/web", "cloud-identity"]
+    );
+    let text = evidence(&web).unwrap();
+    assert!(
+        text.contains("no NetworkPolicy restricts the egress"),
+        "{text}"
+    );
+    assert!(
+        text.contains("which cloud the nodes run on, if any, is not in the input either"),
+        "{text}"
+    );
+    // Egress to the Internet without the endpoint: blocked.
+    let except = egress_policy(
+        "out",
+        "  - to:\n    - ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32]}\n",
+    );
+    assert_eq!(
+        path(&format!("{web}{except}"), "internet", "cloud-identity"),
+        None
+    );
+    // Default-deny egress: blocked.
+    let deny = egress_policy("deny", "    []\n");
+    assert_eq!(
+        path(&format!("{web}{deny}"), "internet", "cloud-identity"),
+        None
+    );
+    // 0.0.0.0/0 without an except admits it: the step cites the policy's rule.
+    let all = egress_policy("out", "  - to:\n    - ipBlock: {cidr: 0.0.0.0/0}\n");
+    let yaml = format!("{web}{all}");
+    assert!(path(&yaml, "internet", "cloud-identity").is_some());
+    let text = evidence(&yaml).unwrap();
+    assert!(
+        text.contains("egress rule 0 of NetworkPolicy \"shop/out\" admits it"),
+        "{text}"
+    );
+    // Egress only to port 443: the endpoint serves on 80.
+    let https_only = egress_policy("out", "  - ports: [{port: 443, protocol: TCP}]\n");
+    assert_eq!(
+        path(&format!("{web}{https_only}"), "internet", "cloud-identity"),
+        None
+    );
+    // hostNetwork escapes every policy.
+    let host = format!("{}{deny}", exposed(&format!("hostNetwork: true\n{PLAIN}")));
+    let text = evidence(&host).expect("hostNetwork");
+    assert!(
+        text.contains("hostNetwork, which NetworkPolicies do not govern"),
+        "{text}"
+    );
+    // Nodes shown: in a cloud, the cloud is named; outside one (kind), no step.
+    let aws = format!(
+        "{web}{}",
+        node_object("aws:///eu-west-1a/i-0123456789abcdef0")
+    );
+    let text = evidence(&aws).unwrap();
+    assert!(
+        text.contains("the nodes run on AWS (Node \"n1\" spec.providerID)"),
+        "{text}"
+    );
+    let kind = format!(
+        "{web}{}",
+        node_object("kind://docker/kind/kind-control-plane")
+    );
+    assert_eq!(path(&kind, "internet", "cloud-identity"), None);
+    // The step leads to the cloud identity, never to the node or cluster-admin by itself.
+    assert_eq!(path(&web, "internet", "node"), None);
+    assert!(check_all("AP802", &web).is_empty());
+    // A workload nobody reaches is on no path.
+    let lone = workload("Deployment", "shop", "web", "app: web", PLAIN);
+    assert_eq!(path(&lone, "internet", "cloud-identity"), None);
 }
 
 // ---------------------------------------------------------------------------------------------

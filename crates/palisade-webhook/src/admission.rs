@@ -110,6 +110,7 @@ impl Policy {
                 .unwrap_or_else(|| config.allowed_registries.clone()),
             require_image_digest: wh.image_policy.require_digest,
             denied_image_tags: wh.image_policy.denied_tags.clone(),
+            reports: Vec::new(),
         };
         check_registries(&base.allowed_registries)?;
         let engines = |settings: Settings| Engines {

@@ -278,6 +278,16 @@ pub struct ScanArgs {
     /// Worker threads [default: one per core]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+
+    /// A saved node audit (`palisade node --format json`) whose NodeRestriction, API server
+    /// authorizers and kubelet anonymous access the attack-path rules (AP8xx) join (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub node_report: Vec<PathBuf>,
+
+    /// A saved probe report (`palisade probe --format json`) whose anonymous kubelet and API
+    /// server answers the attack-path rules join (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub probe_report: Vec<PathBuf>,
 }
 
 /// How findings are chosen, judged and reported: shared by every command that reports findings.

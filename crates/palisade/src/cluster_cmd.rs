@@ -455,7 +455,28 @@ fn build_report(
             u.resource, u.reason
         );
     }
-    let engine = session.engine(inventory.version);
+    let source = cluster_source(inventory);
+    let mut extra = extra;
+    if let Some(probe) = &inventory.anonymous {
+        extra.extend(anonymous_findings(session, &source, probe));
+    }
+    let (node_findings, node_not_evaluated, node_rules) = node_audit(session, inventory, &source);
+    // What the control plane's flags, the kubelets' configz and the anonymous probe showed is
+    // joined by the attack-path rules, as `scan --node-report` joins a saved node audit.
+    let mut joined_rules = node_rules.clone();
+    if !extra.is_empty() {
+        joined_rules.push(&palisade_probe::rules::apiserver_anonymous::META);
+    }
+    let joined = ScanReport {
+        findings: node_findings.iter().chain(&extra).cloned().collect(),
+        rules: joined_rules,
+        not_evaluated: node_not_evaluated.clone(),
+        ..ScanReport::default()
+    };
+    // `scan --inventory --node-report` joins its saved reports too.
+    let mut reports = session.reports.clone();
+    reports.push((format!("cluster {source}"), std::sync::Arc::new(joined)));
+    let engine = session.engine_with(inventory.version, reports);
     let policies_not_evaluated = if engine
         .metas()
         .iter()
@@ -484,17 +505,11 @@ fn build_report(
         });
     }
     let mut rules = engine.metas();
-    let source = cluster_source(inventory);
-    let mut extra = extra;
-    if let Some(probe) = &inventory.anonymous {
-        extra.extend(anonymous_findings(session, &source, probe));
-    }
     if !extra.is_empty() {
         rules.push(&palisade_probe::rules::apiserver_anonymous::META);
     }
     findings.extend(extra);
     not_evaluated.extend(unreadable_rules(&engine, inventory));
-    let (node_findings, node_not_evaluated, node_rules) = node_audit(session, inventory, &source);
     findings.extend(node_findings);
     not_evaluated.extend(node_not_evaluated);
     rules.extend(node_rules);

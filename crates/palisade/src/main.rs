@@ -199,6 +199,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
     if args.parse_only {
         session.selection.ignore.push("*".into());
     }
+    for f in args.node_report.iter().chain(&args.probe_report) {
+        let report = report_cmd::load(f)?;
+        session
+            .reports
+            .push((f.display().to_string(), std::sync::Arc::new(report)));
+    }
     if let Some(path) = &args.inventory {
         // An inventory of a large cluster is hundreds of megabytes; 1 GiB bounds a hostile file.
         let inventory = palisade_cluster::snapshot::load(path, 1 << 30)?;

@@ -87,6 +87,8 @@ pub struct Session {
     pub baseline: Option<Baseline>,
     /// `--write-baseline`: where this run's findings are saved as the next baseline.
     pub write_baseline: Option<PathBuf>,
+    /// `scan --node-report`/`--probe-report`: saved reports the attack-path rules join.
+    pub reports: Vec<(String, std::sync::Arc<ScanReport>)>,
 }
 
 impl Session {
@@ -144,6 +146,7 @@ impl Session {
             fail_on_not_evaluated: args.fail_on_not_evaluated,
             baseline: args.baseline.as_deref().map(load_baseline).transpose()?,
             write_baseline: args.write_baseline.clone(),
+            reports: Vec::new(),
         })
     }
 
@@ -162,9 +165,19 @@ impl Session {
     /// The engine for a target version: `--kubernetes-version` (or the config's) wins over
     /// `detected` (a cluster's own version), then the newest version Palisade knows.
     pub fn engine(&self, detected: Option<KubeVersion>) -> Engine {
+        self.engine_with(detected, self.reports.clone())
+    }
+
+    /// [`Session::engine`], joining `reports` (node audits, probes) instead of `--node-report`'s.
+    pub fn engine_with(
+        &self,
+        detected: Option<KubeVersion>,
+        reports: Vec<(String, std::sync::Arc<ScanReport>)>,
+    ) -> Engine {
         let mut settings = Settings {
             kubernetes_version: self.version.or(detected).unwrap_or_default(),
             allowed_registries: self.allowed_registries.clone(),
+            reports,
             ..Settings::default()
         };
         // The admission webhook's image policy (its default for all namespaces) applies to scans

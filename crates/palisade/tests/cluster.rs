@@ -176,6 +176,23 @@ async fn control_plane_and_kubelets_through_the_api() {
             .contains("configz of node cp1 (authentication.anonymous.enabled)"),
         "{kl601}"
     );
+    // The attack-path rules join what the audit read: with AlwaysAllow every authenticated
+    // identity is cluster-admin, located at the API server's flag.
+    let ap801 = finding(&live, "AP801");
+    assert!(
+        ap801["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Group \"system:authenticated\" reaches cluster-admin in 1 step(s)"),
+        "{ap801}"
+    );
+    assert!(
+        ap801["flow"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CP501 kube-apiserver allows every authenticated request"),
+        "{ap801}"
+    );
     // Files named by flags are on the node, not in the API.
     let cp502 = not_evaluated(&live, "CP502");
     assert!(

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use palisade_core::{KubeVersion, Object};
 
+use super::facts::NodeFacts;
 use super::graph::{Graph, Vertex};
-use super::{network_edges, pod_edges, rbac_edges};
+use super::{network_edges, node_edges, pod_edges, rbac_edges};
 use crate::netpol::namespace_of;
 use crate::rbac::Rbac;
 
@@ -60,7 +61,13 @@ impl<'a> Builder<'a> {
 
 /// The attack graph of `objects` at target version `version`.
 pub fn build(objects: &[&Object], version: KubeVersion) -> Graph {
-    build_with(objects, version, &[], Workloads::Reachable)
+    build_with(
+        objects,
+        version,
+        &[],
+        Workloads::Reachable,
+        &NodeFacts::default(),
+    )
 }
 
 /// Which workloads become vertices.
@@ -75,12 +82,14 @@ pub enum Workloads {
 }
 
 /// [`build`], with `identities` as vertices even when the input names them nowhere (`--from
-/// user:alice`: a user no binding names still has what its implicit groups are granted).
+/// user:alice`: a user no binding names still has what its implicit groups are granted), and the
+/// node-level edges of `facts`.
 pub fn build_with(
     objects: &[&Object],
     version: KubeVersion,
     identities: &[Vertex],
     workloads: Workloads,
+    facts: &NodeFacts,
 ) -> Graph {
     let rbac = Rbac::new(objects.iter().copied().filter(|o| rbac_edges::is_rbac(o)));
     let mut b = Builder {
@@ -129,6 +138,12 @@ pub fn build_with(
     // Exposure before workloads: an exposed workload is reachable.
     network_edges::add(&mut b);
     pod_edges::add(&mut b);
+    network_edges::metadata(&mut b);
+    // Before memberships: the groups the node edges name get their members. What they leave
+    // unknown is said first: it concerns every path, a namespace's level only its own.
+    let unknowns = std::mem::take(&mut b.graph.unknowns);
+    node_edges::add(&mut b, facts);
+    let node_unknowns = std::mem::replace(&mut b.graph.unknowns, unknowns);
     rbac_edges::memberships(&mut b);
     // Administrators: marked so that sources skip them.
     // Ascending, for `Graph::is_admin`'s binary search.
@@ -138,5 +153,6 @@ pub fn build_with(
     b.graph.admins = admins;
     b.graph.unknowns.sort();
     b.graph.unknowns.dedup();
+    b.graph.unknowns.splice(0..0, node_unknowns);
     b.graph
 }

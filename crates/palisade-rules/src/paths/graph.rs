@@ -38,6 +38,9 @@ pub enum Vertex {
     Secrets(String),
     /// Full control of the cluster.
     ClusterAdmin,
+    /// The node's cloud identity (its instance role or service account): the credentials the
+    /// cloud metadata endpoint hands to whatever reaches it from the node.
+    CloudIdentity,
 }
 
 impl Vertex {
@@ -54,6 +57,7 @@ impl Vertex {
             } => format!("pod:{namespace}/{name}"),
             Vertex::Node => "node".to_owned(),
             Vertex::ClusterAdmin => "cluster-admin".to_owned(),
+            Vertex::CloudIdentity => "cloud-identity".to_owned(),
             Vertex::Secrets(ns) => format!("secrets:{ns}"),
             other => other.to_string(),
         }
@@ -90,6 +94,7 @@ impl fmt::Display for Vertex {
             Vertex::Node => f.write_str("a node (root)"),
             Vertex::Secrets(ns) => write!(f, "the Secrets of namespace \"{ns}\""),
             Vertex::ClusterAdmin => f.write_str("cluster-admin"),
+            Vertex::CloudIdentity => f.write_str("the node's cloud identity"),
         }
     }
 }
@@ -106,6 +111,19 @@ pub struct Evidence {
     /// configuration choice rather than how Kubernetes works (a pod may use any ServiceAccount
     /// of its namespace: nothing to remove there).
     pub cut: Option<Arc<str>>,
+    /// Where a fact outside the objects is written (a node audit's `file:line`, a probed
+    /// `host:port`), for edges of the node audit and the probe.
+    pub place: Option<palisade_core::Location>,
+}
+
+impl Evidence {
+    /// Where the fact is: in an object of `objects`, or outside them.
+    pub fn location(
+        &self,
+        object: impl Fn(usize) -> palisade_core::Location,
+    ) -> Option<palisade_core::Location> {
+        self.object.map(object).or_else(|| self.place.clone())
+    }
 }
 
 /// One step an attacker can take.
@@ -235,6 +253,77 @@ impl Graph {
         next
     }
 
+    /// Every vertex's distance (in steps) to `goal`, `usize::MAX` when it has no path: one
+    /// breadth-first search over reversed edges.
+    pub fn distances(&self, goal: usize) -> Vec<usize> {
+        let mut depth: Vec<usize> = vec![usize::MAX; self.vertices.len()];
+        depth[goal] = 0;
+        let mut queue = VecDeque::from([goal]);
+        while let Some(v) = queue.pop_front() {
+            for &e in &self.incoming[v] {
+                let from = self.edges[e].from;
+                if depth[from] == usize::MAX {
+                    depth[from] = depth[v] + 1;
+                    queue.push_back(from);
+                }
+            }
+        }
+        depth
+    }
+
+    /// Up to `limit` shortest paths from `source` to `goal` (all of the same, shortest, length),
+    /// given [`Graph::distances`] to `goal`, and whether more exist. Every edge that brings a
+    /// vertex one step nearer the goal is on some shortest path, so the walk never backtracks out
+    /// of a dead end: the work is bounded by `limit` × the path's length × the vertices' degree.
+    pub fn shortest_paths(
+        &self,
+        source: usize,
+        goal: usize,
+        dist: &[usize],
+        limit: usize,
+    ) -> (Vec<Path>, bool) {
+        let mut out = Vec::new();
+        let mut more = false;
+        if source == goal || dist[source] == usize::MAX || limit == 0 {
+            return (out, more);
+        }
+        // Depth-first over the shortest-path edges: (vertex, index of the next edge to try).
+        let mut stack: Vec<(usize, usize)> = vec![(source, 0)];
+        let mut edges: Vec<usize> = Vec::new();
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            if v == goal {
+                if out.len() == limit {
+                    more = true;
+                    break;
+                }
+                out.push(Path {
+                    source,
+                    goal,
+                    edges: edges.clone(),
+                });
+                stack.pop();
+                edges.pop();
+                continue;
+            }
+            let step = self.outgoing[v][*next..]
+                .iter()
+                .position(|&e| dist[self.edges[e].to] == dist[v].wrapping_sub(1));
+            match step {
+                Some(i) => {
+                    let e = self.outgoing[v][*next + i];
+                    *next += i + 1;
+                    edges.push(e);
+                    stack.push((self.edges[e].to, 0));
+                }
+                None => {
+                    stack.pop();
+                    edges.pop();
+                }
+            }
+        }
+        (out, more)
+    }
+
     /// The shortest path from `source` given the result of [`Graph::towards`] for `goal`.
     pub fn path(&self, source: usize, goal: usize, next: &[Option<usize>]) -> Option<Path> {
         let mut edges = Vec::new();
@@ -261,6 +350,7 @@ mod tests {
             object: None,
             pointer: String::new(),
             text: Arc::from(""),
+            place: None,
             cut: None,
         }
     }
@@ -285,6 +375,35 @@ mod tests {
         assert!(g.path(g.find(&a).unwrap(), goal, &next).is_none());
         // No path from the goal to itself.
         assert!(g.path(goal, goal, &g.towards(goal, 10)).is_none());
+    }
+
+    #[test]
+    fn every_shortest_path_up_to_a_limit() {
+        let mut g = Graph::default();
+        let a = Vertex::User("a".into());
+        // a → x → cluster-admin, a → y → cluster-admin (two of length 2), a → cluster-admin via
+        // x → y → cluster-admin is longer and never listed.
+        let (x, y) = (Vertex::PodsIn("x".into()), Vertex::PodsIn("y".into()));
+        g.add(a.clone(), x.clone(), "to x", ev());
+        g.add(a.clone(), y.clone(), "to y", ev());
+        g.add(x.clone(), y.clone(), "x to y", ev());
+        g.add(x, Vertex::ClusterAdmin, "x to goal", ev());
+        g.add(y, Vertex::ClusterAdmin, "y to goal", ev());
+        let goal = g.find(&Vertex::ClusterAdmin).unwrap();
+        let source = g.find(&a).unwrap();
+        let dist = g.distances(goal);
+        let (paths, more) = g.shortest_paths(source, goal, &dist, 10);
+        assert!(!more);
+        let actions: Vec<Vec<&str>> = paths
+            .iter()
+            .map(|p| p.edges.iter().map(|&e| g.edge(e).action).collect())
+            .collect();
+        assert_eq!(actions, [["to x", "x to goal"], ["to y", "y to goal"]]);
+        let (paths, more) = g.shortest_paths(source, goal, &dist, 1);
+        assert_eq!(paths.len(), 1);
+        assert!(more);
+        // No path from the goal to itself, none from a vertex that cannot reach it.
+        assert!(g.shortest_paths(goal, goal, &dist, 10).0.is_empty());
     }
 
     #[test]

@@ -13,16 +13,20 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use palisade_core::report::ScanReport;
 use palisade_core::yaml::Node;
 use palisade_core::{Context, Keep, KubeVersion, Model, Object};
 
 mod build;
+pub mod facts;
 pub mod graph;
 mod network_edges;
+mod node_edges;
 mod pod_edges;
 mod rbac_edges;
 
 pub use build::{build, build_with, Workloads};
+pub use facts::NodeFacts;
 pub use graph::{Edge, Evidence, Graph, Path, Vertex};
 
 /// The keep group of the AP rules: one projection, one graph.
@@ -63,6 +67,9 @@ pub fn keep(o: &Object) -> Option<Keep> {
             return Some(Keep::paths(&[&["spec"]]));
         }
         "PodSecurityPolicy" if o.group() == "policy" => return Some(Keep::paths(&[])),
+        // The metadata endpoint's reachability (NP305's model) and the nodes' cloud.
+        "NetworkPolicy" if o.group() == "networking.k8s.io" => return Some(Keep::whole()),
+        "Node" if core => return Some(Keep::paths(&[&["spec", "providerID"]])),
         _ => {}
     }
     // What every workload needs: its account, the automount, its pod labels (Services select
@@ -75,11 +82,13 @@ pub fn keep(o: &Object) -> Option<Keep> {
         &["serviceAccountName"],
         &["serviceAccount"],
         &["automountServiceAccountToken"],
+        &["hostNetwork"],
     ];
     const ESCAPE: &[&[&str]] = &[
         &["serviceAccountName"],
         &["serviceAccount"],
         &["automountServiceAccountToken"],
+        &["hostNetwork"],
         &["hostPID"],
         &["securityContext", "windowsOptions", "hostProcess"],
         &["volumes", "hostPath", "path"],
@@ -143,9 +152,27 @@ impl AttackGraph {
         identities: &[Vertex],
         workloads: Workloads,
     ) -> Self {
+        AttackGraph::with_facts(
+            objects,
+            version,
+            identities,
+            workloads,
+            &NodeFacts::default(),
+        )
+    }
+
+    /// [`AttackGraph::with_identities`], with the node-level edges of `facts` (node audits,
+    /// probes).
+    pub fn with_facts(
+        objects: Vec<Arc<Object>>,
+        version: KubeVersion,
+        identities: &[Vertex],
+        workloads: Workloads,
+        facts: &NodeFacts,
+    ) -> Self {
         let graph = {
             let refs: Vec<&Object> = objects.iter().map(|o| &**o).collect();
-            build_with(&refs, version, identities, workloads)
+            build_with(&refs, version, identities, workloads, facts)
         };
         AttackGraph { objects, graph }
     }
@@ -158,16 +185,29 @@ impl AttackGraph {
 
 impl Model for AttackGraph {
     fn build(cx: &Context<'_>, kept: &[Arc<Object>]) -> Self {
-        AttackGraph::new(kept.to_vec(), cx.settings.kubernetes_version)
+        let reports: Vec<(&str, &ScanReport)> = cx
+            .settings
+            .reports
+            .iter()
+            .map(|(name, r)| (name.as_str(), &**r))
+            .collect();
+        AttackGraph::with_facts(
+            kept.to_vec(),
+            cx.settings.kubernetes_version,
+            &[],
+            Workloads::Reachable,
+            &NodeFacts::from_reports(&reports),
+        )
     }
 }
 
-/// Bounds of a search: paths longer than `max_depth` steps are not reported, and at most
-/// `max_paths` paths are.
+/// Bounds of a search: paths longer than `max_depth` steps are not reported, at most
+/// `per_pair` shortest paths of each source to each goal, and at most `max_paths` paths.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_depth: usize,
     pub max_paths: usize,
+    pub per_pair: usize,
 }
 
 impl Default for Limits {
@@ -175,6 +215,7 @@ impl Default for Limits {
         Limits {
             max_depth: 12,
             max_paths: 1000,
+            per_pair: 1,
         }
     }
 }
@@ -194,26 +235,46 @@ pub fn default_sources(g: &Graph) -> Vec<usize> {
         .collect()
 }
 
-/// The shortest path from each of `sources` to each of `goals` (goals first, then sources in
-/// order), within `limits`.
+/// The shortest paths (up to `limits.per_pair`, all of the shortest length) from each of
+/// `sources` to each of `goals` (goals first, then sources in order), within `limits`.
 pub fn search(g: &Graph, sources: &[usize], goals: &[usize], limits: Limits) -> Search {
     let mut out = Search::default();
     let mut too_long = 0usize;
     let mut dropped = 0usize;
+    let mut pairs_cut = 0usize;
     for &goal in goals {
         let next = g.towards(goal, usize::MAX);
+        let dist = g.distances(goal);
         for &source in sources {
-            let Some(path) = g.path(source, goal, &next) else {
+            // The first is the one a single path per pair gives, so that asking for more adds
+            // paths without changing the first.
+            let Some(first) = g.path(source, goal, &next) else {
                 continue;
             };
-            if path.edges.len() > limits.max_depth {
-                too_long += 1;
-            } else if out.paths.len() >= limits.max_paths {
-                dropped += 1;
-            } else {
-                out.paths.push(path);
+            let mut paths = vec![first];
+            let (others, more) = g.shortest_paths(source, goal, &dist, limits.per_pair);
+            let others: Vec<Path> = others.into_iter().filter(|p| *p != paths[0]).collect();
+            if more || others.len() >= limits.per_pair {
+                pairs_cut += 1;
+            }
+            paths.extend(others.into_iter().take(limits.per_pair.saturating_sub(1)));
+            for path in paths {
+                if path.edges.len() > limits.max_depth {
+                    too_long += 1;
+                } else if out.paths.len() >= limits.max_paths {
+                    dropped += 1;
+                } else {
+                    out.paths.push(path);
+                }
             }
         }
+    }
+    if pairs_cut > 0 {
+        out.notes.push(format!(
+            "{pairs_cut} source/goal pair(s) have more shortest paths than the {} shown (raise \
+             the per-pair limit)",
+            limits.per_pair
+        ));
     }
     if too_long > 0 {
         out.notes.push(format!(
@@ -275,7 +336,7 @@ pub fn weakest_link(g: &Graph, path: &Path, counts: &HashMap<&str, usize>) -> Op
 
 /// Reads a `--from` or `--to` spelling: `user:NAME`, `group:NAME`, `sa:NAMESPACE/NAME`,
 /// `pod:NAMESPACE/NAME` (a workload of any kind), `anonymous`, `internet`, `cluster-admin`,
-/// `node`, `secrets:NAMESPACE`.
+/// `node`, `cloud-identity`, `secrets:NAMESPACE`.
 pub fn parse_vertex(spec: &str) -> Result<VertexSpec, String> {
     let split = |rest: &str| -> Result<(String, String), String> {
         match rest.split_once('/') {
@@ -299,6 +360,7 @@ pub fn parse_vertex(spec: &str) -> Result<VertexSpec, String> {
         _ if spec == "internet" => VertexSpec::Exact(Vertex::Internet),
         _ if spec == "cluster-admin" => VertexSpec::Exact(Vertex::ClusterAdmin),
         _ if spec == "node" => VertexSpec::Exact(Vertex::Node),
+        _ if spec == "cloud-identity" => VertexSpec::Exact(Vertex::CloudIdentity),
         Some(("user", rest)) => VertexSpec::Exact(Vertex::User(nonempty(rest)?)),
         Some(("group", rest)) => VertexSpec::Exact(Vertex::Group(nonempty(rest)?)),
         Some(("secrets", rest)) => VertexSpec::Exact(Vertex::Secrets(nonempty(rest)?)),
@@ -313,7 +375,7 @@ pub fn parse_vertex(spec: &str) -> Result<VertexSpec, String> {
         _ => {
             return Err(format!(
                 "{spec:?}: expected user:NAME, group:NAME, sa:NAMESPACE/NAME, pod:NAMESPACE/NAME, \
-                 anonymous, internet, cluster-admin, node or secrets:NAMESPACE"
+                 anonymous, internet, cluster-admin, node, cloud-identity or secrets:NAMESPACE"
             ))
         }
     })

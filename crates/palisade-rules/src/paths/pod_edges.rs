@@ -123,7 +123,7 @@ fn is_service_account(o: &Object) -> bool {
     o.kind() == "ServiceAccount" && o.group().is_empty()
 }
 
-fn describe(o: &Object) -> String {
+pub(super) fn describe(o: &Object) -> String {
     format!(
         "{} \"{}/{}\"",
         o.kind(),
@@ -206,6 +206,7 @@ pub(super) fn add(b: &mut Builder<'_>) {
                     object: Some(i),
                     pointer: String::new(),
                     text: Arc::clone(&exec_text),
+                    place: None,
                     cut: None,
                 },
             );
@@ -248,6 +249,7 @@ pub(super) fn add(b: &mut Builder<'_>) {
                         mount.service_account
                     )
                     .into(),
+                    place: None,
                     cut: Some(format!("{} (automountServiceAccountToken)", describe(o)).into()),
                 },
             );
@@ -267,6 +269,7 @@ pub(super) fn add(b: &mut Builder<'_>) {
                         mount.service_account
                     )
                     .into(),
+                    place: None,
                     cut: Some(format!("{} (automountServiceAccountToken)", describe(o)).into()),
                 },
             );
@@ -283,6 +286,7 @@ pub(super) fn add(b: &mut Builder<'_>) {
                     object: Some(i),
                     pointer,
                     text: format!("{}: {why}", describe(o)).into(),
+                    place: None,
                     cut: Some(describe(o).into()),
                 },
             );
@@ -314,6 +318,7 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
                      {name}); its token is mounted unless the pod says otherwise"
                 )
                 .into(),
+                place: None,
                 cut: None,
             };
             b.graph.add(
@@ -340,6 +345,7 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
                 object: None,
                 pointer: String::new(),
                 text: "a pod may mount any Secret of its namespace as a volume".into(),
+                place: None,
                 cut: None,
             },
         );
@@ -398,6 +404,7 @@ fn namespace_edges(b: &mut Builder<'_>, namespace_objects: &HashMap<&str, usize>
                     object: Some(i),
                     pointer,
                     text: text.into(),
+                    place: None,
                     cut: Some(format!("Namespace \"{ns}\" (Pod Security enforce level)").into()),
                 },
             );
@@ -427,6 +434,7 @@ fn secret_edges(b: &mut Builder<'_>) {
                             b.version
                         )
                         .into(),
+                        place: None,
                         cut: None,
                     },
                 );
@@ -464,6 +472,7 @@ fn secret_edges(b: &mut Builder<'_>) {
                     describe(o)
                 )
                 .into(),
+                place: None,
                 cut: Some(describe(o).into()),
             },
         );

@@ -288,6 +288,7 @@ fn grant_evidence(b: &Builder<'_>, rbac: &Rbac<'_>, g: &Grant, extra: Option<Str
         object: b.index_of(binding.object),
         pointer: format!("/subjects/{}", binding.subjects[g.subject].index),
         text: text.into(),
+        place: None,
         cut: Some(binding.describe().into()),
     }
 }
@@ -578,6 +579,7 @@ pub(super) fn memberships(b: &mut Builder<'_>) {
                     object: None,
                     pointer: String::new(),
                     text: (text.to_owned()).into(),
+                    place: None,
                     cut: None,
                 },
             );

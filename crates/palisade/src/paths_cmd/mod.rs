@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::{Args, ValueEnum};
 use palisade_core::source::SourceLimits;
 use palisade_core::{KubeVersion, Object};
-use palisade_rules::paths::{self, AttackGraph, Limits, Vertex, VertexSpec, Workloads};
+use palisade_rules::paths::{self, AttackGraph, Limits, NodeFacts, Vertex, VertexSpec, Workloads};
 
 use crate::scan;
 
@@ -33,10 +33,12 @@ const EXIT_ERROR: u8 = 2;
         palisade paths k8s/\n  \
         palisade paths --from sa:build/ci --to cluster-admin k8s/\n  \
         palisade paths --from internet --to node --format mermaid k8s/\n  \
-        palisade paths --to secrets:payments --inventory prod.json\n\n\
+        palisade paths --to secrets:payments --inventory prod.json\n  \
+        palisade paths --node-report node.json --probe-report probe.json k8s/\n\n\
         SUBJECT: user:NAME, group:NAME, sa:NAMESPACE/NAME, pod:NAMESPACE/NAME, anonymous, \
         internet (default: every identity that is not an administrator, and the internet). \
-        GOAL: cluster-admin, node, secrets:NAMESPACE (default: cluster-admin and node)."
+        GOAL: cluster-admin, node, cloud-identity, secrets:NAMESPACE (default: cluster-admin and \
+        node)."
 )]
 pub struct PathsArgs {
     /// Files or directories to read (`-` reads stdin)
@@ -46,6 +48,17 @@ pub struct PathsArgs {
     /// Read an inventory saved by `palisade cluster --save-inventory` instead of files
     #[arg(long, value_name = "FILE", conflicts_with = "paths")]
     pub inventory: Option<PathBuf>,
+
+    /// A saved node audit (`palisade node --format json`) or cluster report: NodeRestriction,
+    /// the API server's authorizers and the kubelet's anonymous access become edges (repeatable;
+    /// without one, those edges are reported as not evaluated)
+    #[arg(long, value_name = "FILE")]
+    pub node_report: Vec<PathBuf>,
+
+    /// A saved probe report (`palisade probe --format json`): a kubelet or API server that
+    /// answered without credentials becomes an edge from the internet (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub probe_report: Vec<PathBuf>,
 
     /// Where paths start (repeatable)
     #[arg(long, value_name = "SUBJECT")]
@@ -70,6 +83,12 @@ pub struct PathsArgs {
     /// Most paths reported
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_paths)]
     pub max_paths: usize,
+
+    /// Shortest paths reported per source and goal, 1 to 1000 (all of the same, shortest,
+    /// length; a note says how many pairs have more)
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub per_pair: u16,
 
     /// Largest file read, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
@@ -135,11 +154,14 @@ pub fn run(args: PathsArgs) -> Result<u8> {
     for spec in &to {
         if !matches!(
             spec,
-            VertexSpec::Exact(Vertex::ClusterAdmin | Vertex::Node | Vertex::Secrets(_))
+            VertexSpec::Exact(
+                Vertex::ClusterAdmin | Vertex::Node | Vertex::CloudIdentity | Vertex::Secrets(_)
+            )
         ) {
-            bail!("--to: expected cluster-admin, node or secrets:NAMESPACE");
+            bail!("--to: expected cluster-admin, node, cloud-identity or secrets:NAMESPACE");
         }
     }
+    let facts = node_facts(args.node_report.iter().chain(&args.probe_report))?;
     let (objects, detected, problems) = read(&args)?;
     for p in &problems {
         eprintln!("error: {p}");
@@ -156,7 +178,7 @@ pub fn run(args: PathsArgs) -> Result<u8> {
             _ => None,
         })
         .collect();
-    let model = AttackGraph::with_identities(objects, version, &identities, Workloads::All);
+    let model = AttackGraph::with_facts(objects, version, &identities, Workloads::All, &facts);
     let g = &model.graph;
     let sources: Vec<usize> = if from.is_empty() {
         paths::default_sources(g)
@@ -183,6 +205,7 @@ pub fn run(args: PathsArgs) -> Result<u8> {
     let limits = Limits {
         max_depth: args.max_depth,
         max_paths: args.max_paths,
+        per_pair: usize::from(args.per_pair),
     };
     let found = paths::search(g, &sources, &goals, limits);
     let mut out = crate::session::stdout();
@@ -195,6 +218,17 @@ pub fn run(args: PathsArgs) -> Result<u8> {
     } else {
         EXIT_FOUND
     })
+}
+
+/// The node-level facts of the saved reports given (read as `palisade report` reads them).
+pub fn node_facts<'a>(files: impl Iterator<Item = &'a PathBuf>) -> Result<NodeFacts> {
+    let mut reports = Vec::new();
+    for f in files {
+        reports.push((f.display().to_string(), crate::report_cmd::load(f)?));
+    }
+    let refs: Vec<(&str, &palisade_core::report::ScanReport)> =
+        reports.iter().map(|(n, r)| (n.as_str(), r)).collect();
+    Ok(NodeFacts::from_reports(&refs))
 }
 
 fn spec_name(spec: &VertexSpec) -> String {

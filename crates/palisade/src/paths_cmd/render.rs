@@ -26,7 +26,7 @@ pub(super) fn write(
 
 fn location(model: &AttackGraph, e: usize) -> Option<Location> {
     let ev = &model.graph.edge(e).evidence;
-    ev.object.map(|i| location_of(model.object(i), &ev.pointer))
+    ev.location(|i| location_of(model.object(i), &ev.pointer))
 }
 
 fn text(out: &mut dyn Write, model: &AttackGraph, found: &Search) -> Result<()> {

@@ -46,7 +46,7 @@ pub fn flow(model: &AttackGraph, path: &Path) -> Vec<FlowStep> {
             let ev = &g.edge(e).evidence;
             FlowStep {
                 message: step_text(g, e),
-                location: ev.object.map(|i| location_of(model.object(i), &ev.pointer)),
+                location: ev.location(|i| location_of(model.object(i), &ev.pointer)),
             }
         })
         .collect()
@@ -91,16 +91,20 @@ impl InventoryRule for PathRule {
         for (link, mut group) in groups {
             group.sort_by_key(|p| (p.edges.len(), g.get(p.source).spec()));
             let shown = group[0];
-            // Where the finding is: the weakest link's fact, else the first step with one.
+            // Where the finding is: the weakest link's fact, else the first step with one; in
+            // an object of the input, else on the node or probed address a report names (an
+            // API server with AlwaysAllow: no object of the input is on the path).
             let anchor = link
                 .into_iter()
                 .chain(shown.edges.iter().copied())
-                .find(|&e| g.edge(e).evidence.object.is_some());
+                .find(|&e| g.edge(e).evidence.object.is_some())
+                .or_else(|| {
+                    link.into_iter()
+                        .chain(shown.edges.iter().copied())
+                        .find(|&e| g.edge(e).evidence.place.is_some())
+                });
             let Some(anchor) = anchor else { continue };
             let ev = &g.edge(anchor).evidence;
-            let Some(object) = ev.object.map(|i| model.object(i)) else {
-                continue;
-            };
             let chain: Vec<String> = shown
                 .edges
                 .iter()
@@ -150,10 +154,31 @@ impl InventoryRule for PathRule {
                     ". Changing {best} cuts {n} of {total} path(s) to {goal_name}"
                 ));
             }
-            let steps = flow(&model, shown);
-            let mut emitter = Emitter::new(object, self.meta, findings);
-            let f = emitter.report(&ev.pointer, message);
-            f.flow = Some(steps.into_boxed_slice());
+            let steps = flow(&model, shown).into_boxed_slice();
+            match (ev.object.map(|i| model.object(i)), &ev.place) {
+                (Some(object), _) => {
+                    let mut emitter = Emitter::new(object, self.meta, findings);
+                    let f = emitter.report(&ev.pointer, message);
+                    f.flow = Some(steps);
+                }
+                (None, Some(place)) => findings.push(Finding {
+                    code: self.meta.code,
+                    rule: self.meta.name,
+                    severity: self.meta.severity,
+                    pss_check: None,
+                    location: place.clone(),
+                    object: None,
+                    container: None,
+                    related: None,
+                    message,
+                    help: self.meta.help,
+                    suppressed: None,
+                    baselined: false,
+                    fix: None,
+                    flow: Some(steps),
+                }),
+                (None, None) => {}
+            }
         }
     }
 
