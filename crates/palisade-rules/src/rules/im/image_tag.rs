@@ -93,3 +93,28 @@ impl ObjectRule for ImageTag {
         }
     }
 }
+
+/// `palisade vap export`: the same verdict in CEL, per container. The reference is split as the
+/// runtime splits it: a digest follows `@`, a tag follows the last `:` after the last `/` (a
+/// registry port, `host:5000/app`, is not a tag).
+pub static EXPORT: crate::vap_export::Exportable = crate::vap_export::Exportable {
+    meta: &META,
+    cel: cel_source,
+};
+
+fn cel_source(_: palisade_core::KubeVersion) -> String {
+    use crate::vap_export::cel::{container_message, per_container, quoted};
+    let last = "c.image.substring(c.image.lastIndexOf('/') + 1)";
+    let untagged = format!("!{last}.contains(':')");
+    per_container(
+        &format!(
+            "has(c.image) && c.image != '' && !c.image.contains('@') && ({untagged} || \
+             {last}.split(':')[1] == 'latest')"
+        ),
+        &container_message(&format!(
+            "' image ' + {} + ({untagged} ? ' has no tag, so the runtime pulls :latest' : ' uses \
+             the mutable tag :latest') + ' and no digest: the content can change at any pull'",
+            quoted("c.image")
+        )),
+    )
+}

@@ -10,6 +10,7 @@ use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 use crate::pss::{
     container_security_context, present_path, q, Level, PssCheck, VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{list, csc, per_container, container_message};
 
 static META: RuleMeta = RuleMeta {
     code: "PS105",
@@ -47,6 +48,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -103,5 +105,20 @@ pub(crate) fn remove_capability(sc_ptr: impl std::fmt::Display, index: usize, na
         vec![FixOp::Remove {
             pointer: format!("{sc_ptr}/capabilities/add/{index}"),
         }],
+    )
+}
+
+/// In CEL (`palisade vap export`): every container that adds capabilities outside the default
+/// set, naming them.
+fn cel(_: KubeVersion) -> String {
+    let sc = csc("c");
+    let bad = format!("!(a in {})", list(ALLOWED_1_0));
+    per_container(
+        &format!(
+            "has({sc}.capabilities) && has({sc}.capabilities.add) &&              {sc}.capabilities.add.exists(a, {bad})"
+        ),
+        &container_message(&format!(
+            "' sets capabilities.add: ' + {sc}.capabilities.add.filter(a, {bad}).join(', ')"
+        )),
     )
 }
