@@ -2,6 +2,8 @@
 //! and running tables of cases that report every failing row at once.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod vap_equivalence;
+
 use palisade_core::source::objects_from_str;
 use palisade_core::{KubeVersion, Object};
 use palisade_rules::pss::{self, Level};
@@ -112,7 +114,9 @@ pub fn across(
         .collect()
 }
 
-/// Runs a table and reports every failing row. Returns the number of rows run.
+/// Runs a table and reports every failing row. Returns the number of rows run. Every row the
+/// export targets is also judged by the exported ValidatingAdmissionPolicies
+/// ([`vap_equivalence`]), which must reject the pod for the same checks.
 pub fn run(cases: &[Case]) -> usize {
     assert!(!cases.is_empty(), "empty table");
     let mut failures = Vec::new();
@@ -130,6 +134,9 @@ pub fn run(cases: &[Case]) -> usize {
                 c.yaml,
                 violations(&c.yaml, c.level, c.version)
             ));
+        }
+        if let Err(e) = vap_equivalence::compare(&c.name, &c.yaml, c.level, c.version) {
+            failures.push(format!("exported policy differs: {e}"));
         }
     }
     assert!(

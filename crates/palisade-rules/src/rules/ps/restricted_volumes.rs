@@ -104,7 +104,8 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
 fn cel(_: KubeVersion) -> String {
     let bad = format!("k != 'name' && !(k in {})", list(ALLOWED));
     format!(
-        "variables.volumes.filter(v, v.exists(k, {bad})).map(v, 'volume ' + {} + ' uses restricted volume type ' + v.filter(k, {bad}).join(', '))",
-        quoted(&or_empty("v", "name"))
+        "variables.volumes.filter(v, v.exists(k, {bad})).map(v, 'volume ' + {} + ' uses a restricted volume type (allowed: {})')",
+        quoted(&or_empty("v", "name")),
+        ALLOWED.join(", ")
     )
 }
