@@ -212,6 +212,9 @@ pub enum Command {
     /// Admission webhook: the scan's rules at admission, JSONPatch fixes, exec guard,
     /// ImagePolicyWebhook; `webhook manifests` prints what deploys it
     Webhook(Box<crate::webhook_cmd::WebhookArgs>),
+    /// ValidatingAdmissionPolicies: `vap export` writes Palisade's per-object rules as policies a
+    /// cluster enforces itself
+    Vap(crate::vap_cmd::VapArgs),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish

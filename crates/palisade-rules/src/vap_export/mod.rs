@@ -98,9 +98,10 @@ pub fn not_exported(meta: &RuleMeta) -> Option<&'static str> {
             "depends on the image policy in palisade.yaml (allowed or denied registries and \
              tags, digests)"
         }
-        c if c.starts_with("PA") => "judges the manifest text (keys, quoting, waivers), which \
+        c if c.starts_with("PA") => {
+            "judges the manifest text (keys, quoting, waivers), which \
                                      the API server never sees"
-        ,
+        }
         _ => "not yet written in CEL",
     })
 }

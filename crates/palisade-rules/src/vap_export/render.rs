@@ -53,7 +53,9 @@ pub enum ExportError {
     VersionTooOld(KubeVersion),
     #[error("no validation action: give --action Deny, Warn or Audit")]
     NoAction,
-    #[error("--action Deny and Warn together would warn about every request it denies: choose one")]
+    #[error(
+        "--action Deny and Warn together would warn about every request it denies: choose one"
+    )]
     DenyAndWarn,
     #[error("no exportable rule is selected at the {0} level (see --help for the rules that cannot be exported)")]
     NothingSelected(Level),
@@ -135,10 +137,7 @@ fn policy(name: &str, meta: &RuleMeta, violations: &str, options: &Options) -> Y
         Y::map([
             ("apiGroups", Y::seq([Y::str(*group)])),
             ("apiVersions", Y::seq([Y::str("v1")])),
-            (
-                "operations",
-                Y::seq([Y::str("CREATE"), Y::str("UPDATE")]),
-            ),
+            ("operations", Y::seq([Y::str("CREATE"), Y::str("UPDATE")])),
             ("resources", Y::seq(resources.iter().map(|r| Y::str(*r)))),
         ])
     });

@@ -6,13 +6,7 @@
 //! The API server decodes an object before any policy sees it, so each fixture is first brought
 //! to what the API server would hold: a field set to `null` is absent (it decodes as unset), and
 //! a fixture it would refuse to decode at all (a quoted boolean or integer, which PA903 reports)
-//! never reaches admission and is not compared (counted in [`skipped`]).
-//!
-//! Opt-in (`PALISADE_VAP_EQUIVALENCE=1`) for now: palisade-cel's cost estimate, an upper bound
-//! built for hostile policies, charges the exported expressions far more than they cost (a
-//! `filter` over a handful of containers estimated at millions), so the offline evaluator refuses
-//! several of them before they run. Until that estimate is tightened the comparison is run by
-//! hand; STATUS.md (issue 18, Export) has its numbers.
+//! never reaches admission and is not compared (counted in [`counts`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -31,9 +25,9 @@ use palisade_rules::vap_export::{self, Action, Options};
 pub static COMPARED: AtomicUsize = AtomicUsize::new(0);
 pub static SKIPPED: AtomicUsize = AtomicUsize::new(0);
 
-/// The number of rows skipped so far (objects the API server refuses to decode).
-pub fn skipped() -> usize {
-    SKIPPED.load(Ordering::Relaxed)
+/// (rows compared, rows skipped because the API server refuses to decode them) so far.
+pub fn counts() -> (usize, usize) {
+    (COMPARED.load(Ordering::Relaxed), SKIPPED.load(Ordering::Relaxed))
 }
 
 /// Whether the export covers rows at `level` and `version`.
@@ -158,7 +152,7 @@ pub fn rejected_built_in(yaml: &str, level: Level, version: KubeVersion) -> Vec<
 
 /// Compares the export with the built-in checks for one row; `Err` says how they differ.
 pub fn compare(name: &str, yaml: &str, level: Level, version: KubeVersion) -> Result<(), String> {
-    if std::env::var_os("PALISADE_VAP_EQUIVALENCE").is_none() || !targets(level, version) {
+    if !targets(level, version) {
         return Ok(());
     }
     let Some(exported) = rejected_by_export(yaml, level, version) else {

@@ -14,7 +14,7 @@ use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta
 use crate::pss::{
     container_security_context, is_windows, present, q, Level, PssCheck, VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{csc, per_container, is, container_message};
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS121",
@@ -136,7 +136,7 @@ fn cel(_: KubeVersion) -> String {
         per_container(
             &format!("!{}", is(&sc, "allowPrivilegeEscalation", "false")),
             &container_message(&format!(
-                "({} ? ' sets allowPrivilegeEscalation: true' : ' does not set                  allowPrivilegeEscalation: false')",
+                "({} ? ' sets allowPrivilegeEscalation: true' : ' does not set allowPrivilegeEscalation: false')",
                 is(&sc, "allowPrivilegeEscalation", "true")
             )),
         )

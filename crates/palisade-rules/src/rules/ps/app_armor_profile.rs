@@ -17,7 +17,7 @@ use crate::pss::{
     annotation_pointer, annotations, container_security_context, pod_security_context, present, q,
     text, Level, PssCheck, VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{list, or_empty, quoted, csc, per_container, container_message, lit};
+use crate::vap_export::cel::{container_message, csc, list, lit, or_empty, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS107",
@@ -138,11 +138,14 @@ fn cel(_: KubeVersion) -> String {
     );
     let containers = per_container(
         &bad(&csc("c")),
-        &container_message(&format!("' sets AppArmor profile type ' + {}", ty(&csc("c")))),
+        &container_message(&format!(
+            "' sets AppArmor profile type ' + {}",
+            ty(&csc("c"))
+        )),
     );
     let value = "string(variables.annotations[k])";
     let annotations = format!(
-        "variables.annotations.filter(k, k.startsWith({}) && !({value} == '' || {value} ==          'runtime/default' || {value}.startsWith('localhost/'))).map(k, 'annotation ' + k + ' sets          AppArmor profile ' + {})",
+        "variables.annotations.map(k, k.startsWith({}) && !({value} == '' || {value} == 'runtime/default' || {value}.startsWith('localhost/')), 'annotation ' + k + ' sets AppArmor profile ' + {})",
         lit(ANNOTATION_PREFIX),
         quoted(value)
     );

@@ -10,7 +10,7 @@ use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 use crate::pss::{
     container_security_context, present_path, q, Level, PssCheck, VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{list, csc, per_container, container_message};
+use crate::vap_export::cel::{container_message, list, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS105",
@@ -109,18 +109,19 @@ pub(crate) fn remove_capability(sc_ptr: impl std::fmt::Display, index: usize, na
 }
 
 /// In CEL (`palisade vap export`): every container that adds capabilities outside the default
-/// set.
+/// set, naming them.
 fn cel(_: KubeVersion) -> String {
-    let sc = csc("c");
+    // `has()` step by step rather than through `csc`: the list is then the container's own,
+    // which is what palisade-cel's cost estimate reads (see `per_container`).
+    let sc = "c.securityContext";
     let bad = format!("!(a in {})", list(ALLOWED_1_0));
     per_container(
         &format!(
-            "has({sc}.capabilities) && has({sc}.capabilities.add) &&              {sc}.capabilities.add.exists(a, {bad})"
+            "has({sc}) && has({sc}.capabilities) && has({sc}.capabilities.add) && \
+             {sc}.capabilities.add.exists(a, {bad})"
         ),
-        // Not naming them: see `host_ports::cel` on nested comprehensions in messages.
         &container_message(&format!(
-            "' adds capabilities outside the default set ({})'",
-            ALLOWED_1_0.join(", ")
+            "' sets capabilities.add: ' + c.securityContext.capabilities.add.map(a, {bad}, a).join(', ')"
         )),
     )
 }

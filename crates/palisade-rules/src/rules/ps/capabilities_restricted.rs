@@ -15,7 +15,7 @@ use crate::pss::{
     container_security_context, is_windows, present, present_path, q, Level, PssCheck,
     VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{csc, per_container, container_message};
+use crate::vap_export::cel::{container_message, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS125",
@@ -144,10 +144,13 @@ fn v1_25(pod: &PodTemplate<'_>) -> Vec<Violation> {
 /// In CEL (`palisade vap export`): every container that does not drop `ALL`, and every one that
 /// adds anything but `NET_BIND_SERVICE`; Windows pods are exempt (policy 1.25 on).
 fn cel(_: KubeVersion) -> String {
-    let caps = format!("{}.capabilities", csc("c"));
-    let drops_all = format!("(has({caps}) && has({caps}.drop) && 'ALL' in {caps}.drop)");
+    // `has()` step by step rather than through `csc`: the lists are then the container's own,
+    // which is what palisade-cel's cost estimate reads (see `per_container`).
+    let caps = "c.securityContext.capabilities";
+    let has_caps = format!("has(c.securityContext) && has({caps})");
+    let drops_all = format!("({has_caps} && has({caps}.drop) && 'ALL' in {caps}.drop)");
     let bad_add = "a != 'NET_BIND_SERVICE'";
-    let adds = format!("has({caps}) && has({caps}.add) && {caps}.add.exists(a, {bad_add})");
+    let adds = format!("{has_caps} && has({caps}.add) && {caps}.add.exists(a, {bad_add})");
     format!(
         "variables.windows ? [] : {} + {}",
         per_container(
@@ -156,7 +159,9 @@ fn cel(_: KubeVersion) -> String {
         ),
         per_container(
             &adds,
-            &container_message("' adds a capability other than NET_BIND_SERVICE'"),
+            &container_message(&format!(
+                "' sets capabilities.add: ' + c.securityContext.capabilities.add.map(a, {bad_add}, a).join(', ') + ' (only NET_BIND_SERVICE may be added)'"
+            )),
         )
     )
 }

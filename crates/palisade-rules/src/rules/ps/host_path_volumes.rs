@@ -5,7 +5,7 @@
 use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{present, q, text, Level, PssCheck, VersionedCheck, Violation};
-use crate::vap_export::cel::{quoted, or_empty};
+use crate::vap_export::cel::{or_empty, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS103",
@@ -73,7 +73,7 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
 /// In CEL (`palisade vap export`): every volume with a `hostPath` source.
 fn cel(_: KubeVersion) -> String {
     format!(
-        "variables.volumes.filter(v, has(v.hostPath)).map(v, 'volume ' + {} + ' mounts hostPath ' + {})",
+        "variables.volumes.map(v, has(v.hostPath), 'volume ' + {} + ' mounts hostPath ' + {})",
         quoted(&or_empty("v", "name")),
         quoted(&or_empty("v.hostPath", "path"))
     )

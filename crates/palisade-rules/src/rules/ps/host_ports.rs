@@ -8,7 +8,7 @@
 use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{present, q, Level, PssCheck, VersionedCheck, Violation};
-use crate::vap_export::cel::{per_container, container_message};
+use crate::vap_export::cel::{container_message, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS104",
@@ -84,13 +84,13 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
     out
 }
 
-/// In CEL (`palisade vap export`): every container with a non-zero `hostPort`.
+/// In CEL (`palisade vap export`): every container with a non-zero `hostPort`, naming its ports.
 fn cel(_: KubeVersion) -> String {
     let bad = "has(p.hostPort) && p.hostPort != 0";
     per_container(
         &format!("has(c.ports) && c.ports.exists(p, {bad})"),
-        // Naming the ports would nest a comprehension in the message, which palisade-cel's
-        // cost estimate (an upper bound) charges far beyond what it costs.
-        &container_message("' uses a hostPort'"),
+        &container_message(&format!(
+            "' uses hostPort ' + c.ports.map(p, {bad}, string(p.hostPort)).join(', ')"
+        )),
     )
 }

@@ -11,7 +11,7 @@
 use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{present, present_path, q, text, Level, PssCheck, VersionedCheck, Violation};
-use crate::vap_export::cel::{per_container, container_message, lit, quoted};
+use crate::vap_export::cel::{container_message, lit, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS112",

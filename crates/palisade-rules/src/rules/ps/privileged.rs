@@ -3,7 +3,7 @@
 use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{container_security_context, q, Level, PssCheck, VersionedCheck, Violation};
-use crate::vap_export::cel::{per_container, is, csc, container_message};
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS101",

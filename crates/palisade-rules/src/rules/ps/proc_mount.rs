@@ -18,7 +18,7 @@ use crate::pss::{
     container_security_context, in_user_namespace, present, q, text, Level, PssCheck,
     VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{per_container, csc, container_message, quoted};
+use crate::vap_export::cel::{container_message, csc, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS109",
@@ -119,6 +119,9 @@ pub(crate) fn strict_cel() -> String {
     let sc = csc("c");
     per_container(
         &format!("has({sc}.procMount) && {sc}.procMount != 'Default'"),
-        &container_message(&format!("' sets procMount: ' + {}", quoted(&format!("{sc}.procMount")))),
+        &container_message(&format!(
+            "' sets procMount: ' + {}",
+            quoted(&format!("{sc}.procMount"))
+        )),
     )
 }

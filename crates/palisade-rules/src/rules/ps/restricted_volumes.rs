@@ -16,7 +16,7 @@
 use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{present, q, text, Level, PssCheck, VersionedCheck, Violation};
-use crate::vap_export::cel::{list, quoted, or_empty};
+use crate::vap_export::cel::{list, or_empty, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS120",
@@ -104,8 +104,7 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
 fn cel(_: KubeVersion) -> String {
     let bad = format!("k != 'name' && !(k in {})", list(ALLOWED));
     format!(
-        "variables.volumes.filter(v, v.exists(k, {bad})).map(v, 'volume ' + {} + ' uses a restricted volume type (allowed: {})')",
-        quoted(&or_empty("v", "name")),
-        ALLOWED.join(", ")
+        "variables.volumes.map(v, v.exists(k, {bad}), 'volume ' + {} + ' uses restricted volume type ' + v.map(k, {bad}, k).join(', '))",
+        quoted(&or_empty("v", "name"))
     )
 }

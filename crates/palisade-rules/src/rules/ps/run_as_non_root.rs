@@ -21,7 +21,7 @@ use crate::pss::{
     container_security_context, in_user_namespace, pod_security_context, present, q, Level,
     PssCheck, VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{csc, is, per_container, container_message};
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS122",
@@ -145,7 +145,7 @@ fn cel(version: KubeVersion) -> String {
                 "{own_set} ? {sc}.runAsNonRoot == false : !{pod_set}"
             ),
             &container_message(&format!(
-                "({own_set} ? ' sets runAsNonRoot: false' : ' does not set runAsNonRoot: true,                  and the pod does not either')"
+                "({own_set} ? ' sets runAsNonRoot: false' : ' does not set runAsNonRoot: true, and the pod does not either')"
             )),
         )
     );

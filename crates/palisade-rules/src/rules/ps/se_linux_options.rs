@@ -15,7 +15,7 @@ use crate::pss::{
     container_security_context, pod_security_context, present, q, text, Level, PssCheck,
     VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{list, or_empty, quoted, csc};
+use crate::vap_export::cel::{csc, list, or_empty, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS108",
@@ -142,7 +142,7 @@ fn cel(version: KubeVersion) -> String {
     // The forbidden settings of the options `o`, as a list of descriptions.
     let bad = |o: &str| {
         format!(
-            "(!({t} in {types}) ? ['seLinuxOptions.type ' + {tq}] : []) +              ({u} != '' ? ['a custom seLinuxOptions.user ' + {uq}] : []) +              ({r} != '' ? ['a custom seLinuxOptions.role ' + {rq}] : [])",
+            "(!({t} in {types}) ? ['seLinuxOptions.type ' + {tq}] : []) + ({u} != '' ? ['a custom seLinuxOptions.user ' + {uq}] : []) + ({r} != '' ? ['a custom seLinuxOptions.role ' + {rq}] : [])",
             t = or_empty(o, "type"),
             tq = quoted(&or_empty(o, "type")),
             u = or_empty(o, "user"),
@@ -154,7 +154,7 @@ fn cel(version: KubeVersion) -> String {
     let psc = "variables.psc.seLinuxOptions";
     let sc = format!("{}.seLinuxOptions", csc("c"));
     format!(
-        "(has(variables.psc.seLinuxOptions) ? ({}).map(d, 'pod sets ' + d) : []) +          variables.containers.filter(c, has({}.seLinuxOptions) && size({}) > 0).map(c, 'container ' + {} + ' sets ' + ({}).join(', '))",
+        "(has(variables.psc.seLinuxOptions) ? ({}).map(d, 'pod sets ' + d) : []) + variables.containers.map(c, has({}.seLinuxOptions) && size({}) > 0, 'container ' + {} + ' sets ' + ({}).join(', '))",
         bad(psc),
         csc("c"),
         bad(&sc),

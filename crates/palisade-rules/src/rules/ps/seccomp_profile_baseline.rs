@@ -16,7 +16,7 @@ use crate::pss::{
     annotation_pointer, annotations, container_security_context, pod_security_context, present, q,
     text, Level, PssCheck, VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{quoted, or_empty, per_container, csc, container_message, list};
+use crate::vap_export::cel::{container_message, csc, list, or_empty, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS110",

@@ -22,7 +22,7 @@ use crate::pss::{
     VersionedCheck, Violation,
 };
 use crate::rules::ps::seccomp_profile_baseline::{bad_type, bad_type_cel};
-use crate::vap_export::cel::{csc, quoted, or_empty, per_container, container_message};
+use crate::vap_export::cel::{container_message, csc, or_empty, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS124",
@@ -164,7 +164,7 @@ fn cel(_: KubeVersion) -> String {
                 bad_type_cel(&sc)
             ),
             &container_message(&format!(
-                "(has({sc}.seccompProfile) ? ' sets seccompProfile.type ' + {} : ' has no seccomp                  profile, and the pod sets none')",
+                "(has({sc}.seccompProfile) ? ' sets seccompProfile.type ' + {} : ' has no seccomp profile, and the pod sets none')",
                 quoted(&or_empty(&format!("{sc}.seccompProfile"), "type"))
             )),
         )

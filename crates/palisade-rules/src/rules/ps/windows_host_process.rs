@@ -9,7 +9,7 @@ use crate::pss::{
     container_security_context, pod_security_context, present_path, q, Level, PssCheck,
     VersionedCheck, Violation,
 };
-use crate::vap_export::cel::{is, per_container, csc, container_message};
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS106",

@@ -115,7 +115,6 @@ enum Account {
     Bound,
 }
 
-
 /// `palisade vap export`: the rule's single-object verdict in CEL. A policy cannot read the
 /// ServiceAccount or the bindings, so this is the verdict without them ([`Account::Unknown`]):
 /// a pod must set `automountServiceAccountToken: false` itself, or `true` with a dedicated
@@ -136,7 +135,7 @@ fn cel_source(_: KubeVersion) -> String {
     );
     let mirror = format!("{} in variables.annotations", lit(MIRROR_POD_ANNOTATION));
     format!(
-        "{mirror} || (has({spec}.automountServiceAccountToken) &&          ({spec}.automountServiceAccountToken == false || {sa} != 'default')) ? [] :          [has({spec}.automountServiceAccountToken) ? 'pod sets automountServiceAccountToken: true          and so mounts an API token of the \"default\" service account, which pods should not          need' : 'pod mounts an API token of service account \"' + {sa} + '\" unless that          ServiceAccount disables it: automountServiceAccountToken is not false on the pod']"
+        "{mirror} || (has({spec}.automountServiceAccountToken) && ({spec}.automountServiceAccountToken == false || {sa} != 'default')) ? [] : [has({spec}.automountServiceAccountToken) ? 'pod sets automountServiceAccountToken: true and so mounts an API token of the \"default\" service account, which pods should not need' : 'pod mounts an API token of service account \"' + {sa} + '\" unless that ServiceAccount disables it: automountServiceAccountToken is not false on the pod']"
     )
 }
 
