@@ -33,7 +33,7 @@ mod render;
 pub use cel::{CelFn, Exportable, VIOLATIONS};
 pub use render::{export, render, skipped, Action, ExportError, Options};
 
-use palisade_core::{KubeVersion, RuleMeta};
+use palisade_core::{KubeVersion, Rule, RuleMeta, Stage};
 
 use crate::pss::{self, Level};
 
@@ -79,30 +79,31 @@ pub fn rules(level: Level, version: KubeVersion) -> Vec<ExportedRule> {
 }
 
 /// Why a rule that reads objects is not exported, for the rules that are not: the output's
-/// header comment, `--help` and docs/custom-rules.md say the same. `None` for exported rules.
-pub fn not_exported(meta: &RuleMeta) -> Option<&'static str> {
+/// header comment and docs/custom-rules.md say the same. `None` for exported rules. The reason
+/// follows from how the rule is declared (its stages), so a new rule gets one without an edit
+/// here; only the two families whose reason is not in their stages are named.
+pub fn not_exported(rule: &Rule) -> Option<&'static str> {
+    let meta = rule.meta;
     if meta.pss_check.is_some() || OTHERS.iter().any(|e| e.meta.code == meta.code) {
         return None;
     }
-    let code = meta.code;
-    Some(match code {
-        c if c.starts_with("PS16") => {
-            "judges Namespace labels against the workloads in them (needs the inventory)"
+    Some(match rule.stage {
+        _ if matches!(rule.stage, Stage::Input) || meta.code.starts_with("PA") => {
+            "judges the manifest text (keys, quoting, waivers), which the API server never sees \
+             (or rejects itself)"
         }
-        c if c.starts_with("PS17") => "PodSecurityPolicy, removed in Kubernetes 1.25",
-        c if c.starts_with("NP") || c.starts_with("AP") => {
-            "reads several objects (NetworkPolicies, Services, RBAC, the attack graph)"
+        _ if meta.code.starts_with("VA") => "is the evaluation of ValidatingAdmissionPolicies",
+        _ if meta.code.starts_with("PS17") => {
+            "judges PodSecurityPolicy objects, removed in Kubernetes 1.25 (before policies are GA)"
         }
-        c if c.starts_with("RB") => "reads RBAC bindings and ServiceAccounts (needs the inventory)",
-        "IM403" | "IM404" | "IM405" => {
-            "depends on the image policy in palisade.yaml (allowed or denied registries and \
-             tags, digests)"
+        _ if matches!(meta.code, "IM403" | "IM404" | "IM405") => {
+            "follows the image policy of palisade.yaml (registries, digests, denied tags)"
         }
-        c if c.starts_with("PA") => {
-            "judges the manifest text (keys, quoting, waivers), which \
-                                     the API server never sees"
+        Stage::Inventory(_) => "reads several objects (the inventory), which a policy cannot",
+        Stage::Object(r) if r.inventory().is_some() => {
+            "its verdict needs other objects (ServiceAccounts, bindings, LimitRanges, Namespaces)"
         }
-        _ => "not yet written in CEL",
+        _ => "decidable from the object, not yet written in CEL",
     })
 }
 

@@ -8,6 +8,7 @@ use palisade_core::source::objects_from_str;
 use palisade_core::{KubeVersion, Object};
 use palisade_rules::pss::{self, Level};
 
+#[allow(unused_imports)] // the vap_export tests name levels in full
 pub use palisade_rules::pss::Level::{Baseline as B, Privileged as P, Restricted as R};
 
 pub fn v(minor: u32) -> KubeVersion {

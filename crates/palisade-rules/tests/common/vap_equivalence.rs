@@ -27,7 +27,10 @@ pub static SKIPPED: AtomicUsize = AtomicUsize::new(0);
 
 /// (rows compared, rows skipped because the API server refuses to decode them) so far.
 pub fn counts() -> (usize, usize) {
-    (COMPARED.load(Ordering::Relaxed), SKIPPED.load(Ordering::Relaxed))
+    (
+        COMPARED.load(Ordering::Relaxed),
+        SKIPPED.load(Ordering::Relaxed),
+    )
 }
 
 /// Whether the export covers rows at `level` and `version`.
