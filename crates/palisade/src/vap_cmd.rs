@@ -52,13 +52,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = LevelArg::Baseline)]
     pub level: LevelArg,
 
-    /// Export only these rules: codes, prefixes (PS, IM4) or names, comma-separated
-    #[arg(long, value_name = "CODES", value_delimiter = ',')]
-    pub select: Vec<String>,
-
-    /// Leave these rules out: codes, prefixes or names, comma-separated
-    #[arg(long, value_name = "CODES", value_delimiter = ',')]
-    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub rules: crate::cli::SelectArgs,
 
     /// Kubernetes version of the cluster (1.30 or later); the Pod Security checks are written at
     /// that policy version [default: the newest known]
@@ -139,8 +134,8 @@ fn export(a: ExportArgs) -> Result<u8> {
             })
             .collect(),
         selection: Selection {
-            select: a.select,
-            ignore: a.ignore,
+            select: a.rules.select,
+            ignore: a.rules.ignore,
         },
         namespace_selector: a
             .namespace_selector

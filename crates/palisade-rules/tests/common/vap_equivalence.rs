@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use palisade_cel::vap::PolicySet;
-use palisade_core::object::{objects_of_document, Object};
+use palisade_core::source::objects_from_str;
 use palisade_core::yaml::writer::Y;
+use palisade_core::Object;
 use palisade_core::{Context, Emitter, KubeVersion, Settings};
 use palisade_rules::engine::Selection;
 use palisade_rules::pss::{self, Level};
@@ -40,14 +41,9 @@ pub fn targets(level: Level, version: KubeVersion) -> bool {
 
 /// Parses a YAML stream into objects, as a scan reads them.
 pub fn objects(text: &str) -> Vec<Arc<Object>> {
-    let path: Arc<str> = Arc::from("export.yaml");
-    let (docs, errors) = palisade_core::yaml::load_str(text, &Default::default());
-    assert!(errors.is_empty(), "{errors:?}\n{text}");
-    docs.into_iter()
-        .enumerate()
-        .flat_map(|(i, d)| objects_of_document(&path, i, d.root).unwrap_or_default())
-        .map(Arc::new)
-        .collect()
+    let loaded = objects_from_str("export.yaml", text);
+    assert!(loaded.errors.is_empty(), "{:?}\n{text}", loaded.errors);
+    loaded.objects.into_iter().map(Arc::new).collect()
 }
 
 /// The exported YAML for `level` at `version`, every rule, Deny.
