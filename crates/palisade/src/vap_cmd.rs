@@ -24,17 +24,21 @@ pub enum VapCommand {
                       admissionregistration.k8s.io/v1 ValidatingAdmissionPolicies, one per rule, \
                       each with a ValidatingAdmissionPolicyBinding, so that a cluster (1.30 or \
                       later) enforces them itself: the Pod Security Standards checks of the \
-                      chosen level at the policy version of --kubernetes-version, IM402 (image \
-                      without tag or with :latest and no digest) and RB201 (the pod does not opt \
+                      chosen level at the policy version of --kubernetes-version, IM401 (image \
+                      pull policy not Always), IM402 (image without tag or with :latest and no \
+                      digest) and RB201 (the pod does not opt \
                       out of token automounting; its single-object form: a policy cannot read the \
                       ServiceAccount). Each policy matches Pods (and the ephemeralcontainers \
                       subresource) and the pod templates of Deployments, StatefulSets, DaemonSets, \
                       ReplicaSets, Jobs, CronJobs and ReplicationControllers, on CREATE and UPDATE, \
                       and denies with a message that names the rule code and what is wrong.\n\n\
-                      Not exported (listed in the output's header comment with the reason): rules \
-                      that read several objects or the inventory (NP, AP, RB2xx RBAC rules, PS160-PS164 \
-                      namespace labels), PodSecurityPolicy rules (PS170-PS179), rules that depend \
-                      on palisade.yaml's image policy (IM403-IM405), and manifest-text rules (PA).",
+                      Not exported (the output's header comment lists every rule with its reason): \
+                      rules that read several objects or the inventory (most NP, AP, the RBAC rules, \
+                      PS152, PS160, PS161, PS164), PodSecurityPolicy rules (PS170-PS179), rules \
+                      that follow palisade.yaml's image policy (IM403-IM405), manifest-text rules \
+                      (PA), VA001, and the per-object rules not yet written in CEL (NP304, NP307, \
+                      NP350, PS150, PS151, PS153, PS154, PS162, PS163, RB202, RB203, RB204, RB251, RB252, \
+                      RB253).",
         after_help = "Examples:\n  \
             palisade vap export --level restricted > palisade-vap.yaml\n  \
             palisade vap export --select PS101,PS102,IM402 --action Warn --action Audit\n  \

@@ -49,6 +49,7 @@ pub struct ExportedRule {
 
 /// The rules that are not Pod Security checks but are decidable from the object alone.
 static OTHERS: &[&Exportable] = &[
+    &crate::rules::im::image_pull_policy::EXPORT,
     &crate::rules::im::image_tag::EXPORT,
     &crate::rules::rb::sa_token::EXPORT,
 ];
@@ -81,7 +82,8 @@ pub fn rules(level: Level, version: KubeVersion) -> Vec<ExportedRule> {
 /// Why a rule that reads objects is not exported, for the rules that are not: the output's
 /// header comment and docs/custom-rules.md say the same. `None` for exported rules. The reason
 /// follows from how the rule is declared (its stages), so a new rule gets one without an edit
-/// here; only the two families whose reason is not in their stages are named.
+/// here; only the families whose reason is not in their stages (PA, VA, PSP, the image policy)
+/// are named.
 pub fn not_exported(rule: &Rule) -> Option<&'static str> {
     let meta = rule.meta;
     if meta.pss_check.is_some() || OTHERS.iter().any(|e| e.meta.code == meta.code) {

@@ -94,9 +94,8 @@ impl ObjectRule for ImageTag {
     }
 }
 
-/// `palisade vap export`: the same verdict in CEL, per container. The reference is split as the
-/// runtime splits it: a digest follows `@`, a tag follows the last `:` after the last `/` (a
-/// registry port, `host:5000/app`, is not a tag).
+/// `palisade vap export`: the same verdict in CEL, per container (the reference split by
+/// [`crate::workload::image::cel`]).
 pub static EXPORT: crate::vap_export::Exportable = crate::vap_export::Exportable {
     meta: &META,
     cel: cel_source,
@@ -104,12 +103,13 @@ pub static EXPORT: crate::vap_export::Exportable = crate::vap_export::Exportable
 
 fn cel_source(_: palisade_core::KubeVersion) -> String {
     use crate::vap_export::cel::{container_message, per_container, quoted};
-    let last = "c.image.substring(c.image.lastIndexOf('/') + 1)";
-    let untagged = format!("!{last}.contains(':')");
+    use crate::workload::image::cel::{has_digest, has_tag, tag};
+    let untagged = format!("!{}", has_tag("c.image"));
     per_container(
         &format!(
-            "has(c.image) && c.image != '' && !c.image.contains('@') && ({untagged} || \
-             {last}.split(':')[1] == 'latest')"
+            "has(c.image) && c.image != '' && !{} && ({untagged} || {} == 'latest')",
+            has_digest("c.image"),
+            tag("c.image")
         ),
         &container_message(&format!(
             "' image ' + {} + ({untagged} ? ' has no tag, so the runtime pulls :latest' : ' uses \
