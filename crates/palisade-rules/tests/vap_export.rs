@@ -85,9 +85,9 @@ fn names_and_labels_are_valid_and_every_policy_has_its_binding() {
         .iter()
         .filter(|o| o.kind() == "ValidatingAdmissionPolicyBinding")
         .collect();
-    // The restricted level at the newest version, IM401, IM402 and RB201.
+    // The restricted level at the newest version, IM401, IM402, PS151 and RB201.
     let checks = pss::checks_for(Level::Restricted, pss::LATEST_POLICY).len();
-    assert_eq!(policies.len(), checks + 3);
+    assert_eq!(policies.len(), checks + 4);
     assert_eq!(bindings.len(), policies.len());
     for p in &policies {
         let name = p.name().unwrap();
@@ -218,6 +218,39 @@ fn pull_policies_agree_with_im401() {
 }
 
 #[test]
+fn writable_root_file_systems_agree_with_ps151() {
+    let cases = [
+        ("", "{name: app, image: 'a:1'}"),
+        (
+            "",
+            "{name: app, image: 'a:1', securityContext: {readOnlyRootFilesystem: true}}",
+        ),
+        (
+            "",
+            "{name: app, image: 'a:1', securityContext: {readOnlyRootFilesystem: false}}",
+        ),
+        ("os: {name: windows}, ", "{name: app, image: 'a:1'}"),
+        (
+            "initContainers: [{name: init, image: 'a:1'}], ",
+            "{name: app, image: 'a:1', securityContext: {readOnlyRootFilesystem: true}}",
+        ),
+        (
+            "ephemeralContainers: [{name: debug, image: 'a:1'}], ",
+            "{name: app, image: 'a:1', securityContext: {readOnlyRootFilesystem: true}}",
+        ),
+    ];
+    let mut refused = 0;
+    for (spec, containers) in cases {
+        let yaml = deployment(spec, containers);
+        let want = built_in("PS151", &yaml) > 0;
+        let got = exported("PS151", &yaml);
+        assert_eq!(got.is_some(), want, "{spec} {containers}: {got:?}");
+        refused += usize::from(want);
+    }
+    assert_eq!(refused, 3);
+}
+
+#[test]
 fn token_automount_agrees_with_rb201_from_the_pod_alone() {
     let cases = [
         ("", true),
@@ -337,7 +370,7 @@ fn cost_stays_under_the_per_expression_limit_on_a_large_pod() {
     let object = objects(&yaml).pop().unwrap();
     for level in [Level::Baseline, Level::Restricted] {
         let violations = policy_set(level, pss::LATEST_POLICY).evaluate(&object);
-        let expected = pss::checks_for(level, pss::LATEST_POLICY).len() + 3;
+        let expected = pss::checks_for(level, pss::LATEST_POLICY).len() + 4;
         assert_eq!(violations.len(), expected, "{level}");
         for v in violations {
             assert!(

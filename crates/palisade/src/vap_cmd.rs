@@ -26,7 +26,7 @@ pub enum VapCommand {
                       later) enforces them itself: the Pod Security Standards checks of the \
                       chosen level at the policy version of --kubernetes-version, IM401 (image \
                       pull policy not Always), IM402 (image without tag or with :latest and no \
-                      digest) and RB201 (the pod does not opt \
+                      digest), PS151 (writable root file system) and RB201 (the pod does not opt \
                       out of token automounting; its single-object form: a policy cannot read the \
                       ServiceAccount). Each policy matches Pods (and the ephemeralcontainers \
                       subresource) and the pod templates of Deployments, StatefulSets, DaemonSets, \
@@ -37,14 +37,16 @@ pub enum VapCommand {
                       PS152, PS160, PS161, PS164), PodSecurityPolicy rules (PS170-PS179), rules \
                       that follow palisade.yaml's image policy (IM403-IM405), manifest-text rules \
                       (PA), VA001, and the per-object rules not yet written in CEL (NP304, NP307, \
-                      NP350, PS150, PS151, PS153, PS154, PS162, PS163, RB202, RB203, RB204, RB251, RB252, \
+                      NP350, PS150, PS153, PS154, PS162, PS163, RB202, RB203, RB204, RB251, RB252, \
                       RB253).",
         after_help = "Examples:\n  \
             palisade vap export --level restricted > palisade-vap.yaml\n  \
             palisade vap export --select PS101,PS102,IM402 --action Warn --action Audit\n  \
             palisade vap export --level baseline --kubernetes-version 1.31 \\\n      \
             --namespace-selector 'kubernetes.io/metadata.name NotIn kube-system'\n\n\
-            Roll out with --action Warn (or Audit) first, then Deny."
+            Without --select every exportable rule is written; --select PS1 writes the Pod \
+            Security checks alone (with PS151, the guide's writable-root check). Roll out with \
+            --action Warn (or Audit) first, then Deny."
     )]
     Export(ExportArgs),
 }

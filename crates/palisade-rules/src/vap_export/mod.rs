@@ -51,6 +51,7 @@ pub struct ExportedRule {
 static OTHERS: &[&Exportable] = &[
     &crate::rules::im::image_pull_policy::EXPORT,
     &crate::rules::im::image_tag::EXPORT,
+    &crate::rules::ps::readonly_root::EXPORT,
     &crate::rules::rb::sa_token::EXPORT,
 ];
 
