@@ -32,10 +32,24 @@ pub const PER_CALL_LIMIT: u64 = 1_000_000;
 /// counts there, for the functions that walk it, but never as elements to iterate: taking the
 /// one for the other made gatekeeper-library's templates, which iterate the concatenation of a
 /// Pod's container lists, look a hundred times costlier than they are).
+///
+/// A list built by the expression itself (a literal, a concatenation, what `map` and `filter`
+/// accumulate) is a `Seq`: its length and what its elements may be, so that a comprehension over
+/// `containers.filter(…)` iterates containers, not lists as long as the filtered list (taking
+/// each element to be as large as the whole had estimated a chain of two comprehensions over a
+/// 20-container pod at 10^15).
 #[derive(Clone, Debug)]
 enum Abs {
     Values(Vec<Value>),
-    Unknown { len: u64, width: u64 },
+    Unknown {
+        len: u64,
+        width: u64,
+    },
+    Seq {
+        len: u64,
+        /// `None` for an empty list: nothing is known of elements it never had.
+        elem: Option<Box<Abs>>,
+    },
 }
 
 /// A value of unknown content at most `width` large, iterating as many elements.
@@ -51,6 +65,45 @@ impl Abs {
         match self {
             Abs::Values(vs) => vs.iter().map(width).max().unwrap_or(1),
             Abs::Unknown { width, .. } => *width,
+            Abs::Seq { len, elem } => (*len).max(elem.as_ref().map_or(0, |e| e.width())),
+        }
+    }
+
+    /// What either of two values may be (the branches of `_?_:_`, the two sides of a list
+    /// concatenation's elements).
+    fn union(a: Abs, b: Abs) -> Abs {
+        match (a, b) {
+            (Abs::Values(mut x), Abs::Values(y)) => {
+                x.extend(y);
+                Abs::Values(x)
+            }
+            (Abs::Seq { len: l1, elem: e1 }, Abs::Seq { len: l2, elem: e2 }) => Abs::Seq {
+                len: l1.max(l2),
+                elem: match (e1, e2) {
+                    (Some(x), Some(y)) => Some(Box::new(Abs::union(*x, *y))),
+                    (x, None) | (None, x) => x,
+                },
+            },
+            (a, b) => Abs::Unknown {
+                len: a.len().max(b.len()),
+                width: a.width().max(b.width()),
+            },
+        }
+    }
+
+    /// As a list of its length and elements, when it is a collection.
+    fn as_seq(&self) -> Option<(u64, Option<Box<Abs>>)> {
+        match self {
+            Abs::Seq { len, elem } => Some((*len, elem.clone())),
+            Abs::Values(vs)
+                if !vs.is_empty()
+                    && vs
+                        .iter()
+                        .all(|v| matches!(v, Value::List(_) | Value::Map(_))) =>
+            {
+                Some((self.len(), Some(Box::new(self.elements()))))
+            }
+            _ => None,
         }
     }
 
@@ -67,6 +120,7 @@ impl Abs {
                 .max()
                 .unwrap_or(0),
             Abs::Unknown { len, .. } => *len,
+            Abs::Seq { len, .. } => *len,
         }
     }
 
@@ -89,6 +143,7 @@ impl Abs {
                 }
             }
             unknown @ Abs::Unknown { .. } => unknown.clone(),
+            Abs::Seq { elem, .. } => elem.as_deref().cloned().unwrap_or(unknown(1)),
         }
     }
 
@@ -114,6 +169,8 @@ impl Abs {
                 }
             }
             unknown @ Abs::Unknown { .. } => unknown.clone(),
+            // A list has no fields.
+            Abs::Seq { .. } => unknown(1),
         }
     }
 
@@ -136,6 +193,7 @@ impl Abs {
                 }
             }
             unknown @ Abs::Unknown { .. } => unknown.clone(),
+            Abs::Seq { elem, .. } => elem.as_deref().cloned().unwrap_or(unknown(1)),
         }
     }
 }
@@ -215,17 +273,20 @@ impl Estimator<'_> {
             }
             Expr::List(l) => {
                 let mut cost = 1u64;
-                let mut w = l.elements.len() as u64;
+                let mut elem: Option<Abs> = None;
                 for e in &l.elements {
                     let est = self.estimate(e);
                     cost = cost.saturating_add(est.cost);
-                    w = w.max(est.value.width());
+                    elem = Some(match elem {
+                        Some(x) => Abs::union(x, est.value),
+                        None => est.value,
+                    });
                 }
                 Est {
                     cost,
-                    value: Abs::Unknown {
+                    value: Abs::Seq {
                         len: l.elements.len() as u64,
-                        width: w,
+                        elem: elem.map(Box::new),
                     },
                 }
             }
@@ -235,19 +296,45 @@ impl Estimator<'_> {
                 let mut cost = 1u64;
                 let mut widths = Vec::with_capacity(call.args.len() + 1);
                 let mut lens = 0u64;
-                let mut first = None;
+                let mut values = Vec::with_capacity(call.args.len() + 1);
                 for e in call.target.iter().map(|t| &**t).chain(call.args.iter()) {
                     let est = self.estimate(e);
                     cost = cost.saturating_add(est.cost);
                     widths.push(est.value.width());
                     lens = lens.saturating_add(est.value.len());
-                    first.get_or_insert(est.value);
+                    values.push(est.value);
                 }
+                let first = values.first().cloned();
                 let sum = widths.iter().fold(0u64, |a, w| a.saturating_add(*w));
                 // Walking the strings and lists it is given, as Kubernetes charges.
                 cost = cost.saturating_add(sum / 10);
+                let concatenation = match values.as_slice() {
+                    [a, b] if call.func_name == "_+_" => a.as_seq().zip(b.as_seq()),
+                    _ => None,
+                };
                 let value = match call.func_name.as_str() {
                     "_[_]" => first.map(|f| f.index()).unwrap_or(unknown(1)),
+                    // A list concatenation: the elements of both.
+                    "_+_" if concatenation.is_some() => {
+                        let ((l1, e1), (l2, e2)) = concatenation.expect("matched");
+                        Abs::union(
+                            Abs::Seq {
+                                len: l1.saturating_add(l2),
+                                elem: e1,
+                            },
+                            Abs::Seq {
+                                len: l1.saturating_add(l2),
+                                elem: e2,
+                            },
+                        )
+                    }
+                    // Either branch.
+                    "_?_:_" if values.len() == 3 => {
+                        let mut v = values;
+                        let b = v.pop().expect("three");
+                        let a = v.pop().expect("three");
+                        Abs::union(a, b)
+                    }
                     "replace" => Abs::Unknown {
                         len: 1,
                         width: widths
@@ -287,9 +374,16 @@ impl Estimator<'_> {
                 // Per step, `map` and `filter` append one element (of the step's width at most).
                 let grow = step1.value.len().saturating_sub(init.value.len()).max(1);
                 let len = init.value.len().saturating_add(n.saturating_mul(grow));
-                let accu = Abs::Unknown {
-                    len,
-                    width: len.max(step1.value.width()),
+                let accu = match &step1.value {
+                    // `map` and `filter`: a list of what each step appends.
+                    Abs::Seq { elem, .. } => Abs::Seq {
+                        len,
+                        elem: elem.clone(),
+                    },
+                    other => Abs::Unknown {
+                        len,
+                        width: len.max(other.width()),
+                    },
                 };
                 let (cond, step) = pass(self, accu.clone());
                 // The step's own work, without re-charging the accumulator it appends to.
@@ -380,5 +474,36 @@ mod tests {
             estimate(&pod, hostile),
             Err(CelError::CostExceeded { .. })
         ));
+    }
+
+    /// A comprehension over what `filter` or `map` built iterates that list's elements (a
+    /// container, its capabilities), not lists as long as the whole: chains of comprehensions
+    /// over a 20-container pod stay far under the limit (each element taken as large as the list
+    /// had estimated the last of these at 1.3 × 10^15, the capability check at 8.6 × 10^6).
+    #[test]
+    fn chained_comprehensions_iterate_the_elements_they_kept() {
+        let mut pod = String::from("spec:\n  containers:\n");
+        for i in 0..20 {
+            pod.push_str(&format!(
+                "  - name: c{i}\n    ports: [{{containerPort: 80}}, {{containerPort: 81}}]\n    \
+                 securityContext: {{capabilities: {{add: [A, B, C, D, E, F, G, H, I, J]}}}}\n"
+            ));
+        }
+        for chain in [
+            "object.spec.containers.filter(c, has(c.securityContext.capabilities.add))\
+             .map(c, c.securityContext.capabilities.add)\
+             .all(l, l.all(x, x in ['AUDIT_WRITE', 'CHOWN']))",
+            "(object.spec.containers + object.spec.containers).filter(c, c.name != '')\
+             .map(c, c.ports.filter(p, p.containerPort > 0).map(p, p.containerPort))\
+             .all(l, l.all(x, x > 0))",
+        ] {
+            let cost = estimate(&pod, chain).expect("within the limit");
+            assert!(cost < 20_000, "{cost}: {chain}");
+        }
+        // Nesting still multiplies: every container against every container's every port.
+        let nested = "object.spec.containers.all(a, object.spec.containers.all(b, \
+                      b.ports.all(p, object.spec.containers.all(c, c.name != a.name || p.containerPort > 0))))";
+        let cost = estimate(&pod, nested).expect("within the limit");
+        assert!(cost > 20 * 20 * 2 * 20, "{cost}");
     }
 }

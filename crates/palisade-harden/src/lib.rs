@@ -18,7 +18,9 @@ pub mod node;
 pub mod psa;
 pub mod psp;
 mod verify;
-pub mod yaml;
+/// The YAML writer of generated objects lives in `palisade-core` (`palisade vap export` in
+/// `palisade-rules` writes with it too); this path keeps the bundle's modules reading it as before.
+pub use palisade_core::yaml::writer as yaml;
 
 use std::collections::BTreeMap;
 

@@ -19,6 +19,7 @@ pub mod pss;
 pub mod rbac;
 pub mod registry;
 pub mod rules;
+pub mod vap_export;
 pub mod workload;
 
 pub use engine::{Engine, Evaluation, Judged, Mode, Selection};

@@ -160,6 +160,9 @@ pub struct PssCheck {
     pub overrides: &'static [&'static str],
     /// Versions, oldest first.
     pub versions: &'static [VersionedCheck],
+    /// The check in CEL, at policy versions from [`crate::vap_export::MIN_VERSION`] on
+    /// (`palisade vap export`): written next to the Rust logic, from the same constants.
+    pub cel: crate::vap_export::CelFn,
 }
 
 impl PssCheck {

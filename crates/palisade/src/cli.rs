@@ -212,6 +212,9 @@ pub enum Command {
     /// Admission webhook: the scan's rules at admission, JSONPatch fixes, exec guard,
     /// ImagePolicyWebhook; `webhook manifests` prints what deploys it
     Webhook(Box<crate::webhook_cmd::WebhookArgs>),
+    /// ValidatingAdmissionPolicies: `vap export` writes Palisade's per-object rules as policies a
+    /// cluster enforces itself
+    Vap(crate::vap_cmd::VapArgs),
     /// List every rule: code, name, severity, guide section, Kubernetes versions
     Rules(RulesArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish
@@ -307,13 +310,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
 
-    /// Run only these rules: codes, prefixes (PS, IM4) or names, comma-separated
-    #[arg(long, value_name = "CODES", value_delimiter = ',')]
-    pub select: Vec<String>,
-
-    /// Skip these rules: codes, prefixes or names, comma-separated
-    #[arg(long, value_name = "CODES", value_delimiter = ',')]
-    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub rules: SelectArgs,
 
     /// Kubernetes version the rules judge for [default: the cluster's, or the newest known]
     #[arg(long, value_name = "VERSION")]
@@ -348,6 +346,19 @@ pub struct ReportArgs {
     /// --baseline: the first step of adopting Palisade in an existing repository
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+}
+
+/// Which rules: `--select` and `--ignore`, shared by the commands that take them with this
+/// meaning (`scan` and the other reporting commands, `vap export`).
+#[derive(Args, Debug)]
+pub struct SelectArgs {
+    /// Run only these rules: codes, prefixes (PS, IM4) or names, comma-separated
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Skip these rules: codes, prefixes or names, comma-separated
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Args, Debug)]

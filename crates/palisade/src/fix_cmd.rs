@@ -111,8 +111,10 @@ pub fn run(args: FixArgs) -> Result<u8> {
         format: "text".into(),
         output: Vec::new(),
         fail_on: args.fail_on.clone(),
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+        rules: crate::cli::SelectArgs {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+        },
         kubernetes_version: args.kubernetes_version.clone(),
         allowed_registries: Vec::new(),
         config: args.config.clone(),

@@ -39,6 +39,7 @@ mod report_cmd;
 mod scan;
 mod session;
 mod timings;
+mod vap_cmd;
 mod webhook_cmd;
 
 use std::io::IsTerminal;
@@ -105,6 +106,7 @@ fn main() -> ExitCode {
         Command::Paths(args) => paths_cmd::run(*args),
         Command::Harden(args) => harden_cmd::run(*args),
         Command::Webhook(args) => webhook_cmd::run(*args),
+        Command::Vap(args) => vap_cmd::run(args),
         Command::Completions { shell } => completions(shell).map(|()| 0),
         Command::Man { dir } => man(dir.as_deref()).map(|()| 0),
     };

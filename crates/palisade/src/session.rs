@@ -120,8 +120,8 @@ impl Session {
             })
             .collect::<Result<Vec<_>>>()?;
         let selection = Selection {
-            select: [config.select.clone(), args.select.clone()].concat(),
-            ignore: [config.ignore.clone(), args.ignore.clone()].concat(),
+            select: [config.select.clone(), args.rules.select.clone()].concat(),
+            ignore: [config.ignore.clone(), args.rules.ignore.clone()].concat(),
         };
         check_patterns(&selection)?;
         let mut allowed_registries = config.allowed_registries.clone();

@@ -7,6 +7,7 @@ pub mod node;
 mod repair;
 pub mod scalar;
 pub mod verify;
+pub mod writer;
 
 pub use loader::{
     load_chunk, load_str, split_documents, Chunk, Document, DuplicateKey, Limits, LoadError,

@@ -20,6 +20,42 @@ pub fn default_pull_policy_of(parsed: &Result<ImageRef, ImageRefError>) -> &'sta
     }
 }
 
+/// The parts of an image reference in CEL (`palisade vap export`), split as the runtime splits
+/// it: a digest follows `@`; a tag follows the last `:` after the last `/` of the name before the
+/// digest (a registry port, `host:5000/app`, is not a tag). `image` is a CEL string expression.
+pub(crate) mod cel {
+    /// The last path component of the name (with its tag, if any).
+    fn last(image: &str) -> String {
+        format!("{image}.split('@')[0].substring({image}.split('@')[0].lastIndexOf('/') + 1)")
+    }
+
+    /// CEL: the reference has a digest.
+    pub(crate) fn has_digest(image: &str) -> String {
+        format!("{image}.contains('@')")
+    }
+
+    /// CEL: the reference has a tag.
+    pub(crate) fn has_tag(image: &str) -> String {
+        format!("{}.contains(':')", last(image))
+    }
+
+    /// CEL: the tag, when [`has_tag`] holds.
+    pub(crate) fn tag(image: &str) -> String {
+        format!("{}.split(':')[1]", last(image))
+    }
+
+    /// CEL: the tag is `latest`, written or implied (neither tag nor digest): where the API server
+    /// defaults `imagePullPolicy` to `Always` ([`super::default_pull_policy`]).
+    pub(crate) fn latest(image: &str) -> String {
+        format!(
+            "({} ? {} == 'latest' : !{})",
+            has_tag(image),
+            tag(image),
+            has_digest(image)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

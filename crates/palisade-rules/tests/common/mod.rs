@@ -2,10 +2,13 @@
 //! and running tables of cases that report every failing row at once.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod vap_equivalence;
+
 use palisade_core::source::objects_from_str;
 use palisade_core::{KubeVersion, Object};
 use palisade_rules::pss::{self, Level};
 
+#[allow(unused_imports)] // the vap_export tests name levels in full
 pub use palisade_rules::pss::Level::{Baseline as B, Privileged as P, Restricted as R};
 
 pub fn v(minor: u32) -> KubeVersion {
@@ -112,7 +115,9 @@ pub fn across(
         .collect()
 }
 
-/// Runs a table and reports every failing row. Returns the number of rows run.
+/// Runs a table and reports every failing row. Returns the number of rows run. Every row the
+/// export targets is also judged by the exported ValidatingAdmissionPolicies
+/// ([`vap_equivalence`]), which must reject the pod for the same checks.
 pub fn run(cases: &[Case]) -> usize {
     assert!(!cases.is_empty(), "empty table");
     let mut failures = Vec::new();
@@ -131,7 +136,15 @@ pub fn run(cases: &[Case]) -> usize {
                 violations(&c.yaml, c.level, c.version)
             ));
         }
+        if let Err(e) = vap_equivalence::compare(&c.name, &c.yaml, c.level, c.version) {
+            failures.push(format!("exported policy differs: {e}"));
+        }
     }
+    let (compared, skipped) = vap_equivalence::counts();
+    eprintln!(
+        "exported policies agree on {compared} rows so far ({skipped} not decodable by the API \
+         server, not compared)"
+    );
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",

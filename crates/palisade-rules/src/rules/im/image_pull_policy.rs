@@ -135,3 +135,30 @@ impl ObjectRule for ImagePullPolicy {
         }
     }
 }
+
+/// `palisade vap export`: the same verdict in CEL. In a cluster the API server has defaulted
+/// `imagePullPolicy` before any policy runs; the policy also reads a manifest without it (as the
+/// offline evaluator sees one), defaulting it the same way.
+pub static EXPORT: crate::vap_export::Exportable = crate::vap_export::Exportable {
+    meta: &META,
+    cel: cel_source,
+};
+
+fn cel_source(_: palisade_core::KubeVersion) -> String {
+    use crate::vap_export::cel::{container_message, per_container, quoted};
+    use crate::workload::image::cel::latest;
+    let written = "has(c.imagePullPolicy)";
+    per_container(
+        &format!(
+            "has(c.image) && c.image != '' && ({written} ? c.imagePullPolicy != 'Always' : !{})",
+            latest("c.image")
+        ),
+        &container_message(&format!(
+            "({written} ? ' has imagePullPolicy ' + {} : ' sets no imagePullPolicy, which \
+             defaults to IfNotPresent') + ' for image ' + {} + ': a copy already on the node is \
+             started without asking the registry'",
+            quoted("c.imagePullPolicy"),
+            quoted("c.image")
+        )),
+    )
+}

@@ -93,3 +93,28 @@ impl ObjectRule for ImageTag {
         }
     }
 }
+
+/// `palisade vap export`: the same verdict in CEL, per container (the reference split by
+/// [`crate::workload::image::cel`]).
+pub static EXPORT: crate::vap_export::Exportable = crate::vap_export::Exportable {
+    meta: &META,
+    cel: cel_source,
+};
+
+fn cel_source(_: palisade_core::KubeVersion) -> String {
+    use crate::vap_export::cel::{container_message, per_container, quoted};
+    use crate::workload::image::cel::{has_digest, has_tag, tag};
+    let untagged = format!("!{}", has_tag("c.image"));
+    per_container(
+        &format!(
+            "has(c.image) && c.image != '' && !{} && ({untagged} || {} == 'latest')",
+            has_digest("c.image"),
+            tag("c.image")
+        ),
+        &container_message(&format!(
+            "' image ' + {} + ({untagged} ? ' has no tag, so the runtime pulls :latest' : ' uses \
+             the mutable tag :latest') + ' and no digest: the content can change at any pull'",
+            quoted("c.image")
+        )),
+    )
+}

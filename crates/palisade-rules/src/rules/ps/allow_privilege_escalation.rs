@@ -14,6 +14,7 @@ use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta
 use crate::pss::{
     container_security_context, is_windows, present, q, Level, PssCheck, VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS121",
@@ -55,6 +56,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_25,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -123,4 +125,20 @@ fn v1_25(pod: &PodTemplate<'_>) -> Vec<Violation> {
         return Vec::new();
     }
     v1_8(pod)
+}
+
+/// In CEL (`palisade vap export`): every container that does not set
+/// `allowPrivilegeEscalation: false`; Windows pods are exempt (policy 1.25 on).
+fn cel(_: KubeVersion) -> String {
+    let sc = csc("c");
+    format!(
+        "variables.windows ? [] : {}",
+        per_container(
+            &format!("!{}", is(&sc, "allowPrivilegeEscalation", "false")),
+            &container_message(&format!(
+                "({} ? ' sets allowPrivilegeEscalation: true' : ' does not set allowPrivilegeEscalation: false')",
+                is(&sc, "allowPrivilegeEscalation", "true")
+            )),
+        )
+    )
 }

@@ -17,6 +17,7 @@ use crate::pss::{
     annotation_pointer, annotations, container_security_context, pod_security_context, present, q,
     text, Level, PssCheck, VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, csc, list, lit, or_empty, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS107",
@@ -54,6 +55,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -116,4 +118,36 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// In CEL (`palisade vap export`): the pod's and every container's profile type, and the beta
+/// annotations.
+fn cel(_: KubeVersion) -> String {
+    let allowed = list(&["RuntimeDefault", "Localhost"]);
+    let bad = |sc: &str| {
+        format!(
+            "has({sc}.appArmorProfile) && !({} in {allowed})",
+            or_empty(&format!("{sc}.appArmorProfile"), "type")
+        )
+    };
+    let ty = |sc: &str| quoted(&or_empty(&format!("{sc}.appArmorProfile"), "type"));
+    let pod = format!(
+        "({} ? ['pod sets AppArmor profile type ' + {}] : [])",
+        bad("variables.psc"),
+        ty("variables.psc")
+    );
+    let containers = per_container(
+        &bad(&csc("c")),
+        &container_message(&format!(
+            "' sets AppArmor profile type ' + {}",
+            ty(&csc("c"))
+        )),
+    );
+    let value = "string(variables.annotations[k])";
+    let annotations = format!(
+        "variables.annotations.map(k, k.startsWith({}) && !({value} == '' || {value} == 'runtime/default' || {value}.startsWith('localhost/')), 'annotation ' + k + ' sets AppArmor profile ' + {})",
+        lit(ANNOTATION_PREFIX),
+        quoted(value)
+    );
+    format!("{pod} + {containers} + {annotations}")
 }

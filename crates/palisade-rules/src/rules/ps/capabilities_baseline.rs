@@ -10,6 +10,7 @@ use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 use crate::pss::{
     container_security_context, present_path, q, Level, PssCheck, VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, list, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS105",
@@ -47,6 +48,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -103,5 +105,23 @@ pub(crate) fn remove_capability(sc_ptr: impl std::fmt::Display, index: usize, na
         vec![FixOp::Remove {
             pointer: format!("{sc_ptr}/capabilities/add/{index}"),
         }],
+    )
+}
+
+/// In CEL (`palisade vap export`): every container that adds capabilities outside the default
+/// set, naming them.
+fn cel(_: KubeVersion) -> String {
+    // `has()` step by step rather than through `csc`: the list is then the container's own,
+    // which is what palisade-cel's cost estimate reads (see `per_container`).
+    let sc = "c.securityContext";
+    let bad = format!("!(a in {})", list(ALLOWED_1_0));
+    per_container(
+        &format!(
+            "has({sc}) && has({sc}.capabilities) && has({sc}.capabilities.add) && \
+             {sc}.capabilities.add.exists(a, {bad})"
+        ),
+        &container_message(&format!(
+            "' sets capabilities.add: ' + c.securityContext.capabilities.add.map(a, {bad}, a).join(', ')"
+        )),
     )
 }

@@ -15,6 +15,7 @@ use crate::pss::{
     container_security_context, is_windows, present, present_path, q, Level, PssCheck,
     VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS125",
@@ -56,6 +57,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_25,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -137,4 +139,29 @@ fn v1_25(pod: &PodTemplate<'_>) -> Vec<Violation> {
         return Vec::new();
     }
     v1_22(pod)
+}
+
+/// In CEL (`palisade vap export`): every container that does not drop `ALL`, and every one that
+/// adds anything but `NET_BIND_SERVICE`; Windows pods are exempt (policy 1.25 on).
+fn cel(_: KubeVersion) -> String {
+    // `has()` step by step rather than through `csc`: the lists are then the container's own,
+    // which is what palisade-cel's cost estimate reads (see `per_container`).
+    let caps = "c.securityContext.capabilities";
+    let has_caps = format!("has(c.securityContext) && has({caps})");
+    let drops_all = format!("({has_caps} && has({caps}.drop) && 'ALL' in {caps}.drop)");
+    let bad_add = "a != 'NET_BIND_SERVICE'";
+    let adds = format!("{has_caps} && has({caps}.add) && {caps}.add.exists(a, {bad_add})");
+    format!(
+        "variables.windows ? [] : {} + {}",
+        per_container(
+            &format!("!{drops_all}"),
+            &container_message("' does not drop ALL capabilities'"),
+        ),
+        per_container(
+            &adds,
+            &container_message(&format!(
+                "' sets capabilities.add: ' + c.securityContext.capabilities.add.map(a, {bad_add}, a).join(', ') + ' (only NET_BIND_SERVICE may be added)'"
+            )),
+        )
+    )
 }

@@ -5,6 +5,7 @@
 use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{Level, PssCheck, VersionedCheck, Violation};
+use crate::vap_export::cel::{is, lit};
 
 static META: RuleMeta = RuleMeta {
     code: "PS102",
@@ -44,6 +45,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -86,6 +88,23 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
             Violation::pod(pointer, message).with_fix(fix)
         })
         .collect()
+}
+
+/// In CEL (`palisade vap export`): each host namespace the pod shares.
+fn cel(_: KubeVersion) -> String {
+    NAMESPACES
+        .iter()
+        .map(|(field, what)| {
+            format!(
+                "({} ? [{}] : [])",
+                is("variables.spec", field, "true"),
+                lit(&format!(
+                    "pod sets {field}: true and shares the node's {what} namespace"
+                ))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 #[cfg(test)]

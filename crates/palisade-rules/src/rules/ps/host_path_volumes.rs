@@ -5,6 +5,7 @@
 use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{present, q, text, Level, PssCheck, VersionedCheck, Violation};
+use crate::vap_export::cel::{or_empty, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS103",
@@ -41,6 +42,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -66,4 +68,13 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
             ))
         })
         .collect()
+}
+
+/// In CEL (`palisade vap export`): every volume with a `hostPath` source.
+fn cel(_: KubeVersion) -> String {
+    format!(
+        "variables.volumes.map(v, has(v.hostPath), 'volume ' + {} + ' mounts hostPath ' + {})",
+        quoted(&or_empty("v", "name")),
+        quoted(&or_empty("v.hostPath", "path"))
+    )
 }

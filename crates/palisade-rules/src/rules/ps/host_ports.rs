@@ -8,6 +8,7 @@
 use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{present, q, Level, PssCheck, VersionedCheck, Violation};
+use crate::vap_export::cel::{container_message, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS104",
@@ -42,6 +43,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -80,4 +82,15 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// In CEL (`palisade vap export`): every container with a non-zero `hostPort`, naming its ports.
+fn cel(_: KubeVersion) -> String {
+    let bad = "has(p.hostPort) && p.hostPort != 0";
+    per_container(
+        &format!("has(c.ports) && c.ports.exists(p, {bad})"),
+        &container_message(&format!(
+            "' uses hostPort ' + c.ports.map(p, {bad}, string(p.hostPort)).join(', ')"
+        )),
+    )
 }

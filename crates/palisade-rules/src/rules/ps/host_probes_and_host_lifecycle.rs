@@ -11,6 +11,7 @@
 use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{present, present_path, q, text, Level, PssCheck, VersionedCheck, Violation};
+use crate::vap_export::cel::{container_message, lit, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS112",
@@ -47,6 +48,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(34),
         check: v1_34,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -92,4 +94,43 @@ fn v1_34(pod: &PodTemplate<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// In CEL (`palisade vap export`): every probe or lifecycle handler of a container that names a
+/// host.
+fn cel(_: KubeVersion) -> String {
+    let mut terms = Vec::new();
+    let handlers = PROBES
+        .iter()
+        .map(|p| (p.to_string(), format!("c.{p}")))
+        .chain(
+            HOOKS
+                .iter()
+                .map(|h| (format!("lifecycle.{h}"), format!("c.lifecycle.{h}"))),
+        );
+    for (path, base) in handlers {
+        // `has()` of every step: `c.lifecycle.preStop` needs `c.lifecycle` first.
+        let mut guard = vec![];
+        let mut prefix = "c".to_owned();
+        for step in base.split('.').skip(1) {
+            guard.push(format!("has({prefix}.{step})"));
+            prefix = format!("{prefix}.{step}");
+        }
+        for handler in HANDLERS {
+            let host = format!("{base}.{handler}.host");
+            let mut cond = guard.clone();
+            cond.push(format!("has({base}.{handler})"));
+            cond.push(format!("has({host})"));
+            cond.push(format!("{host} != ''"));
+            terms.push(per_container(
+                &cond.join(" && "),
+                &container_message(&format!(
+                    "{} + {}",
+                    lit(&format!(" {path}.{handler} sets host ")),
+                    quoted(&host)
+                )),
+            ));
+        }
+    }
+    terms.join(" + ")
 }

@@ -3,6 +3,7 @@
 use palisade_core::{Fix, FixSafety, FixValue, KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{container_security_context, q, Level, PssCheck, VersionedCheck, Violation};
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS101",
@@ -38,6 +39,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -68,4 +70,12 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
             })
         })
         .collect()
+}
+
+/// In CEL (`palisade vap export`): every container with `privileged: true`.
+fn cel(_: KubeVersion) -> String {
+    per_container(
+        &is(&csc("c"), "privileged", "true"),
+        &container_message("' runs privileged'"),
+    )
 }

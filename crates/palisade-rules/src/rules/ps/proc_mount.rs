@@ -18,6 +18,7 @@ use crate::pss::{
     container_security_context, in_user_namespace, present, q, text, Level, PssCheck,
     VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, csc, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS109",
@@ -59,6 +60,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_35,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -99,4 +101,27 @@ fn v1_35(pod: &PodTemplate<'_>) -> Vec<Violation> {
         return Vec::new();
     }
     strict(pod)
+}
+
+/// In CEL (`palisade vap export`): every container whose `procMount` is not `Default`, except in
+/// pods with `hostUsers: false` (policy 1.35 on).
+fn cel(version: KubeVersion) -> String {
+    if version >= KubeVersion::v1(35) {
+        format!("variables.userNamespace ? [] : {}", strict_cel())
+    } else {
+        strict_cel()
+    }
+}
+
+/// In CEL: every container whose `procMount` is not `Default` (shared with
+/// `procMount_restricted`).
+pub(crate) fn strict_cel() -> String {
+    let sc = csc("c");
+    per_container(
+        &format!("has({sc}.procMount) && {sc}.procMount != 'Default'"),
+        &container_message(&format!(
+            "' sets procMount: ' + {}",
+            quoted(&format!("{sc}.procMount"))
+        )),
+    )
 }

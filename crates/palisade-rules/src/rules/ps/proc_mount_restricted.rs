@@ -42,9 +42,15 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(35),
         check: proc_mount::strict,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
     meta: &META,
     stage: palisade_core::Stage::Object(&CHECK),
 });
+
+/// In CEL (`palisade vap export`): strict at every version.
+fn cel(_: KubeVersion) -> String {
+    proc_mount::strict_cel()
+}

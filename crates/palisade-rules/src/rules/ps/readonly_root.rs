@@ -94,3 +94,25 @@ impl ObjectRule for ReadOnlyRoot {
         }
     }
 }
+
+/// `palisade vap export`: the same verdict in CEL. Ephemeral containers (debugging sessions) are
+/// left out, as here, so the policy reads the init and regular containers itself.
+pub static EXPORT: crate::vap_export::Exportable = crate::vap_export::Exportable {
+    meta: &META,
+    cel: cel_source,
+};
+
+fn cel_source(_: palisade_core::KubeVersion) -> String {
+    use crate::vap_export::cel::{csc, is, quoted};
+    let sc = csc("c");
+    format!(
+        "variables.windows ? [] : ((has(variables.spec.initContainers) ? \
+         variables.spec.initContainers : []) + (has(variables.spec.containers) ? \
+         variables.spec.containers : [])).map(c, !{}, 'container ' + {} + ({} ? ' sets \
+         readOnlyRootFilesystem: false, so it can write to its root file system' : ' can write to \
+         its root file system (securityContext.readOnlyRootFilesystem is not true)'))",
+        is(&sc, "readOnlyRootFilesystem", "true"),
+        quoted("c.name"),
+        is(&sc, "readOnlyRootFilesystem", "false"),
+    )
+}

@@ -16,6 +16,7 @@
 use palisade_core::{KubeVersion, PodTemplate, RuleMeta, Severity};
 
 use crate::pss::{present, q, text, Level, PssCheck, VersionedCheck, Violation};
+use crate::vap_export::cel::{list, or_empty, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS120",
@@ -53,6 +54,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -95,4 +97,14 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// In CEL (`palisade vap export`): every volume source outside the allowed ones (the keys of
+/// each volume other than `name`).
+fn cel(_: KubeVersion) -> String {
+    let bad = format!("k != 'name' && !(k in {})", list(ALLOWED));
+    format!(
+        "variables.volumes.map(v, v.exists(k, {bad}), 'volume ' + {} + ' uses restricted volume type ' + v.map(k, {bad}, k).join(', '))",
+        quoted(&or_empty("v", "name"))
+    )
 }

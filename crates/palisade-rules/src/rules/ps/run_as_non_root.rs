@@ -21,6 +21,7 @@ use crate::pss::{
     container_security_context, in_user_namespace, pod_security_context, present, q, Level,
     PssCheck, VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS122",
@@ -65,6 +66,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_35,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -126,4 +128,30 @@ fn non_root(pointer: String) -> Fix {
         pointer,
         FixValue::Bool(true),
     )
+}
+
+/// In CEL (`palisade vap export`): a pod-level `runAsNonRoot: false`, and every container that
+/// neither sets `true` itself nor inherits it; pods with `hostUsers: false` are exempt (policy
+/// 1.35 on).
+fn cel(version: KubeVersion) -> String {
+    let sc = csc("c");
+    let pod_false = is("variables.psc", "runAsNonRoot", "false");
+    let pod_set = "has(variables.psc.runAsNonRoot)";
+    let own_set = format!("has({sc}.runAsNonRoot)");
+    let checks = format!(
+        "({pod_false} ? ['pod sets runAsNonRoot: false'] : []) + {}",
+        per_container(
+            &format!(
+                "{own_set} ? {sc}.runAsNonRoot == false : !{pod_set}"
+            ),
+            &container_message(&format!(
+                "({own_set} ? ' sets runAsNonRoot: false' : ' does not set runAsNonRoot: true, and the pod does not either')"
+            )),
+        )
+    );
+    if version >= KubeVersion::v1(35) {
+        format!("variables.userNamespace ? [] : {checks}")
+    } else {
+        checks
+    }
 }

@@ -17,6 +17,7 @@ use crate::pss::{
     container_security_context, in_user_namespace, pod_security_context, present, q, Level,
     PssCheck, VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS123",
@@ -57,6 +58,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_35,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -109,4 +111,22 @@ fn v1_35(pod: &PodTemplate<'_>) -> Vec<Violation> {
 /// root, which is the point, and what needed root fails.
 fn not_root(pointer: String) -> Fix {
     Fix::unsafe_("remove runAsUser: 0", vec![FixOp::Remove { pointer }])
+}
+
+/// In CEL (`palisade vap export`): `runAsUser: 0` on the pod and on every container; pods with
+/// `hostUsers: false` are exempt (policy 1.35 on).
+fn cel(version: KubeVersion) -> String {
+    let checks = format!(
+        "({} ? ['pod sets runAsUser: 0'] : []) + {}",
+        is("variables.psc", "runAsUser", "0"),
+        per_container(
+            &is(&csc("c"), "runAsUser", "0"),
+            &container_message("' sets runAsUser: 0'"),
+        )
+    );
+    if version >= KubeVersion::v1(35) {
+        format!("variables.userNamespace ? [] : {checks}")
+    } else {
+        checks
+    }
 }

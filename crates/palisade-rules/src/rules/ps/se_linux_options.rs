@@ -15,6 +15,7 @@ use crate::pss::{
     container_security_context, pod_security_context, present, q, text, Level, PssCheck,
     VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{csc, list, or_empty, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS108",
@@ -56,6 +57,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_31,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -126,4 +128,37 @@ fn check(pod: &PodTemplate<'_>, types: &[&str]) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// In CEL (`palisade vap export`): the forbidden settings of the pod's and every container's
+/// `seLinuxOptions`.
+fn cel(version: KubeVersion) -> String {
+    let types = if version >= KubeVersion::v1(31) {
+        TYPES_1_31
+    } else {
+        TYPES_1_0
+    };
+    let types = list(types);
+    // The forbidden settings of the options `o`, as a list of descriptions.
+    let bad = |o: &str| {
+        format!(
+            "(!({t} in {types}) ? ['seLinuxOptions.type ' + {tq}] : []) + ({u} != '' ? ['a custom seLinuxOptions.user ' + {uq}] : []) + ({r} != '' ? ['a custom seLinuxOptions.role ' + {rq}] : [])",
+            t = or_empty(o, "type"),
+            tq = quoted(&or_empty(o, "type")),
+            u = or_empty(o, "user"),
+            uq = quoted(&or_empty(o, "user")),
+            r = or_empty(o, "role"),
+            rq = quoted(&or_empty(o, "role")),
+        )
+    };
+    let psc = "variables.psc.seLinuxOptions";
+    let sc = format!("{}.seLinuxOptions", csc("c"));
+    format!(
+        "(has(variables.psc.seLinuxOptions) ? ({}).map(d, 'pod sets ' + d) : []) + variables.containers.map(c, has({}.seLinuxOptions) && size({}) > 0, 'container ' + {} + ' sets ' + ({}).join(', '))",
+        bad(psc),
+        csc("c"),
+        bad(&sc),
+        quoted("c.name"),
+        bad(&sc)
+    )
 }

@@ -16,6 +16,7 @@ use crate::pss::{
     annotation_pointer, annotations, container_security_context, pod_security_context, present, q,
     text, Level, PssCheck, VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, csc, list, or_empty, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS110",
@@ -59,6 +60,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_19,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -140,4 +142,31 @@ fn v1_19(pod: &PodTemplate<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// In CEL (`palisade vap export`): the pod's and every container's profile type, when set and not
+/// allowed (policy 1.19 on).
+fn cel(_: KubeVersion) -> String {
+    format!(
+        "({} ? ['pod sets seccompProfile.type ' + {}] : []) + {}",
+        bad_type_cel("variables.psc"),
+        quoted(&or_empty("variables.psc.seccompProfile", "type")),
+        per_container(
+            &bad_type_cel(&csc("c")),
+            &container_message(&format!(
+                "' sets seccompProfile.type ' + {}",
+                quoted(&or_empty(&format!("{}.seccompProfile", csc("c")), "type"))
+            )),
+        )
+    )
+}
+
+/// In CEL: security context `sc` sets a seccomp profile of a type that is not allowed (shared
+/// with `seccompProfile_restricted`).
+pub(crate) fn bad_type_cel(sc: &str) -> String {
+    format!(
+        "(has({sc}.seccompProfile) && !({} in {}))",
+        or_empty(&format!("{sc}.seccompProfile"), "type"),
+        list(&["RuntimeDefault", "Localhost"])
+    )
 }

@@ -21,7 +21,8 @@ use crate::pss::{
     container_security_context, is_windows, pod_security_context, present, q, Level, PssCheck,
     VersionedCheck, Violation,
 };
-use crate::rules::ps::seccomp_profile_baseline::bad_type;
+use crate::rules::ps::seccomp_profile_baseline::{bad_type, bad_type_cel};
+use crate::vap_export::cel::{container_message, csc, or_empty, per_container, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS124",
@@ -66,6 +67,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_25,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -146,4 +148,25 @@ fn v1_25(pod: &PodTemplate<'_>) -> Vec<Violation> {
         return Vec::new();
     }
     v1_19(pod)
+}
+
+/// In CEL (`palisade vap export`): a bad pod-level type, every container's own bad type, and every
+/// container without a profile when the pod sets none; Windows pods are exempt (policy 1.25 on).
+fn cel(_: KubeVersion) -> String {
+    let sc = csc("c");
+    format!(
+        "variables.windows ? [] : ({} ? ['pod sets seccompProfile.type ' + {}] : []) + {}",
+        bad_type_cel("variables.psc"),
+        quoted(&or_empty("variables.psc.seccompProfile", "type")),
+        per_container(
+            &format!(
+                "has({sc}.seccompProfile) ? {} : !has(variables.psc.seccompProfile)",
+                bad_type_cel(&sc)
+            ),
+            &container_message(&format!(
+                "(has({sc}.seccompProfile) ? ' sets seccompProfile.type ' + {} : ' has no seccomp profile, and the pod sets none')",
+                quoted(&or_empty(&format!("{sc}.seccompProfile"), "type"))
+            )),
+        )
+    )
 }

@@ -19,6 +19,7 @@ use palisade_core::{Fix, FixOp, KubeVersion, PodTemplate, RuleMeta, Severity};
 use crate::pss::{
     pod_security_context, present, q, text, Level, PssCheck, VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{list, lit, or_empty, quoted};
 
 static META: RuleMeta = RuleMeta {
     code: "PS111",
@@ -73,6 +74,7 @@ pub static CHECK: PssCheck = PssCheck {
             check: v1_37,
         },
     ],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -162,4 +164,26 @@ fn check(pod: &PodTemplate<'_>, allowed: &[&[&str]], version: &str) -> Vec<Viola
             )
         })
         .collect()
+}
+
+/// In CEL (`palisade vap export`): every sysctl of the pod outside the safe set of the version.
+fn cel(version: KubeVersion) -> String {
+    let (allowed, name): (&[&[&str]], &str) = if version >= KubeVersion::v1(37) {
+        (
+            &[ADDED_1_0, ADDED_1_27, ADDED_1_29, ADDED_1_32, ADDED_1_37],
+            "1.37",
+        )
+    } else if version >= KubeVersion::v1(32) {
+        (&[ADDED_1_0, ADDED_1_27, ADDED_1_29, ADDED_1_32], "1.32")
+    } else {
+        (&[ADDED_1_0, ADDED_1_27, ADDED_1_29], "1.29")
+    };
+    let allowed: Vec<&str> = allowed.iter().flat_map(|l| l.iter().copied()).collect();
+    let name_of = or_empty("s", "name");
+    format!(
+        "has(variables.psc.sysctls) ? variables.psc.sysctls.map(s, !({name_of} in {}), 'pod sets sysctl ' + {} + {}) : []",
+        list(&allowed),
+        quoted(&name_of),
+        lit(&format!(", which is not in the safe set of policy v{name}"))
+    )
 }

@@ -9,6 +9,7 @@ use crate::pss::{
     container_security_context, pod_security_context, present_path, q, Level, PssCheck,
     VersionedCheck, Violation,
 };
+use crate::vap_export::cel::{container_message, csc, is, per_container};
 
 static META: RuleMeta = RuleMeta {
     code: "PS106",
@@ -43,6 +44,7 @@ pub static CHECK: PssCheck = PssCheck {
         since: KubeVersion::v1(0),
         check: v1_0,
     }],
+    cel,
 };
 
 palisade_core::register!(palisade_core::Rule {
@@ -91,4 +93,22 @@ fn v1_0(pod: &PodTemplate<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// In CEL (`palisade vap export`): the pod's and every container's `hostProcess: true`.
+fn cel(_: KubeVersion) -> String {
+    let host_process = |sc: &str| {
+        format!(
+            "(has({sc}.windowsOptions) && {})",
+            is(&format!("{sc}.windowsOptions"), "hostProcess", "true")
+        )
+    };
+    format!(
+        "({} ? ['pod sets windowsOptions.hostProcess: true'] : []) + {}",
+        host_process("variables.psc"),
+        per_container(
+            &host_process(&csc("c")),
+            &container_message("' sets windowsOptions.hostProcess: true'"),
+        )
+    )
 }

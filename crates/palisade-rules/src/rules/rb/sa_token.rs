@@ -115,6 +115,30 @@ enum Account {
     Bound,
 }
 
+/// `palisade vap export`: the rule's single-object verdict in CEL. A policy cannot read the
+/// ServiceAccount or the bindings, so this is the verdict without them ([`Account::Unknown`]):
+/// a pod must set `automountServiceAccountToken: false` itself, or `true` with a dedicated
+/// service account. Mirror pods are skipped, as here.
+pub static EXPORT: crate::vap_export::Exportable = crate::vap_export::Exportable {
+    meta: &META,
+    cel: cel_source,
+};
+
+fn cel_source(_: KubeVersion) -> String {
+    use crate::vap_export::cel::{lit, or_empty};
+    let spec = "variables.spec";
+    // `serviceAccountName`, else the deprecated `serviceAccount`, else `default`.
+    let sa = format!(
+        "({n} != '' ? {n} : ({o} != '' ? {o} : 'default'))",
+        n = or_empty(spec, "serviceAccountName"),
+        o = or_empty(spec, "serviceAccount"),
+    );
+    let mirror = format!("{} in variables.annotations", lit(MIRROR_POD_ANNOTATION));
+    format!(
+        "{mirror} || (has({spec}.automountServiceAccountToken) && ({spec}.automountServiceAccountToken == false || {sa} != 'default')) ? [] : [has({spec}.automountServiceAccountToken) ? 'pod sets automountServiceAccountToken: true and so mounts an API token of the \"default\" service account, which pods should not need' : 'pod mounts an API token of service account \"' + {sa} + '\" unless that ServiceAccount disables it: automountServiceAccountToken is not false on the pod']"
+    )
+}
+
 /// The message for a pod that gets a token, or `None` when it does not (or chose to).
 fn verdict(mount: TokenMount<'_>, account: Account) -> Option<String> {
     let sa = mount.service_account;

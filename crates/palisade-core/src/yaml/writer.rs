@@ -1,13 +1,14 @@
-//! A small value tree for generated objects and its YAML rendering.
+//! A small value tree for generated objects and its YAML rendering: the one writer of generated
+//! YAML (the hardening bundle, exported ValidatingAdmissionPolicies).
 //!
 //! Generated objects are rendered as block YAML, the way `kubectl get -o yaml` writes them, and
 //! parsed back with Palisade's own loader before anything else uses them: the re-scan then reads
 //! exactly the text the user applies, so a rendering mistake cannot hide behind an in-memory model.
 
-use palisade_core::yaml::scalar::plain_or_quoted as quote;
-use palisade_core::yaml::{Node, ScalarKind, Value};
+use super::scalar::plain_or_quoted as quote;
+use super::{Node, ScalarKind, Value};
 
-/// A YAML value. Strings and keys are written by `palisade_core::yaml::scalar::plain_or_quoted`,
+/// A YAML value. Strings and keys are written by [`super::scalar::plain_or_quoted`],
 /// quoted whenever a YAML 1.1 reader (Kubernetes) could read them as anything but that string:
 /// values the bundle copies from scanned objects (which a tenant may control) cannot leave their
 /// position.
@@ -188,7 +189,7 @@ fn write_seq(items: &[Y], indent: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use palisade_core::source::objects_from_str;
+    use crate::source::objects_from_str;
 
     #[test]
     fn quotes_what_yaml_1_1_would_misread() {
