@@ -91,12 +91,22 @@ impl Bindings {
         self.values.insert("variables", map);
     }
 
-    /// A child scope of `root` holding these bindings.
+    /// A child scope of `root` holding these bindings. Binding converts each value into the
+    /// interpreter's own representation, a walk of the whole object: build a scope once per
+    /// judgement and [`Bindings::rebind_variables`] as variables are computed, not once per
+    /// expression.
     pub fn scope<'r>(&self, root: &'r Context<'_>) -> Context<'r> {
         let mut cx = root.new_inner_scope();
         for (k, v) in &self.values {
             cx.add_variable_from_value(*k, v.clone());
         }
         cx
+    }
+
+    /// Puts the current `variables` map into `cx`, a scope made by [`Bindings::scope`].
+    pub fn rebind_variables(&self, cx: &mut Context<'_>) {
+        if let Some(v) = self.values.get("variables") {
+            cx.add_variable_from_value("variables", v.clone());
+        }
     }
 }

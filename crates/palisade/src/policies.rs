@@ -41,7 +41,7 @@ pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Declared {
     // A constraint's kind is its template's; its API group is always this one.
     let constraints = Prefilter::any_text(&[palisade_cel::gatekeeper::CONSTRAINTS_GROUP]);
     let policies = load(inputs, limits, &|t| {
-        kinds.wanted(t) || constraints.wanted(t)
+        Prefilter::any_wanted(&[&kinds, &constraints], t)
     });
     let gatekeeper = |o: &Object| {
         palisade_cel::gatekeeper::template::is_template(o)
@@ -54,25 +54,37 @@ pub fn declare(inputs: &[(usize, Input)], limits: &SourceLimits) -> Declared {
         return Declared::default();
     }
     let mut objects: Vec<Arc<Object>> = policies.into_iter().map(Arc::new).collect();
-    let first = PolicySet::new(&objects);
-    let kinds: Vec<&str> = first.param_kinds().into_iter().map(|(_, k)| k).collect();
-    let namespaces = Prefilter::any_scalar(&["Namespace"]);
-    let params = Prefilter::any_scalar(&kinds);
-    // Params named by the bindings: a document must also hold one of the names (a ConfigMap
-    // param kind would otherwise have every ConfigMap parsed).
-    let names = first.param_names().map(|n| Prefilter::any_scalar(&n));
-    let wanted = |t: &[u8]| {
-        namespaces.wanted(t)
-            || (!kinds.is_empty() && params.wanted(t) && names.as_ref().is_none_or(|n| n.wanted(t)))
-    };
-    // Documents already read (a policy file may also hold params) are not taken twice.
-    let seen: HashSet<(Arc<str>, String)> = objects.iter().map(|o| identity(o)).collect();
-    objects.extend(
-        load(inputs, limits, &wanted)
-            .into_iter()
-            .filter(|o| !seen.contains(&identity(o)))
-            .map(Arc::new),
-    );
+    // What the policies need besides themselves: the Namespaces when they select by namespace
+    // labels or read `namespaceObject`, and their params, found by a second read.
+    let found = PolicySet::new(&objects);
+    let namespaces = found
+        .needs_namespaces()
+        .then(|| Prefilter::any_scalar(&["Namespace"]));
+    let param_kinds: Vec<&str> = found.param_kinds().into_iter().map(|(_, k)| k).collect();
+    let params = (!param_kinds.is_empty()).then(|| {
+        // Params named by the bindings: a document must also hold one of the names (a ConfigMap
+        // param kind would otherwise have every ConfigMap parsed).
+        let names = found.param_names().map(|n| Prefilter::any_scalar(&n));
+        (Prefilter::any_scalar(&param_kinds), names)
+    });
+    if namespaces.is_some() || params.is_some() {
+        // Whole inputs are searched before their documents, so this filter cannot leave out
+        // what the first read parsed (a policy's file may hold its params); documents the first
+        // read took are dropped after parsing instead.
+        let wanted = |t: &[u8]| {
+            namespaces.as_ref().is_some_and(|n| n.wanted(t))
+                || params.as_ref().is_some_and(|(kinds, names)| {
+                    kinds.wanted(t) && names.as_ref().is_none_or(|n| n.wanted(t))
+                })
+        };
+        let seen: HashSet<(Arc<str>, String)> = objects.iter().map(|o| identity(o)).collect();
+        objects.extend(
+            load(inputs, limits, &wanted)
+                .into_iter()
+                .filter(|o| !seen.contains(&identity(o)))
+                .map(Arc::new),
+        );
+    }
     let set = PolicySet::new(&objects);
     let not_evaluated = set.not_evaluated.clone();
     let problems = set

@@ -67,9 +67,19 @@ impl Prefilter {
 
     /// Whether a document (or a whole input, before it is cut into documents) must be parsed.
     pub fn wanted(&self, text: &[u8]) -> bool {
-        if self.everything || may_spell_otherwise(text) {
-            return true;
-        }
+        Prefilter::any_wanted(&[self], text)
+    }
+
+    /// Whether any of `filters` wants the document: [`Prefilter::wanted`] of each, with the
+    /// search for escapes and tags, which is the same for all of them, made once.
+    pub fn any_wanted(filters: &[&Prefilter], text: &[u8]) -> bool {
+        filters.iter().any(|f| f.everything)
+            || may_spell_otherwise(text)
+            || filters.iter().any(|f| f.found(text))
+    }
+
+    /// Whether the words are in the text as written (no escape or tag considered).
+    fn found(&self, text: &[u8]) -> bool {
         let found = |f: &memmem::Finder<'_>| {
             if self.whole {
                 let len = f.needle().len();

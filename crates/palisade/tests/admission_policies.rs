@@ -345,3 +345,83 @@ fn constraints_judge_and_rego_only_templates_are_not_evaluated() {
         "Palisade runs no Rego; ConstraintTemplate 'testregoonly' has no K8sNativeValidation code (1 constraint(s) of kind TestRegoOnly not judged)"
     );
 }
+
+/// What the pre-pass must find besides the policies: a param in the policy's own file (GKE's
+/// samples ship them so), and the Namespaces a policy selects by labels or reads through
+/// `namespaceObject`, in files of their own.
+#[test]
+fn params_beside_their_policy_and_namespaces_a_policy_reads_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let (limit, deployments) = OBJECTS.split_once("---\n").unwrap();
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        format!("{POLICY}---\n{limit}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("apps.yaml"), deployments).unwrap();
+    let found = scan(dir.path(), &["."]);
+    assert_eq!(
+        found.iter().map(|f| (f.2.as_str(), f.3.as_str())).collect::<Vec<_>>(),
+        [("web", "ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding' denied request: at most 3 replicas")],
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |name: &str, selector: &str, expression: &str| {
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n\
+             metadata:\n  name: {name}\nspec:\n  matchConstraints:\n{selector}    resourceRules:\n\
+             \x20   - apiGroups: [apps]\n      apiVersions: [v1]\n      operations: [CREATE]\n\
+             \x20     resources: [deployments]\n  validations:\n  - expression: \"{expression}\"\n\
+             ---\napiVersion: admissionregistration.k8s.io/v1\n\
+             kind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: {name}\n\
+             spec:\n  policyName: {name}\n  validationActions: [Deny]\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("policies.yaml"),
+        [
+            policy(
+                "prod-replicas",
+                "    namespaceSelector:\n      matchLabels: {env: prod}\n",
+                "object.spec.replicas <= 1",
+            ),
+            policy(
+                "team-label",
+                "",
+                "namespaceObject.metadata.labels.team == 'web'",
+            ),
+        ]
+        .join("---\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("namespaces.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {env: prod, team: web}\n\
+         ---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: lab\n  labels: {env: dev, team: ml}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("apps.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: {replicas: 2}\n\
+         ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: trainer, namespace: lab}\nspec: {replicas: 2}\n",
+    )
+    .unwrap();
+    let mut found: Vec<(String, String)> = scan(dir.path(), &["."])
+        .into_iter()
+        .map(|f| (f.2, f.3))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "trainer".to_owned(),
+                "ValidatingAdmissionPolicy 'team-label' with binding 'team-label' denied request: failed expression: namespaceObject.metadata.labels.team == 'web'".to_owned()
+            ),
+            (
+                "web".to_owned(),
+                "ValidatingAdmissionPolicy 'prod-replicas' with binding 'prod-replicas' denied request: failed expression: object.spec.replicas <= 1".to_owned()
+            ),
+        ]
+    );
+}

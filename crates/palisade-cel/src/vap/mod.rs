@@ -366,6 +366,45 @@ impl PolicySet {
             .collect()
     }
 
+    /// Whether judging needs the input's Namespace objects: some policy, binding or constraint
+    /// selects by namespace labels, or an expression reads `namespaceObject`. Otherwise a scan
+    /// need not look for them (a text search for `Namespace` also finds every dashboard that
+    /// mentions one, and parsing those costs more than the rest of the policies' pre-pass).
+    pub fn needs_namespaces(&self) -> bool {
+        let selects = |s: Option<&model::LabelSelector>| {
+            s.is_some_and(|s| !s.match_labels.is_empty() || !s.match_expressions.is_empty())
+        };
+        let on_labels = |m: Option<&model::MatchResources>| {
+            m.is_some_and(|m| selects(m.namespace_selector.as_ref()))
+        };
+        let reads_namespace = |spec: &model::PolicySpec| {
+            let expressions = spec
+                .match_conditions
+                .iter()
+                .chain(&spec.variables)
+                .map(|e| e.expression.as_str())
+                .chain(spec.validations.iter().flat_map(|v| {
+                    std::iter::once(v.expression.as_str()).chain(v.message_expression.as_deref())
+                }));
+            // A text search: a variable or field of that name also counts, which only costs a
+            // read of the Namespaces.
+            expressions
+                .into_iter()
+                .any(|e| e.contains("namespaceObject"))
+        };
+        self.policies
+            .iter()
+            .any(|p| on_labels(p.spec.match_constraints.as_ref()) || reads_namespace(&p.spec))
+            || self
+                .bindings
+                .iter()
+                .any(|b| on_labels(b.spec.match_resources.as_ref()))
+            || self
+                .constraints
+                .iter()
+                .any(|c| selects(c.matches.namespace_selector.as_ref()))
+    }
+
     /// The names bindings give in `paramRef.name`, or `None` when some binding selects its params
     /// by labels (then any object of a param kind may be one).
     pub fn param_names(&self) -> Option<Vec<&str>> {
@@ -684,6 +723,7 @@ impl Policy {
         let compiled = self.expressions();
         ROOT.with(|root| {
             let mut out = Vec::new();
+            let mut cx = bindings.scope(root);
             let error = |source: &str, e: &CelError, out: &mut Vec<(String, String)>| {
                 if !self.fails_open() {
                     out.push((
@@ -697,7 +737,7 @@ impl Policy {
                 let result = compiled
                     .as_ref()
                     .map_err(Clone::clone)
-                    .and_then(|e| e.evaluate(&bindings.scope(root), &bindings.values));
+                    .and_then(|e| e.evaluate(&cx, &bindings.values));
                 match result {
                     Ok(Value::Bool(true)) => {}
                     Ok(Value::Bool(false)) => return out,
@@ -721,8 +761,11 @@ impl Policy {
             // it fail, as the API server's lazy variables do (see `unevaluated`).
             let mut values: Vec<(String, Value)> = Vec::new();
             let mut failed: Vec<(&str, CelError)> = Vec::new();
-            let run = |e: &Expression, bindings: &Bindings, failed: &[(&str, CelError)]| {
-                let evaluate = || e.evaluate(&bindings.scope(root), &bindings.values);
+            let run = |e: &Expression,
+                       cx: &Context<'_>,
+                       bindings: &Bindings,
+                       failed: &[(&str, CelError)]| {
+                let evaluate = || e.evaluate(cx, &bindings.values);
                 match failed.iter().find(|(n, _)| e.reads_variable(n)) {
                     Some((_, err)) => unevaluated::guard(err, evaluate),
                     None => evaluate(),
@@ -732,7 +775,7 @@ impl Policy {
                 let result = compiled
                     .as_ref()
                     .map_err(Clone::clone)
-                    .and_then(|e| run(e, &bindings, &failed));
+                    .and_then(|e| run(e, &cx, &bindings, &failed));
                 let value = match result {
                     Ok(v) => v,
                     Err(e) => {
@@ -742,6 +785,7 @@ impl Policy {
                 };
                 values.push((spec.name.clone(), value));
                 bindings.set_variables(values.clone());
+                bindings.rebind_variables(&mut cx);
             }
             for (spec, (compiled, message_expr)) in
                 self.spec.validations.iter().zip(&compiled.validations)
@@ -749,14 +793,14 @@ impl Policy {
                 let result = compiled
                     .as_ref()
                     .map_err(Clone::clone)
-                    .and_then(|e| run(e, &bindings, &failed));
+                    .and_then(|e| run(e, &cx, &bindings, &failed));
                 match result {
                     Ok(Value::Bool(true)) => {}
                     Ok(Value::Bool(false)) => {
                         let dynamic = message_expr
                             .as_ref()
                             .and_then(|m| m.as_ref().ok())
-                            .and_then(|m| m.evaluate(&bindings.scope(root), &bindings.values).ok())
+                            .and_then(|m| m.evaluate(&cx, &bindings.values).ok())
                             .and_then(|v| match v {
                                 Value::String(s) if !s.trim().is_empty() && !s.contains('\n') => {
                                     Some(s.to_string())
