@@ -90,8 +90,7 @@ fn write_findings(
     let one = |(i, f): (usize, &Finding)| -> io::Result<String> {
         let mut json = JsonFinding::from(f);
         json.snippet = snippets.get(i).and_then(Option::as_ref);
-        let text = serde_json::to_string_pretty(&json)?;
-        Ok(text.replace('\n', "\n    "))
+        Ok(indented(&serde_json::to_string_pretty(&json)?))
     };
     out.write_all(b"[\n    ")?;
     for (b, block) in findings.chunks(BLOCK).enumerate() {
@@ -117,6 +116,21 @@ fn write_findings(
         }
     }
     out.write_all(b"\n  ]")
+}
+
+/// `text` with every line after the first indented by four spaces, the depth of a finding in
+/// the document (`str::replace` with a `char` pattern cost twice as much: 9,500 instructions
+/// a finding).
+fn indented(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut from = 0;
+    for i in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        out.push_str(&text[from..=i]);
+        out.push_str("    ");
+        from = i + 1;
+    }
+    out.push_str(&text[from..]);
+    out
 }
 
 #[derive(Serialize)]

@@ -200,12 +200,17 @@ impl Engine {
             return Vec::new();
         }
         let mut slots: Vec<usize> = Vec::new();
+        // Slots already asked, whatever the answer: the rules of a keep group keep the same, so
+        // a group that keeps nothing of the object is not asked again by each of its rules
+        // (nine RBAC rules, five NetworkPolicy rules and PS164's pair per object).
+        let mut asked: Vec<usize> = Vec::new();
         let mut wanted: Option<Keep> = None;
         let inventories = self.rules.iter().filter_map(|r| r.inventory());
         for (inv, &slot) in inventories.zip(&self.slots) {
-            if slots.contains(&slot) {
+            if asked.contains(&slot) {
                 continue;
             }
+            asked.push(slot);
             if let Some(keep) = inv.keep(object) {
                 match &mut wanted {
                     Some(w) => w.union(keep),
