@@ -108,6 +108,39 @@ spec:
         objects_from_str("d.yaml", DEPLOYMENT).objects.remove(0)
     }
 
+    /// Whichever order the wishes come in, a path asked whole is kept whole: a deeper path of
+    /// another rule grafted first must not leave it partial.
+    #[test]
+    fn a_whole_field_is_kept_whole_after_a_deeper_path() {
+        let d = deployment();
+        let containers = ["spec", "template", "spec", "containers"];
+        let deeper = Keep::pod(&d, &[], &[&["containers", "ports"]], &[]).unwrap();
+        let whole = Keep::pod(&d, &[], &[&["containers"]], &[]).unwrap();
+        let mut one = deeper.clone();
+        one.union(whole.clone());
+        let mut other = whole;
+        other.union(deeper);
+        let image = |o: &Object| {
+            o.node
+                .path(&containers)
+                .map(crate::yaml::Node::items)
+                .and_then(|items| items.first().and_then(|c| c.get("image")))
+                .and_then(|n| n.as_str().map(str::to_owned))
+        };
+        assert_eq!(image(&d).as_deref(), Some("x"));
+        for keep in [one, other] {
+            assert_eq!(image(&keep.project(&d)).as_deref(), Some("x"));
+        }
+        // The projection itself, paths in either order.
+        let ports = [&containers[..], &["ports"]].concat();
+        let paths: [&[&str]; 2] = [&ports, &containers];
+        assert_eq!(image(&d.project(&paths)).as_deref(), Some("x"));
+        assert_eq!(
+            image(&d.project(&[paths[1], paths[0]])).as_deref(),
+            Some("x")
+        );
+    }
+
     #[test]
     fn a_union_projects_every_wish_once() {
         let d = deployment();

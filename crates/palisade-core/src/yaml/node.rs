@@ -298,7 +298,11 @@ pub(crate) fn graft(from: &Node, to: &mut Node, path: &[&str]) {
                     target.len() - 1
                 }
             };
-            if !rest.is_empty() {
+            if rest.is_empty() {
+                // A deeper path grafted first left a part of this value: the whole of it is
+                // asked for now.
+                target[slot].value = e.value.clone();
+            } else {
                 graft(&e.value, &mut target[slot].value, rest);
             }
         }
