@@ -386,12 +386,22 @@ fn fix_diff(ops: &[FixOp], pointer: Option<&str>, own_line: Option<&str>) -> Vec
         // field the location is its nearest parent (`- name: opa`), which the fix does not edit.
         let same = pointer == Some(op.pointer()) && own_line.is_some_and(|l| is_key_of(l, op));
         match (op, own_line) {
-            (FixOp::Set { value, .. }, Some(line)) if same => {
-                let key_end = line.find(':').unwrap_or(line.len());
+            (FixOp::Set { pointer, value }, Some(line)) if same => {
+                // A sequence item keeps its dash, a mapping entry its key.
+                let item = pointer
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|s| s.parse::<usize>().is_ok());
+                let head = if item {
+                    &line[..line.find('-').map_or(0, |d| d + 1)]
+                } else {
+                    &line[..line.find(':').unwrap_or(line.len())]
+                };
+                let sep = if item { " " } else { ": " };
                 lines.push(json!({"sign": "-", "text": line}));
                 lines.push(json!({
                     "sign": "+",
-                    "text": format!("{}: {}", &line[..key_end], value_text(value)),
+                    "text": format!("{head}{sep}{}", value_text(value)),
                 }));
             }
             (FixOp::Set { pointer, value }, _) => lines.push(json!({
@@ -411,13 +421,17 @@ fn fix_diff(ops: &[FixOp], pointer: Option<&str>, own_line: Option<&str>) -> Vec
     lines
 }
 
-/// Whether `line` is the block mapping entry of the field `op` edits (`key: value`, or
-/// `- key: value` as the first key of a sequence item).
+/// Whether `line` is the field `op` edits: its block mapping entry (`key: value`, or
+/// `- key: value` as the first key of a sequence item), or for an index, its block sequence
+/// item (`- NET_ADMIN`).
 fn is_key_of(line: &str, op: &FixOp) -> bool {
     let Some(last) = op.pointer().rsplit('/').next() else {
         return false;
     };
     let entry = line.trim_start();
+    if last.parse::<usize>().is_ok() {
+        return entry.starts_with("- ") || entry == "-";
+    }
     let entry = entry.strip_prefix("- ").map_or(entry, str::trim_start);
     let Some((key, _)) = entry.split_once(':') else {
         return false;
@@ -538,5 +552,37 @@ mod tests {
             texts(&lines),
             ["-   - \"name\": opa", "+   - \"name\": \"x\""]
         );
+        // Removing a block sequence item: its own line goes.
+        let p = "/spec/containers/0/securityContext/capabilities/add/0";
+        let op = FixOp::Remove {
+            pointer: p.to_owned(),
+        };
+        let lines = fix_diff(
+            std::slice::from_ref(&op),
+            Some(p),
+            Some("          - NET_ADMIN"),
+        );
+        assert_eq!(texts(&lines), ["-           - NET_ADMIN"]);
+        // Setting an item keeps its dash.
+        let replace = set(p, FixValue::Str("NET_BIND_SERVICE".into()));
+        let lines = fix_diff(
+            std::slice::from_ref(&replace),
+            Some(p),
+            Some("          - NET_ADMIN"),
+        );
+        assert_eq!(
+            texts(&lines),
+            [
+                "-           - NET_ADMIN",
+                "+           - \"NET_BIND_SERVICE\""
+            ]
+        );
+        // A flow sequence: the line holds more than the item, so the pointer is shown.
+        let lines = fix_diff(
+            std::slice::from_ref(&op),
+            Some(p),
+            Some("        add: [NET_ADMIN]"),
+        );
+        assert_eq!(texts(&lines), [format!("- {p}")]);
     }
 }

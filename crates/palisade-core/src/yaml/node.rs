@@ -268,7 +268,8 @@ pub(crate) fn graft(from: &Node, to: &mut Node, path: &[&str]) {
             let Value::Map(target) = &mut to.value else {
                 return;
             };
-            let slot = match target.iter().position(|t| &*t.key == *key) {
+            let existing = target.iter().position(|t| &*t.key == *key);
+            let slot = match existing {
                 Some(i) => i,
                 None => {
                     let empty = match (&e.value.value, rest.is_empty()) {
@@ -299,9 +300,11 @@ pub(crate) fn graft(from: &Node, to: &mut Node, path: &[&str]) {
                 }
             };
             if rest.is_empty() {
-                // A deeper path grafted first left a part of this value: the whole of it is
-                // asked for now.
-                target[slot].value = e.value.clone();
+                if existing.is_some() {
+                    // A deeper path grafted first left a part of this value: the whole of it is
+                    // asked for now.
+                    target[slot].value = e.value.clone();
+                }
             } else {
                 graft(&e.value, &mut target[slot].value, rest);
             }
