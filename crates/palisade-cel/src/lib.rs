@@ -31,6 +31,7 @@
 pub mod activation;
 pub mod cost;
 pub mod custom;
+pub mod defaults;
 pub mod error;
 pub mod expr;
 pub mod gatekeeper;

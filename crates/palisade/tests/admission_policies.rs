@@ -425,3 +425,38 @@ fn params_beside_their_policy_and_namespaces_a_policy_reads_are_found() {
         ]
     );
 }
+
+/// A policy that reads `object.spec.tolerations` without `has()`, as GKE's compute-class samples
+/// do, judges a Pod as the API server would after `DefaultTolerationSeconds` gave it two
+/// tolerations: no `no such key` denial for a Pod that declares none.
+#[test]
+fn pods_are_judged_with_the_tolerations_the_api_server_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n\
+         metadata: {name: no-dedicated}\nspec:\n  failurePolicy: Fail\n  matchConstraints:\n\
+         \x20   resourceRules:\n    - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE], resources: [pods]}\n\
+         \x20 validations:\n  - expression: \"object.spec.tolerations.all(t, !has(t.key) || t.key != 'dedicated')\"\n\
+         \x20 - expression: \"object.spec.tolerations.size() >= 2\"\n\
+         ---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n\
+         metadata: {name: no-dedicated}\nspec: {policyName: no-dedicated, validationActions: [Deny]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pods.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: plain, namespace: shop}\nspec: {containers: [{name: c, image: x}]}\n\
+         ---\napiVersion: v1\nkind: Pod\nmetadata: {name: dedicated, namespace: shop}\n\
+         spec:\n  containers: [{name: c, image: x}]\n  tolerations: [{key: dedicated, operator: Exists}]\n",
+    )
+    .unwrap();
+    let found = scan(dir.path(), &["."]);
+    assert_eq!(
+        found.iter().map(|f| (f.2.as_str(), f.3.as_str())).collect::<Vec<_>>(),
+        [(
+            "dedicated",
+            "ValidatingAdmissionPolicy 'no-dedicated' with binding 'no-dedicated' denied request: failed expression: object.spec.tolerations.all(t, !has(t.key) || t.key != 'dedicated')"
+        )],
+        "{found:?}"
+    );
+}

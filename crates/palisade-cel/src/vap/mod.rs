@@ -12,6 +12,7 @@ use kube_cel::cel::{Context, Value};
 use palisade_core::object::{Object, ObjectRef, Origin};
 
 use crate::activation::{self, Bindings, Request};
+use crate::defaults;
 use crate::expr::Expression;
 use crate::gatekeeper::constraint::{self, Constraint, Subject};
 use crate::gatekeeper::template::{self, Template};
@@ -488,7 +489,9 @@ impl PolicySet {
                 }
                 .to_value();
                 let namespace_value = namespace_object.map_or(Value::Null, to_value);
-                (to_value(&object.node), namespace_value, request)
+                // What the API server's built-in mutating admission would have added first.
+                let object_value = defaults::admitted(group, kind, to_value(&object.node));
+                (object_value, namespace_value, request)
             })
         };
         if engine == Engine::Gatekeeper {
