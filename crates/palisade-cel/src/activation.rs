@@ -86,14 +86,18 @@ impl Bindings {
         Bindings { values }
     }
 
-    pub fn set_variables(&mut self, variables: Vec<(String, Value)>) {
+    /// Sets the `variables` map, in these bindings and in `cx`, the scope [`Bindings::scope`]
+    /// made of them: the two stay equal (the cost estimate reads the first, expressions the
+    /// second).
+    pub fn set_variables(&mut self, variables: &[(String, Value)], cx: &mut Context<'_>) {
         let map = value::map(variables.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        cx.add_variable_from_value("variables", map.clone());
         self.values.insert("variables", map);
     }
 
     /// A child scope of `root` holding these bindings. Binding converts each value into the
     /// interpreter's own representation, a walk of the whole object: build a scope once per
-    /// judgement and [`Bindings::rebind_variables`] as variables are computed, not once per
+    /// judgement and [`Bindings::set_variables`] as variables are computed, not once per
     /// expression.
     pub fn scope<'r>(&self, root: &'r Context<'_>) -> Context<'r> {
         let mut cx = root.new_inner_scope();
@@ -101,12 +105,5 @@ impl Bindings {
             cx.add_variable_from_value(*k, v.clone());
         }
         cx
-    }
-
-    /// Puts the current `variables` map into `cx`, a scope made by [`Bindings::scope`].
-    pub fn rebind_variables(&self, cx: &mut Context<'_>) {
-        if let Some(v) = self.values.get("variables") {
-            cx.add_variable_from_value("variables", v.clone());
-        }
     }
 }

@@ -787,8 +787,7 @@ impl Policy {
                     }
                 };
                 values.push((spec.name.clone(), value));
-                bindings.set_variables(values.clone());
-                bindings.rebind_variables(&mut cx);
+                bindings.set_variables(&values, &mut cx);
             }
             for (spec, (compiled, message_expr)) in
                 self.spec.validations.iter().zip(&compiled.validations)
