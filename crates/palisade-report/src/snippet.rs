@@ -18,6 +18,19 @@ pub const FRAME_LINES: u32 = 6;
 /// column, which a cut copy could not show faithfully, so such a finding gets no snippet.
 const MAX_LINE_CHARS: usize = 1000;
 
+/// The lines a code frame of a finding on lines `start..=end` may show, first and last (1-based,
+/// inclusive; the last may lie past the end of the file): the line before `start`, then up to
+/// [`FRAME_LINES`] in all. Every report's frame is drawn from these lines (JSON snippets, HTML
+/// frames, the text report's line and the one before it), which is what lets a scan keep only
+/// them of a file (see `palisade::frames`). `None` for line 0 (no position).
+pub fn window(start: u32, end: u32) -> Option<(u32, u32)> {
+    if start == 0 {
+        return None;
+    }
+    let first = start.saturating_sub(1).max(1);
+    Some((first, end.max(start).min(first + FRAME_LINES - 1)))
+}
+
 /// Consecutive lines of a file, from `line` (1-based).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snippet {
@@ -30,12 +43,9 @@ impl Snippet {
     /// [`FRAME_LINES`] in all), from `lines` (the file's lines, as `str::lines` gives them).
     /// `None` when a line is missing or too long.
     pub fn of(lines: &[&str], start: u32, end: u32) -> Option<Snippet> {
-        if start == 0 {
-            return None;
-        }
-        let first = start.saturating_sub(1).max(1);
+        let (first, last) = window(start, end)?;
         // A span may end just past the last line (at the end of the file).
-        let last = (end.max(start).min(first + FRAME_LINES - 1) as usize).min(lines.len());
+        let last = (last as usize).min(lines.len());
         if last < start as usize {
             return None;
         }

@@ -26,6 +26,7 @@ mod cluster_cmd;
 mod diff_cmd;
 mod files;
 mod fix_cmd;
+mod frames;
 mod harden_cmd;
 mod netpol_cmd;
 mod node_cmd;

@@ -15,6 +15,14 @@ use palisade_core::source::{self, InputError, SourceLimits};
 use palisade_core::yaml::{self, Chunk};
 use palisade_core::{object, Finding, Object};
 use palisade_rules::{Engine, Judged};
+
+use crate::frames::{FrameLines, KeepSources, Sparse};
+
+/// What a scan keeps of one input's text for code frames.
+enum Text {
+    Whole(Arc<str>),
+    Frames(Sparse),
+}
 use rayon::prelude::*;
 
 /// The display name of standard input.
@@ -280,8 +288,10 @@ struct FileResult {
     skipped: usize,
     /// The rules that judged an object of it.
     judged: Judged,
-    /// The text, kept for code frames when there is something to show.
-    text: Option<(Arc<str>, Arc<str>)>,
+    /// What is kept of the text for code frames (see [`KeepSources`]).
+    text: Option<Text>,
+    /// The input, to be read again for frames (see [`complete_frames`]).
+    input: Option<Input>,
 }
 
 /// What one `---` section of a file gave.
@@ -309,7 +319,7 @@ impl Sources {
 /// Options of one scan.
 pub struct ScanOptions {
     pub limits: SourceLimits,
-    pub keep_sources: bool,
+    pub keep_sources: KeepSources,
     pub progress: bool,
 }
 
@@ -339,6 +349,9 @@ pub fn run(
         .map(|(argument, input)| {
             let mut r = scan_input(engine, &input, opts);
             r.argument = argument;
+            if matches!(r.text, Some(Text::Frames(_))) {
+                r.input = Some(input);
+            }
             bar.inc(1);
             r
         })
@@ -365,6 +378,7 @@ pub fn run(
     );
     let mut control_plane = Vec::new();
     let mut judged = Judged::default();
+    let mut reread = Vec::new();
     for (file, r) in results.into_iter().enumerate() {
         for (i, c) in r.checked.into_iter().enumerate() {
             if !replaced.contains(&(file, i)) {
@@ -380,8 +394,12 @@ pub fn run(
         judged.merge(&r.judged);
         report.findings.extend(r.findings);
         report.problems.extend(r.problems);
-        if let Some((path, text)) = r.text {
-            sources.0.insert(path, text);
+        match (r.text, r.input) {
+            (Some(Text::Whole(text)), _) => {
+                sources.0.insert(r.path, text);
+            }
+            (Some(Text::Frames(sparse)), Some(input)) => reread.push((r.path, input, sparse)),
+            _ => {}
         }
     }
     report.stats = stats;
@@ -391,6 +409,7 @@ pub fn run(
     // What the rules kept is not needed any more, and the process ends after the report:
     // freeing 100,000 projections one by one would take longer than the rules that read them.
     std::mem::forget(context);
+    complete_frames(&report.findings, reread, &opts.limits, &mut sources);
     crate::timings::mark("refine");
     report
         .findings
@@ -506,10 +525,90 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
         }
     }
     let has_findings = !r.findings.is_empty() || r.checked.iter().any(|c| !c.findings.is_empty());
-    if opts.keep_sources && (has_findings || !r.problems.is_empty()) {
-        r.text = Some((path.clone(), Arc::from(text)));
-    }
+    let kept_objects = r.checked.iter().any(|c| !c.context.is_empty());
+    r.text = match opts.keep_sources {
+        KeepSources::None => None,
+        // Standard input cannot be read again for the cross-object rules' frames: kept whole.
+        KeepSources::Whole if has_findings || !r.problems.is_empty() => {
+            Some(Text::Whole(Arc::from(text)))
+        }
+        KeepSources::Frames if matches!(input, Input::Stdin) && (has_findings || kept_objects) => {
+            Some(Text::Whole(Arc::from(text)))
+        }
+        KeepSources::Frames if has_findings || !r.problems.is_empty() || kept_objects => {
+            Some(Text::Frames(frame_lines(&r).keep(text)))
+        }
+        _ => None,
+    };
     r
+}
+
+/// The frames of one input's findings and problems, and of the node rules' findings on its
+/// control-plane static pods (see [`crate::frames`]).
+fn frame_lines(r: &FileResult) -> FrameLines {
+    let mut lines = FrameLines::default();
+    for f in &r.findings {
+        lines.finding(f);
+    }
+    for p in &r.problems {
+        if let Some(pos) = p.pos {
+            lines.frame(pos.line, pos.line);
+        }
+    }
+    for c in &r.checked {
+        for f in &c.findings {
+            lines.finding(f);
+        }
+        if let Some(pod) = &c.control_plane {
+            lines.whole(&pod.node);
+        }
+    }
+    lines
+}
+
+/// Adds to the kept lines of each file the frames of the cross-object rules' findings about it,
+/// reading the file again (see [`crate::frames`]).
+fn complete_frames(
+    findings: &[Finding],
+    kept: Vec<(Arc<str>, Input, Sparse)>,
+    limits: &SourceLimits,
+    sources: &mut Sources,
+) {
+    let mut by_path: HashMap<&str, Vec<&palisade_core::Location>> = HashMap::new();
+    for f in findings {
+        let steps = f
+            .flow
+            .iter()
+            .flat_map(|s| s.iter())
+            .filter_map(|s| s.location.as_ref());
+        for l in std::iter::once(&f.location).chain(steps) {
+            if let Some(path) = l.path() {
+                by_path.entry(path).or_default().push(l);
+            }
+        }
+    }
+    let completed: Vec<(Arc<str>, Arc<str>)> = kept
+        .into_par_iter()
+        .filter_map(|(path, input, sparse)| {
+            let locations = by_path.get(&*path)?;
+            let more = sparse.missing(locations.iter().copied());
+            let text = if more.is_empty() {
+                sparse.text
+            } else {
+                let bytes = read_input(&input, limits).1.ok();
+                let again = bytes
+                    .as_deref()
+                    .and_then(|b| source::decode(b, limits).ok())
+                    .and_then(|t| sparse.extend(more, &t));
+                match again {
+                    Some(s) => s.text,
+                    None => sparse.text,
+                }
+            };
+            (!text.is_empty()).then_some((path, text))
+        })
+        .collect();
+    sources.0.extend(completed);
 }
 
 /// An input's display name and its bytes, bounded by the size limit (or why it could not be read).

@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+use crate::frames::KeepSources;
 use anyhow::{anyhow, bail, Context as _, Result};
 use palisade_core::baseline::Baseline;
 use palisade_core::config::{self, Config};
@@ -150,16 +151,18 @@ impl Session {
         })
     }
 
-    /// Whether any report reads the scanned texts: text and HTML (code frames) or SARIF (fixes
-    /// as replacements).
-    pub fn wants_source(&self) -> bool {
-        let reads = |f: Format| {
-            matches!(
-                f,
-                Format::Text | Format::Sarif | Format::Html | Format::Json
-            )
-        };
-        reads(self.stdout_format) || self.outputs.iter().any(|(f, _)| reads(*f))
+    /// What the reports read of the scanned texts: SARIF the whole texts (fixes as replacements),
+    /// text, JSON and HTML the lines of their code frames, the others nothing.
+    pub fn wants_source(&self) -> KeepSources {
+        let formats =
+            || std::iter::once(self.stdout_format).chain(self.outputs.iter().map(|(f, _)| *f));
+        if formats().any(|f| matches!(f, Format::Sarif)) {
+            KeepSources::Whole
+        } else if formats().any(|f| matches!(f, Format::Text | Format::Html | Format::Json)) {
+            KeepSources::Frames
+        } else {
+            KeepSources::None
+        }
     }
 
     /// The engine for a target version: `--kubernetes-version` (or the config's) wins over

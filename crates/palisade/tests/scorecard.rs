@@ -686,3 +686,65 @@ fn a_worker_node_audit_does_not_hold_api_server_sections() {
         "not evaluated"
     );
 }
+
+/// A scan keeps only the lines code frames show. The cross-object rules report after every file
+/// was read: their findings get frames too, also in a file where nothing else was found, and the
+/// text report shows the same lines as the JSON snippet.
+#[test]
+fn cross_object_findings_have_frames_from_the_scanned_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut padding = String::new();
+    for i in 0..40 {
+        padding.push_str(&format!("    note-{i}: filler line {i}\n"));
+    }
+    std::fs::write(
+        dir.path().join("role.yaml"),
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: run-jobs\n  \
+             namespace: shop\n  annotations:\n{padding}rules:\n- apiGroups: [batch]\n  \
+             resources: [jobs]\n  verbs: [create]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("binding.yaml"),
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  \
+             name: jobs-runner\n  namespace: shop\n  annotations:\n{padding}subjects:\n\
+             - kind: ServiceAccount\n  name: runner\n  namespace: shop\nroleRef:\n  \
+             apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: run-jobs\n"
+        ),
+    )
+    .unwrap();
+    let report = scan_json(dir.path());
+    let findings = report["findings"].as_array().unwrap();
+    let in_binding: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().ends_with("binding.yaml"))
+        .collect();
+    assert!(
+        in_binding.iter().any(|f| f["code"] == "RB216"),
+        "{findings:#?}"
+    );
+    for f in &in_binding {
+        let line = f["line"].as_u64().unwrap();
+        let snippet = &f["snippet"];
+        assert_eq!(snippet["line"].as_u64().unwrap(), line - 1, "{f:#}");
+        let lines: Vec<&str> = snippet["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        let text = std::fs::read_to_string(dir.path().join("binding.yaml")).unwrap();
+        let original: Vec<&str> = text.lines().collect();
+        assert_eq!(lines, original[line as usize - 2..][..lines.len()], "{f:#}");
+    }
+    let out = palisade()
+        .args(["scan", "--no-config"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("| - kind: ServiceAccount"), "{text}");
+}
