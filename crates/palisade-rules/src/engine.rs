@@ -61,6 +61,21 @@ pub struct Engine {
     mode: Mode,
 }
 
+/// The cross-object rules' findings taken out for `refine`, one vector per rule with an
+/// inventory stage, in the engine's rule order (see [`Engine::take_refined`]).
+pub struct ToRefine(Vec<Vec<Finding>>);
+
+impl ToRefine {
+    /// How many findings were taken.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 impl Engine {
     pub fn new(
         settings: Settings,
@@ -239,9 +254,49 @@ impl Engine {
         kept: &[(usize, Arc<Object>)],
         findings: &mut Vec<Finding>,
     ) -> Vec<NotEvaluated> {
-        let mut not_evaluated = Vec::new();
+        let taken = self.take_refined(std::iter::once(&mut *findings));
+        let (refined, not_evaluated) = self.refine_taken(kept, taken);
+        findings.extend(refined);
+        not_evaluated
+    }
+
+    /// The first half of [`Engine::refine`] over findings held in several vectors (a scan's, one
+    /// per object): the findings of the cross-object rules are taken out of them, in order. A scan
+    /// merges what is left into one vector sized for it, which frees the small ones for the
+    /// models `refine` builds, before [`Engine::refine_taken`] runs: the provisional findings
+    /// `refine` drops (a third of a large scan's) are never copied.
+    pub fn take_refined<'f>(&self, parts: impl Iterator<Item = &'f mut Vec<Finding>>) -> ToRefine {
+        let codes: Vec<&'static str> = self
+            .rules
+            .iter()
+            .filter(|r| r.inventory().is_some())
+            .map(|r| r.meta.code)
+            .collect();
+        let mut theirs: Vec<Vec<Finding>> = codes.iter().map(|_| Vec::new()).collect();
         if self.mode != Mode::Rules {
-            return not_evaluated;
+            return ToRefine(theirs);
+        }
+        let index: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        // In place: the other findings (most of a large scan's) stay where they are.
+        for findings in parts {
+            for f in findings.extract_if(.., |f| index.contains_key(f.code)) {
+                theirs[index[f.code]].push(f);
+            }
+        }
+        ToRefine(theirs)
+    }
+
+    /// The second half of [`Engine::refine`] (see [`Engine::take_refined`]): the findings to
+    /// append to the rest, and what could not be evaluated.
+    pub fn refine_taken(
+        &self,
+        kept: &[(usize, Arc<Object>)],
+        taken: ToRefine,
+    ) -> (Vec<Finding>, Vec<NotEvaluated>) {
+        let mut not_evaluated = Vec::new();
+        let mut refined = Vec::new();
+        if self.mode != Mode::Rules {
+            return (refined, not_evaluated);
         }
         let cx = Context {
             settings: &self.settings,
@@ -261,19 +316,9 @@ impl Engine {
             .zip(&self.slots)
             .map(|((meta, inv), &slot)| (meta, inv, slot))
             .collect();
-        let mut theirs: Vec<Vec<Finding>> = inventories.iter().map(|_| Vec::new()).collect();
-        let index: HashMap<&str, usize> = inventories
-            .iter()
-            .enumerate()
-            .map(|(i, (meta, _, _))| (meta.code, i))
-            .collect();
-        // In place: the other findings (most of a large scan's) stay where they are.
-        for f in findings.extract_if(.., |f| index.contains_key(f.code)) {
-            theirs[index[f.code]].push(f);
-        }
         let results: Vec<(Vec<Finding>, Option<NotEvaluated>)> = inventories
             .par_iter()
-            .zip(theirs.into_par_iter())
+            .zip(taken.0.into_par_iter())
             .map(|((meta, inventory, slot), mut own)| {
                 let mine = Kept::new(&by_slot[*slot], &models[*slot]);
                 let before = own.len();
@@ -290,11 +335,12 @@ impl Engine {
                 (own, skipped)
             })
             .collect();
+        refined.reserve(results.iter().map(|(own, _)| own.len()).sum());
         for (own, skipped) in results {
-            findings.extend(own);
+            refined.extend(own);
             not_evaluated.extend(skipped);
         }
-        not_evaluated
+        (refined, not_evaluated)
     }
 
     /// Applies exemptions to findings a rule added in `refine` about objects it kept.

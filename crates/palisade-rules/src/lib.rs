@@ -22,4 +22,4 @@ pub mod rules;
 pub mod vap_export;
 pub mod workload;
 
-pub use engine::{Engine, Evaluation, Judged, Mode, Selection};
+pub use engine::{Engine, Evaluation, Judged, Mode, Selection, ToRefine};

@@ -368,23 +368,17 @@ pub fn run(
     let mut stats = Stats::default();
     let mut context = Vec::new();
     let replaced = replaced_copies(&results, &mut report.notes);
-    // Sized once: a scan of 100,000 objects has hundreds of thousands of findings, and growing
-    // the vector by doubling would copy them again and again.
-    report.findings.reserve(
-        results
-            .iter()
-            .map(|r| r.findings.len() + r.checked.iter().map(|c| c.findings.len()).sum::<usize>())
-            .sum(),
-    );
     let mut control_plane = Vec::new();
     let mut judged = Judged::default();
     let mut reread = Vec::new();
-    for (file, r) in results.into_iter().enumerate() {
-        for (i, c) in r.checked.into_iter().enumerate() {
-            if !replaced.contains(&(file, i)) {
-                report.findings.extend(c.findings);
-                context.extend(c.context);
-                control_plane.extend(c.control_plane);
+    let mut results = results;
+    for (file, r) in results.iter_mut().enumerate() {
+        for (i, c) in r.checked.iter_mut().enumerate() {
+            if replaced.contains(&(file, i)) {
+                c.findings = Vec::new();
+            } else {
+                context.append(&mut c.context);
+                control_plane.extend(c.control_plane.take());
             }
         }
         stats.files += 1;
@@ -392,19 +386,49 @@ pub fn run(
         stats.objects += r.objects;
         stats.skipped_documents += r.skipped;
         judged.merge(&r.judged);
-        report.findings.extend(r.findings);
-        report.problems.extend(r.problems);
-        match (r.text, r.input) {
+        report.problems.append(&mut r.problems);
+        match (r.text.take(), r.input.take()) {
             (Some(Text::Whole(text)), _) => {
-                sources.0.insert(r.path, text);
+                sources.0.insert(r.path.clone(), text);
             }
-            (Some(Text::Frames(sparse)), Some(input)) => reread.push((r.path, input, sparse)),
+            (Some(Text::Frames(sparse)), Some(input)) => {
+                reread.push((r.path.clone(), input, sparse));
+            }
             _ => {}
         }
     }
     report.stats = stats;
+    // The cross-object rules' findings are taken out first, so that the merged vector is sized
+    // for the rest and the provisional findings `refine` drops are never copied (see
+    // `Engine::take_refined`); each file's findings are its objects' then its own.
+    let taken = engine.take_refined(results.iter_mut().flat_map(|r| {
+        r.checked
+            .iter_mut()
+            .map(|c| &mut c.findings)
+            .chain(std::iter::once(&mut r.findings))
+    }));
+    // Sized once: a scan of 100,000 objects has hundreds of thousands of findings, and growing
+    // the vector by doubling would copy them again and again. Room for as many refined findings
+    // as were taken costs address space only until they are written.
+    report.findings.reserve(
+        taken.len()
+            + results
+                .iter()
+                .map(|r| {
+                    r.findings.len() + r.checked.iter().map(|c| c.findings.len()).sum::<usize>()
+                })
+                .sum::<usize>(),
+    );
+    for r in results {
+        for c in r.checked {
+            report.findings.extend(c.findings);
+        }
+        report.findings.extend(r.findings);
+    }
     crate::timings::mark("merge");
-    report.not_evaluated = engine.refine(&context, &mut report.findings);
+    let (refined, not_evaluated) = engine.refine_taken(&context, taken);
+    report.not_evaluated = not_evaluated;
+    report.findings.extend(refined);
     report.evidence.nothing_judged = engine.nothing_judged(&judged, &context);
     // What the rules kept is not needed any more, and the process ends after the report:
     // freeing 100,000 projections one by one would take longer than the rules that read them.
