@@ -220,8 +220,7 @@ impl Engine {
         // (nine RBAC rules, five NetworkPolicy rules and PS164's pair per object).
         let mut asked: Vec<usize> = Vec::new();
         let mut wanted: Option<Keep> = None;
-        let inventories = self.rules.iter().filter_map(|r| r.inventory());
-        for (inv, &slot) in inventories.zip(&self.slots) {
+        for (_, inv, slot) in self.inventories() {
             if asked.contains(&slot) {
                 continue;
             }
@@ -260,18 +259,22 @@ impl Engine {
         not_evaluated
     }
 
+    /// The rules with an inventory stage, in order, each with its keep slot.
+    fn inventories(&self) -> impl Iterator<Item = (&'static RuleMeta, &dyn InventoryRule, usize)> {
+        self.rules
+            .iter()
+            .filter_map(|r| r.inventory().map(|inv| (r.meta, inv)))
+            .zip(&self.slots)
+            .map(|((meta, inv), &slot)| (meta, inv, slot))
+    }
+
     /// The first half of [`Engine::refine`] over findings held in several vectors (a scan's, one
     /// per object): the findings of the cross-object rules are taken out of them, in order. A scan
     /// merges what is left into one vector sized for it, which frees the small ones for the
     /// models `refine` builds, before [`Engine::refine_taken`] runs: the provisional findings
     /// `refine` drops (a third of a large scan's) are never copied.
     pub fn take_refined<'f>(&self, parts: impl Iterator<Item = &'f mut Vec<Finding>>) -> ToRefine {
-        let codes: Vec<&'static str> = self
-            .rules
-            .iter()
-            .filter(|r| r.inventory().is_some())
-            .map(|r| r.meta.code)
-            .collect();
+        let codes: Vec<&'static str> = self.inventories().map(|(meta, _, _)| meta.code).collect();
         let mut theirs: Vec<Vec<Finding>> = codes.iter().map(|_| Vec::new()).collect();
         if self.mode != Mode::Rules {
             return ToRefine(theirs);
@@ -309,13 +312,8 @@ impl Engine {
         let models: Vec<Models> = (0..slot_count).map(|_| Models::default()).collect();
         // A rule's `refine` only touches findings of its own code, so each rule gets just those
         // and the rules run in parallel.
-        let inventories: Vec<(&'static RuleMeta, &dyn InventoryRule, usize)> = self
-            .rules
-            .iter()
-            .filter_map(|r| r.inventory().map(|inv| (r.meta, inv)))
-            .zip(&self.slots)
-            .map(|((meta, inv), &slot)| (meta, inv, slot))
-            .collect();
+        let inventories: Vec<(&'static RuleMeta, &dyn InventoryRule, usize)> =
+            self.inventories().collect();
         let results: Vec<(Vec<Finding>, Option<NotEvaluated>)> = inventories
             .par_iter()
             .zip(taken.0.into_par_iter())

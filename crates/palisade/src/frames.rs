@@ -113,9 +113,12 @@ impl Sparse {
         for l in locations {
             wanted.location(l);
         }
-        wanted
-            .0
-            .retain(|&(first, last)| !self.ranges.iter().any(|&(a, b)| a <= first && last <= b));
+        // The ranges are sorted and disjoint: the one that may hold a frame is the last starting
+        // at or before it (a file may have thousands of findings, and as many ranges).
+        wanted.0.retain(|&(first, last)| {
+            let i = self.ranges.partition_point(|&(a, _)| a <= first);
+            i == 0 || self.ranges[i - 1].1 < last
+        });
         wanted
     }
 
