@@ -79,7 +79,7 @@ fn deny_is_high_warn_medium_audit_low() {
         );
     }
     assert_eq!(
-        findings("[Deny]")[0].message,
+        &*findings("[Deny]")[0].message,
         "ValidatingAdmissionPolicy 'no-latest' with binding 'no-latest-binding' denied request: images must not use the latest tag"
     );
 }

@@ -136,17 +136,18 @@ pub struct Finding {
     /// [`crate::rule::Emitter::with_reference`].
     pub object: Option<Arc<ObjectRef>>,
     /// The container a per-container finding is about.
-    pub container: Option<String>,
+    pub container: Option<Box<str>>,
     /// Another object the verdict depends on (the ServiceAccount whose token a pod mounts); see
     /// [`crate::rule::InventoryRule`].
     pub related: Option<Box<ObjectRef>>,
-    /// What is wrong.
-    pub message: String,
+    /// What is wrong. A `Box<str>`, not a `String`: findings are many and the spare capacity a
+    /// formatted `String` carries would be kept with each.
+    pub message: Box<str>,
     /// What to do about it: the rule's advice ([`crate::RuleMeta::help`]), shared by every
     /// finding of the rule rather than copied into each.
     pub help: &'static str,
     /// Set when an exemption covers this finding: the reason given.
-    pub suppressed: Option<String>,
+    pub suppressed: Option<Box<str>>,
     /// Set when a baseline (`--baseline`) already holds this finding: it is reported but does not
     /// count towards `--fail-on`. See [`crate::baseline`].
     pub baselined: bool,
@@ -168,6 +169,13 @@ pub struct FlowStep {
 }
 
 impl Finding {
+    /// Adds `more` to the message (a rule saying more once it knows more).
+    pub fn append_message(&mut self, more: &str) {
+        let mut m = String::from(std::mem::take(&mut self.message));
+        m.push_str(more);
+        self.message = m.into_boxed_str();
+    }
+
     /// Order for reports: by file, position, then code.
     pub fn sort_key(&self) -> (Option<&str>, Option<Pos>, &'static str, &str) {
         (

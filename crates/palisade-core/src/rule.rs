@@ -342,7 +342,7 @@ impl<'a> Emitter<'a> {
             object: Some(self.reference()),
             container: None,
             related: None,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             help: self.meta.help,
             suppressed: None,
             baselined: false,
@@ -360,7 +360,7 @@ impl<'a> Emitter<'a> {
         message: impl Into<String>,
     ) -> &mut Finding {
         let f = self.report(pointer, message);
-        f.container = Some(container.name.to_owned());
+        f.container = Some(container.name.into());
         f
     }
 }

@@ -92,11 +92,11 @@ pub fn apply(object: &Object, exemptions: &[Exemption], findings: &mut [Finding]
                 && w.codes.iter().any(|c| code_matches(c, f.code, f.rule))
         });
         if let Some((_, w)) = by_annotation {
-            f.suppressed = Some(w.reason.clone().unwrap_or_else(|| NO_REASON.to_owned()));
+            f.suppressed = Some(w.reason.as_deref().unwrap_or(NO_REASON).into());
             continue;
         }
         if let Some(e) = exemptions.iter().find(|e| e.matches(object, f)) {
-            f.suppressed = Some(e.reason.clone());
+            f.suppressed = Some(e.reason.as_str().into());
         }
     }
 }

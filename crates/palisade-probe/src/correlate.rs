@@ -105,7 +105,7 @@ pub fn from_findings(label: String, host: Option<IpAddr>, findings: &[Finding]) 
                 code: f.code.to_owned(),
                 file: f.location.path().map(str::to_owned),
                 line: f.location.pos().map(|p| u64::from(p.line)),
-                message: f.message.clone(),
+                message: f.message.to_string(),
             })
             .collect(),
     }

@@ -48,7 +48,7 @@ fn at(findings: &[Finding], addr: SocketAddr) -> Vec<(&'static str, Severity, St
     findings
         .iter()
         .filter(|f| matches!(&f.location, palisade_core::Location::Object { source: s, .. } if **s == *source))
-        .map(|f| (f.code, f.severity, f.message.clone()))
+        .map(|f| (f.code, f.severity, f.message.to_string()))
         .collect()
 }
 

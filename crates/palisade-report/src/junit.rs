@@ -94,7 +94,7 @@ fn case(report: &ScanReport, f: &Finding) -> TestCase {
         }
         (None, true) => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_message(f.message.as_str())
+            s.set_message(&*f.message)
                 .set_type(f.severity.as_str())
                 .set_description(detail.as_str());
             s

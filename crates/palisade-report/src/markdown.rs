@@ -263,7 +263,7 @@ mod budget {
                 object: None,
                 container: None,
                 related: None,
-                message: "container \"app\" runs privileged".to_owned(),
+                message: "container \"app\" runs privileged".into(),
                 help: "",
                 suppressed: None,
                 baselined: false,

@@ -195,10 +195,10 @@ fn finding_result(
         }
     }
     if let Some(c) = &f.container {
-        properties.insert("container".into(), Value::from(c.as_str()));
+        properties.insert("container".into(), Value::from(&**c));
     }
     if let Some(reason) = &f.suppressed {
-        properties.insert("exemption".into(), Value::from(reason.as_str()));
+        properties.insert("exemption".into(), Value::from(&**reason));
     }
     if f.baselined {
         properties.insert("baselined".into(), Value::from("true"));

@@ -463,13 +463,13 @@ fn finding(
         pss_check: f.pss_check.as_deref().map(intern),
         location,
         object,
-        container: f.container,
+        container: f.container.map(String::into_boxed_str),
         related: None,
-        message: f.message,
+        message: f.message.into(),
         help,
         suppressed: f
             .suppressed
-            .then(|| f.suppression_reason.unwrap_or_default()),
+            .then(|| f.suppression_reason.unwrap_or_default().into_boxed_str()),
         baselined: false,
         fix: f.fix.and_then(fix).map(Box::new),
         flow: f.flow.map(|steps| steps.into_iter().map(step).collect()),

@@ -804,9 +804,9 @@ mod tests {
                 namespace: Some("prod".to_owned()),
                 name: Some("web".to_owned()),
             })),
-            container: Some("app".to_owned()),
+            container: Some("app".into()),
             related: None,
-            message: "container \"app\" runs privileged".to_owned(),
+            message: "container \"app\" runs privileged".into(),
             help: "",
             suppressed: None,
             baselined: false,
@@ -847,7 +847,7 @@ mod tests {
         assert_eq!(fingerprint(&finding("./deploy/web.yaml", 14, P)), base);
         assert_eq!(fingerprint(&finding("deploy\\web.yaml", 14, P)), base);
         let mut reworded = finding("deploy/web.yaml", 14, P);
-        reworded.message = "something else".to_owned();
+        reworded.message = "something else".into();
         assert_eq!(fingerprint(&reworded), base);
     }
 

@@ -602,7 +602,7 @@ mod tests {
             object: None,
             container: None,
             related: None,
-            message: "m".to_owned(),
+            message: "m".into(),
             help: "",
             suppressed: None,
             baselined: false,
@@ -662,7 +662,7 @@ mod tests {
     #[test]
     fn suppressed_findings_do_not_fail_a_section() {
         let mut f = finding("PS101", Severity::Critical);
-        f.suppressed = Some("accepted".to_owned());
+        f.suppressed = Some("accepted".into());
         let card = Scorecard::of(&files_report(vec![&PSS], vec![f]));
         let row = card
             .rows

@@ -782,7 +782,7 @@ mod tests {
             })),
             container: None,
             related: None,
-            message: message.to_owned(),
+            message: message.to_owned().into(),
             help: "drop it",
             suppressed: None,
             baselined: false,
@@ -862,7 +862,7 @@ mod tests {
     #[test]
     fn suppressed_findings_do_not_count_towards_failing() {
         let mut f = cluster_finding("runs privileged");
-        f.suppressed = Some("vendor agent, reviewed".to_owned());
+        f.suppressed = Some("vendor agent, reviewed".into());
         let mut report = report_with(f);
         report.fail_on = Some(Severity::High);
         let out = text_of(&report);

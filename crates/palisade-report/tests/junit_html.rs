@@ -53,7 +53,7 @@ fn junit_lists_clean_files_as_passing() {
 #[test]
 fn html_is_one_escaped_page() {
     let mut report = common::report();
-    report.findings[0].message = "name <script>alert(1)</script> & more".to_owned();
+    report.findings[0].message = "name <script>alert(1)</script> & more".into();
     let html = rendered(Format::Html, &report);
     assert!(html.starts_with("<!doctype html>"));
     assert!(

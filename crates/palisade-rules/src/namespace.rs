@@ -264,7 +264,7 @@ pub(crate) fn choose_enforce_fix(cx: &Context<'_>, kept: &Kept<'_>, findings: &m
         }
         f.fix = None;
         if ns == SYSTEM_NAMESPACE {
-            f.message.push_str(
+            f.append_message(
                 "; no fix offered: kube-system also runs control-plane and node components that \
                  no manifest shows, and stays privileged",
             );
@@ -284,7 +284,7 @@ pub(crate) fn choose_enforce_fix(cx: &Context<'_>, kept: &Kept<'_>, findings: &m
                 })
             })
             .collect();
-        f.message.push_str(&format!(
+        f.append_message(&format!(
             "; no fix offered: workloads of the scan in it fail baseline ({}), so enforcing a \
              level would reject their pods (PS164)",
             name_list(&blockers).replace('"', "")

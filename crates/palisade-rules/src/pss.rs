@@ -258,7 +258,7 @@ pub fn emit(check: &PssCheck, violations: Vec<Violation>, out: &mut Emitter<'_>)
     let _ = check;
     for v in violations {
         let f = out.report(&v.pointer, v.message);
-        f.container = v.container;
+        f.container = v.container.map(String::into_boxed_str);
         f.fix = v.fix;
     }
 }

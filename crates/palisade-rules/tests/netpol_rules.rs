@@ -43,7 +43,7 @@ fn line(f: &Finding) -> u32 {
 }
 
 fn messages(findings: &[Finding]) -> Vec<&str> {
-    findings.iter().map(|f| f.message.as_str()).collect()
+    findings.iter().map(|f| &*f.message).collect()
 }
 
 const DENY_INGRESS: &str = "  podSelector: {}\n  policyTypes: [Ingress]\n";

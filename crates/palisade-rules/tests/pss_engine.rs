@@ -788,7 +788,7 @@ spec:
     let f = privileged[0];
     assert_eq!(f.pss_check, Some("privileged"));
     assert_eq!(f.container.as_deref(), Some("web"));
-    assert_eq!(f.message, "container \"web\" runs privileged");
+    assert_eq!(&*f.message, "container \"web\" runs privileged");
     match &f.location {
         Location::File { pos, pointer, .. } => {
             assert_eq!(

@@ -38,7 +38,7 @@ fn run(code: &str, docs: &[String]) -> Vec<(String, String)> {
     let yaml = docs.concat();
     check_all(code, &yaml)
         .into_iter()
-        .map(|f| (pointer(&f).to_owned(), f.message))
+        .map(|f| (pointer(&f).to_owned(), f.message.into_string()))
         .collect()
 }
 

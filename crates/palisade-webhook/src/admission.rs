@@ -433,7 +433,7 @@ impl Policy {
 fn image_message(f: &Finding) -> String {
     match f.message.split_once("\" image ") {
         Some((_, rest)) => format!("image {rest}"),
-        None => f.message.clone(),
+        None => f.message.to_string(),
     }
 }
 

@@ -326,7 +326,7 @@ fn node_audit(
                 .iter()
                 .find(|e| e.matches_finding(&f))
             {
-                f.suppressed = Some(e.reason.clone());
+                f.suppressed = Some(e.reason.clone().into());
             }
             findings.push(f);
         }

@@ -325,7 +325,7 @@ fn control_plane_rules(
             .iter()
             .find(|e| e.matches_finding(&f))
         {
-            f.suppressed = Some(e.reason.clone());
+            f.suppressed = Some(e.reason.clone().into());
         }
         report.findings.push(f);
     }

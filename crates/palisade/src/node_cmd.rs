@@ -176,7 +176,7 @@ pub fn run(args: NodeArgs) -> Result<u8> {
     let mut report = palisade_node::check_selected(inventory, &|m| selection.includes(m));
     for f in &mut report.findings {
         if let Some(e) = config.exemptions.iter().find(|e| e.matches_finding(f)) {
-            f.suppressed = Some(e.reason.clone());
+            f.suppressed = Some(e.reason.clone().into());
         }
     }
     let invalid_input = report.inventory.problems.iter().any(|p| p.invalid);

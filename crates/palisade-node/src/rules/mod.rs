@@ -92,7 +92,7 @@ impl Outcomes {
             }),
             container: None,
             related: None,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             help: meta.help,
             suppressed: None,
             baselined: false,

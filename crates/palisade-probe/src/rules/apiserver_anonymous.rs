@@ -56,7 +56,7 @@ pub fn finding(source: &Arc<str>, path: &str, severity: Severity, message: Strin
         object: None,
         container: None,
         related: None,
-        message,
+        message: message.into(),
         help: META.help,
         suppressed: None,
         baselined: false,

@@ -149,7 +149,7 @@ impl Findings<'_> {
             }),
             container: None,
             related: None,
-            message,
+            message: message.into(),
             help: meta.help,
             suppressed: None,
             baselined: false,

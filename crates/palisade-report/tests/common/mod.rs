@@ -158,7 +158,7 @@ fn finding(meta: &'static RuleMeta, location: Location, message: &str) -> Findin
         object: Some(web_ref().into()),
         container: None,
         related: None,
-        message: message.to_owned(),
+        message: message.to_owned().into(),
         help: meta.help,
         suppressed: None,
         baselined: false,
@@ -175,7 +175,7 @@ pub fn report() -> ScanReport {
         at(WEB, 14, 13, 23, &format!("{c0}/securityContext/privileged")),
         "container \"app\" runs privileged",
     );
-    privileged.container = Some("app".to_owned());
+    privileged.container = Some("app".into());
     let mut escalation = finding(
         &ESCALATION,
         at(
@@ -187,19 +187,19 @@ pub fn report() -> ScanReport {
         ),
         "container \"app\" allows privilege escalation",
     );
-    escalation.container = Some("app".to_owned());
+    escalation.container = Some("app".into());
     let mut host_network = finding(
         &HOST_NETWORK,
         at(WEB, 9, 7, 18, "/spec/template/spec/hostNetwork"),
         "pod uses the host's network namespace",
     );
-    host_network.suppressed = Some("ingress controller needs the host network (OPS-12)".to_owned());
+    host_network.suppressed = Some("ingress controller needs the host network (OPS-12)".into());
     let mut untagged = finding(
         &LATEST_TAG,
         at(WEB, 12, 18, 23, &format!("{c0}/image")),
         "image \"nginx\" has no tag or digest",
     );
-    untagged.container = Some("app".to_owned());
+    untagged.container = Some("app".into());
     // A finding from a rule that is not in `rules` (it must still get a SARIF descriptor), about
     // a whole file.
     let unknown_kind = Finding {
@@ -219,8 +219,7 @@ pub fn report() -> ScanReport {
         })),
         container: None,
         related: None,
-        message: "Pod \"debug\" has no namespace: it lands in whatever namespace is current"
-            .to_owned(),
+        message: "Pod \"debug\" has no namespace: it lands in whatever namespace is current".into(),
         help: "set `metadata.namespace`",
         suppressed: None,
         baselined: false,

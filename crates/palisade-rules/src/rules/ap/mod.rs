@@ -170,7 +170,7 @@ impl InventoryRule for PathRule {
                     object: None,
                     container: None,
                     related: None,
-                    message,
+                    message: message.into(),
                     help: self.meta.help,
                     suppressed: None,
                     baselined: false,

@@ -112,7 +112,8 @@ impl InventoryRule for DashboardReachable {
                      every pod of the cluster can reach it (the guide's deny-dashboard policy)",
                     scope(w.object),
                     describe(w.object)
-                );
+                )
+                .into();
                 return true;
             }
             for &i in &isolating {

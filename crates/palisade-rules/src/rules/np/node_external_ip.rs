@@ -89,7 +89,10 @@ mod tests {
                 &mut Emitter::new(o, &META, &mut findings),
             );
         }
-        findings.into_iter().map(|f| f.message).collect()
+        findings
+            .into_iter()
+            .map(|f| f.message.into_string())
+            .collect()
     }
 
     #[test]

@@ -319,8 +319,7 @@ impl InventoryRule for ServiceExposed {
                 continue;
             };
             let Some(selector) = ServiceSelector::of(&service.node) else {
-                f.message
-                    .push_str("; it has no selector (its endpoints are managed by hand)");
+                f.append_message("; it has no selector (its endpoints are managed by hand)");
                 continue;
             };
             let namespace = namespace_key(service, true);
@@ -342,15 +341,14 @@ impl InventoryRule for ServiceExposed {
                 .map(|(o, _)| format!("{} {}", o.kind(), o.name().unwrap_or("(unnamed)")))
                 .collect();
             if reached.is_empty() {
-                f.message
-                    .push_str("; no workload in the input matches its selector");
+                f.append_message("; no workload in the input matches its selector");
             } else {
                 let more = reached.len().saturating_sub(3);
                 let mut shown = reached.into_iter().take(3).collect::<Vec<_>>().join(", ");
                 if more > 0 {
                     shown.push_str(&format!(" and {more} more"));
                 }
-                f.message.push_str(&format!("; it reaches {shown}"));
+                f.append_message(&format!("; it reaches {shown}"));
             }
         }
     }

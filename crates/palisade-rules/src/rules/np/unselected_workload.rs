@@ -138,7 +138,8 @@ impl InventoryRule for UnselectedWorkload {
                 crate::netpol::show_labels(&w.pod.labels),
                 crate::netpol::show_namespace(&w.pod.namespace),
                 if policies == 1 { "y" } else { "ies" },
-            );
+            )
+            .into();
             true
         });
     }

@@ -50,7 +50,8 @@ pub fn finding(path: &Arc<str>, dup: &DuplicateKey) -> Finding {
         message: format!(
             "key `{}` is written twice (lines {} and {}); Kubernetes keeps the value on line {}",
             dup.key, dup.first.start.line, dup.second.start.line, dup.second.start.line
-        ),
+        )
+        .into(),
         help: META.help,
         suppressed: None,
         baselined: false,

@@ -126,8 +126,7 @@ impl InventoryRule for PermissiveUsable {
                 // The guide's own setup: granted in kube-system only, to system components. Still
                 // worth knowing, not worth failing a build.
                 f.severity = Severity::Low;
-                f.message
-                    .push_str(" (only in kube-system, as the guide sets it up)");
+                f.append_message(" (only in kube-system, as the guide sets it up)");
             }
         }
     }
@@ -155,7 +154,9 @@ mod tests {
             &objects,
             &mut out,
         );
-        out.into_iter().map(|f| (f.severity, f.message)).collect()
+        out.into_iter()
+            .map(|f| (f.severity, f.message.into_string()))
+            .collect()
     }
 
     #[test]

@@ -260,7 +260,7 @@ impl InventoryRule for ServiceAccountToken {
             };
             match verdict(mount, account) {
                 Some(message) => {
-                    f.message = message;
+                    f.message = message.into();
                     true
                 }
                 None => false,

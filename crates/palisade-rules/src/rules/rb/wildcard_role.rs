@@ -116,11 +116,9 @@ impl InventoryRule for WildcardRole {
                 .map(|b| rbac.bindings[b].describe())
                 .collect();
             if users.is_empty() {
-                f.message
-                    .push_str("; no binding in the scanned input uses the role");
+                f.append_message("; no binding in the scanned input uses the role");
             } else {
-                f.message
-                    .push_str(&format!("; bound by {}", users.join(", ")));
+                f.append_message(&format!("; bound by {}", users.join(", ")));
             }
         }
     }
