@@ -22,6 +22,15 @@ pub struct Keep {
 }
 
 impl Keep {
+    /// The pod template's annotations, as [`Keep::pod`]'s `meta` paths: with
+    /// [`Keep::WAIVERS_ROOT`], what exemption annotations are read from
+    /// ([`crate::suppress::object_waivers`]). A rule whose findings are made from what it kept
+    /// ([`crate::InventoryRule::checks_kept`]) keeps both.
+    pub const WAIVERS_META: &'static [&'static [&'static str]] = &[&["annotations"]];
+    /// The object's own annotations, as [`Keep::pod`]'s `root` paths (see
+    /// [`Keep::WAIVERS_META`]).
+    pub const WAIVERS_ROOT: &'static [&'static [&'static str]] = &[&["metadata", "annotations"]];
+
     /// The whole object: for small objects (RBAC objects, NetworkPolicies, Services).
     pub fn whole() -> Self {
         Keep {

@@ -181,6 +181,19 @@ pub trait InventoryRule: Send + Sync {
         false
     }
 
+    /// Whether the rule's [`ObjectRule::check`] gives only provisional findings that
+    /// [`InventoryRule::refine`] judges again (RB201 from the pod alone, before the
+    /// ServiceAccount is known). Where the inventory stage runs, such a rule's `check` then runs
+    /// on what [`InventoryRule::keep`] kept of each object instead of on the whole object, just
+    /// before `refine`: a large scan does not hold a provisional finding for every workload until
+    /// the end only to drop most of them. `keep` must keep every field `check` reads, and the
+    /// annotations exemptions read ([`Keep::WAIVERS_META`], [`Keep::WAIVERS_ROOT`]); and `refine`
+    /// must only keep, reword or drop the findings it is given, never add any, because the engine
+    /// gives it a batch of objects' findings at a time. The engine's tests compare both ways.
+    fn checks_kept(&self) -> bool {
+        false
+    }
+
     /// Why the rule could not reach a verdict on (part of) the inventory, given what it kept: the
     /// objects it needs were not there (`no Namespace object in the scanned files for namespace
     /// "shop"`). `None` (the default) means the rule's findings say everything. Reports list these
@@ -226,7 +239,8 @@ pub fn evaluate_objects(
         return None;
     }
     let mut findings = Vec::new();
-    if let Some(check) = rule.object() {
+    let checks_kept = rule.inventory().is_some_and(|i| i.checks_kept());
+    if let Some(check) = rule.object().filter(|_| !checks_kept) {
         for object in objects {
             let mut emitter = Emitter::new(object, rule.meta, &mut findings);
             check.check(cx, object, &mut emitter);
@@ -235,6 +249,12 @@ pub fn evaluate_objects(
     let mut not_evaluated = None;
     if let Some(inventory) = rule.inventory() {
         let kept = keep_all(inventory, objects);
+        if let Some(check) = rule.object().filter(|_| checks_kept) {
+            for object in &kept {
+                let mut emitter = Emitter::new(object, rule.meta, &mut findings);
+                check.check(cx, object, &mut emitter);
+            }
+        }
         let models = Models::default();
         let kept = Kept::new(&kept, &models);
         inventory.refine(cx, &kept, &mut findings);

@@ -145,15 +145,30 @@ impl Engine {
         &self.rules
     }
 
-    /// All findings for one object, exemptions applied (exempted findings are kept, marked).
+    /// All findings for one object, exemptions applied (exempted findings are kept, marked):
+    /// every selected rule's verdict from the object alone, provisional ones included (the
+    /// admission webhook's). [`Engine::refine`] may follow.
     pub fn check_object(&self, object: &Object) -> Vec<Finding> {
-        self.check_and_judge(object, None)
+        self.check_with(object, None, false)
     }
 
-    /// [`Engine::check_object`], also marking in `judged` the rules that judged the object: it
-    /// is one of those they inspect ([`palisade_core::ObjectRule::judges`]) or they reported a
-    /// finding on it. [`Engine::nothing_judged`] reads the marks.
+    /// The object stage of a scan whose cross-object stage follows ([`Engine::keep`], then
+    /// [`Engine::take_refined`] and [`Engine::refine_taken`], or [`Engine::refine`]): as
+    /// [`Engine::check_object`], except that rules whose object stage runs on what they kept
+    /// ([`InventoryRule::checks_kept`]) run there and not here. Also marks in `judged` the rules
+    /// that judged the object: it is one of those they inspect
+    /// ([`palisade_core::ObjectRule::judges`]) or they reported a finding on it.
+    /// [`Engine::nothing_judged`] reads the marks.
     pub fn check_and_judge(&self, object: &Object, judged: Option<&mut Judged>) -> Vec<Finding> {
+        self.check_with(object, judged, true)
+    }
+
+    fn check_with(
+        &self,
+        object: &Object,
+        judged: Option<&mut Judged>,
+        inventory_follows: bool,
+    ) -> Vec<Finding> {
         let mut findings = Vec::new();
         match self.mode {
             Mode::Rules => {
@@ -167,7 +182,8 @@ impl Engine {
                 let mut judged = judged;
                 for (i, rule) in self.rules.iter().enumerate() {
                     let before = findings.len();
-                    if let Some(check) = rule.object() {
+                    let later = inventory_follows && checks_kept(rule);
+                    if let Some(check) = rule.object().filter(|_| !later) {
                         let mut out =
                             Emitter::with_reference(object, rule.meta, &mut findings, &reference);
                         check.check_pod(&cx, object, pod.as_ref(), &mut out);
@@ -260,12 +276,12 @@ impl Engine {
     }
 
     /// The rules with an inventory stage, in order, each with its keep slot.
-    fn inventories(&self) -> impl Iterator<Item = (&'static RuleMeta, &dyn InventoryRule, usize)> {
+    fn inventories(&self) -> impl Iterator<Item = (&'static Rule, &dyn InventoryRule, usize)> {
         self.rules
             .iter()
-            .filter_map(|r| r.inventory().map(|inv| (r.meta, inv)))
+            .filter_map(|r| r.inventory().map(|inv| (*r, inv)))
             .zip(&self.slots)
-            .map(|((meta, inv), &slot)| (meta, inv, slot))
+            .map(|((rule, inv), &slot)| (rule, inv, slot))
     }
 
     /// The first half of [`Engine::refine`] over findings held in several vectors (a scan's, one
@@ -274,7 +290,7 @@ impl Engine {
     /// models `refine` builds, before [`Engine::refine_taken`] runs: the provisional findings
     /// `refine` drops (a third of a large scan's) are never copied.
     pub fn take_refined<'f>(&self, parts: impl Iterator<Item = &'f mut Vec<Finding>>) -> ToRefine {
-        let codes: Vec<&'static str> = self.inventories().map(|(meta, _, _)| meta.code).collect();
+        let codes: Vec<&'static str> = self.inventories().map(|(r, _, _)| r.meta.code).collect();
         let mut theirs: Vec<Vec<Finding>> = codes.iter().map(|_| Vec::new()).collect();
         if self.mode != Mode::Rules {
             return ToRefine(theirs);
@@ -312,22 +328,29 @@ impl Engine {
         let models: Vec<Models> = (0..slot_count).map(|_| Models::default()).collect();
         // A rule's `refine` only touches findings of its own code, so each rule gets just those
         // and the rules run in parallel.
-        let inventories: Vec<(&'static RuleMeta, &dyn InventoryRule, usize)> =
+        let inventories: Vec<(&'static Rule, &dyn InventoryRule, usize)> =
             self.inventories().collect();
         let results: Vec<(Vec<Finding>, Option<NotEvaluated>)> = inventories
             .par_iter()
             .zip(taken.0.into_par_iter())
-            .map(|((meta, inventory, slot), mut own)| {
+            .map(|((rule, inventory, slot), mut own)| {
                 let mine = Kept::new(&by_slot[*slot], &models[*slot]);
-                let before = own.len();
-                inventory.refine(&cx, &mine, &mut own);
-                if own.len() > before {
-                    self.exempt_added(&mine, &mut own[before..]);
+                if checks_kept(rule) {
+                    // The object stage runs here, on what was kept; findings it gave on whole
+                    // objects (`check_object`) would be the same ones again.
+                    own.clear();
+                    self.check_and_refine_kept(&cx, rule, *inventory, &mine, &mut own);
+                } else {
+                    let before = own.len();
+                    inventory.refine(&cx, &mine, &mut own);
+                    if own.len() > before {
+                        self.exempt_added(&mine, &mut own[before..]);
+                    }
                 }
                 let skipped = inventory
                     .not_evaluated(&cx, &mine)
                     .map(|reason| NotEvaluated {
-                        code: meta.code,
+                        code: rule.meta.code,
                         reason,
                     });
                 (own, skipped)
@@ -339,6 +362,40 @@ impl Engine {
             not_evaluated.extend(skipped);
         }
         (refined, not_evaluated)
+    }
+
+    /// Both stages of a rule that runs its object stage on what it kept
+    /// ([`InventoryRule::checks_kept`]): `check` over the kept objects in the order they were
+    /// kept, each object's exemptions applied as [`Engine::check_object`] applies them, then
+    /// `refine`, a batch of objects at a time. Most provisional findings are dropped (101,000 of
+    /// a 100,000-object scan's), so only a batch's are ever held; `refine` only judges the
+    /// findings it is given ([`InventoryRule::checks_kept`]), so batches change nothing but
+    /// memory. At most [`KEPT_BATCHES`] batches: `refine` may index the whole inventory each time.
+    fn check_and_refine_kept(
+        &self,
+        cx: &Context<'_>,
+        rule: &'static Rule,
+        inventory: &dyn InventoryRule,
+        kept: &Kept<'_>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(check) = rule.object() else {
+            return;
+        };
+        let objects: &[&Object] = kept;
+        let size = objects.len().div_ceil(KEPT_BATCHES).max(KEPT_BATCH_OBJECTS);
+        let mut batch = Vec::new();
+        for part in objects.chunks(size) {
+            for object in part {
+                let before = batch.len();
+                check.check(cx, object, &mut Emitter::new(object, rule.meta, &mut batch));
+                suppress::apply(object, &self.exemptions, &mut batch[before..]);
+            }
+            let given = batch.len();
+            inventory.refine(cx, kept, &mut batch);
+            debug_assert!(batch.len() <= given, "{} added findings", rule.meta.code);
+            out.append(&mut batch);
+        }
     }
 
     /// Applies exemptions to findings a rule added in `refine` about objects it kept.
@@ -494,6 +551,17 @@ impl Engine {
             }
         }
     }
+}
+
+/// At most this many calls of `refine` for a rule that checks what it kept, and at least
+/// [`KEPT_BATCH_OBJECTS`] objects in each (see [`Engine::check_and_refine_kept`]).
+const KEPT_BATCHES: usize = 8;
+const KEPT_BATCH_OBJECTS: usize = 4096;
+
+/// Whether `rule`'s object stage runs on what its inventory stage kept (see
+/// [`InventoryRule::checks_kept`]).
+fn checks_kept(rule: &Rule) -> bool {
+    rule.inventory().is_some_and(|i| i.checks_kept())
 }
 
 /// What `rule` judges, tested on each object: an object rule's

@@ -11,7 +11,9 @@
 //! node rules' findings on control-plane static pods (kept whole). The cross-object rules report
 //! after every file was read; a file holding a finding of theirs outside the kept lines is read
 //! again ([`reread`]), and its lines are used only when the text is the one that was scanned (same
-//! length and keyed digest): a frame is never drawn from a file that changed since.
+//! length and keyed digest): a frame is never drawn from a file that changed since. SARIF keeps
+//! the whole text of a file with findings when it is checked; a file whose objects only the
+//! cross-object rules may report on keeps its length and digest, and is read again whole.
 
 use std::hash::BuildHasher;
 use std::sync::{Arc, OnceLock};
@@ -122,10 +124,15 @@ impl Sparse {
         wanted
     }
 
+    /// Whether `text`, read again, is the text that was scanned (same length and digest).
+    pub fn is_scanned(&self, text: &str) -> bool {
+        text.len() == self.len && digest(text) == self.digest
+    }
+
     /// This copy with the frames `more` added, from `text` read again; `None` when `text` is not
     /// the text that was scanned.
     pub fn extend(&self, more: FrameLines, text: &str) -> Option<Sparse> {
-        if text.len() != self.len || digest(text) != self.digest {
+        if !self.is_scanned(text) {
             return None;
         }
         let mut all = more;

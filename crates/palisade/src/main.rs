@@ -3,8 +3,13 @@
 
 /// The scan allocates and frees millions of small nodes across threads; mimalloc does that
 /// markedly faster than the system allocator (see bench/).
+#[cfg(not(feature = "alloc-stats"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "alloc-stats")]
+#[global_allocator]
+static GLOBAL: alloc_stats::Counting = alloc_stats::Counting;
 
 /// A scan is short-lived and frees and reallocates hundreds of megabytes in waves (each file's
 /// document trees, then the findings): returning freed pages to the system only to fault them
@@ -20,6 +25,8 @@ fn keep_freed_memory() {
     }
 }
 
+#[cfg(feature = "alloc-stats")]
+mod alloc_stats;
 mod catalogue;
 mod cli;
 mod cluster_cmd;

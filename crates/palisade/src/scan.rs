@@ -433,7 +433,8 @@ pub fn run(
     // What the rules kept is not needed any more, and the process ends after the report:
     // freeing 100,000 projections one by one would take longer than the rules that read them.
     std::mem::forget(context);
-    complete_frames(&report.findings, reread, &opts.limits, &mut sources);
+    let whole = opts.keep_sources == KeepSources::Whole;
+    complete_frames(&report.findings, reread, whole, &opts.limits, &mut sources);
     crate::timings::mark("refine");
     report
         .findings
@@ -553,9 +554,15 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
     r.text = match opts.keep_sources {
         KeepSources::None => None,
         // Standard input cannot be read again for the cross-object rules' frames: kept whole.
-        KeepSources::Whole if has_findings || !r.problems.is_empty() => {
+        KeepSources::Whole
+            if has_findings
+                || !r.problems.is_empty()
+                || (kept_objects && matches!(input, Input::Stdin)) =>
+        {
             Some(Text::Whole(Arc::from(text)))
         }
+        // The cross-object rules may still report on its kept objects: recognised when read again.
+        KeepSources::Whole if kept_objects => Some(Text::Frames(FrameLines::default().keep(text))),
         KeepSources::Frames if matches!(input, Input::Stdin) && (has_findings || kept_objects) => {
             Some(Text::Whole(Arc::from(text)))
         }
@@ -591,10 +598,12 @@ fn frame_lines(r: &FileResult) -> FrameLines {
 }
 
 /// Adds to the kept lines of each file the frames of the cross-object rules' findings about it,
-/// reading the file again (see [`crate::frames`]).
+/// reading the file again (see [`crate::frames`]). With `whole` (SARIF), a file kept only for
+/// recognition gets its whole text back instead, when it is the text that was scanned.
 fn complete_frames(
     findings: &[Finding],
     kept: Vec<(Arc<str>, Input, Sparse)>,
+    whole: bool,
     limits: &SourceLimits,
     sources: &mut Sources,
 ) {
@@ -615,6 +624,11 @@ fn complete_frames(
         .into_par_iter()
         .filter_map(|(path, input, sparse)| {
             let locations = by_path.get(&*path)?;
+            if whole {
+                let bytes = read_input(&input, limits).1.ok()?;
+                let text = source::decode(&bytes, limits).ok()?;
+                return sparse.is_scanned(&text).then(|| (path, Arc::from(&*text)));
+            }
             let more = sparse.missing(locations.iter().copied());
             let text = if more.is_empty() {
                 sparse.text

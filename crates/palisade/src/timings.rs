@@ -1,7 +1,8 @@
 //! `PALISADE_TIMINGS=1`: where a scan's wall time and memory go, one stderr line per phase: its
 //! wall time, then the resident and peak resident set at its end (Linux; nothing else reads
 //! them, for a person reading a profile). Off unless the variable is set; a mark then costs one
-//! clock read and a `/proc` read.
+//! clock read and a `/proc` read. Built with `--features alloc-stats`, a mark also shows the bytes
+//! of live allocations (see `alloc_stats`).
 
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -43,7 +44,18 @@ fn memory() -> String {
             .map(|kb| kb / 1024)
     };
     match (field("VmRSS:"), field("VmHWM:")) {
-        (Some(rss), Some(peak)) => format!("rss {rss:>5} MB peak {peak:>5} MB"),
-        _ => String::new(),
+        (Some(rss), Some(peak)) => format!("rss {rss:>5} MB peak {peak:>5} MB{}", allocated()),
+        _ => allocated(),
     }
+}
+
+/// ` live N MB live peak N MB` with `--features alloc-stats` (see [`crate::alloc_stats`]).
+#[cfg(feature = "alloc-stats")]
+fn allocated() -> String {
+    format!(" {}", crate::alloc_stats::summary())
+}
+
+#[cfg(not(feature = "alloc-stats"))]
+fn allocated() -> String {
+    String::new()
 }

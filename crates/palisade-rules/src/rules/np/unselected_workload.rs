@@ -82,6 +82,13 @@ impl InventoryRule for UnselectedWorkload {
         Some("netpol")
     }
 
+    /// `check` reads a workload's pod labels, `hostNetwork` and owner references, which the
+    /// NetworkPolicy rules keep with the annotations; in a namespace without policies (most of
+    /// a large scan's) every provisional finding would be dropped.
+    fn checks_kept(&self) -> bool {
+        true
+    }
+
     fn refine(&self, cx: &Context<'_>, kept: &Kept<'_>, findings: &mut Vec<Finding>) {
         let model = kept.model::<NetModel>(cx);
         let prepared = model.borrow_dependent();

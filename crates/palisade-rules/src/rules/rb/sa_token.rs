@@ -211,20 +211,40 @@ impl ObjectRule for ServiceAccountToken {
 /// automounting, or when a binding grants its dedicated account rights (it is meant to call the
 /// API). Namespaces are compared as written (`metadata.namespace`, both unset being equal).
 impl InventoryRule for ServiceAccountToken {
+    /// ServiceAccounts and bindings, and of pods and workloads what [`ObjectRule::check`] reads,
+    /// which runs on that (see [`InventoryRule::checks_kept`]).
     fn keep(&self, o: &Object) -> Option<Keep> {
         match (o.group(), o.kind()) {
             ("", "ServiceAccount") => Some(Keep::paths(&[&["automountServiceAccountToken"]])),
             ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
                 Some(Keep::paths(&[&["subjects"]]))
             }
-            _ => None,
+            _ => Keep::pod(
+                o,
+                Keep::WAIVERS_META,
+                &[
+                    &["serviceAccountName"],
+                    &["serviceAccount"],
+                    &["automountServiceAccountToken"],
+                ],
+                Keep::WAIVERS_ROOT,
+            ),
         }
+    }
+
+    /// Most pods of a large scan run as an account the scan shows disabling automounting (or
+    /// one a binding grants rights): their provisional findings would all be dropped.
+    fn checks_kept(&self) -> bool {
+        true
     }
 
     fn refine(&self, _cx: &Context<'_>, context: &Kept<'_>, findings: &mut Vec<Finding>) {
         let mut accounts: HashMap<(Option<&str>, &str), Option<bool>> = HashMap::new();
         let mut bound: Vec<(Option<&str>, &str)> = Vec::new();
         for o in context {
+            if o.pod_template().is_some() {
+                continue;
+            }
             if o.kind() == "ServiceAccount" {
                 if let Some(name) = o.name() {
                     let setting = o
