@@ -186,3 +186,65 @@ impl Finding {
         )
     }
 }
+
+/// Puts findings in report order ([`Finding::sort_key`]), findings with equal keys kept in the
+/// order they came in.
+pub fn sort_for_report(findings: &mut [Finding]) {
+    sort_stably_in_place(findings, |a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+/// A stable sort that needs no copy of the items: `slice::sort_by` borrows room for half of
+/// them (23 MB for the 214,000 findings of a 100,000-object scan), held at the scan's peak.
+/// Sorts their indices instead (4 bytes each; ties broken by index, hence stable), then moves
+/// each item once into place, a cycle of the permutation at a time.
+fn sort_stably_in_place<T>(items: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    let Ok(n) = u32::try_from(items.len()) else {
+        return items.sort_by(cmp);
+    };
+    let mut order: Vec<u32> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| cmp(&items[a as usize], &items[b as usize]).then(a.cmp(&b)));
+    // Position `i` takes the item at `order[i]`; a position done is marked `order[i] == i`.
+    for start in 0..items.len() {
+        let mut at = start;
+        loop {
+            let from = order[at] as usize;
+            order[at] = at as u32;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_stably_in_place;
+
+    /// Equal keys stay in their order, as with `slice::sort_by`, whatever the permutation's
+    /// cycles: many ties, sorted and reversed input, fixed points, one item, none.
+    #[test]
+    fn sorts_as_the_stable_sort_does() {
+        let mut seed = 0x2545_f491_u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let mut inputs: Vec<Vec<(u32, usize)>> = vec![Vec::new(), vec![(1, 0)]];
+        for (len, keys) in [(10, 3), (257, 5), (1000, 1000), (4096, 2)] {
+            inputs.push((0..len).map(|i| (next() % keys, i)).collect());
+        }
+        inputs.push((0..300).map(|i| (i as u32 / 7, i)).collect());
+        inputs.push((0..300).rev().map(|i| (i as u32 / 7, i)).collect());
+        for input in inputs {
+            let mut expected = input.clone();
+            expected.sort_by_key(|a| a.0);
+            let mut got = input;
+            sort_stably_in_place(&mut got, |a, b| a.0.cmp(&b.0));
+            assert_eq!(got, expected);
+        }
+    }
+}

@@ -22,7 +22,7 @@ pub mod version;
 pub mod webhook_config;
 pub mod yaml;
 
-pub use finding::{Finding, FlowStep, Location, Severity};
+pub use finding::{sort_for_report, Finding, FlowStep, Location, Severity};
 pub use fix::{Fix, FixOp, FixSafety, FixValue};
 pub use keep::Keep;
 pub use kept::{Kept, Model, Models};

@@ -89,7 +89,7 @@ pub fn check_selected(
     for (_, rule) in rules::all().into_iter().filter(|(meta, _)| selected(meta)) {
         rule.check(&inventory, &mut out);
     }
-    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    palisade_core::sort_for_report(&mut out.findings);
     let benchmark = cis::Benchmark::build(&out.items);
     NodeReport {
         inventory,

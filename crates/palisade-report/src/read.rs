@@ -379,7 +379,7 @@ pub fn merge(reports: Vec<ScanReport>) -> ScanReport {
     out.not_evaluated.dedup();
     out.rules = rules_of(&judged, &out.findings);
     out.evidence.judged = Some(judged);
-    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    palisade_core::sort_for_report(&mut out.findings);
     out
 }
 

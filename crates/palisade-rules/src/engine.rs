@@ -384,12 +384,24 @@ impl Engine {
         };
         let objects: &[&Object] = kept;
         let size = objects.len().div_ceil(KEPT_BATCHES).max(KEPT_BATCH_OBJECTS);
-        let mut batch = Vec::new();
         for part in objects.chunks(size) {
-            for object in part {
-                let before = batch.len();
-                check.check(cx, object, &mut Emitter::new(object, rule.meta, &mut batch));
-                suppress::apply(object, &self.exemptions, &mut batch[before..]);
+            // Checked on every core (the other rules' `refine`s may leave them idle), each
+            // piece's findings in order.
+            let pieces: Vec<Vec<Finding>> = part
+                .par_chunks(KEPT_CHECK_PIECE)
+                .map(|piece| {
+                    let mut found = Vec::new();
+                    for object in piece {
+                        let before = found.len();
+                        check.check(cx, object, &mut Emitter::new(object, rule.meta, &mut found));
+                        suppress::apply(object, &self.exemptions, &mut found[before..]);
+                    }
+                    found
+                })
+                .collect();
+            let mut batch = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+            for mut piece in pieces {
+                batch.append(&mut piece);
             }
             let given = batch.len();
             inventory.refine(cx, kept, &mut batch);
@@ -557,6 +569,8 @@ impl Engine {
 /// [`KEPT_BATCH_OBJECTS`] objects in each (see [`Engine::check_and_refine_kept`]).
 const KEPT_BATCHES: usize = 8;
 const KEPT_BATCH_OBJECTS: usize = 4096;
+/// The objects one thread checks at a time within such a batch.
+const KEPT_CHECK_PIECE: usize = 256;
 
 /// Whether `rule`'s object stage runs on what its inventory stage kept (see
 /// [`InventoryRule::checks_kept`]).

@@ -1,32 +1,9 @@
 //! The `palisade` binary: argument parsing, configuration, exit codes. Errors become `anyhow` only
 //! here, at the edge.
 
-/// The scan allocates and frees millions of small nodes across threads; mimalloc does that
-/// markedly faster than the system allocator (see bench/).
-#[cfg(not(feature = "alloc-stats"))]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-#[cfg(feature = "alloc-stats")]
-#[global_allocator]
-static GLOBAL: alloc_stats::Counting = alloc_stats::Counting;
-
-/// A scan is short-lived and frees and reallocates hundreds of megabytes in waves (each file's
-/// document trees, then the findings): returning freed pages to the system only to fault them
-/// back in cost more system time than the scan's own work at 100,000 objects (8 s of 17 s).
-/// Commands that keep running (the webhook) keep mimalloc's default.
-fn keep_freed_memory() {
-    // `mi_option_purge_delay` in mimalloc.h's `mi_option_e` (the same value in the v2 and v3
-    // headers); the Rust bindings do not name it. -1: never purge.
-    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: `mi_option_set` only stores an option value; mimalloc reads it at its next purge.
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
-    }
-}
-
 #[cfg(feature = "alloc-stats")]
 mod alloc_stats;
+mod allocator;
 mod catalogue;
 mod cli;
 mod cluster_cmd;
@@ -194,7 +171,7 @@ fn man(dir: Option<&std::path::Path>) -> Result<()> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
-    keep_freed_memory();
+    allocator::keep_freed_memory();
     let mode = match &args.pod_security {
         Some(spec) => session::parse_pod_security(spec)?,
         None => Mode::Rules,
@@ -341,9 +318,7 @@ fn control_plane_rules(
             report.rules.push(meta);
         }
     }
-    report
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    palisade_core::sort_for_report(&mut report.findings);
 }
 
 impl palisade_report::SourceText for scan::Sources {

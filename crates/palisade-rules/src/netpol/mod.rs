@@ -126,7 +126,13 @@ pub(crate) struct Prepared<'a> {
     namespaces: HashMap<&'a str, &'a Object>,
     /// The [`namespace_key`]s that hold a NetworkPolicy (valid or not).
     policy_keys: HashSet<String>,
+    /// Each workload's index in `workloads` by kind, namespace, name and file, as findings name
+    /// them (the last of equal keys).
+    pub(crate) workload_index: HashMap<WorkloadKey<'a>, usize>,
 }
+
+/// A workload's kind, namespace, name and file ([`origin_path`]).
+pub(crate) type WorkloadKey<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
 self_cell::self_cell!(
     /// [`Prepared`], built once per scan and group ([`palisade_core::Kept::model`]) instead of
@@ -153,11 +159,21 @@ impl Model for NetModel {
                     }
                 }
             }
+            let workloads = workloads(&objects);
+            let workload_index = workloads
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let o = w.object;
+                    ((o.kind(), o.namespace(), o.name(), origin_path(o)), i)
+                })
+                .collect();
             Prepared {
                 network: Network::new(objects.iter().copied(), rule_options(cx)),
-                workloads: workloads(&objects),
+                workloads,
                 namespaces,
                 policy_keys,
+                workload_index,
             }
         })
     }

@@ -93,38 +93,24 @@ impl InventoryRule for UnselectedWorkload {
         let model = kept.model::<NetModel>(cx);
         let prepared = model.borrow_dependent();
         let Prepared {
-            network, workloads, ..
+            network,
+            workloads,
+            workload_index,
+            ..
         } = prepared;
-        // Findings are matched to their workload by identity and file, through an index: a scan
-        // has thousands of both.
-        let index: std::collections::HashMap<_, &crate::netpol::Workload<'_>> = workloads
-            .iter()
-            .map(|w| {
-                let o = w.object;
-                (
-                    (
-                        o.kind(),
-                        o.namespace(),
-                        o.name(),
-                        crate::netpol::origin_path(o),
-                    ),
-                    w,
-                )
-            })
-            .collect();
         findings.retain_mut(|f| {
             if f.code != META.code {
                 return true;
             }
             let Some(w) = f.object.as_ref().and_then(|r| {
-                index
+                workload_index
                     .get(&(
                         r.kind.as_str(),
                         r.namespace.as_deref(),
                         r.name.as_deref(),
                         f.location.path(),
                     ))
-                    .copied()
+                    .map(|&i| &workloads[i])
             }) else {
                 return true;
             };

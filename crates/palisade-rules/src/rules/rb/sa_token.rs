@@ -8,11 +8,12 @@
 //! when RBAC bindings in the scan show that the account is meant to use the API.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use palisade_core::yaml::Node;
 use palisade_core::{
     Context, Emitter, Finding, Fix, FixSafety, FixValue, InventoryRule, Keep, Kept, KubeVersion,
-    Object, ObjectRef, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
+    Model, Object, ObjectRef, ObjectRule, PodTemplate, RuleMeta, Severity, VersionRange,
 };
 
 static META: RuleMeta = RuleMeta {
@@ -238,25 +239,9 @@ impl InventoryRule for ServiceAccountToken {
         true
     }
 
-    fn refine(&self, _cx: &Context<'_>, context: &Kept<'_>, findings: &mut Vec<Finding>) {
-        let mut accounts: HashMap<(Option<&str>, &str), Option<bool>> = HashMap::new();
-        let mut bound: Vec<(Option<&str>, &str)> = Vec::new();
-        for o in context {
-            if o.pod_template().is_some() {
-                continue;
-            }
-            if o.kind() == "ServiceAccount" {
-                if let Some(name) = o.name() {
-                    let setting = o
-                        .node
-                        .get("automountServiceAccountToken")
-                        .and_then(Node::bool_intent);
-                    accounts.entry((o.namespace(), name)).or_insert(setting);
-                }
-            } else {
-                bound.extend(bound_accounts(o));
-            }
-        }
+    fn refine(&self, cx: &Context<'_>, context: &Kept<'_>, findings: &mut Vec<Finding>) {
+        let model = context.model::<AccountModel>(cx);
+        let Accounts { settings, bound } = model.borrow_dependent();
         findings.retain_mut(|f| {
             let Some(sa) = f.related.as_ref().filter(|_| f.code == META.code) else {
                 return true;
@@ -265,10 +250,12 @@ impl InventoryRule for ServiceAccountToken {
                 sa.namespace.as_deref(),
                 sa.name.as_deref().unwrap_or("default"),
             );
-            let is_bound = bound
-                .iter()
-                .any(|(bns, b)| *b == name && (bns.is_none() || ns.is_none() || *bns == ns));
-            let account = match accounts.get(&(ns, name)) {
+            let is_bound = bound.get(name).is_some_and(|namespaces| {
+                namespaces
+                    .iter()
+                    .any(|bns| bns.is_none() || ns.is_none() || *bns == ns)
+            });
+            let account = match settings.get(&(ns, name)) {
                 Some(Some(false)) => Account::Known(Some(false)),
                 _ if is_bound => Account::Bound,
                 Some(setting) => Account::Known(*setting),
@@ -286,6 +273,56 @@ impl InventoryRule for ServiceAccountToken {
                 None => false,
             }
         });
+    }
+}
+
+/// What `refine` reads of the inventory, built once per scan ([`Kept::model`]) rather than for
+/// each batch of findings the engine gives it: each ServiceAccount's own
+/// `automountServiceAccountToken` (the first object of each namespace and name), and for each
+/// account name the namespaces bindings name it in.
+struct Accounts<'a> {
+    settings: HashMap<(Option<&'a str>, &'a str), Option<bool>>,
+    bound: HashMap<&'a str, Vec<Option<&'a str>>>,
+}
+
+self_cell::self_cell!(
+    struct AccountModel {
+        owner: Vec<Arc<Object>>,
+        #[covariant]
+        dependent: Accounts,
+    }
+);
+
+impl Model for AccountModel {
+    fn build(_cx: &Context<'_>, kept: &[Arc<Object>]) -> Self {
+        AccountModel::new(kept.to_vec(), |objects| {
+            let mut accounts = Accounts {
+                settings: HashMap::new(),
+                bound: HashMap::new(),
+            };
+            for o in objects.iter().map(|o| &**o) {
+                if o.pod_template().is_some() {
+                    continue;
+                }
+                if o.kind() == "ServiceAccount" {
+                    if let Some(name) = o.name() {
+                        let setting = o
+                            .node
+                            .get("automountServiceAccountToken")
+                            .and_then(Node::bool_intent);
+                        accounts
+                            .settings
+                            .entry((o.namespace(), name))
+                            .or_insert(setting);
+                    }
+                } else {
+                    for (ns, name) in bound_accounts(o) {
+                        accounts.bound.entry(name).or_default().push(ns);
+                    }
+                }
+            }
+            accounts
+        })
     }
 }
 
