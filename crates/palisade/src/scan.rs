@@ -208,14 +208,13 @@ struct Checked {
     /// Group, kind, namespace and name; `None` for an object without a name (`generateName`),
     /// which is never the same object as another.
     identity: Option<Identity>,
-    /// `Deployment shop/web` and where this copy is, for the note when it is replaced.
-    describe: String,
     pos: palisade_core::yaml::Pos,
     findings: Vec<Finding>,
     /// What cross-object rules keep of it (see `Engine::keep`).
     context: Vec<(usize, Arc<Object>)>,
-    /// The object itself when it is a control-plane static pod (see [`is_control_plane_pod`]).
-    control_plane: Option<Object>,
+    /// The object itself when it is a control-plane static pod (see [`is_control_plane_pod`]);
+    /// boxed, as few objects are and a scan holds this record for every object until the merge.
+    control_plane: Option<Box<Object>>,
 }
 
 /// A Pod whose container runs `kube-apiserver`, `kube-controller-manager`, `kube-scheduler` or
@@ -256,18 +255,12 @@ impl Checked {
                 name.to_owned(),
             )
         });
-        let describe = match (o.namespace(), o.name()) {
-            (Some(ns), Some(n)) if !ns.is_empty() => format!("{} {ns}/{n}", o.kind()),
-            (_, Some(n)) => format!("{} {n}", o.kind()),
-            _ => o.kind().to_owned(),
-        };
         Checked {
             identity,
-            describe,
             pos: o.node.span.start,
             findings: engine.check_and_judge(o, Some(judged)),
             context: engine.keep(o),
-            control_plane: is_control_plane_pod(o).then(|| o.clone()),
+            control_plane: is_control_plane_pod(o).then(|| Box::new(o.clone())),
         }
     }
 }
@@ -378,7 +371,7 @@ pub fn run(
                 c.findings = Vec::new();
             } else {
                 context.append(&mut c.context);
-                control_plane.extend(c.control_plane.take());
+                control_plane.extend(c.control_plane.take().map(|pod| *pod));
             }
         }
         stats.files += 1;
@@ -507,11 +500,22 @@ fn replaced_copies(
             message: format!(
                 "{} is given again at {}:{}; the later copy is the one checked, as \
                  `kubectl apply` would leave it (findings of this copy are dropped)",
-                c.describe, winner.path, winner.checked[by.1].pos
+                describe(id),
+                winner.path,
+                winner.checked[by.1].pos
             ),
         });
     }
     replaced
+}
+
+/// `Deployment shop/web` (`ClusterRole admin` without a namespace), for the note on a copy given
+/// again: made only then, not for each of a scan's objects.
+fn describe((_, kind, namespace, name): &Identity) -> String {
+    match namespace {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
 }
 
 fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult {
