@@ -241,7 +241,7 @@ fn is_control_plane_pod(o: &Object) -> bool {
 }
 
 /// What makes two objects the same object to the API server.
-type Identity = (String, String, Option<String>, String);
+type Identity = (Box<str>, Box<str>, Option<Box<str>>, Box<str>);
 
 impl Checked {
     /// Checks `o`, marking in `judged` the rules that judged it (the guide scorecard's
@@ -249,10 +249,10 @@ impl Checked {
     fn new(engine: &Engine, o: &Object, judged: &mut Judged) -> Checked {
         let identity = o.name().filter(|n| !n.is_empty()).map(|name| {
             (
-                o.group().to_owned(),
-                o.kind().to_owned(),
-                o.namespace().filter(|n| !n.is_empty()).map(str::to_owned),
-                name.to_owned(),
+                o.group().into(),
+                o.kind().into(),
+                o.namespace().filter(|n| !n.is_empty()).map(Box::from),
+                name.into(),
             )
         });
         Checked {
@@ -540,6 +540,9 @@ fn scan_input(engine: &Engine, input: &Input, opts: &ScanOptions) -> FileResult 
         path: path.clone(),
         ..FileResult::default()
     };
+    // Held until the merge for every object of the scan: sized exactly, not by doubling.
+    r.checked
+        .reserve_exact(outcomes.iter().map(|o| o.checked.len()).sum());
     for o in outcomes {
         r.findings.extend(o.findings);
         r.checked.extend(o.checked);
