@@ -66,6 +66,12 @@ impl Rule {
         }
     }
 
+    /// Whether the rule's object stage runs on what its cross-object stage kept, right before
+    /// it (see [`InventoryRule::checks_kept`]).
+    pub fn checks_kept(&self) -> bool {
+        self.inventory().is_some_and(|i| i.checks_kept())
+    }
+
     /// Whether the rule reads manifests or cluster objects (as opposed to a node or a probe).
     pub fn reads_objects(&self) -> bool {
         matches!(

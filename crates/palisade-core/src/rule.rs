@@ -239,7 +239,7 @@ pub fn evaluate_objects(
         return None;
     }
     let mut findings = Vec::new();
-    let checks_kept = rule.inventory().is_some_and(|i| i.checks_kept());
+    let checks_kept = rule.checks_kept();
     if let Some(check) = rule.object().filter(|_| !checks_kept) {
         for object in objects {
             let mut emitter = Emitter::new(object, rule.meta, &mut findings);

@@ -182,7 +182,7 @@ impl Engine {
                 let mut judged = judged;
                 for (i, rule) in self.rules.iter().enumerate() {
                     let before = findings.len();
-                    let later = inventory_follows && checks_kept(rule);
+                    let later = inventory_follows && rule.checks_kept();
                     if let Some(check) = rule.object().filter(|_| !later) {
                         let mut out =
                             Emitter::with_reference(object, rule.meta, &mut findings, &reference);
@@ -335,7 +335,7 @@ impl Engine {
             .zip(taken.0.into_par_iter())
             .map(|((rule, inventory, slot), mut own)| {
                 let mine = Kept::new(&by_slot[*slot], &models[*slot]);
-                if checks_kept(rule) {
+                if rule.checks_kept() {
                     // The object stage runs here, on what was kept; findings it gave on whole
                     // objects (`check_object`) would be the same ones again.
                     own.clear();
@@ -370,7 +370,8 @@ impl Engine {
     /// `refine`, a batch of objects at a time. Most provisional findings are dropped (101,000 of
     /// a 100,000-object scan's), so only a batch's are ever held; `refine` only judges the
     /// findings it is given ([`InventoryRule::checks_kept`]), so batches change nothing but
-    /// memory. At most [`KEPT_BATCHES`] batches: `refine` may index the whole inventory each time.
+    /// memory. At most [`KEPT_BATCHES`] batches: each call of `refine` has its own setup (the
+    /// model lookup, its own indexes).
     fn check_and_refine_kept(
         &self,
         cx: &Context<'_>,
@@ -571,12 +572,6 @@ const KEPT_BATCHES: usize = 8;
 const KEPT_BATCH_OBJECTS: usize = 4096;
 /// The objects one thread checks at a time within such a batch.
 const KEPT_CHECK_PIECE: usize = 256;
-
-/// Whether `rule`'s object stage runs on what its inventory stage kept (see
-/// [`InventoryRule::checks_kept`]).
-fn checks_kept(rule: &Rule) -> bool {
-    rule.inventory().is_some_and(|i| i.checks_kept())
-}
 
 /// What `rule` judges, tested on each object: an object rule's
 /// [`palisade_core::ObjectRule::judges`], a cross-object rule's [`InventoryRule::judges`] when it
