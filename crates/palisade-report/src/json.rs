@@ -13,7 +13,7 @@ use palisade_core::{Fix, FixOp, FixValue, ObjectRef, Severity};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::snippet::{self, Snippet};
+use crate::snippet::{Snippet, SnippetSource};
 use crate::{severity_count, Reporter, SourceText, ToolInfo};
 
 /// Version of the JSON report's schema, written as `schema_version`.
@@ -60,11 +60,8 @@ impl Reporter for JsonReporter<'_> {
             .expect("the document has a findings field");
         out.write_all(before.as_bytes())?;
         out.write_all(b"\"findings\": ")?;
-        let snippets = match self.source {
-            Some(source) => snippet::snippets_of(&report.findings, source),
-            None => Vec::new(),
-        };
-        write_findings(&report.findings, &snippets, out)?;
+        let snippets = self.source.map(SnippetSource::new);
+        write_findings(&report.findings, snippets, out)?;
         out.write_all(after.as_bytes())?;
         out.write_all(b"\n")
     }
@@ -77,35 +74,38 @@ const EMPTY_FINDINGS: &str = "\"findings\": []";
 /// Writes the findings array as `serde_json`'s pretty printer writes it two levels deep. Findings
 /// are rendered on every core a block at a time and written in order, so memory holds one block
 /// of text, not the whole array.
-/// `snippets` are the findings' code-frame lines, in order (empty: none).
-fn write_findings(
-    findings: &[Finding],
-    snippets: &[Option<Snippet>],
+/// `snippets` gives the findings' code-frame lines (`None`: no snippets), a block at a time.
+fn write_findings<'a>(
+    findings: &'a [Finding],
+    mut snippets: Option<SnippetSource<'a>>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     if findings.is_empty() {
         return out.write_all(b"[]");
     }
     const BLOCK: usize = 4096;
-    let one = |(i, f): (usize, &Finding)| -> io::Result<String> {
-        let mut json = JsonFinding::from(f);
-        json.snippet = snippets.get(i).and_then(Option::as_ref);
-        Ok(indented(&serde_json::to_string_pretty(&json)?))
-    };
     out.write_all(b"[\n    ")?;
     for (b, block) in findings.chunks(BLOCK).enumerate() {
-        let offset = b * BLOCK;
+        let frames = snippets
+            .as_mut()
+            .map(|s| s.block(block))
+            .unwrap_or_default();
+        let one = |(i, f): (usize, &Finding)| -> io::Result<String> {
+            let mut json = JsonFinding::from(f);
+            json.snippet = frames.get(i).and_then(Option::as_ref);
+            Ok(indented(&serde_json::to_string_pretty(&json)?))
+        };
         let items: Vec<String> = if block.len() > 256 {
             block
                 .par_iter()
                 .enumerate()
-                .map(|(i, f)| one((offset + i, f)))
+                .map(one)
                 .collect::<io::Result<_>>()?
         } else {
             block
                 .iter()
                 .enumerate()
-                .map(|(i, f)| one((offset + i, f)))
+                .map(one)
                 .collect::<io::Result<_>>()?
         };
         for (i, item) in items.iter().enumerate() {

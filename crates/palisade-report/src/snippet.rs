@@ -142,29 +142,48 @@ impl SourceText for Snippets {
     }
 }
 
-/// Each finding's snippet from `source`, in order (`None` without a text or a position). Each
-/// file is split into lines once.
-pub fn snippets_of(
-    findings: &[palisade_core::Finding],
-    source: &dyn SourceText,
-) -> Vec<Option<Snippet>> {
-    let mut split: HashMap<&str, Option<Vec<&str>>> = HashMap::new();
-    findings
-        .iter()
-        .map(|f| {
-            let path = f.location.path()?;
-            let start = f.location.pos()?.line;
-            let end = match &f.location {
-                palisade_core::Location::File { end, .. } => end.line,
-                _ => start,
-            };
-            let lines = split
-                .entry(path)
-                .or_insert_with(|| source.text(path).map(|t| t.lines().collect()))
-                .as_deref()?;
-            Snippet::of(lines, start, end)
-        })
-        .collect()
+/// Snippets of findings from a file's text, a block of findings at a time. Each file is split
+/// into lines once while consecutive blocks use it; a file no finding of the current block names
+/// is let go, so a report of 100,000 files holds the lines of a block's few files, not of all of
+/// them (the split lines of every file cost ~50 MB at the peak of such a scan).
+pub struct SnippetSource<'a> {
+    source: &'a dyn SourceText,
+    split: HashMap<&'a str, Option<Vec<&'a str>>>,
+}
+
+impl<'a> SnippetSource<'a> {
+    pub fn new(source: &'a dyn SourceText) -> SnippetSource<'a> {
+        SnippetSource {
+            source,
+            split: HashMap::new(),
+        }
+    }
+
+    /// Each finding's snippet, in order (`None` without a text or a position).
+    pub fn block(&mut self, findings: &'a [palisade_core::Finding]) -> Vec<Option<Snippet>> {
+        let mut used: HashSet<&str> = HashSet::new();
+        let snippets = findings
+            .iter()
+            .map(|f| {
+                let path = f.location.path()?;
+                let start = f.location.pos()?.line;
+                let end = match &f.location {
+                    palisade_core::Location::File { end, .. } => end.line,
+                    _ => start,
+                };
+                used.insert(path);
+                let source = self.source;
+                let lines = self
+                    .split
+                    .entry(path)
+                    .or_insert_with(|| source.text(path).map(|t| t.lines().collect()))
+                    .as_deref()?;
+                Snippet::of(lines, start, end)
+            })
+            .collect();
+        self.split.retain(|path, _| used.contains(path));
+        snippets
+    }
 }
 
 #[cfg(test)]
