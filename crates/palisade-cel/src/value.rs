@@ -14,7 +14,7 @@ use palisade_core::yaml::{Node, ScalarKind, Value as NodeValue};
 /// `node` as a CEL value.
 pub fn to_value(node: &Node) -> Value {
     match &node.value {
-        NodeValue::Scalar(s) => match s.kind {
+        NodeValue::Scalar(s) => match s.kind() {
             ScalarKind::Null => Value::Null,
             ScalarKind::Bool(b) => Value::Bool(b),
             ScalarKind::Int(i) => Value::Int(i),

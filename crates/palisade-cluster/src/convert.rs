@@ -43,17 +43,13 @@ pub fn node(v: &serde_json::Value) -> Node {
 }
 
 fn scalar(text: &str, kind: ScalarKind, quoted: bool) -> Value {
-    Value::Scalar(Scalar {
-        text: text.into(),
-        kind,
-        quoted,
-    })
+    Value::Scalar(Scalar::new(text, kind, quoted))
 }
 
 /// The JSON a node stands for: the inverse of [`node`], for saving an inventory.
 pub fn json(n: &Node) -> serde_json::Value {
     match &n.value {
-        Value::Scalar(s) => match s.kind {
+        Value::Scalar(s) => match s.kind() {
             ScalarKind::Null => serde_json::Value::Null,
             ScalarKind::Bool(b) => serde_json::Value::Bool(b),
             ScalarKind::Int(i) => i.into(),

@@ -111,16 +111,8 @@ impl Object {
             &["metadata", "name"],
             &["metadata", "namespace"],
         ];
-        let mut node = Node {
-            value: crate::yaml::Value::Map(Vec::new()),
-            span: self.node.span,
-        };
-        for path in IDENTITY.iter().chain(paths) {
-            crate::yaml::node::graft(&self.node, &mut node, path);
-        }
-        // Grafting grows mappings one entry at a time; a projection is kept until the end of
-        // the scan, so give back what the growth over-allocated (a third of its size).
-        node.shrink_to_fit();
+        let paths: Vec<&[&str]> = IDENTITY.iter().chain(paths).copied().collect();
+        let node = crate::yaml::node::select(&self.node, &paths);
         Object {
             origin: self.origin.clone(),
             node,
@@ -434,6 +426,7 @@ pub fn objects_of_document(path: &Arc<str>, document: usize, root: Node) -> Opti
                 unreachable!("a node with fields is a map")
             };
             let items = entries
+                .into_vec()
                 .into_iter()
                 .find(|e| &*e.key == "items")
                 .map(|e| e.value);
@@ -446,6 +439,7 @@ pub fn objects_of_document(path: &Arc<str>, document: usize, root: Node) -> Opti
             };
             return Some(
                 items
+                    .into_vec()
                     .into_iter()
                     .enumerate()
                     .filter(|(_, n)| n.as_map().is_some())

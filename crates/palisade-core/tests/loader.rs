@@ -287,7 +287,7 @@ fn document_markers_split_exactly() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(docs[1].root.as_str(), Some("text\n"));
     assert_eq!(
-        docs[0].root.get("a").map(|n| n.as_scalar().unwrap().kind),
+        docs[0].root.get("a").map(|n| n.as_scalar().unwrap().kind()),
         Some(ScalarKind::Int(1))
     );
 }

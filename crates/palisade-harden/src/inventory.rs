@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use palisade_core::image::ImageRef;
-use palisade_core::yaml::{Entry, Node, Scalar, ScalarKind, Span, Value};
+use palisade_core::yaml::{push_to, Entry, Node, Scalar, ScalarType, Span, Value};
 use palisade_core::Object;
 use palisade_rules::netpol::{self, Labels, Pod, Protocol, ServiceSelector};
 
@@ -80,20 +80,19 @@ fn set_namespace(root: &mut Node, namespace: &str) {
         return;
     };
     let value = Node {
-        value: Value::Scalar(Scalar {
-            text: namespace.into(),
-            kind: ScalarKind::Str,
-            quoted: false,
-        }),
+        value: Value::Scalar(Scalar::string(namespace, false)),
         span,
     };
     match fields.iter_mut().find(|e| &*e.key == "namespace") {
         Some(e) => e.value = value,
-        None => fields.push(Entry {
-            key: "namespace".into(),
-            key_span: Span::default(),
-            value,
-        }),
+        None => push_to(
+            fields,
+            Entry {
+                key: "namespace".into(),
+                key_span: Span::default(),
+                value,
+            },
+        ),
     }
 }
 
@@ -176,7 +175,7 @@ pub fn invalid_names(objects: &[Object]) -> Vec<InvalidName> {
                 .enumerate()
             {
                 if let Some(t) = port.get("targetPort") {
-                    if matches!(&t.value, Value::Scalar(s) if s.kind == ScalarKind::Str) {
+                    if matches!(&t.value, Value::Scalar(s) if s.scalar_type() == ScalarType::Str) {
                         check(
                             Some(t),
                             format!("/spec/ports/{j}/targetPort"),

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use palisade_core::config::Config;
 use palisade_core::image::RegistryPattern;
 use palisade_core::webhook_config::{AdmissionMode, WebhookConfig};
-use palisade_core::yaml::{Entry, Node, Scalar, ScalarKind, Span, Value};
+use palisade_core::yaml::{push_to, Entry, Node, Scalar, Span, Value};
 use palisade_core::{Finding, FixOp, Object, Origin, Settings};
 use palisade_rules::engine::{Engine, Mode, Selection};
 
@@ -444,11 +444,7 @@ fn pod_of_images(
     source: &Arc<str>,
 ) -> Object {
     let s = |t: &str| Node {
-        value: Value::Scalar(Scalar {
-            text: t.into(),
-            kind: ScalarKind::Str,
-            quoted: true,
-        }),
+        value: Value::Scalar(Scalar::string(t, true)),
         span: Span::default(),
     };
     let map = |entries: Vec<(&str, Node)>| Node {
@@ -518,13 +514,17 @@ fn strip_waivers(node: &mut Node) {
     ];
     for path in paths {
         if let Some(entries) = map_at(node, path) {
-            entries.retain(|e| !is_waiver(&e.key));
+            if entries.iter().any(|e| is_waiver(&e.key)) {
+                let mut kept = std::mem::take(entries).into_vec();
+                kept.retain(|e| !is_waiver(&e.key));
+                *entries = kept.into_boxed_slice();
+            }
         }
     }
 }
 
 /// The entries of the mapping at `path`, when there is one.
-fn map_at<'a>(node: &'a mut Node, path: &[&str]) -> Option<&'a mut Vec<Entry>> {
+fn map_at<'a>(node: &'a mut Node, path: &[&str]) -> Option<&'a mut Box<[Entry]>> {
     let mut n = node;
     for key in path {
         n = match &mut n.value {
@@ -543,11 +543,7 @@ fn set_namespace(node: &mut Node, namespace: &str) {
         return;
     };
     let ns = Node {
-        value: Value::Scalar(Scalar {
-            text: namespace.into(),
-            kind: ScalarKind::Str,
-            quoted: true,
-        }),
+        value: Value::Scalar(Scalar::string(namespace, true)),
         span: Span::default(),
     };
     match entries.iter_mut().find(|e| &*e.key == "metadata") {
@@ -557,24 +553,30 @@ fn set_namespace(node: &mut Node, namespace: &str) {
                 ..
             },
             ..
-        }) => meta.push(Entry {
-            key: "namespace".into(),
-            key_span: Span::default(),
-            value: ns,
-        }),
-        Some(_) => {}
-        None => entries.push(Entry {
-            key: "metadata".into(),
-            key_span: Span::default(),
-            value: Node {
-                value: Value::Map(vec![Entry {
-                    key: "namespace".into(),
-                    key_span: Span::default(),
-                    value: ns,
-                }]),
-                span: Span::default(),
+        }) => push_to(
+            meta,
+            Entry {
+                key: "namespace".into(),
+                key_span: Span::default(),
+                value: ns,
             },
-        }),
+        ),
+        Some(_) => {}
+        None => push_to(
+            entries,
+            Entry {
+                key: "metadata".into(),
+                key_span: Span::default(),
+                value: Node {
+                    value: Value::Map(Box::new([Entry {
+                        key: "namespace".into(),
+                        key_span: Span::default(),
+                        value: ns,
+                    }])),
+                    span: Span::default(),
+                },
+            },
+        ),
     }
 }
 

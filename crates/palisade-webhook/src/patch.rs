@@ -9,7 +9,7 @@
 //! The webhook never changes what the user wrote: a `Set` whose target exists (and is not
 //! `null`, which the API server treats as absent) is skipped, and `Remove` is never applied.
 
-use palisade_core::yaml::{Entry, Node, Scalar, ScalarKind, Span, Value};
+use palisade_core::yaml::{push_to, Entry, Node, Scalar, ScalarKind, Span, Value};
 use palisade_core::{FixOp, FixValue};
 
 /// One JSONPatch operation (`add` only: the webhook adds what is missing).
@@ -106,7 +106,7 @@ fn append(object: &mut Node, pointer: &str, value: &FixValue, out: &mut Vec<Patc
         else {
             return;
         };
-        items.push(node_of(value));
+        push_to(items, node_of(value));
         out.push(PatchOp {
             path: format!("{pointer}/-"),
             value: json_of(value),
@@ -141,11 +141,14 @@ fn insert(object: &mut Node, parent: &[&str], key: &str, value: &FixValue) -> bo
         Value::Map(entries) => {
             match entries.iter_mut().find(|e| *e.key == *key) {
                 Some(e) => e.value = node_of(value),
-                None => entries.push(Entry {
-                    key: key.into(),
-                    key_span: Span::default(),
-                    value: node_of(value),
-                }),
+                None => push_to(
+                    entries,
+                    Entry {
+                        key: key.into(),
+                        key_span: Span::default(),
+                        value: node_of(value),
+                    },
+                ),
             }
             true
         }
@@ -154,13 +157,7 @@ fn insert(object: &mut Node, parent: &[&str], key: &str, value: &FixValue) -> bo
 }
 
 fn node_of(v: &FixValue) -> Node {
-    let scalar = |text: String, kind, quoted| {
-        Value::Scalar(Scalar {
-            text: text.into(),
-            kind,
-            quoted,
-        })
-    };
+    let scalar = |text: String, kind, quoted| Value::Scalar(Scalar::new(text, kind, quoted));
     let value = match v {
         FixValue::Bool(b) => scalar(b.to_string(), ScalarKind::Bool(*b), false),
         FixValue::Int(i) => scalar(i.to_string(), ScalarKind::Int(*i), false),

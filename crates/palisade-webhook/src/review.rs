@@ -38,11 +38,7 @@ fn node(value: Value) -> Node {
 }
 
 fn scalar(text: impl Into<Box<str>>, kind: ScalarKind, quoted: bool) -> Node {
-    node(Value::Scalar(Scalar {
-        text: text.into(),
-        kind,
-        quoted,
-    }))
+    node(Value::Scalar(Scalar::new(text, kind, quoted)))
 }
 
 impl<'de> DeserializeSeed<'de> for NodeSeed {
@@ -96,7 +92,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         while let Some(n) = seq.next_element_seed(NodeSeed)? {
             items.push(n);
         }
-        Ok(node(Value::Seq(items)))
+        Ok(node(Value::Seq(items.into())))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let mut entries: Vec<Entry> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
@@ -134,7 +130,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
                 value,
             });
         }
-        Ok(node(Value::Map(entries)))
+        Ok(node(Value::Map(entries.into())))
     }
 }
 

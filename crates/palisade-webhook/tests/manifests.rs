@@ -207,7 +207,7 @@ fn valid_values_read_back_in_their_place() {
                 continue;
             };
             assert_eq!(
-                got.as_scalar().map(|s| s.kind),
+                got.as_scalar().map(|s| s.kind()),
                 Some(palisade_core::yaml::ScalarKind::Str)
             );
             assert_eq!(got.as_str(), Some(ns));

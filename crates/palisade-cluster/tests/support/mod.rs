@@ -473,7 +473,7 @@ pub fn spec_from_yaml(version: (&str, &str), yaml: &str) -> Spec {
 pub fn to_json(n: &palisade_core::yaml::Node) -> Value {
     use palisade_core::yaml::{ScalarKind, Value as V};
     match &n.value {
-        V::Scalar(s) => match s.kind {
+        V::Scalar(s) => match s.kind() {
             ScalarKind::Null => Value::Null,
             ScalarKind::Bool(b) => Value::Bool(b),
             ScalarKind::Int(i) => json!(i),

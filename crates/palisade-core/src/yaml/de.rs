@@ -199,7 +199,7 @@ impl<'de> NodeDeserializer<'de> {
     /// The text of a scalar that is not null.
     fn text(&self) -> Option<&'de str> {
         match &self.node.value {
-            Value::Scalar(s) if s.kind != ScalarKind::Null => Some(&s.text),
+            Value::Scalar(s) if !s.is_null() => Some(&s.text),
             _ => None,
         }
     }
@@ -264,7 +264,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match &self.node.value {
-            Value::Scalar(s) => match s.kind {
+            Value::Scalar(s) => match s.kind() {
                 ScalarKind::Null => visitor.visit_unit(),
                 ScalarKind::Bool(b) => visitor.visit_bool(b),
                 ScalarKind::Int(i) => visitor.visit_i64(i),
@@ -304,7 +304,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match &self.node.value {
-            Value::Scalar(s) => match s.kind {
+            Value::Scalar(s) => match s.kind() {
                 ScalarKind::Int(i) => visitor.visit_f64(i as f64),
                 ScalarKind::Float(f) => visitor.visit_f64(f),
                 _ => Err(Error::new("expected a number")),
@@ -745,12 +745,12 @@ mod tests {
     #[test]
     fn nesting_is_bounded() {
         let mut node = Node {
-            value: Value::Seq(Vec::new()),
+            value: Value::Seq(Box::default()),
             span: Span::default(),
         };
         for _ in 0..MAX_DEPTH + 10 {
             node = Node {
-                value: Value::Seq(vec![node]),
+                value: Value::Seq(vec![node].into()),
                 span: Span::default(),
             };
         }

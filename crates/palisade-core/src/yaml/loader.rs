@@ -579,11 +579,7 @@ impl Builder<'_> {
                 };
                 let is_merge_key = !quoted && text == "<<";
                 let node = Node {
-                    value: Value::Scalar(Scalar {
-                        text: boxed(text),
-                        kind,
-                        quoted,
-                    }),
+                    value: Value::Scalar(Scalar::new(boxed(text), kind, quoted)),
                     span: sp,
                 };
                 self.finish(node, 1, anchor, is_merge_key)?;
@@ -635,7 +631,7 @@ impl Builder<'_> {
                         let entries = self.close_map(entries, merges);
                         (
                             Node {
-                                value: Value::Map(entries),
+                                value: Value::Map(entries.into()),
                                 span: Span { start, end: sp.end },
                             },
                             anchor,
@@ -695,7 +691,7 @@ impl Builder<'_> {
                 None => {
                     let text: Box<str> = match &node.value {
                         Value::Scalar(s) => {
-                            json_key(s.kind).map_or_else(|| s.text.clone(), Into::into)
+                            json_key(s.kind()).map_or_else(|| s.text.clone(), Into::into)
                         }
                         _ => "<complex key>".into(),
                     };
@@ -739,14 +735,14 @@ impl Builder<'_> {
             let sources: Vec<Node> = match merge.value {
                 Value::Map(_) => vec![merge],
                 // The earlier map wins: apply them last to first.
-                Value::Seq(items) => items.into_iter().rev().collect(),
+                Value::Seq(items) => items.into_vec().into_iter().rev().collect(),
                 Value::Scalar(_) => Vec::new(),
             };
             for source in sources {
                 let Value::Map(merged) = source.value else {
                     continue;
                 };
-                for e in merged {
+                for e in merged.into_vec() {
                     match at.get(&e.key) {
                         // An explicit key written after this merge keeps its value.
                         Some(&(_, Some(orig))) if orig >= pos => {}

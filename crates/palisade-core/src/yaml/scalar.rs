@@ -213,7 +213,7 @@ pub fn yaml11_bool(text: &str) -> Option<bool> {
 
 /// Go's `strconv.ParseInt(s, 0, 64)` after removing underscores: optional sign, then decimal,
 /// `0x` hex, `0o` or leading-`0` octal, `0b` binary.
-fn parse_go_int(text: &str) -> Option<i64> {
+pub(crate) fn parse_go_int(text: &str) -> Option<i64> {
     let cleaned;
     let text = if text.contains('_') {
         cleaned = text.replace('_', "");
@@ -461,7 +461,7 @@ mod tests {
                 assert_eq!(node.entries().len(), 7, "{s:?}\n{text}");
                 let str_of = |n: &crate::yaml::Node| match &n.value {
                     crate::yaml::Value::Scalar(sc) => {
-                        assert_eq!(sc.kind, ScalarKind::Str, "{s:?}\n{text}");
+                        assert_eq!(sc.kind(), ScalarKind::Str, "{s:?}\n{text}");
                         sc.text.to_string()
                     }
                     other => panic!("{s:?}: {other:?}\n{text}"),

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::edit::TextEdit;
-use super::node::{Node, Pos, Scalar, ScalarKind, Value};
+use super::node::{Node, Pos, ScalarKind, ScalarType, Value};
 use super::Document;
 use crate::fix::{FixOp, FixValue};
 
@@ -200,7 +200,7 @@ impl<'a> Want<'a> {
                         .collect(),
                 ),
                 Value::Seq(items) => Want::Seq(items.iter().map(Want::Old).collect()),
-                Value::Scalar(s) if s.kind == ScalarKind::Null => Want::Map(Vec::new()),
+                Value::Scalar(s) if s.is_null() => Want::Map(Vec::new()),
                 Value::Scalar(_) => return Err("a scalar stands where a collection is needed"),
             },
             Want::New(FixValue::Map(entries)) => Want::Map(
@@ -370,7 +370,7 @@ fn compare(want: &Want<'_>, node: &Node, path: &mut String) -> Result<(), (Strin
 fn same(old: &Node, new: &Node, path: &mut String) -> Result<(), (String, String)> {
     match (&old.value, &new.value) {
         (Value::Scalar(a), Value::Scalar(b)) => {
-            if same_kind(a.kind, b.kind) && a.text == b.text && a.quoted == b.quoted {
+            if a.scalar_type() == b.scalar_type() && a.text == b.text && a.quoted == b.quoted {
                 Ok(())
             } else {
                 Err((describe(old), describe(new)))
@@ -416,9 +416,11 @@ fn same(old: &Node, new: &Node, path: &mut String) -> Result<(), (String, String
 /// A loaded node holds what a fix wrote, as Kubernetes would read it.
 fn matches_value(value: &FixValue, node: &Node, path: &mut String) -> Result<(), (String, String)> {
     let ok = match (value, &node.value) {
-        (FixValue::Bool(b), Value::Scalar(s)) => s.kind == ScalarKind::Bool(*b),
-        (FixValue::Int(i), Value::Scalar(s)) => s.kind == ScalarKind::Int(*i),
-        (FixValue::Str(t), Value::Scalar(s)) => s.kind == ScalarKind::Str && *s.text == **t,
+        (FixValue::Bool(b), Value::Scalar(s)) => s.kind() == ScalarKind::Bool(*b),
+        (FixValue::Int(i), Value::Scalar(s)) => s.kind() == ScalarKind::Int(*i),
+        (FixValue::Str(t), Value::Scalar(s)) => {
+            s.scalar_type() == ScalarType::Str && *s.text == **t
+        }
         (FixValue::List(items), Value::Seq(nodes)) if items.len() == nodes.len() => {
             for (i, (v, n)) in items.iter().zip(nodes).enumerate() {
                 let len = path.len();
@@ -479,23 +481,17 @@ fn push_segment(path: &mut String, seg: &str) {
     path.push_str(&super::escape_pointer(seg));
 }
 
-fn same_kind(a: ScalarKind, b: ScalarKind) -> bool {
-    match (a, b) {
-        (ScalarKind::Float(x), ScalarKind::Float(y)) => x == y || (x.is_nan() && y.is_nan()),
-        _ => a == b,
-    }
-}
-
 fn describe(node: &Node) -> String {
     match &node.value {
-        Value::Scalar(Scalar { text, kind, quoted }) => {
-            let what = match kind {
-                ScalarKind::Null => "null",
-                ScalarKind::Bool(_) => "boolean",
-                ScalarKind::Int(_) => "integer",
-                ScalarKind::Float(_) => "number",
-                ScalarKind::Str => "string",
+        Value::Scalar(s) => {
+            let what = match s.scalar_type() {
+                ScalarType::Null => "null",
+                ScalarType::Bool => "boolean",
+                ScalarType::Int => "integer",
+                ScalarType::Float => "number",
+                ScalarType::Str => "string",
             };
+            let (text, quoted) = (&s.text, &s.quoted);
             let style = if *quoted { "quoted " } else { "" };
             format!("the {style}{what} {text:?}")
         }

@@ -6,7 +6,7 @@
 //! exactly the text the user applies, so a rendering mistake cannot hide behind an in-memory model.
 
 use super::scalar::plain_or_quoted as quote;
-use super::{Node, ScalarKind, Value};
+use super::{Node, ScalarType, Value};
 
 /// A YAML value. Strings and keys are written by [`super::scalar::plain_or_quoted`],
 /// quoted whenever a YAML 1.1 reader (Kubernetes) could read them as anything but that string:
@@ -102,9 +102,9 @@ impl Y {
                     .collect(),
             ),
             Value::Seq(items) => Y::Seq(items.iter().map(Y::from_node).collect()),
-            Value::Scalar(s) => match s.kind {
-                ScalarKind::Str => Y::Str(s.text.to_string()),
-                ScalarKind::Null => Y::Plain("null".to_owned()),
+            Value::Scalar(s) => match s.scalar_type() {
+                ScalarType::Str => Y::Str(s.text.to_string()),
+                ScalarType::Null => Y::Plain("null".to_owned()),
                 _ => Y::Plain(s.text.to_string()),
             },
         }

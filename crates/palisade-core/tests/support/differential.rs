@@ -129,7 +129,7 @@ impl fmt::Display for Tally {
 /// Palisade's reading of a node, as a JSON-like value.
 pub fn value_of(node: &Node) -> V {
     match &node.value {
-        Value::Scalar(s) => match s.kind {
+        Value::Scalar(s) => match s.kind() {
             ScalarKind::Null => V::Null,
             ScalarKind::Bool(b) => V::Bool(b),
             ScalarKind::Int(i) => V::Int(i),

@@ -259,11 +259,11 @@ pub fn parse(object: &Object) -> (Policy<'_>, Vec<PolicyError>) {
     let mut errors = Vec::new();
     let spec = object.node.get("spec");
     let null = Node {
-        value: Value::Scalar(palisade_core::yaml::Scalar {
-            text: "".into(),
-            kind: ScalarKind::Null,
-            quoted: false,
-        }),
+        value: Value::Scalar(palisade_core::yaml::Scalar::new(
+            "",
+            ScalarKind::Null,
+            false,
+        )),
         span: object.node.span,
     };
     let spec = spec.unwrap_or(&null);
@@ -525,7 +525,7 @@ fn port_ref(node: &Node) -> Result<PortRef, String> {
     let scalar = node
         .as_scalar()
         .ok_or("port must be a number or a port name")?;
-    if let (ScalarKind::Int(n), false) = (scalar.kind, scalar.quoted) {
+    if let (ScalarKind::Int(n), false) = (scalar.kind(), scalar.quoted) {
         return u16::try_from(n)
             .ok()
             .filter(|n| *n > 0)

@@ -6,7 +6,7 @@ use super::pointer::{item_is_alias, Step};
 use super::value::{equals, flow};
 use super::{Editor, OpEdit, Skip};
 use crate::fix::FixValue;
-use crate::yaml::node::{ScalarKind, Value};
+use crate::yaml::node::Value;
 
 impl<'t> Editor<'t> {
     pub(super) fn append(&self, step: &Step<'_>, value: &FixValue) -> Result<Option<OpEdit>, Skip> {
@@ -38,7 +38,7 @@ impl<'t> Editor<'t> {
                 self.block_item(&mut text, value, indent);
                 self.insertion(at, break_first, text, first)
             }
-            Value::Scalar(s) if s.kind == ScalarKind::Null => {
+            Value::Scalar(s) if s.is_null() => {
                 self.set_existing(step, &FixValue::List(vec![value.clone()]))
             }
             _ => Err(Skip::Layout("not a list")),

@@ -6,7 +6,7 @@ use super::pointer::{own_entries, Step};
 use super::value::{equals, flow, is_empty_null, key_text, nest, scalar};
 use super::{Editor, OpEdit, Skip, TextEdit};
 use crate::fix::FixValue;
-use crate::yaml::node::{Entry, ScalarKind, Value};
+use crate::yaml::node::{Entry, Value};
 
 impl<'t> Editor<'t> {
     pub(super) fn set_existing(
@@ -90,7 +90,7 @@ impl<'t> Editor<'t> {
                 let entry = at.entry.ok_or(Skip::Layout("empty sequence item"))?;
                 self.under_empty_key(entry, &FixValue::Map(vec![(key, nested)]))
             }
-            Value::Scalar(s) if s.kind == ScalarKind::Null => {
+            Value::Scalar(s) if s.is_null() => {
                 let (start, end) = self.scalar_extent(node, at.in_flow)?;
                 Ok(Some(OpEdit {
                     edit: TextEdit {

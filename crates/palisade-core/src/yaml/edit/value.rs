@@ -63,7 +63,7 @@ pub(super) fn nest(rest: &[String], value: FixValue) -> (String, FixValue) {
 }
 
 pub(super) fn is_empty_null(node: &Node) -> bool {
-    matches!(&node.value, Value::Scalar(s) if s.kind == ScalarKind::Null && s.text.is_empty() && !s.quoted)
+    matches!(&node.value, Value::Scalar(s) if s.is_null() && s.text.is_empty() && !s.quoted)
 }
 
 /// Whether the node already holds `value`, as Kubernetes would read it.
@@ -71,7 +71,7 @@ pub(super) fn equals(node: &Node, value: &FixValue) -> bool {
     match (value, &node.value) {
         (FixValue::Bool(b), _) => node.as_bool() == Some(*b),
         (FixValue::Int(i), _) => node.as_i64() == Some(*i),
-        (FixValue::Str(s), Value::Scalar(sc)) => sc.kind != ScalarKind::Null && *sc.text == **s,
+        (FixValue::Str(s), Value::Scalar(sc)) => !sc.is_null() && *sc.text == **s,
         (FixValue::List(items), Value::Seq(nodes)) => {
             items.len() == nodes.len() && items.iter().zip(nodes).all(|(v, n)| equals(n, v))
         }

@@ -12,7 +12,7 @@
 //! security rules read what the author meant (`bool_intent`); this rule says the value is
 //! invalid.
 
-use palisade_core::yaml::{Node, ScalarKind, Value};
+use palisade_core::yaml::{Node, ScalarType, Value};
 use palisade_core::{
     Container, Context, Emitter, Object, ObjectRule, RuleMeta, Severity, VersionRange,
 };
@@ -166,9 +166,9 @@ fn describe_value(node: &Node) -> String {
     match &node.value {
         Value::Map(_) => "a mapping".to_owned(),
         Value::Seq(_) => "a list".to_owned(),
-        Value::Scalar(s) => match s.kind {
-            ScalarKind::Bool(_) => format!("the boolean {}", s.text),
-            ScalarKind::Int(_) | ScalarKind::Float(_) => format!("the number {}", s.text),
+        Value::Scalar(s) => match s.scalar_type() {
+            ScalarType::Bool => format!("the boolean {}", s.text),
+            ScalarType::Int | ScalarType::Float => format!("the number {}", s.text),
             _ if s.quoted => format!("the quoted string \"{}\"", s.text),
             _ => format!("the string \"{}\"", s.text),
         },
