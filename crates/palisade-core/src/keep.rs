@@ -10,6 +10,7 @@
 //! an object is kept for a rule at all stays the rule's own decision.
 
 use crate::object::Object;
+use crate::yaml::KeyPath;
 
 /// The fields of one object a rule keeps: the whole object, or the fields at some paths from
 /// its root (a path may run through sequences: `["spec", "containers", "ports"]` keeps the
@@ -18,7 +19,7 @@ use crate::object::Object;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Keep {
     whole: bool,
-    paths: Vec<Vec<&'static str>>,
+    paths: Vec<KeyPath<'static>>,
 }
 
 impl Keep {
@@ -40,10 +41,10 @@ impl Keep {
     }
 
     /// The fields at `paths` from the object's root (none: only its identity).
-    pub fn paths(paths: &[&[&'static str]]) -> Self {
+    pub fn paths(paths: &[&'static [&'static str]]) -> Self {
         Keep {
             whole: false,
-            paths: paths.iter().map(|p| p.to_vec()).collect(),
+            paths: paths.iter().map(|p| KeyPath::new(p)).collect(),
         }
     }
 
@@ -52,19 +53,21 @@ impl Keep {
     /// has no pod template.
     pub fn pod(
         object: &Object,
-        meta: &[&[&'static str]],
-        spec: &[&[&'static str]],
-        root: &[&[&'static str]],
+        meta: &[&'static [&'static str]],
+        spec: &[&'static [&'static str]],
+        root: &[&'static [&'static str]],
     ) -> Option<Self> {
         let pod = object.pod_template()?;
-        let under = |base: &'static [&'static str], rel: &[&[&'static str]]| {
-            rel.iter()
-                .map(move |r| base.iter().chain(r.iter()).copied().collect::<Vec<_>>())
-                .collect::<Vec<_>>()
-        };
-        let mut paths = under(pod.meta_path, meta);
-        paths.extend(under(pod.spec_path, spec));
-        paths.extend(root.iter().map(|r| r.to_vec()));
+        let mut paths = Vec::with_capacity(meta.len() + spec.len() + root.len());
+        paths.extend(meta.iter().map(|r| KeyPath {
+            base: pod.meta_path,
+            rel: r,
+        }));
+        paths.extend(spec.iter().map(|r| KeyPath {
+            base: pod.spec_path,
+            rel: r,
+        }));
+        paths.extend(root.iter().map(|r| KeyPath::new(r)));
         Some(Keep {
             whole: false,
             paths,
@@ -90,8 +93,7 @@ impl Keep {
         if self.whole {
             return object.clone();
         }
-        let paths: Vec<&[&str]> = self.paths.iter().map(Vec::as_slice).collect();
-        object.project(&paths)
+        object.project_paths(&self.paths)
     }
 }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use crate::yaml::{Node, Span};
+use crate::yaml::{KeyPath, Node, Span};
 
 /// Where an object came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,13 +105,31 @@ impl Object {
     /// large object. A path may run through sequences (`["spec", "containers", "ports"]` keeps the
     /// ports of every container).
     pub fn project(&self, paths: &[&[&str]]) -> Object {
-        const IDENTITY: [&[&str]; 4] = [
-            &["apiVersion"],
-            &["kind"],
-            &["metadata", "name"],
-            &["metadata", "namespace"],
+        let paths: Vec<KeyPath<'_>> = paths.iter().map(|p| KeyPath::new(p)).collect();
+        self.project_paths(&paths)
+    }
+
+    /// [`Object::project`] with paths in two parts (see [`KeyPath`]).
+    pub fn project_paths(&self, paths: &[KeyPath<'_>]) -> Object {
+        const IDENTITY: [KeyPath<'static>; 4] = [
+            KeyPath {
+                base: &[],
+                rel: &["apiVersion"],
+            },
+            KeyPath {
+                base: &[],
+                rel: &["kind"],
+            },
+            KeyPath {
+                base: &[],
+                rel: &["metadata", "name"],
+            },
+            KeyPath {
+                base: &[],
+                rel: &["metadata", "namespace"],
+            },
         ];
-        let paths: Vec<&[&str]> = IDENTITY.iter().chain(paths).copied().collect();
+        let paths: Vec<KeyPath<'_>> = IDENTITY.iter().chain(paths).copied().collect();
         let node = crate::yaml::node::select(&self.node, &paths);
         Object {
             origin: self.origin.clone(),

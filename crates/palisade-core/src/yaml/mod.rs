@@ -14,6 +14,6 @@ pub use loader::{
     LoadErrorKind,
 };
 pub use node::{
-    escape_pointer, push_to, split_pointer, unescape_pointer, Entry, Node, Pos, Scalar, ScalarKind,
-    ScalarType, Span, Value,
+    escape_pointer, push_to, split_pointer, unescape_pointer, Entry, KeyPath, Node, Pos, Scalar,
+    ScalarKind, ScalarType, Span, Value,
 };

@@ -339,43 +339,99 @@ pub fn push_to<T>(items: &mut Box<[T]>, item: T) {
     *items = grown.into_boxed_slice();
 }
 
+/// A path of mapping keys in two parts, read as one: a rule's keep wish names a field below the
+/// pod template and the template's place in its object ([`crate::keep::Keep::pod`]), both
+/// static, and joining them into a new vector for every wish of every object cost more than the
+/// projection itself.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyPath<'a> {
+    pub base: &'a [&'a str],
+    pub rel: &'a [&'a str],
+}
+
+impl<'a> KeyPath<'a> {
+    pub fn new(path: &'a [&'a str]) -> KeyPath<'a> {
+        KeyPath {
+            base: &[],
+            rel: path,
+        }
+    }
+
+    fn first(&self) -> Option<&'a str> {
+        self.base.first().or(self.rel.first()).copied()
+    }
+
+    /// The path after its first key.
+    fn tail(self) -> KeyPath<'a> {
+        match self.base.split_first() {
+            Some((_, base)) => KeyPath { base, ..self },
+            None => KeyPath {
+                base: &[],
+                rel: self.rel.get(1..).unwrap_or(&[]),
+            },
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.base.is_empty() && self.rel.is_empty()
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.base.iter().chain(self.rel).copied()
+    }
+}
+
+/// The same keys, however they are split.
+impl PartialEq for KeyPath<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        if self.base.len() == other.base.len() {
+            // Split alike (the common case: two wishes below the same pod template); the
+            // field part tells most paths apart, by its length or first key.
+            return self.rel == other.rel && self.base == other.base;
+        }
+        self.base.len() + self.rel.len() == other.base.len() + other.rel.len()
+            && self.keys().eq(other.keys())
+    }
+}
+
+impl Eq for KeyPath<'_> {}
+
 /// The part of `from` at `paths` (none of them empty), with its positions: a mapping keeps the
 /// entries the paths name, in the order the paths first name them; a path through a sequence
 /// applies to every item, so items keep their indexes (an item that is not a mapping, or a
 /// scalar where a path goes deeper, is kept as an empty mapping). The projection is for reading,
 /// not for pointers. Every mapping and sequence is built at its exact size: a projection is
 /// kept until the end of the scan.
-pub(crate) fn select(from: &Node, paths: &[&[&str]]) -> Node {
+pub(crate) fn select(from: &Node, paths: &[KeyPath<'_>]) -> Node {
     let value = match &from.value {
         Value::Map(entries) => {
-            let mut picked: Vec<(&Entry, Vec<&[&str]>)> = Vec::new();
-            for (i, path) in paths.iter().enumerate() {
-                let key = path[0];
-                if paths[..i].iter().any(|p| p[0] == key) {
-                    continue;
-                }
-                let Some(e) = entries.iter().find(|e| &*e.key == key) else {
+            // The paths grouped by their first key, in the order the keys first appear.
+            let mut groups: Vec<(&str, Vec<KeyPath<'_>>)> = Vec::new();
+            for path in paths {
+                let Some(key) = path.first() else {
                     continue;
                 };
-                let rests = paths[i..]
-                    .iter()
-                    .filter(|p| p[0] == key)
-                    .map(|p| &p[1..])
-                    .collect();
-                picked.push((e, rests));
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, tails)) => tails.push(path.tail()),
+                    None => groups.push((key, vec![path.tail()])),
+                }
             }
+            let picked: Vec<(&Entry, Vec<KeyPath<'_>>)> = groups
+                .into_iter()
+                .filter_map(|(key, tails)| Some((entries.iter().find(|e| &*e.key == key)?, tails)))
+                .collect();
             Value::Map(
                 picked
                     .into_iter()
-                    .map(|(e, rests)| Entry {
+                    .map(|(e, tails)| Entry {
                         key: e.key.clone(),
                         key_span: e.key_span,
                         // A path that ends here asks for the whole value, whatever deeper paths
                         // other rules asked for.
-                        value: if rests.iter().any(|r| r.is_empty()) {
+                        value: if tails.iter().any(KeyPath::is_empty) {
                             e.value.clone()
                         } else {
-                            select(&e.value, &rests)
+                            select(&e.value, &tails)
                         },
                     })
                     .collect(),

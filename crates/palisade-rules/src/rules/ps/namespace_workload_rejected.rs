@@ -107,7 +107,7 @@ const CONTAINER_PATHS: [&[&str]; 13] = [
 ];
 
 /// Pod spec fields the Pod Security Standards checks read, besides containers.
-const SPEC_FIELDS: [&str; 7] = [
+static SPEC_FIELDS: [&str; 7] = [
     "securityContext",
     "hostNetwork",
     "hostPID",
@@ -120,25 +120,32 @@ const SPEC_FIELDS: [&str; 7] = [
 /// The part of a workload the Pod Security Standards checks read (see the module docs), plus its
 /// own annotations for exemptions; `None` for an object without a pod template.
 pub fn pss_keep(o: &Object) -> Option<Keep> {
-    let kinds = palisade_core::ContainerKind::ALL;
-    let container_paths: Vec<Vec<&'static str>> = kinds
-        .iter()
-        .flat_map(|kind| {
-            CONTAINER_PATHS.iter().map(move |rest| {
-                std::iter::once(kind.field())
-                    .chain(rest.iter().copied())
-                    .collect()
-            })
-        })
-        .collect();
-    let mut spec: Vec<&[&'static str]> = SPEC_FIELDS.iter().map(std::slice::from_ref).collect();
-    spec.extend(container_paths.iter().map(Vec::as_slice));
     Keep::pod(
         o,
         &[&["annotations"]],
-        &spec,
+        pss_spec_paths(),
         &[&["metadata", "annotations"]],
     )
+}
+
+/// The pod spec paths of [`pss_keep`]: [`SPEC_FIELDS`], then [`CONTAINER_PATHS`] under each kind
+/// of container. Joined once per process (a keep path is static; joined for every object,
+/// they cost more than the projection they select).
+fn pss_spec_paths() -> &'static [&'static [&'static str]] {
+    static PATHS: OnceLock<Vec<&'static [&'static str]>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        let mut spec: Vec<&'static [&'static str]> =
+            SPEC_FIELDS.iter().map(std::slice::from_ref).collect();
+        for kind in palisade_core::ContainerKind::ALL {
+            for rest in CONTAINER_PATHS {
+                let path: Vec<&'static str> = std::iter::once(kind.field())
+                    .chain(rest.iter().copied())
+                    .collect();
+                spec.push(Vec::leak(path));
+            }
+        }
+        spec
+    })
 }
 
 /// The policy versions at which some check starts or changes (and the newest): the verdict on
