@@ -19,7 +19,7 @@ use palisade_core::object::{Object, Origin};
 use palisade_core::rule::{Context, Emitter, ObjectRule};
 use palisade_core::{RuleMeta, Severity, VersionRange};
 
-use crate::vap::{Action, Engine, PolicySet};
+use crate::vap::{Action, Engine, PolicySet, Violation};
 
 pub static META: RuleMeta = RuleMeta {
     code: "VA001",
@@ -49,12 +49,13 @@ palisade_core::register!(palisade_core::Rule {
     stage: palisade_core::Stage::Object(&AdmissionPolicies(Engine::Vap)),
 });
 
-static DECLARED: OnceLock<(PolicySet, Scope)> = OnceLock::new();
+static DECLARED: OnceLock<(PolicySet, Scope, Places)> = OnceLock::new();
 
 /// Declares the policies of this process's scan. A process declares once; a second call is
 /// ignored and returns `false`.
 pub fn declare(set: PolicySet, scope: Scope) -> bool {
-    DECLARED.set((set, scope)).is_ok()
+    let places = Places::new(&set, &scope);
+    DECLARED.set((set, scope, places)).is_ok()
 }
 
 /// Which objects a policy read from a file speaks for.
@@ -119,13 +120,81 @@ impl ObjectRule for AdmissionPolicies {
         _object: &Object,
         _pod: Option<&palisade_core::object::PodTemplate<'_>>,
     ) -> bool {
-        DECLARED.get().is_some_and(|(set, _)| set.has(self.0))
+        DECLARED.get().is_some_and(|(set, _, _)| set.has(self.0))
     }
 
     fn check(&self, _cx: &Context<'_>, object: &Object, out: &mut Emitter<'_>) {
-        if let Some((set, scope)) = DECLARED.get() {
-            report(set, self.0, &scope.for_object(&object.origin), object, out);
+        if let Some((set, scope, places)) = DECLARED.get() {
+            let candidates = places.candidates(scope, &object.origin);
+            let applies = scope.for_object(&object.origin);
+            for v in set.evaluate_among(object, self.0, candidates.as_deref(), &applies) {
+                emit(v, out);
+            }
         }
+    }
+}
+
+/// The policies of a [`PolicySet`] by where they were read, so that an object's candidates are
+/// found from its path rather than by asking [`Scope::applies`] of every policy (see
+/// [`PolicySet::evaluate_among`]). Exactly the policies `applies` accepts, as a test checks.
+struct Places {
+    /// Read from the API, from a file in no directory, or from a file under no argument: they
+    /// speak for every object.
+    everywhere: Vec<usize>,
+    /// Policies of files by directory (with its trailing `/`): they speak for the objects of
+    /// that directory and below.
+    by_directory: HashMap<Box<str>, Vec<usize>, foldhash::fast::RandomState>,
+    /// Policies of files by command-line argument: they speak for the objects of every other
+    /// argument.
+    by_argument: Vec<(usize, Vec<usize>)>,
+}
+
+impl Places {
+    fn new(set: &PolicySet, scope: &Scope) -> Places {
+        let mut places = Places {
+            everywhere: Vec::new(),
+            by_directory: HashMap::default(),
+            by_argument: Vec::new(),
+        };
+        for (i, origin) in set.origins().enumerate() {
+            let Origin::File { path, .. } = origin else {
+                places.everywhere.push(i);
+                continue;
+            };
+            match (path.rfind('/'), scope.arguments.get(path)) {
+                (Some(slash), Some(&argument)) => {
+                    let dir = places.by_directory.entry(path[..=slash].into());
+                    dir.or_default().push(i);
+                    match places.by_argument.iter_mut().find(|(a, _)| *a == argument) {
+                        Some((_, of)) => of.push(i),
+                        None => places.by_argument.push((argument, vec![i])),
+                    }
+                }
+                _ => places.everywhere.push(i),
+            }
+        }
+        places
+    }
+
+    /// The policies that speak for an object read at `object`, ascending; `None`: all of them
+    /// (an object not read from a file, or from a file under no argument).
+    fn candidates(&self, scope: &Scope, object: &Origin) -> Option<Vec<usize>> {
+        let Origin::File { path, .. } = object else {
+            return None;
+        };
+        let argument = *scope.arguments.get(path)?;
+        let mut out = self.everywhere.clone();
+        for (slash, _) in path.match_indices('/') {
+            if let Some(of) = self.by_directory.get(&path[..=slash]) {
+                out.extend(of);
+            }
+        }
+        for (_, of) in self.by_argument.iter().filter(|(a, _)| *a != argument) {
+            out.extend(of);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
     }
 }
 
@@ -139,16 +208,21 @@ pub fn report(
     out: &mut Emitter<'_>,
 ) {
     for v in set.evaluate_where(object, engine, applies) {
-        // Both rules map actions the same way (their registry severity is that of Deny).
-        let severity = match v.actions.first() {
-            Some(Action::Deny) => Severity::High,
-            Some(Action::Warn) => Severity::Medium,
-            Some(Action::Audit) | None => Severity::Low,
-        };
-        let finding = out.report("", v.api_message());
-        finding.severity = severity;
-        finding.related = Some(Box::new(v.policy_ref));
+        emit(v, out);
     }
+}
+
+/// The finding of one violation. Both rules map actions the same way (their registry severity
+/// is that of Deny).
+fn emit(v: Violation, out: &mut Emitter<'_>) {
+    let severity = match v.actions.first() {
+        Some(Action::Deny) => Severity::High,
+        Some(Action::Warn) => Severity::Medium,
+        Some(Action::Audit) | None => Severity::Low,
+    };
+    let finding = out.report("", v.api_message());
+    finding.severity = severity;
+    finding.related = Some(Box::new(v.policy_ref));
 }
 
 #[cfg(test)]
@@ -183,6 +257,97 @@ mod tests {
                 source: Arc::from("cluster")
             }
         ));
+    }
+
+    /// The index of policies by place finds exactly the policies `Scope::applies` accepts, for
+    /// objects in, below, beside and outside the policies' directories, of the same and of other
+    /// arguments, under no argument, and read from a cluster.
+    #[test]
+    fn places_find_exactly_the_policies_that_apply() {
+        let file = |path: &str| Origin::File {
+            path: Arc::from(path),
+            document: 0,
+            base: String::new(),
+        };
+        let policy_origins = [
+            file("repo/a/vap.yaml"),
+            file("repo/a/b/vap.yaml"),
+            file("repo/c/vap.yaml"),
+            file("vap.yaml"),
+            file("apps/x/vap.yaml"),
+            file("loose/vap.yaml"),
+            Origin::Api {
+                source: Arc::from("cluster"),
+            },
+            file("repo/a/other.yaml"),
+        ];
+        let policies: Vec<Arc<Object>> = policy_origins
+            .iter()
+            .enumerate()
+            .map(|(i, origin)| {
+                let text = format!(
+                    "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n\
+                     metadata: {{name: p{i}}}\nspec:\n  validations: [{{expression: 'true'}}]\n"
+                );
+                let (mut docs, _) = palisade_core::yaml::load_str(&text, &Default::default());
+                Arc::new(Object {
+                    origin: origin.clone(),
+                    node: docs.remove(0).root,
+                })
+            })
+            .collect();
+        let set = PolicySet::new(&policies);
+        assert_eq!(set.origins().count(), policy_origins.len());
+        let objects = [
+            "repo/a/pod.yaml",
+            "repo/a/b/c/pod.yaml",
+            "repo/ab/pod.yaml",
+            "repo/c/pod.yaml",
+            "repo/pod.yaml",
+            "apps/pod.yaml",
+            "apps/x/y/pod.yaml",
+            "pod.yaml",
+            "elsewhere/pod.yaml",
+        ];
+        let scope = Scope {
+            arguments: [
+                ("repo/a/vap.yaml", 0),
+                ("repo/a/b/vap.yaml", 0),
+                ("repo/c/vap.yaml", 0),
+                ("vap.yaml", 1),
+                ("apps/x/vap.yaml", 1),
+                ("repo/a/other.yaml", 2),
+                ("repo/a/pod.yaml", 0),
+                ("repo/a/b/c/pod.yaml", 0),
+                ("repo/ab/pod.yaml", 0),
+                ("repo/c/pod.yaml", 0),
+                ("repo/pod.yaml", 0),
+                ("apps/pod.yaml", 1),
+                ("apps/x/y/pod.yaml", 1),
+                ("pod.yaml", 1),
+            ]
+            .into_iter()
+            .map(|(p, a)| (Arc::from(p), a))
+            .collect(),
+        };
+        let places = Places::new(&set, &scope);
+        let mut narrowed = 0;
+        for object in objects.iter().map(|p| file(p)).chain([Origin::Api {
+            source: Arc::from("cluster"),
+        }]) {
+            let applies: Vec<usize> = (0..policy_origins.len())
+                .filter(|&i| scope.applies(&policy_origins[i], &object))
+                .collect();
+            let found = places.candidates(&scope, &object);
+            narrowed += usize::from(found.is_some());
+            let found = found.unwrap_or_else(|| (0..policy_origins.len()).collect());
+            assert_eq!(found, applies, "{object:?}");
+        }
+        assert_eq!(
+            narrowed,
+            objects.len() - 1,
+            "all but the file under no argument"
+        );
     }
 
     /// This crate declares one rule, below `assert_all_registered`'s sanity floor, so the

@@ -54,8 +54,13 @@ impl Prefilter {
     }
 
     fn new(words: &[&str], all: bool, whole: bool) -> Prefilter {
+        // Each word is one more search of every document: words given more than once (ten
+        // copies of a policy library name the same params ten times) are searched once.
+        let mut distinct = words.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
         Prefilter {
-            finders: words
+            finders: distinct
                 .iter()
                 .map(|w| memmem::Finder::new(w.as_bytes()).into_owned())
                 .collect(),

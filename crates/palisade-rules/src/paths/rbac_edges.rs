@@ -512,11 +512,18 @@ fn both(
     let Some((first, rest)) = requirements.split_first() else {
         return;
     };
+    // Whether a subject also has the rest depends on the subject alone, and the graph keeps
+    // the first edge between two vertices: a subject granted the first request by several
+    // bindings (or by several of its alternatives) is decided once.
+    let mut decided = std::collections::HashSet::new();
     for req in first.iter() {
         for g in rbac.who_can(req) {
             let Some(from) = subject_vertex(rbac, &g) else {
                 continue;
             };
+            if !decided.insert(from.clone()) {
+                continue;
+            }
             let Some(user) = user_of(&from) else {
                 continue;
             };
