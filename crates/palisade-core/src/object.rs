@@ -497,35 +497,12 @@ pub fn objects_of_document(path: &Arc<str>, document: usize, root: Node) -> Opti
 /// pointer up again for its key, and again for each missing segment, cost ~4,000 instructions a
 /// finding).
 pub fn span_of(node: &Node, pointer: &str) -> Span {
-    let mut at = node;
-    // The span of the key `at` was reached by, when it is a mapping's entry.
-    let mut key = None;
-    let mut depth = 0;
-    if !pointer.is_empty() {
-        for raw in pointer.strip_prefix('/').unwrap_or(pointer).split('/') {
-            let seg = crate::yaml::unescape_pointer(raw);
-            let next = if let Some(entries) = at.as_map() {
-                entries
-                    .iter()
-                    .find(|e| *e.key == *seg)
-                    .map(|e| (&e.value, Some(e.key_span)))
-            } else {
-                let item = |i: usize| at.as_seq().and_then(|items| items.get(i));
-                seg.parse::<usize>().ok().and_then(item).map(|n| (n, None))
-            };
-            let Some((node, key_span)) = next else {
-                break;
-            };
-            at = node;
-            key = key_span;
-            depth += 1;
-        }
-    }
+    let walk = node.walk(pointer);
     // A pointer written without its leading `/` names its first field by the node, not the key
     // (`Node::key_span` needs a `/` before the last segment).
-    match key {
-        Some(k) if pointer.starts_with('/') || depth > 1 => k,
-        _ => at.span,
+    match walk.key_span {
+        Some(k) if pointer.starts_with('/') || walk.depth > 1 => k,
+        _ => walk.node.span,
     }
 }
 

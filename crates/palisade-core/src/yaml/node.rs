@@ -283,23 +283,45 @@ impl Node {
     /// `true` when the whole pointer resolved. Findings about a missing field point at the nearest
     /// parent that exists.
     pub fn lookup(&self, pointer: &str) -> (&Node, bool) {
-        let mut node = self;
+        let walk = self.walk(pointer);
+        (walk.node, walk.found)
+    }
+
+    /// Walks a JSON pointer as far as it resolves: the one walk behind [`Node::lookup`] and a
+    /// finding's location (`object::span_of`).
+    pub(crate) fn walk(&self, pointer: &str) -> Walk<'_> {
+        let mut walk = Walk {
+            node: self,
+            key_span: None,
+            depth: 0,
+            found: true,
+        };
         if pointer.is_empty() {
-            return (node, true);
+            return walk;
         }
         for raw in pointer.strip_prefix('/').unwrap_or(pointer).split('/') {
             let seg = unescape_pointer(raw);
-            let next = match &node.value {
-                Value::Map(entries) => entries.iter().find(|e| *e.key == *seg).map(|e| &e.value),
-                Value::Seq(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
+            let next = match &walk.node.value {
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|e| *e.key == *seg)
+                    .map(|e| (&e.value, Some(e.key_span))),
+                Value::Seq(items) => seg
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .map(|n| (n, None)),
                 Value::Scalar(_) => None,
             };
-            match next {
-                Some(n) => node = n,
-                None => return (node, false),
-            }
+            let Some((node, key_span)) = next else {
+                walk.found = false;
+                return walk;
+            };
+            walk.node = node;
+            walk.key_span = key_span;
+            walk.depth += 1;
         }
-        (node, true)
+        walk
     }
 
     /// Span of the key that names the field a pointer ends at, when it exists: a finding about
@@ -327,6 +349,18 @@ impl Node {
         }
         n
     }
+}
+
+/// How far a JSON pointer resolved (see [`Node::walk`]).
+pub(crate) struct Walk<'a> {
+    /// The deepest node reached.
+    pub node: &'a Node,
+    /// The span of the key `node` was reached by, when it is a mapping's value.
+    pub key_span: Option<Span>,
+    /// How many segments resolved.
+    pub depth: usize,
+    /// Whether every segment did.
+    pub found: bool,
 }
 
 /// Appends `item` to a mapping's entries or a sequence's items. Trees are built once at their
