@@ -122,7 +122,8 @@ fn write_findings<'a>(
 /// first indented by four more spaces). serde_json's pretty printer indents from the depth where
 /// it starts, so the finding is printed inside two one-item arrays and read out of them: the
 /// same bytes as re-indenting each line of a top-level print, without that second pass over
-/// the text (2 % of a 10,000-object scan's instructions). JSON strings escape their line breaks,
+/// the text (it cost 1.9 % of a 10,000-object scan's instructions; printing nested saves 0.8 %
+/// net: 5,130 -> 5,089 M). JSON strings escape their line breaks,
 /// so every line break here is the printer's.
 struct Nested(Vec<u8>);
 
